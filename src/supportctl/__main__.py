@@ -1,0 +1,7 @@
+"""Allow `python -m supportctl`."""
+
+from __future__ import annotations
+
+from supportctl.cli import main
+
+main()

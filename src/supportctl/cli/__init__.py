@@ -1,0 +1,249 @@
+"""The typer application and its one error boundary.
+
+`SupportctlGroup.invoke` wraps every command: a `SupportctlError` becomes one line on
+stderr and its exit code; an unexpected exception writes its traceback to a crash log
+and prints where it is; `--debug` prints tracebacks instead. Because the boundary lives
+in the group class rather than in `main()`, CliRunner tests go through it too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
+from typer.exceptions import TyperException
+
+from supportctl import __version__
+from supportctl.context import AppContext
+from supportctl.errors import ExitCode, SupportctlError
+
+
+def _write_err(text: str) -> None:
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # pragma: no cover
+        pass
+
+
+def _crash_log(ctx: Any, exc: BaseException) -> Path | None:
+    import traceback
+
+    obj = ctx.obj if isinstance(ctx.obj, AppContext) else None
+    base = obj.db_path.parent if obj is not None else None
+    if base is None:
+        from supportctl.paths import default_data_dir
+
+        base = default_data_dir()
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        path = base / f"crash-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}.log"
+        path.write_text(
+            f"supportctl {__version__}\nargv: {sys.argv!r}\n\n"
+            + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+            encoding="utf-8",
+        )
+        os.chmod(path, 0o600)
+        return path
+    except OSError:
+        return None
+
+
+class SupportctlGroup(TyperGroup):
+    """The root group: the single error boundary, and lazy loading of command modules.
+
+    Building a click command from a typer function inspects its signature, which costs
+    about a millisecond per command; with every group loaded up front start-up would
+    grow with the product. So the root knows its commands by name (`COMMANDS`) and
+    imports and builds only the one being run. `--help` lists them from the registry.
+    """
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*self.commands, *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        if self._listing:
+            return _Placeholder(name=cmd_name, help=spec[3], short_help=spec[3])
+        command = _load(cmd_name, spec)
+        self.commands[cmd_name] = command
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def invoke(self, ctx: Any) -> Any:
+        import traceback
+
+        debug = "--debug" in sys.argv or bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except (TyperException, typer.Exit, typer.Abort):
+            raise
+        except SupportctlError as exc:
+            if debug:
+                traceback.print_exc()
+            _write_err(f"error: {exc.message}")
+            if exc.hint:
+                _write_err(f"hint: {exc.hint}")
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            _write_err("interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            raise typer.Exit(int(ExitCode.FAILED)) from None
+        except Exception as exc:
+            if debug:
+                traceback.print_exc()
+                raise typer.Exit(int(ExitCode.FAILED)) from None
+            path = _crash_log(ctx, exc)
+            where = f"details in {path}" if path else "no crash log could be written"
+            _write_err(
+                f"internal error: {exc.__class__.__name__}: {exc}; {where}, or rerun with --debug"
+            )
+            raise typer.Exit(int(ExitCode.FAILED)) from None
+
+
+app = typer.Typer(
+    cls=SupportctlGroup,
+    help="A terminal-first support desk: mail in to tickets, duty rota, SLA clocks, per-minute time, month-end invoices.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["--help", "-h"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"supportctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", envvar="SUPPORTCTL_DB", help="Database file.", show_default=False),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", envvar="SUPPORTCTL_CONFIG", help="Config file (TOML).", show_default=False
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    color: Annotated[
+        bool | None,
+        typer.Option("--color/--no-color", help="Force colour on or off (NO_COLOR is respected)."),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """supportctl: mail in, duty week, delegation, per-minute time, month-end invoices."""
+    from supportctl.paths import default_config_path, default_db_path
+
+    app_ctx = AppContext(
+        config_path=(config or default_config_path()).expanduser(),
+        db_path=(db or default_db_path()).expanduser(),
+        debug=debug,
+        color=color,
+    )
+    ctx.obj = app_ctx
+    ctx.call_on_close(app_ctx.close)
+
+
+# name -> (module, attribute, "group" | "command", one-line help). Order is the help order.
+COMMANDS: dict[str, tuple[str, str, str, str]] = {
+    "init": (
+        "supportctl.cli.admin",
+        "init_cmd",
+        "command",
+        "Create the config file and the database (safe to run again).",
+    ),
+    "demo": (
+        "supportctl.cli.admin",
+        "demo_cmd",
+        "command",
+        "Build a throw-away demo workspace that walks through the whole product.",
+    ),
+    "customer": (
+        "supportctl.cli.admin",
+        "customer_app",
+        "group",
+        "Customers: plan, level, rates, VAT, billing step, included minutes, domains.",
+    ),
+    "contact": (
+        "supportctl.cli.admin",
+        "contact_app",
+        "group",
+        "Contacts of a customer; --can-order marks designated contacts.",
+    ),
+    "team": (
+        "supportctl.cli.admin",
+        "team_app",
+        "group",
+        "Developers: handles, skills with levels, absences.",
+    ),
+    "backup": (
+        "supportctl.cli.admin",
+        "backup_cmd",
+        "command",
+        "Write a consistent copy of the database, safe while others write.",
+    ),
+    "config": (
+        "supportctl.cli.admin",
+        "config_app",
+        "group",
+        "Look at the configuration in force.",
+    ),
+}
+
+
+class _Placeholder(TyperCommand):
+    """Stands in for a command in the help listing without importing its module."""
+
+
+def _load(name: str, spec: tuple[str, str, str, str]) -> Any:
+    import importlib
+
+    module_name, attribute, kind, _help = spec
+    target = getattr(importlib.import_module(module_name), attribute)
+    if kind == "group":
+        command = typer.main.get_group(target)
+    else:
+        holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        holder.command(name)(target)
+        command = typer.main.get_command(holder)
+    command.name = name
+    return command
+
+
+def main() -> None:
+    app(prog_name="supportctl")

@@ -1,0 +1,72 @@
+"""Shared CLI pieces: option aliases, the default-subcommand group, context access.
+
+Every listing and show command takes `--json` after the command name; the acting person
+is `--as HANDLE`. Groups whose first subcommand has a short form (`log 42 25m "…"` =
+`log add 42 25m "…"`) are made with `default_group("add")`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from supportctl.context import AppContext
+
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document instead of a table.")
+]
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        metavar="HANDLE",
+        help="Act as this person (else SUPPORTCTL_USER, else config `user`).",
+    ),
+]
+LimitOption = Annotated[
+    int, typer.Option("--limit", min=1, help="Show at most this many rows in the table.")
+]
+CustomerOption = Annotated[
+    str | None, typer.Option("--customer", metavar="SLUG", help="Only this customer.")
+]
+
+
+def get_app_context(ctx: typer.Context) -> AppContext:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, AppContext):  # pragma: no cover - the root callback always sets it
+        raise RuntimeError("no AppContext: the root callback did not run")
+    return obj
+
+
+class _DefaultGroup(TyperGroup):
+    """A group that runs `default_command` when the first word is not a subcommand."""
+
+    default_command: str = ""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        super().format_usage(ctx, formatter)
+
+
+def default_group(command: str) -> type[TyperGroup]:
+    """A TyperGroup class whose unknown first word is handed to `command` (the short form)."""
+    return type(f"DefaultGroup_{command}", (_DefaultGroup,), {"default_command": command})
+
+
+def sub_app(help_text: str, *, default: str | None = None) -> typer.Typer:
+    """A command group with our conventions (no pretty tracebacks; optional short form)."""
+    kwargs: dict[str, Any] = {
+        "help": help_text,
+        "no_args_is_help": default is None,
+        "pretty_exceptions_enable": False,
+        "add_completion": False,
+    }
+    if default is not None:
+        kwargs["cls"] = default_group(default)
+    return typer.Typer(**kwargs)

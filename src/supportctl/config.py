@@ -1,0 +1,563 @@
+"""TOML configuration: defaults, the file, then `SUPPORTCTL_*` environment variables.
+
+The schema is one table of key specs (`AGENCY_SPEC`, `IMAP_SPEC`, `SMTP_SPEC`): each key
+has a default, a description and a validator. The loader, the sample config in
+docs/ and `supportctl config show` all read the same table, so they cannot drift.
+Secrets are never read from the file itself: only `password_command` (run without a
+shell) or `password_env` (the name of an environment variable), or the keyring extra.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import shlex
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from supportctl.errors import ConfigError
+from supportctl.paths import APP_NAME, default_config_path, default_data_dir, default_db_path
+
+__all__ = ["default_config_path", "default_data_dir", "default_db_path"]
+
+
+# --- validators -------------------------------------------------------------------
+
+Validator = Callable[[Any], Any]
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a string")
+    return value
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else _str(value)
+
+
+def _nonempty(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("a non-empty string")
+    return value.strip()
+
+
+def _int_range(lo: int, hi: int) -> Validator:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ValueError(f"an integer from {lo} to {hi}")
+        return value
+
+    return check
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+    return value
+
+
+def _choice(*choices: str) -> Validator:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError("one of " + ", ".join(repr(c) for c in choices))
+        return str(value)
+
+    return check
+
+
+def _timezone(value: Any) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(_str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("an IANA time zone such as 'Europe/Helsinki'") from None
+    return str(value)
+
+
+def _country(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{2}", value):
+        raise ValueError("a two-letter country code such as 'FI' or 'CZ'")
+    return value
+
+
+def _currency(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
+        raise ValueError("a three-letter currency code such as 'EUR' or 'CZK'")
+    return value
+
+
+def _decimal_str(value: Any) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+    if text is None:
+        raise ValueError('a decimal number written as a string, e.g. "25.5"')
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError('a decimal number, e.g. "25.5"') from None
+    if number < 0 or number > 100:
+        raise ValueError("a percentage from 0 to 100")
+    return text
+
+
+def _hours(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(
+        r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d", value
+    ):
+        raise ValueError("business hours as 'HH:MM-HH:MM', e.g. '09:00-17:00'")
+    start, end = value.split("-")
+    if start >= end:
+        raise ValueError("business hours whose end is after their start")
+    return value
+
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _days(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value or any(d not in _DAY_NAMES for d in value):
+        raise ValueError("a list of day names from " + ", ".join(_DAY_NAMES))
+    return [str(d) for d in value]
+
+
+def _number_format(value: Any) -> str:
+    text = _str(value)
+    try:
+        text.format(year=2026, seq=1)
+    except (KeyError, IndexError, ValueError):
+        raise ValueError("a format using only {year} and {seq}, e.g. '{year}-{seq:04d}'") from None
+    return text
+
+
+def _str_list(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value or any(not isinstance(v, str) for v in value):
+        raise ValueError("a non-empty list of strings")
+    return list(value)
+
+
+def _email(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
+        raise ValueError("an e-mail address")
+    return value
+
+
+def _opt_email(value: Any) -> str | None:
+    return None if value is None else _email(value)
+
+
+def _tls(value: Any) -> str:
+    return _choice("implicit", "starttls", "none")(value)
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    default: Any
+    validate: Validator
+    doc: str
+    example: Any = None  # shown in the sample config when the default is None
+
+
+AGENCY_SPEC: tuple[Key, ...] = (
+    Key("name", "Our Agency", _nonempty, "The agency's name, printed on invoices."),
+    Key("address", "", _str, "Postal address, printed on invoices (newlines allowed)."),
+    Key("vat_id", "", _str, "The agency's VAT ID, printed on invoices."),
+    Key("bank", "", _str, "Bank details printed on invoices (IBAN, BIC, bank name)."),
+    Key(
+        "payment_terms_days", 14, _int_range(0, 365), "Days from the invoice date to the due date."
+    ),
+    Key("timezone", "Europe/Helsinki", _timezone, "Time zone for business hours and display."),
+    Key("country", "FI", _country, "Country whose public holidays close the desk (FI, CZ, ...)."),
+    Key("business_hours", "09:00-17:00", _hours, "Business hours on business days."),
+    Key("business_days", ["mon", "tue", "wed", "thu", "fri"], _days, "Business days of the week."),
+    Key(
+        "ticket_tag_prefix",
+        "",
+        _str,
+        "Optional prefix in subject tags: '[PREFIX #123]'; empty gives '[#123]'.",
+    ),
+    Key(
+        "invoice_number_format",
+        "{year}-{seq:04d}",
+        _number_format,
+        "Invoice numbers; {year} and {seq} (per-year sequence).",
+    ),
+    Key("currency", "EUR", _currency, "Default currency for new customers."),
+    Key("vat", "25.5", _decimal_str, "Default VAT percentage for new customers, as a string."),
+    Key("rate", "60.00", _nonempty, "Default hourly rate for new customers, as a string."),
+    Key(
+        "support_address",
+        "support@agency.example",
+        _email,
+        "The support mailbox address; mail from it is ours.",
+    ),
+    Key(
+        "mail_domain",
+        "agency.example",
+        _nonempty,
+        "Domain of our own Message-IDs; mail bearing them is ours coming back.",
+    ),
+    Key(
+        "auto_close_business_days",
+        5,
+        _int_range(1, 365),
+        "Resolved tickets close after this many business days without a reply.",
+    ),
+)
+
+IMAP_SPEC: tuple[Key, ...] = (
+    Key(
+        "name",
+        None,
+        _nonempty,
+        "A short name for the account, used in messages and sync state.",
+        "support",
+    ),
+    Key("host", None, _nonempty, "IMAP server host name.", "imap.agency.example"),
+    Key("port", None, _int_range(1, 65535), "Port; default 993 for implicit TLS, else 143.", 993),
+    Key("tls", "implicit", _tls, "'implicit' (IMAPS), 'starttls', or 'none' (loopback only)."),
+    Key("user", None, _nonempty, "Login name.", "support@agency.example"),
+    Key(
+        "password_command",
+        None,
+        _opt_str,
+        "Command printing the password (run without a shell).",
+        "pass show agency/imap",
+    ),
+    Key(
+        "password_env",
+        None,
+        _opt_str,
+        "Environment variable holding the password.",
+        "SUPPORT_IMAP_PASSWORD",
+    ),
+    Key("folders", ["INBOX"], _str_list, "Folders to sync."),
+    Key(
+        "archive_folder",
+        None,
+        _opt_str,
+        "Move mail here after it is safely stored (optional).",
+        "Archive",
+    ),
+    Key(
+        "authserv_id",
+        None,
+        _opt_str,
+        "Trust only Authentication-Results added by this server id.",
+        "mx.agency.example",
+    ),
+    Key(
+        "ca_file",
+        None,
+        _opt_str,
+        "CA bundle for a private certificate (optional).",
+        "/etc/ssl/private-ca.pem",
+    ),
+    Key(
+        "batch_bytes",
+        8_000_000,
+        _int_range(100_000, 1_000_000_000),
+        "Upper bound of one FETCH batch in bytes (RFC822.SIZE).",
+    ),
+)
+
+SMTP_SPEC: tuple[Key, ...] = (
+    Key("host", None, _nonempty, "SMTP server host name.", "smtp.agency.example"),
+    Key(
+        "port",
+        None,
+        _int_range(1, 65535),
+        "Port; default 465 for implicit TLS, 587 for STARTTLS, else 25.",
+        587,
+    ),
+    Key("tls", "starttls", _tls, "'implicit', 'starttls', or 'none' (loopback only)."),
+    Key("user", None, _opt_str, "Login name (optional).", "support@agency.example"),
+    Key(
+        "password_command",
+        None,
+        _opt_str,
+        "Command printing the password (run without a shell).",
+        "pass show agency/smtp",
+    ),
+    Key(
+        "password_env",
+        None,
+        _opt_str,
+        "Environment variable holding the password.",
+        "SUPPORT_SMTP_PASSWORD",
+    ),
+    Key(
+        "from",
+        None,
+        _opt_email,
+        "From address of our mail; defaults to agency.support_address.",
+        "support@agency.example",
+    ),
+    Key("acknowledge", False, _bool, "Acknowledge new tickets by mail."),
+)
+
+TOP_SPEC: tuple[Key, ...] = (
+    Key(
+        "user",
+        None,
+        _opt_str,
+        "Your handle: the acting person when --as and SUPPORTCTL_USER are not given.",
+        "alice",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    name: str
+    host: str
+    port: int
+    tls: str
+    user: str
+    password_command: str | None
+    password_env: str | None
+    folders: list[str]
+    archive_folder: str | None
+    authserv_id: str | None
+    ca_file: str | None
+    batch_bytes: int
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    tls: str
+    user: str | None
+    password_command: str | None
+    password_env: str | None
+    from_addr: str
+    acknowledge: bool
+
+
+@dataclass(frozen=True)
+class AgencyConfig:
+    name: str = "Our Agency"
+    address: str = ""
+    vat_id: str = ""
+    bank: str = ""
+    payment_terms_days: int = 14
+    timezone: str = "Europe/Helsinki"
+    country: str = "FI"
+    business_hours: str = "09:00-17:00"
+    business_days: list[str] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    ticket_tag_prefix: str = ""
+    invoice_number_format: str = "{year}-{seq:04d}"
+    currency: str = "EUR"
+    vat: str = "25.5"
+    rate: str = "60.00"
+    support_address: str = "support@agency.example"
+    mail_domain: str = "agency.example"
+    auto_close_business_days: int = 5
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    agency: AgencyConfig = field(default_factory=AgencyConfig)
+    imap: list[ImapConfig] = field(default_factory=list)
+    smtp: SmtpConfig | None = None
+    user: str | None = None
+    exists: bool = False
+
+    @property
+    def config_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def business_day_numbers(self) -> frozenset[int]:
+        return frozenset(_DAY_NAMES.index(d) for d in self.agency.business_days)
+
+    @property
+    def our_addresses(self) -> frozenset[str]:
+        addrs = {self.agency.support_address.lower()}
+        if self.smtp is not None:
+            addrs.add(self.smtp.from_addr.lower())
+        for account in self.imap:
+            if "@" in account.user:
+                addrs.add(account.user.lower())
+        return frozenset(addrs)
+
+
+def _section(path: Path, section: str, raw: Any, spec: tuple[Key, ...]) -> dict[str, Any]:
+    where = f"{path}: [{section}]" if section else f"{path}:"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a table")
+    known = {k.name for k in spec}
+    for key in raw:
+        if key == "password":
+            raise ConfigError(
+                f"{where} key 'password' is not allowed: secrets never live in the config file",
+                hint='use password_command = "pass show ..." or password_env = "VARIABLE"',
+            )
+        if key not in known:
+            raise ConfigError(f"{where} unknown key '{key}'; allowed: {', '.join(sorted(known))}")
+    values: dict[str, Any] = {}
+    for key in spec:
+        if key.name in raw:
+            try:
+                values[key.name] = key.validate(raw[key.name])
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{where} key '{key.name}' must be {exc}; found {raw[key.name]!r}"
+                ) from None
+        elif key.default is None and key.validate not in (_opt_str, _opt_email):
+            if section in ("imap", "smtp") and key.name == "port":
+                continue
+            raise ConfigError(f"{where} key '{key.name}' is required ({key.doc})")
+        else:
+            values[key.name] = key.default
+    return values
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the config file; a missing file gives the documented defaults."""
+    if not path.exists():
+        return Config(path=path)
+    import tomllib
+
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    allowed = {"agency", "imap", "smtp", "user"}
+    for key in raw:
+        if key not in allowed:
+            raise ConfigError(f"{path}: unknown key '{key}'; allowed: {', '.join(sorted(allowed))}")
+    top = _section(path, "", {k: v for k, v in raw.items() if k == "user"}, TOP_SPEC)
+    agency = AgencyConfig(**_section(path, "agency", raw.get("agency", {}), AGENCY_SPEC))
+    imap_raw = raw.get("imap", [])
+    if not isinstance(imap_raw, list):
+        raise ConfigError(
+            f"{path}: [[imap]] must be an array of tables (write [[imap]], not [imap])"
+        )
+    accounts: list[ImapConfig] = []
+    for item in imap_raw:
+        values = _section(path, "imap", item, IMAP_SPEC)
+        if values.get("port") is None:
+            values["port"] = 993 if values["tls"] == "implicit" else 143
+        if values["tls"] == "none" and not _is_loopback(values["host"]):
+            raise ConfigError(
+                f"{path}: [imap] '{values['name']}': tls = \"none\" is only allowed towards a loopback address"
+            )
+        if any(a.name == values["name"] for a in accounts):
+            raise ConfigError(f"{path}: [[imap]] name '{values['name']}' is used twice")
+        accounts.append(ImapConfig(**values))
+    smtp: SmtpConfig | None = None
+    if "smtp" in raw:
+        values = _section(path, "smtp", raw["smtp"], SMTP_SPEC)
+        if values.get("port") is None:
+            values["port"] = {"implicit": 465, "starttls": 587}.get(values["tls"], 25)
+        if values["tls"] == "none" and not _is_loopback(values["host"]):
+            raise ConfigError(
+                f'{path}: [smtp] tls = "none" is only allowed towards a loopback address'
+            )
+        values["from_addr"] = values.pop("from") or agency.support_address
+        smtp = SmtpConfig(**values)
+    return Config(
+        path=path, agency=agency, imap=accounts, smtp=smtp, user=top.get("user"), exists=True
+    )
+
+
+def resolve_secret(what: str, password_command: str | None, password_env: str | None) -> str:
+    """Return a password from the environment variable or command named in the config."""
+    if password_env:
+        value = os.environ.get(password_env)
+        if value is None:
+            raise ConfigError(f"{what}: environment variable {password_env} is not set")
+        return value
+    if password_command:
+        try:
+            done = subprocess.run(
+                shlex.split(password_command), capture_output=True, check=True, timeout=30
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ConfigError(
+                f"{what}: password_command failed: {exc.__class__.__name__}"
+            ) from None
+        return done.stdout.decode("utf-8").rstrip("\n")
+    try:
+        import keyring  # type: ignore[import-not-found]
+    except ImportError:
+        raise ConfigError(
+            f"{what}: no password_command or password_env is set",
+            hint="set one of them, or install the keyring extra: pip install 'supportctl[keyring]'",
+        ) from None
+    value = keyring.get_password(APP_NAME, what)
+    if value is None:
+        raise ConfigError(f"{what}: no password in the system keyring for service '{APP_NAME}'")
+    return str(value)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value)
+    if "\n" in text:
+        return '"""\n' + text + '"""'
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_config(
+    agency: dict[str, Any] | None = None, *, full: bool = False, user: str | None = None
+) -> str:
+    """The config file `init` writes (full=False) or the documented sample (full=True)."""
+    agency = agency or {}
+    lines = [
+        "# supportctl configuration. Every key is documented in docs/config.sample.toml.",
+        "",
+    ]
+    if full:
+        lines += [f"# {TOP_SPEC[0].doc}", f"user = {_toml_value(TOP_SPEC[0].example)}", ""]
+    elif user:
+        lines += [f"user = {_toml_value(user)}", ""]
+    lines.append("[agency]")
+    for key in AGENCY_SPEC:
+        value = agency.get(key.name, key.default)
+        lines.append(f"# {key.doc}")
+        lines.append(f"{key.name} = {_toml_value(value)}")
+    lines.append("")
+    prefix = "" if full else "# "
+    lines.append(f"{prefix}# One [[imap]] table per mailbox to pull support mail from.")
+    lines.append(f"{prefix}[[imap]]")
+    for key in IMAP_SPEC:
+        value = key.example if key.default is None else key.default
+        lines.append(f"{prefix}# {key.doc}")
+        lines.append(f"{prefix}{key.name} = {_toml_value(value)}")
+    lines.append("")
+    lines.append(f"{prefix}# Outgoing mail: replies, acknowledgements, notices.")
+    lines.append(f"{prefix}[smtp]")
+    for key in SMTP_SPEC:
+        value = key.example if key.default is None else key.default
+        lines.append(f"{prefix}# {key.doc}")
+        lines.append(f"{prefix}{key.name} = {_toml_value(value)}")
+    lines.append("")
+    return "\n".join(lines)

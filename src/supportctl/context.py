@@ -1,0 +1,113 @@
+"""AppContext: built once per invocation by the root callback, closed on exit.
+
+Config, store and consoles are created lazily, so `supportctl --help` never opens the
+database and a command that prints nothing never builds a rich Console.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from supportctl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from supportctl.config import Config
+    from supportctl.store.db import Store
+
+
+def _utc_now() -> datetime:
+    """The current time; SUPPORTCTL_NOW (ISO 8601) pins it for reproducible demos and tests."""
+    pinned = os.environ.get("SUPPORTCTL_NOW")
+    if pinned:
+        try:
+            moment = datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(f"SUPPORTCTL_NOW '{pinned}' is not an ISO 8601 time such as 2026-10-31T12:00:00Z") from None
+        if moment.tzinfo is None:
+            raise ConfigError(f"SUPPORTCTL_NOW '{pinned}' needs a zone, e.g. a trailing Z")
+        return moment.astimezone(UTC)
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppContext:
+    config_path: Path
+    db_path: Path
+    debug: bool = False
+    clock: Callable[[], datetime] = _utc_now
+    color: bool | None = None
+    _config: Config | None = None
+    _store: Store | None = None
+    _out: Console | None = None
+    _err: Console | None = None
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from supportctl.config import load_config
+
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from supportctl.store.db import open_store
+
+            self._store = open_store(self.db_path)
+        return self._store
+
+    def set_store(self, store: Store) -> None:
+        self._store = store
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def _console(self, stderr: bool) -> Console:
+        from rich.console import Console
+
+        no_color = bool(os.environ.get("NO_COLOR")) or self.color is False
+        return Console(
+            stderr=stderr,
+            no_color=no_color,
+            force_terminal=True if self.color else None,
+            highlight=False,
+            soft_wrap=False,
+        )
+
+    @property
+    def out(self) -> Console:
+        if self._out is None:
+            self._out = self._console(False)
+        return self._out
+
+    @property
+    def err(self) -> Console:
+        if self._err is None:
+            self._err = self._console(True)
+        return self._err
+
+    def actor(self, as_handle: str | None = None, *, required: bool = True) -> str | None:
+        """The acting person: --as, else SUPPORTCTL_USER, else the config's `user`."""
+        handle = as_handle or os.environ.get("SUPPORTCTL_USER") or self.config.user
+        if handle is None and required:
+            raise ConfigError(
+                "who are you? no acting person is set",
+                hint='pass --as HANDLE, set SUPPORTCTL_USER, or put user = "handle" in the config',
+            )
+        return handle
+
+    def close(self) -> None:
+        for closer in self._closers:
+            closer()
+        if self._store is not None:
+            self._store.close()
+            self._store = None

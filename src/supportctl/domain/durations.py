@@ -1,0 +1,46 @@
+"""Parsing durations people type: 25m, 1h30, 1h 30m, 1:30, 90 (minutes), 2h."""
+
+from __future__ import annotations
+
+import re
+
+_PATTERNS = (
+    re.compile(r"(?P<m>\d+)\s*(m|min|mins|minutes?)?"),
+    re.compile(r"(?P<h>\d+)\s*(h|hr|hrs|hours?)\s*(?:(?P<m>\d+)\s*(m|min|mins|minutes?)?)?"),
+    re.compile(r"(?P<h>\d+):(?P<m>[0-5]\d)"),
+    re.compile(r"(?P<h>\d+(?:[.,]\d+))\s*(h|hr|hrs|hours?)"),
+)
+
+
+def parse_duration(text: str) -> int:
+    """Minutes in `text`; ValueError with a readable message otherwise (zero allowed here)."""
+    cleaned = text.strip().lower()
+    for pattern in _PATTERNS:
+        match = pattern.fullmatch(cleaned)
+        if not match:
+            continue
+        groups = match.groupdict()
+        hours_text = groups.get("h")
+        minutes = int(groups["m"]) if groups.get("m") else 0
+        if hours_text and ("." in hours_text or "," in hours_text):
+            from decimal import Decimal
+
+            total = Decimal(hours_text.replace(",", ".")) * 60
+            if total != total.to_integral_value():
+                raise ValueError(f"'{text}' is not a whole number of minutes")
+            return int(total)
+        if hours_text and groups.get("m") and ":" not in cleaned and minutes >= 60:
+            raise ValueError(f"'{text}': minutes after hours must be below 60")
+        return int(hours_text or 0) * 60 + minutes
+    raise ValueError(f"'{text}' is not a duration; use 25m, 1h30, 1h 30m, 1:30 or 90")
+
+
+def format_minutes(minutes: int) -> str:
+    """90 -> '1h 30m', 25 -> '25m', 120 -> '2h'."""
+    sign = "-" if minutes < 0 else ""
+    hours, mins = divmod(abs(minutes), 60)
+    if hours and mins:
+        return f"{sign}{hours}h {mins:02d}m"
+    if hours:
+        return f"{sign}{hours}h"
+    return f"{sign}{mins}m"

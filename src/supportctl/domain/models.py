@@ -1,0 +1,100 @@
+"""Domain values shared by services, store and render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class Plan(StrEnum):
+    MAINTENANCE = "maintenance"
+    HOSTING = "hosting"
+    ADHOC = "adhoc"
+
+
+class Level(StrEnum):
+    LIGHT = "light"
+    STANDARD = "standard"
+    PREMIUM = "premium"
+
+
+LEVEL_RANK = {"premium": 0, "standard": 1, "light": 2}
+
+
+class Hours(StrEnum):
+    BUSINESS = "business"
+    ALWAYS = "24x7"
+
+
+@dataclass(frozen=True)
+class Money:
+    amount_minor: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: int
+    slug: str
+    name: str
+    plan: str
+    level: str
+    rate: Money
+    vat: str
+    included_minutes: int
+    locale: str
+    hours: str
+    reaction_minutes: int | None
+    billing_step_minutes: int
+    carry_over: bool
+    address: str
+    vat_id: str
+    country: str
+    domains: tuple[str, ...] = ()
+    raise_level: str | None = None
+    raise_hours: str | None = None
+    raise_until: date | None = None
+
+    def level_on(self, day: date) -> str:
+        """The service level in force on `day`, a temporary raise included."""
+        if self.raise_level and self.raise_until and day <= self.raise_until:
+            return self.raise_level
+        return self.level
+
+    def hours_on(self, day: date) -> str:
+        if self.raise_hours and self.raise_until and day <= self.raise_until:
+            return self.raise_hours
+        return self.hours
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: int
+    customer: str
+    email: str
+    name: str
+    can_order: bool
+
+
+@dataclass(frozen=True)
+class Absence:
+    start: date
+    end: date
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    handle: str
+    name: str
+    email: str
+    active: bool
+    skills: dict[str, int] = field(default_factory=dict)
+    absences: tuple[Absence, ...] = ()
+
+    def is_absent_on(self, day: date) -> bool:
+        return any(a.covers(day) for a in self.absences)

@@ -1,0 +1,16 @@
+"""UTC ISO-8601 text at the storage edge, aware datetimes inside."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def to_utc_text(moment: datetime) -> str:
+    """Aware datetime -> '2026-10-14T07:10:00Z' (seconds precision)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: times must carry a zone")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_utc_text(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

@@ -1,0 +1,294 @@
+"""Customers and their contacts: add, edit, list, show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from supportctl.domain.durations import parse_duration
+from supportctl.domain.models import Contact, Customer, Hours, Level, Plan
+from supportctl.domain.money import parse_amount
+from supportctl.domain.timeutil import to_utc_text
+from supportctl.errors import InputError
+from supportctl.services import validate
+from supportctl.store import customers as customer_store
+from supportctl.store import events
+from supportctl.store.db import Store
+
+if TYPE_CHECKING:
+    from supportctl.config import Config
+
+COUNTRY_LOCALES = {"FI": "fi_FI", "CZ": "cs_CZ", "SK": "cs_CZ"}
+
+
+@dataclass(frozen=True)
+class CustomerInput:
+    name: str | None = None
+    plan: str | None = None
+    level: str | None = None
+    rate: str | None = None
+    currency: str | None = None
+    vat: str | None = None
+    included_minutes: int | None = None
+    locale: str | None = None
+    domains: tuple[str, ...] = ()
+    remove_domains: tuple[str, ...] = ()
+    hours: str | None = None
+    reaction: str | None = None
+    billing_step: str | None = None
+    carry_over: bool | None = None
+    address: str | None = None
+    vat_id: str | None = None
+    country: str | None = None
+    until: str | None = None
+
+
+def require(store: Store, slug: str) -> Customer:
+    customer = customer_store.get_by_slug(store, slug)
+    if customer is None:
+        raise InputError(f"no customer '{slug}'", hint="run `supportctl customer list`")
+    return customer
+
+
+def _choice(value: str, enum: type[Plan] | type[Level] | type[Hours], what: str) -> str:
+    allowed = [m.value for m in enum]
+    if value not in allowed:
+        raise InputError(f"unknown {what} '{value}'; choose one of {', '.join(allowed)}")
+    return value
+
+
+def _minutes(text: str, what: str) -> int:
+    try:
+        minutes = parse_duration(text)
+    except ValueError as exc:
+        raise InputError(f"{what}: {exc}") from None
+    if minutes <= 0:
+        raise InputError(f"{what} must be at least one minute")
+    return minutes
+
+
+def _values(data: CustomerInput, currency: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if data.name is not None:
+        if not data.name.strip():
+            raise InputError("the customer name must not be empty")
+        values["name"] = data.name.strip()
+    if data.plan is not None:
+        values["plan"] = _choice(data.plan, Plan, "plan")
+    if data.level is not None:
+        values["level"] = _choice(data.level, Level, "level")
+    if data.hours is not None:
+        hours = "24x7" if data.hours.lower() in ("24x7", "24/7") else data.hours.lower()
+        values["hours"] = _choice(hours, Hours, "coverage (--hours)")
+    if data.rate is not None:
+        try:
+            rate = parse_amount(data.rate, currency)
+        except ValueError as exc:
+            raise InputError(f"rate: {exc}") from None
+        if rate < 0:
+            raise InputError(f"rate '{data.rate}' must not be negative")
+        values["rate_minor"] = rate
+    if data.vat is not None:
+        values["vat"] = validate.percent(data.vat)
+    if data.included_minutes is not None:
+        if data.included_minutes < 0:
+            raise InputError("included minutes must not be negative")
+        values["included_minutes"] = data.included_minutes
+    if data.locale is not None:
+        values["locale"] = validate.locale(data.locale)
+    if data.reaction is not None:
+        values["reaction_minutes"] = _minutes(data.reaction, "reaction time")
+    if data.billing_step is not None:
+        step = _minutes(data.billing_step, "billing step")
+        if step > 240:
+            raise InputError("billing step must be at most 4 hours")
+        values["billing_step_minutes"] = step
+    if data.carry_over is not None:
+        values["carry_over"] = int(data.carry_over)
+    if data.address is not None:
+        values["address"] = data.address
+    if data.vat_id is not None:
+        values["vat_id"] = data.vat_id.strip().upper().replace(" ", "")
+    if data.country is not None:
+        if len(data.country) != 2 or not data.country.isalpha():
+            raise InputError(f"country '{data.country}' must be a two-letter code such as FI or CZ")
+        values["country"] = data.country.upper()
+    return values
+
+
+def add(
+    store: Store,
+    config: Config,
+    *,
+    slug: str,
+    data: CustomerInput,
+    now: datetime,
+    actor: str | None,
+) -> Customer:
+    validate.slug(slug)
+    if data.plan is None:
+        raise InputError("--plan is required: maintenance, hosting or adhoc")
+    if data.until is not None:
+        raise InputError(
+            "--until applies to `customer edit` (a temporary raise of level or coverage)"
+        )
+    currency = (data.currency or config.agency.currency).upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise InputError(f"currency '{currency}' must be a three-letter code such as EUR or CZK")
+    values = _values(data, currency)
+    values.setdefault("name", slug)
+    values.setdefault("level", "standard")
+    values["currency"] = currency
+    if "rate_minor" not in values:
+        values["rate_minor"] = parse_amount(config.agency.rate, currency)
+    values.setdefault("vat", validate.percent(config.agency.vat))
+    if "country" not in values:
+        vat_prefix = values.get("vat_id", "")[:2]
+        values["country"] = (
+            vat_prefix if vat_prefix.isalpha() and len(vat_prefix) == 2 else config.agency.country
+        )
+    values.setdefault(
+        "locale",
+        COUNTRY_LOCALES.get(values["country"], COUNTRY_LOCALES.get(config.agency.country, "en")),
+    )
+    values["slug"] = slug
+    domains = [validate.domain(d) for d in data.domains]
+    with store.transaction():
+        if customer_store.get_by_slug(store, slug) is not None:
+            raise InputError(
+                f"customer '{slug}' already exists", hint=f"use `supportctl customer edit {slug}`"
+            )
+        for dom in domains:
+            owner = customer_store.domain_owner(store, dom)
+            if owner is not None:
+                raise InputError(f"mail domain '{dom}' already belongs to customer '{owner}'")
+        customer_id = customer_store.insert(store, values, domains, to_utc_text(now))
+        events.record(
+            store,
+            "customer.added",
+            at=now,
+            actor=actor,
+            customer_id=customer_id,
+            data={"slug": slug, **values, "domains": domains},
+        )
+    return require(store, slug)
+
+
+def edit(
+    store: Store, *, slug: str, data: CustomerInput, now: datetime, actor: str | None
+) -> Customer:
+    with store.transaction():
+        before = require(store, slug)
+        values = _values(data, before.rate.currency if data.currency is None else data.currency)
+        if data.currency is not None:
+            raise InputError(
+                "the currency of an existing customer cannot change; invoices depend on it"
+            )
+        if data.until is not None:
+            until = validate.iso_date(data.until, "--until")
+            if until < now.date():
+                raise InputError(f"--until {until} is in the past")
+            if "level" not in values and "hours" not in values:
+                raise InputError("--until goes with --level or --hours (a temporary raise)")
+            values["raise_until"] = until.isoformat()
+            if "level" in values:
+                values["raise_level"] = values.pop("level")
+            if "hours" in values:
+                values["raise_hours"] = values.pop("hours")
+        for dom in data.domains:
+            dom = validate.domain(dom)
+            owner = customer_store.domain_owner(store, dom)
+            if owner is not None and owner != slug:
+                raise InputError(f"mail domain '{dom}' already belongs to customer '{owner}'")
+            if owner is None:
+                customer_store.add_domain(store, before.id, dom)
+        for dom in data.remove_domains:
+            if not customer_store.remove_domain(store, before.id, validate.domain(dom)):
+                raise InputError(f"customer '{slug}' has no mail domain '{dom}'")
+        if not values and not data.domains and not data.remove_domains:
+            raise InputError("nothing to change; pass at least one option (see --help)")
+        customer_store.update(store, before.id, values)
+        old = {k: getattr(before, k, None) for k in values}
+        events.record(
+            store,
+            "customer.edited",
+            at=now,
+            actor=actor,
+            customer_id=before.id,
+            data={
+                "slug": slug,
+                "new": values,
+                "old": {k: str(v) if v is not None else None for k, v in old.items()},
+                "domains_added": list(data.domains),
+                "domains_removed": list(data.remove_domains),
+            },
+        )
+    return require(store, slug)
+
+
+def list_customers(store: Store) -> list[Customer]:
+    return customer_store.list_all(store)
+
+
+def add_contact(
+    store: Store,
+    *,
+    slug: str,
+    email: str,
+    name: str,
+    can_order: bool,
+    now: datetime,
+    actor: str | None,
+) -> Contact:
+    address = validate.email(email).lower()
+    with store.transaction():
+        customer = require(store, slug)
+        if customer_store.contact_for(store, customer.id, address) is not None:
+            raise InputError(f"'{address}' is already a contact of '{slug}'")
+        customer_store.insert_contact(
+            store, customer.id, address, name.strip(), can_order, to_utc_text(now)
+        )
+        events.record(
+            store,
+            "contact.added",
+            at=now,
+            actor=actor,
+            customer_id=customer.id,
+            data={"email": address, "name": name, "can_order": can_order},
+        )
+        contact = customer_store.contact_for(store, customer.id, address)
+    assert contact is not None
+    return contact
+
+
+def list_contacts(store: Store, slug: str | None) -> list[Contact]:
+    customer_id = require(store, slug).id if slug else None
+    return customer_store.contacts(store, customer_id)
+
+
+def remove_contact(
+    store: Store, *, slug: str, email: str, now: datetime, actor: str | None
+) -> Contact:
+    with store.transaction():
+        customer = require(store, slug)
+        contact = customer_store.contact_for(store, customer.id, email.strip().lower())
+        if contact is None:
+            raise InputError(
+                f"'{email}' is not a contact of '{slug}'",
+                hint=f"run `supportctl contact list {slug}`",
+            )
+        customer_store.delete_contact(store, contact.id)
+        events.record(
+            store,
+            "contact.removed",
+            at=now,
+            actor=actor,
+            customer_id=customer.id,
+            data={"email": contact.email},
+        )
+    return contact
+
+
+def effective_level(customer: Customer, day: date) -> str:
+    return customer.level_on(day)

@@ -1,0 +1,101 @@
+"""Input checks shared by services; each raises InputError with a one-line message."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from supportctl.errors import InputError
+
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+HANDLE_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+EMAIL_RE = re.compile(
+    r"[^@\s<>(),;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
+DOMAIN_RE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}")
+LOCALE_RE = re.compile(r"[a-z]{2}(_[A-Z]{2})?")
+SKILL_RE = re.compile(r"[a-z0-9][a-z0-9+._-]{0,39}")
+
+
+def slug(value: str) -> str:
+    if not SLUG_RE.fullmatch(value):
+        raise InputError(f"'{value}' is not a valid slug: use lower-case letters, digits and '-'")
+    return value
+
+
+def handle(value: str) -> str:
+    if not HANDLE_RE.fullmatch(value):
+        raise InputError(
+            f"'{value}' is not a valid handle: start with a letter; lower-case letters, digits, '-' and '_'"
+        )
+    return value
+
+
+def email(value: str) -> str:
+    cleaned = value.strip()
+    if not EMAIL_RE.fullmatch(cleaned):
+        raise InputError(f"'{value}' is not a valid e-mail address")
+    local, _, dom = cleaned.rpartition("@")
+    return f"{local}@{dom.lower()}"
+
+
+def domain(value: str) -> str:
+    cleaned = value.strip().lower().lstrip("@")
+    if not DOMAIN_RE.fullmatch(cleaned):
+        raise InputError(f"'{value}' is not a valid mail domain")
+    return cleaned
+
+
+def locale(value: str) -> str:
+    if not LOCALE_RE.fullmatch(value):
+        raise InputError(f"'{value}' is not a locale; use e.g. fi_FI, cs_CZ or en")
+    return value
+
+
+def percent(value: str) -> str:
+    try:
+        number = Decimal(value.replace(",", "."))
+    except InvalidOperation:
+        raise InputError(f"VAT '{value}' is not a number; write it like 25.5") from None
+    if not number.is_finite() or number < 0 or number > 100:
+        raise InputError(f"VAT '{value}' must be a percentage from 0 to 100")
+    return str(number)
+
+
+def skill(value: str) -> tuple[str, int]:
+    name, sep, level_text = value.partition(":")
+    name = name.strip().lower()
+    if not SKILL_RE.fullmatch(name):
+        raise InputError(f"'{value}' is not a skill: write NAME:LEVEL, e.g. wordpress:5")
+    if not sep:
+        return name, 3
+    if not level_text.isdigit() or not 1 <= int(level_text) <= 5:
+        raise InputError(f"'{value}': the skill level must be a whole number from 1 to 5")
+    return name, int(level_text)
+
+
+def skill_name(value: str) -> str:
+    name = value.strip().lower()
+    if not SKILL_RE.fullmatch(name):
+        raise InputError(
+            f"'{value}' is not a skill name: lower-case letters, digits, '+', '.', '-', '_'"
+        )
+    return name
+
+
+def iso_date(value: str, what: str = "date") -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{what} '{value}' is not a date; write YYYY-MM-DD") from None
+
+
+def date_range(value: str) -> tuple[date, date]:
+    """'2026-12-21..2027-01-06' or a single day '2026-12-24'."""
+    start_text, sep, end_text = value.partition("..")
+    start = iso_date(start_text.strip(), "absence start")
+    end = iso_date(end_text.strip(), "absence end") if sep else start
+    if end < start:
+        raise InputError(f"absence '{value}' ends before it starts")
+    return start, end

@@ -1,0 +1,179 @@
+"""Customers, their mail domains and contacts."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from typing import Any
+
+from supportctl.domain.models import Contact, Customer, Money
+from supportctl.store.db import Store
+
+_CUSTOMER_COLUMNS = (
+    "slug",
+    "name",
+    "plan",
+    "level",
+    "rate_minor",
+    "currency",
+    "vat",
+    "included_minutes",
+    "locale",
+    "hours",
+    "reaction_minutes",
+    "billing_step_minutes",
+    "carry_over",
+    "address",
+    "vat_id",
+    "country",
+    "raise_level",
+    "raise_hours",
+    "raise_until",
+)
+
+
+def _customer(row: sqlite3.Row, domains: tuple[str, ...]) -> Customer:
+    return Customer(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        plan=row["plan"],
+        level=row["level"],
+        rate=Money(row["rate_minor"], row["currency"]),
+        vat=row["vat"],
+        included_minutes=row["included_minutes"],
+        locale=row["locale"],
+        hours=row["hours"],
+        reaction_minutes=row["reaction_minutes"],
+        billing_step_minutes=row["billing_step_minutes"],
+        carry_over=bool(row["carry_over"]),
+        address=row["address"],
+        vat_id=row["vat_id"],
+        country=row["country"],
+        domains=domains,
+        raise_level=row["raise_level"],
+        raise_hours=row["raise_hours"],
+        raise_until=date.fromisoformat(row["raise_until"]) if row["raise_until"] else None,
+    )
+
+
+def _domains(store: Store, customer_id: int) -> tuple[str, ...]:
+    return tuple(
+        r[0]
+        for r in store.all(
+            "SELECT domain FROM customer_domains WHERE customer_id = ? ORDER BY domain",
+            (customer_id,),
+        )
+    )
+
+
+def get_by_slug(store: Store, slug: str) -> Customer | None:
+    row = store.one("SELECT * FROM customers WHERE slug = ?", (slug,))
+    return None if row is None else _customer(row, _domains(store, row["id"]))
+
+
+def get_by_id(store: Store, customer_id: int) -> Customer | None:
+    row = store.one("SELECT * FROM customers WHERE id = ?", (customer_id,))
+    return None if row is None else _customer(row, _domains(store, row["id"]))
+
+
+def list_all(store: Store) -> list[Customer]:
+    domains: dict[int, list[str]] = {}
+    for r in store.all("SELECT customer_id, domain FROM customer_domains ORDER BY domain"):
+        domains.setdefault(r["customer_id"], []).append(r["domain"])
+    return [
+        _customer(r, tuple(domains.get(r["id"], ())))
+        for r in store.all("SELECT * FROM customers ORDER BY slug")
+    ]
+
+
+def insert(store: Store, values: dict[str, Any], domains: list[str], created_at: str) -> int:
+    cols = [c for c in _CUSTOMER_COLUMNS if c in values]
+    cur = store.execute(
+        f"INSERT INTO customers ({', '.join(cols)}, created_at) VALUES ({', '.join('?' for _ in cols)}, ?)",
+        [values[c] for c in cols] + [created_at],
+    )
+    customer_id = int(cur.lastrowid or 0)
+    for domain in domains:
+        store.execute(
+            "INSERT INTO customer_domains (domain, customer_id) VALUES (?, ?)",
+            (domain, customer_id),
+        )
+    return customer_id
+
+
+def update(store: Store, customer_id: int, values: dict[str, Any]) -> None:
+    cols = [c for c in _CUSTOMER_COLUMNS if c in values]
+    if cols:
+        store.execute(
+            f"UPDATE customers SET {', '.join(f'{c} = ?' for c in cols)}, version = version + 1 WHERE id = ?",
+            [values[c] for c in cols] + [customer_id],
+        )
+
+
+def add_domain(store: Store, customer_id: int, domain: str) -> None:
+    store.execute(
+        "INSERT INTO customer_domains (domain, customer_id) VALUES (?, ?)", (domain, customer_id)
+    )
+
+
+def remove_domain(store: Store, customer_id: int, domain: str) -> int:
+    return store.execute(
+        "DELETE FROM customer_domains WHERE domain = ? AND customer_id = ?", (domain, customer_id)
+    ).rowcount
+
+
+def domain_owner(store: Store, domain: str) -> str | None:
+    return store.scalar(
+        "SELECT c.slug FROM customer_domains d JOIN customers c ON c.id = d.customer_id WHERE d.domain = ?",
+        (domain,),
+    )
+
+
+def _contact(row: sqlite3.Row) -> Contact:
+    return Contact(
+        id=row["id"],
+        customer=row["slug"],
+        email=row["email"],
+        name=row["name"],
+        can_order=bool(row["can_order"]),
+    )
+
+
+def contacts(store: Store, customer_id: int | None = None) -> list[Contact]:
+    sql = "SELECT ct.*, c.slug FROM contacts ct JOIN customers c ON c.id = ct.customer_id"
+    params: tuple[Any, ...] = ()
+    if customer_id is not None:
+        sql += " WHERE ct.customer_id = ?"
+        params = (customer_id,)
+    return [_contact(r) for r in store.all(sql + " ORDER BY c.slug, ct.email", params)]
+
+
+def contact_by_email(store: Store, email: str) -> Contact | None:
+    row = store.one(
+        "SELECT ct.*, c.slug FROM contacts ct JOIN customers c ON c.id = ct.customer_id WHERE ct.email = ? ORDER BY ct.id LIMIT 1",
+        (email.lower(),),
+    )
+    return None if row is None else _contact(row)
+
+
+def contact_for(store: Store, customer_id: int, email: str) -> Contact | None:
+    row = store.one(
+        "SELECT ct.*, c.slug FROM contacts ct JOIN customers c ON c.id = ct.customer_id WHERE ct.customer_id = ? AND ct.email = ?",
+        (customer_id, email.lower()),
+    )
+    return None if row is None else _contact(row)
+
+
+def insert_contact(
+    store: Store, customer_id: int, email: str, name: str, can_order: bool, created_at: str
+) -> int:
+    cur = store.execute(
+        "INSERT INTO contacts (customer_id, email, name, can_order, created_at) VALUES (?, ?, ?, ?, ?)",
+        (customer_id, email.lower(), name, int(can_order), created_at),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def delete_contact(store: Store, contact_id: int) -> None:
+    store.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))

@@ -1,0 +1,160 @@
+"""Opening the database: pragmas, schema version check, migrations, transactions.
+
+The hot path uses the stdlib `sqlite3` module only (it imports in a millisecond);
+sqlite-utils is imported only when a migration is pending. Every write a service makes
+runs inside `Store.transaction()`, a `BEGIN IMMEDIATE` that takes the write lock up
+front, so concurrent writers queue on `busy_timeout` instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from supportctl.errors import ConfigError, StoreError
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class Store:
+    """A sqlite3 connection in autocommit mode with explicit transactions."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; nested calls join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot start a write: {exc}") from None
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self._depth = 0
+            self.conn.execute("COMMIT")
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        return row
+
+    def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return list(self.conn.execute(sql, params).fetchall())
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(
+            path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: cannot open the database: {exc}") from None
+    return conn
+
+
+def create_database(path: Path, *, group: str | None = None) -> bool:
+    """Create the file with safe permissions if it does not exist; True when created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        if group:
+            _apply_group(path, group)
+        return False
+    mode = 0o660 if group else 0o600
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+    os.close(fd)
+    os.chmod(path, mode)
+    if group:
+        _apply_group(path, group)
+    return True
+
+
+def _apply_group(path: Path, group: str) -> None:
+    import grp
+    import shutil
+
+    try:
+        grp.getgrnam(group)
+    except KeyError:
+        raise ConfigError(f"no such group '{group}'") from None
+    shutil.chown(path, group=group)
+    os.chmod(path, 0o660)
+
+
+def open_store(path: Path, *, create: bool = False) -> Store:
+    """Open (and migrate if needed) the database; a missing file is exit 3 unless `create`."""
+    if not path.exists() and not create:
+        raise ConfigError(
+            f"no database at {path}", hint="run `supportctl init` (or set SUPPORTCTL_DB)"
+        )
+    if create:
+        create_database(path)
+    conn = _connect(path)
+    store = Store(conn, path)
+    from supportctl.store.migrations import SCHEMA_VERSION
+
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: not a supportctl database: {exc}") from None
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise StoreError(
+            f"{path} was written by a newer supportctl (schema {version}, this program knows {SCHEMA_VERSION})",
+            hint="upgrade supportctl; nothing was changed",
+        )
+    if version < SCHEMA_VERSION:
+        from supportctl.store.migrations import migrate
+
+        migrate(store)
+    return store
+
+
+def backup_to(store: Store, target: Path) -> None:
+    """A consistent copy while others may be writing (VACUUM INTO)."""
+    if target.exists():
+        from supportctl.errors import InputError
+
+        raise InputError(f"{target} already exists; choose a new file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        store.conn.execute("VACUUM INTO ?", (str(target),))
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"backup to {target} failed: {exc}") from None
+    os.chmod(target, 0o600)

@@ -1,0 +1,386 @@
+"""Schema migrations: an ordered list of functions; the list position is the version.
+
+Never edit a migration once released; append a new one named for the change. Each step
+runs in its own transaction together with `PRAGMA user_version`, so a failing step
+leaves the previous version intact. Before the first pending step on a file that
+already holds data, a `VACUUM INTO <db>.before-v{n}.bak` copy is taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from supportctl.store.db import Store
+
+MIGRATIONS: list[Callable[[Database], None]] = []
+migration = MIGRATIONS.append
+
+
+def _run(db: Database, ddl: str) -> None:
+    for statement in ddl.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migration
+def create_core_tables(db: Database) -> None:
+    """Customers, contacts, people, skills, absences, events (the generic history)."""
+    _run(
+        db,
+        """
+CREATE TABLE customers (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    plan TEXT NOT NULL CHECK (plan IN ('maintenance', 'hosting', 'adhoc')),
+    level TEXT NOT NULL DEFAULT 'standard' CHECK (level IN ('light', 'standard', 'premium')),
+    rate_minor INTEGER NOT NULL CHECK (rate_minor >= 0),
+    currency TEXT NOT NULL,
+    vat TEXT NOT NULL,
+    included_minutes INTEGER NOT NULL DEFAULT 0 CHECK (included_minutes >= 0),
+    locale TEXT NOT NULL,
+    hours TEXT NOT NULL DEFAULT 'business' CHECK (hours IN ('business', '24x7')),
+    reaction_minutes INTEGER CHECK (reaction_minutes IS NULL OR reaction_minutes > 0),
+    billing_step_minutes INTEGER NOT NULL DEFAULT 1 CHECK (billing_step_minutes >= 1),
+    carry_over INTEGER NOT NULL DEFAULT 0,
+    address TEXT NOT NULL DEFAULT '',
+    vat_id TEXT NOT NULL DEFAULT '',
+    country TEXT NOT NULL DEFAULT '',
+    raise_level TEXT CHECK (raise_level IS NULL OR raise_level IN ('light', 'standard', 'premium')),
+    raise_hours TEXT CHECK (raise_hours IS NULL OR raise_hours IN ('business', '24x7')),
+    raise_until TEXT,
+    created_at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE customer_domains (
+    domain TEXT PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE
+);
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    can_order INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    UNIQUE (customer_id, email)
+);
+CREATE INDEX contacts_email ON contacts(email);
+CREATE TABLE people (
+    id INTEGER PRIMARY KEY,
+    handle TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX people_email ON people(email);
+CREATE TABLE skills (
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    skill TEXT NOT NULL,
+    level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+    PRIMARY KEY (person_id, skill)
+);
+CREATE INDEX skills_skill ON skills(skill, level);
+CREATE TABLE absences (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    start_date TEXT NOT NULL,
+    end_date TEXT NOT NULL,
+    CHECK (start_date <= end_date)
+);
+CREATE INDEX absences_person ON absences(person_id, start_date);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT,
+    kind TEXT NOT NULL,
+    ticket_id INTEGER,
+    customer_id INTEGER,
+    subject_ref TEXT,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_ticket ON events(ticket_id, id);
+CREATE INDEX events_kind ON events(kind, id);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+)
+""",
+    )
+
+
+@migration
+def create_mail_and_ticket_tables(db: Database) -> None:
+    """Tickets, messages with raw bytes, attachments in content-addressed blobs, sync state."""
+    _run(
+        db,
+        """
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER REFERENCES customers(id),
+    requester TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL DEFAULT 'request' CHECK (kind IN ('incident', 'request')),
+    urgency TEXT NOT NULL DEFAULT 'normal' CHECK (urgency IN ('urgent', 'normal')),
+    status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'open', 'waiting', 'resolved', 'closed')),
+    owner_id INTEGER REFERENCES people(id),
+    classification TEXT NOT NULL DEFAULT 'human',
+    is_triage INTEGER NOT NULL DEFAULT 0,
+    needs_approval INTEGER NOT NULL DEFAULT 0,
+    approval_message_id INTEGER,
+    approval_override TEXT,
+    level TEXT NOT NULL DEFAULT 'standard',
+    hours TEXT NOT NULL DEFAULT 'business',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    first_response_at TEXT,
+    resolved_at TEXT,
+    closed_at TEXT,
+    due_response_at TEXT,
+    due_resolution_at TEXT,
+    waiting_since TEXT,
+    paused_minutes INTEGER NOT NULL DEFAULT 0,
+    merged_into INTEGER REFERENCES tickets(id),
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX tickets_status ON tickets(status, created_at);
+CREATE INDEX tickets_customer ON tickets(customer_id, created_at);
+CREATE INDEX tickets_owner ON tickets(owner_id, status);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER REFERENCES tickets(id),
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    message_id TEXT NOT NULL DEFAULT '',
+    body_hash TEXT NOT NULL,
+    in_reply_to TEXT NOT NULL DEFAULT '',
+    refs TEXT NOT NULL DEFAULT '',
+    from_addr TEXT NOT NULL DEFAULT '',
+    from_name TEXT NOT NULL DEFAULT '',
+    to_addrs TEXT NOT NULL DEFAULT '',
+    cc_addrs TEXT NOT NULL DEFAULT '',
+    date TEXT,
+    arrived_at TEXT NOT NULL,
+    subject TEXT NOT NULL DEFAULT '',
+    text_body TEXT NOT NULL DEFAULT '',
+    classification TEXT NOT NULL DEFAULT 'human',
+    auth_dmarc TEXT,
+    auth_dkim TEXT,
+    auth_spf TEXT,
+    is_blocked INTEGER NOT NULL DEFAULT 0,
+    is_own INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    raw_codec TEXT NOT NULL DEFAULT 'none',
+    raw BLOB NOT NULL,
+    UNIQUE (message_id, body_hash)
+);
+CREATE INDEX messages_ticket ON messages(ticket_id, arrived_at);
+CREATE INDEX messages_msgid ON messages(message_id);
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    filename TEXT NOT NULL DEFAULT '',
+    content_type TEXT NOT NULL DEFAULT 'application/octet-stream',
+    size INTEGER NOT NULL DEFAULT 0,
+    blob_sha256 TEXT REFERENCES blobs(sha256),
+    UNIQUE (message_id, position)
+);
+CREATE TABLE mail_state (
+    account TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    last_uid INTEGER NOT NULL DEFAULT 0,
+    synced_at TEXT,
+    PRIMARY KEY (account, folder)
+);
+CREATE TABLE message_locations (
+    account TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    message_row INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    PRIMARY KEY (account, folder, uidvalidity, uid)
+);
+CREATE TABLE blocked (
+    pattern TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    actor TEXT
+)
+""",
+    )
+
+
+@migration
+def create_work_tables(db: Database) -> None:
+    """Rota, holiday cache, delegations, reviews, time entries, timers, invoices, fees, outbound log."""
+    _run(
+        db,
+        """
+CREATE TABLE rota_order (
+    position INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES people(id)
+);
+CREATE TABLE rota_swaps (
+    week TEXT PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES people(id),
+    created_at TEXT NOT NULL
+);
+CREATE TABLE holidays_cache (
+    country TEXT NOT NULL,
+    day TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (country, day)
+);
+CREATE TABLE holidays_years (
+    country TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    PRIMARY KEY (country, year)
+);
+CREATE TABLE delegations (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    task TEXT NOT NULL,
+    skill TEXT,
+    to_person_id INTEGER NOT NULL REFERENCES people(id),
+    by_person_id INTEGER REFERENCES people(id),
+    estimate_minutes INTEGER,
+    reason TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+    created_at TEXT NOT NULL,
+    done_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX delegations_open ON delegations(status, to_person_id, created_at);
+CREATE INDEX delegations_ticket ON delegations(ticket_id);
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    by_person TEXT,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE time_entries (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    person_id INTEGER NOT NULL REFERENCES people(id),
+    ticket_id INTEGER REFERENCES tickets(id),
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    start_at TEXT NOT NULL,
+    end_at TEXT NOT NULL,
+    minutes INTEGER NOT NULL CHECK (minutes >= 1 AND minutes <= 1440),
+    description TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'work' CHECK (kind IN ('work', 'messaging')),
+    is_internal INTEGER NOT NULL DEFAULT 0,
+    class_override TEXT,
+    corrects_invoice TEXT,
+    created_at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX time_entries_person ON time_entries(person_id, start_at);
+CREATE INDEX time_entries_customer ON time_entries(customer_id, start_at);
+CREATE INDEX time_entries_ticket ON time_entries(ticket_id, start_at);
+CREATE INDEX time_entries_start ON time_entries(start_at);
+CREATE TABLE timers (
+    person_id INTEGER PRIMARY KEY REFERENCES people(id),
+    ticket_id INTEGER REFERENCES tickets(id),
+    customer_id INTEGER REFERENCES customers(id),
+    description TEXT NOT NULL DEFAULT '',
+    started_at TEXT NOT NULL
+);
+CREATE TABLE invoice_sequences (
+    year INTEGER PRIMARY KEY,
+    last_seq INTEGER NOT NULL
+);
+CREATE TABLE invoices (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    month TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'issued' CHECK (status IN ('issued', 'void')),
+    void_reason TEXT,
+    currency TEXT NOT NULL,
+    net_minor INTEGER NOT NULL,
+    vat_minor INTEGER NOT NULL,
+    gross_minor INTEGER NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX invoices_customer_month ON invoices(customer_id, month, status);
+CREATE TABLE invoice_documents (
+    invoice_id INTEGER NOT NULL REFERENCES invoices(id),
+    format TEXT NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (invoice_id, format)
+);
+CREATE TABLE invoice_lines (
+    id INTEGER PRIMARY KEY,
+    invoice_id INTEGER NOT NULL REFERENCES invoices(id),
+    entry_id INTEGER REFERENCES time_entries(id),
+    fee_id INTEGER,
+    class TEXT NOT NULL,
+    minutes INTEGER NOT NULL DEFAULT 0,
+    billed_minutes INTEGER NOT NULL DEFAULT 0,
+    amount_minor INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX invoice_lines_entry ON invoice_lines(entry_id);
+CREATE TABLE fees (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    day TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    description TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX fees_customer_day ON fees(customer_id, day);
+CREATE TABLE outbound_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    address TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ticket_id INTEGER,
+    is_automatic INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbound_log_address ON outbound_log(address, at)
+""",
+    )
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(store: Store) -> None:
+    """Run every pending migration, each in its own transaction."""
+    from sqlite_utils import Database
+
+    from supportctl.errors import StoreError
+
+    conn = store.conn
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > len(MIGRATIONS):
+        raise StoreError(f"{store.path} was written by a newer supportctl (schema {current})")
+    if current == len(MIGRATIONS):
+        return
+    has_data = current > 0
+    if has_data:
+        backup = store.path.with_name(f"{store.path.name}.before-v{current + 1}.bak")
+        if not backup.exists():
+            conn.execute("VACUUM INTO ?", (str(backup),))
+    db = Database(conn)
+    for version, step in enumerate(MIGRATIONS[current:], start=current + 1):
+        with store.transaction():
+            # Re-check inside the write lock: another process may have migrated meanwhile.
+            now_at = conn.execute("PRAGMA user_version").fetchone()[0]
+            if now_at >= version:
+                continue
+            step(db)
+            conn.execute(f"PRAGMA user_version = {version}")

@@ -1,0 +1,124 @@
+"""Team members, their skills and absences."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+from supportctl.domain.models import Absence, Person
+from supportctl.store.db import Store
+
+
+def _person(row: sqlite3.Row, skills: dict[str, int], absences: tuple[Absence, ...]) -> Person:
+    return Person(
+        id=row["id"],
+        handle=row["handle"],
+        name=row["name"],
+        email=row["email"],
+        active=bool(row["active"]),
+        skills=skills,
+        absences=absences,
+    )
+
+
+def list_all(store: Store, *, include_inactive: bool = True) -> list[Person]:
+    skills: dict[int, dict[str, int]] = {}
+    for r in store.all("SELECT person_id, skill, level FROM skills ORDER BY skill"):
+        skills.setdefault(r["person_id"], {})[r["skill"]] = r["level"]
+    absences: dict[int, list[Absence]] = {}
+    for r in store.all("SELECT person_id, start_date, end_date FROM absences ORDER BY start_date"):
+        absences.setdefault(r["person_id"], []).append(
+            Absence(date.fromisoformat(r["start_date"]), date.fromisoformat(r["end_date"]))
+        )
+    sql = (
+        "SELECT * FROM people"
+        + ("" if include_inactive else " WHERE active = 1")
+        + " ORDER BY handle"
+    )
+    return [
+        _person(r, skills.get(r["id"], {}), tuple(absences.get(r["id"], ())))
+        for r in store.all(sql)
+    ]
+
+
+def get_by_handle(store: Store, handle: str) -> Person | None:
+    row = store.one("SELECT * FROM people WHERE handle = ?", (handle,))
+    if row is None:
+        return None
+    return _load(store, row)
+
+
+def get_by_id(store: Store, person_id: int) -> Person | None:
+    row = store.one("SELECT * FROM people WHERE id = ?", (person_id,))
+    return None if row is None else _load(store, row)
+
+
+def _load(store: Store, row: sqlite3.Row) -> Person:
+    skills = {
+        r["skill"]: r["level"]
+        for r in store.all("SELECT skill, level FROM skills WHERE person_id = ?", (row["id"],))
+    }
+    absences = tuple(
+        Absence(date.fromisoformat(r["start_date"]), date.fromisoformat(r["end_date"]))
+        for r in store.all(
+            "SELECT start_date, end_date FROM absences WHERE person_id = ? ORDER BY start_date",
+            (row["id"],),
+        )
+    )
+    return _person(row, skills, absences)
+
+
+def handle_by_email(store: Store, email: str) -> str | None:
+    return store.scalar("SELECT handle FROM people WHERE lower(email) = ?", (email.lower(),))
+
+
+def team_emails(store: Store) -> set[str]:
+    return {r[0].lower() for r in store.all("SELECT email FROM people")}
+
+
+def insert(store: Store, handle: str, name: str, email: str, created_at: str) -> int:
+    cur = store.execute(
+        "INSERT INTO people (handle, name, email, created_at) VALUES (?, ?, ?, ?)",
+        (handle, name, email, created_at),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def update(
+    store: Store,
+    person_id: int,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    active: bool | None = None,
+) -> None:
+    if name is not None:
+        store.execute("UPDATE people SET name = ? WHERE id = ?", (name, person_id))
+    if email is not None:
+        store.execute("UPDATE people SET email = ? WHERE id = ?", (email, person_id))
+    if active is not None:
+        store.execute("UPDATE people SET active = ? WHERE id = ?", (int(active), person_id))
+
+
+def set_skill(store: Store, person_id: int, skill: str, level: int) -> None:
+    store.execute(
+        "INSERT INTO skills (person_id, skill, level) VALUES (?, ?, ?) ON CONFLICT (person_id, skill) DO UPDATE SET level = excluded.level",
+        (person_id, skill, level),
+    )
+
+
+def remove_skill(store: Store, person_id: int, skill: str) -> int:
+    return store.execute(
+        "DELETE FROM skills WHERE person_id = ? AND skill = ?", (person_id, skill)
+    ).rowcount
+
+
+def add_absence(store: Store, person_id: int, start: date, end: date) -> None:
+    store.execute(
+        "INSERT INTO absences (person_id, start_date, end_date) VALUES (?, ?, ?)",
+        (person_id, start.isoformat(), end.isoformat()),
+    )
+
+
+def clear_absences(store: Store, person_id: int) -> None:
+    store.execute("DELETE FROM absences WHERE person_id = ?", (person_id,))
