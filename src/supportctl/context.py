@@ -29,7 +29,9 @@ def _utc_now() -> datetime:
         try:
             moment = datetime.fromisoformat(pinned.replace("Z", "+00:00"))
         except ValueError:
-            raise ConfigError(f"SUPPORTCTL_NOW '{pinned}' is not an ISO 8601 time such as 2026-10-31T12:00:00Z") from None
+            raise ConfigError(
+                f"SUPPORTCTL_NOW '{pinned}' is not an ISO 8601 time such as 2026-10-31T12:00:00Z"
+            ) from None
         if moment.tzinfo is None:
             raise ConfigError(f"SUPPORTCTL_NOW '{pinned}' needs a zone, e.g. a trailing Z")
         return moment.astimezone(UTC)
