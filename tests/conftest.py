@@ -40,12 +40,16 @@ class Cli:
     def __init__(self, runner: CliRunner) -> None:
         self.runner = runner
 
-    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Any:
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Any:
         return self.runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
 
     def ok(self, *args: str, **kw: Any) -> Any:
         result = self(*args, **kw)
-        assert result.exit_code == 0, f"exit {result.exit_code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+        assert result.exit_code == 0, (
+            f"exit {result.exit_code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+        )
         return result
 
     def json(self, *args: str, **kw: Any) -> Any:
@@ -53,7 +57,9 @@ class Cli:
 
     def fails(self, code: int, *args: str, **kw: Any) -> Any:
         result = self(*args, **kw)
-        assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+        assert result.exit_code == code, (
+            f"exit {result.exit_code}, wanted {code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+        )
         assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
         return result
 
@@ -88,7 +94,12 @@ def db_snapshot(path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
 
     conn = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         out = []
         for name in tables:
             try:

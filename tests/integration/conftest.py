@@ -64,7 +64,9 @@ def _free_port() -> int:
 
 
 def _version_ok() -> tuple[bool, str]:
-    out = subprocess.run(["dovecot", "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    out = subprocess.run(
+        ["dovecot", "--version"], capture_output=True, text=True, timeout=10
+    ).stdout.strip()
     major_minor = tuple(int(p) for p in out.split()[0].split(".")[:2])
     return major_minor >= (2, 3) and major_minor < (2, 4), out
 
@@ -170,7 +172,12 @@ def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
     port = _free_port()
     conf = _write_config(root, port)
     log = (root / "log" / "stdout.log").open("wb")
-    proc = subprocess.Popen(["dovecot", "-F", "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["dovecot", "-F", "-c", str(conf)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 15
     while True:
         try:
@@ -181,7 +188,11 @@ def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            details = (root / "log" / "dovecot.log").read_text(errors="replace") if (root / "log" / "dovecot.log").exists() else ""
+            details = (
+                (root / "log" / "dovecot.log").read_text(errors="replace")
+                if (root / "log" / "dovecot.log").exists()
+                else ""
+            )
             pytest.fail(f"dovecot did not start on 127.0.0.1:{port}: {details[-2000:]}")
         time.sleep(0.05)
     try:

@@ -120,7 +120,7 @@ def open_store(path: Path, *, create: bool = False) -> Store:
     """Open (and migrate if needed) the database; a missing file is exit 3 unless `create`."""
     if not path.exists() and not create:
         raise ConfigError(
-            f"no database at {path}", hint="run `supportctl init` (or set SUPPORTCTL_DB)"
+            f"no database at {path}; run `supportctl init` (or point SUPPORTCTL_DB at one)"
         )
     if create:
         create_database(path)

@@ -1,0 +1,45 @@
+"""Every command and group has help text with an example, and the registry is complete."""
+
+import typer.main
+
+from supportctl.cli import COMMANDS, app
+
+
+def _walk(command, path):
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _walk(sub, [*path, name])
+
+
+def _all_commands():
+    root = typer.main.get_command(app)
+    for name in COMMANDS:
+        yield from _walk(root.get_command(None, name), [name])
+
+
+def test_every_command_has_help_and_example():
+    missing = []
+    for path, command in _all_commands():
+        text = (command.help or "").strip()
+        if not text:
+            missing.append(" ".join(path) + ": no help")
+        elif not getattr(command, "commands", None) and "Example" not in text:
+            missing.append(" ".join(path) + ": no example")
+    assert not missing, missing
+
+
+def test_help_runs_for_every_command(cli):
+    for path, _command in _all_commands():
+        result = cli.ok(*path, "--help")
+        assert "Usage" in result.stdout
+
+
+def test_root_help_lists_every_registered_command(cli):
+    out = cli.ok("--help").stdout
+    for name in COMMANDS:
+        assert name in out
+
+
+def test_unknown_command_is_usage_error(cli):
+    result = cli("nosuchcommand")
+    assert result.exit_code == 2
