@@ -1,8 +1,13 @@
-"""Parsing durations people type: 25m, 1h30, 1h 30m, 1:30, 90 (minutes), 2h."""
+"""Parsing durations and clock times people type: 25m, 1h30, 1h 30m, 1:30, 90 (minutes), 2h.
+
+Work is billed per minute, so every duration is a whole number of minutes; a timer's
+seconds are dropped, never rounded up (12 min 59 s is 12 minutes).
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 _PATTERNS = (
     re.compile(r"(?P<m>\d+)\s*(m|min|mins|minutes?)?"),
@@ -10,6 +15,7 @@ _PATTERNS = (
     re.compile(r"(?P<h>\d+):(?P<m>[0-5]\d)"),
     re.compile(r"(?P<h>\d+(?:[.,]\d+))\s*(h|hr|hrs|hours?)"),
 )
+_CLOCK = re.compile(r"(?P<h>[01]?\d|2[0-3])[:.]?(?P<m>[0-5]\d)")
 
 
 def parse_duration(text: str) -> int:
@@ -33,6 +39,20 @@ def parse_duration(text: str) -> int:
             raise ValueError(f"'{text}': minutes after hours must be below 60")
         return int(hours_text or 0) * 60 + minutes
     raise ValueError(f"'{text}' is not a duration; use 25m, 1h30, 1h 30m, 1:30 or 90")
+
+
+def parse_clock(text: str) -> tuple[int, int] | None:
+    """'09:10', '9:10', '9.10' or '0910' -> (9, 10); None when `text` is not a time of day."""
+    match = _CLOCK.fullmatch(text.strip())
+    if match is None:
+        return None
+    return int(match["h"]), int(match["m"])
+
+
+def whole_minutes(start: datetime, end: datetime) -> int:
+    """Whole minutes from `start` to `end`, seconds dropped (never rounded up)."""
+    seconds = int((end - start).total_seconds())
+    return seconds // 60 if seconds >= 0 else -((-seconds) // 60)
 
 
 def format_minutes(minutes: int) -> str:

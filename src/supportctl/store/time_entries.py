@@ -1,0 +1,174 @@
+"""Time entries and running timers: rows in, rows out, no rules.
+
+Entries carry a client-generated UUID (stable across replicas) and the short integer
+id people type. The overlap query is bounded from below by the longest possible entry
+(24 h), so it stays an index range scan on (person_id, start_at) however many entries
+a person has.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from supportctl.store.db import Store
+
+ENTRY_COLUMNS = (
+    "uuid",
+    "person_id",
+    "ticket_id",
+    "customer_id",
+    "start_at",
+    "end_at",
+    "minutes",
+    "description",
+    "kind",
+    "is_internal",
+    "class_override",
+    "corrects_invoice",
+    "created_at",
+)
+
+# Everything a listing shows, with the facts the billing rules need.
+_LIST_SELECT = """
+SELECT e.id, e.uuid, e.person_id, e.ticket_id, e.customer_id, e.start_at, e.end_at,
+       e.minutes, e.description, e.kind, e.is_internal, e.class_override,
+       e.corrects_invoice, p.handle AS person, c.slug AS customer,
+       CASE WHEN t.needs_approval = 1 AND t.approval_message_id IS NULL
+                 AND t.approval_override IS NULL THEN 1 ELSE 0 END AS unapproved
+FROM time_entries e
+JOIN people p ON p.id = e.person_id
+JOIN customers c ON c.id = e.customer_id
+LEFT JOIN tickets t ON t.id = e.ticket_id
+"""
+
+
+def insert(store: Store, values: dict[str, Any]) -> int:
+    cols = [c for c in ENTRY_COLUMNS if c in values]
+    cur = store.execute(
+        f"INSERT INTO time_entries ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+        [values[c] for c in cols],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def get(store: Store, entry_id: int) -> sqlite3.Row | None:
+    return store.one(_LIST_SELECT + " WHERE e.id = ?", (entry_id,))
+
+
+def update(store: Store, entry_id: int, values: dict[str, Any]) -> None:
+    cols = [c for c in ENTRY_COLUMNS if c in values]
+    if cols:
+        store.execute(
+            f"UPDATE time_entries SET {', '.join(f'{c} = ?' for c in cols)}, version = version + 1 WHERE id = ?",
+            [values[c] for c in cols] + [entry_id],
+        )
+
+
+def delete(store: Store, entry_id: int) -> None:
+    store.execute("DELETE FROM time_entries WHERE id = ?", (entry_id,))
+
+
+def overlapping(
+    store: Store,
+    person_id: int,
+    start_at: str,
+    end_at: str,
+    earliest_start: str,
+    exclude_id: int | None = None,
+) -> sqlite3.Row | None:
+    """The first entry of the person that overlaps [start_at, end_at), if any.
+
+    `earliest_start` is start_at minus the longest entry, which bounds the scan.
+    """
+    return store.one(
+        "SELECT id, start_at, end_at FROM time_entries WHERE person_id = ? "
+        "AND start_at >= ? AND start_at < ? AND end_at > ? AND id != ? "
+        "ORDER BY start_at LIMIT 1",
+        (person_id, earliest_start, end_at, start_at, exclude_id or 0),
+    )
+
+
+def issued_invoice(store: Store, customer_id: int, months: tuple[str, ...]) -> sqlite3.Row | None:
+    """An issued invoice of the customer for any of `months`, if there is one."""
+    marks = ", ".join("?" for _ in months)
+    return store.one(
+        f"SELECT number, month FROM invoices WHERE customer_id = ? AND status = 'issued' "
+        f"AND month IN ({marks}) ORDER BY month LIMIT 1",
+        (customer_id, *months),
+    )
+
+
+def invoice_by_number(store: Store, number: str) -> sqlite3.Row | None:
+    return store.one(
+        "SELECT id, number, customer_id, month, status FROM invoices WHERE number = ?", (number,)
+    )
+
+
+def listing(
+    store: Store,
+    *,
+    start_from: str | None = None,
+    start_before: str | None = None,
+    customer_id: int | None = None,
+    person_id: int | None = None,
+    ticket_id: int | None = None,
+) -> list[sqlite3.Row]:
+    """Entries matching every given filter, in start order."""
+    where: list[str] = []
+    params: list[Any] = []
+    if start_from is not None:
+        where.append("e.start_at >= ?")
+        params.append(start_from)
+    if start_before is not None:
+        where.append("e.start_at < ?")
+        params.append(start_before)
+    if customer_id is not None:
+        where.append("e.customer_id = ?")
+        params.append(customer_id)
+    if person_id is not None:
+        where.append("e.person_id = ?")
+        params.append(person_id)
+    if ticket_id is not None:
+        where.append("e.ticket_id = ?")
+        params.append(ticket_id)
+    sql = _LIST_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    return store.all(sql + " ORDER BY e.start_at, e.id", params)
+
+
+def customers_in_range(store: Store, start_from: str, start_before: str) -> list[int]:
+    return [
+        int(r[0])
+        for r in store.all(
+            "SELECT DISTINCT customer_id FROM time_entries WHERE start_at >= ? AND start_at < ?",
+            (start_from, start_before),
+        )
+    ]
+
+
+def get_timer(store: Store, person_id: int) -> sqlite3.Row | None:
+    return store.one(
+        "SELECT tm.person_id, tm.ticket_id, tm.customer_id, tm.description, tm.started_at, "
+        "c.slug AS customer FROM timers tm LEFT JOIN customers c ON c.id = tm.customer_id "
+        "WHERE tm.person_id = ?",
+        (person_id,),
+    )
+
+
+def insert_timer(
+    store: Store,
+    person_id: int,
+    ticket_id: int | None,
+    customer_id: int,
+    description: str,
+    started_at: str,
+) -> None:
+    store.execute(
+        "INSERT INTO timers (person_id, ticket_id, customer_id, description, started_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (person_id, ticket_id, customer_id, description, started_at),
+    )
+
+
+def delete_timer(store: Store, person_id: int) -> None:
+    store.execute("DELETE FROM timers WHERE person_id = ?", (person_id,))
