@@ -355,6 +355,18 @@ CREATE INDEX outbound_log_address ON outbound_log(address, at)
     )
 
 
+@migration
+def add_attachment_transfer_encoding(db: Database) -> None:
+    """Attachments are stored as they appear in the mail (not decoded while fetching)."""
+    _run(
+        db,
+        """
+ALTER TABLE attachments ADD COLUMN transfer_encoding TEXT NOT NULL DEFAULT 'binary';
+CREATE INDEX attachments_blob ON attachments(blob_sha256)
+""",
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

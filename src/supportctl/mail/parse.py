@@ -1,0 +1,580 @@
+"""Raw RFC 822 bytes -> `ParsedMail`: headers, readable text, attachment references.
+
+Why it looks like this:
+- The stdlib `email` parser with the `compat32` policy is several times faster than
+  `policy.default` (see bench/ingest.py: the header-registry objects dominate on small
+  mail). compat32 is only unsafe where it leaves decoding to the caller, so that part is
+  done here: every header goes through `decode_header_value` (RFC 2047 words, raw 8-bit
+  bytes, mislabeled charsets) and filenames through `get_filename` (RFC 2231) and then
+  the same decoder (RFC 2047 inside quotes, common in the wild).
+- Undeclared or mislabeled 8-bit text is guessed, never shown with replacement
+  characters: valid UTF-8 wins; otherwise windows-1252, windows-1250 and ISO-8859-2
+  are scored by how plausible their letters are for the languages we serve (Finnish,
+  Czech, German, English), so "č ř ě ů" and "ä ö å" both come out right.
+- Attachments are not decoded here: their transfer-encoded bytes are hashed and kept
+  as they are (content-addressed), and decoded only when someone saves one.
+- HTML-only mail becomes plain text with html2text configured for reading, not for
+  Markdown: no link, emphasis, heading or table markup, no escaping backslashes; inline
+  elements join their neighbours, block elements get lines of their own.
+"""
+
+from __future__ import annotations
+
+import email
+import email.errors
+import email.header
+import email.utils
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from typing import Any
+
+# Letters that are plausible in fi/cs/de/en/sk/pl text; used to choose among 8-bit charsets.
+_GOOD = frozenset(
+    "äöåÄÖÅüÜßéÉáÁíÍóÓúÚýÝčČďĎěĚňŇřŘšŠťŤůŮžŽôÔĺĹľĽàèìòùÀÈÌÒÙâêîûÂÊÎÛçÇëïËÏñÑ"
+    "ąćęłńśźżĄĆĘŁŃŚŹŻ€–—‘’‚“”„…•°§«»"
+)
+_CANDIDATES = ("windows-1252", "windows-1250", "iso-8859-2")
+_LATIN_LIKE = frozenset(("us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252"))
+_TEXT_TYPES = ("text/plain", "text/html")
+_MAX_TEXT_BYTES = 2_000_000  # a text part larger than this is kept as an attachment only
+
+
+@dataclass(frozen=True)
+class AttachmentRef:
+    """One attachment as it appears in the message (not decoded)."""
+
+    position: int
+    filename: str
+    content_type: str
+    transfer_encoding: str
+    size: int  # decoded size in bytes
+    data: bytes  # transfer-encoded bytes, as in the message
+    sha256: str
+
+
+@dataclass
+class ParsedMail:
+    message_id: str
+    in_reply_to: str
+    references: list[str]
+    from_addr: str
+    from_name: str
+    to_addrs: list[str]
+    cc_addrs: list[str]
+    date: datetime | None
+    subject: str
+    text: str
+    content_type: str
+    report_type: str
+    headers: dict[str, list[str]]  # lower-cased name -> decoded values (the ones we use)
+    attachments: list[AttachmentRef] = field(default_factory=list)
+    embedded_ids: list[str] = field(default_factory=list)  # Message-ID/References of a bounced original
+    embedded_subject: str = ""
+    defects: int = 0
+
+
+# Headers kept for classification, authentication, urgency hints and display.
+KEPT_HEADERS = (
+    "auto-submitted",
+    "x-autoreply",
+    "x-autorespond",
+    "x-auto-response-suppress",
+    "precedence",
+    "list-id",
+    "list-unsubscribe",
+    "list-post",
+    "mailing-list",
+    "return-path",
+    "importance",
+    "x-priority",
+    "priority",
+    "x-msmail-priority",
+    "authentication-results",
+    "x-failed-recipients",
+    "feedback-type",
+    "reply-to",
+)
+
+
+# --- charsets -----------------------------------------------------------------------
+
+
+def _score(text: str) -> int:
+    score = 0
+    for ch in text:
+        if ch < "\x80":
+            continue
+        if ch in _GOOD:
+            score += 2
+        elif "\x80" <= ch <= "\x9f" or ch == "\ufffd":
+            score -= 5
+        else:
+            score -= 1
+    return score
+
+
+def guess_decode(data: bytes) -> tuple[str, str]:
+    """Decode bytes of unknown charset: UTF-8 if valid, else the most plausible 8-bit one."""
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best: tuple[int, str, str] | None = None
+    for charset in _CANDIDATES:
+        try:
+            text = data.decode(charset)
+        except UnicodeDecodeError:
+            continue
+        s = _score(text)
+        if best is None or s > best[0]:
+            best = (s, text, charset)
+    if best is not None:
+        return best[1], best[2]
+    return data.decode("latin-1"), "iso-8859-1"
+
+
+def decode_bytes(data: bytes, declared: str | None) -> str:
+    """Decode with the declared charset, correcting the common mislabelings."""
+    if declared:
+        declared = declared.strip().strip('"').lower()
+    if not declared or declared in ("unknown-8bit", "x-unknown", "8bit", "default", "binary"):
+        return guess_decode(data)[0]
+    if data.isascii():
+        return data.decode("ascii")
+    if declared in _LATIN_LIKE or declared.startswith("iso-8859"):
+        # Text labelled Latin-1 (or plain ASCII) that is valid UTF-8 is UTF-8.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        if declared in ("us-ascii", "ascii"):
+            return guess_decode(data)[0]
+        if declared in ("iso-8859-1", "latin-1", "latin1"):
+            declared = "windows-1252"  # a superset that browsers and mailers use for this label
+    try:
+        return data.decode(declared)
+    except (LookupError, UnicodeDecodeError):
+        return guess_decode(data)[0]
+
+
+def decode_header_value(value: Any) -> str:
+    """RFC 2047 words and raw 8-bit bytes in a header -> text."""
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):
+        value = str(value)
+    text = str(value)
+    if not text.isascii():
+        # compat32 keeps raw 8-bit header bytes as surrogate escapes.
+        raw = text.encode("ascii", "surrogateescape") if _has_surrogates(text) else None
+        if raw is not None:
+            text = guess_decode(raw)[0]
+    if "=?" not in text:
+        return _unfold(text)
+    try:
+        parts = email.header.decode_header(text)
+    except (email.errors.HeaderParseError, ValueError, LookupError):
+        return _unfold(text)
+    out: list[str] = []
+    for chunk, charset in parts:
+        if isinstance(chunk, str):
+            out.append(chunk)
+        else:
+            out.append(decode_bytes(chunk, charset) if charset else guess_decode(chunk)[0])
+    return _unfold("".join(out))
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _unfold(text: str) -> str:
+    return " ".join(text.replace("\r", " ").replace("\n", " ").split()) if text else ""
+
+
+# --- addresses, ids, dates ----------------------------------------------------------
+
+
+def _addresses(values: list[str]) -> list[tuple[str, str]]:
+    out = []
+    for name, addr in email.utils.getaddresses(values):
+        addr = addr.strip().strip("<>").lower()
+        if addr:
+            out.append((decode_header_value(name), addr))
+    return out
+
+
+def _ids(value: str) -> list[str]:
+    """Message-IDs in a References/In-Reply-To header, in order, without brackets."""
+    ids: list[str] = []
+    for token in value.replace(",", " ").split():
+        token = token.strip()
+        if token.startswith("<") and ">" in token:
+            token = token[1 : token.index(">")]
+        elif "<" in token or ">" in token:
+            token = token.strip("<>")
+        if "@" in token and token not in ids:
+            ids.append(token)
+    return ids
+
+
+def first_id(value: str | None) -> str:
+    """The first Message-ID of a header value, without angle brackets."""
+    if not value:
+        return ""
+    text = str(value)
+    if _has_surrogates(text):
+        text = text.encode("ascii", "surrogateescape").decode("latin-1")
+    if "<" in text and ">" in text:
+        start = text.index("<")
+        end = text.find(">", start)
+        if end > start:
+            return text[start + 1 : end].strip()
+    return text.strip()
+
+
+def _date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+# --- HTML ---------------------------------------------------------------------------
+
+
+def html_to_text(html: str) -> str:
+    """Readable plain text from HTML: no markup characters, blocks on their own lines."""
+    import html2text
+
+    class _Reader(html2text.HTML2Text):
+        def handle_data(self, data: str, entity_char: bool = False) -> None:
+            # entity_char=True skips html2text's Markdown escaping (backslashes).
+            super().handle_data(data, entity_char=True)
+
+    def _tags(self: Any, tag: str, attrs: Any, start: bool) -> bool | None:
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "hr", "center", "address"):
+            self.p()
+            return True
+        if tag == "li":
+            if start:
+                self.pbr()
+                self.o("• ")
+            return True
+        if tag in ("ul", "ol", "dl"):
+            self.p()
+            return True
+        if tag == "br" and start:
+            self.o("\n")
+            return True
+        return None
+
+    converter = _Reader(bodywidth=0)
+    converter.ignore_links = True
+    converter.ignore_images = True
+    converter.ignore_emphasis = True
+    converter.ignore_tables = True
+    converter.ignore_mailto_links = True
+    converter.unicode_snob = True
+    converter.single_line_break = True
+    converter.mark_code = False
+    converter.backquote_code_style = False
+    converter.tag_callback = _tags
+    try:
+        text = converter.handle(html)
+    except Exception:  # html2text is robust, but a broken document must not stop ingest
+        return html
+    return tidy_text(text)
+
+
+def tidy_text(text: str) -> str:
+    """Trailing spaces off, at most one empty line in a row, no leading/trailing blanks."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+# --- the walk -----------------------------------------------------------------------
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    text = decode_bytes(payload, part.get_content_charset())
+    if part.get_content_type() == "text/html":
+        return html_to_text(text)
+    return tidy_text(text)
+
+
+def _is_attachment(part: Message) -> bool:
+    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    if disposition == "attachment":
+        return True
+    ctype = part.get_content_type()
+    if ctype not in _TEXT_TYPES:
+        return True
+    return bool(part.get_param("name") or part.get_param("filename", header="content-disposition"))
+
+
+def _raw_payload(part: Message) -> bytes:
+    payload = part.get_payload()
+    if isinstance(payload, bytes):
+        return payload
+    if isinstance(payload, str):
+        return payload.encode("ascii", "surrogateescape")
+    return b""
+
+
+def _decoded_size(data: bytes, cte: str) -> int:
+    if cte == "base64":
+        compact = data.translate(None, b" \t\r\n")
+        return max(0, len(compact) * 3 // 4 - compact[-2:].count(b"="))
+    return len(data)
+
+
+def _filename(part: Message, position: int) -> str:
+    try:
+        name = part.get_filename()
+    except (LookupError, ValueError, UnicodeError):
+        name = None
+    if name:
+        return decode_header_value(name)
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822":
+        return f"forwarded-{position}.eml"
+    if ctype == "application/ms-tnef":
+        return "winmail.dat"
+    return f"part-{position}"
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.attachments: list[AttachmentRef] = []
+        self.embedded_ids: list[str] = []
+        self.embedded_subject = ""
+
+    def attach(self, part: Message, data: bytes | None = None, cte: str | None = None) -> None:
+        position = len(self.attachments) + 1
+        if data is None:
+            data = _raw_payload(part)
+        if cte is None:
+            cte = str(part.get("Content-Transfer-Encoding") or "7bit").strip().lower()
+        self.attachments.append(
+            AttachmentRef(
+                position=position,
+                filename=_filename(part, position),
+                content_type=part.get_content_type(),
+                transfer_encoding=cte,
+                size=_decoded_size(data, cte),
+                data=data,
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        )
+
+    def walk(self, part: Message, *, top: bool = True) -> None:
+        ctype = part.get_content_type()
+        if part.is_multipart():
+            subparts = part.get_payload()
+            if not isinstance(subparts, list):
+                return
+            if ctype == "multipart/alternative":
+                self._alternative(subparts)
+                return
+            for sub in subparts:
+                if isinstance(sub, Message):
+                    self.walk(sub, top=False)
+            return
+        if ctype == "message/rfc822" or ctype == "message/global":
+            self._forward(part)
+            return
+        if ctype in ("text/rfc822-headers", "message/delivery-status") or (
+            ctype.startswith("message/") and ctype != "message/partial"
+        ):
+            self._embedded_headers(part)
+            self.attach(part)
+            return
+        if _is_attachment(part) and not (top and ctype in _TEXT_TYPES):
+            self.attach(part)
+            return
+        if ctype in _TEXT_TYPES:
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes) and len(payload) > _MAX_TEXT_BYTES:
+                self.attach(part)
+                return
+            text = _part_text(part)
+            if text:
+                self.texts.append(text)
+            return
+        self.attach(part)
+
+    def _alternative(self, subparts: list[Any]) -> None:
+        chosen: Message | None = None
+        for wanted in ("text/plain", "text/html"):
+            for sub in subparts:
+                if isinstance(sub, Message) and sub.get_content_type() == wanted:
+                    chosen = sub
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:
+            # multipart/related or nested alternatives: take the last, richest one
+            for sub in reversed(subparts):
+                if isinstance(sub, Message):
+                    chosen = sub
+                    break
+        if chosen is not None:
+            self.walk(chosen, top=False)
+        for sub in subparts:
+            if (
+                isinstance(sub, Message)
+                and sub is not chosen
+                and sub.get_content_type() not in _TEXT_TYPES
+                and not sub.is_multipart()
+            ):
+                self.attach(sub)
+
+    def _forward(self, part: Message) -> None:
+        inner = part.get_payload()
+        inner_msg = inner[0] if isinstance(inner, list) and inner else None
+        raw = b""
+        if isinstance(inner_msg, Message):
+            try:
+                raw = inner_msg.as_bytes()
+            except (LookupError, UnicodeError, ValueError, TypeError, AttributeError):
+                raw = b""
+        if not raw:
+            raw = _raw_payload(part)
+        cte = "8bit"
+        self.attach(part, data=raw, cte=cte)
+        if not isinstance(inner_msg, Message):
+            return
+        self._note_ids(inner_msg)
+        sub = _Walker()
+        sub.walk(inner_msg, top=True)
+        head = [
+            "---------- Forwarded message ----------",
+            f"From: {decode_header_value(inner_msg.get('From'))}",
+            f"Date: {decode_header_value(inner_msg.get('Date'))}",
+            f"Subject: {decode_header_value(inner_msg.get('Subject'))}",
+            "",
+        ]
+        body = "\n\n".join(sub.texts)
+        self.texts.append("\n".join(head) + body)
+        for ref in sub.attachments:
+            self.attach_ref(ref)
+
+    def attach_ref(self, ref: AttachmentRef) -> None:
+        position = len(self.attachments) + 1
+        self.attachments.append(
+            AttachmentRef(
+                position=position,
+                filename=ref.filename,
+                content_type=ref.content_type,
+                transfer_encoding=ref.transfer_encoding,
+                size=ref.size,
+                data=ref.data,
+                sha256=ref.sha256,
+            )
+        )
+
+    def _note_ids(self, inner: Message) -> None:
+        for name in ("Message-ID", "In-Reply-To", "References"):
+            for value in inner.get_all(name) or []:
+                for ident in _ids(str(value)):
+                    if ident not in self.embedded_ids:
+                        self.embedded_ids.append(ident)
+        if not self.embedded_subject:
+            self.embedded_subject = decode_header_value(inner.get("Subject"))
+
+    def _embedded_headers(self, part: Message) -> None:
+        if part.get_content_type() != "text/rfc822-headers":
+            return
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            inner = email.message_from_bytes(payload)
+            self._note_ids(inner)
+
+
+def parse_message(raw: bytes) -> ParsedMail:
+    """Parse one message; never raises on malformed input."""
+    msg = email.message_from_bytes(raw)
+    headers: dict[str, list[str]] = {}
+    for name, value in msg.items():
+        key = name.lower()
+        if key in KEPT_HEADERS:
+            headers.setdefault(key, []).append(decode_header_value(value))
+    from_list = _addresses([str(v) for v in msg.get_all("From") or []])
+    if not from_list:
+        from_list = _addresses([str(v) for v in msg.get_all("Sender") or []])
+    from_name, from_addr = from_list[0] if from_list else ("", "")
+    walker = _Walker()
+    try:
+        walker.walk(msg)
+    except (LookupError, ValueError, TypeError, AttributeError, AssertionError, IndexError):
+        # A structurally broken message still gets a readable body: its raw text.
+        walker.texts = [tidy_text(guess_decode(raw.partition(b"\n\n")[2])[0])]
+    refs = _ids(" ".join(str(v) for v in msg.get_all("References") or []))
+    in_reply_to_ids = _ids(str(msg.get("In-Reply-To") or ""))
+    return ParsedMail(
+        message_id=first_id(msg.get("Message-ID")),
+        in_reply_to=in_reply_to_ids[0] if in_reply_to_ids else "",
+        references=refs,
+        from_addr=from_addr,
+        from_name=from_name,
+        to_addrs=[a for _n, a in _addresses([str(v) for v in msg.get_all("To") or []])],
+        cc_addrs=[a for _n, a in _addresses([str(v) for v in msg.get_all("Cc") or []])],
+        date=_date(msg.get("Date")),
+        subject=decode_header_value(msg.get("Subject")),
+        text="\n\n".join(walker.texts),
+        content_type=msg.get_content_type(),
+        report_type=str(msg.get_param("report-type") or "").lower(),
+        headers=headers,
+        attachments=walker.attachments,
+        embedded_ids=walker.embedded_ids,
+        embedded_subject=walker.embedded_subject,
+        defects=len(msg.defects),
+    )
+
+
+def decode_attachment(data: bytes, transfer_encoding: str) -> bytes:
+    """The file content of an attachment stored transfer-encoded."""
+    import binascii
+    import quopri
+
+    cte = transfer_encoding.lower()
+    if cte == "base64":
+        try:
+            return binascii.a2b_base64(data)
+        except binascii.Error:
+            return binascii.a2b_base64(data.translate(None, b"\r\n \t") + b"==")
+    if cte == "quoted-printable":
+        return quopri.decodestring(data)
+    if cte in ("x-uuencode", "uuencode", "x-uue"):
+        import email.message as em
+
+        part = em.Message()
+        part["Content-Transfer-Encoding"] = "x-uuencode"
+        part.set_payload(data.decode("ascii", "surrogateescape"))
+        decoded = part.get_payload(decode=True)
+        return decoded if isinstance(decoded, bytes) else data
+    return data
