@@ -73,6 +73,17 @@ class AppContext:
     def now(self) -> datetime:
         return self.clock()
 
+    def is_terminal(self) -> bool:
+        """True when stdout is a terminal (or colour is forced): people get rich output."""
+        if self.color:
+            return True
+        if self._out is not None:
+            return bool(self._out.is_terminal)
+        try:
+            return os.isatty(1)
+        except (OSError, ValueError):
+            return False
+
     def _console(self, stderr: bool) -> Console:
         from rich.console import Console
 

@@ -7,8 +7,9 @@ from supportctl.cli import COMMANDS, app
 
 def _walk(command, path):
     yield path, command
-    for name, sub in getattr(command, "commands", {}).items():
-        yield from _walk(sub, [*path, name])
+    if hasattr(command, "list_commands"):
+        for name in command.list_commands(None):
+            yield from _walk(command.get_command(None, name), [*path, name])
 
 
 def _all_commands():
@@ -23,7 +24,7 @@ def test_every_command_has_help_and_example():
         text = (command.help or "").strip()
         if not text:
             missing.append(" ".join(path) + ": no help")
-        elif not getattr(command, "commands", None) and "Example" not in text:
+        elif not hasattr(command, "list_commands") and "Example" not in text:
             missing.append(" ".join(path) + ": no example")
     assert not missing, missing
 

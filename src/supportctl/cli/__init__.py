@@ -83,10 +83,14 @@ class SupportctlGroup(TyperGroup):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
+        mode = self.rich_markup_mode
+        if not _stdout_is_terminal():
+            self.rich_markup_mode = None  # plain help when piped: no rich import
         try:
             super().format_help(ctx, formatter)
         finally:
             self._listing = False
+            self.rich_markup_mode = mode
 
     def invoke(self, ctx: Any) -> Any:
         import traceback
@@ -236,13 +240,47 @@ def _load(name: str, spec: tuple[str, str, str, str]) -> Any:
     module_name, attribute, kind, _help = spec
     target = getattr(importlib.import_module(module_name), attribute)
     if kind == "group":
-        command = typer.main.get_group(target)
+        command = _lazy_group(target)
     else:
         holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
         holder.command(name)(target)
         command = typer.main.get_command(holder)
     command.name = name
+    if not _stdout_is_terminal():
+        _plain_help(command)
     return command
+
+
+def _lazy_group(target: typer.Typer) -> Any:
+    """Build the group itself now and each subcommand on first use (see LazyGroup)."""
+    infos = {
+        info.name or typer.main.get_command_name(info.callback.__name__): info
+        for info in target.registered_commands
+        if info.callback is not None
+    }
+    saved = target.registered_commands
+    target.registered_commands = []
+    try:
+        group = typer.main.get_group(target)
+    finally:
+        target.registered_commands = saved
+    group.lazy_infos = infos
+    return group
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return os.isatty(1)
+    except (OSError, ValueError):
+        return False
+
+
+def _plain_help(command: Any) -> None:
+    """Rich help boxes on a terminal; plain click help when piped (costs no rich import)."""
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)  # lazily built subcommands inherit the group's mode
 
 
 def main() -> None:

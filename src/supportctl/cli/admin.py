@@ -536,7 +536,7 @@ def config_show(ctx: typer.Context, json_: JsonFlag = False) -> None:
     from supportctl.render.tables import keyvalue
 
     keyvalue(
-        app_ctx.out,
+        app_ctx,
         f"config {data['path']}" + ("" if cfg.exists else " (not written yet: defaults)"),
         [
             ("database", data["database"]),

@@ -40,18 +40,43 @@ def get_app_context(ctx: typer.Context) -> AppContext:
     return obj
 
 
-class _DefaultGroup(TyperGroup):
+class LazyGroup(TyperGroup):
+    """A group that builds a subcommand's click command only when it is used.
+
+    Turning a typer function into a click command inspects its signature and type hints;
+    for a group of commands with twenty options each that is most of the start-up of
+    running one of them. `lazy_infos` holds typer's CommandInfo by name (see
+    `cli._load`); `--help` on the group still lists every subcommand.
+    """
+
+    lazy_infos: dict[str, Any]
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        lazy = getattr(self, "lazy_infos", {})
+        return [*self.commands, *(n for n in lazy if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = self.commands.get(cmd_name)
+        info = getattr(self, "lazy_infos", {}).get(cmd_name)
+        if command is None and info is not None:
+            import typer.main
+
+            command = typer.main.get_command_from_info(
+                info, pretty_exceptions_short=True, rich_markup_mode=self.rich_markup_mode
+            )
+            self.commands[cmd_name] = command
+        return command
+
+
+class _DefaultGroup(LazyGroup):
     """A group that runs `default_command` when the first word is not a subcommand."""
 
     default_command: str = ""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+        if args and args[0] not in self.list_commands(ctx) and args[0] not in ("--help", "-h"):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
-
-    def format_usage(self, ctx: Any, formatter: Any) -> None:
-        super().format_usage(ctx, formatter)
 
 
 def default_group(command: str) -> type[TyperGroup]:
@@ -67,6 +92,5 @@ def sub_app(help_text: str, *, default: str | None = None) -> typer.Typer:
         "pretty_exceptions_enable": False,
         "add_completion": False,
     }
-    if default is not None:
-        kwargs["cls"] = default_group(default)
+    kwargs["cls"] = default_group(default) if default is not None else LazyGroup
     return typer.Typer(**kwargs)

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 
-
-class Plan(StrEnum):
-    MAINTENANCE = "maintenance"
-    HOSTING = "hosting"
-    ADHOC = "adhoc"
-
-
-class Level(StrEnum):
-    LIGHT = "light"
-    STANDARD = "standard"
-    PREMIUM = "premium"
-
-
+# User choices are plain strings checked against these tuples (an Enum class costs
+# about a millisecond of start-up each, and the database stores the strings anyway).
+PLANS = ("maintenance", "hosting", "adhoc")
+LEVELS = ("light", "standard", "premium")
+HOURS = ("business", "24x7")
 LEVEL_RANK = {"premium": 0, "standard": 1, "light": 2}
-
-
-class Hours(StrEnum):
-    BUSINESS = "business"
-    ALWAYS = "24x7"
 
 
 @dataclass(frozen=True)

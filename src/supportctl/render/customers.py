@@ -66,14 +66,14 @@ def emit_customer(
         emit_json(customer_json(c, contacts))
         return
     if verb:
-        app_ctx.out.print(f"{verb} customer {c.slug}", markup=False)
+        print(f"{verb} customer {c.slug}")
         return
     raise_text = "-"
     if c.raise_until:
         parts = [p for p in (c.raise_level, c.raise_hours) if p]
         raise_text = f"{' + '.join(parts)} until {c.raise_until}"
     keyvalue(
-        app_ctx.out,
+        app_ctx,
         f"{c.slug}: {c.name}",
         [
             ("plan", c.plan),
@@ -102,7 +102,7 @@ def emit_customer(
         ],
     )
     if contacts is not None:
-        app_ctx.out.print()
+        print()
         emit_contacts(app_ctx, contacts, as_json=False)
 
 
@@ -111,7 +111,7 @@ def emit_customer_list(app_ctx: AppContext, items: list[Customer], *, as_json: b
         emit_json([customer_json(c) for c in items])
         return
     table(
-        app_ctx.out,
+        app_ctx,
         ["id", "name", "plan", "level", "rate", "included", "domains"],
         [
             (
@@ -136,7 +136,7 @@ def emit_contacts(
         emit_json(contact_json(items[0]) if single else [contact_json(ct) for ct in items])
         return
     table(
-        app_ctx.out,
+        app_ctx,
         ["email", "customer", "name", "may order"],
         [(ct.email, ct.customer, ct.name, "yes" if ct.can_order else "") for ct in items],
         empty="no contacts",

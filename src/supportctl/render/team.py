@@ -28,7 +28,7 @@ def emit_people(
         emit_json(person_json(items[0]) if single else [person_json(p) for p in items])
         return
     table(
-        app_ctx.out,
+        app_ctx,
         ["id", "name", "email", "skills", "away", "status"],
         [
             (

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.durations import parse_duration
-from supportctl.domain.models import Contact, Customer, Hours, Level, Plan
+from supportctl.domain.models import HOURS, LEVELS, PLANS, Contact, Customer
 from supportctl.domain.money import parse_amount
 from supportctl.domain.timeutil import to_utc_text
 from supportctl.errors import InputError
@@ -51,8 +51,7 @@ def require(store: Store, slug: str) -> Customer:
     return customer
 
 
-def _choice(value: str, enum: type[Plan] | type[Level] | type[Hours], what: str) -> str:
-    allowed = [m.value for m in enum]
+def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     if value not in allowed:
         raise InputError(f"unknown {what} '{value}'; choose one of {', '.join(allowed)}")
     return value
@@ -75,12 +74,12 @@ def _values(data: CustomerInput, currency: str) -> dict[str, Any]:
             raise InputError("the customer name must not be empty")
         values["name"] = data.name.strip()
     if data.plan is not None:
-        values["plan"] = _choice(data.plan, Plan, "plan")
+        values["plan"] = _choice(data.plan, PLANS, "plan")
     if data.level is not None:
-        values["level"] = _choice(data.level, Level, "level")
+        values["level"] = _choice(data.level, LEVELS, "level")
     if data.hours is not None:
         hours = "24x7" if data.hours.lower() in ("24x7", "24/7") else data.hours.lower()
-        values["hours"] = _choice(hours, Hours, "coverage (--hours)")
+        values["hours"] = _choice(hours, HOURS, "coverage (--hours)")
     if data.rate is not None:
         try:
             rate = parse_amount(data.rate, currency)
