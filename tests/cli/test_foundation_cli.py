@@ -339,3 +339,21 @@ def test_demo_builds_workspace(cli, tmp_path):
     assert slugs == ["acme", "kovo", "pixel"]
     assert len(cli.json("team", "list", "--json", env=env)) == 4
     cli.fails(2, "demo", "--dir", str(target))
+
+
+def test_init_group_makes_database_group_writable(cli, workspace_env):
+    import grp
+
+    group = grp.getgrgid(os.getgid()).gr_name
+    cli.ok("init", "--group", group)
+    mode = stat.S_IMODE(os.stat(workspace_env / "supportctl.db").st_mode)
+    assert mode == 0o660
+    result = cli.fails(3, "init", "--group", "no-such-group-xyz")
+    assert "no such group" in result.stderr
+
+
+def test_version_and_debug_flags(cli, initialized):
+    assert cli.ok("--version").stdout.startswith("supportctl ")
+    result = cli("--debug", "customer", "show", "nobody")
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr
