@@ -1,0 +1,118 @@
+"""`rota show|set|swap|ics`: the weekly duty rotation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from supportctl.cli.common import AsOption, JsonFlag, get_app_context, sub_app
+
+rota_app = sub_app("The duty rota: order, start week, swaps, absences skipped; ics export.")
+
+WeeksOption = Annotated[int, typer.Option("--weeks", min=1, max=520, help="How many weeks.")]
+
+
+@rota_app.command("show")
+def show_cmd(ctx: typer.Context, weeks: WeeksOption = 8, json_: JsonFlag = False) -> None:
+    """List the coming ISO weeks with dates, the duty person and why (regular/swap/absence).
+
+    Example:  supportctl rota show --weeks 8
+    """
+    from supportctl.domain.rota import week_name
+    from supportctl.render.jsonout import emit_json
+    from supportctl.services import rota
+
+    app_ctx = get_app_context(ctx)
+    now = app_ctx.now()
+    duty = rota.show(app_ctx.store, app_ctx.config, weeks=weeks, now=now)
+    if json_:
+        emit_json(duty)
+        return
+    from supportctl.render.rota import weeks_table
+
+    if rota.is_empty(app_ctx.store):
+        app_ctx.err.print("warning: the rota is empty; run `supportctl rota set alice bob …`")
+    weeks_table(app_ctx.out, duty, current=week_name(now.date()))
+
+
+@rota_app.command("set")
+def set_cmd(
+    ctx: typer.Context,
+    handles: Annotated[list[str], typer.Argument(help="Team handles in duty order.")],
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start", metavar="YYYY-Www", help="First week of the order (default: this week)."
+        ),
+    ] = None,
+    as_: AsOption = None,
+) -> None:
+    """Set the duty order, starting from an ISO week.
+
+    Example:  supportctl rota set alice bob carol --start 2026-W48
+    """
+    from supportctl.domain.rota import week_name
+    from supportctl.services import rota
+
+    app_ctx = get_app_context(ctx)
+    order, monday = rota.set_order(
+        app_ctx.store,
+        handles=handles,
+        start=start,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(as_, required=False),
+    )
+    typer.echo(f"rota: {' → '.join(order)} from {week_name(monday)}")
+
+
+@rota_app.command("swap")
+def swap_cmd(
+    ctx: typer.Context,
+    week: Annotated[str, typer.Argument(metavar="YYYY-Www", help="The ISO week.")],
+    handle: Annotated[str, typer.Argument(help="Who is on duty that week instead.")],
+    as_: AsOption = None,
+) -> None:
+    """Put someone else on duty for one week (this week or later).
+
+    Example:  supportctl rota swap 2026-W50 dave
+    """
+    from supportctl.services import rota
+
+    app_ctx = get_app_context(ctx)
+    duty = rota.swap(
+        app_ctx.store,
+        app_ctx.config,
+        week=week,
+        handle=handle,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(as_, required=False),
+    )
+    typer.echo(f"{duty.id} ({duty.start:%d.%m.}–{duty.end:%d.%m.%Y}): {duty.person} on duty")
+
+
+@rota_app.command("ics")
+def ics_cmd(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (default: stdout).")
+    ] = None,
+    weeks: WeeksOption = 26,
+) -> None:
+    """Export the duty weeks as an iCalendar file (one all-day event per week).
+
+    Example:  supportctl rota ics --out duty.ics --weeks 26
+    """
+    import sys
+
+    from supportctl.services import rota
+
+    app_ctx = get_app_context(ctx)
+    data = rota.ics(app_ctx.store, app_ctx.config, weeks=weeks, now=app_ctx.now())
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    out.write_bytes(data)
+    typer.echo(f"wrote {out} ({weeks} weeks)")

@@ -1,0 +1,32 @@
+"""The duty rota for people: a table of weeks, dates, duty person and why."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from supportctl.render.tables import table
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def weeks_table(console: Console, weeks: Sequence[Any], *, current: str | None = None) -> None:
+    rows = [
+        (
+            f"{w.id} ◀" if w.id == current else w.id,
+            f"{w.start:%a %d.%m.} – {w.end:%a %d.%m.%Y}",
+            w.person or "[red]nobody[/red]",
+            w.reason,
+        )
+        for w in weeks
+    ]
+    table(console, ("week", "dates", "on duty", "why"), rows, limit=None, empty="no weeks")
+
+
+def weeks_lines(weeks: Sequence[Any]) -> list[str]:
+    """Plain lines (for the demo summary)."""
+    return [
+        f"{w.id}  {w.start:%d.%m.}–{w.end:%d.%m.%Y}  {w.person or 'nobody':<8} {w.reason}"
+        for w in weeks
+    ]

@@ -1,0 +1,64 @@
+"""The agency's business calendar, with public holidays cached in the database.
+
+Building a `holidays` calendar imports a large package and computes every rule, so it
+happens once per country and year: the dates go into `holidays_cache` and the year into
+`holidays_years`. Commands that show clocks then read a few hundred rows instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from supportctl.domain.calendar import BusinessCalendar
+from supportctl.errors import ConfigError
+from supportctl.store import holidays as holiday_store
+from supportctl.store.db import Store
+
+if TYPE_CHECKING:
+    from supportctl.config import Config
+
+
+def compute_holidays(country: str, year: int) -> list[tuple[date, str]]:
+    """Public holidays of `country` in `year`, from the `holidays` package."""
+    import holidays
+
+    try:
+        calendar = holidays.country_holidays(country, years=year)
+    except NotImplementedError:
+        raise ConfigError(
+            f"no public holiday calendar for country '{country}'",
+            hint="set agency.country to a supported ISO code such as FI or CZ",
+        ) from None
+    return sorted((day, str(name)) for day, name in calendar.items())
+
+
+def ensure_years(store: Store, country: str, years: Iterable[int]) -> None:
+    """Fill the cache for the years not cached yet (one transaction)."""
+    missing = sorted(set(years) - holiday_store.cached_years(store, country))
+    if not missing:
+        return
+    computed = [(year, compute_holidays(country, year)) for year in missing]
+    with store.transaction():
+        for year, days in computed:
+            holiday_store.store_year(store, country, year, days)
+
+
+def business_calendar(
+    store: Store, config: Config, *, around: datetime | None = None, years: Iterable[int] = ()
+) -> BusinessCalendar:
+    """The agency calendar, holidays loaded for `years` and the years around `around`."""
+    agency = config.agency
+    wanted = set(years)
+    if around is not None:
+        wanted.update((around.year - 1, around.year, around.year + 1))
+    country = agency.country.upper()
+    if wanted:
+        ensure_years(store, country, wanted)
+    return BusinessCalendar.build(
+        agency.timezone,
+        agency.business_hours,
+        agency.business_days,
+        (day for day, _name in holiday_store.days(store, country)),
+    )

@@ -1,0 +1,152 @@
+"""The duty rota: order, swaps, absences skipped; who owns a new ticket; iCalendar export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from supportctl.domain import rota as rules
+from supportctl.domain.calendar import BusinessCalendar
+from supportctl.domain.timeutil import to_utc_text
+from supportctl.errors import InputError
+from supportctl.services.calendar import business_calendar
+from supportctl.store import events
+from supportctl.store import people as people_store
+from supportctl.store import rota as rota_store
+from supportctl.store.db import Store
+
+if TYPE_CHECKING:
+    from supportctl.config import Config
+
+
+@dataclass(frozen=True)
+class DutyWeek:
+    id: str  # "2026-W48"
+    start: date
+    end: date
+    person: str | None
+    reason: str
+
+
+def load(store: Store) -> tuple[rules.Rota, rules.IsAbsent]:
+    rota = rules.Rota(
+        tuple(rota_store.order(store)), rota_store.start(store), rota_store.swaps(store)
+    )
+    return rota, rules.absence_checker(rota_store.absences(store))
+
+
+def parse_week(text: str) -> date:
+    try:
+        return rules.parse_week(text)
+    except ValueError as exc:
+        raise InputError(str(exc), hint="weeks are written like 2026-W48") from None
+
+
+def _person_id(store: Store, handle: str) -> int:
+    person = people_store.get_by_handle(store, handle)
+    if person is None:
+        raise InputError(f"no team member '{handle}'", hint="run `supportctl team list`")
+    return person.id
+
+
+def show(store: Store, config: Config, *, weeks: int, now: datetime) -> list[DutyWeek]:
+    calendar = business_calendar(store, config, around=now, years=[now.year + 2])
+    rota, is_absent = load(store)
+    first = calendar.local_date(now)
+    return [
+        DutyWeek(d.name, d.week, d.week + timedelta(days=6), d.person, d.reason)
+        for d in rules.weeks(rota, first, weeks, calendar, is_absent)
+    ]
+
+
+def set_order(
+    store: Store, *, handles: list[str], start: str | None, now: datetime, actor: str | None
+) -> tuple[list[str], date]:
+    """Set the rota order; the start week defaults to the current week."""
+    if not handles:
+        raise InputError(
+            "name at least one person for the rota", hint="supportctl rota set alice bob"
+        )
+    seen = set()
+    for handle in handles:
+        if handle in seen:
+            raise InputError(f"'{handle}' appears twice in the rota order")
+        seen.add(handle)
+    ids = [_person_id(store, h) for h in handles]
+    monday = parse_week(start) if start else rules.monday_of(now.date())
+    with store.transaction():
+        rota_store.set_order(store, ids, monday)
+        events.record(
+            store,
+            "rota.set",
+            at=now,
+            actor=actor,
+            data={"order": handles, "start": rules.week_name(monday)},
+        )
+    return handles, monday
+
+
+def swap(
+    store: Store, config: Config, *, week: str, handle: str, now: datetime, actor: str | None
+) -> DutyWeek:
+    """Put `handle` on duty for `week`; weeks already over are refused."""
+    from zoneinfo import ZoneInfo
+
+    monday = parse_week(week)
+    this_week = rules.monday_of(now.astimezone(ZoneInfo(config.agency.timezone)).date())
+    if monday < this_week:
+        raise InputError(
+            f"{rules.week_name(monday)} is in the past; only this or a later week can be swapped"
+        )
+    person_id = _person_id(store, handle)
+    with store.transaction():
+        rota_store.set_swap(store, monday, person_id, to_utc_text(now))
+        events.record(
+            store,
+            "rota.swap",
+            at=now,
+            actor=actor,
+            data={"week": rules.week_name(monday), "person": handle},
+        )
+    return DutyWeek(rules.week_name(monday), monday, monday + timedelta(days=6), handle, "swap")
+
+
+def owner_for_arrival(
+    store: Store, config: Config, arrived_at: datetime, calendar: BusinessCalendar | None = None
+) -> tuple[int | None, rules.Duty]:
+    """(person id or None, the duty decision) for a ticket that arrived at `arrived_at`."""
+    calendar = calendar or business_calendar(store, config, around=arrived_at)
+    rota, is_absent = load(store)
+    duty = rules.owner_for(arrived_at, rota, calendar, is_absent)
+    if duty.person is None:
+        return None, duty
+    person = people_store.get_by_handle(store, duty.person)
+    return (person.id if person else None), duty
+
+
+def is_empty(store: Store) -> bool:
+    return not rota_store.order(store)
+
+
+def ics(store: Store, config: Config, *, weeks: int, now: datetime) -> bytes:
+    """An iCalendar file with one all-day event per duty week."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//supportctl//duty rota//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{config.agency.name} support duty")
+    for week in show(store, config, weeks=weeks, now=now):
+        if week.person is None:
+            continue
+        event = Event()
+        event.add("uid", f"duty-{week.id}@{config.agency.mail_domain}")
+        event.add("summary", f"Support duty: {week.person}")
+        event.add("description", f"{week.id} ({week.reason})")
+        event.add("dtstart", week.start)
+        event.add("dtend", week.start + timedelta(days=7))
+        event.add("dtstamp", now)
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return bytes(cal.to_ical())
