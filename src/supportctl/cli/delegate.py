@@ -1,0 +1,171 @@
+"""`delegate` (new/done/reassign; `delegate N "task" --skill S` is `delegate new …`) and `delegated`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from supportctl.cli.common import AsOption, JsonFlag, get_app_context, sub_app
+
+delegate_app = sub_app(
+    "Delegate a task on a ticket: --skill picks the best person and says why, --to names one.",
+    default="new",
+)
+
+ToOption = Annotated[
+    str | None, typer.Option("--to", metavar="HANDLE", help="Give it to this person.")
+]
+ForceFlag = Annotated[
+    bool, typer.Option("--force", help="With --to: allow a person who is absent today.")
+]
+
+
+@delegate_app.command("new")
+def delegate_new(
+    ctx: typer.Context,
+    ticket: Annotated[int, typer.Argument(help="The ticket number.")],
+    task: Annotated[str, typer.Argument(help="What needs doing, in a sentence.")],
+    skill: Annotated[
+        str | None,
+        typer.Option("--skill", help="Skill the task needs; the best available person is chosen."),
+    ] = None,
+    estimate: Annotated[
+        str | None, typer.Option("--estimate", help="Expected work, e.g. 45m or 1h30.")
+    ] = None,
+    to: ToOption = None,
+    force: ForceFlag = False,
+    as_: AsOption = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Delegate a task on a ticket; with --skill the best person is chosen and shown with why.
+
+    Example:  supportctl delegate 42 "renew the DNS records" --skill dns --estimate 45m
+    """
+    from supportctl.render.delegation import emit_delegated
+    from supportctl.services import delegation
+
+    app_ctx = get_app_context(ctx)
+    result = delegation.delegate(
+        app_ctx.store,
+        app_ctx.config,
+        ticket_id=ticket,
+        task=task,
+        skill=skill,
+        to=to,
+        force=force,
+        estimate=estimate,
+        actor=app_ctx.actor(as_, required=False),
+        now=app_ctx.now(),
+    )
+    emit_delegated(app_ctx, result, as_json=json_)
+
+
+@delegate_app.command("done")
+def delegate_done(
+    ctx: typer.Context,
+    task: Annotated[int, typer.Argument(help="The task id (see `supportctl delegated`).")],
+    as_: AsOption = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Mark a delegated task done.
+
+    Example:  supportctl delegate done 7
+    """
+    from supportctl.render.delegation import emit_task
+    from supportctl.services import delegation
+
+    app_ctx = get_app_context(ctx)
+    result = delegation.done(
+        app_ctx.store, task_id=task, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+    )
+    emit_task(app_ctx, result, as_json=json_, verb="done")
+
+
+@delegate_app.command("reassign")
+def delegate_reassign(
+    ctx: typer.Context,
+    task: Annotated[int, typer.Argument(help="The task id (see `supportctl delegated`).")],
+    to: Annotated[str, typer.Option("--to", metavar="HANDLE", help="The new person.")],
+    force: ForceFlag = False,
+    as_: AsOption = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Give an open delegated task to someone else.
+
+    Example:  supportctl delegate reassign 7 --to dave
+    """
+    from supportctl.render.delegation import emit_task
+    from supportctl.services import delegation
+
+    app_ctx = get_app_context(ctx)
+    result = delegation.reassign(
+        app_ctx.store,
+        app_ctx.config,
+        task_id=task,
+        to=to,
+        force=force,
+        actor=app_ctx.actor(as_, required=False),
+        now=app_ctx.now(),
+    )
+    emit_task(app_ctx, result, as_json=json_, verb="reassigned")
+
+
+def delegated_cmd(
+    ctx: typer.Context,
+    mine: Annotated[
+        bool, typer.Option("--mine", help="Only my open tasks, in the order to do them.")
+    ] = False,
+    review: Annotated[
+        bool, typer.Option("--review", help="Record that the team reviewed these tasks now.")
+    ] = False,
+    since_last: Annotated[
+        bool,
+        typer.Option("--since-last", help="What changed since the last recorded review."),
+    ] = False,
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="table (default) or md for chat.")
+    ] = "table",
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Show at most this many tasks in the table.")
+    ] = 50,
+    as_: AsOption = None,
+    json_: JsonFlag = False,
+) -> None:
+    """The Monday review: open delegated tasks per person, FIFO, with ages, SLA and flags.
+
+    Example:  supportctl delegated --review
+    """
+    from supportctl.errors import InputError
+
+    if fmt not in ("table", "md"):
+        raise InputError(f"unknown --format '{fmt}'; use table or md")
+    if json_ and fmt != "table":
+        raise InputError("choose one output: --json or --format md")
+    if mine and review:
+        raise InputError("--review records the whole team's review; drop --mine")
+
+    from supportctl.render import delegation as render
+    from supportctl.services import delegation
+
+    app_ctx = get_app_context(ctx)
+    store = app_ctx.store
+    now = app_ctx.now()
+    if since_last:
+        changes = delegation.since_last(store)
+        render.emit_changes(app_ctx, changes, as_json=json_, fmt=fmt)
+        if review:
+            result = delegation.review(store, app_ctx.config, now=now)
+            recorded = delegation.record_review(store, result, actor=app_ctx.actor(as_), now=now)
+            app_ctx.err.print(
+                f"review recorded: {recorded['open_tasks']} open tasks seen", markup=False
+            )
+        return
+    who = app_ctx.actor(as_) if mine or review else None
+    result = delegation.review(store, app_ctx.config, now=now, mine=who if mine else None)
+    render.emit_review(app_ctx, result, as_json=json_, fmt=fmt, limit=limit)
+    if review:
+        recorded = delegation.record_review(store, result, actor=who, now=now)
+        app_ctx.err.print(
+            f"review recorded: {recorded['open_tasks']} open tasks seen by {who}", markup=False
+        )

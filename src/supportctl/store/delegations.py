@@ -1,0 +1,202 @@
+"""Delegated tasks and Monday reviews.
+
+The review reads only open tasks, through `delegations_open (status, to_person_id,
+created_at)`; what it needs per task from other tables (minutes logged since the
+delegation, last mail, last note) comes from correlated subqueries that each hit a
+per-ticket index, so a team with 50,000 finished tasks pays only for the open ones.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from supportctl.domain.delegation import Workload
+from supportctl.domain.timeutil import from_utc_text
+from supportctl.store.db import Store
+
+_OPEN_SQL = """
+SELECT d.id, d.ticket_id, d.task, d.skill, d.estimate_minutes, d.reason, d.created_at,
+       d.to_person_id, d.by_person_id, d.version,
+       tp.handle AS to_handle, bp.handle AS by_handle,
+       t.subject, t.urgency, t.status AS ticket_status, t.level AS ticket_level,
+       t.hours AS ticket_hours, t.waiting_since,
+       t.due_response_at, t.due_resolution_at, t.first_response_at,
+       c.slug AS customer, c.level AS customer_level, c.raise_level, c.raise_until,
+       (SELECT COALESCE(SUM(te.minutes), 0) FROM time_entries te
+         WHERE te.ticket_id = d.ticket_id AND te.start_at >= d.created_at) AS minutes_logged,
+       (SELECT MAX(te.end_at) FROM time_entries te
+         WHERE te.ticket_id = d.ticket_id AND te.start_at >= d.created_at) AS last_time_at,
+       (SELECT MAX(m.arrived_at) FROM messages m
+         WHERE m.ticket_id = d.ticket_id AND m.arrived_at >= d.created_at) AS last_mail_at,
+       (SELECT MAX(e.at) FROM events e
+         WHERE e.ticket_id = d.ticket_id AND e.kind LIKE '%note%') AS last_note_at
+FROM delegations d
+JOIN tickets t ON t.id = d.ticket_id
+JOIN people tp ON tp.id = d.to_person_id
+LEFT JOIN people bp ON bp.id = d.by_person_id
+LEFT JOIN customers c ON c.id = t.customer_id
+WHERE d.status = 'open'
+"""
+
+_ONE_SQL = """
+SELECT d.*, tp.handle AS to_handle, bp.handle AS by_handle
+FROM delegations d
+JOIN people tp ON tp.id = d.to_person_id
+LEFT JOIN people bp ON bp.id = d.by_person_id
+WHERE d.id = ?
+"""
+
+
+def insert(
+    store: Store,
+    *,
+    ticket_id: int,
+    task: str,
+    skill: str | None,
+    to_person_id: int,
+    by_person_id: int | None,
+    estimate_minutes: int | None,
+    reason: str,
+    created_at: str,
+) -> int:
+    cur = store.execute(
+        "INSERT INTO delegations (ticket_id, task, skill, to_person_id, by_person_id,"
+        " estimate_minutes, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (ticket_id, task, skill, to_person_id, by_person_id, estimate_minutes, reason, created_at),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def get(store: Store, task_id: int) -> sqlite3.Row | None:
+    return store.one(_ONE_SQL, (task_id,))
+
+
+def mark_done(store: Store, task_id: int, *, version: int, done_at: str) -> bool:
+    """Close an open task if nobody changed it meanwhile (optimistic concurrency)."""
+    cur = store.execute(
+        "UPDATE delegations SET status = 'done', done_at = ?, version = version + 1"
+        " WHERE id = ? AND version = ? AND status = 'open'",
+        (done_at, task_id, version),
+    )
+    return cur.rowcount == 1
+
+
+def reassign(store: Store, task_id: int, *, version: int, to_person_id: int, reason: str) -> bool:
+    cur = store.execute(
+        "UPDATE delegations SET to_person_id = ?, reason = ?, version = version + 1"
+        " WHERE id = ? AND version = ? AND status = 'open'",
+        (to_person_id, reason, task_id, version),
+    )
+    return cur.rowcount == 1
+
+
+def workloads(store: Store, person_ids: Iterable[int]) -> dict[int, Workload]:
+    """Open delegated work and the last delegation time of each person."""
+    result: dict[int, Workload] = {}
+    for person_id in person_ids:
+        row = store.one(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(estimate_minutes), 0) AS minutes,"
+            " SUM(estimate_minutes IS NULL) AS vague, MAX(created_at) AS last_open"
+            " FROM delegations WHERE status = 'open' AND to_person_id = ?",
+            (person_id,),
+        )
+        last_done = store.scalar(
+            "SELECT MAX(created_at) FROM delegations WHERE status = 'done' AND to_person_id = ?",
+            (person_id,),
+        )
+        last_texts = [t for t in ((row["last_open"] if row else None), last_done) if t]
+        result[person_id] = Workload(
+            open_tasks=int(row["n"]) if row else 0,
+            estimated_minutes=int(row["minutes"]) if row else 0,
+            unestimated_tasks=int(row["vague"] or 0) if row else 0,
+            last_delegated_at=from_utc_text(max(last_texts)) if last_texts else None,
+        )
+    return result
+
+
+def open_rows(store: Store, *, to_person_id: int | None = None) -> list[sqlite3.Row]:
+    """Every open task with what the review shows about it (one indexed query)."""
+    if to_person_id is None:
+        return store.all(_OPEN_SQL)
+    return store.all(_OPEN_SQL + " AND d.to_person_id = ?", (to_person_id,))
+
+
+def open_counts(store: Store, ticket_ids: Iterable[int]) -> dict[int, int]:
+    """Open task count per ticket, for the tickets given (absent = no open tasks)."""
+    ids = sorted({int(i) for i in ticket_ids})
+    counts: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in store.all(
+            f"SELECT ticket_id, COUNT(*) FROM delegations WHERE ticket_id IN ({marks})"
+            " AND status = 'open' GROUP BY ticket_id",
+            chunk,
+        ):
+            counts[int(row[0])] = int(row[1])
+    return counts
+
+
+def for_ticket(store: Store, ticket_id: int) -> list[sqlite3.Row]:
+    return store.all(
+        "SELECT d.*, tp.handle AS to_handle, bp.handle AS by_handle FROM delegations d"
+        " JOIN people tp ON tp.id = d.to_person_id LEFT JOIN people bp ON bp.id = d.by_person_id"
+        " WHERE d.ticket_id = ? ORDER BY d.id",
+        (ticket_id,),
+    )
+
+
+def max_id(store: Store) -> int:
+    return int(store.scalar("SELECT COALESCE(MAX(id), 0) FROM delegations") or 0)
+
+
+def created_after_id(store: Store, last_id: int) -> list[sqlite3.Row]:
+    return store.all(
+        "SELECT d.*, tp.handle AS to_handle, bp.handle AS by_handle FROM delegations d"
+        " JOIN people tp ON tp.id = d.to_person_id LEFT JOIN people bp ON bp.id = d.by_person_id"
+        " WHERE d.id > ? ORDER BY d.id",
+        (last_id,),
+    )
+
+
+def done_since(store: Store, at: str) -> list[sqlite3.Row]:
+    return store.all(
+        "SELECT d.*, tp.handle AS to_handle, bp.handle AS by_handle FROM delegations d"
+        " JOIN people tp ON tp.id = d.to_person_id LEFT JOIN people bp ON bp.id = d.by_person_id"
+        " WHERE d.status = 'done' AND d.done_at > ? ORDER BY d.done_at, d.id",
+        (at,),
+    )
+
+
+def events_since(store: Store, kind: str, at: str) -> list[dict[str, Any]]:
+    """History rows of one kind after `at` (the events_kind index, newest last)."""
+    return [
+        {"at": r["at"], "actor": r["actor"], "ticket_id": r["ticket_id"], **json.loads(r["data"])}
+        for r in store.all(
+            "SELECT at, actor, ticket_id, data FROM events WHERE kind = ? AND at > ? ORDER BY id",
+            (kind, at),
+        )
+    ]
+
+
+def record_review(store: Store, *, at: str, by_handle: str | None, data: dict[str, Any]) -> int:
+    cur = store.execute(
+        "INSERT INTO reviews (at, by_person, data) VALUES (?, ?, ?)",
+        (at, by_handle, json.dumps(data, ensure_ascii=False)),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def last_review(store: Store) -> dict[str, Any] | None:
+    row = store.one("SELECT id, at, by_person, data FROM reviews ORDER BY id DESC LIMIT 1")
+    if row is None:
+        return None
+    return {"id": row["id"], "at": row["at"], "by": row["by_person"], **json.loads(row["data"])}
+
+
+def parse_time(text: str | None) -> datetime | None:
+    return None if not text else from_utc_text(text)
