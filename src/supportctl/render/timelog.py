@@ -1,0 +1,255 @@
+"""Output of `log`: one plain line for a logged entry, tables, JSON and CSV for listings.
+
+JSON and CSV listings have one row per entry, or per part of an entry the quota split
+(both rows carry the entry's id); `minutes` is the row's own. A part's start and end
+are where the quota boundary falls inside the entry.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from supportctl.context import AppContext
+    from supportctl.services.timelog import EntryRow, Listing, Logged, Timer
+
+ROW_KEYS = (
+    "id",
+    "date",
+    "start",
+    "end",
+    "minutes",
+    "person",
+    "ticket",
+    "customer",
+    "description",
+    "class",
+    "extra",
+    "part",
+    "kind",
+    "uuid",
+)
+
+
+def _utc(moment: Any) -> str:
+    return str(moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _where(ticket: int | None, customer: str) -> str:
+    return f"#{ticket} ({customer})" if ticket is not None else customer
+
+
+def _minutes(minutes: int) -> str:
+    from supportctl.domain.durations import format_minutes
+
+    return format_minutes(minutes)
+
+
+def emit_logged(logged: Logged, *, as_json: bool) -> None:
+    """The add/stop result: one plain line (no rich), or a JSON object."""
+    if as_json:
+        import json
+
+        doc = {
+            "id": logged.id,
+            "uuid": logged.uuid,
+            "minutes": logged.minutes,
+            "start": _utc(logged.start_at),
+            "end": _utc(logged.end_at),
+            "person": logged.person,
+            "ticket": logged.ticket,
+            "customer": logged.customer,
+            "description": logged.description,
+        }
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    sys.stdout.write(
+        f"logged {_minutes(logged.minutes)} on {_where(logged.ticket, logged.customer)} for {logged.person}: entry {logged.id}\n"
+    )
+
+
+def emit_change(result: dict[str, Any], *, verb: str, as_json: bool) -> None:
+    if as_json:
+        from supportctl.render.jsonout import emit_json
+
+        emit_json(result)
+        return
+    if verb == "removed":
+        sys.stdout.write(f"removed entry {result['id']} ({result['old']['minutes']} min)\n")
+        return
+    changes = ", ".join(
+        f"{k} {result['old'][k]} -> {v}" for k, v in result["new"].items() if k != "end_at"
+    )
+    sys.stdout.write(f"changed entry {result['id']}: {changes}\n")
+
+
+def _timer_doc(timer: Timer | None) -> dict[str, Any] | None:
+    if timer is None:
+        return None
+    return {
+        "person": timer.person,
+        "ticket": timer.ticket,
+        "customer": timer.customer,
+        "description": timer.description,
+        "started_at": _utc(timer.started_at),
+        "minutes": timer.minutes,
+    }
+
+
+def emit_timer(
+    app_ctx: AppContext,
+    timer: Timer | None,
+    *,
+    as_json: bool,
+    verb: str,
+    person: str | None = None,
+) -> None:
+    if as_json:
+        from supportctl.render.jsonout import emit_json
+
+        emit_json(_timer_doc(timer))
+        return
+    if timer is None:
+        sys.stdout.write(f"no timer running for {person}\n")
+        return
+    from zoneinfo import ZoneInfo
+
+    local = timer.started_at.astimezone(ZoneInfo(app_ctx.config.agency.timezone))
+    what = f": {timer.description}" if timer.description else ""
+    if verb == "started":
+        sys.stdout.write(
+            f"timer started for {timer.person} on {_where(timer.ticket, timer.customer)} at {local:%H:%M}{what}\n"
+        )
+    elif verb == "discarded":
+        sys.stdout.write(
+            f"timer discarded for {timer.person} ({_minutes(timer.minutes)} not logged)\n"
+        )
+    else:
+        sys.stdout.write(
+            f"{timer.person}: timer on {_where(timer.ticket, timer.customer)} since {local:%Y-%m-%d %H:%M}, {_minutes(timer.minutes)} so far{what}\n"
+        )
+
+
+def part_rows(entry: EntryRow, zone: Any) -> list[dict[str, Any]]:
+    """JSON/CSV rows of one entry: one per part, each with its own span and minutes."""
+    rows = []
+    begin = entry.start_at
+    parts = entry.parts
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        finish = entry.end_at if last else begin + timedelta(minutes=part.minutes)
+        rows.append(
+            {
+                "id": entry.id,
+                "date": begin.astimezone(zone).date().isoformat(),
+                "start": _utc(begin),
+                "end": _utc(finish),
+                "minutes": part.minutes,
+                "person": entry.person,
+                "ticket": entry.ticket,
+                "customer": entry.customer,
+                "description": entry.description,
+                "class": part.cls,
+                "extra": part.is_extra,
+                "part": part.part,
+                "kind": entry.kind,
+                "uuid": entry.uuid,
+            }
+        )
+        begin = finish
+    return rows
+
+
+def _class_label(cls: str, is_extra: bool, overridden: bool) -> str:
+    label = cls
+    if overridden:
+        label += " (set)"
+    if is_extra:
+        label += " · extra: agree first"
+    return label
+
+
+def emit_listing(
+    app_ctx: AppContext,
+    listing: Listing,
+    *,
+    tz: str,
+    as_json: bool,
+    as_csv: bool,
+    limit: int,
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    if as_json or as_csv:
+        rows = [r for e in listing.rows for r in part_rows(e, zone)]
+        if as_json:
+            import json
+
+            sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        else:
+            import csv
+
+            writer = csv.DictWriter(sys.stdout, fieldnames=ROW_KEYS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        return
+    from supportctl.render.tables import table
+
+    entries = listing.rows
+    shown = entries[-limit:] if len(entries) > limit else entries
+    table_rows: list[list[Any]] = []
+    for e in shown:
+        local_start = e.start_at.astimezone(zone)
+        local_end = e.end_at.astimezone(zone)
+        span = f"{local_start:%H:%M}–{local_end:%H:%M}"
+        for index, part in enumerate(e.parts):
+            first = index == 0
+            table_rows.append(
+                [
+                    str(e.id) if first else "",
+                    f"{local_start:%Y-%m-%d}" if first else "",
+                    span if first else "",
+                    str(part.minutes),
+                    e.person if first else "",
+                    _where(e.ticket, e.customer) if first else "",
+                    e.description if first else "",
+                    _class_label(part.cls, part.is_extra, e.class_override is not None),
+                ]
+            )
+    hidden = len(entries) - len(shown)
+    title = f"time {listing.month}" if listing.month else "time"
+    table(
+        app_ctx,
+        ["id", "date", "time", "min", "person", "on", "description", "class"],
+        table_rows,
+        title=title,
+        limit=None,
+        empty="no time entries match",
+    )
+    if not entries:
+        return
+    lines = []
+    if hidden:
+        lines.append(
+            f"… {hidden} earlier entries not shown (use --limit, --month or --json to see all)"
+        )
+    total = sum(listing.totals.values())
+    lines.append(
+        f"total {_minutes(total)} ({total} min): "
+        + ", ".join(f"{cls} {_minutes(m)}" for cls, m in listing.totals.items() if m)
+    )
+    for slug, quota in sorted(listing.quotas.items()):
+        carried = (
+            f" incl. {quota.carried_in_minutes} carried in" if quota.carried_in_minutes else ""
+        )
+        lines.append(
+            f"{slug} quota: {quota.included_minutes} min{carried}, used {quota.used_minutes}, left {quota.left_minutes}"
+        )
+    if app_ctx.is_terminal():
+        for line in lines:
+            app_ctx.out.print(line, markup=False, highlight=False)
+    else:
+        sys.stdout.write("\n".join(lines) + "\n")

@@ -1,0 +1,144 @@
+"""Approving billable work on a request that needs approval.
+
+Only a customer's designated contacts may order billable work (DESIGN §2). Time on a
+ticket whose requester is not one, or whose request failed authentication, is
+`needs-approval` until approved, and an approval rests on something stored:
+
+- a message on that ticket from a designated contact of the ticket's customer that
+  the receiving server authenticated. The rule: DMARC `pass`; or, where the server
+  gave no DMARC verdict (none recorded, `none` or `temperror`), both DKIM and SPF
+  `pass`. A DMARC `fail` is never enough, whatever DKIM and SPF say;
+- or, with no such message, an override reason, recorded with who gave it.
+
+No approval by phone: there is no third way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from supportctl.domain.timeutil import to_utc_text
+from supportctl.errors import InputError
+from supportctl.store import events
+from supportctl.store import tickets as ticket_store
+from supportctl.store.db import Store
+
+_NO_DMARC_VERDICT = (None, "", "none", "temperror")
+
+
+def is_authenticated(dmarc: str | None, dkim: str | None, spf: str | None) -> bool:
+    """The documented rule for trusting a message's sender (see the module docstring)."""
+    verdict = (dmarc or "").strip().lower()
+    if verdict == "pass":
+        return True
+    if verdict not in _NO_DMARC_VERDICT:
+        return False
+    return (dkim or "").strip().lower() == "pass" and (spf or "").strip().lower() == "pass"
+
+
+def _message(store: Store, ref: str) -> sqlite3.Row | None:
+    if ref.strip().isdigit():
+        return store.one("SELECT * FROM messages WHERE id = ?", (int(ref),))
+    header = ref.strip()
+    if not header.startswith("<"):
+        header = f"<{header}>"
+    return store.one(
+        "SELECT * FROM messages WHERE message_id IN (?, ?) ORDER BY id LIMIT 1",
+        (header, header.strip("<>")),
+    )
+
+
+def _merged_family(store: Store, ticket_id: int) -> set[int]:
+    ids = {ticket_id}
+    for row in store.all("SELECT id FROM tickets WHERE merged_into = ?", (ticket_id,)):
+        ids |= _merged_family(store, int(row["id"]))
+    return ids
+
+
+def approve(
+    store: Store,
+    ticket_id: int,
+    *,
+    message: str | None,
+    override: str | None,
+    actor: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Record the approval of billable work on a ticket (one transaction, one event)."""
+    if (message is None) == (override is None):
+        raise InputError(
+            'approve with --message ID (an authenticated "ok" from a designated contact) or --override "reason"'
+        )
+    with store.transaction():
+        ticket = ticket_store.get(store, ticket_id)
+        if ticket is None:
+            raise InputError(f"no ticket #{ticket_id}", hint="run `supportctl inbox --all`")
+        if ticket["merged_into"] is not None:
+            target = ticket_store.resolve_id(store, ticket_id)
+            raise InputError(f"ticket #{ticket_id} was merged into #{target}; approve #{target}")
+        if not ticket["needs_approval"]:
+            raise InputError(f"ticket #{ticket_id} does not need approval; its work is billable")
+        if ticket["approval_message_id"] is not None or ticket["approval_override"] is not None:
+            how = (
+                f"message {ticket['approval_message_id']}"
+                if ticket["approval_message_id"] is not None
+                else f"override ({ticket['approval_override']})"
+            )
+            raise InputError(f"ticket #{ticket_id} is already approved by {how}")
+        values: dict[str, Any] = {"updated_at": to_utc_text(now)}
+        if message is not None:
+            row = _message(store, message)
+            if row is None:
+                raise InputError(
+                    f"no stored message '{message}'",
+                    hint=f"run `supportctl ticket show {ticket_id}`",
+                )
+            if row["ticket_id"] not in _merged_family(store, ticket_id):
+                raise InputError(f"message {row['id']} is not on ticket #{ticket_id}")
+            if row["direction"] != "in":
+                raise InputError(
+                    f"message {row['id']} is our own outgoing mail, not the customer's"
+                )
+            sender = (row["from_addr"] or "").lower()
+            contact = store.one(
+                "SELECT can_order FROM contacts WHERE customer_id = ? AND email = ?",
+                (ticket["customer_id"], sender),
+            )
+            if contact is None or not contact["can_order"]:
+                raise InputError(
+                    f'message {row["id"]} is from {sender or "an unknown sender"}, not a designated contact; use --override "reason" if the work was agreed otherwise'
+                )
+            if not is_authenticated(row["auth_dmarc"], row["auth_dkim"], row["auth_spf"]):
+                raise InputError(
+                    f"message {row['id']} from {sender} did not pass authentication (dmarc={row['auth_dmarc'] or 'none'}, dkim={row['auth_dkim'] or 'none'}, spf={row['auth_spf'] or 'none'}); it cannot approve billable work"
+                )
+            values["approval_message_id"] = int(row["id"])
+            data = {"message": int(row["id"]), "from": sender}
+        else:
+            reason = (override or "").strip()
+            if not reason:
+                raise InputError(
+                    '--override needs a reason, e.g. --override "agreed in the monthly meeting"'
+                )
+            values["approval_override"] = f"{reason} (by {actor})"
+            data = {"override": reason, "by": actor}
+        ticket_store.update(store, ticket_id, values)
+        events.record(
+            store,
+            "ticket.approved",
+            at=now,
+            actor=actor,
+            ticket_id=ticket_id,
+            customer_id=ticket["customer_id"],
+            data={
+                **data,
+                "old": {"approval_message_id": None, "approval_override": None},
+                "new": {
+                    "approval_message_id": values.get("approval_message_id"),
+                    "approval_override": values.get("approval_override"),
+                },
+            },
+        )
+    return {"ticket": ticket_id, **data}

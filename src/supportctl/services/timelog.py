@@ -1,0 +1,912 @@
+"""Logging time: entries, timers, listings with derived billable classes, quotas.
+
+`log` is run many times a day, so the add path imports only the stdlib, the store
+and the duration parser; the billing rules and dateutil are imported inside the
+functions that need them. The agency time zone comes in as a callable, because most
+entries (a duration ending now) never need it and reading the config costs start-up
+time: it is asked for only when a local date or clock time is involved, or when an
+issued invoice exists near the entry's month.
+
+Month membership is by the entry's start in the agency time zone. A customer-month's
+quota (`quota_for`) is the customer's included minutes plus, for `carry_over`
+customers, the previous month's unused included minutes. Carried minutes last one
+month only: the month's own minutes are spent first, and carried-in minutes cover
+work beyond them and then expire, so a carry never carries again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from supportctl.domain.durations import parse_clock, parse_duration, whole_minutes
+from supportctl.domain.timeutil import from_utc_text, to_utc_text
+from supportctl.errors import InputError
+from supportctl.store import events
+from supportctl.store import time_entries as entry_store
+from supportctl.store.db import Store
+
+if TYPE_CHECKING:
+    from supportctl.domain.billing_rules import Part
+    from supportctl.domain.models import Customer
+
+MAX_MINUTES = 1440
+DEFAULT_TZ = "Europe/Helsinki"
+LONG_TIMER_MINUTES = 600  # stopping a timer that ran longer than 10 hours asks first
+KINDS = ("work", "messaging")
+TzSource = Callable[[], str]
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry of a listing, with its classified parts (one, or two when split)."""
+
+    id: int
+    uuid: str
+    date: date  # local date of the start
+    start_at: datetime  # aware UTC
+    end_at: datetime  # aware UTC
+    minutes: int
+    person: str
+    ticket: int | None
+    customer: str
+    description: str
+    kind: str
+    is_internal: bool
+    class_override: str | None
+    corrects_invoice: str | None
+    parts: list[Part]
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A maintenance customer's included minutes for one month."""
+
+    included_minutes: int  # the month's own plus carried-in
+    carried_in_minutes: int
+    used_minutes: int
+    left_minutes: int
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What `log add` and `log stop` report back."""
+
+    id: int
+    uuid: str
+    minutes: int
+    start_at: datetime
+    end_at: datetime
+    person: str
+    ticket: int | None
+    customer: str
+    description: str
+
+
+# --------------------------------------------------------------------------- time helpers
+
+
+def _zone(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """'2026-10' -> (2026, 10); InputError otherwise."""
+    try:
+        year_text, month_text = text.strip().split("-")
+        year, month = int(year_text), int(month_text)
+        if len(year_text) != 4 or not 1 <= month <= 12:
+            raise ValueError
+    except ValueError:
+        raise InputError(f"month '{text}' must look like 2026-10") from None
+    return year, month
+
+
+def month_bounds(month: str, tz: str) -> tuple[str, str]:
+    """UTC text [start, end) of a local calendar month."""
+    year, mon = parse_month(month)
+    zone = _zone(tz)
+    start = datetime(year, mon, 1, tzinfo=zone)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=zone)
+    return to_utc_text(start), to_utc_text(end)
+
+
+def previous_month(month: str) -> str:
+    year, mon = parse_month(month)
+    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+
+
+def next_month(month: str) -> str:
+    year, mon = parse_month(month)
+    return f"{year + 1}-01" if mon == 12 else f"{year}-{mon + 1:02d}"
+
+
+def local_month(moment: datetime, tz: str) -> str:
+    return moment.astimezone(_zone(tz)).strftime("%Y-%m")
+
+
+def parse_day(text: str, today: date) -> date:
+    """--date: 2026-10-14, today, yesterday, or what dateutil reads (day first)."""
+    cleaned = text.strip().lower()
+    if cleaned == "today":
+        return today
+    if cleaned == "yesterday":
+        return today - timedelta(days=1)
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        pass
+    from dateutil import parser as date_parser
+
+    try:
+        return date_parser.parse(cleaned, dayfirst=True, default=datetime(today.year, 1, 1)).date()
+    except (ValueError, OverflowError):
+        raise InputError(
+            f"--date '{text}' is not a date; use 2026-10-14, today or yesterday"
+        ) from None
+
+
+def _moment(text: str, what: str, day: date, tz: str) -> tuple[datetime, bool]:
+    """--start/--end: a clock time on `day`, or a full date-time; (UTC moment, had a date)."""
+    clock = parse_clock(text)
+    zone = _zone(tz)
+    if clock is not None:
+        local = datetime(day.year, day.month, day.day, clock[0], clock[1], tzinfo=zone)
+        return local.astimezone(UTC), False
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"{what} '{text}' is not a time; use 09:10 or a date-time such as '2026-10-14 09:10'"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed.astimezone(UTC).replace(second=0, microsecond=0), True
+
+
+def _duration(text: str) -> int:
+    try:
+        minutes = parse_duration(text)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    _check_minutes(minutes, text)
+    return minutes
+
+
+def _check_minutes(minutes: int, text: str) -> None:
+    if minutes < 1:
+        raise InputError(f"'{text}' is less than one minute; log at least 1m")
+    if minutes > MAX_MINUTES:
+        raise InputError(f"'{text}' is more than 24 hours; split it into one entry per day")
+
+
+def resolve_times(
+    *,
+    duration: str | None,
+    start: str | None,
+    end: str | None,
+    on_date: str | None,
+    now: datetime,
+    tz: TzSource,
+) -> tuple[datetime, datetime, int]:
+    """(start, end, minutes) from what was typed; see `log add --help` for the forms."""
+    minutes = _duration(duration) if duration is not None else None
+    now_minute = now.astimezone(UTC).replace(second=0, microsecond=0)
+    if start is None and end is None:
+        if minutes is None:
+            raise InputError("give a duration (25m, 1h30) or --start and --end")
+        if on_date is None:
+            end_at = now_minute
+        else:
+            zone = _zone(tz())
+            local_now = now_minute.astimezone(zone)
+            day = parse_day(on_date, local_now.date())
+            end_at = datetime.combine(day, local_now.time().replace(tzinfo=None), zone)
+            end_at = end_at.astimezone(UTC)
+        start_at = end_at - timedelta(minutes=minutes)
+    else:
+        zone_name = tz()
+        local_today = now.astimezone(_zone(zone_name)).date()
+        day = parse_day(on_date, local_today) if on_date is not None else local_today
+        start_at = end_at = None
+        end_had_date = False
+        if start is not None:
+            start_at, _ = _moment(start, "--start", day, zone_name)
+        if end is not None:
+            end_at, end_had_date = _moment(end, "--end", day, zone_name)
+        if start_at is not None and end_at is not None:
+            span = whole_minutes(start_at, end_at)
+            if span <= 0:
+                if end_had_date:
+                    raise InputError(f"--end {end} is not after --start {start}")
+                raise InputError(
+                    f"--end {end} is before --start {start}; to cross midnight give --end as a date-time such as '{(day + timedelta(days=1)).isoformat()} {end}'"
+                )
+            if minutes is not None and minutes != span:
+                raise InputError(
+                    f"--start {start} to --end {end} is {span} minutes, not {duration}; give two of the three"
+                )
+            minutes = span
+        elif start_at is not None:
+            if minutes is None:
+                raise InputError("--start needs --end or a duration")
+            end_at = start_at + timedelta(minutes=minutes)
+        else:
+            assert end_at is not None
+            if minutes is None:
+                raise InputError("--end needs --start or a duration")
+            start_at = end_at - timedelta(minutes=minutes)
+        assert start_at is not None and end_at is not None
+    _check_minutes(minutes, duration or f"{start}-{end}")
+    if end_at > now:
+        raise InputError(
+            f"that entry would end at {to_utc_text(end_at)}, in the future; log work after it is done"
+        )
+    return start_at, end_at, minutes
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def _person(store: Store, handle: str) -> int:
+    person_id = store.scalar("SELECT id FROM people WHERE handle = ?", (handle,))
+    if person_id is None:
+        raise InputError(f"no team member '{handle}'", hint="run `supportctl team list`")
+    return int(person_id)
+
+
+def _target(store: Store, ticket: int | None, customer: str | None) -> tuple[int | None, int, str]:
+    """(ticket id, customer id, customer slug) for a ticket or a customer."""
+    if ticket is not None:
+        row = store.one(
+            "SELECT t.id, t.customer_id, t.merged_into, c.slug FROM tickets t "
+            "LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?",
+            (ticket,),
+        )
+        if row is None:
+            raise InputError(f"no ticket #{ticket}", hint="run `supportctl inbox --all`")
+        if row["merged_into"] is not None:
+            from supportctl.store import tickets as ticket_store
+
+            target = ticket_store.resolve_id(store, ticket)
+            raise InputError(
+                f"ticket #{ticket} was merged into #{target}; log the time on #{target}"
+            )
+        if row["customer_id"] is None:
+            raise InputError(
+                f"ticket #{ticket} has no customer yet; set one, or log with --customer SLUG"
+            )
+        if customer is not None and customer != row["slug"]:
+            raise InputError(f"ticket #{ticket} belongs to '{row['slug']}', not '{customer}'")
+        return int(row["id"]), int(row["customer_id"]), str(row["slug"])
+    if customer is None:
+        raise InputError(
+            "log time on a ticket (log 42 25m …) or a customer (log --customer acme 15m …)"
+        )
+    customer_id = store.scalar("SELECT id FROM customers WHERE slug = ?", (customer,))
+    if customer_id is None:
+        raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
+    return None, int(customer_id), customer
+
+
+def _frozen_check(
+    store: Store, customer_id: int, slug: str, start_at: datetime, tz: TzSource
+) -> None:
+    """Refuse an entry in a customer-month with an issued invoice.
+
+    The local month of a UTC moment is the UTC month of a moment at most 14 hours
+    away, so two cheap candidates are checked first and the time zone is read only
+    when one of them is invoiced.
+    """
+    early = (start_at - timedelta(hours=14)).strftime("%Y-%m")
+    late = (start_at + timedelta(hours=14)).strftime("%Y-%m")
+    if entry_store.issued_invoice(store, customer_id, (early, late)) is None:
+        return
+    month = local_month(start_at, tz())
+    row = entry_store.issued_invoice(store, customer_id, (month,))
+    if row is not None:
+        raise InputError(
+            f"{slug} {month} is invoiced ({row['number']}) and frozen; log the correction in the next open month with --corrects {row['number']}"
+        )
+
+
+def _overlap_check(
+    store: Store,
+    person_id: int,
+    handle: str,
+    start_at: datetime,
+    end_at: datetime,
+    exclude_id: int | None = None,
+) -> None:
+    earliest = to_utc_text(start_at - timedelta(minutes=MAX_MINUTES))
+    row = entry_store.overlapping(
+        store, person_id, to_utc_text(start_at), to_utc_text(end_at), earliest, exclude_id
+    )
+    if row is not None:
+        raise InputError(
+            f"{handle} already has entry {row['id']} from {row['start_at']} to {row['end_at']} overlapping this one; pass --allow-overlap to log both"
+        )
+
+
+def _check_class(value: str | None) -> None:
+    from supportctl.domain.billing_rules import CLASSES
+
+    if value is not None and value not in CLASSES:
+        raise InputError(f"unknown class '{value}'; choose one of {', '.join(CLASSES)}")
+
+
+def _check_corrects(
+    store: Store, number: str, customer_id: int, slug: str, start_at: datetime, tz: TzSource
+) -> None:
+    row = entry_store.invoice_by_number(store, number)
+    if row is None or row["status"] != "issued":
+        raise InputError(f"no issued invoice '{number}' to correct")
+    if row["customer_id"] != customer_id:
+        raise InputError(f"invoice {number} is not for '{slug}'")
+    month = local_month(start_at, tz())
+    if month <= row["month"]:
+        raise InputError(
+            f"a correction of {number} ({row['month']}) goes into a later month, not {month}"
+        )
+
+
+def _entry_data(values: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "ticket_id",
+        "customer_id",
+        "start_at",
+        "end_at",
+        "minutes",
+        "description",
+        "kind",
+        "is_internal",
+        "class_override",
+        "corrects_invoice",
+    )
+    return {k: values[k] for k in keys if k in values}
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def add_entry(
+    store: Store,
+    *,
+    person: str,
+    ticket: int | None,
+    customer: str | None,
+    description: str,
+    duration: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    on_date: str | None = None,
+    kind: str = "work",
+    internal: bool = False,
+    class_override: str | None = None,
+    allow_overlap: bool = False,
+    corrects: str | None = None,
+    actor: str,
+    now: datetime,
+    tz: TzSource,
+) -> Logged:
+    """Log one entry (one transaction, one history event)."""
+    if not description.strip():
+        raise InputError('say what was done: log 42 25m "Updated WordPress plugins"')
+    if kind not in KINDS:
+        raise InputError(f"unknown kind '{kind}'; choose work or messaging")
+    _check_class(class_override)
+    start_at, end_at, minutes = resolve_times(
+        duration=duration, start=start, end=end, on_date=on_date, now=now, tz=tz
+    )
+    import uuid
+
+    with store.transaction():
+        person_id = _person(store, person)
+        ticket_id, customer_id, slug = _target(store, ticket, customer)
+        _frozen_check(store, customer_id, slug, start_at, tz)
+        if corrects is not None:
+            _check_corrects(store, corrects, customer_id, slug, start_at, tz)
+        if not allow_overlap:
+            _overlap_check(store, person_id, person, start_at, end_at)
+        values: dict[str, Any] = {
+            "uuid": str(uuid.uuid4()),
+            "person_id": person_id,
+            "ticket_id": ticket_id,
+            "customer_id": customer_id,
+            "start_at": to_utc_text(start_at),
+            "end_at": to_utc_text(end_at),
+            "minutes": minutes,
+            "description": description.strip(),
+            "kind": kind,
+            "is_internal": int(internal),
+            "class_override": class_override,
+            "corrects_invoice": corrects,
+            "created_at": to_utc_text(now),
+        }
+        entry_id = entry_store.insert(store, values)
+        events.record(
+            store,
+            "time.logged",
+            at=now,
+            actor=actor,
+            ticket_id=ticket_id,
+            customer_id=customer_id,
+            subject_ref=f"time:{entry_id}",
+            data={
+                "entry": entry_id,
+                "uuid": values["uuid"],
+                "person": person,
+                "old": None,
+                "new": _entry_data(values),
+            },
+        )
+    return Logged(
+        entry_id,
+        values["uuid"],
+        minutes,
+        start_at,
+        end_at,
+        person,
+        ticket_id,
+        slug,
+        values["description"],
+    )
+
+
+def _require_entry(store: Store, entry_id: int) -> sqlite3.Row:
+    row = entry_store.get(store, entry_id)
+    if row is None:
+        raise InputError(f"no time entry {entry_id}", hint="run `supportctl log list`")
+    return row
+
+
+def _frozen_entry(store: Store, row: sqlite3.Row, tz: TzSource) -> None:
+    _frozen_check(store, row["customer_id"], row["customer"], from_utc_text(row["start_at"]), tz)
+
+
+def edit_entry(
+    store: Store,
+    entry_id: int,
+    *,
+    minutes: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    description: str | None = None,
+    class_override: str | None = None,
+    clear_class: bool = False,
+    allow_overlap: bool = False,
+    actor: str,
+    now: datetime,
+    tz: TzSource,
+) -> dict[str, Any]:
+    """Change an entry; returns {'old': …, 'new': …} of the changed fields."""
+    _check_class(class_override)
+    with store.transaction():
+        row = _require_entry(store, entry_id)
+        _frozen_entry(store, row, tz)
+        old_start = from_utc_text(row["start_at"])
+        old_end = from_utc_text(row["end_at"])
+        new_start, new_end = old_start, old_end
+        zone_name = tz() if (start is not None or end is not None) else DEFAULT_TZ
+        day = old_start.astimezone(_zone(zone_name)).date()
+        if start is not None:
+            new_start, _ = _moment(start, "--start", day, zone_name)
+        if end is not None:
+            new_end, _ = _moment(end, "--end", day, zone_name)
+        if minutes is not None:
+            count = _duration(minutes)
+            if end is not None and start is None:
+                new_start = new_end - timedelta(minutes=count)
+            else:
+                new_end = new_start + timedelta(minutes=count)
+        elif start is not None and end is None:
+            new_end = new_start + timedelta(minutes=row["minutes"])
+        count = whole_minutes(new_start, new_end)
+        if count < 1:
+            raise InputError(f"entry {entry_id} would end before it starts; check --start/--end")
+        _check_minutes(count, f"{count} minutes")
+        if new_end > now:
+            raise InputError(f"entry {entry_id} would end in the future")
+        changes: dict[str, Any] = {}
+        if (new_start, new_end) != (old_start, old_end):
+            changes.update(
+                start_at=to_utc_text(new_start), end_at=to_utc_text(new_end), minutes=count
+            )
+            _frozen_check(store, row["customer_id"], row["customer"], new_start, tz)
+            if not allow_overlap:
+                _overlap_check(store, row["person_id"], row["person"], new_start, new_end, entry_id)
+        if description is not None:
+            if not description.strip():
+                raise InputError("the description must not be empty")
+            changes["description"] = description.strip()
+        if clear_class:
+            changes["class_override"] = None
+        elif class_override is not None:
+            changes["class_override"] = class_override
+        changes = {k: v for k, v in changes.items() if row[k] != v}
+        if not changes:
+            raise InputError(
+                f"nothing to change in entry {entry_id}; pass --minutes, --start, --end, --description or --class"
+            )
+        entry_store.update(store, entry_id, changes)
+        old = {k: row[k] for k in changes}
+        events.record(
+            store,
+            "time.edited",
+            at=now,
+            actor=actor,
+            ticket_id=row["ticket_id"],
+            customer_id=row["customer_id"],
+            subject_ref=f"time:{entry_id}",
+            data={"entry": entry_id, "uuid": row["uuid"], "old": old, "new": changes},
+        )
+    return {"id": entry_id, "old": old, "new": changes}
+
+
+def remove_entry(
+    store: Store, entry_id: int, *, actor: str, now: datetime, tz: TzSource
+) -> dict[str, Any]:
+    """Delete an entry; the history keeps every value it had."""
+    with store.transaction():
+        row = _require_entry(store, entry_id)
+        _frozen_entry(store, row, tz)
+        entry_store.delete(store, entry_id)
+        old = {k: row[k] for k in ("uuid", *_entry_data(dict(row)).keys())}
+        old["person"] = row["person"]
+        events.record(
+            store,
+            "time.removed",
+            at=now,
+            actor=actor,
+            ticket_id=row["ticket_id"],
+            customer_id=row["customer_id"],
+            subject_ref=f"time:{entry_id}",
+            data={"entry": entry_id, "uuid": row["uuid"], "old": old, "new": None},
+        )
+    return {"id": entry_id, "old": old}
+
+
+# --------------------------------------------------------------------------- timers
+
+
+@dataclass(frozen=True)
+class Timer:
+    person: str
+    ticket: int | None
+    customer: str
+    description: str
+    started_at: datetime
+    minutes: int  # whole minutes so far
+
+
+def timer_status(store: Store, person: str, now: datetime) -> Timer | None:
+    person_id = _person(store, person)
+    row = entry_store.get_timer(store, person_id)
+    if row is None:
+        return None
+    started = from_utc_text(row["started_at"])
+    return Timer(
+        person,
+        row["ticket_id"],
+        row["customer"],
+        row["description"],
+        started,
+        max(0, whole_minutes(started, now)),
+    )
+
+
+def start_timer(
+    store: Store,
+    *,
+    person: str,
+    ticket: int | None,
+    customer: str | None,
+    description: str,
+    actor: str,
+    now: datetime,
+) -> Timer:
+    """Start the person's timer; one running timer per person."""
+    with store.transaction():
+        person_id = _person(store, person)
+        running = entry_store.get_timer(store, person_id)
+        if running is not None:
+            what = f"#{running['ticket_id']}" if running["ticket_id"] else running["customer"]
+            raise InputError(
+                f"{person} already has a timer running on {what} since {running['started_at']}; run `supportctl log stop` first"
+            )
+        ticket_id, customer_id, slug = _target(store, ticket, customer)
+        started = to_utc_text(now)
+        entry_store.insert_timer(
+            store, person_id, ticket_id, customer_id, description.strip(), started
+        )
+        events.record(
+            store,
+            "timer.started",
+            at=now,
+            actor=actor,
+            ticket_id=ticket_id,
+            customer_id=customer_id,
+            subject_ref=f"timer:{person}",
+            data={
+                "person": person,
+                "description": description.strip(),
+                "old": None,
+                "new": {"started_at": started},
+            },
+        )
+    return Timer(person, ticket_id, slug, description.strip(), from_utc_text(started), 0)
+
+
+def stop_question(timer: Timer, now: datetime, tz: str) -> str | None:
+    """Why stopping this timer needs a yes (over midnight, over 10 hours), or None."""
+    zone = _zone(tz)
+    if timer.minutes > LONG_TIMER_MINUTES:
+        return f"the timer has run {timer.minutes // 60} h {timer.minutes % 60:02d} min (over 10 hours)"
+    if timer.started_at.astimezone(zone).date() != now.astimezone(zone).date():
+        return f"the timer started on {timer.started_at.astimezone(zone):%Y-%m-%d %H:%M} and runs over midnight"
+    return None
+
+
+def stop_timer(
+    store: Store,
+    *,
+    person: str,
+    description: str | None,
+    allow_overlap: bool = False,
+    actor: str,
+    now: datetime,
+    tz: TzSource,
+) -> Logged:
+    """Stop the running timer and log its whole minutes as an entry."""
+    with store.transaction():
+        timer = timer_status(store, person, now)
+        if timer is None:
+            raise InputError(
+                f"{person} has no timer running; start one with `supportctl log start 42`"
+            )
+        text = (description or "").strip() or timer.description
+        if not text:
+            raise InputError('say what was done: supportctl log stop "Fixed the contact form"')
+        if timer.minutes < 1:
+            raise InputError(
+                "the timer has run less than a minute; nothing to log (it is still running)"
+            )
+        if timer.minutes > MAX_MINUTES:
+            raise InputError(
+                f"the timer has run {timer.minutes} minutes, more than 24 hours; log the work with `supportctl log add` and cancel the timer with `supportctl log stop --discard`"
+            )
+        end = timer.started_at + timedelta(minutes=timer.minutes)
+        person_id = _person(store, person)
+        entry_store.delete_timer(store, person_id)
+        events.record(
+            store,
+            "timer.stopped",
+            at=now,
+            actor=actor,
+            ticket_id=timer.ticket,
+            subject_ref=f"timer:{person}",
+            data={
+                "person": person,
+                "old": {"started_at": to_utc_text(timer.started_at)},
+                "new": None,
+            },
+        )
+        return add_entry(
+            store,
+            person=person,
+            ticket=timer.ticket,
+            customer=timer.customer,
+            description=text,
+            start=to_utc_text(timer.started_at).replace("Z", "+00:00"),
+            end=to_utc_text(end).replace("Z", "+00:00"),
+            allow_overlap=allow_overlap,
+            actor=actor,
+            now=now,
+            tz=tz,
+        )
+
+
+def discard_timer(store: Store, *, person: str, actor: str, now: datetime) -> Timer:
+    """Throw the running timer away without logging anything."""
+    with store.transaction():
+        timer = timer_status(store, person, now)
+        if timer is None:
+            raise InputError(f"{person} has no timer running")
+        entry_store.delete_timer(store, _person(store, person))
+        events.record(
+            store,
+            "timer.discarded",
+            at=now,
+            actor=actor,
+            ticket_id=timer.ticket,
+            subject_ref=f"timer:{person}",
+            data={
+                "person": person,
+                "old": {"started_at": to_utc_text(timer.started_at)},
+                "new": None,
+            },
+        )
+    return timer
+
+
+# --------------------------------------------------------------------------- classes
+
+
+def _facts(row: sqlite3.Row) -> Any:
+    from supportctl.domain.billing_rules import EntryFacts
+
+    return EntryFacts(
+        entry_id=row["id"],
+        start=from_utc_text(row["start_at"]),
+        minutes=row["minutes"],
+        kind=row["kind"],
+        is_internal=bool(row["is_internal"]),
+        class_override=row["class_override"],
+        needs_approval=bool(row["unapproved"]),
+    )
+
+
+def _customer(store: Store, customer: Any) -> Customer:
+    from supportctl.store import customers as customer_store
+
+    if not isinstance(customer, (int, str)):
+        return customer  # type: ignore[no-any-return]
+    found = (
+        customer_store.get_by_id(store, customer)
+        if isinstance(customer, int)
+        else customer_store.get_by_slug(store, customer)
+    )
+    if found is None:
+        raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
+    return found
+
+
+def _month_entries(store: Store, customer_id: int, month: str, tz: str) -> list[sqlite3.Row]:
+    start, end = month_bounds(month, tz)
+    return entry_store.listing(store, start_from=start, start_before=end, customer_id=customer_id)
+
+
+def _own_included(customer: Customer) -> int:
+    return customer.included_minutes if customer.plan == "maintenance" else 0
+
+
+def _carried_in(store: Store, customer: Customer, month: str, tz: str) -> int:
+    """Unused own included minutes of the previous month (one month only; see module doc)."""
+    from supportctl.domain.billing_rules import classify_month, included_used
+
+    own = _own_included(customer)
+    if not customer.carry_over or own == 0:
+        return 0
+    prev_rows = _month_entries(store, customer.id, previous_month(month), tz)
+    used = included_used(classify_month([_facts(r) for r in prev_rows], customer.plan, own))
+    return max(0, own - used)
+
+
+def quota_for(store: Store, customer: Any, month: str, *, tz: str = DEFAULT_TZ) -> Quota:
+    """The customer-month's quota: own included minutes, carried-in, used and left.
+
+    `customer` is a Customer, a slug or an id. Pass `tz=config.agency.timezone`.
+    """
+    found = _customer(store, customer)
+    rows = _month_entries(store, found.id, month, tz)
+    return _classified(store, found, month, rows, tz)[1]
+
+
+def _entry_row(row: sqlite3.Row, parts: list[Part], zone: Any) -> EntryRow:
+    start = from_utc_text(row["start_at"])
+    return EntryRow(
+        id=row["id"],
+        uuid=row["uuid"],
+        date=start.astimezone(zone).date(),
+        start_at=start,
+        end_at=from_utc_text(row["end_at"]),
+        minutes=row["minutes"],
+        person=row["person"],
+        ticket=row["ticket_id"],
+        customer=row["customer"],
+        description=row["description"],
+        kind=row["kind"],
+        is_internal=bool(row["is_internal"]),
+        class_override=row["class_override"],
+        corrects_invoice=row["corrects_invoice"],
+        parts=parts,
+    )
+
+
+def _classified(
+    store: Store, customer: Customer, month: str, rows: list[sqlite3.Row], tz: str
+) -> tuple[dict[int, list[Part]], Quota]:
+    from supportctl.domain.billing_rules import classify_month, included_used
+
+    carried = _carried_in(store, customer, month, tz)
+    included = _own_included(customer) + carried
+    parts = classify_month([_facts(r) for r in rows], customer.plan, included)
+    by_entry: dict[int, list[Part]] = {}
+    for part in parts:
+        by_entry.setdefault(part.entry_id, []).append(part)
+    used = included_used(parts)
+    return by_entry, Quota(included, carried, used, included - used)
+
+
+def month_rows(
+    store: Store, customer_id: int, month: str, *, tz: str = DEFAULT_TZ
+) -> list[EntryRow]:
+    """Every entry of the customer-month in start order, with its classified parts.
+
+    Pass `tz=config.agency.timezone`: months are local calendar months.
+    """
+    customer = _customer(store, customer_id)
+    rows = _month_entries(store, customer.id, month, tz)
+    parts, _quota = _classified(store, customer, month, rows, tz)
+    zone = _zone(tz)
+    return [_entry_row(r, parts.get(r["id"], []), zone) for r in rows]
+
+
+@dataclass(frozen=True)
+class Listing:
+    rows: list[EntryRow]
+    totals: dict[str, int]  # minutes per class over every row
+    month: str | None
+    quotas: dict[str, Quota]  # maintenance customers of a one-month listing, by slug
+
+
+def list_entries(
+    store: Store,
+    *,
+    month: str | None = None,
+    customer: str | None = None,
+    person: str | None = None,
+    ticket: int | None = None,
+    tz: str,
+) -> Listing:
+    """Entries matching the filters in start order, classified within their customer-months."""
+    from supportctl.domain.billing_rules import totals_by_class
+
+    start_from = start_before = None
+    if month is not None:
+        start_from, start_before = month_bounds(month, tz)
+    customer_id = None
+    if customer is not None:
+        customer_id = _customer(store, customer).id
+    person_id = _person(store, person) if person is not None else None
+    if ticket is not None and store.scalar("SELECT 1 FROM tickets WHERE id = ?", (ticket,)) is None:
+        raise InputError(f"no ticket #{ticket}")
+    rows = entry_store.listing(
+        store,
+        start_from=start_from,
+        start_before=start_before,
+        customer_id=customer_id,
+        person_id=person_id,
+        ticket_id=ticket,
+    )
+    zone = _zone(tz)
+    whole = person is None and ticket is None
+    # Group the rows by customer-month; classify each customer-month once, from all of
+    # its entries (the listed rows when the listing holds them all, else a query).
+    groups: dict[tuple[int, str], list[sqlite3.Row]] = {}
+    for r in rows:
+        key = (r["customer_id"], from_utc_text(r["start_at"]).astimezone(zone).strftime("%Y-%m"))
+        groups.setdefault(key, []).append(r)
+    customers: dict[int, Customer] = {}
+    parts: dict[int, list[Part]] = {}
+    quotas: dict[str, Quota] = {}
+    for (cid, mon), group in groups.items():
+        found = customers.get(cid)
+        if found is None:
+            found = customers[cid] = _customer(store, cid)
+        full = group if whole else _month_entries(store, cid, mon, tz)
+        classified, quota = _classified(store, found, mon, full, tz)
+        parts.update(classified)
+        if month is not None and found.plan == "maintenance":
+            quotas[found.slug] = quota
+    out = [_entry_row(r, parts.get(r["id"], []), zone) for r in rows]
+    totals = totals_by_class([p for e in out for p in e.parts])
+    return Listing(out, totals, month, quotas)
