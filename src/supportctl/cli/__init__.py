@@ -227,6 +227,7 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "group",
         "Look at the configuration in force.",
     ),
+    "invoice": ("supportctl.cli.invoice", "invoice_app", "group", "Month-end invoice reports (invoice 2026-10): render, --issue, show, void, fees, templates."),
     "rota": ("supportctl.cli.rota", "rota_app", "group", "The duty rota: order, swaps, absences; ics export."),
     "delegate": ("supportctl.cli.delegate", "delegate_app", "group", "Delegate a task: --skill picks the best person and says why; done, reassign."),
     "delegated": ("supportctl.cli.delegate", "delegated_cmd", "command", "The Monday review: delegated tasks per person, FIFO, with ages and flags."),
