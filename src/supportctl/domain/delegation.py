@@ -169,7 +169,7 @@ def choose(
     best_level = max(p.skills[skill] for p in ready)
     tied = [p for p in ready if p.skills[skill] == best_level]
     empty = Workload()
-    loads = {p.id: workloads.get(p.id, empty) for p in tied}
+    loads = {p.id: workloads.get(p.id, empty) for p in ready}
     by_minutes = all(loads[p.id].unestimated_tasks == 0 for p in tied)
     far_past = datetime.min.replace(tzinfo=now.tzinfo)
 

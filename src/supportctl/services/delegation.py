@@ -164,18 +164,11 @@ def _estimate(text: str | None) -> int | None:
     return minutes
 
 
-def calendar_for(store: Store, config: Config) -> BusinessCalendar:
-    """The agency's business calendar with the holidays already cached in the database."""
-    from supportctl.domain.calendar import BusinessCalendar
+def calendar_for(store: Store, config: Config, now: datetime) -> BusinessCalendar:
+    """The agency's business calendar with public holidays from the cache."""
+    from supportctl.services.calendar import business_calendar
 
-    agency = config.agency
-    holidays = [
-        date.fromisoformat(r[0])
-        for r in store.all("SELECT day FROM holidays_cache WHERE country = ?", (agency.country,))
-    ]
-    return BusinessCalendar.build(
-        agency.timezone, agency.business_hours, agency.business_days, holidays
-    )
+    return business_calendar(store, config, around=now)
 
 
 def _today(config: Config, now: datetime) -> date:
@@ -431,7 +424,7 @@ def review(store: Store, config: Config, *, now: datetime, mine: str | None = No
         if me is None:
             raise InputError(f"no team member '{mine}'", hint="run `supportctl team list`")
         person_id = me.id
-    calendar = calendar_for(store, config)
+    calendar = calendar_for(store, config, now)
     zone = calendar.zone
     weekdays = calendar.weekdays
     holidays = calendar.holidays
