@@ -171,7 +171,11 @@ def build(out: Outgoing) -> EmailMessage:
     body = out.body.replace("\r\n", "\n")
     if not body.endswith("\n"):
         body += "\n"
-    cte = "7bit" if body.isascii() and all(len(line) <= 998 for line in body.splitlines()) else "quoted-printable"
+    cte = (
+        "7bit"
+        if body.isascii() and all(len(line) <= 998 for line in body.splitlines())
+        else "quoted-printable"
+    )
     msg.set_content(body, subtype="plain", charset="utf-8", cte=cte)
     for item in out.attachments:
         maintype, _, subtype = item.content_type.partition("/")
@@ -191,8 +195,18 @@ def to_bytes(msg: EmailMessage) -> bytes:
     return msg.as_bytes(policy=policy.SMTP)
 
 
-def quote(text: str, *, who: str, when: str) -> str:
+_WROTE = {"fi": "kirjoitti", "cs": "napsal(a)", "en": "wrote"}
+ATTRIBUTION_ENDINGS = tuple(f"{word}:" for word in _WROTE.values())
+
+
+def quote(text: str, *, who: str, when: str, lang: str = "en") -> str:
     """The customer's message quoted under an attribution line, for the editor."""
     lines = text.replace("\r\n", "\n").rstrip("\n").split("\n")
     quoted = "\n".join(("> " + line) if line else ">" for line in lines)
-    return f"{when}, {who} wrote:\n{quoted}\n"
+    return f"{when} {who} {_WROTE.get(lang, _WROTE['en'])}:\n{quoted}\n"
+
+
+def one_line(text: str, width: int) -> str:
+    """First line of `text`, cut at `width` characters with an ellipsis."""
+    first = " ".join(text.split())
+    return first if len(first) <= width else first[: width - 1].rstrip() + "…"

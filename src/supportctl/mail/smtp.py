@@ -1,0 +1,192 @@
+"""Sending: the smtplib adapter, and a local outbox that writes .eml files instead.
+
+Both transports take the exact bytes we store, so what the history shows is what left.
+`SmtpTransport` connects (implicit TLS, STARTTLS, or plain towards loopback only, which
+the config enforces), logs in when a user is configured with the password from
+`config.resolve_secret`, and translates every smtplib/socket/ssl failure into a
+one-line `MailError` (exit 6) naming the server. The connection is opened once and
+reused, so `remind` mailing five owners costs one login. `OutboxTransport` is for the
+demo and for trying things out: nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from supportctl.errors import MailError
+
+if TYPE_CHECKING:
+    from supportctl.config import SmtpConfig
+
+TIMEOUT_SECONDS = 20
+
+
+class Transport(Protocol):
+    def open(self) -> None: ...
+
+    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str]) -> str: ...
+
+    def close(self) -> None: ...
+
+    @property
+    def where(self) -> str: ...
+
+
+class SmtpTransport:
+    """One SMTP session, opened on first use (or by `open`), closed by `close`."""
+
+    def __init__(self, config: SmtpConfig, *, timeout: float = TIMEOUT_SECONDS) -> None:
+        self.config = config
+        self.timeout = timeout
+        self._conn: Any = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.config.host}:{self.config.port}"
+
+    def _fail(self, doing: str, exc: BaseException) -> MailError:
+        import smtplib
+        import ssl
+
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            reason = "authentication failed"
+        elif isinstance(exc, smtplib.SMTPResponseException):
+            text = (
+                exc.smtp_error.decode("utf-8", "replace")
+                if isinstance(exc.smtp_error, bytes)
+                else str(exc.smtp_error)
+            )
+            reason = f"server said {exc.smtp_code} {' '.join(text.split())}"
+        elif isinstance(exc, ssl.SSLError):
+            reason = f"TLS failed ({exc.reason or exc.__class__.__name__})"
+        elif isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
+        else:
+            reason = str(exc) or exc.__class__.__name__
+        return MailError(f"cannot {doing} SMTP server {self.where}: {reason}")
+
+    def open(self) -> None:
+        if self._conn is not None:
+            return
+        import smtplib
+        import ssl
+
+        cfg = self.config
+        password = None
+        if cfg.user:
+            from supportctl.config import resolve_secret
+
+            password = resolve_secret(
+                f"smtp {cfg.user}@{cfg.host}", cfg.password_command, cfg.password_env
+            )
+        try:
+            if cfg.tls == "implicit":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    cfg.host, cfg.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                conn = smtplib.SMTP(cfg.host, cfg.port, timeout=self.timeout)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise self._fail("reach", exc) from None
+        try:
+            conn.ehlo()
+            if cfg.tls == "starttls":
+                if not conn.has_extn("starttls"):
+                    raise MailError(
+                        f"SMTP server {self.where} does not offer STARTTLS",
+                        hint='use tls = "implicit" (port 465), or "none" towards a loopback relay',
+                    )
+                conn.starttls(context=ssl.create_default_context())
+                conn.ehlo()
+            if cfg.user and password is not None:
+                conn.login(cfg.user, password)
+        except MailError:
+            _quit(conn)
+            raise
+        except (OSError, smtplib.SMTPException) as exc:
+            _quit(conn)
+            if isinstance(exc, smtplib.SMTPAuthenticationError):
+                raise MailError(
+                    f"cannot log in to SMTP server {self.where} as {cfg.user}: authentication failed"
+                ) from None
+            raise self._fail("talk to", exc) from None
+        self._conn = conn
+
+    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str]) -> str:
+        import smtplib
+
+        self.open()
+        try:
+            refused = self._conn.sendmail(sender, list(recipients), raw)
+        except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
+            names = ", ".join(sorted(exc.recipients))
+            raise MailError(f"SMTP server {self.where} refused every recipient: {names}") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            raise self._fail("send through", exc) from None
+        if refused:
+            # Some recipients got it: the mail has left, so it must be recorded as sent.
+            return f"{self.where} (refused: {', '.join(sorted(refused))})"
+        return self.where
+
+    def close(self) -> None:
+        if self._conn is not None:
+            _quit(self._conn)
+            self._conn = None
+
+
+def _quit(conn: Any) -> None:
+    import contextlib
+    import smtplib
+
+    try:
+        conn.quit()
+    except (OSError, smtplib.SMTPException):
+        with contextlib.suppress(OSError):
+            conn.close()
+
+
+class OutboxTransport:
+    """Writes each message as `<n>-<message-id>.eml` into a directory; sends nothing."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.written: list[Path] = []
+
+    @property
+    def where(self) -> str:
+        return str(self.directory)
+
+    def open(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MailError(f"cannot create the outbox {self.directory}: {exc.strerror}") from None
+
+    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str]) -> str:
+        import re
+
+        self.open()
+        head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+        found = re.search(r"(?im)^message-id:\s*<([^>]+)>", head)
+        stem = re.sub(r"[^A-Za-z0-9._-]", "_", found.group(1) if found else "message")[:80]
+        number = len(list(self.directory.glob("*.eml"))) + 1
+        path = self.directory / f"{number:04d}-{stem}.eml"
+        envelope = f"X-Envelope-From: {sender}\r\nX-Envelope-To: {', '.join(recipients)}\r\n"
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(envelope.encode("ascii", "replace") + raw)
+        except OSError as exc:
+            raise MailError(
+                f"cannot write to the outbox {self.directory}: {exc.strerror}"
+            ) from None
+        self.written.append(path)
+        return str(path)
+
+    def close(self) -> None:
+        return None

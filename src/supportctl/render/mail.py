@@ -1,0 +1,144 @@
+"""Mail text from templates: acknowledgements, notices, reminders and canned replies.
+
+Templates live in `templates/mail/` (packaged) and may be overridden by files of the
+same name under `<config dir>/templates/mail/`. A mail in a customer's language is
+`mail/NAME.<lang>.txt.j2` (fi, cs, en), falling back to `mail/NAME.txt.j2`. Canned
+replies are `mail/canned/NAME[.<lang>].txt.j2`. Plain text: no autoescaping, but
+`StrictUndefined`, so a typo in a template is an error rather than a blank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from supportctl.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+LANGUAGES = ("fi", "cs", "en")
+# babel patterns that read well inside a sentence of each language.
+_WHEN = {
+    "fi": "EEEE d.M.yyyy 'klo' H.mm",
+    "cs": "EEEE d. M. yyyy, H:mm",
+    "en": "EEEE d MMMM yyyy, HH:mm",
+}
+
+
+def packaged_templates_dir() -> Path:
+    """The default templates: inside the installed package, or the repo's templates/."""
+    import supportctl
+
+    package_dir = Path(supportctl.__file__).resolve().parent
+    installed = package_dir / "templates"
+    if installed.is_dir():
+        return installed
+    return package_dir.parent.parent / "templates"
+
+
+@lru_cache(maxsize=8)
+def environment(user_dir: Path | None) -> Environment:
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+    loaders = []
+    if user_dir is not None and user_dir.is_dir():
+        loaders.append(FileSystemLoader(str(user_dir)))
+    loaders.append(FileSystemLoader(str(packaged_templates_dir())))
+    return Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+
+
+def _user_dir(config_dir: Path) -> Path:
+    return config_dir / "templates"
+
+
+def format_when(moment: datetime, lang: str, timezone: str) -> str:
+    """A due time for a sentence in the customer's language, in the agency's zone."""
+    from babel.dates import format_datetime
+
+    return str(
+        format_datetime(
+            moment,
+            _WHEN.get(lang, _WHEN["en"]),
+            tzinfo=timezone,
+            locale=lang if lang in LANGUAGES else "en",
+        )
+    )
+
+
+def render(config_dir: Path, name: str, lang: str, context: dict[str, Any]) -> str:
+    """Render `mail/NAME.<lang>.txt.j2`, else `mail/NAME.txt.j2`."""
+    from jinja2 import TemplateError, TemplateNotFound
+
+    env = environment(_user_dir(config_dir))
+    candidates = [f"mail/{name}.{lang}.txt.j2", f"mail/{name}.txt.j2"]
+    try:
+        template = env.select_template(candidates)
+    except TemplateNotFound:
+        raise ConfigError(f"no mail template {candidates[-1]} (nor {candidates[0]})") from None
+    try:
+        text = template.render(**context)
+    except TemplateError as exc:
+        raise ConfigError(f"mail template {template.name} failed: {exc}") from None
+    return text.strip("\n") + "\n"
+
+
+@dataclass(frozen=True)
+class CannedTemplate:
+    name: str
+    languages: tuple[str, ...]
+    summary: str  # the first line of the default rendering source, for the listing
+    path: str
+
+
+def _canned_files(config_dir: Path) -> dict[str, dict[str, Path]]:
+    found: dict[str, dict[str, Path]] = {}
+    for root in (packaged_templates_dir(), _user_dir(config_dir)):
+        folder = root / "mail" / "canned"
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.txt.j2")):
+            stem = path.name[: -len(".txt.j2")]
+            name, _, lang = stem.rpartition(".")
+            if not name or lang not in LANGUAGES:
+                name, lang = stem, ""
+            found.setdefault(name, {})[lang] = path
+    return found
+
+
+def canned_templates(config_dir: Path) -> list[CannedTemplate]:
+    """Every canned reply (packaged and the user's), with its languages."""
+    out = []
+    for name, variants in sorted(_canned_files(config_dir).items()):
+        langs = tuple(lang for lang in LANGUAGES if lang in variants)
+        source = variants.get("") or variants.get("en") or next(iter(variants.values()))
+        summary = ""
+        for line in source.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line.startswith("{#") and line.endswith("#}"):
+                summary = line[2:-2].strip()
+                break
+        out.append(CannedTemplate(name, langs, summary, str(source)))
+    return out
+
+
+def render_canned(config_dir: Path, name: str, lang: str, context: dict[str, Any]) -> str:
+    known = _canned_files(config_dir)
+    if name not in known:
+        names = ", ".join(sorted(known)) or "none"
+        raise InputError(
+            f"no canned reply '{name}' (known: {names})",
+            hint="run `supportctl reply --templates`",
+        )
+    return render(config_dir, f"canned/{name}", lang, context)

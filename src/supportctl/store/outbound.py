@@ -1,0 +1,107 @@
+"""Mail we send: the outbound copy in `messages`, the `outbound_log`, the thread to answer."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from supportctl.store.db import Store
+
+
+def insert_message(store: Store, values: dict[str, Any]) -> int:
+    """Store one sent message (direction 'out', raw bytes); returns the row id."""
+    cols = (
+        "ticket_id",
+        "message_id",
+        "body_hash",
+        "in_reply_to",
+        "refs",
+        "from_addr",
+        "from_name",
+        "to_addrs",
+        "cc_addrs",
+        "date",
+        "arrived_at",
+        "subject",
+        "text_body",
+        "classification",
+        "size",
+        "raw",
+    )
+    cur = store.execute(
+        f"INSERT INTO messages (direction, is_own, {', '.join(cols)}) "
+        f"VALUES ('out', 1, {', '.join('?' for _ in cols)})",
+        [values[c] for c in cols],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def log(
+    store: Store, *, at: str, address: str, kind: str, ticket_id: int | None, is_automatic: bool
+) -> None:
+    store.execute(
+        "INSERT INTO outbound_log (at, address, kind, ticket_id, is_automatic) VALUES (?, ?, ?, ?, ?)",
+        (at, address, kind, ticket_id, int(is_automatic)),
+    )
+
+
+def recent_log(store: Store, address: str, since: str) -> list[sqlite3.Row]:
+    return store.all(
+        "SELECT at, address, kind, is_automatic FROM outbound_log WHERE address = ? AND at > ? ORDER BY at",
+        (address, since),
+    )
+
+
+def thread(store: Store, ticket_id: int) -> list[sqlite3.Row]:
+    """The ticket's messages, oldest first (raw bytes left out)."""
+    return store.all(
+        "SELECT id, direction, message_id, in_reply_to, refs, from_addr, from_name, to_addrs, "
+        "cc_addrs, date, arrived_at, subject, text_body, classification, is_own "
+        "FROM messages WHERE ticket_id = ? ORDER BY arrived_at, id",
+        (ticket_id,),
+    )
+
+
+def message_headers(store: Store, message_row: int) -> bytes:
+    """The header block of a stored message (for loop checks on what we answer)."""
+    from supportctl.store.messages import raw_bytes
+
+    row = store.one("SELECT raw, raw_codec FROM messages WHERE id = ?", (message_row,))
+    if row is None:
+        return b""
+    data = raw_bytes(row)
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        end = data.find(b"\n\n")
+    return data if end < 0 else data[:end]
+
+
+def reminded_keys(store: Store, since: str) -> set[tuple[int, str, str]]:
+    """(ticket, target, due) of reminders sent since `since` (from the history)."""
+    import json
+
+    out: set[tuple[int, str, str]] = set()
+    for row in store.all(
+        "SELECT ticket_id, data FROM events WHERE kind = 'mail.remind' AND at > ?", (since,)
+    ):
+        data = json.loads(row["data"])
+        out.add((int(row["ticket_id"]), str(data.get("target")), str(data.get("due"))))
+    return out
+
+
+def open_tickets_with_owner(store: Store) -> list[sqlite3.Row]:
+    return store.all(
+        "SELECT t.id, t.subject, t.status, t.hours, t.first_response_at, t.due_response_at, "
+        "t.due_resolution_at, t.waiting_since, p.handle AS owner "
+        "FROM tickets t JOIN people p ON p.id = t.owner_id "
+        "WHERE t.status IN ('new', 'open', 'waiting') AND t.merged_into IS NULL "
+        "AND (t.due_response_at IS NOT NULL OR t.due_resolution_at IS NOT NULL)"
+    )
+
+
+def contact_name(store: Store, address: str) -> str | None:
+    name = store.scalar(
+        "SELECT name FROM contacts WHERE lower(email) = ? AND name != '' LIMIT 1",
+        (address.lower(),),
+    )
+    return None if name is None else str(name)
