@@ -3,20 +3,45 @@
 `create_ticket` and `on_message` are the seams the mail importer calls; the duty/SLA
 rules fill in owner, urgency and due times here so that every way a ticket can be born
 (mail, `ticket new`, the demo) goes through the same code.
+
+Statuses are new -> open -> waiting -> resolved -> closed. Waiting on the customer
+pauses the resolution clock: `waiting_since` marks the start, and leaving `waiting`
+pushes `due_resolution_at` by the paused business minutes (kept in `paused_minutes`).
+A customer's reply reopens a resolved ticket; resolved tickets close by themselves
+after `agency.auto_close_business_days` business days without a reply
+(`auto_close`, run whenever the database is opened: one indexed query when there is
+nothing to do). The owner is decided once, at creation: re-running ingest never
+reassigns, and only `ticket assign` changes it afterwards.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from supportctl.domain.timeutil import to_utc_text
+from supportctl.domain import sla
+from supportctl.domain.timeutil import from_utc_text, to_utc_text
+from supportctl.errors import InputError
 from supportctl.store import events
 from supportctl.store import tickets as ticket_store
 from supportctl.store.db import Store
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from supportctl.config import Config
+    from supportctl.domain.calendar import BusinessCalendar
+
+STATUSES = ("new", "open", "waiting", "resolved", "closed")
+URGENCIES = ("urgent", "normal")
+KINDS = ("incident", "request")
+
+
+def _calendar(store: Store, config: Config, moment: datetime) -> BusinessCalendar:
+    from supportctl.services.calendar import business_calendar
+
+    return business_calendar(store, config, around=moment)
 
 
 def create_ticket(
@@ -35,19 +60,50 @@ def create_ticket(
     actor: str | None,
     now: datetime,
 ) -> int:
-    """Insert a new ticket and its `ticket.created` event; call inside a transaction."""
+    """Insert a new ticket with owner, urgency, kind, level and SLA due times.
+
+    Records `ticket.created` and, when the rota names someone, `ticket.assigned`.
+    Joins the caller's transaction.
+    """
+    from supportctl.domain.urgency import assess
+    from supportctl.services.rota import owner_for_arrival
+    from supportctl.store import customers as customer_store
+
+    calendar = _calendar(store, config, arrived_at)
+    customer = customer_store.get_by_id(store, customer_id) if customer_id else None
+    day = calendar.local_date(arrived_at)
+    level = customer.level_on(day) if customer else "standard"
+    hours = customer.hours_on(day) if customer else "business"
+    targets = sla.due_times(
+        calendar,
+        arrived_at,
+        plan=customer.plan if customer else None,
+        level=level,
+        hours=hours,
+        reaction_minutes=customer.reaction_minutes if customer else None,
+    )
+    verdict = assess(subject, body, importance=importance, classification=classification)
     with store.transaction():
+        owner_id, duty = owner_for_arrival(store, config, arrived_at, calendar)
         ticket_id = ticket_store.insert(
             store,
             {
                 "customer_id": customer_id,
                 "requester": requester,
                 "subject": subject,
+                "kind": verdict.kind,
+                "urgency": verdict.urgency,
+                "status": "new",
+                "owner_id": owner_id,
                 "classification": classification,
                 "is_triage": int(is_triage),
                 "needs_approval": int(needs_approval),
+                "level": level,
+                "hours": hours,
                 "created_at": to_utc_text(arrived_at),
                 "updated_at": to_utc_text(now),
+                "due_response_at": to_utc_text(targets.due_response),
+                "due_resolution_at": to_utc_text(targets.due_resolution),
             },
         )
         events.record(
@@ -62,7 +118,23 @@ def create_ticket(
                 "subject": subject,
                 "classification": classification,
                 "arrived_at": to_utc_text(arrived_at),
+                "urgency": verdict.urgency,
+                "kind": verdict.kind,
+                "why": verdict.reason,
+                "level": level,
+                "hours": hours,
+                "due_response_at": to_utc_text(targets.due_response),
+                "due_resolution_at": to_utc_text(targets.due_resolution),
             },
+        )
+        events.record(
+            store,
+            "ticket.assigned",
+            at=now,
+            actor=actor,
+            ticket_id=ticket_id,
+            customer_id=customer_id,
+            data={"owner": duty.person, "week": duty.name, "reason": f"duty week ({duty.reason})"},
         )
     return ticket_id
 
@@ -77,20 +149,28 @@ def on_message(
     at: datetime,
     now: datetime,
 ) -> None:
-    """A message joined the ticket: first response, reopening, activity time."""
+    """A message joined the ticket: first response, reopening, resuming a paused clock.
+
+    First response = the first human outbound message (a reply from the CLI or a team
+    member's mail on the thread). A human inbound message reopens a waiting or resolved
+    ticket. Joins the caller's transaction.
+    """
     with store.transaction():
         row = ticket_store.get(store, ticket_id)
         if row is None:
             return
         values: dict[str, object] = {"updated_at": to_utc_text(now)}
-        if direction == "out" and classification == "human" and row["first_response_at"] is None:
-            values["first_response_at"] = to_utc_text(at)
+        if direction == "out" and classification == "human":
+            if row["first_response_at"] is None:
+                values["first_response_at"] = to_utc_text(at)
+            if row["status"] == "new":
+                values["status"] = "open"
         if (
             direction == "in"
             and classification == "human"
             and row["status"] in ("resolved", "waiting")
         ):
-            values["status"] = "open"
+            values.update(_leave_status(store, config, row, "open", at))
             events.record(
                 store,
                 "ticket.status",
@@ -100,3 +180,341 @@ def on_message(
                 data={"old": row["status"], "new": "open", "reason": "customer replied"},
             )
         ticket_store.update(store, ticket_id, values)
+
+
+def _leave_status(
+    store: Store, config: Config, row: sqlite3.Row, new: str, now: datetime
+) -> dict[str, Any]:
+    """Column changes for moving `row` to status `new` at `now` (clock pause/resume)."""
+    values: dict[str, Any] = {"status": new}
+    old = row["status"]
+    if old == "waiting" and new != "waiting" and row["waiting_since"]:
+        since = from_utc_text(row["waiting_since"])
+        calendar = _calendar(store, config, now).with_always(row["hours"] == "24x7")
+        if row["due_resolution_at"]:
+            due, paused = sla.resume_after_waiting(
+                calendar, from_utc_text(row["due_resolution_at"]), since, now
+            )
+            values["due_resolution_at"] = to_utc_text(due)
+            values["paused_minutes"] = int(row["paused_minutes"]) + paused
+        values["waiting_since"] = None
+    if new == "waiting" and old != "waiting":
+        values["waiting_since"] = to_utc_text(now)
+    if new == "resolved":
+        values["resolved_at"] = to_utc_text(now)
+    if new == "closed":
+        values["closed_at"] = to_utc_text(now)
+        if row["resolved_at"] is None:
+            values["resolved_at"] = to_utc_text(now)
+    if new in ("new", "open", "waiting"):
+        values["resolved_at"] = None
+        values["closed_at"] = None
+    return values
+
+
+# -- lookups ------------------------------------------------------------------
+
+
+def require(store: Store, ticket_id: int) -> sqlite3.Row:
+    """The ticket (following merges), or InputError naming the way out."""
+    resolved = ticket_store.resolve_id(store, ticket_id)
+    row = ticket_store.get(store, resolved) if resolved is not None else None
+    if row is None:
+        raise InputError(
+            f"no ticket #{ticket_id}", hint="run `supportctl inbox --all` or `supportctl search`"
+        )
+    return row
+
+
+def _choice(value: str, choices: tuple[str, ...], what: str) -> str:
+    clean = value.strip().lower()
+    if clean not in choices:
+        raise InputError(f"unknown {what} '{value}'; use one of: {', '.join(choices)}")
+    return clean
+
+
+# -- commands -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a lifecycle command did, for the one-line confirmation."""
+
+    id: int
+    field: str
+    old: str | None
+    new: str | None
+
+
+def new_by_hand(
+    store: Store,
+    config: Config,
+    *,
+    customer: str,
+    from_addr: str,
+    subject: str,
+    text: str,
+    actor: str | None,
+    now: datetime,
+) -> int:
+    """A ticket for a request that came another way (phone): `ticket new`.
+
+    A request from someone who is not a designated contact is flagged needs-approval,
+    as it would be by mail.
+    """
+    from supportctl.services.customers import require as require_customer
+    from supportctl.store import customers as customer_store
+
+    address = from_addr.strip().lower()
+    if "@" not in address or address.startswith("@") or address.endswith("@"):
+        raise InputError(f"'{from_addr}' is not an e-mail address", hint="--from name@example.com")
+    if not subject.strip():
+        raise InputError("the subject is empty; give the request a short subject")
+    cust = require_customer(store, customer)
+    contact = customer_store.contact_for(store, cust.id, address)
+    with store.transaction():
+        ticket_id = create_ticket(
+            store,
+            config,
+            customer_id=cust.id,
+            requester=address,
+            subject=subject.strip(),
+            body=text,
+            arrived_at=now,
+            classification="human",
+            importance=None,
+            is_triage=False,
+            needs_approval=not (contact and contact.can_order),
+            actor=actor,
+            now=now,
+        )
+        if text.strip():
+            events.record(
+                store,
+                "ticket.note",
+                at=now,
+                actor=actor,
+                ticket_id=ticket_id,
+                data={"text": text.strip(), "via": "phone", "from": address},
+            )
+    return ticket_id
+
+
+def add_note(store: Store, *, ticket_id: int, text: str, actor: str | None, now: datetime) -> int:
+    """An internal note on the ticket's history."""
+    if not text.strip():
+        raise InputError("the note is empty; write something to note")
+    row = require(store, ticket_id)
+    with store.transaction():
+        events.record(
+            store,
+            "ticket.note",
+            at=now,
+            actor=actor,
+            ticket_id=row["id"],
+            data={"text": text.strip()},
+        )
+        ticket_store.update(store, row["id"], {"updated_at": to_utc_text(now)})
+    return int(row["id"])
+
+
+def set_status(
+    store: Store, config: Config, *, ticket_id: int, status: str, actor: str | None, now: datetime
+) -> Change:
+    new = _choice(status, STATUSES, "status")
+    row = require(store, ticket_id)
+    old = row["status"]
+    if new == old:
+        return Change(row["id"], "status", old, new)
+    with store.transaction():
+        values = _leave_status(store, config, row, new, now)
+        values["updated_at"] = to_utc_text(now)
+        ticket_store.update(store, row["id"], values)
+        events.record(
+            store,
+            "ticket.status",
+            at=now,
+            actor=actor,
+            ticket_id=row["id"],
+            data={"old": old, "new": new},
+        )
+    return Change(row["id"], "status", old, new)
+
+
+def _set_field(
+    store: Store,
+    *,
+    ticket_id: int,
+    field: str,
+    value: str,
+    choices: tuple[str, ...],
+    actor: str | None,
+    now: datetime,
+) -> Change:
+    new = _choice(value, choices, field)
+    row = require(store, ticket_id)
+    old = row[field]
+    if new != old:
+        with store.transaction():
+            ticket_store.update(store, row["id"], {field: new, "updated_at": to_utc_text(now)})
+            events.record(
+                store,
+                f"ticket.{field}",
+                at=now,
+                actor=actor,
+                ticket_id=row["id"],
+                data={"old": old, "new": new},
+            )
+    return Change(row["id"], field, old, new)
+
+
+def set_urgency(
+    store: Store, *, ticket_id: int, urgency: str, actor: str | None, now: datetime
+) -> Change:
+    return _set_field(
+        store,
+        ticket_id=ticket_id,
+        field="urgency",
+        value=urgency,
+        choices=URGENCIES,
+        actor=actor,
+        now=now,
+    )
+
+
+def set_kind(
+    store: Store, *, ticket_id: int, kind: str, actor: str | None, now: datetime
+) -> Change:
+    return _set_field(
+        store, ticket_id=ticket_id, field="kind", value=kind, choices=KINDS, actor=actor, now=now
+    )
+
+
+def assign(
+    store: Store, *, ticket_id: int, handle: str, actor: str | None, now: datetime
+) -> Change:
+    """Give the ticket to another team member."""
+    from supportctl.store import people as people_store
+
+    person = people_store.get_by_handle(store, handle)
+    if person is None:
+        raise InputError(f"no team member '{handle}'", hint="run `supportctl team list`")
+    row = require(store, ticket_id)
+    old = ticket_store.owner_handle(store, row["owner_id"])
+    if row["owner_id"] != person.id:
+        with store.transaction():
+            ticket_store.update(
+                store, row["id"], {"owner_id": person.id, "updated_at": to_utc_text(now)}
+            )
+            events.record(
+                store,
+                "ticket.assigned",
+                at=now,
+                actor=actor,
+                ticket_id=row["id"],
+                data={"owner": handle, "old": old, "reason": "assigned by hand"},
+            )
+    return Change(row["id"], "owner", old, handle)
+
+
+def merge(
+    store: Store, *, source_id: int, target_id: int, actor: str | None, now: datetime
+) -> Change:
+    """Merge ticket `source_id` into `target_id`: its messages move, its history stays.
+
+    The merged ticket is closed with `merged_into` set, so its id keeps resolving to
+    the target (`ticket show N` shows the target); threading of later replies follows.
+    """
+    source = ticket_store.get(store, source_id)
+    if source is None:
+        raise InputError(f"no ticket #{source_id}", hint="run `supportctl inbox --all`")
+    if source["merged_into"] is not None:
+        raise InputError(f"ticket #{source_id} is already merged into #{source['merged_into']}")
+    target = require(store, target_id)
+    if target["id"] == source["id"]:
+        raise InputError(f"cannot merge ticket #{source_id} into itself")
+    with store.transaction():
+        moved = ticket_store.move_messages(store, source["id"], target["id"])
+        ticket_store.update(
+            store,
+            source["id"],
+            {
+                "merged_into": target["id"],
+                "status": "closed",
+                "closed_at": to_utc_text(now),
+                "waiting_since": None,
+                "updated_at": to_utc_text(now),
+            },
+        )
+        changes: dict[str, Any] = {"updated_at": to_utc_text(now)}
+        if source["first_response_at"] and (
+            target["first_response_at"] is None
+            or source["first_response_at"] < target["first_response_at"]
+        ):
+            changes["first_response_at"] = source["first_response_at"]
+        if source["created_at"] < target["created_at"]:
+            changes["created_at"] = source["created_at"]
+        ticket_store.update(store, target["id"], changes)
+        events.record(
+            store,
+            "ticket.merged",
+            at=now,
+            actor=actor,
+            ticket_id=source["id"],
+            data={"into": target["id"], "messages": moved},
+        )
+        events.record(
+            store,
+            "ticket.merged_in",
+            at=now,
+            actor=actor,
+            ticket_id=target["id"],
+            data={"from": source["id"], "subject": source["subject"], "messages": moved},
+        )
+    return Change(int(target["id"]), "merged", str(source["id"]), str(target["id"]))
+
+
+def auto_close(store: Store, config: Config, now: datetime) -> list[int]:
+    """Close resolved tickets that had no reply for N business days; cheap when none are due.
+
+    A ticket resolved N business days ago was resolved at least N calendar days ago,
+    so one indexed query narrows the candidates before any calendar is built.
+    """
+    days = config.agency.auto_close_business_days
+    cutoff = to_utc_text(now - timedelta(days=days))
+    candidates = ticket_store.resolved_before(store, cutoff)
+    if not candidates:
+        return []
+    calendar = _calendar(store, config, now)
+    due = [
+        row
+        for row in candidates
+        if calendar.add_days(from_utc_text(row["resolved_at"]), days) <= now
+    ]
+    if not due:
+        return []
+    with store.transaction():
+        closed = []
+        for row in due:
+            current = ticket_store.get(store, row["id"])
+            if current is None or current["status"] != "resolved":
+                continue
+            ticket_store.update(
+                store,
+                row["id"],
+                {"status": "closed", "closed_at": to_utc_text(now), "updated_at": to_utc_text(now)},
+            )
+            events.record(
+                store,
+                "ticket.status",
+                at=now,
+                actor=None,
+                ticket_id=row["id"],
+                data={
+                    "old": "resolved",
+                    "new": "closed",
+                    "reason": f"no reply for {days} business days",
+                },
+            )
+            closed.append(int(row["id"]))
+    return closed

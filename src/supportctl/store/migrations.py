@@ -367,6 +367,55 @@ CREATE INDEX attachments_blob ON attachments(blob_sha256)
     )
 
 
+_FTS = "tokenize = 'unicode61 remove_diacritics 2'"
+
+
+@migration
+def add_search_index_and_queue_index(db: Database) -> None:
+    """FTS5 over ticket subjects, message texts and notes; the inbox's partial index.
+
+    One FTS table per source with the source row's id as rowid, kept current by
+    triggers: a search reads each newest first by rowid, and a changed row is replaced
+    by rowid without scanning. `tickets_queue` holds only open tickets, in queue order
+    (urgent, premium, standard, light, oldest), so the inbox costs the same whatever
+    the history.
+    """
+    statements = [
+        f"CREATE VIRTUAL TABLE tickets_fts USING fts5(subject, {_FTS})",
+        f"CREATE VIRTUAL TABLE messages_fts USING fts5(subject, body, {_FTS})",
+        f"CREATE VIRTUAL TABLE notes_fts USING fts5(body, {_FTS})",
+        "INSERT INTO tickets_fts (rowid, subject) SELECT id, subject FROM tickets",
+        "INSERT INTO messages_fts (rowid, subject, body) SELECT id, subject, text_body FROM messages",
+        "INSERT INTO notes_fts (rowid, body) SELECT id, json_extract(data, '$.text') FROM events "
+        "WHERE kind = 'ticket.note'",
+        "CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets BEGIN "
+        "INSERT INTO tickets_fts (rowid, subject) VALUES (new.id, new.subject); END",
+        "CREATE TRIGGER tickets_fts_update AFTER UPDATE OF subject ON tickets BEGIN "
+        "DELETE FROM tickets_fts WHERE rowid = old.id; "
+        "INSERT INTO tickets_fts (rowid, subject) VALUES (new.id, new.subject); END",
+        "CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN "
+        "DELETE FROM tickets_fts WHERE rowid = old.id; END",
+        "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
+        "INSERT INTO messages_fts (rowid, subject, body) VALUES (new.id, new.subject, new.text_body); END",
+        "CREATE TRIGGER messages_fts_update AFTER UPDATE OF subject, text_body ON messages BEGIN "
+        "DELETE FROM messages_fts WHERE rowid = old.id; "
+        "INSERT INTO messages_fts (rowid, subject, body) VALUES (new.id, new.subject, new.text_body); END",
+        "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN "
+        "DELETE FROM messages_fts WHERE rowid = old.id; END",
+        "CREATE TRIGGER notes_fts_insert AFTER INSERT ON events WHEN new.kind = 'ticket.note' BEGIN "
+        "INSERT INTO notes_fts (rowid, body) VALUES (new.id, json_extract(new.data, '$.text')); END",
+        "CREATE TRIGGER notes_fts_delete AFTER DELETE ON events WHEN old.kind = 'ticket.note' BEGIN "
+        "DELETE FROM notes_fts WHERE rowid = old.id; END",
+        "CREATE INDEX tickets_queue ON tickets ("
+        "CASE urgency WHEN 'urgent' THEN 0 ELSE 1 END, "
+        "CASE level WHEN 'premium' THEN 0 WHEN 'standard' THEN 1 ELSE 2 END, "
+        "created_at, id) WHERE status IN ('new', 'open', 'waiting')",
+        "CREATE INDEX tickets_resolved ON tickets (resolved_at) WHERE status = 'resolved'",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

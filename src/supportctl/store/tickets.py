@@ -70,3 +70,134 @@ def resolve_id(store: Store, ticket_id: int) -> int | None:
             return int(row["id"])
         current = int(row["merged_into"])
     return current
+
+
+# -- queue, lifecycle and history queries (duty/SLA rules) ---------------------------
+
+OPEN_STATUSES = ("new", "open", "waiting")
+# Must match the expressions of the partial index `tickets_queue` exactly, so that the
+# inbox reads its first rows in order from the index instead of sorting every ticket.
+QUEUE_ORDER = (
+    "CASE t.urgency WHEN 'urgent' THEN 0 ELSE 1 END, "
+    "CASE t.level WHEN 'premium' THEN 0 WHEN 'standard' THEN 1 ELSE 2 END, "
+    "t.created_at, t.id"
+)
+_QUEUE_SELECT = (
+    "SELECT t.id, t.subject, t.created_at, t.updated_at, t.status, t.urgency, t.kind, t.level, "
+    "t.hours, t.is_triage, t.needs_approval, t.classification, t.requester, t.owner_id, "
+    "t.first_response_at, t.due_response_at, t.due_resolution_at, t.waiting_since, "
+    "t.resolved_at, t.closed_at, t.customer_id, c.slug AS customer, p.handle AS owner, "
+    "(SELECT count(*) FROM delegations d WHERE d.ticket_id = t.id AND d.status = 'open') AS delegated "
+    "FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id "
+    "LEFT JOIN people p ON p.id = t.owner_id"
+)
+
+
+def _queue_where(
+    *, include_closed: bool, human_only: bool, owner_id: int | None, customer_id: int | None
+) -> tuple[str, list[Any]]:
+    clauses = ["t.merged_into IS NULL"]
+    params: list[Any] = []
+    if not include_closed:
+        clauses.insert(0, "t.status IN ('new', 'open', 'waiting')")
+    if human_only:
+        clauses.append("t.classification = 'human'")
+    if owner_id is not None:
+        clauses.append("t.owner_id = ?")
+        params.append(owner_id)
+    if customer_id is not None:
+        clauses.append("t.customer_id = ?")
+        params.append(customer_id)
+    return " WHERE " + " AND ".join(clauses), params
+
+
+def queue(
+    store: Store,
+    *,
+    include_closed: bool = False,
+    human_only: bool = False,
+    owner_id: int | None = None,
+    customer_id: int | None = None,
+    limit: int | None = None,
+) -> list[sqlite3.Row]:
+    """Tickets in queue order: urgent, then premium, standard, light, then oldest first."""
+    where, params = _queue_where(
+        include_closed=include_closed,
+        human_only=human_only,
+        owner_id=owner_id,
+        customer_id=customer_id,
+    )
+    sql = f"{_QUEUE_SELECT}{where} ORDER BY {QUEUE_ORDER}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return store.all(sql, params)
+
+
+def queue_count(
+    store: Store,
+    *,
+    include_closed: bool = False,
+    human_only: bool = False,
+    owner_id: int | None = None,
+    customer_id: int | None = None,
+) -> int:
+    where, params = _queue_where(
+        include_closed=include_closed,
+        human_only=human_only,
+        owner_id=owner_id,
+        customer_id=customer_id,
+    )
+    return int(store.scalar(f"SELECT count(*) FROM tickets t{where}", params))
+
+
+def queue_row(store: Store, ticket_id: int) -> sqlite3.Row | None:
+    """One ticket with the queue's joined columns (customer slug, owner handle)."""
+    return store.one(f"{_QUEUE_SELECT} WHERE t.id = ?", (ticket_id,))
+
+
+def owner_handle(store: Store, person_id: int | None) -> str | None:
+    if person_id is None:
+        return None
+    value = store.scalar("SELECT handle FROM people WHERE id = ?", (person_id,))
+    return None if value is None else str(value)
+
+
+def resolved_before(store: Store, cutoff: str) -> list[sqlite3.Row]:
+    """Resolved tickets resolved at or before `cutoff` (the auto-close candidates)."""
+    return store.all(
+        "SELECT id, resolved_at FROM tickets WHERE status = 'resolved' AND resolved_at <= ?",
+        (cutoff,),
+    )
+
+
+def move_messages(store: Store, source_id: int, target_id: int) -> int:
+    return store.execute(
+        "UPDATE messages SET ticket_id = ? WHERE ticket_id = ?", (target_id, source_id)
+    ).rowcount
+
+
+def merged_from(store: Store, ticket_id: int) -> list[int]:
+    """Ids of the tickets merged into `ticket_id`, directly or through a chain."""
+    rows = store.all(
+        "WITH RECURSIVE m(id) AS (SELECT id FROM tickets WHERE merged_into = ? "
+        "UNION SELECT t.id FROM tickets t JOIN m ON t.merged_into = m.id) SELECT id FROM m",
+        (ticket_id,),
+    )
+    return [int(r[0]) for r in rows]
+
+
+def message_counts(store: Store, ticket_ids: list[int]) -> dict[int, int]:
+    """Messages per ticket for the given tickets (one indexed lookup each)."""
+    if not ticket_ids:
+        return {}
+    out: dict[int, int] = {}
+    for start in range(0, len(ticket_ids), 500):
+        chunk = ticket_ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for r in store.all(
+            f"SELECT ticket_id, count(*) FROM messages WHERE ticket_id IN ({marks}) GROUP BY ticket_id",
+            chunk,
+        ):
+            out[int(r[0])] = int(r[1])
+    return out
