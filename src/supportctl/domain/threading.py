@@ -59,10 +59,19 @@ def split_body(raw: bytes) -> bytes:
 
 
 def body_hash(raw: bytes, message_id: str) -> str:
-    """SHA-256 (hex) of the LF-normalised body; of the whole message without a Message-ID."""
+    """SHA-256 (hex) of the LF-normalised body; of the whole message without a Message-ID.
+
+    Trailing empty lines are not part of the identity: mbox files, Maildir copies and
+    IMAP servers disagree about the final newline of the same mail. A leading mbox
+    `From ` line is not part of the message either.
+    """
     if message_id:
-        return hashlib.sha256(split_body(raw)).hexdigest()
-    return hashlib.sha256(normalise_lf(raw)).hexdigest()
+        data = split_body(raw)
+    else:
+        data = normalise_lf(raw)
+        if data.startswith(b"From "):
+            data = data.partition(b"\n")[2]
+    return hashlib.sha256(data.rstrip(b"\n")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -115,12 +124,15 @@ def choose_thread(
 
 
 def is_own_message_id(message_id: str, mail_domain: str) -> bool:
-    """A Message-ID we generated (its right-hand side is our mail domain or below it)."""
+    """A Message-ID we generated: its right-hand side is exactly our mail domain.
+
+    Subdomains do not count: our MX writes its own IDs (`@mx.agency.example`) into the
+    bounces it generates, and those are not our mail coming back.
+    """
     if "@" not in message_id or not mail_domain:
         return False
     right = message_id.rsplit("@", 1)[1].strip().lower().rstrip(">")
-    domain = mail_domain.strip().lower()
-    return right == domain or right.endswith("." + domain)
+    return right == mail_domain.strip().lower()
 
 
 def address_domain(address: str) -> str:

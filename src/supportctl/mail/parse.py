@@ -186,6 +186,22 @@ def decode_header_value(value: Any) -> str:
     return _unfold("".join(out))
 
 
+def header(msg: Message, name: str) -> str | None:
+    """The raw value of the first `name` header (8-bit bytes kept as surrogate escapes).
+
+    compat32's `msg.get` wraps raw 8-bit values in a Header with the charset
+    'unknown-8bit', which prints replacement characters; the raw value lets
+    `decode_header_value` guess the charset instead.
+    """
+    values = headers_all(msg, name)
+    return values[0] if values else None
+
+
+def headers_all(msg: Message, name: str) -> list[str]:
+    lower = name.lower()
+    return [str(v) for k, v in msg.raw_items() if k.lower() == lower]
+
+
 def _has_surrogates(text: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in text)
 
@@ -356,6 +372,14 @@ def _filename(part: Message, position: int) -> str:
         name = part.get_filename()
     except (LookupError, ValueError, UnicodeError):
         name = None
+    if name and "\ufffd" in name:
+        # Raw 8-bit bytes in the parameter: decode the header first, then read it again.
+        tmp = Message()
+        for field_name in ("Content-Disposition", "Content-Type"):
+            raw = header(part, field_name)
+            if raw:
+                tmp[field_name] = decode_header_value(raw)
+        name = tmp.get_filename() or name
     if name:
         return decode_header_value(name)
     ctype = part.get_content_type()
@@ -363,6 +387,10 @@ def _filename(part: Message, position: int) -> str:
         return f"forwarded-{position}.eml"
     if ctype == "application/ms-tnef":
         return "winmail.dat"
+    if ctype == "text/rfc822-headers":
+        return "original-headers.txt"
+    if ctype == "message/delivery-status":
+        return "delivery-status.txt"
     return f"part-{position}"
 
 
@@ -473,9 +501,9 @@ class _Walker:
         sub.walk(inner_msg, top=True)
         head = [
             "---------- Forwarded message ----------",
-            f"From: {decode_header_value(inner_msg.get('From'))}",
-            f"Date: {decode_header_value(inner_msg.get('Date'))}",
-            f"Subject: {decode_header_value(inner_msg.get('Subject'))}",
+            f"From: {decode_header_value(header(inner_msg, 'From'))}",
+            f"Date: {decode_header_value(header(inner_msg, 'Date'))}",
+            f"Subject: {decode_header_value(header(inner_msg, 'Subject'))}",
             "",
         ]
         body = "\n\n".join(sub.texts)
@@ -499,12 +527,12 @@ class _Walker:
 
     def _note_ids(self, inner: Message) -> None:
         for name in ("Message-ID", "In-Reply-To", "References"):
-            for value in inner.get_all(name) or []:
+            for value in headers_all(inner, name):
                 for ident in _ids(str(value)):
                     if ident not in self.embedded_ids:
                         self.embedded_ids.append(ident)
         if not self.embedded_subject:
-            self.embedded_subject = decode_header_value(inner.get("Subject"))
+            self.embedded_subject = decode_header_value(header(inner, "Subject"))
 
     def _embedded_headers(self, part: Message) -> None:
         if part.get_content_type() != "text/rfc822-headers":
@@ -519,13 +547,13 @@ def parse_message(raw: bytes) -> ParsedMail:
     """Parse one message; never raises on malformed input."""
     msg = email.message_from_bytes(raw)
     headers: dict[str, list[str]] = {}
-    for name, value in msg.items():
+    for name, value in msg.raw_items():
         key = name.lower()
         if key in KEPT_HEADERS:
             headers.setdefault(key, []).append(decode_header_value(value))
-    from_list = _addresses([str(v) for v in msg.get_all("From") or []])
+    from_list = _addresses(headers_all(msg, "From"))
     if not from_list:
-        from_list = _addresses([str(v) for v in msg.get_all("Sender") or []])
+        from_list = _addresses(headers_all(msg, "Sender"))
     from_name, from_addr = from_list[0] if from_list else ("", "")
     walker = _Walker()
     try:
@@ -533,18 +561,18 @@ def parse_message(raw: bytes) -> ParsedMail:
     except (LookupError, ValueError, TypeError, AttributeError, AssertionError, IndexError):
         # A structurally broken message still gets a readable body: its raw text.
         walker.texts = [tidy_text(guess_decode(raw.partition(b"\n\n")[2])[0])]
-    refs = _ids(" ".join(str(v) for v in msg.get_all("References") or []))
-    in_reply_to_ids = _ids(str(msg.get("In-Reply-To") or ""))
+    refs = _ids(" ".join(headers_all(msg, "References")))
+    in_reply_to_ids = _ids(header(msg, "In-Reply-To") or "")
     return ParsedMail(
-        message_id=first_id(msg.get("Message-ID")),
+        message_id=first_id(header(msg, "Message-ID")),
         in_reply_to=in_reply_to_ids[0] if in_reply_to_ids else "",
         references=refs,
         from_addr=from_addr,
         from_name=from_name,
-        to_addrs=[a for _n, a in _addresses([str(v) for v in msg.get_all("To") or []])],
-        cc_addrs=[a for _n, a in _addresses([str(v) for v in msg.get_all("Cc") or []])],
-        date=_date(msg.get("Date")),
-        subject=decode_header_value(msg.get("Subject")),
+        to_addrs=[a for _n, a in _addresses(headers_all(msg, "To"))],
+        cc_addrs=[a for _n, a in _addresses(headers_all(msg, "Cc"))],
+        date=_date(header(msg, "Date")),
+        subject=decode_header_value(header(msg, "Subject")),
         text="\n\n".join(walker.texts),
         content_type=msg.get_content_type(),
         report_type=str(msg.get_param("report-type") or "").lower(),

@@ -1,0 +1,157 @@
+"""`fetch`, `inbox` and `reparse`: mail in and the list of open tickets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from supportctl.cli.common import AsOption, CustomerOption, JsonFlag, LimitOption, get_app_context
+
+
+def _fetch(app_ctx, *, source: str | None, dry_run: bool, account: list[str] | None):  # type: ignore[no-untyped-def]
+    from supportctl.render.inbox import FetchProgress
+    from supportctl.services import importing
+
+    progress = FetchProgress(app_ctx)
+    try:
+        if source is not None:
+            report = importing.import_file_source(
+                app_ctx.store,
+                app_ctx.config,
+                source,
+                now=app_ctx.now(),
+                dry_run=dry_run,
+                on_progress=progress.update,
+            )
+        else:
+            report = importing.fetch_accounts(
+                app_ctx.store,
+                app_ctx.config,
+                now=app_ctx.now(),
+                account_names=account or None,
+                on_start=progress.start,
+                on_progress=progress.update,
+            )
+    finally:
+        progress.stop()
+    if not dry_run and report.new_tickets:
+        _acknowledge(app_ctx, [t.ticket_id for t in report.new_tickets])
+    return report
+
+
+def _acknowledge(app_ctx, ticket_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """Acknowledge new tickets by mail when `[smtp] acknowledge = true` (after the commit)."""
+    from supportctl.services import outbound
+
+    outcomes = outbound.acknowledge_new(app_ctx.store, app_ctx.config, ticket_ids, now=app_ctx.now())
+    sent = sum(1 for o in outcomes if isinstance(o, outbound.Sent))
+    failed = [o for o in outcomes if isinstance(o, outbound.Skipped) and o.reason.startswith("not sent")]
+    if sent:
+        app_ctx.err.print(f"acknowledged {sent} new ticket{'s' if sent != 1 else ''} by mail", markup=False)
+    if failed:
+        app_ctx.err.print(f"warning: acknowledgements {failed[0].reason}", markup=False, soft_wrap=True)
+
+
+def fetch_cmd(
+    ctx: typer.Context,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", metavar="mbox:PATH|maildir:PATH", help="Read from a file source instead of the IMAP accounts."),
+    ] = None,
+    explain: Annotated[
+        Path | None,
+        typer.Option("--explain", metavar="FILE.eml", help="Show every decision for one message; writes nothing."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --source: count what would happen, write nothing.")] = False,
+    account: Annotated[
+        list[str] | None, typer.Option("--account", metavar="NAME", help="Only this [[imap]] account (repeatable).")
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Pull new mail from every IMAP account (or a file source) into tickets.
+
+    Example:  supportctl fetch --source mbox:~/old-support.mbox
+    """
+    from supportctl.errors import InputError
+    from supportctl.render.inbox import emit_explain, emit_summary
+    from supportctl.render.jsonout import emit_json
+
+    app_ctx = get_app_context(ctx)
+    if explain is not None:
+        from supportctl.services import importing
+
+        path = explain.expanduser()
+        if not path.is_file():
+            raise InputError(f"no file {path}", hint="give a saved message: --explain FILE.eml")
+        plan = importing.explain(app_ctx.store, app_ctx.config, path.read_bytes(), now=app_ctx.now())
+        emit_explain(app_ctx, plan, as_json=json_)
+        return
+    if dry_run and source is None:
+        raise InputError("--dry-run works with --source only", hint="use --explain FILE.eml for one message")
+    report = _fetch(app_ctx, source=source, dry_run=dry_run, account=account)
+    if json_:
+        emit_json(
+            {
+                "id": None,
+                "stored": report.stored,
+                "new_tickets": [t.ticket_id for t in report.new_tickets],
+                "threaded": report.threaded,
+                "non_human": report.non_human,
+                "duplicates": report.duplicates,
+                "blocked": report.blocked,
+                "own": report.own,
+                "archived": report.moved,
+                "dry_run": report.dry_run,
+            }
+        )
+    emit_summary(app_ctx, report)
+
+
+def inbox_cmd(
+    ctx: typer.Context,
+    no_fetch: Annotated[bool, typer.Option("--no-fetch", help="Do not fetch mail first.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include closed and non-human tickets.")] = False,
+    mine: Annotated[bool, typer.Option("--mine", help="Only tickets I own (--as, SUPPORTCTL_USER or config user).")] = False,
+    customer: CustomerOption = None,
+    limit: LimitOption = 50,
+    as_: AsOption = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Fetch new mail, then the queue: urgent, premium, standard, light, oldest first, with SLA clocks.
+
+    Example:  supportctl inbox --no-fetch --mine --limit 20
+    """
+    from supportctl.render.inbox import emit_queue, emit_summary
+    from supportctl.services import inbox
+
+    app_ctx = get_app_context(ctx)
+    if not no_fetch and app_ctx.config.imap:
+        report = _fetch(app_ctx, source=None, dry_run=False, account=None)
+        emit_summary(app_ctx, report)
+    queue = inbox.queue(
+        app_ctx.store,
+        app_ctx.config,
+        now=app_ctx.now(),
+        mine=app_ctx.actor(as_) if mine else None,
+        customer=customer,
+        include_all=all_,
+        limit=None if json_ else limit,
+    )
+    emit_queue(app_ctx, queue, as_json=json_)
+
+
+def reparse_cmd(
+    ctx: typer.Context,
+    tickets: Annotated[list[int] | None, typer.Argument(help="Only these tickets (default: all mail).")] = None,
+) -> None:
+    """Parse stored mail again from its raw bytes (text, headers, attachments).
+
+    Example:  supportctl reparse 42
+    """
+    from supportctl.services import mailadmin
+
+    app_ctx = get_app_context(ctx)
+    report = mailadmin.reparse(app_ctx.store, app_ctx.config, ticket_ids=tickets or None)
+    typer.echo(f"re-parsed {report.messages} messages; {report.changed} changed")

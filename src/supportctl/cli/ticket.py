@@ -1,0 +1,228 @@
+"""`ticket ...`: one ticket's history and attachments (more subcommands join this group)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from supportctl.cli.common import AsOption, JsonFlag, get_app_context, sub_app
+
+ticket_app = sub_app("Tickets: show one with its mail, save attachments, and manage it.")
+
+
+@ticket_app.command("show")
+def ticket_show(
+    ctx: typer.Context,
+    ticket_id: Annotated[int, typer.Argument(metavar="N", help="Ticket number.")],
+    json_: JsonFlag = False,
+) -> None:
+    """Show a ticket with every message and its attachments.
+
+    Example:  supportctl ticket show 42 --json
+    """
+    from supportctl.render.ticket import emit_ticket
+    from supportctl.services import ticketview
+
+    app_ctx = get_app_context(ctx)
+    emit_ticket(app_ctx, ticketview.get(app_ctx.store, ticket_id), as_json=json_)
+
+
+@ticket_app.command("attachment")
+def ticket_attachment(
+    ctx: typer.Context,
+    ticket_id: Annotated[int, typer.Argument(metavar="N", help="Ticket number.")],
+    number: Annotated[int, typer.Argument(metavar="K", help="Attachment number from `ticket show`.")],
+    save: Annotated[Path, typer.Option("--save", metavar="DIR", help="Directory to save the file into.")],
+) -> None:
+    """Save attachment K of ticket N into a directory (never overwrites).
+
+    Example:  supportctl ticket attachment 42 1 --save ~/Downloads
+    """
+    from supportctl.services import ticketview
+
+    app_ctx = get_app_context(ctx)
+    path = ticketview.save_attachment(app_ctx.store, ticket_id, number, save)
+    typer.echo(f"saved {path}")
+
+
+# -- lifecycle: new, note, status, urgency, kind, assign, merge ----------------------
+
+if TYPE_CHECKING:
+    from supportctl.context import AppContext
+    from supportctl.services.tickets import Change
+
+TicketArg = Annotated[int, typer.Argument(metavar="N", help="Ticket number.")]
+
+
+@ticket_app.command("new")
+def ticket_new(
+    ctx: typer.Context,
+    subject: Annotated[str, typer.Argument(help="A short subject.")],
+    customer: Annotated[str, typer.Option("--customer", metavar="SLUG", help="The customer.")],
+    from_addr: Annotated[
+        str, typer.Option("--from", metavar="ADDR", help="Who asked (e-mail address).")
+    ],
+    text: Annotated[str, typer.Argument(help="What was asked (optional).")] = "",
+    as_: AsOption = None,
+) -> None:
+    """Open a ticket by hand, for a request that came by phone or in person.
+
+    Example:  supportctl ticket new --customer acme --from matti.virtanen@acme.fi "Lomake ei toimi" "Soitti klo 10"
+    """
+    from supportctl.services import tickets
+
+    app_ctx = get_app_context(ctx)
+    ticket_id = tickets.new_by_hand(
+        app_ctx.store,
+        app_ctx.config,
+        customer=customer,
+        from_addr=from_addr,
+        subject=subject,
+        text=text,
+        actor=app_ctx.actor(as_, required=False),
+        now=app_ctx.now(),
+    )
+    _echo_created(app_ctx, ticket_id)
+
+
+def _echo_created(app_ctx: AppContext, ticket_id: int) -> None:
+    from supportctl.services.inbox import describe
+
+    typer.echo(describe(app_ctx.store, app_ctx.config, ticket_id, app_ctx.now()))
+
+
+@ticket_app.command("note")
+def ticket_note(
+    ctx: typer.Context,
+    ticket_id: TicketArg,
+    text: Annotated[str, typer.Argument(help="The note.")],
+    as_: AsOption = None,
+) -> None:
+    """Add an internal note to a ticket's history (never sent to the customer).
+
+    Example:  supportctl ticket note 42 "Called Matti, the form works again"
+    """
+    from supportctl.services import tickets
+
+    app_ctx = get_app_context(ctx)
+    real = tickets.add_note(
+        app_ctx.store, ticket_id=ticket_id, text=text, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+    )
+    typer.echo(f"#{real}: note added")
+
+
+@ticket_app.command("status")
+def ticket_status(
+    ctx: typer.Context,
+    ticket_id: TicketArg,
+    status: Annotated[str, typer.Argument(metavar="STATUS", help="new|open|waiting|resolved|closed")],
+    as_: AsOption = None,
+) -> None:
+    """Set a ticket's status; waiting pauses the resolution clock.
+
+    Example:  supportctl ticket status 42 waiting
+    """
+    from supportctl.services import tickets
+
+    app_ctx = get_app_context(ctx)
+    change = tickets.set_status(
+        app_ctx.store,
+        app_ctx.config,
+        ticket_id=ticket_id,
+        status=status,
+        actor=app_ctx.actor(as_, required=False),
+        now=app_ctx.now(),
+    )
+    _echo_change(change)
+
+
+def _echo_change(change: Change) -> None:
+    if change.old == change.new:
+        typer.echo(f"#{change.id}: {change.field} already {change.new}")
+    else:
+        typer.echo(f"#{change.id}: {change.field} {change.old or '-'} → {change.new}")
+
+
+@ticket_app.command("urgency")
+def ticket_urgency(
+    ctx: typer.Context,
+    ticket_id: TicketArg,
+    urgency: Annotated[str, typer.Argument(metavar="URGENCY", help="urgent|normal")],
+    as_: AsOption = None,
+) -> None:
+    """Override a ticket's urgency.
+
+    Example:  supportctl ticket urgency 42 urgent
+    """
+    from supportctl.services import tickets
+
+    app_ctx = get_app_context(ctx)
+    _echo_change(
+        tickets.set_urgency(
+            app_ctx.store, ticket_id=ticket_id, urgency=urgency, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+        )
+    )
+
+
+@ticket_app.command("kind")
+def ticket_kind(
+    ctx: typer.Context,
+    ticket_id: TicketArg,
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="incident|request")],
+    as_: AsOption = None,
+) -> None:
+    """Override a ticket's kind.
+
+    Example:  supportctl ticket kind 42 incident
+    """
+    from supportctl.services import tickets
+
+    app_ctx = get_app_context(ctx)
+    _echo_change(
+        tickets.set_kind(
+            app_ctx.store, ticket_id=ticket_id, kind=kind, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+        )
+    )
+
+
+@ticket_app.command("assign")
+def ticket_assign(
+    ctx: typer.Context,
+    ticket_id: TicketArg,
+    handle: Annotated[str, typer.Argument(metavar="HANDLE", help="The new owner.")],
+    as_: AsOption = None,
+) -> None:
+    """Give a ticket to another team member.
+
+    Example:  supportctl ticket assign 42 bob
+    """
+    from supportctl.services import tickets
+
+    app_ctx = get_app_context(ctx)
+    _echo_change(
+        tickets.assign(
+            app_ctx.store, ticket_id=ticket_id, handle=handle, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+        )
+    )
+
+
+@ticket_app.command("merge")
+def ticket_merge(
+    ctx: typer.Context,
+    source: Annotated[int, typer.Argument(metavar="N", help="The ticket to merge away.")],
+    target: Annotated[int, typer.Argument(metavar="M", help="The ticket that stays.")],
+    as_: AsOption = None,
+) -> None:
+    """Merge ticket N into ticket M: messages move, history stays, both numbers keep working.
+
+    Example:  supportctl ticket merge 43 42
+    """
+    from supportctl.services import tickets
+
+    app_ctx = get_app_context(ctx)
+    change = tickets.merge(
+        app_ctx.store, source_id=source, target_id=target, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+    )
+    typer.echo(f"#{change.old} merged into #{change.new}")

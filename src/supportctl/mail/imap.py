@@ -1,0 +1,252 @@
+"""The imapclient adapter: STATUS, UID sizes, size-capped FETCH batches, MOVE.
+
+Everything the importer asks of a server goes through `ImapSession`, which translates
+imapclient, socket and ssl exceptions where the account is known: a network failure or
+timeout becomes `TransientMailError` (the importer retries with back-off, resuming
+after the last committed batch), anything else a `MailError` naming the account.
+
+- A run with no new mail costs one `STATUS (UIDVALIDITY UIDNEXT)` per folder.
+- New mail: `UID FETCH last+1:* (RFC822.SIZE)`, then batches capped by those sizes
+  (`batch_bytes`), each `UID FETCH (BODY.PEEK[] INTERNALDATE)`: PEEK never sets \\Seen.
+- The next batch is fetched by a background thread while the caller parses and commits
+  the current one, so at most two batches are in memory.
+- Moves to the archive folder (MOVE, else COPY + \\Deleted + UID EXPUNGE) happen only
+  when the caller says so, after its commits and after the last batch has been read,
+  so the connection is never used by two threads at once.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from supportctl.errors import MailError
+
+if TYPE_CHECKING:
+    from supportctl.config import ImapConfig
+
+TIMEOUT_SECONDS = 60
+
+
+class TransientMailError(Exception):
+    """A network problem worth retrying."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    if isinstance(exc, bytes):  # pragma: no cover - defensive
+        text = exc.decode("utf-8", "replace")
+    return text.splitlines()[0][:200] if text else exc.__class__.__name__
+
+
+def _utc(moment: Any) -> datetime | None:
+    if not isinstance(moment, datetime):
+        return None
+    if moment.tzinfo is None:
+        # imapclient normalises INTERNALDATE to local time without a zone
+        return moment.astimezone(UTC)
+    return moment.astimezone(UTC)
+
+
+class ImapSession:
+    def __init__(self, account: ImapConfig, password: str, *, timeout: float = TIMEOUT_SECONDS) -> None:
+        self.account = account
+        self.password = password
+        self.timeout = timeout
+        self.client: Any = None
+        self._selected: tuple[str, bool] | None = None
+
+    # --- connection -------------------------------------------------------------
+
+    def _where(self) -> str:
+        a = self.account
+        return f"imap account '{a.name}' ({a.host}:{a.port})"
+
+    def _translate(self, exc: BaseException, doing: str) -> BaseException:
+        from imapclient import exceptions as ie
+
+        if isinstance(exc, ie.LoginError):
+            return MailError(
+                f"cannot log in to {self._where()} as {self.account.user}: {_reason(exc)}",
+                hint="check user and password_command/password_env",
+            )
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return MailError(
+                f"{self._where()}: certificate not trusted: {_reason(exc)}",
+                hint="set ca_file for a private CA",
+            )
+        if isinstance(exc, (socket.timeout, TimeoutError, ConnectionError, ssl.SSLError, ie.IMAPClientAbortError, EOFError)):
+            return TransientMailError(f"{doing}: {_reason(exc)}")
+        if isinstance(exc, OSError):
+            return TransientMailError(f"{doing}: {_reason(exc)}")
+        return MailError(f"{self._where()}: {doing} failed: {_reason(exc)}")
+
+    def __enter__(self) -> ImapSession:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        from imapclient import IMAPClient
+
+        a = self.account
+        context = None
+        if a.tls != "none":
+            context = ssl.create_default_context(cafile=a.ca_file) if a.ca_file else ssl.create_default_context()
+        try:
+            client = IMAPClient(
+                a.host, port=a.port, ssl=a.tls == "implicit", ssl_context=context, timeout=self.timeout
+            )
+            if a.tls == "starttls":
+                client.starttls(context)
+            client.login(a.user, self.password)
+        except Exception as exc:
+            raise self._translate(exc, "connecting") from None
+        self.client = client
+
+    def close(self) -> None:
+        if self.client is None:
+            return
+        try:
+            self.client.logout()
+        except Exception:  # already broken; nothing to save
+            try:
+                self.client.shutdown()
+            except Exception:
+                pass
+        self.client = None
+        self._selected = None
+
+    def _call(self, doing: str, fn: Any, *args: Any, **kw: Any) -> Any:
+        try:
+            return fn(*args, **kw)
+        except Exception as exc:
+            raise self._translate(exc, doing) from None
+
+    def _select(self, folder: str, *, writable: bool) -> None:
+        if self._selected == (folder, writable) or (self._selected == (folder, True) and not writable):
+            return
+        self._call(f"selecting {folder}", self.client.select_folder, folder, readonly=not writable)
+        self._selected = (folder, writable)
+
+    # --- reading ----------------------------------------------------------------
+
+    def status(self, folder: str) -> tuple[int, int | None]:
+        """(UIDVALIDITY, UIDNEXT) in one round trip."""
+        info = self._call(f"STATUS {folder}", self.client.folder_status, folder, [b"UIDVALIDITY", b"UIDNEXT"])
+        uidnext = info.get(b"UIDNEXT")
+        return int(info[b"UIDVALIDITY"]), None if uidnext is None else int(uidnext)
+
+    def sizes_after(self, folder: str, last_uid: int) -> list[tuple[int, int]]:
+        """(uid, RFC822.SIZE) of every message with UID > last_uid, in UID order."""
+        self._select(folder, writable=bool(self.account.archive_folder))
+        data = self._call(
+            f"listing new mail in {folder}", self.client.fetch, f"{last_uid + 1}:*", [b"RFC822.SIZE"]
+        )
+        return sorted(
+            (int(uid), int(item.get(b"RFC822.SIZE", 0)))
+            for uid, item in data.items()
+            if int(uid) > last_uid
+        )
+
+    def uids_upto(self, folder: str, last_uid: int) -> list[int]:
+        self._select(folder, writable=True)
+        found = self._call(f"searching {folder}", self.client.search, ["UID", f"1:{last_uid}"])
+        return sorted(int(u) for u in found if int(u) <= last_uid)
+
+    def _fetch(self, folder: str, uids: list[int]) -> list[tuple[int, bytes, datetime | None]]:
+        data = self._call(
+            f"fetching from {folder}", self.client.fetch, uids, [b"BODY.PEEK[]", b"INTERNALDATE"]
+        )
+        out = []
+        for uid in uids:
+            item = data.get(uid)
+            if item is None:
+                continue  # expunged meanwhile
+            raw = item.get(b"BODY[]")
+            if raw is None:
+                continue
+            out.append((uid, bytes(raw), _utc(item.get(b"INTERNALDATE"))))
+        return out
+
+    def fetch_batches(
+        self, folder: str, sizes: list[tuple[int, int]], batch_bytes: int, uidvalidity: int
+    ) -> Iterator[list[tuple[int, bytes, datetime | None]]]:
+        """Batches of (uid, raw, internaldate) capped by `batch_bytes`; one fetched ahead."""
+        self._select(folder, writable=bool(self.account.archive_folder))
+        groups: list[list[int]] = []
+        current: list[int] = []
+        total = 0
+        for uid, size in sizes:
+            if current and total + size > batch_bytes:
+                groups.append(current)
+                current, total = [], 0
+            current.append(uid)
+            total += size
+        if current:
+            groups.append(current)
+        if not groups:
+            return
+        # Prefetch: the next batch arrives while the caller parses and commits this one.
+        result: dict[str, Any] = {}
+
+        def work(uids: list[int]) -> None:
+            try:
+                result["data"] = self._fetch(folder, uids)
+            except BaseException as exc:
+                result["error"] = exc
+
+        worker = threading.Thread(target=work, args=(groups[0],), daemon=True)
+        worker.start()
+        for index in range(len(groups)):
+            worker.join()
+            if "error" in result:
+                raise result["error"]
+            batch = result.pop("data")
+            if index + 1 < len(groups):
+                worker = threading.Thread(target=work, args=(groups[index + 1],), daemon=True)
+                worker.start()
+            else:
+                worker = None  # type: ignore[assignment]
+            try:
+                yield batch
+            except GeneratorExit:
+                if worker is not None:
+                    worker.join()
+                raise
+
+    # --- writing (after the caller's commit) ----------------------------------------
+
+    def move(self, folder: str, uids: list[int], target: str) -> None:
+        if not uids:
+            return
+        self._select(folder, writable=True)
+        caps = self._call("CAPABILITY", self.client.capabilities)
+        self._ensure_folder(target)
+        if b"MOVE" in caps:
+            self._call(f"moving to {target}", self.client.move, uids, target)
+        else:
+            self._call(f"copying to {target}", self.client.copy, uids, target)
+            self._call(f"flagging in {folder}", self.client.add_flags, uids, [b"\\Deleted"], silent=True)
+            if b"UIDPLUS" in caps:
+                self._call(f"expunging {folder}", self.client.uid_expunge, uids)
+            else:
+                self._call(f"expunging {folder}", self.client.expunge)
+
+    def _ensure_folder(self, name: str) -> None:
+        if getattr(self, "_ensured", None) == name:
+            return
+        exists = self._call(f"looking for {name}", self.client.folder_exists, name)
+        if not exists:
+            self._call(f"creating {name}", self.client.create_folder, name)
+        self._ensured = name

@@ -1,0 +1,240 @@
+"""The inbox table, fetch summaries and `fetch --explain` output.
+
+`inbox_columns` / `inbox_cells` / `inbox_json` are the extension points: a row type
+with more fields (owner, SLA clocks) adds columns by overriding or extending these.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from supportctl.render.jsonout import emit_json
+from supportctl.render.tables import table
+
+if TYPE_CHECKING:
+    from supportctl.context import AppContext
+    from supportctl.services.importing import ImportReport, Plan
+    from supportctl.services.inbox import InboxRow, Queue
+
+
+def inbox_json(row: InboxRow) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": row.id,
+        "subject": row.subject,
+        "requester": row.requester,
+        "customer": row.customer,
+        "status": row.status,
+        "urgency": row.urgency,
+        "kind": row.kind,
+        "classification": row.classification,
+        "triage": row.is_triage,
+        "needs_approval": row.needs_approval,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "messages": row.messages,
+        "owner": row.owner,
+        "level": row.level,
+        "hours": row.hours,
+        "flags": _flag_list(row),
+        "due": _due(row),
+        "sla": _sla_json(row),
+    }
+    data.update(row.extra)
+    return data
+
+
+def _due(row: InboxRow) -> str | None:
+    from supportctl.domain.timeutil import to_utc_text
+
+    clock = row.clock
+    return to_utc_text(clock.due) if clock is not None and clock.due is not None else None
+
+
+def _sla_json(row: InboxRow) -> dict[str, Any] | None:
+    clock = row.clock
+    if clock is None or clock.target is None:
+        return None
+    return {
+        "target": clock.target,
+        "due": _due(row),
+        "business_minutes_left": clock.business_minutes_left,
+        "breached": clock.breached,
+        "paused": clock.paused,
+    }
+
+
+def inbox_columns() -> list[str]:
+    return ["#", "age", "customer", "level", "!", "owner", "status", "flags", "subject", "SLA"]
+
+
+def _age(created_at: str, now: Any) -> str:
+    from supportctl.domain.timeutil import from_utc_text
+
+    minutes = max(int((now - from_utc_text(created_at)).total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 1440:
+        return f"{minutes // 60}h"
+    return f"{minutes // 1440}d"
+
+
+def sla_cell(row: InboxRow) -> Any:
+    """The SLA clock: business time left; red when breached, yellow under 2 business hours."""
+    from rich.text import Text
+
+    from supportctl.domain.sla import format_minutes
+
+    clock = row.clock
+    if clock is None or clock.target is None or clock.business_minutes_left is None:
+        return ""
+    per_day = 1440 if row.hours == "24x7" else 480
+    left = format_minutes(clock.business_minutes_left, per_day)
+    label = "reply" if clock.target == "response" else "fix"
+    if clock.paused:
+        return Text(f"{label} {left} (paused)", style="dim")
+    if clock.breached:
+        return Text(f"{label} late {left.lstrip('-')}", style="bold red")
+    return Text(f"{label} {left}", style=clock.colour or "")
+
+
+def _flag_list(row: InboxRow) -> list[str]:
+    flags = []
+    if row.delegated:
+        flags.append("delegated")
+    if row.is_triage:
+        flags.append("triage")
+    if row.needs_approval:
+        flags.append("needs-approval")
+    if row.classification != "human":
+        flags.append(row.classification)
+    return flags
+
+
+def _flags(row: InboxRow) -> str:
+    return " ".join(_flag_list(row))
+
+
+def inbox_cells(row: InboxRow, timezone: str, now: Any = None) -> list[Any]:
+    from datetime import UTC, datetime
+
+    return [
+        row.id,
+        _age(row.created_at, now or datetime.now(UTC)),
+        row.customer or "?",
+        row.level,
+        "!" if row.urgency == "urgent" else "",
+        row.owner or "-",
+        row.status,
+        _flags(row),
+        row.subject[:60],
+        sla_cell(row),
+    ]
+
+
+def local_time(utc_text: str | None, timezone: str) -> str:
+    if not utc_text:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    from supportctl.domain.timeutil import from_utc_text
+
+    return from_utc_text(utc_text).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def emit_inbox(app_ctx: AppContext, rows: list[InboxRow], *, as_json: bool, limit: int | None) -> None:
+    if as_json:
+        emit_json([inbox_json(r) for r in rows])
+        return
+    tz = app_ctx.config.agency.timezone
+    table(
+        app_ctx.out,
+        inbox_columns(),
+        [inbox_cells(r, tz) for r in rows],
+        limit=limit,
+        empty="inbox is empty: no open tickets",
+    )
+
+
+def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:
+    """The inbox queue: one JSON array of every matching row, or the table of the first rows."""
+    for warning in queue.warnings:
+        app_ctx.err.print(f"warning: {warning}", markup=False, highlight=False)
+    if as_json:
+        emit_json([inbox_json(r) for r in queue.rows])
+        return
+    if not queue.rows:
+        app_ctx.out.print("inbox is empty: no open tickets", markup=False)
+        return
+    tz = app_ctx.config.agency.timezone
+    now = app_ctx.now()
+    table(app_ctx.out, inbox_columns(), [inbox_cells(r, tz, now) for r in queue.rows], limit=None)
+    rest = queue.total - len(queue.rows)
+    if rest > 0:
+        app_ctx.out.print(f"… and {rest} more (use --limit or --json to see all)", markup=False)
+
+
+def emit_summary(app_ctx: AppContext, report: ImportReport) -> None:
+    """The one-line summary of a fetch (stderr, so --json output stays clean)."""
+    app_ctx.err.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
+
+
+def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:
+    steps = plan.steps()
+    if as_json:
+        emit_json({"id": plan.identity.message_id, "steps": [{"step": s, "outcome": o, "reason": r} for s, o, r in steps]})
+        return
+    table(app_ctx.out, ["step", "decision", "why"], [list(s) for s in steps], limit=None)
+
+
+class FetchProgress:
+    """A rich progress bar on stderr (messages, MB, rate), shown for big fetches only."""
+
+    THRESHOLD = 300
+
+    def __init__(self, app_ctx: AppContext) -> None:
+        self.app_ctx = app_ctx
+        self.progress: Any = None
+        self.task: Any = None
+
+    def start(self, messages: int | None, size: int = 0) -> None:
+        """Start a bar for `messages` (None: unknown total) when there are enough of them."""
+        if self.progress is not None or (messages is not None and messages < self.THRESHOLD):
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("fetching"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[mb]:.1f} MB"),
+            TextColumn("{task.fields[rate]:.0f} msg/s"),
+            TimeRemainingColumn(),
+            console=self.app_ctx.err,
+            transient=True,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task("fetch", total=messages, mb=0.0, rate=0.0)
+        import time
+
+        self._t0 = time.monotonic()
+
+    def update(self, messages: int, size: int) -> None:
+        if self.progress is None and messages >= self.THRESHOLD:
+            self.start(None)
+        if self.progress is None:
+            return
+        import time
+
+        elapsed = max(time.monotonic() - self._t0, 1e-6)
+        self.progress.update(self.task, completed=messages, mb=size / 1e6, rate=messages / elapsed)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None

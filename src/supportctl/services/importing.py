@@ -1,0 +1,771 @@
+"""Mail in: fetch -> parse -> thread -> persist, one transaction per batch.
+
+Every message goes through `plan_message` (read-only: parse, identity, classification,
+authentication, thread, customer) and then `apply_plan` (the writes). `fetch --explain`
+prints a plan without applying it, so what it says is exactly what an import does.
+
+Crash safety: a batch of messages and the new sync state (`mail_state`) are written in
+one transaction. A crash before the commit loses the whole batch and the next run
+fetches it again; a crash after it finds the watermark advanced. File sources have no
+watermark: their messages are deduplicated by identity (Message-ID + body hash), which
+also makes a UIDVALIDITY change or the same mail in two folders harmless.
+
+Server-side changes (archive moves) happen only after the commit; messages committed
+but not yet moved (a crash in between) are moved at the start of the next run.
+
+Other parts of the product hook in through `ImportReport.new_tickets` (acknowledging
+new tickets after the commit) and `services.tickets.create_ticket/on_message` (owner,
+urgency and SLA rules).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from supportctl.domain import threading as threads
+from supportctl.domain.timeutil import to_utc_text
+from supportctl.errors import ConfigError, InputError, MailError
+from supportctl.store import mailstate
+from supportctl.store import messages as message_store
+from supportctl.store import tickets as ticket_store
+from supportctl.store.db import Store
+
+if TYPE_CHECKING:
+    from supportctl.config import Config, ImapConfig
+    from supportctl.mail.auth import AuthResults
+    from supportctl.mail.classify import Classification
+    from supportctl.mail.parse import ParsedMail
+
+FILE_BATCH_MESSAGES = 200
+RETRIES = 3
+BACKOFF_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Location:
+    account: str
+    folder: str
+    uidvalidity: int
+    uid: int
+
+
+@dataclass
+class RawMail:
+    """One message as a source delivers it."""
+
+    raw: bytes
+    arrived_at: datetime | None = None  # INTERNALDATE, mbox From line, Maildir file time
+    location: Location | None = None
+    origin: str = ""  # for messages: "support/INBOX uid 7", "mbox:/path #3"
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    ticket_id: int
+    message_row: int
+    classification: str
+    requester: str
+    customer_id: int | None
+    subject: str
+
+
+@dataclass
+class ImportReport:
+    """What one run did; `new_tickets` is for hooks that run after the commit."""
+
+    new_tickets: list[NewTicket] = field(default_factory=list)
+    stored: int = 0
+    threaded: int = 0
+    non_human: int = 0
+    duplicates: int = 0
+    blocked: int = 0
+    own: int = 0
+    outbound: int = 0
+    bytes: int = 0
+    moved: int = 0
+    dry_run: bool = False
+    sources: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "would store" if self.dry_run else "stored"
+        parts = [
+            f"{len(self.new_tickets)} new tickets",
+            f"{self.threaded} replies threaded",
+            f"{self.non_human} non-human",
+            f"{self.duplicates} duplicates skipped",
+        ]
+        if self.blocked:
+            parts.append(f"{self.blocked} from blocked senders")
+        if self.own:
+            parts.append(f"{self.own} of our own")
+        if self.moved:
+            parts.append(f"{self.moved} archived")
+        return f"{verb} {self.stored} messages: " + ", ".join(parts)
+
+
+Progress = Callable[[int, int], None]  # (messages seen, bytes seen)
+
+
+@dataclass
+class Lookups:
+    """Small tables read once per run: who is us, customers' contacts and domains, blocks."""
+
+    team: dict[str, str]
+    ours: frozenset[str]
+    contacts: dict[str, tuple[int, bool, str]]  # email -> (customer id, can_order, slug)
+    domains: dict[str, tuple[int, str]]  # domain -> (customer id, slug)
+    blocked: list[str]
+    trusted: tuple[str, ...]
+    prefix: str
+    mail_domain: str
+
+    @classmethod
+    def load(cls, store: Store, config: Config) -> Lookups:
+        team = {
+            str(r["email"]).lower(): str(r["handle"])
+            for r in store.all("SELECT email, handle FROM people")
+        }
+        contacts: dict[str, tuple[int, bool, str]] = {}
+        for r in store.all(
+            "SELECT ct.email, ct.customer_id, ct.can_order, c.slug FROM contacts ct "
+            "JOIN customers c ON c.id = ct.customer_id ORDER BY ct.can_order"
+        ):
+            contacts[str(r["email"]).lower()] = (int(r["customer_id"]), bool(r["can_order"]), r["slug"])
+        domains = {
+            str(r["domain"]).lower(): (int(r["customer_id"]), str(r["slug"]))
+            for r in store.all(
+                "SELECT d.domain, d.customer_id, c.slug FROM customer_domains d "
+                "JOIN customers c ON c.id = d.customer_id"
+            )
+        }
+        return cls(
+            team=team,
+            ours=config.our_addresses,
+            contacts=contacts,
+            domains=domains,
+            blocked=message_store.blocked_patterns(store),
+            trusted=tuple(a.authserv_id for a in config.imap if a.authserv_id),
+            prefix=config.agency.ticket_tag_prefix,
+            mail_domain=config.agency.mail_domain,
+        )
+
+
+@dataclass
+class Plan:
+    """Every decision for one message, with its reason; nothing written yet."""
+
+    item: RawMail
+    parsed: ParsedMail
+    identity: threads.Identity
+    duplicate_of: int | None
+    classification: Classification
+    auth: AuthResults
+    direction: str
+    direction_reason: str
+    is_own: bool
+    blocked_by: str | None
+    thread: threads.ThreadDecision
+    customer_id: int | None
+    customer_slug: str | None
+    customer_reason: str
+    is_designated: bool
+    needs_approval: bool
+    importance: str | None
+    arrived_at: datetime
+    arrived_reason: str
+    action: str  # duplicate | blocked | own | outbound | thread | new
+
+    def steps(self) -> list[tuple[str, str, str]]:
+        """(step, outcome, reason) lines for `fetch --explain`."""
+        p = self.parsed
+        rows = [
+            ("message", p.message_id or "(no Message-ID)", f"body sha256 {self.identity.body_hash[:16]}…"),
+            ("from", p.from_addr or "(none)", p.from_name),
+            ("subject", p.subject, ""),
+            ("arrived", to_utc_text(self.arrived_at), self.arrived_reason),
+            ("classification", self.classification.kind, self.classification.reason),
+            ("authentication", "fail" if self.auth.failed else "ok" if self.auth.dmarc == "pass" else "unknown", self.auth.summary()),
+            ("direction", self.direction, self.direction_reason),
+        ]
+        if self.duplicate_of is not None:
+            rows.append(("duplicate", f"message row {self.duplicate_of}", "same Message-ID and body hash already stored"))
+        if self.blocked_by:
+            rows.append(("blocked", self.blocked_by, "stored, opens nothing"))
+        if self.is_own:
+            rows.append(("own mail", "yes", f"Message-ID in our domain {self.is_own_domain}"))
+        rows.append(("thread", self.thread.how if self.thread.ticket_id is None else f"{self.thread.how} -> ticket {self.thread.ticket_id}", self.thread.reason))
+        rows.append(("customer", self.customer_slug or "unknown (triage)", self.customer_reason))
+        rows.append(
+            (
+                "approval",
+                "needs approval" if self.needs_approval else "not needed",
+                self._approval_reason(),
+            )
+        )
+        rows.append(("urgency", *self._urgency()))
+        rows.append(("action", self.action, _ACTION_TEXT[self.action]))
+        return rows
+
+    @property
+    def is_own_domain(self) -> str:
+        return threads.address_domain("x@" + self.identity.message_id.rsplit("@", 1)[-1])
+
+    def _approval_reason(self) -> str:
+        if not self.classification.is_human:
+            return "non-human mail orders nothing"
+        if self.auth.failed:
+            return "DMARC failed: the sender is not authenticated"
+        if self.customer_id is None:
+            return "unknown sender"
+        return "a designated contact" if self.is_designated else "not a designated contact of the customer"
+
+    def _urgency(self) -> tuple[str, str]:
+        try:
+            from supportctl.domain.urgency import assess
+        except ImportError:  # the urgency rules ship with the duty/SLA part of the product
+            return ("-", f"importance header: {self.importance or 'none'}")
+        result = assess(
+            self.parsed.subject,
+            self.parsed.text,
+            importance=self.importance,
+            classification=self.classification.kind,
+        )
+        return (f"{result.urgency} {result.kind}", result.reason)
+
+
+_ACTION_TEXT = {
+    "duplicate": "already stored: only its location is recorded",
+    "blocked": "stored, opens nothing (blocked sender)",
+    "own": "our own mail coming back: stored, opens nothing",
+    "outbound": "outbound mail on no known thread: stored, opens nothing",
+    "thread": "added to the ticket",
+    "new": "opens a new ticket",
+}
+
+
+def _importance(headers: dict[str, list[str]]) -> str | None:
+    for name in ("importance", "x-priority", "priority", "x-msmail-priority"):
+        values = headers.get(name)
+        if values and values[0].strip():
+            return values[0].strip()
+    return None
+
+
+def _customer(lookups: Lookups, address: str) -> tuple[int | None, str | None, bool, str]:
+    contact = lookups.contacts.get(address)
+    if contact is not None:
+        kind = "designated contact" if contact[1] else "contact"
+        return contact[0], contact[2], contact[1], f"{kind} {address}"
+    domain = threads.address_domain(address)
+    while domain:
+        hit = lookups.domains.get(domain)
+        if hit is not None:
+            return hit[0], hit[1], False, f"mail domain {domain}"
+        domain = domain.partition(".")[2] if "." in domain.partition(".")[2] else ""
+    return None, None, False, "no contact or mail domain matches; flagged triage"
+
+
+def plan_message(
+    store: Store, lookups: Lookups, item: RawMail, *, now: datetime, trusted: tuple[str, ...] | None = None
+) -> Plan:
+    """Parse and decide, without writing."""
+    from supportctl.mail.auth import parse_results
+    from supportctl.mail.classify import classify
+    from supportctl.mail.parse import parse_message
+
+    parsed = parse_message(item.raw)
+    ident = threads.identity(item.raw, parsed.message_id)
+    duplicate_of = message_store.find_identity(store, ident.message_id, ident.body_hash)
+    cls = classify(
+        parsed.headers,
+        from_addr=parsed.from_addr,
+        subject=parsed.subject,
+        content_type=parsed.content_type,
+        report_type=parsed.report_type,
+    )
+    auth = parse_results(
+        parsed.headers.get("authentication-results", []),
+        lookups.trusted if trusted is None else trusted,
+    )
+    sender = parsed.from_addr
+    if not cls.is_human:
+        direction, direction_reason = "in", f"{cls.kind} mail is always inbound"
+    elif sender in lookups.team:
+        direction, direction_reason = "out", f"from team member {lookups.team[sender]}"
+    elif sender in lookups.ours:
+        direction, direction_reason = "out", f"from our address {sender}"
+    else:
+        direction, direction_reason = "in", "sender is not one of us"
+    is_own = threads.is_own_message_id(parsed.message_id, lookups.mail_domain)
+    blocked_by = threads.is_blocked(sender, lookups.blocked) if sender else None
+    tag = threads.extract_tag(parsed.subject, lookups.prefix)
+    candidates = threads.reference_candidates(parsed.in_reply_to, parsed.references)
+    if cls.kind == "bounce":
+        if tag is None and parsed.embedded_subject:
+            tag = threads.extract_tag(parsed.embedded_subject, lookups.prefix)
+        candidates += [i for i in parsed.embedded_ids if i not in candidates]
+    tag_ticket = ticket_store.resolve_id(store, tag) if tag is not None else None
+    known = message_store.tickets_for_message_ids(store, candidates[:50])
+    known = {k: ticket_store.resolve_id(store, v) or v for k, v in known.items()}
+    decision = threads.choose_thread(tag=tag, tag_ticket=tag_ticket, candidates=candidates, known=known)
+    customer_id, slug, designated, customer_reason = _customer(lookups, sender)
+    if decision.ticket_id is not None:
+        row = ticket_store.get(store, decision.ticket_id)
+        if row is not None and row["customer_id"] is not None and customer_id is None:
+            customer_id = int(row["customer_id"])
+            customer_reason = f"from the ticket #{decision.ticket_id}"
+            slug = store.scalar("SELECT slug FROM customers WHERE id = ?", (customer_id,))
+    needs_approval = cls.is_human and (customer_id is None or not designated or auth.failed)
+    if item.arrived_at is not None:
+        arrived, arrived_reason = item.arrived_at, "server arrival time" if item.location else "mailbox file time"
+    elif parsed.date is not None:
+        arrived, arrived_reason = parsed.date, "Date header"
+    else:
+        arrived, arrived_reason = now, "no date known: import time"
+    if duplicate_of is not None:
+        action = "duplicate"
+    elif blocked_by:
+        action = "blocked"
+    elif is_own and decision.ticket_id is None:
+        action = "own"
+    elif decision.ticket_id is not None:
+        action = "thread"
+    elif direction == "out":
+        action = "outbound"
+    else:
+        action = "new"
+    return Plan(
+        item=item,
+        parsed=parsed,
+        identity=ident,
+        duplicate_of=duplicate_of,
+        classification=cls,
+        auth=auth,
+        direction="out" if is_own else direction,
+        direction_reason=direction_reason if not is_own else "our own Message-ID",
+        is_own=is_own,
+        blocked_by=blocked_by,
+        thread=decision,
+        customer_id=customer_id,
+        customer_slug=slug,
+        customer_reason=customer_reason,
+        is_designated=designated,
+        needs_approval=needs_approval,
+        importance=_importance(parsed.headers),
+        arrived_at=arrived.astimezone(UTC),
+        arrived_reason=arrived_reason,
+        action=action,
+    )
+
+
+def apply_plan(store: Store, config: Config, plan: Plan, report: ImportReport, *, now: datetime) -> int:
+    """Write one planned message (inside the caller's transaction); returns its row id."""
+    from supportctl.services import tickets
+
+    loc = plan.item.location
+    if plan.duplicate_of is not None:
+        if loc is not None:
+            message_store.add_location(store, loc.account, loc.folder, loc.uidvalidity, loc.uid, plan.duplicate_of)
+        report.duplicates += 1
+        return plan.duplicate_of
+    p = plan.parsed
+    row_id = message_store.insert(
+        store,
+        {
+            "ticket_id": None,
+            "direction": plan.direction,
+            "message_id": plan.identity.message_id,
+            "body_hash": plan.identity.body_hash,
+            "in_reply_to": p.in_reply_to,
+            "refs": " ".join(p.references),
+            "from_addr": p.from_addr,
+            "from_name": p.from_name,
+            "to_addrs": ", ".join(p.to_addrs),
+            "cc_addrs": ", ".join(p.cc_addrs),
+            "date": to_utc_text(p.date) if p.date else None,
+            "arrived_at": to_utc_text(plan.arrived_at),
+            "subject": p.subject,
+            "text_body": p.text,
+            "classification": plan.classification.kind,
+            "auth_dmarc": plan.auth.dmarc,
+            "auth_dkim": plan.auth.dkim,
+            "auth_spf": plan.auth.spf,
+            "is_blocked": int(plan.blocked_by is not None),
+            "is_own": int(plan.is_own),
+            "size": len(plan.item.raw),
+            "raw_codec": "none",
+            "raw": plan.item.raw,
+        },
+    )
+    _store_attachments(store, row_id, p)
+    if loc is not None:
+        message_store.add_location(store, loc.account, loc.folder, loc.uidvalidity, loc.uid, row_id)
+    report.stored += 1
+    if not plan.classification.is_human:
+        report.non_human += 1
+    if plan.action == "blocked":
+        report.blocked += 1
+        return row_id
+    if plan.action in ("own", "outbound"):
+        report.own += plan.action == "own"
+        report.outbound += plan.action == "outbound"
+        return row_id
+    if plan.action == "thread":
+        assert plan.thread.ticket_id is not None
+        ticket_id = plan.thread.ticket_id
+        report.threaded += 1
+    else:
+        ticket_id = tickets.create_ticket(
+            store,
+            config,
+            customer_id=plan.customer_id,
+            requester=p.from_addr,
+            subject=p.subject,
+            body=p.text,
+            arrived_at=plan.arrived_at,
+            classification=plan.classification.kind,
+            importance=plan.importance,
+            is_triage=plan.customer_id is None,
+            needs_approval=plan.needs_approval,
+            actor=None,
+            now=now,
+        )
+        report.new_tickets.append(
+            NewTicket(ticket_id, row_id, plan.classification.kind, p.from_addr, plan.customer_id, p.subject)
+        )
+    message_store.set_ticket(store, row_id, ticket_id)
+    tickets.on_message(
+        store,
+        config,
+        ticket_id=ticket_id,
+        direction=plan.direction,
+        classification=plan.classification.kind,
+        at=plan.arrived_at,
+        now=now,
+    )
+    return row_id
+
+
+def _store_attachments(store: Store, row_id: int, parsed: ParsedMail) -> None:
+    for att in parsed.attachments:
+        message_store.put_blob(store, att.sha256, att.data)
+        message_store.add_attachment(
+            store,
+            row_id,
+            {
+                "position": att.position,
+                "filename": att.filename,
+                "content_type": att.content_type,
+                "size": att.size,
+                "sha256": att.sha256,
+                "transfer_encoding": att.transfer_encoding,
+            },
+        )
+
+
+def ingest_batch(
+    store: Store,
+    config: Config,
+    lookups: Lookups,
+    batch: list[RawMail],
+    report: ImportReport,
+    *,
+    now: datetime,
+    trusted: tuple[str, ...] | None = None,
+    state: tuple[str, str, int, int] | None = None,
+) -> None:
+    """One transaction: every message of the batch and (for IMAP) the new watermark."""
+    with store.transaction():
+        for item in batch:
+            plan = plan_message(store, lookups, item, now=now, trusted=trusted)
+            apply_plan(store, config, plan, report, now=now)
+            report.bytes += len(item.raw)
+        if state is not None:
+            account, folder, uidvalidity, last_uid = state
+            mailstate.put(store, account, folder, uidvalidity, last_uid, to_utc_text(now))
+
+
+def explain(store: Store, config: Config, raw: bytes, *, now: datetime, arrived_at: datetime | None = None) -> Plan:
+    """Run one message through the pipeline without writing anything."""
+    from supportctl.mail.sources import from_line_time
+
+    lookups = Lookups.load(store, config)
+    if raw.startswith(b"From "):
+        first, _sep, rest = raw.partition(b"\n")
+        raw = rest
+        arrived_at = arrived_at or from_line_time(first)
+    return plan_message(store, lookups, RawMail(raw=raw, arrived_at=arrived_at, origin="explain"), now=now)
+
+
+# --- sources ------------------------------------------------------------------------
+
+
+def parse_source(spec: str) -> tuple[str, str]:
+    """`mbox:PATH` or `maildir:PATH` -> (kind, path); anything else is bad input."""
+    kind, sep, path = spec.partition(":")
+    if not sep or kind not in ("mbox", "maildir") or not path:
+        raise InputError(
+            f"--source '{spec}' is not mbox:PATH or maildir:PATH",
+            hint="e.g. --source mbox:~/support.mbox or --source maildir:~/Maildir",
+        )
+    return kind, path
+
+
+def import_file_source(
+    store: Store,
+    config: Config,
+    spec: str,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    on_progress: Progress | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
+) -> ImportReport:
+    """Feed an mbox file or a Maildir through the pipeline (batches of 200 per commit)."""
+    from pathlib import Path
+
+    from supportctl.mail import sources
+
+    kind, path_text = parse_source(spec)
+    path = Path(path_text).expanduser()
+    items: Iterator[RawMail]
+    if kind == "mbox":
+        items = (RawMail(raw, at, None, f"{spec} #{n}") for n, (raw, at) in enumerate(sources.read_mbox(path), 1))
+    else:
+        items = (RawMail(raw, at, None, f"{spec} {name}") for name, raw, at in sources.read_maildir(path))
+    report = ImportReport(dry_run=dry_run, sources=[spec])
+    _run_items(store, config, items, report, now=now, dry_run=dry_run, on_progress=on_progress, on_plan=on_plan)
+    return report
+
+
+def _run_items(
+    store: Store,
+    config: Config,
+    items: Iterable[RawMail],
+    report: ImportReport,
+    *,
+    now: datetime,
+    dry_run: bool,
+    on_progress: Progress | None,
+    on_plan: Callable[[Plan], None] | None = None,
+) -> None:
+    lookups = Lookups.load(store, config)
+    batch: list[RawMail] = []
+    seen = 0
+    seen_bytes = 0
+
+    def flush() -> None:
+        if dry_run:
+            _dry_batch(store, config, lookups, batch, report, now=now, on_plan=on_plan)
+        else:
+            ingest_batch(store, config, lookups, batch, report, now=now)
+        batch.clear()
+
+    for item in items:
+        batch.append(item)
+        seen += 1
+        seen_bytes += len(item.raw)
+        if on_progress is not None:
+            on_progress(seen, seen_bytes)
+        if len(batch) >= FILE_BATCH_MESSAGES:
+            flush()
+    if batch:
+        flush()
+
+
+def _dry_batch(
+    store: Store,
+    config: Config,
+    lookups: Lookups,
+    batch: list[RawMail],
+    report: ImportReport,
+    *,
+    now: datetime,
+    on_plan: Callable[[Plan], None] | None,
+) -> None:
+    """Dry run: apply inside a transaction that is rolled back, so counts are real."""
+
+    class _Rollback(Exception):
+        pass
+
+    try:
+        with store.transaction():
+            for item in batch:
+                plan = plan_message(store, lookups, item, now=now)
+                if on_plan is not None:
+                    on_plan(plan)
+                apply_plan(store, config, plan, report, now=now)
+                report.bytes += len(item.raw)
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+# --- IMAP ---------------------------------------------------------------------------
+
+
+def fetch_accounts(
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    account_names: list[str] | None = None,
+    on_progress: Progress | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ImportReport:
+    """Sync every configured account (or the named ones); one report for the run."""
+    accounts = [a for a in config.imap if account_names is None or a.name in account_names]
+    if not config.imap:
+        raise ConfigError(
+            f"no [[imap]] accounts in {config.path}",
+            hint="add one (see `supportctl config show`), or use --source mbox:PATH",
+        )
+    if account_names:
+        unknown = sorted(set(account_names) - {a.name for a in config.imap})
+        if unknown:
+            raise InputError(
+                f"no [[imap]] account named {', '.join(unknown)}",
+                hint="names: " + ", ".join(a.name for a in config.imap),
+            )
+    report = ImportReport()
+    lookups = Lookups.load(store, config)
+    for account in accounts:
+        report.sources.append(account.name)
+        _sync_account_with_retries(
+            store, config, account, lookups, report, now=now, on_progress=on_progress, on_start=on_start, sleep=sleep
+        )
+    return report
+
+
+def _sync_account_with_retries(
+    store: Store,
+    config: Config,
+    account: ImapConfig,
+    lookups: Lookups,
+    report: ImportReport,
+    *,
+    now: datetime,
+    on_progress: Progress | None,
+    on_start: Callable[[int, int], None] | None,
+    sleep: Callable[[float], None],
+) -> None:
+    from supportctl.config import resolve_secret
+    from supportctl.mail.imap import TransientMailError
+
+    password = resolve_secret(f"imap account '{account.name}'", account.password_command, account.password_env)
+    delay = BACKOFF_SECONDS
+    for attempt in range(1, RETRIES + 1):
+        try:
+            _sync_account(store, config, account, password, lookups, report, now=now, on_progress=on_progress, on_start=on_start)
+            return
+        except TransientMailError as exc:
+            if attempt == RETRIES:
+                raise MailError(
+                    f"imap account '{account.name}' ({account.host}:{account.port}): {exc.reason}; "
+                    f"gave up after {RETRIES} attempts",
+                    hint="what was fetched before the failure is stored; run `supportctl fetch` again",
+                ) from None
+            sleep(delay)
+            delay *= 2
+
+
+def _sync_account(
+    store: Store,
+    config: Config,
+    account: ImapConfig,
+    password: str,
+    lookups: Lookups,
+    report: ImportReport,
+    *,
+    now: datetime,
+    on_progress: Progress | None,
+    on_start: Callable[[int, int], None] | None,
+) -> None:
+    from supportctl.mail.imap import ImapSession
+
+    trusted = (account.authserv_id,) if account.authserv_id else ()
+    with ImapSession(account, password) as session:
+        for folder in account.folders:
+            _sync_folder(
+                store,
+                config,
+                account,
+                session,
+                folder,
+                lookups,
+                report,
+                trusted=trusted,
+                now=now,
+                on_progress=on_progress,
+                on_start=on_start,
+            )
+
+
+def _sync_folder(
+    store: Store,
+    config: Config,
+    account: ImapConfig,
+    session: Any,
+    folder: str,
+    lookups: Lookups,
+    report: ImportReport,
+    *,
+    trusted: tuple[str, ...],
+    now: datetime,
+    on_progress: Progress | None,
+    on_start: Callable[[int, int], None] | None,
+) -> None:
+    state = mailstate.get(store, account.name, folder)
+    uidvalidity, uidnext = session.status(folder)
+    last_uid = 0
+    if state is not None and state.uidvalidity == uidvalidity:
+        last_uid = state.last_uid
+    if account.archive_folder and last_uid > 0:
+        # Committed earlier but not yet moved (a crash between commit and move).
+        leftover = session.uids_upto(folder, last_uid)
+        if leftover:
+            session.move(folder, leftover, account.archive_folder)
+            report.moved += len(leftover)
+    if uidnext is not None and uidnext <= last_uid + 1:
+        return  # nothing new: one STATUS round trip
+    sizes = session.sizes_after(folder, last_uid)
+    if not sizes:
+        if state is None or state.uidvalidity != uidvalidity:
+            with store.transaction():
+                mailstate.put(store, account.name, folder, uidvalidity, last_uid, to_utc_text(now))
+        return
+    if on_start is not None:
+        on_start(len(sizes), sum(s for _u, s in sizes))
+    seen = report.stored + report.duplicates
+    seen_bytes = report.bytes
+    committed: list[int] = []
+    for batch in session.fetch_batches(folder, sizes, account.batch_bytes, uidvalidity):
+        items = [
+            RawMail(raw, at, Location(account.name, folder, uidvalidity, uid), f"{account.name}/{folder} uid {uid}")
+            for uid, raw, at in batch
+        ]
+        top = max(uid for uid, _r, _a in batch)
+        ingest_batch(
+            store,
+            config,
+            lookups,
+            items,
+            report,
+            now=now,
+            trusted=trusted,
+            state=(account.name, folder, uidvalidity, top),
+        )
+        committed.extend(uid for uid, _r, _a in batch)
+        seen += len(batch)
+        seen_bytes += sum(len(r) for _u, r, _a in batch)
+        if on_progress is not None:
+            on_progress(seen, seen_bytes)
+    if account.archive_folder and committed:
+        # Only now, after every batch is committed and the last one read.
+        session.move(folder, committed, account.archive_folder)
+        report.moved += len(committed)

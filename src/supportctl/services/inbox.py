@@ -1,0 +1,155 @@
+"""The inbox listing: open tickets, newest activity last, as plain `InboxRow` values.
+
+`list_open` is the one query behind `supportctl inbox`; the duty/SLA part of the
+product extends `InboxRow` (owner, clocks) and the ordering here, and `render/inbox.py`
+shows whatever the rows carry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from supportctl.store import tickets as ticket_store
+from supportctl.store.db import Store
+
+if TYPE_CHECKING:
+    from supportctl.config import Config
+    from supportctl.domain.sla import Clock
+
+OPEN_STATUSES = ("new", "open", "waiting")
+
+
+@dataclass
+class InboxRow:
+    id: int
+    subject: str
+    requester: str
+    customer: str | None
+    status: str
+    urgency: str
+    kind: str
+    classification: str
+    is_triage: bool
+    needs_approval: bool
+    created_at: str
+    updated_at: str
+    messages: int
+    extra: dict[str, Any]
+    owner: str | None = None
+    level: str = "standard"
+    hours: str = "business"
+    delegated: bool = False
+    clock: Clock | None = None
+
+
+def list_open(store: Store, *, include_all: bool = False) -> list[InboxRow]:
+    """Open human tickets in queue order; `include_all` adds closed and non-human ones."""
+    rows = ticket_store.queue(store, include_closed=include_all, human_only=not include_all)
+    counts = message_counts(store, [int(r["id"]) for r in rows])
+    return [_row(r, counts.get(int(r["id"]), 0)) for r in rows]
+
+
+def message_counts(store: Store, ticket_ids: list[int]) -> dict[int, int]:
+    return ticket_store.message_counts(store, ticket_ids)
+
+
+@dataclass
+class Queue:
+    """The inbox: rows in queue order (clocks on the rows shown), the total, warnings."""
+
+    rows: list[InboxRow]
+    total: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def queue(
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    mine: str | None = None,
+    customer: str | None = None,
+    include_all: bool = False,
+    limit: int | None = None,
+) -> Queue:
+    """Tickets ordered urgent -> premium -> standard -> light -> oldest, with SLA clocks.
+
+    Reads only the first `limit` open tickets from the queue index (None: all), so
+    the cost does not grow with history. `mine` is a handle, `customer` a slug.
+    """
+    from supportctl.errors import InputError
+    from supportctl.services.rota import is_empty
+    from supportctl.services.sla import clock_for_tickets
+    from supportctl.store import customers as customer_store
+    from supportctl.store import people as people_store
+
+    owner_id = customer_id = None
+    if mine is not None:
+        person = people_store.get_by_handle(store, mine)
+        if person is None:
+            raise InputError(f"no team member '{mine}'", hint="run `supportctl team list`")
+        owner_id = person.id
+    if customer is not None:
+        cust = customer_store.get_by_slug(store, customer)
+        if cust is None:
+            raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
+        customer_id = cust.id
+    filters = {
+        "include_closed": include_all,
+        "human_only": not include_all,
+        "owner_id": owner_id,
+        "customer_id": customer_id,
+    }
+    rows = ticket_store.queue(store, limit=limit, **filters)
+    total = len(rows) if limit is None or len(rows) < limit else ticket_store.queue_count(store, **filters)
+    clocks = clock_for_tickets(store, config, rows, now)
+    counts = message_counts(store, [int(r["id"]) for r in rows])
+    items = []
+    for r in rows:
+        item = _row(r, counts.get(int(r["id"]), 0))
+        item.clock = clocks.get(item.id)
+        items.append(item)
+    warnings = []
+    if is_empty(store):
+        warnings.append("the rota is empty: new tickets stay unowned; run `supportctl rota set alice bob …`")
+    return Queue(items, total, warnings)
+
+
+def describe(store: Store, config: Config, ticket_id: int, now: datetime) -> str:
+    """One line about a ticket: id, owner, urgency, kind and its SLA clock."""
+    from supportctl.domain.sla import format_minutes
+    from supportctl.services.sla import clock_for_tickets
+
+    row = ticket_store.queue_row(store, ticket_id)
+    if row is None:
+        return f"#{ticket_id}"
+    clock = clock_for_tickets(store, config, [row], now)[ticket_id]
+    parts = [f"#{ticket_id} {row['subject']}", f"owner {row['owner'] or 'nobody'}", f"{row['urgency']} {row['kind']}", row["level"]]
+    if clock.target and clock.business_minutes_left is not None:
+        parts.append(f"{clock.target} due in {format_minutes(clock.business_minutes_left)}")
+    return " · ".join(parts)
+
+
+def _row(r: Any, message_count: int = 0) -> InboxRow:
+    return InboxRow(
+        id=int(r["id"]),
+        subject=r["subject"],
+        requester=r["requester"],
+        customer=r["customer"],
+        status=r["status"],
+        urgency=r["urgency"],
+        kind=r["kind"],
+        classification=r["classification"],
+        is_triage=bool(r["is_triage"]),
+        needs_approval=bool(r["needs_approval"]),
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+        messages=message_count,
+        extra={},
+        owner=r["owner"],
+        level=r["level"],
+        hours=r["hours"],
+        delegated=bool(r["delegated"]),
+    )

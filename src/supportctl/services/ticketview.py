@@ -1,0 +1,157 @@
+"""One ticket with its messages and attachments, for `ticket show` and `ticket attachment`.
+
+Attachments are numbered 1..K across the whole ticket in message order, the numbers
+`ticket show` prints and `ticket attachment N K` accepts. Saving decodes the stored
+transfer-encoded bytes (they are not decoded while fetching).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from supportctl.errors import InputError
+from supportctl.store import messages as message_store
+from supportctl.store import tickets as ticket_store
+from supportctl.store.db import Store
+
+
+@dataclass
+class AttachmentView:
+    number: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    transfer_encoding: str
+
+
+@dataclass
+class MessageView:
+    id: int
+    direction: str
+    message_id: str
+    from_addr: str
+    from_name: str
+    to: list[str]
+    cc: list[str]
+    date: str | None
+    arrived_at: str
+    subject: str
+    in_reply_to: str
+    references: list[str]
+    classification: str
+    auth: dict[str, str | None]
+    text: str
+    attachments: list[AttachmentView] = field(default_factory=list)
+
+
+@dataclass
+class TicketView:
+    id: int
+    subject: str
+    requester: str
+    customer: str | None
+    status: str
+    urgency: str
+    kind: str
+    classification: str
+    is_triage: bool
+    needs_approval: bool
+    created_at: str
+    updated_at: str
+    messages: list[MessageView]
+    row: dict[str, Any]
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()] if text else []
+
+
+def get(store: Store, ticket_id: int) -> TicketView:
+    row = ticket_store.get(store, ticket_id)
+    if row is None:
+        raise InputError(f"no ticket #{ticket_id}", hint="see `supportctl inbox --all`")
+    slug = None
+    if row["customer_id"] is not None:
+        slug = store.scalar("SELECT slug FROM customers WHERE id = ?", (row["customer_id"],))
+    msgs = message_store.for_ticket(store, ticket_id)
+    atts = message_store.attachments_for(store, [int(m["id"]) for m in msgs])
+    number = 0
+    views: list[MessageView] = []
+    for m in msgs:
+        attachment_views = []
+        for a in atts.get(int(m["id"]), []):
+            number += 1
+            attachment_views.append(
+                AttachmentView(number, a["filename"], a["content_type"], int(a["size"]), a["blob_sha256"], a["transfer_encoding"])
+            )
+        views.append(
+            MessageView(
+                id=int(m["id"]),
+                direction=m["direction"],
+                message_id=m["message_id"],
+                from_addr=m["from_addr"],
+                from_name=m["from_name"],
+                to=_split(m["to_addrs"]),
+                cc=_split(m["cc_addrs"]),
+                date=m["date"],
+                arrived_at=m["arrived_at"],
+                subject=m["subject"],
+                in_reply_to=m["in_reply_to"],
+                references=m["refs"].split() if m["refs"] else [],
+                classification=m["classification"],
+                auth={"dmarc": m["auth_dmarc"], "dkim": m["auth_dkim"], "spf": m["auth_spf"]},
+                text=m["text_body"],
+                attachments=attachment_views,
+            )
+        )
+    return TicketView(
+        id=int(row["id"]),
+        subject=row["subject"],
+        requester=row["requester"],
+        customer=slug,
+        status=row["status"],
+        urgency=row["urgency"],
+        kind=row["kind"],
+        classification=row["classification"],
+        is_triage=bool(row["is_triage"]),
+        needs_approval=bool(row["needs_approval"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        messages=views,
+        row=dict(row),
+    )
+
+
+def _safe_name(name: str, number: int) -> str:
+    base = Path(name.replace("\\", "/")).name.strip().lstrip(".")
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
+    return base[:200] or f"attachment-{number}"
+
+
+def save_attachment(store: Store, ticket_id: int, number: int, directory: Path) -> Path:
+    """Decode attachment `number` of a ticket into `directory`; never overwrites a file."""
+    from supportctl.mail.parse import decode_attachment
+
+    view = get(store, ticket_id)
+    found = [a for m in view.messages for a in m.attachments if a.number == number]
+    if not found:
+        total = sum(len(m.attachments) for m in view.messages)
+        raise InputError(
+            f"ticket #{ticket_id} has no attachment {number} (it has {total})",
+            hint=f"see `supportctl ticket show {ticket_id}`",
+        )
+    att = found[0]
+    directory = directory.expanduser()
+    if not directory.is_dir():
+        raise InputError(f"{directory} is not a directory", hint="create it first or choose another --save DIR")
+    target = directory / _safe_name(att.filename, number)
+    if target.exists():
+        raise InputError(f"{target} already exists; nothing was written", hint="choose another --save DIR")
+    data = message_store.blob(store, att.sha256)
+    if data is None:
+        raise InputError(f"the content of attachment {number} is missing from the database")
+    target.write_bytes(decode_attachment(data, att.transfer_encoding))
+    return target

@@ -1,0 +1,197 @@
+"""Messages, their attachments and content-addressed blobs; blocked senders.
+
+Raw bytes are stored uncompressed (`raw_codec = 'none'`): zlib at level 1 saves about a
+quarter on typical support mail (attachments are base64 and compress poorly) but costs
+more than the whole parse of a small message (bench/ingest.py --codec measures it);
+rows written with `zlib` by a future setting are read back transparently.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from supportctl.store.db import Store
+
+_MESSAGE_COLUMNS = (
+    "ticket_id",
+    "direction",
+    "message_id",
+    "body_hash",
+    "in_reply_to",
+    "refs",
+    "from_addr",
+    "from_name",
+    "to_addrs",
+    "cc_addrs",
+    "date",
+    "arrived_at",
+    "subject",
+    "text_body",
+    "classification",
+    "auth_dmarc",
+    "auth_dkim",
+    "auth_spf",
+    "is_blocked",
+    "is_own",
+    "size",
+    "raw_codec",
+    "raw",
+)
+_INSERT_SQL = (
+    f"INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _MESSAGE_COLUMNS)})"
+)
+
+
+def find_identity(store: Store, message_id: str, body_hash: str) -> int | None:
+    value = store.scalar(
+        "SELECT id FROM messages WHERE message_id = ? AND body_hash = ?", (message_id, body_hash)
+    )
+    return None if value is None else int(value)
+
+
+def tickets_for_message_ids(store: Store, ids: Sequence[str]) -> dict[str, int]:
+    """Known Message-IDs among `ids` -> the ticket of the (earliest) message bearing it."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = store.all(
+        f"SELECT message_id, ticket_id FROM messages WHERE message_id IN ({marks}) "
+        "AND ticket_id IS NOT NULL ORDER BY id DESC",
+        list(ids),
+    )
+    return {r["message_id"]: int(r["ticket_id"]) for r in rows}
+
+
+def insert(store: Store, values: dict[str, Any]) -> int:
+    cur = store.execute(_INSERT_SQL, [values.get(c) for c in _MESSAGE_COLUMNS])
+    return int(cur.lastrowid or 0)
+
+
+def set_ticket(store: Store, row_id: int, ticket_id: int | None) -> None:
+    store.execute("UPDATE messages SET ticket_id = ? WHERE id = ?", (ticket_id, row_id))
+
+
+def update_parsed(store: Store, row_id: int, values: dict[str, Any]) -> None:
+    cols = [c for c in _MESSAGE_COLUMNS if c in values]
+    store.execute(
+        f"UPDATE messages SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+        [values[c] for c in cols] + [row_id],
+    )
+
+
+def add_location(
+    store: Store, account: str, folder: str, uidvalidity: int, uid: int, row_id: int
+) -> None:
+    store.execute(
+        "INSERT OR IGNORE INTO message_locations (account, folder, uidvalidity, uid, message_row) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (account, folder, uidvalidity, uid, row_id),
+    )
+
+
+def put_blob(store: Store, sha256: str, data: bytes) -> None:
+    store.execute(
+        "INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
+        (sha256, len(data), data),
+    )
+
+
+def add_attachment(store: Store, row_id: int, values: dict[str, Any]) -> None:
+    store.execute(
+        "INSERT OR REPLACE INTO attachments (message_id, position, filename, content_type, size, "
+        "blob_sha256, transfer_encoding) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            row_id,
+            values["position"],
+            values["filename"],
+            values["content_type"],
+            values["size"],
+            values["sha256"],
+            values["transfer_encoding"],
+        ),
+    )
+
+
+def delete_attachments(store: Store, row_id: int) -> None:
+    store.execute("DELETE FROM attachments WHERE message_id = ?", (row_id,))
+
+
+def raw_bytes(row: sqlite3.Row) -> bytes:
+    data = bytes(row["raw"])
+    return zlib.decompress(data) if row["raw_codec"] == "zlib" else data
+
+
+def get(store: Store, row_id: int) -> sqlite3.Row | None:
+    return store.one("SELECT * FROM messages WHERE id = ?", (row_id,))
+
+
+def for_ticket(store: Store, ticket_id: int) -> list[sqlite3.Row]:
+    return store.all(
+        "SELECT id, ticket_id, direction, message_id, in_reply_to, refs, from_addr, from_name, "
+        "to_addrs, cc_addrs, date, arrived_at, subject, text_body, classification, auth_dmarc, "
+        "auth_dkim, auth_spf, is_blocked, is_own, size FROM messages WHERE ticket_id = ? "
+        "ORDER BY arrived_at, id",
+        (ticket_id,),
+    )
+
+
+def attachments_for(store: Store, row_ids: Iterable[int]) -> dict[int, list[sqlite3.Row]]:
+    ids = list(row_ids)
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    out: dict[int, list[sqlite3.Row]] = {}
+    for r in store.all(
+        f"SELECT message_id, position, filename, content_type, size, blob_sha256, "
+        f"transfer_encoding FROM attachments WHERE message_id IN ({marks}) "
+        "ORDER BY message_id, position",
+        ids,
+    ):
+        out.setdefault(int(r["message_id"]), []).append(r)
+    return out
+
+
+def blob(store: Store, sha256: str) -> bytes | None:
+    value = store.scalar("SELECT data FROM blobs WHERE sha256 = ?", (sha256,))
+    return None if value is None else bytes(value)
+
+
+def all_ids(store: Store) -> list[int]:
+    return [int(r[0]) for r in store.all("SELECT id FROM messages ORDER BY id")]
+
+
+def ids_for_tickets(store: Store, ticket_ids: Sequence[int]) -> list[int]:
+    marks = ", ".join("?" for _ in ticket_ids)
+    return [
+        int(r[0])
+        for r in store.all(
+            f"SELECT id FROM messages WHERE ticket_id IN ({marks}) ORDER BY id", list(ticket_ids)
+        )
+    ]
+
+
+# --- blocked senders ----------------------------------------------------------------
+
+
+def blocked_patterns(store: Store) -> list[str]:
+    return [r[0] for r in store.all("SELECT pattern FROM blocked ORDER BY pattern")]
+
+
+def blocked_rows(store: Store) -> list[sqlite3.Row]:
+    return store.all("SELECT pattern, created_at, actor FROM blocked ORDER BY pattern")
+
+
+def add_block(store: Store, pattern: str, created_at: str, actor: str | None) -> bool:
+    cur = store.execute(
+        "INSERT OR IGNORE INTO blocked (pattern, created_at, actor) VALUES (?, ?, ?)",
+        (pattern, created_at, actor),
+    )
+    return cur.rowcount > 0
+
+
+def remove_block(store: Store, pattern: str) -> bool:
+    return store.execute("DELETE FROM blocked WHERE pattern = ?", (pattern,)).rowcount > 0
