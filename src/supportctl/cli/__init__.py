@@ -232,6 +232,14 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "delegate": ("supportctl.cli.delegate", "delegate_app", "group", "Delegate a task: --skill picks the best person and says why; done, reassign."),
     "delegated": ("supportctl.cli.delegate", "delegated_cmd", "command", "The Monday review: delegated tasks per person, FIFO, with ages and flags."),
     "log": ("supportctl.cli.log", "log_app", "group", "Log time per minute: log 42 25m \"what\"; start/stop timers; list, edit, rm."),
+    "inbox": ("supportctl.cli.inbox", "inbox_cmd", "command", "Fetch new mail, then list open tickets (--no-fetch, --all, --limit)."),
+    "fetch": ("supportctl.cli.inbox", "fetch_cmd", "command", "Pull new mail into tickets (IMAP, or --source mbox:PATH|maildir:PATH); --explain FILE.eml."),
+    "ticket": ("supportctl.cli.ticket", "ticket_app", "group", "Tickets: show one with its mail, save attachments, and manage it."),
+    "block": ("supportctl.cli.block", "block_app", "group", "Block a sender or @domain (block list): their mail is stored but opens nothing."),
+    "unblock": ("supportctl.cli.block", "unblock_cmd", "command", "Remove a sender or @domain block."),
+    "reparse": ("supportctl.cli.inbox", "reparse_cmd", "command", "Parse stored mail again from its raw bytes."),
+    "reply": ("supportctl.cli.reply", "reply_cmd", "command", "Reply to a ticket by mail from $EDITOR, -m or --template; --dry-run, --cc, --attach."),
+    "remind": ("supportctl.cli.remind", "remind_cmd", "command", "For cron: mail owners their tickets within one business hour of an SLA breach."),
 }
 
 

@@ -167,6 +167,101 @@ def agency_customers_team(ws: DemoWorkspace) -> None:
     ws.say(f"team:      {', '.join(p[0] for p in people)}")
 
 
+@step
+def mail_in(ws: DemoWorkspace) -> None:
+    """The bundled sample mailbox (Finnish, Czech, English mail) through the real pipeline."""
+    from importlib.resources import as_file, files
+
+    from supportctl.render.inbox import inbox_cells, inbox_columns
+    from supportctl.services import importing, inbox, mailadmin
+
+    mailadmin.block(ws.store, "@cheap-seo.example", now=ws.now, actor=ws.actor)
+    with as_file(files("supportctl") / "data" / "sample.mbox") as sample:
+        report = importing.import_file_source(ws.store, ws.config, f"mbox:{sample}", now=ws.now)
+    ws.say(f"mail:      {report.summary()}")
+    rows = inbox.list_open(ws.store)
+    tz = ws.config.agency.timezone
+    lines = [" | ".join(inbox_columns())]
+    lines += [" | ".join(str(c) for c in inbox_cells(r, tz)) for r in rows]
+    ws.shows.append(("supportctl inbox --no-fetch", lines))
+    LOOK_AROUND.extend(
+        [
+            "supportctl inbox --no-fetch",
+            "supportctl ticket show 1",
+            "supportctl ticket show 4 --json",
+            "supportctl block list",
+        ]
+    )
+
+
+@step
+def delegation_review(ws: DemoWorkspace) -> None:
+    """Two tasks delegated by skill (one a week ago, so the review flags it), then the review."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from supportctl.domain.timeutil import from_utc_text
+    from supportctl.render.delegation import review_text_lines
+    from supportctl.services import delegation
+    from supportctl.services.tickets import create_ticket
+
+    rows = ws.store.all(
+        "SELECT id, created_at FROM tickets WHERE status NOT IN ('resolved', 'closed')"
+        " AND merged_into IS NULL ORDER BY id LIMIT 2"
+    )
+    tickets = [(r["id"], from_utc_text(r["created_at"])) for r in rows]
+    for slug, subject, days in (
+        ("acme", "DNS records for the new shop domain", 9),
+        ("kovo", "Contact form broken on mobile", 2),
+    )[len(tickets) :]:
+        arrived = ws.now - timedelta(days=days)
+        customer_id = ws.store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
+        ticket_id = create_ticket(
+            ws.store,
+            ws.config,
+            customer_id=customer_id,
+            requester=f"support@{slug}.example",
+            subject=subject,
+            body=subject,
+            arrived_at=arrived,
+            classification="human",
+            importance=None,
+            is_triage=False,
+            needs_approval=False,
+            actor=ws.actor,
+            now=arrived,
+        )
+        tickets.append((ticket_id, arrived))
+    plan = (
+        (tickets[0], "point shop.acme.fi at the new server", "dns", "30m", 8),
+        (tickets[1], "fix the contact form layout on small screens", "css", None, 0),
+    )
+    for (ticket_id, created), task, skill, estimate, days_ago in plan:
+        result = delegation.delegate(
+            ws.store,
+            ws.config,
+            ticket_id=ticket_id,
+            task=task,
+            skill=skill,
+            to=None,
+            force=False,
+            estimate=estimate,
+            actor=ws.actor,
+            now=max(created, ws.now - timedelta(days=days_ago)),
+        )
+        ws.say(f"delegated: task {result.task.id} on #{ticket_id} → {result.task.reason}")
+    review = delegation.review(ws.store, ws.config, now=ws.now)
+    ws.shows.append(
+        (
+            "supportctl delegated  (the Monday review)",
+            review_text_lines(review, ZoneInfo(ws.config.agency.timezone)),
+        )
+    )
+    LOOK_AROUND.extend(
+        ["supportctl delegated", "supportctl delegated --mine --as bob", "supportctl delegated --format md"]
+    )
+
+
 def build(directory: Path, now: datetime) -> DemoWorkspace:
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "config.toml"
