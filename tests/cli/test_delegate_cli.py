@@ -345,6 +345,23 @@ def test_review_mail_counts_as_a_touch(cli, store, desk):
     assert rows[0]["flags"] == [] and rows[0]["untouched_business_days"] == 3
 
 
+def test_review_note_counts_as_a_touch(cli, store, desk):
+    from supportctl.store import events
+
+    cli.ok("delegate", str(desk[0]), "renew DNS", "--skill", "dns", env=at(MON))
+    with store.transaction():
+        events.record(
+            store,
+            "ticket.note",
+            at=datetime(2026, 10, 15, 9, 0, tzinfo=UTC),
+            actor="bob",
+            ticket_id=desk[0],
+            data={"text": "on it"},
+        )
+    rows = cli.json("delegated", "--json", env=at(NEXT_WED))
+    assert rows[0]["flags"] == [] and rows[0]["last_touched"] == "2026-10-15T09:00:00Z"
+
+
 def test_mine_in_queue_order(cli, store, desk):
     # bob gets: light ticket (oldest), premium ticket, then an urgent premium one
     light = cli.json("delegate", str(desk[1]), "logo", "--to", "bob", "--json", env=at(MON))["id"]

@@ -94,10 +94,10 @@ def clock_text(clock: Clock | None, minutes_per_day: int) -> str:
         return "-"
     left = business_minutes(clock.business_minutes_left, minutes_per_day)
     if clock.paused:
-        return f"{clock.target} {left} (paused)"
+        return f"{left} paused"
     if clock.breached:
-        return f"{clock.target} late {left.lstrip('-')}"
-    return f"{clock.target} {left}"
+        return f"late {left.lstrip('-')}"
+    return left
 
 
 def _flags_text(flags: tuple[str, ...]) -> str:
@@ -116,10 +116,12 @@ def emit_delegated(app_ctx: AppContext, result: Delegated, *, as_json: bool) -> 
         emit_json(data)
         return
     out = app_ctx.out
-    out.print(f"task {t.id} on ticket #{t.ticket_id} → {t.to}: {t.task}", markup=False)
-    out.print(f"  why: {t.reason}", markup=False)
+    out.print(
+        f"task {t.id} on ticket #{t.ticket_id} → {t.to}: {t.task}", markup=False, soft_wrap=True
+    )
+    out.print(f"  why: {t.reason}", markup=False, soft_wrap=True)
     if result.runners_up:
-        out.print(f"  next in line: {', '.join(result.runners_up)}", markup=False)
+        out.print(f"  next in line: {', '.join(result.runners_up)}", markup=False, soft_wrap=True)
 
 
 def emit_task(app_ctx: AppContext, t: Task, *, as_json: bool, verb: str) -> None:
@@ -127,10 +129,14 @@ def emit_task(app_ctx: AppContext, t: Task, *, as_json: bool, verb: str) -> None
         emit_json(task_json(t))
         return
     if verb == "done":
-        app_ctx.out.print(f"task {t.id} on ticket #{t.ticket_id} done: {t.task}", markup=False)
+        app_ctx.out.print(
+            f"task {t.id} on ticket #{t.ticket_id} done: {t.task}", markup=False, soft_wrap=True
+        )
     else:
-        app_ctx.out.print(f"task {t.id} on ticket #{t.ticket_id} → {t.to}: {t.task}", markup=False)
-        app_ctx.out.print(f"  why: {t.reason}", markup=False)
+        app_ctx.out.print(
+            f"task {t.id} on ticket #{t.ticket_id} → {t.to}: {t.task}", markup=False, soft_wrap=True
+        )
+        app_ctx.out.print(f"  why: {t.reason}", markup=False, soft_wrap=True)
 
 
 # --- the review --------------------------------------------------------------------------
@@ -145,7 +151,7 @@ def emit_review(
     zone = _zone(app_ctx)
     if fmt == "md":
         for line in review_markdown(result, zone):
-            app_ctx.out.print(line, markup=False, highlight=False)
+            app_ctx.out.print(line, markup=False, highlight=False, soft_wrap=True)
         return
     review_tables(app_ctx.out, result, zone, limit=limit)
 
@@ -182,39 +188,50 @@ def review_tables(
             )
         console.print(summary)
     shown = result.rows if limit is None else result.rows[:limit]
-    tbl = Table(header_style="bold")
-    for col in ("id", "to", "ticket", "task", "age", "logged", "SLA", "flags"):
-        tbl.add_column(col, overflow="fold")
-    previous = None
+    counts = {p.handle: p.open_tasks for p in result.people}
+    groups: dict[str, list[ReviewRow]] = {}
     for r in shown:
-        if previous is not None and r.to != previous:
-            tbl.add_section()
-        sla = Text(clock_text(r.clock, result.minutes_per_day))
-        if r.clock is not None and r.clock.colour:
-            sla.stylize(r.clock.colour)
-        flags = Text(_flags_text(r.flags), style="bold red" if r.flags else "")
-        ticket = f"#{r.ticket_id}" + (f" {r.customer}" if r.customer else "")
-        if r.urgency == "urgent":
-            ticket += " urgent"
-        tbl.add_row(
-            str(r.id),
-            r.to if r.to != previous else "",
-            ticket,
-            Text(r.task),
-            f"{r.age_business_days}d",
-            format_minutes(r.minutes_logged) if r.minutes_logged else "-",
-            sla,
-            flags,
+        groups.setdefault(r.to, []).append(r)
+    for handle, items in groups.items():
+        # one table per person, in queue order; numbers and clocks stay on one line
+        tbl = Table(
+            title=f"{handle}: {counts.get(handle, len(items))} open",
+            title_justify="left",
+            title_style="bold",
+            header_style="bold",
         )
-        previous = r.to
-    console.print(tbl)
+        for col in ("id", "ticket", "task", "age", "logged", "SLA", "flags"):
+            tbl.add_column(
+                col,
+                overflow="fold",
+                no_wrap=col in ("id", "age", "logged", "SLA"),
+                min_width=12 if col == "task" else None,
+                max_width=10 if col in ("ticket", "flags") else None,
+            )
+        for r in items:
+            sla = Text(clock_text(r.clock, result.minutes_per_day))
+            if r.clock is not None and r.clock.colour:
+                sla.stylize(r.clock.colour)
+            ticket = f"#{r.ticket_id}" + (f" {r.customer}" if r.customer else "")
+            if r.urgency == "urgent":
+                ticket += " urgent"
+            tbl.add_row(
+                str(r.id),
+                ticket,
+                Text(r.task),
+                f"{r.age_business_days}d",
+                format_minutes(r.minutes_logged) if r.minutes_logged else "-",
+                sla,
+                Text(_flags_text(r.flags), style="bold red" if r.flags else ""),
+            )
+        console.print(tbl)
     if limit is not None and len(result.rows) > limit:
         console.print(
             f"… and {len(result.rows) - limit} more (use --limit, --format md or --json to see all)",
             markup=False,
         )
     console.print(
-        "age and SLA in business days; untouched = no time, note or mail for 5 business days",
+        "ages in business days; untouched: no time, note or mail for 5 business days",
         markup=False,
         style="dim",
     )
@@ -239,7 +256,7 @@ def review_markdown(result: Review, zone: tzinfo) -> list[str]:
         if r.minutes_logged:
             details.append(f"{format_minutes(r.minutes_logged)} logged")
         if r.clock is not None:
-            details.append(f"SLA {clock_text(r.clock, result.minutes_per_day)}")
+            details.append(f"SLA {r.clock.target} {clock_text(r.clock, result.minutes_per_day)}")
         flags = "".join(f" **{FLAG_TEXT.get(f, f)}**" for f in r.flags)
         where = f"#{r.ticket_id}" + (f" {r.customer}" if r.customer else "")
         urgent = " (urgent)" if r.urgency == "urgent" else ""
@@ -255,7 +272,7 @@ def _md(text: str) -> str:
     return text
 
 
-def review_text_lines(result: Review, zone: tzinfo, width: int = 110) -> list[str]:
+def review_text_lines(result: Review, zone: tzinfo, width: int = 80) -> list[str]:
     """The review table as plain lines (for the demo's summary)."""
     from io import StringIO
 
@@ -319,17 +336,21 @@ def emit_changes(app_ctx: AppContext, changes: Changes, *, as_json: bool, fmt: s
         ),
     ]
     if fmt == "md":
-        out.print(f"**{head}**", markup=False, highlight=False)
+        out.print(f"**{head}**", markup=False, highlight=False, soft_wrap=True)
         for name, items in sections:
             out.print("", markup=False)
-            out.print(f"**{name}** ({len(items)})", markup=False, highlight=False)
+            out.print(f"**{name}** ({len(items)})", markup=False, highlight=False, soft_wrap=True)
             for item in items:
-                out.print(f"- {_md(item)}", markup=False, highlight=False)
+                out.print(f"- {_md(item)}", markup=False, highlight=False, soft_wrap=True)
         return
     out.print(head + ":", markup=False, style="bold")
     for name, items in sections:
         out.print(f"{name} ({len(items)})", markup=False, style="bold")
         for item in items[:TABLE_ROW_CAP]:
-            out.print(f"  {item}", markup=False)
+            out.print(f"  {item}", markup=False, soft_wrap=True)
         if len(items) > TABLE_ROW_CAP:
-            out.print(f"  … and {len(items) - TABLE_ROW_CAP} more (use --json)", markup=False)
+            out.print(
+                f"  … and {len(items) - TABLE_ROW_CAP} more (use --json)",
+                markup=False,
+                soft_wrap=True,
+            )

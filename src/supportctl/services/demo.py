@@ -206,13 +206,19 @@ def delegation_review(ws: DemoWorkspace) -> None:
     from supportctl.services.tickets import create_ticket
 
     rows = ws.store.all(
-        "SELECT id, created_at FROM tickets WHERE status NOT IN ('resolved', 'closed')"
-        " AND merged_into IS NULL ORDER BY id LIMIT 2"
+        "SELECT id, created_at, subject, urgency FROM tickets WHERE status NOT IN"
+        " ('resolved', 'closed') AND merged_into IS NULL AND classification = 'human' ORDER BY id"
     )
-    tickets = [(r["id"], from_utc_text(r["created_at"])) for r in rows]
+    # the mailed-in tickets, if any: an outage for the DNS task, a layout bug for the CSS one
+    outage = next((r for r in rows if r["urgency"] == "urgent"), rows[0] if rows else None)
+    layout = next(
+        (r for r in rows if r is not outage and "layout" in r["subject"].lower()),
+        next((r for r in rows if r is not outage), None),
+    )
+    tickets = [(r["id"], from_utc_text(r["created_at"])) for r in (outage, layout) if r]
     for slug, subject, days in (
-        ("acme", "DNS records for the new shop domain", 9),
-        ("kovo", "Contact form broken on mobile", 2),
+        ("acme", "Site down since this morning", 9),
+        ("pixel", "Page layout broken on mobile", 2),
     )[len(tickets) :]:
         arrived = ws.now - timedelta(days=days)
         customer_id = ws.store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
@@ -233,8 +239,8 @@ def delegation_review(ws: DemoWorkspace) -> None:
         )
         tickets.append((ticket_id, arrived))
     plan = (
-        (tickets[0], "point shop.acme.fi at the new server", "dns", "30m", 8),
-        (tickets[1], "fix the contact form layout on small screens", "css", None, 0),
+        (tickets[0], "check the DNS records and the web server behind the outage", "dns", "30m", 8),
+        (tickets[1], "fix the page layout on small screens", "css", None, 0),
     )
     for (ticket_id, created), task, skill, estimate, days_ago in plan:
         result = delegation.delegate(
@@ -258,7 +264,11 @@ def delegation_review(ws: DemoWorkspace) -> None:
         )
     )
     LOOK_AROUND.extend(
-        ["supportctl delegated", "supportctl delegated --mine --as bob", "supportctl delegated --format md"]
+        [
+            "supportctl delegated",
+            "supportctl delegated --mine --as bob",
+            "supportctl delegated --format md",
+        ]
     )
 
 
@@ -279,3 +289,28 @@ def build(directory: Path, now: datetime) -> DemoWorkspace:
     finally:
         store.close()
     return ws
+
+
+@step
+def month_end_invoices(ws: DemoWorkspace) -> None:
+    """The month's invoice reports in HTML and Markdown (kept last: it bills the steps above)."""
+    from supportctl.services import invoicing
+
+    latest = ws.store.scalar("SELECT max(start_at) FROM time_entries")
+    moment = ws.now if latest is None else datetime.fromisoformat(latest.replace("Z", "+00:00"))
+    from zoneinfo import ZoneInfo
+
+    month = moment.astimezone(ZoneInfo(ws.config.agency.timezone)).strftime("%Y-%m")
+    out_dir = ws.directory / "invoices" / month
+    for fmt in ("html", "md"):
+        run = invoicing.render_month(
+            ws.store, ws.config, month, fmt=fmt, out_dir=out_dir, now=ws.now, actor=ws.actor
+        )
+        if not run.reports:
+            ws.say(f"invoices:  no work or fees in {month}; nothing to invoice")
+            return
+        for report in run.reports:
+            ws.say(f"invoice:   {report.path}")
+    LOOK_AROUND.extend(
+        [f"supportctl invoice {month} --out {out_dir}", "supportctl invoice templates"]
+    )

@@ -33,7 +33,8 @@ SELECT d.id, d.ticket_id, d.task, d.skill, d.estimate_minutes, d.reason, d.creat
        (SELECT MAX(m.arrived_at) FROM messages m
          WHERE m.ticket_id = d.ticket_id AND m.arrived_at >= d.created_at) AS last_mail_at,
        (SELECT MAX(e.at) FROM events e
-         WHERE e.ticket_id = d.ticket_id AND e.kind LIKE '%note%') AS last_note_at
+         WHERE e.ticket_id = d.ticket_id AND e.kind = 'ticket.note'
+           AND e.at >= d.created_at) AS last_note_at
 FROM delegations d
 JOIN tickets t ON t.id = d.ticket_id
 JOIN people tp ON tp.id = d.to_person_id
