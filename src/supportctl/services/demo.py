@@ -294,12 +294,12 @@ def build(directory: Path, now: datetime) -> DemoWorkspace:
 @step
 def month_end_invoices(ws: DemoWorkspace) -> None:
     """The month's invoice reports in HTML and Markdown (kept last: it bills the steps above)."""
+    from zoneinfo import ZoneInfo
+
     from supportctl.services import invoicing
 
     latest = ws.store.scalar("SELECT max(start_at) FROM time_entries")
     moment = ws.now if latest is None else datetime.fromisoformat(latest.replace("Z", "+00:00"))
-    from zoneinfo import ZoneInfo
-
     month = moment.astimezone(ZoneInfo(ws.config.agency.timezone)).strftime("%Y-%m")
     out_dir = ws.directory / "invoices" / month
     for fmt in ("html", "md"):
