@@ -164,8 +164,6 @@ def build(out: Outgoing) -> EmailMessage:
     if out.auto_submitted:
         msg["Auto-Submitted"] = out.auto_submitted
         msg["X-Auto-Response-Suppress"] = "All"
-    if out.language:
-        msg["Content-Language"] = out.language
     for name, value in out.extra_headers:
         msg[name] = value
     body = out.body.replace("\r\n", "\n")
@@ -177,6 +175,9 @@ def build(out: Outgoing) -> EmailMessage:
         else "quoted-printable"
     )
     msg.set_content(body, subtype="plain", charset="utf-8", cte=cte)
+    if out.language:
+        # After set_content, which replaces every Content-* header.
+        msg["Content-Language"] = out.language
     for item in out.attachments:
         maintype, _, subtype = item.content_type.partition("/")
         msg.add_attachment(

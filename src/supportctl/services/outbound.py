@@ -117,6 +117,13 @@ def transport_for(config: Config, *, outbox: Path | None = None) -> Transport:
     return SmtpTransport(config.smtp)
 
 
+def _local_now(config: Config, now: datetime) -> datetime:
+    """The Date header in the agency's zone, as a person there would write it."""
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(config.agency.timezone))
+
+
 def _from_addr(config: Config) -> str:
     return config.smtp.from_addr if config.smtp is not None else config.agency.support_address
 
@@ -580,6 +587,8 @@ def reply(
 ) -> Sent:
     """Send a person's reply on a ticket; it is the ticket's first response if none came before."""
     ticket = _ticket(store, ticket_id)
+    if not dry_run and transport is None:
+        transport = transport_for(config)  # no [smtp]: exit 3 before anything else
     if is_empty_reply(body):
         raise InputError(
             f"empty message: nothing sent on ticket #{ticket['id']}",
@@ -612,7 +621,7 @@ def reply(
         cc=cc_addrs,
         subject=compose.tagged_subject(subject_source or "", ticket["id"], prefix),
         body=body,
-        date=now,
+        date=_local_now(config, now),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
@@ -703,7 +712,7 @@ def acknowledge(
             prefix,
         ),
         body=body,
-        date=now,
+        date=_local_now(config, now),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
@@ -780,7 +789,7 @@ def acknowledge_new(
                 outcomes.append(
                     acknowledge(store, config, ticket_id=ticket_id, now=now, transport=transport)
                 )
-            except MailError as exc:
+            except (MailError, ConfigError) as exc:
                 outcomes.extend(
                     Skipped("ack", tid, "", f"not sent: {exc.message}") for tid in ids[index:]
                 )
@@ -835,7 +844,7 @@ def notify_status(
             ticket["subject"] or "", ticket["id"], config.agency.ticket_tag_prefix
         ),
         body=body,
-        date=now,
+        date=_local_now(config, now),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
@@ -905,7 +914,7 @@ def notify_delegation(
         to=(delegate.email,),
         subject=f"{tag} Delegated to you: {compose.one_line(task['task'], 60)}",
         body=body,
-        date=now,
+        date=_local_now(config, now),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         auto_submitted="auto-generated",
     )
@@ -1029,7 +1038,7 @@ def remind(
                 to=(owner.email,),
                 subject=f"SLA: {count} ticket{'s' if count != 1 else ''} near a breach",
                 body=body,
-                date=now,
+                date=_local_now(config, now),
                 message_id=compose.new_message_id(config.agency.mail_domain),
                 auto_submitted="auto-generated",
             )

@@ -1,0 +1,172 @@
+"""`supportctl reply N`: answer a customer from $EDITOR, -m or --file, over SMTP.
+
+The editor starts with the customer's last message quoted (and a canned reply above it
+with `--template`); leaving only the quote is an empty message and sends nothing. A
+failed send keeps the text as a draft and says where.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from supportctl.cli.common import AsOption, JsonFlag, get_app_context
+
+
+def reply_cmd(
+    ctx: typer.Context,
+    ticket_id: Annotated[
+        int | None, typer.Argument(metavar="N", help="The ticket to answer.", show_default=False)
+    ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option("-m", "--message", help="The reply text (no editor).", show_default=False),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Read the reply text from a file ('-' for stdin)."),
+    ] = None,
+    cc: Annotated[
+        list[str] | None, typer.Option("--cc", help="Copy to this address (repeatable).")
+    ] = None,
+    attach: Annotated[
+        list[Path] | None, typer.Option("--attach", help="Attach this file (repeatable).")
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", metavar="NAME", help="Start from a canned reply."),
+    ] = None,
+    list_templates: Annotated[
+        bool, typer.Option("--templates", help="List the canned replies and exit.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the message; send and record nothing.")
+    ] = False,
+    as_: AsOption = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Reply to a ticket's customer by mail; the sent mail joins the ticket's history.
+
+    Without -m or --file, $EDITOR opens with the customer's last message quoted.
+    The subject carries the ticket tag, and In-Reply-To/References thread it.
+
+    Example:  supportctl reply 42 -m "Fixed: the contact form sends again."
+    """
+    from supportctl.errors import InputError
+    from supportctl.services import outbound
+
+    app_ctx = get_app_context(ctx)
+    if list_templates:
+        _print_templates(app_ctx, outbound.templates(app_ctx.config), as_json=json_)
+        return
+    if ticket_id is None:
+        raise InputError(
+            "which ticket? give its number", hint="supportctl reply 42, or reply --templates"
+        )
+    if message is not None and file is not None:
+        raise InputError("give the text with -m or with --file, not both")
+    if template is not None and (message is not None or file is not None):
+        raise InputError("--template starts the editor; it does not combine with -m or --file")
+    actor = app_ctx.actor(as_, required=False)
+    now = app_ctx.now()
+    store, config = app_ctx.store, app_ctx.config
+    transport = None if dry_run else outbound.transport_for(config)  # fail before the editor
+    if message is not None:
+        body = message
+    elif file is not None:
+        body = _read(file)
+    else:
+        start = outbound.draft(
+            store, config, ticket_id=ticket_id, template=template, actor=actor, now=now
+        )
+        body = _edit(start)
+    sent = outbound.reply(
+        store,
+        config,
+        ticket_id=ticket_id,
+        body=body,
+        actor=actor,
+        now=now,
+        cc=cc or [],
+        attach=attach or [],
+        dry_run=dry_run,
+        transport=transport,
+    )
+    if json_:
+        from supportctl.render.jsonout import emit_json
+
+        data = sent.as_json()
+        if dry_run:
+            data["message"] = sent.text
+        emit_json(data)
+        return
+    if dry_run:
+        typer.echo(sent.text, nl=False)
+        typer.echo("(dry run: nothing sent or recorded)", err=True)
+        return
+    first = "; first response" if sent.first_response else ""
+    typer.echo(
+        f"sent reply on #{sent.ticket_id} to {', '.join(sent.to + sent.cc)} via {sent.where}{first}"
+    )
+
+
+def _read(path: Path) -> str:
+    import sys
+
+    from supportctl.errors import InputError
+
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise InputError(f"cannot read {path}: {reason}") from None
+
+
+def _edit(text: str) -> str:
+    import click
+
+    from supportctl.errors import InputError
+
+    try:
+        edited = click.edit(text, extension=".txt", require_save=False)
+    except click.UsageError as exc:
+        raise InputError(
+            f"cannot start the editor: {exc.message}",
+            hint="set $EDITOR, or pass -m TEXT / --file PATH",
+        ) from None
+    return edited if edited is not None else text
+
+
+def _print_templates(app_ctx: object, items: list[object], *, as_json: bool) -> None:
+    if as_json:
+        from supportctl.render.jsonout import emit_json
+
+        emit_json(
+            [
+                {
+                    "id": t.name,  # type: ignore[attr-defined]
+                    "languages": list(t.languages),  # type: ignore[attr-defined]
+                    "summary": t.summary,  # type: ignore[attr-defined]
+                    "path": t.path,  # type: ignore[attr-defined]
+                }
+                for t in items
+            ]
+        )
+        return
+    from supportctl.render.tables import table
+
+    rows = [
+        [t.name, ", ".join(t.languages), t.summary]  # type: ignore[attr-defined]
+        for t in items
+    ]
+    table(
+        app_ctx,  # type: ignore[arg-type]
+        ["name", "languages", "what it says"],
+        rows,
+        title="canned replies",
+        caption="use: supportctl reply N --template NAME",
+    )

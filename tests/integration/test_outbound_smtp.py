@@ -1,0 +1,396 @@
+"""Mail out against a real SMTP server (aiosmtpd on 127.0.0.1) and a real Dovecot.
+
+The messages the server receives are asserted byte for byte where it matters:
+subject tag, threading headers, our Message-ID domain, Auto-Submitted, and Finnish
+and Czech text that survives the trip intact.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import socket
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+NOW = "2026-10-14T08:30:00Z"  # Wednesday 11:30 in Helsinki
+
+FI_MAIL = (
+    b"From: Matti Virtanen <matti.virtanen@acme.fi>\n"
+    b"To: support@agency.example\n"
+    b"Subject: =?utf-8?q?Etusivu_ei_toimi_=E2=80=93_kiire?=\n"
+    b"Message-ID: <fi-1@acme.fi>\n"
+    b"Date: Wed, 14 Oct 2026 10:55:00 +0300\n"
+    b"MIME-Version: 1.0\n"
+    b"Content-Type: text/plain; charset=utf-8\n"
+    b"Content-Transfer-Encoding: 8bit\n"
+    b"\n" + "Hei, etusivu näyttää tyhjää sivua. Voitteko katsoa pikaisesti?\n\nMatti\n".encode()
+)
+CS_MAIL = (
+    b"From: =?utf-8?q?Ji=C5=99=C3=AD_Nov=C3=A1k?= <jiri.novak@kovosrot.cz>\n"
+    b"To: support@agency.example\n"
+    b"Subject: =?utf-8?q?Nefunguje_p=C5=99ihl=C3=A1=C5=A1en=C3=AD?=\n"
+    b"Message-ID: <cs-1@kovosrot.cz>\n"
+    b"Date: Wed, 14 Oct 2026 10:40:00 +0200\n"
+    b"MIME-Version: 1.0\n"
+    b"Content-Type: text/plain; charset=utf-8\n"
+    b"Content-Transfer-Encoding: 8bit\n"
+    b"\n" + "Dobrý den, přihlášení do e-shopu nefunguje.\n\nJiří\n".encode()
+)
+
+
+class Sink:
+    """aiosmtpd handler that keeps every envelope it accepts."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.received.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        )
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server():  # type: ignore[no-untyped-def]
+    from aiosmtpd.controller import Controller
+
+    sink = Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink, port
+    finally:
+        controller.stop()
+
+
+def _configure(workspace: Path, port: int, *, acknowledge: bool = False, prefix: str = "") -> None:
+    config = workspace / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    if prefix:
+        text = text.replace('ticket_tag_prefix = ""', f'ticket_tag_prefix = "{prefix}"')
+    text += (
+        f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\ntls = "none"\n'
+        f"acknowledge = {'true' if acknowledge else 'false'}\n"
+    )
+    config.write_text(text, encoding="utf-8")
+
+
+def _setup_people(cli) -> None:  # type: ignore[no-untyped-def]
+    cli.ok(
+        "customer",
+        "add",
+        "acme",
+        "--name",
+        "Acme Oy",
+        "--plan",
+        "maintenance",
+        "--level",
+        "premium",
+        "--domain",
+        "acme.fi",
+        "--locale",
+        "fi_FI",
+    )
+    cli.ok(
+        "contact",
+        "add",
+        "acme",
+        "matti.virtanen@acme.fi",
+        "--name",
+        "Matti Virtanen",
+        "--can-order",
+    )
+    cli.ok(
+        "customer",
+        "add",
+        "kovo",
+        "--name",
+        "Kovošrot Žďár s.r.o.",
+        "--plan",
+        "hosting",
+        "--domain",
+        "kovosrot.cz",
+        "--locale",
+        "cs_CZ",
+        "--currency",
+        "CZK",
+        "--vat",
+        "21",
+    )
+    cli.ok("contact", "add", "kovo", "jiri.novak@kovosrot.cz", "--name", "Jiří Novák")
+    cli.ok("team", "add", "alice", "--name", "Alice Mäkinen", "--email", "alice@agency.example")
+
+
+def _mbox(path: Path, *messages: bytes) -> str:
+    box = mailbox.mbox(str(path))
+    for raw in messages:
+        box.add(raw)
+    box.flush()
+    box.close()
+    return f"mbox:{path}"
+
+
+def _parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def _rows(workspace: Path, sql: str, params: tuple = ()) -> list[tuple]:  # type: ignore[type-arg]
+    conn = sqlite3.connect(workspace / "supportctl.db")
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def desk(cli, initialized, smtp_server, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    sink, port = smtp_server
+    _configure(initialized, port, prefix="KV")
+    _setup_people(cli)
+    return sink, port, initialized
+
+
+def test_reply_reaches_the_server_threaded_tagged_and_encoded(cli, desk, tmp_path):  # type: ignore[no-untyped-def]
+    sink, _port, ws = desk
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    text = "Hei Matti,\n\nkorjasimme välimuistin; etusivu näkyy taas. Äänekoski, Öljy, Åland.\n\nAlice\n"
+    result = cli.ok("reply", "1", "-m", text, "--cc", "liisa@acme.fi", "--as", "alice")
+    assert "first response" in result.stdout
+
+    assert len(sink.received) == 1
+    mail_from, rcpt, raw = sink.received[0]
+    assert mail_from == "support@agency.example"
+    assert rcpt == ["matti.virtanen@acme.fi", "liisa@acme.fi"]
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii(), "headers must be 7-bit (RFC 2047 encoded words)"
+    msg = _parse(raw)
+    assert msg["Subject"] == "Re: [KV #1] Etusivu ei toimi – kiire"
+    assert msg["To"] == "matti.virtanen@acme.fi"
+    assert msg["Cc"] == "liisa@acme.fi"
+    assert msg["From"].addresses[0].display_name == "Alice Mäkinen / Our Agency"
+    assert msg["From"].addresses[0].addr_spec == "support@agency.example"
+    assert msg["In-Reply-To"] == "<fi-1@acme.fi>"
+    assert msg["References"] == "<fi-1@acme.fi>"
+    assert msg["Message-ID"].endswith("@agency.example>")
+    assert msg["Auto-Submitted"] is None
+    assert msg["Date"] == "Wed, 14 Oct 2026 11:30:00 +0300"
+    assert msg.get_content_type() == "text/plain"
+    assert msg.get_content_charset() == "utf-8"
+    assert msg["Content-Transfer-Encoding"] == "quoted-printable"
+    assert msg.get_content().replace("\r\n", "\n") == text
+
+    # Recorded: the exact bytes, the log, the first response.
+    stored = _rows(
+        ws,
+        "SELECT direction, message_id, raw, in_reply_to FROM messages WHERE ticket_id = 1 ORDER BY id",
+    )
+    assert [r[0] for r in stored] == ["in", "out"]
+    assert "<" + stored[1][1] + ">" == msg["Message-ID"]
+    assert stored[1][2] == raw
+    assert stored[1][3] == "fi-1@acme.fi"
+    assert _rows(ws, "SELECT address, kind, is_automatic FROM outbound_log ORDER BY id") == [
+        ("matti.virtanen@acme.fi", "reply", 0),
+        ("liisa@acme.fi", "reply", 0),
+    ]
+    assert _rows(ws, "SELECT first_response_at FROM tickets WHERE id = 1") == [(NOW,)]
+
+
+def test_reply_ingested_back_threads_into_its_ticket(cli, desk, tmp_path):  # type: ignore[no-untyped-def]
+    sink, _port, ws = desk
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    cli.ok("reply", "1", "-m", "Hei, katsomme asiaa.", "--as", "alice")
+    ours = _parse(sink.received[0][2])
+    answer = (
+        b"From: Matti Virtanen <matti.virtanen@acme.fi>\n"
+        b"To: support@agency.example\n"
+        b"Subject: Re: " + ours["Subject"].encode() + b"\n"
+        b"Message-ID: <fi-2@acme.fi>\n"
+        b"In-Reply-To: " + ours["Message-ID"].encode() + b"\n"
+        b"References: <fi-1@acme.fi> " + ours["Message-ID"].encode() + b"\n"
+        b"Date: Wed, 14 Oct 2026 12:00:00 +0300\n"
+        b"\nKiitos, nyt toimii!\n"
+    )
+    # The reply itself coming back (e.g. a Bcc to the support box) is ours: it opens nothing.
+    cli.ok("fetch", "--source", _mbox(tmp_path / "back.mbox", sink.received[0][2], answer))
+    assert _rows(ws, "SELECT count(*) FROM tickets") == [(1,)]
+    assert _rows(ws, "SELECT ticket_id FROM messages WHERE message_id = 'fi-2@acme.fi'") == [(1,)]
+
+
+def test_czech_acknowledgement_on_fetch_is_encoded_and_automatic(
+    cli, initialized, smtp_server, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    sink, port = smtp_server
+    _configure(initialized, port, acknowledge=True)
+    _setup_people(cli)
+    result = cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", CS_MAIL))
+    assert "acknowledged 1 new ticket" in result.stderr
+    assert len(sink.received) == 1
+    _from, rcpt, raw = sink.received[0]
+    assert rcpt == ["jiri.novak@kovosrot.cz"]
+    assert raw.split(b"\r\n\r\n", 1)[0].isascii()
+    msg = _parse(raw)
+    assert msg["Subject"] == "Re: [#1] Nefunguje přihlášení"
+    assert msg["Auto-Submitted"] == "auto-replied"
+    assert msg["X-Auto-Response-Suppress"] == "All"
+    assert msg["In-Reply-To"] == "<cs-1@kovosrot.cz>"
+    assert msg["Content-Language"] == "cs"
+    body = msg.get_content().replace("\r\n", "\n")
+    assert "Dobrý den," in body
+    assert "založili požadavek\n[#1]: Nefunguje přihlášení" in body
+    assert "Toto je automatická odpověď." in body
+    assert "Termín naší odpovědi: nejpozději" in body
+    # An acknowledgement is not a first response.
+    assert _rows(initialized, "SELECT first_response_at FROM tickets WHERE id = 1") == [(None,)]
+    assert _rows(initialized, "SELECT kind, is_automatic FROM outbound_log") == [("ack", 1)]
+
+
+def test_second_new_ticket_from_same_sender_within_4_hours_gets_no_ack(
+    cli, initialized, smtp_server, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    sink, port = smtp_server
+    _configure(initialized, port, acknowledge=True)
+    _setup_people(cli)
+    cli.ok("fetch", "--source", _mbox(tmp_path / "a.mbox", FI_MAIL))
+    second = FI_MAIL.replace(b"<fi-1@acme.fi>", b"<fi-9@acme.fi>").replace(
+        b"Subject: =?utf-8?q?Etusivu_ei_toimi_=E2=80=93_kiire?=", b"Subject: Toinen asia"
+    )
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T11:00:00Z")
+    cli.ok("fetch", "--source", _mbox(tmp_path / "b.mbox", second))
+    assert _rows(initialized, "SELECT count(*) FROM tickets") == [(2,)]
+    assert len(sink.received) == 1
+    skipped = _rows(initialized, "SELECT ticket_id, data FROM events WHERE kind = 'mail.skipped'")
+    assert skipped[0][0] == 2 and "4 hours" in skipped[0][1]
+
+
+def test_loop_an_autoreply_to_our_ack_gets_no_second_ack(
+    cli, initialized, smtp_server, imap, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    sink, port = smtp_server
+    _configure(initialized, port, acknowledge=True)
+    config = initialized / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + f'\n[[imap]]\nname = "support"\nhost = "127.0.0.1"\nport = {imap.port}\ntls = "none"\n'
+        f'user = "{imap.user}"\npassword_env = "TEST_IMAP_PASSWORD"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", imap.password)
+    _setup_people(cli)
+    client = imap.client()
+    try:
+        client.append("INBOX", FI_MAIL.replace(b"\n", b"\r\n"))
+        cli.ok("fetch")
+        assert len(sink.received) == 1
+        ack = _parse(sink.received[0][2])
+        assert ack["Auto-Submitted"] == "auto-replied"
+        # The customer's out-of-office answers our acknowledgement ...
+        ooo = (
+            "From: Matti Virtanen <matti.virtanen@acme.fi>\r\n"
+            "To: support@agency.example\r\n"
+            f"Subject: Automaattinen vastaus: {ack['Subject']}\r\n"
+            "Message-ID: <ooo-1@acme.fi>\r\n"
+            f"In-Reply-To: {ack['Message-ID']}\r\n"
+            f"References: {ack['Message-ID']}\r\n"
+            "Auto-Submitted: auto-replied\r\n"
+            "Date: Wed, 14 Oct 2026 11:31:00 +0300\r\n"
+            "\r\nOlen lomalla 20.10. asti.\r\n"
+        ).encode()
+        # ... and, worse, one without any header saying so, as a new subject.
+        bare = (
+            "From: Matti Virtanen <matti.virtanen@acme.fi>\r\n"
+            "To: support@agency.example\r\n"
+            "Subject: Poissa toimistolta\r\n"
+            "Message-ID: <ooo-2@acme.fi>\r\n"
+            "Date: Wed, 14 Oct 2026 11:32:00 +0300\r\n"
+            "\r\nOlen lomalla 20.10. asti.\r\n"
+        ).encode()
+        client.append("INBOX", ooo)
+        client.append("INBOX", bare)
+        monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T08:32:00Z")
+        cli.ok("fetch")
+    finally:
+        client.logout()
+    assert len(sink.received) == 1, "no second acknowledgement"
+    assert _rows(
+        initialized, "SELECT ticket_id FROM messages WHERE message_id = 'ooo-1@acme.fi'"
+    ) == [(1,)]
+    assert _rows(initialized, "SELECT count(*) FROM outbound_log") == [(1,)]
+
+
+def test_status_notice_on_resolve_is_sent_in_finnish(cli, desk, tmp_path):  # type: ignore[no-untyped-def]
+    sink, _port, ws = desk
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    from supportctl.services import outbound
+    from supportctl.config import load_config
+    from supportctl.store.db import open_store
+    from datetime import UTC, datetime
+
+    store = open_store(ws / "supportctl.db")
+    try:
+        outcome = outbound.notify_status(
+            store,
+            load_config(ws / "config.toml"),
+            ticket_id=1,
+            status="resolved",
+            actor="alice",
+            now=datetime(2026, 10, 14, 8, 30, tzinfo=UTC),
+        )
+    finally:
+        store.close()
+    assert isinstance(outcome, outbound.Sent)
+    msg = _parse(sink.received[0][2])
+    assert msg["Auto-Submitted"] == "auto-generated"
+    assert msg["Subject"] == "Re: [KV #1] Etusivu ei toimi – kiire"
+    assert "tila on nyt: ratkaistu." in msg.get_content().replace("\r\n", "\n")
+
+
+def test_unreachable_server_is_exit_6_with_draft_and_nothing_recorded(
+    cli, initialized, tmp_path, snapshot, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    _configure(initialized, _free_port())
+    _setup_people(cli)
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    before = snapshot()
+    result = cli.fails(6, "reply", "1", "-m", "Hei, katsomme asiaa.")
+    assert snapshot() == before
+    assert result.stderr.startswith("error: cannot reach SMTP server 127.0.0.1:")
+    assert "the ticket is unchanged" in result.stderr
+    draft = Path(result.stderr.split("draft saved to ", 1)[1].split(";", 1)[0])
+    assert draft.read_text(encoding="utf-8") == "Hei, katsomme asiaa."
+
+
+def test_server_refusing_the_recipient_is_exit_6_nothing_recorded(cli, desk, tmp_path, snapshot):  # type: ignore[no-untyped-def]
+    sink, _port, ws = desk
+
+    async def refuse(server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        return "550 no such user"
+
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    Sink.handle_RCPT = refuse  # type: ignore[attr-defined]
+    try:
+        before = snapshot()
+        result = cli.fails(6, "reply", "1", "-m", "Hei")
+    finally:
+        del Sink.handle_RCPT  # type: ignore[attr-defined]
+    assert "refused every recipient: matti.virtanen@acme.fi" in result.stderr
+    assert snapshot() == before
+    assert sink.received == []
