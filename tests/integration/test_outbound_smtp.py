@@ -315,13 +315,13 @@ def test_loop_an_autoreply_to_our_ack_gets_no_second_ack(
         ).encode()
         # ... and, worse, one without any header saying so, as a new subject.
         bare = (
-            "From: Matti Virtanen <matti.virtanen@acme.fi>\r\n"
-            "To: support@agency.example\r\n"
-            "Subject: Poissa toimistolta\r\n"
-            "Message-ID: <ooo-2@acme.fi>\r\n"
-            "Date: Wed, 14 Oct 2026 11:32:00 +0300\r\n"
-            "\r\nOlen lomalla 20.10. asti.\r\n"
-        ).encode()
+            b"From: Matti Virtanen <matti.virtanen@acme.fi>\r\n"
+            b"To: support@agency.example\r\n"
+            b"Subject: Poissa toimistolta\r\n"
+            b"Message-ID: <ooo-2@acme.fi>\r\n"
+            b"Date: Wed, 14 Oct 2026 11:32:00 +0300\r\n"
+            b"\r\nOlen lomalla 20.10. asti.\r\n"
+        )
         client.append("INBOX", ooo)
         client.append("INBOX", bare)
         monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T08:32:00Z")
@@ -338,10 +338,11 @@ def test_loop_an_autoreply_to_our_ack_gets_no_second_ack(
 def test_status_notice_on_resolve_is_sent_in_finnish(cli, desk, tmp_path):  # type: ignore[no-untyped-def]
     sink, _port, ws = desk
     cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
-    from supportctl.services import outbound
-    from supportctl.config import load_config
-    from supportctl.store.db import open_store
     from datetime import UTC, datetime
+
+    from supportctl.config import load_config
+    from supportctl.services import outbound
+    from supportctl.store.db import open_store
 
     store = open_store(ws / "supportctl.db")
     try:
@@ -379,7 +380,7 @@ def test_unreachable_server_is_exit_6_with_draft_and_nothing_recorded(
 
 
 def test_server_refusing_the_recipient_is_exit_6_nothing_recorded(cli, desk, tmp_path, snapshot):  # type: ignore[no-untyped-def]
-    sink, _port, ws = desk
+    sink, _port, _ws = desk
 
     async def refuse(server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
         return "550 no such user"
