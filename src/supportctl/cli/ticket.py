@@ -23,10 +23,12 @@ def ticket_show(
     Example:  supportctl ticket show 42 --json
     """
     from supportctl.render.ticket import emit_ticket
-    from supportctl.services import ticketview
+    from supportctl.services import tickets, ticketview
 
     app_ctx = get_app_context(ctx)
-    emit_ticket(app_ctx, ticketview.get(app_ctx.store, ticket_id), as_json=json_)
+    real = tickets.resolve(app_ctx.store, ticket_id)
+    history = tickets.history(app_ctx.store, app_ctx.config, real, app_ctx.now())
+    emit_ticket(app_ctx, ticketview.get(app_ctx.store, real), as_json=json_, history=history)
 
 
 @ticket_app.command("attachment")
@@ -118,15 +120,21 @@ def ticket_status(
     ctx: typer.Context,
     ticket_id: TicketArg,
     status: Annotated[str, typer.Argument(metavar="STATUS", help="new|open|waiting|resolved|closed")],
+    notify: Annotated[bool, typer.Option("--notify", help="Mail the customer the new status.")] = False,
     as_: AsOption = None,
 ) -> None:
     """Set a ticket's status; waiting pauses the resolution clock.
 
-    Example:  supportctl ticket status 42 waiting
+    Example:  supportctl ticket status 42 resolved --notify
     """
     from supportctl.services import tickets
 
     app_ctx = get_app_context(ctx)
+    transport = None
+    if notify:
+        from supportctl.services import outbound
+
+        transport = outbound.transport_for(app_ctx.config)  # no [smtp]: refuse before changing
     change = tickets.set_status(
         app_ctx.store,
         app_ctx.config,
@@ -136,6 +144,18 @@ def ticket_status(
         now=app_ctx.now(),
     )
     _echo_change(change)
+    if transport is not None:
+        outcome = outbound.notify_status(
+            app_ctx.store,
+            app_ctx.config,
+            ticket_id=change.id,
+            status=change.new or status,
+            actor=app_ctx.actor(as_, required=False),
+            now=app_ctx.now(),
+            transport=transport,
+            after_change=True,
+        )
+        typer.echo(outcome.describe())
 
 
 def _echo_change(change: Change) -> None:

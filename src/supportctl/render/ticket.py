@@ -10,6 +10,7 @@ from supportctl.render.tables import keyvalue
 
 if TYPE_CHECKING:
     from supportctl.context import AppContext
+    from supportctl.services.tickets import History, HistoryEvent
     from supportctl.services.ticketview import MessageView, TicketView
 
 
@@ -66,9 +67,105 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-def emit_ticket(app_ctx: AppContext, t: TicketView, *, as_json: bool) -> None:
+def history_json(h: History) -> dict[str, Any]:
+    """Owner, level, SLA and the event history, added to `ticket show --json`."""
+    from supportctl.domain.timeutil import to_utc_text
+
+    clock = h.clock
+    return {
+        "owner": h.owner,
+        "level": h.level,
+        "hours": h.hours,
+        "first_response_at": h.first_response_at,
+        "due_response_at": h.due_response_at,
+        "due_resolution_at": h.due_resolution_at,
+        "paused_minutes": h.paused_minutes,
+        "merged_from": h.merged_from,
+        "sla": None
+        if clock.target is None
+        else {
+            "target": clock.target,
+            "due": to_utc_text(clock.due) if clock.due else None,
+            "business_minutes_left": clock.business_minutes_left,
+            "breached": clock.breached,
+            "paused": clock.paused,
+        },
+        "events": [
+            {"id": e.id, "at": e.at, "actor": e.actor, "kind": e.kind, "ticket": e.ticket_id, "data": e.data}
+            for e in h.events
+        ],
+    }
+
+
+def event_line(e: HistoryEvent) -> str:
+    """One readable line for a history event (unknown kinds show their data)."""
+    d = e.data
+    kind = e.kind
+    if kind == "ticket.created":
+        return f"created: {d.get('urgency', '?')} {d.get('kind', '')} ({d.get('why', '')}), level {d.get('level', '?')}"
+    if kind == "ticket.assigned":
+        owner = d.get("owner") or "nobody"
+        return f"owner → {owner} ({d.get('reason', '')})" + (f", was {d['old']}" if d.get("old") else "")
+    if kind == "ticket.status":
+        why = f" ({d['reason']})" if d.get("reason") else ""
+        return f"status {d.get('old')} → {d.get('new')}{why}"
+    if kind in ("ticket.urgency", "ticket.kind"):
+        return f"{kind.split('.')[1]} {d.get('old')} → {d.get('new')}"
+    if kind == "ticket.note":
+        via = f" (by {d['via']} from {d.get('from', '?')})" if d.get("via") else ""
+        return f"note{via}: {d.get('text', '')}"
+    if kind == "ticket.merged":
+        return f"merged into #{d.get('into')} ({d.get('messages', 0)} messages moved)"
+    if kind == "ticket.merged_in":
+        return f"#{d.get('from')} merged in: {d.get('subject', '')}"
+    summary = ", ".join(f"{k}={v}" for k, v in d.items() if not isinstance(v, (dict, list)))
+    return f"{kind}: {summary}" if summary else kind
+
+
+def _sla_text(h: History, tz: str) -> str:
+    from supportctl.domain.sla import format_minutes
+    from supportctl.domain.timeutil import to_utc_text
+
+    clock = h.clock
+    if clock.target is None or clock.due is None or clock.business_minutes_left is None:
+        return "-"
+    due = local_time(to_utc_text(clock.due), tz)
+    per_day = 1440 if h.hours == "24x7" else 480
+    left = format_minutes(clock.business_minutes_left, per_day)
+    if clock.paused:
+        return f"{clock.target} due {due}, {left} left (paused: waiting on the customer)"
+    if clock.breached:
+        return f"{clock.target} due {due}: LATE by {left.lstrip('-')} business time"
+    return f"{clock.target} due {due}, {left} business time left"
+
+
+def _print_message(out: Any, m: MessageView, tz: str) -> None:
+    out.print()
+    arrow = "→" if m.direction == "out" else "←"
+    who = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
+    out.print(f"[bold]{arrow} {local_time(m.arrived_at, tz)}  {who}[/bold]", highlight=False, markup=True, end="")
+    out.print(f"  ({m.classification})" if m.classification != "human" else "", markup=False)
+    out.print(f"Subject: {m.subject}", markup=False, highlight=False)
+    if m.to:
+        out.print(f"To: {', '.join(m.to)}", markup=False, highlight=False)
+    if m.auth.get("dmarc"):
+        out.print(f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}", markup=False)
+    out.print()
+    out.print(m.text or "(no text)", markup=False, highlight=False)
+    for a in m.attachments:
+        note = "  Outlook TNEF (winmail.dat), not unpacked" if a.content_type == "application/ms-tnef" else ""
+        out.print(f"  [{a.number}] {a.filename}  {a.content_type}  {_size(a.size)}{note}", markup=False, highlight=False)
+
+
+def emit_ticket(app_ctx: AppContext, t: TicketView, *, as_json: bool, history: History | None = None) -> None:
     if as_json:
-        emit_json(ticket_json(t))
+        data = ticket_json(t)
+        if history is not None:
+            data.update(history_json(history))
+        emit_json(data)
+        return
+    if history is not None:
+        _emit_timeline(app_ctx, t, history)
         return
     tz = app_ctx.config.agency.timezone
     flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
@@ -102,6 +199,42 @@ def emit_ticket(app_ctx: AppContext, t: TicketView, *, as_json: bool) -> None:
         for a in m.attachments:
             note = "  Outlook TNEF (winmail.dat), not unpacked" if a.content_type == "application/ms-tnef" else ""
             out.print(f"  [{a.number}] {a.filename}  {a.content_type}  {_size(a.size)}{note}", markup=False, highlight=False)
+    if any(m.attachments for m in t.messages):
+        out.print()
+        out.print(f"save one: supportctl ticket attachment {t.id} K --save DIR", markup=False)
+
+
+def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History) -> None:
+    """Header, then messages and history events interleaved in time order."""
+    tz = app_ctx.config.agency.timezone
+    flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
+    out = app_ctx.out
+    pairs = [
+        ("customer", t.customer or "unknown"),
+        ("requester", t.requester),
+        ("status", t.status),
+        ("urgency", f"{t.urgency} ({t.kind})"),
+        ("owner", h.owner or "nobody"),
+        ("level", f"{h.level}" + (" (24/7)" if h.hours == "24x7" else "")),
+        ("SLA", _sla_text(h, tz)),
+        ("mail", t.classification),
+        ("flags", " ".join(flags) or "-"),
+        ("created", local_time(t.created_at, tz)),
+    ]
+    if h.merged_from:
+        pairs.append(("merged in", ", ".join(f"#{i}" for i in h.merged_from)))
+    keyvalue(out, f"Ticket #{t.id}: {t.subject}", pairs)
+    items: list[tuple[str, int, Any]] = [(m.arrived_at, 1, m) for m in t.messages]
+    items += [(e.at, 0, e) for e in h.events]
+    items.sort(key=lambda item: (item[0], item[1]))
+    for _at, is_message, item in items:
+        if is_message:
+            _print_message(out, item, tz)
+        else:
+            actor = f"  {item.actor}" if item.actor else ""
+            origin = f"#{item.ticket_id} " if item.ticket_id != t.id else ""
+            line = f"· {local_time(item.at, tz)}{actor}  {origin}{event_line(item)}"
+            out.print(line, markup=False, highlight=False)
     if any(m.attachments for m in t.messages):
         out.print()
         out.print(f"save one: supportctl ticket attachment {t.id} K --save DIR", markup=False)

@@ -518,3 +518,64 @@ def auto_close(store: Store, config: Config, now: datetime) -> list[int]:
             )
             closed.append(int(row["id"]))
     return closed
+
+
+# -- history for `ticket show` ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    id: int
+    at: str
+    actor: str | None
+    kind: str
+    ticket_id: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class History:
+    """Owner, level, SLA clock and every recorded event of a ticket (merged ones too)."""
+
+    id: int
+    owner: str | None
+    level: str
+    hours: str
+    first_response_at: str | None
+    due_response_at: str | None
+    due_resolution_at: str | None
+    paused_minutes: int
+    merged_from: list[int]
+    clock: sla.Clock
+    events: list[HistoryEvent]
+
+
+def resolve(store: Store, ticket_id: int) -> int:
+    """The id a ticket number stands for now (merged tickets resolve to their target)."""
+    return int(require(store, ticket_id)["id"])
+
+
+def history(store: Store, config: Config, ticket_id: int, now: datetime) -> History:
+    from supportctl.services.sla import clock_for_tickets
+
+    row = require(store, ticket_id)
+    real = int(row["id"])
+    merged = ticket_store.merged_from(store, real)
+    rows: list[HistoryEvent] = []
+    for tid in [real, *merged]:
+        for e in events.for_ticket(store, tid):
+            rows.append(HistoryEvent(e["id"], e["at"], e["actor"], e["kind"], tid, e["data"]))
+    rows.sort(key=lambda e: (e.at, e.id))
+    return History(
+        id=real,
+        owner=ticket_store.owner_handle(store, row["owner_id"]),
+        level=row["level"],
+        hours=row["hours"],
+        first_response_at=row["first_response_at"],
+        due_response_at=row["due_response_at"],
+        due_resolution_at=row["due_resolution_at"],
+        paused_minutes=int(row["paused_minutes"]),
+        merged_from=merged,
+        clock=clock_for_tickets(store, config, [row], now)[real],
+        events=rows,
+    )

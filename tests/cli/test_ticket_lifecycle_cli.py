@@ -1,0 +1,228 @@
+"""Ticket lifecycle through the real app: new, note, status, urgency, kind, assign, merge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+WED = {"SUPPORTCTL_NOW": "2026-11-25T10:00:00Z"}  # Wednesday 12:00 Helsinki, 2026-W48
+
+
+def at(moment: str) -> dict[str, str]:
+    return {"SUPPORTCTL_NOW": moment}
+
+
+@pytest.fixture
+def desk(cli: Any, initialized: Path) -> Any:
+    cli.ok(
+        "customer",
+        "add",
+        "acme",
+        "--name",
+        "Acme Oy",
+        "--plan",
+        "maintenance",
+        "--level",
+        "premium",
+        "--rate",
+        "75",
+        "--domain",
+        "acme.fi",
+        "--reaction",
+        "15m",
+    )
+    cli.ok(
+        "customer",
+        "add",
+        "pixel",
+        "--name",
+        "Pixel",
+        "--plan",
+        "adhoc",
+        "--level",
+        "light",
+        "--rate",
+        "90",
+    )
+    cli.ok(
+        "customer",
+        "add",
+        "kovo",
+        "--name",
+        "Kovo",
+        "--plan",
+        "hosting",
+        "--level",
+        "standard",
+        "--rate",
+        "90",
+    )
+    cli.ok("contact", "add", "acme", "matti@acme.fi", "--name", "Matti", "--can-order")
+    for handle in ("alice", "bob", "carol"):
+        cli.ok(
+            "team", "add", handle, "--name", handle.title(), "--email", f"{handle}@agency.example"
+        )
+    cli.ok("rota", "set", "alice", "bob", "carol", "--start", "2026-W48", env=WED)
+    return cli
+
+
+def new(cli: Any, customer: str, subject: str, text: str = "", env: dict[str, str] = WED) -> int:
+    cli.ok(
+        "ticket",
+        "new",
+        "--customer",
+        customer,
+        "--from",
+        f"someone@{customer}.example",
+        subject,
+        text,
+        env=env,
+    )
+    rows = cli.json("inbox", "--no-fetch", "--all", "--json", env=env)
+    return max(r["id"] for r in rows)
+
+
+def show(cli: Any, ticket_id: int, env: dict[str, str] = WED) -> Any:
+    return cli.json("ticket", "show", str(ticket_id), "--json", env=env)
+
+
+def test_ticket_new_sets_owner_urgency_level_and_due_times(desk: Any) -> None:
+    result = desk.ok(
+        "ticket",
+        "new",
+        "--customer",
+        "acme",
+        "--from",
+        "matti@acme.fi",
+        "Lomake ei toimi",
+        "Soitti",
+        env=WED,
+    )
+    assert "#1" in result.stdout and "owner alice" in result.stdout
+    t = show(desk, 1)
+    assert (t["owner"], t["urgency"], t["kind"], t["level"]) == (
+        "alice",
+        "urgent",
+        "incident",
+        "premium",
+    )
+    assert t["due_response_at"] == "2026-11-25T10:15:00Z"  # 15 min reaction time
+    assert t["due_resolution_at"] == "2026-11-26T10:00:00Z"  # maintenance: 1 business day
+    assert t["needs_approval"] is False  # a designated contact
+    kinds = [e["kind"] for e in t["events"]]
+    assert kinds[:2] == ["ticket.created", "ticket.assigned"]
+    assert t["events"][1]["data"]["owner"] == "alice"
+
+
+def test_ticket_new_after_hours_sunday_goes_to_next_week(desk: Any) -> None:
+    sunday_night = at("2026-11-29T21:00:00Z")  # Sunday 23:00 Helsinki
+    tid = new(desk, "pixel", "Logo change", env=sunday_night)
+    t = show(desk, tid, env=sunday_night)
+    assert t["owner"] == "bob"
+    assert t["due_response_at"] == "2026-11-30T15:00:00Z"  # Monday 09:00 + 8 business hours
+    assert t["needs_approval"] is True  # not a designated contact
+
+
+def test_ticket_new_with_empty_rota_stays_unowned_and_inbox_warns(
+    cli: Any, initialized: Path
+) -> None:
+    cli.ok("customer", "add", "acme", "--name", "Acme", "--plan", "adhoc", "--rate", "75")
+    cli.ok("ticket", "new", "--customer", "acme", "--from", "a@acme.example", "Hello", env=WED)
+    assert show(cli, 1)["owner"] is None
+    result = cli.ok("inbox", "--no-fetch", env=WED)
+    assert "rota is empty" in result.stderr
+    assert "Hello" in result.stdout
+
+
+def test_ticket_waiting_pauses_resolution_clock(desk: Any) -> None:
+    tid = new(desk, "pixel", "Question")  # light: 30 business days
+    before = show(desk, tid)["due_resolution_at"]
+    desk.ok("ticket", "status", str(tid), "waiting", env=WED)
+    waiting = show(desk, tid, env=at("2026-11-27T10:00:00Z"))
+    assert waiting["sla"]["target"] == "response"  # waiting pauses resolution only
+    desk.ok(
+        "ticket", "status", str(tid), "open", env=at("2026-11-26T10:00:00Z")
+    )  # one business day later
+    after = show(desk, tid, env=at("2026-11-26T10:00:00Z"))
+    assert after["paused_minutes"] == 480
+    assert after["due_resolution_at"] > before
+    statuses = [
+        (e["data"]["old"], e["data"]["new"])
+        for e in after["events"]
+        if e["kind"] == "ticket.status"
+    ]
+    assert statuses == [("new", "waiting"), ("waiting", "open")]
+
+
+def test_ticket_resolved_closes_after_five_quiet_business_days(desk: Any) -> None:
+    tid = new(desk, "pixel", "Question")
+    desk.ok("ticket", "status", str(tid), "resolved", env=WED)
+    # Wednesday + 4 business days (Tuesday) is too early; any command applies the rule.
+    desk.ok("team", "list", env=at("2026-12-01T10:00:00Z"))
+    assert show(desk, tid, env=at("2026-12-01T10:00:00Z"))["status"] == "resolved"
+    desk.ok("team", "list", env=at("2026-12-02T10:00:00Z"))
+    t = show(desk, tid, env=at("2026-12-02T10:00:00Z"))
+    assert t["status"] == "closed"
+    assert t["events"][-1]["data"]["reason"] == "no reply for 5 business days"
+
+
+def test_ticket_overrides_assign_and_note(desk: Any) -> None:
+    tid = new(desk, "kovo", "Access for a new editor")
+    assert (
+        "urgency normal → urgent"
+        in desk.ok("ticket", "urgency", str(tid), "urgent", env=WED).stdout
+    )
+    desk.ok("ticket", "kind", str(tid), "incident", env=WED)
+    desk.ok("ticket", "assign", str(tid), "carol", env=WED)
+    desk.ok("ticket", "note", str(tid), "Soitettu, odottaa tunnuksia", env=WED)
+    t = show(desk, tid)
+    assert (t["urgency"], t["kind"], t["owner"]) == ("urgent", "incident", "carol")
+    human = desk.ok("ticket", "show", str(tid), env=WED).stdout
+    assert "note: Soitettu, odottaa tunnuksia" in human
+    assert "owner → carol" in human and "status" in human
+
+
+def test_ticket_merge_keeps_history_and_both_ids_resolve(desk: Any) -> None:
+    first = new(desk, "acme", "Form broken")
+    second = new(desk, "acme", "Form still broken")
+    desk.ok("ticket", "note", str(second), "duplicate of the first", env=WED)
+    desk.ok("ticket", "merge", str(second), str(first), env=WED)
+    via_old = show(desk, second)
+    assert via_old["id"] == first
+    assert via_old["merged_from"] == [second]
+    assert any(e["kind"] == "ticket.note" and e["ticket"] == second for e in via_old["events"])
+    ids = [r["id"] for r in desk.json("inbox", "--no-fetch", "--json", env=WED)]
+    assert second not in ids and first in ids
+    desk.ok("ticket", "note", str(second), "goes to the merged ticket", env=WED)
+    assert show(desk, first)["events"][-1]["data"]["text"] == "goes to the merged ticket"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ticket", "status", "1", "wating"),
+        ("ticket", "status", "99", "open"),
+        ("ticket", "urgency", "1", "very"),
+        ("ticket", "kind", "1", "question"),
+        ("ticket", "assign", "1", "zed"),
+        ("ticket", "merge", "1", "1"),
+        ("ticket", "merge", "1", "99"),
+        ("ticket", "note", "1", "  "),
+        ("ticket", "new", "--customer", "nope", "--from", "a@b.example", "Hi"),
+        ("ticket", "new", "--customer", "acme", "--from", "not-an-address", "Hi"),
+        ("ticket", "new", "--customer", "acme", "--from", "a@b.example", " "),
+        ("inbox", "--no-fetch", "--customer", "nope"),
+        ("inbox", "--no-fetch", "--mine", "--as", "zed"),
+    ],
+)
+def test_ticket_bad_input_exit_2_one_line_nothing_written(
+    desk: Any, snapshot: Any, args: tuple[str, ...]
+) -> None:
+    desk.ok("ticket", "new", "--customer", "acme", "--from", "matti@acme.fi", "Hello", env=WED)
+    before = snapshot()
+    result = desk.fails(2, *args, env=WED)
+    assert result.stderr.startswith("error: ")
+    assert len([line for line in result.stderr.splitlines() if line.startswith("error")]) == 1
+    assert snapshot() == before
