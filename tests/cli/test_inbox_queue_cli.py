@@ -72,7 +72,7 @@ def test_inbox_order_urgent_premium_standard_light_oldest(desk: Any) -> None:
     first = rows[0]
     for key in ("id", "subject", "customer", "owner", "status", "urgency", "kind", "level", "due"):
         assert key in first
-    assert list(first)[0] == "id"
+    assert next(iter(first)) == "id"
     assert (first["urgency"], first["kind"], first["level"], first["owner"]) == (
         "urgent",
         "incident",
