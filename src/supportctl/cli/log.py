@@ -327,7 +327,13 @@ def log_list(
     app_ctx = get_app_context(ctx)
     tz = app_ctx.config.agency.timezone
     listing = timelog.list_entries(
-        app_ctx.store, month=month, customer=customer, person=person, ticket=ticket, tz=tz
+        app_ctx.store,
+        month=month,
+        customer=customer,
+        person=person,
+        ticket=ticket,
+        tz=tz,
+        limit=None if (json_ or csv_) else limit,
     )
     from supportctl.render.timelog import emit_listing
 

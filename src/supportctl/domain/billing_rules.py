@@ -20,9 +20,10 @@ Rules, in order of precedence:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 INCLUDED = "included"
 BILLABLE = "billable"
@@ -58,52 +59,73 @@ class Part:
     part: int  # 0, or 1 for the billable part of a split entry
 
 
-def classify_month(entries: Sequence[EntryFacts], plan: str, included_minutes: int) -> list[Part]:
-    """Parts for a customer-month's entries, in start order (ties by entry id)."""
-    ordered = sorted(entries, key=lambda e: (e.start, e.entry_id))
+# (entry_id, minutes, kind, is_internal, class_override, needs_approval, ...), in start
+# order; fields after the sixth are ignored (listings carry the customer and start there).
+Item = tuple[Any, ...]
+# (entry_id, minutes, cls, is_extra, part)
+RawPart = tuple[int, int, str, bool, int]
+
+
+def classify_items(items: Iterable[Item], plan: str, included_minutes: int) -> list[RawPart]:
+    """The rules over plain tuples already in start order (the fast path for listings)."""
     left = max(0, included_minutes) if plan == "maintenance" else 0
-    parts: list[Part] = []
-    for entry in ordered:
-        override = entry.class_override
+    is_maintenance = plan == "maintenance"
+    is_hosting = plan == "hosting"
+    parts: list[RawPart] = []
+    add = parts.append
+    for item in items:
+        entry_id, minutes, kind, is_internal, override, needs_approval = item[:6]
         if override is not None:
             if override == INCLUDED:
-                left = max(0, left - entry.minutes)
-            parts.append(Part(entry.entry_id, entry.minutes, override, False, 0))
-        elif entry.is_internal:
-            parts.append(Part(entry.entry_id, entry.minutes, NON_BILLABLE, False, 0))
-        elif entry.needs_approval:
-            parts.append(Part(entry.entry_id, entry.minutes, NEEDS_APPROVAL, False, 0))
-        elif plan == "maintenance":
-            covered = min(left, entry.minutes)
-            over = entry.minutes - covered
-            left -= covered
-            if covered:
-                parts.append(Part(entry.entry_id, covered, INCLUDED, False, 0))
-            if over:
-                parts.append(
-                    Part(
-                        entry.entry_id,
-                        over,
-                        BILLABLE,
-                        over > EXTRA_AFTER_MINUTES,
-                        1 if covered else 0,
-                    )
-                )
-        elif plan == "hosting" and entry.kind == "messaging":
-            parts.append(Part(entry.entry_id, entry.minutes, NON_BILLABLE, False, 0))
+                left = max(0, left - minutes)
+            add((entry_id, minutes, override, False, 0))
+        elif is_internal:
+            add((entry_id, minutes, NON_BILLABLE, False, 0))
+        elif needs_approval:
+            add((entry_id, minutes, NEEDS_APPROVAL, False, 0))
+        elif is_maintenance:
+            if minutes <= left:
+                left -= minutes
+                add((entry_id, minutes, INCLUDED, False, 0))
+            elif left == 0:
+                add((entry_id, minutes, BILLABLE, minutes > EXTRA_AFTER_MINUTES, 0))
+            else:
+                over = minutes - left
+                add((entry_id, left, INCLUDED, False, 0))
+                add((entry_id, over, BILLABLE, over > EXTRA_AFTER_MINUTES, 1))
+                left = 0
+        elif is_hosting and kind == "messaging":
+            add((entry_id, minutes, NON_BILLABLE, False, 0))
         else:
-            parts.append(Part(entry.entry_id, entry.minutes, BILLABLE, False, 0))
+            add((entry_id, minutes, BILLABLE, False, 0))
     return parts
 
 
-def included_used(parts: Sequence[Part]) -> int:
+def classify_month(entries: Sequence[EntryFacts], plan: str, included_minutes: int) -> list[Part]:
+    """Parts for a customer-month's entries, in start order (ties by entry id)."""
+    ordered = sorted(entries, key=lambda e: (e.start, e.entry_id))
+    items = (
+        (e.entry_id, e.minutes, e.kind, e.is_internal, e.class_override, e.needs_approval)
+        for e in ordered
+    )
+    return [Part(*raw) for raw in classify_items(items, plan, included_minutes)]
+
+
+def included_used(parts: Iterable[Part | RawPart]) -> int:
     """Minutes of the quota the parts use."""
-    return sum(p.minutes for p in parts if p.cls == INCLUDED)
+    return sum(_minutes_cls(p)[0] for p in parts if _minutes_cls(p)[1] == INCLUDED)
 
 
-def totals_by_class(parts: Sequence[Part]) -> dict[str, int]:
+def totals_by_class(parts: Iterable[Part | RawPart]) -> dict[str, int]:
     """Minutes per class, every class present (zero when unused)."""
     totals = dict.fromkeys(CLASSES, 0)
     for p in parts:
-        totals[p.cls] = totals.get(p.cls, 0) + p.minutes
+        minutes, cls = _minutes_cls(p)
+        totals[cls] = totals.get(cls, 0) + minutes
     return totals
+
+
+def _minutes_cls(part: Part | RawPart) -> tuple[int, str]:
+    if isinstance(part, Part):
+        return part.minutes, part.cls
+    return part[1], part[2]

@@ -200,6 +200,7 @@ def emit_listing(
 
     entries = listing.rows
     shown = entries[-limit:] if len(entries) > limit else entries
+    hidden = listing.count - len(shown)
     table_rows: list[list[Any]] = []
     for e in shown:
         local_start = e.start_at.astimezone(zone)
@@ -219,7 +220,6 @@ def emit_listing(
                     _class_label(part.cls, part.is_extra, e.class_override is not None),
                 ]
             )
-    hidden = len(entries) - len(shown)
     title = f"time {listing.month}" if listing.month else "time"
     table(
         app_ctx,

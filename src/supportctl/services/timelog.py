@@ -22,16 +22,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from supportctl.domain.durations import parse_clock, parse_duration, whole_minutes
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
-from supportctl.store import events
 from supportctl.store import time_entries as entry_store
 from supportctl.store.db import Store
 
 if TYPE_CHECKING:
     from supportctl.domain.billing_rules import Part
-    from supportctl.domain.models import Customer
 
 MAX_MINUTES = 1440
 DEFAULT_TZ = "Europe/Helsinki"
@@ -156,6 +153,8 @@ def parse_day(text: str, today: date) -> date:
 
 def _moment(text: str, what: str, day: date, tz: str) -> tuple[datetime, bool]:
     """--start/--end: a clock time on `day`, or a full date-time; (UTC moment, had a date)."""
+    from supportctl.domain.durations import parse_clock
+
     clock = parse_clock(text)
     zone = _zone(tz)
     if clock is not None:
@@ -173,6 +172,8 @@ def _moment(text: str, what: str, day: date, tz: str) -> tuple[datetime, bool]:
 
 
 def _duration(text: str) -> int:
+    from supportctl.domain.durations import parse_duration
+
     try:
         minutes = parse_duration(text)
     except ValueError as exc:
@@ -198,6 +199,8 @@ def resolve_times(
     tz: TzSource,
 ) -> tuple[datetime, datetime, int]:
     """(start, end, minutes) from what was typed; see `log add --help` for the forms."""
+    from supportctl.domain.durations import whole_minutes
+
     minutes = _duration(duration) if duration is not None else None
     now_minute = now.astimezone(UTC).replace(second=0, microsecond=0)
     if start is None and end is None:
@@ -337,9 +340,11 @@ def _overlap_check(
 
 
 def _check_class(value: str | None) -> None:
+    if value is None:
+        return
     from supportctl.domain.billing_rules import CLASSES
 
-    if value is not None and value not in CLASSES:
+    if value not in CLASSES:
         raise InputError(f"unknown class '{value}'; choose one of {', '.join(CLASSES)}")
 
 
@@ -398,6 +403,8 @@ def add_entry(
     tz: TzSource,
 ) -> Logged:
     """Log one entry (one transaction, one history event)."""
+    from supportctl.store import events
+
     if not description.strip():
         raise InputError('say what was done: log 42 25m "Updated WordPress plugins"')
     if kind not in KINDS:
@@ -488,6 +495,9 @@ def edit_entry(
     tz: TzSource,
 ) -> dict[str, Any]:
     """Change an entry; returns {'old': …, 'new': …} of the changed fields."""
+    from supportctl.domain.durations import whole_minutes
+    from supportctl.store import events
+
     _check_class(class_override)
     with store.transaction():
         row = _require_entry(store, entry_id)
@@ -555,6 +565,8 @@ def remove_entry(
     store: Store, entry_id: int, *, actor: str, now: datetime, tz: TzSource
 ) -> dict[str, Any]:
     """Delete an entry; the history keeps every value it had."""
+    from supportctl.store import events
+
     with store.transaction():
         row = _require_entry(store, entry_id)
         _frozen_entry(store, row, tz)
@@ -588,6 +600,8 @@ class Timer:
 
 
 def timer_status(store: Store, person: str, now: datetime) -> Timer | None:
+    from supportctl.domain.durations import whole_minutes
+
     person_id = _person(store, person)
     row = entry_store.get_timer(store, person_id)
     if row is None:
@@ -614,6 +628,8 @@ def start_timer(
     now: datetime,
 ) -> Timer:
     """Start the person's timer; one running timer per person."""
+    from supportctl.store import events
+
     with store.transaction():
         person_id = _person(store, person)
         running = entry_store.get_timer(store, person_id)
@@ -666,6 +682,8 @@ def stop_timer(
     tz: TzSource,
 ) -> Logged:
     """Stop the running timer and log its whole minutes as an entry."""
+    from supportctl.store import events
+
     with store.transaction():
         timer = timer_status(store, person, now)
         if timer is None:
@@ -716,6 +734,8 @@ def stop_timer(
 
 def discard_timer(store: Store, *, person: str, actor: str, now: datetime) -> Timer:
     """Throw the running timer away without logging anything."""
+    from supportctl.store import events
+
     with store.transaction():
         timer = timer_status(store, person, now)
         if timer is None:
@@ -738,76 +758,97 @@ def discard_timer(store: Store, *, person: str, actor: str, now: datetime) -> Ti
 
 
 # --------------------------------------------------------------------------- classes
+#
+# Listings classify whole customer-months through `billing_rules.classify_items` on
+# plain tuples straight from SQLite (already in start order: UTC ISO text sorts in
+# time order), and build full rows only for what is shown. A month of 10,000 entries
+# is classified without creating a datetime or a dataclass per entry.
 
 
-def _facts(row: sqlite3.Row) -> Any:
-    from supportctl.domain.billing_rules import EntryFacts
-
-    return EntryFacts(
-        entry_id=row["id"],
-        start=from_utc_text(row["start_at"]),
-        minutes=row["minutes"],
-        kind=row["kind"],
-        is_internal=bool(row["is_internal"]),
-        class_override=row["class_override"],
-        needs_approval=bool(row["unapproved"]),
-    )
+@dataclass(frozen=True)
+class _Plan:
+    id: int
+    slug: str
+    plan: str
+    own_minutes: int  # included minutes per month (maintenance only)
+    carry_over: bool
 
 
-def _customer(store: Store, customer: Any) -> Customer:
-    from supportctl.store import customers as customer_store
+def _plans(store: Store) -> dict[int, _Plan]:
+    return {
+        int(r[0]): _Plan(
+            int(r[0]), r[1], r[2], int(r[3]) if r[2] == "maintenance" else 0, bool(r[4])
+        )
+        for r in store.all("SELECT id, slug, plan, included_minutes, carry_over FROM customers")
+    }
 
-    if not isinstance(customer, (int, str)):
-        return customer  # type: ignore[no-any-return]
-    found = (
-        customer_store.get_by_id(store, customer)
-        if isinstance(customer, int)
-        else customer_store.get_by_slug(store, customer)
-    )
+
+def _customer_id(store: Store, customer: Any) -> int:
+    """A Customer, a slug or an id -> the id; InputError for an unknown one."""
+    if isinstance(customer, int):
+        found = store.scalar("SELECT id FROM customers WHERE id = ?", (customer,))
+    elif isinstance(customer, str):
+        found = store.scalar("SELECT id FROM customers WHERE slug = ?", (customer,))
+    else:
+        found = getattr(customer, "id", None)
     if found is None:
         raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
-    return found
+    return int(found)
 
 
-def _month_entries(store: Store, customer_id: int, month: str, tz: str) -> list[sqlite3.Row]:
+def _month_facts(store: Store, customer_id: int, month: str, tz: str) -> list[Any]:
     start, end = month_bounds(month, tz)
-    return entry_store.listing(store, start_from=start, start_before=end, customer_id=customer_id)
+    return entry_store.facts(store, start_from=start, start_before=end, customer_id=customer_id)
 
 
-def _own_included(customer: Customer) -> int:
-    return customer.included_minutes if customer.plan == "maintenance" else 0
-
-
-def _carried_in(store: Store, customer: Customer, month: str, tz: str) -> int:
+def _carried_in(store: Store, plan: _Plan, month: str, tz: str) -> int:
     """Unused own included minutes of the previous month (one month only; see module doc)."""
-    from supportctl.domain.billing_rules import classify_month, included_used
+    from supportctl.domain.billing_rules import INCLUDED, classify_items
 
-    own = _own_included(customer)
-    if not customer.carry_over or own == 0:
+    if not plan.carry_over or plan.own_minutes == 0:
         return 0
-    prev_rows = _month_entries(store, customer.id, previous_month(month), tz)
-    used = included_used(classify_month([_facts(r) for r in prev_rows], customer.plan, own))
-    return max(0, own - used)
+    prev = _month_facts(store, plan.id, previous_month(month), tz)
+    parts = classify_items(prev, plan.plan, plan.own_minutes)
+    used = sum(p[1] for p in parts if p[2] == INCLUDED)
+    return max(0, plan.own_minutes - used)
+
+
+def _classify(
+    store: Store, plan: _Plan, month: str, facts: list[Any], tz: str
+) -> tuple[list[Any], Quota]:
+    """Raw parts of a whole customer-month, and its quota."""
+    from supportctl.domain.billing_rules import INCLUDED, classify_items
+
+    carried = _carried_in(store, plan, month, tz)
+    included = plan.own_minutes + carried
+    parts = classify_items(facts, plan.plan, included)
+    used = sum(p[1] for p in parts if p[2] == INCLUDED)
+    return parts, Quota(included, carried, used, included - used)
 
 
 def quota_for(store: Store, customer: Any, month: str, *, tz: str = DEFAULT_TZ) -> Quota:
-    """The customer-month's quota: own included minutes, carried-in, used and left.
+    """The customer-month's quota: included (own + carried-in), carried-in, used, left.
 
     `customer` is a Customer, a slug or an id. Pass `tz=config.agency.timezone`.
     """
-    found = _customer(store, customer)
-    rows = _month_entries(store, found.id, month, tz)
-    return _classified(store, found, month, rows, tz)[1]
+    parse_month(month)
+    customer_id = _customer_id(store, customer)
+    plan = _plans(store)[customer_id]
+    return _classify(store, plan, month, _month_facts(store, customer_id, month, tz), tz)[1]
+
+
+def _parse_utc(text: str) -> datetime:
+    return datetime.fromisoformat(text)  # '…Z' -> aware UTC (Python 3.11+)
 
 
 def _entry_row(row: sqlite3.Row, parts: list[Part], zone: Any) -> EntryRow:
-    start = from_utc_text(row["start_at"])
+    start = _parse_utc(row["start_at"])
     return EntryRow(
         id=row["id"],
         uuid=row["uuid"],
         date=start.astimezone(zone).date(),
         start_at=start,
-        end_at=from_utc_text(row["end_at"]),
+        end_at=_parse_utc(row["end_at"]),
         minutes=row["minutes"],
         person=row["person"],
         ticket=row["ticket_id"],
@@ -821,21 +862,6 @@ def _entry_row(row: sqlite3.Row, parts: list[Part], zone: Any) -> EntryRow:
     )
 
 
-def _classified(
-    store: Store, customer: Customer, month: str, rows: list[sqlite3.Row], tz: str
-) -> tuple[dict[int, list[Part]], Quota]:
-    from supportctl.domain.billing_rules import classify_month, included_used
-
-    carried = _carried_in(store, customer, month, tz)
-    included = _own_included(customer) + carried
-    parts = classify_month([_facts(r) for r in rows], customer.plan, included)
-    by_entry: dict[int, list[Part]] = {}
-    for part in parts:
-        by_entry.setdefault(part.entry_id, []).append(part)
-    used = included_used(parts)
-    return by_entry, Quota(included, carried, used, included - used)
-
-
 def month_rows(
     store: Store, customer_id: int, month: str, *, tz: str = DEFAULT_TZ
 ) -> list[EntryRow]:
@@ -843,17 +869,16 @@ def month_rows(
 
     Pass `tz=config.agency.timezone`: months are local calendar months.
     """
-    customer = _customer(store, customer_id)
-    rows = _month_entries(store, customer.id, month, tz)
-    parts, _quota = _classified(store, customer, month, rows, tz)
-    zone = _zone(tz)
-    return [_entry_row(r, parts.get(r["id"], []), zone) for r in rows]
+    parse_month(month)
+    listing = _listing(store, month=month, customer_id=_customer_id(store, customer_id), tz=tz)
+    return listing.rows
 
 
 @dataclass(frozen=True)
 class Listing:
-    rows: list[EntryRow]
-    totals: dict[str, int]  # minutes per class over every row
+    rows: list[EntryRow]  # the shown rows (the latest `limit` when a limit was given)
+    count: int  # entries matched
+    totals: dict[str, int]  # minutes per class over every matched entry
     month: str | None
     quotas: dict[str, Quota]  # maintenance customers of a one-month listing, by slug
 
@@ -866,47 +891,87 @@ def list_entries(
     person: str | None = None,
     ticket: int | None = None,
     tz: str,
+    limit: int | None = None,
 ) -> Listing:
-    """Entries matching the filters in start order, classified within their customer-months."""
-    from supportctl.domain.billing_rules import totals_by_class
+    """Entries matching the filters in start order, classified within their customer-months.
 
-    start_from = start_before = None
+    With `limit`, only the latest `limit` rows are built; totals cover every match.
+    """
     if month is not None:
-        start_from, start_before = month_bounds(month, tz)
-    customer_id = None
-    if customer is not None:
-        customer_id = _customer(store, customer).id
+        parse_month(month)
+    customer_id = _customer_id(store, customer) if customer is not None else None
     person_id = _person(store, person) if person is not None else None
     if ticket is not None and store.scalar("SELECT 1 FROM tickets WHERE id = ?", (ticket,)) is None:
         raise InputError(f"no ticket #{ticket}")
-    rows = entry_store.listing(
+    return _listing(
         store,
-        start_from=start_from,
-        start_before=start_before,
+        month=month,
         customer_id=customer_id,
         person_id=person_id,
         ticket_id=ticket,
+        tz=tz,
+        limit=limit,
     )
+
+
+def _listing(
+    store: Store,
+    *,
+    month: str | None,
+    customer_id: int | None = None,
+    person_id: int | None = None,
+    ticket_id: int | None = None,
+    tz: str,
+    limit: int | None = None,
+) -> Listing:
+    from supportctl.domain.billing_rules import CLASSES, Part
+
     zone = _zone(tz)
-    whole = person is None and ticket is None
-    # Group the rows by customer-month; classify each customer-month once, from all of
-    # its entries (the listed rows when the listing holds them all, else a query).
-    groups: dict[tuple[int, str], list[sqlite3.Row]] = {}
-    for r in rows:
-        key = (r["customer_id"], from_utc_text(r["start_at"]).astimezone(zone).strftime("%Y-%m"))
-        groups.setdefault(key, []).append(r)
-    customers: dict[int, Customer] = {}
-    parts: dict[int, list[Part]] = {}
+    bounds: tuple[str | None, str | None] = (None, None)
+    if month is not None:
+        bounds = month_bounds(month, tz)
+    filters = {"customer_id": customer_id, "person_id": person_id, "ticket_id": ticket_id}
+    matched = entry_store.facts(store, start_from=bounds[0], start_before=bounds[1], **filters)
+    # Group by customer-month. A listing that is not narrowed by person or ticket holds
+    # each customer-month whole; a narrowed one loads its customer-months to classify.
+    whole = person_id is None and ticket_id is None
+    month_of: dict[str, str] = {}  # 'YYYY-MM-DDTHH:MM' -> local month
+    groups: dict[tuple[int, str], list[Any]] = {}
+    for r in matched:
+        if month is not None:
+            mon = month
+        else:
+            key = r[7][:16]
+            mon = month_of.get(key) or month_of.setdefault(
+                key, _parse_utc(r[7]).astimezone(zone).strftime("%Y-%m")
+            )
+        group = groups.get((r[6], mon))
+        if group is None:
+            groups[(r[6], mon)] = [r]
+        else:
+            group.append(r)
+    shown = matched if limit is None or len(matched) <= limit else matched[-limit:]
+    shown_ids = {r[0] for r in shown}
+    matched_ids = None if whole else {r[0] for r in matched}
+    plans = _plans(store) if groups else {}
+    parts_of: dict[int, list[Any]] = {}
     quotas: dict[str, Quota] = {}
+    totals = dict.fromkeys(CLASSES, 0)
     for (cid, mon), group in groups.items():
-        found = customers.get(cid)
-        if found is None:
-            found = customers[cid] = _customer(store, cid)
-        full = group if whole else _month_entries(store, cid, mon, tz)
-        classified, quota = _classified(store, found, mon, full, tz)
-        parts.update(classified)
-        if month is not None and found.plan == "maintenance":
-            quotas[found.slug] = quota
-    out = [_entry_row(r, parts.get(r["id"], []), zone) for r in rows]
-    totals = totals_by_class([p for e in out for p in e.parts])
-    return Listing(out, totals, month, quotas)
+        plan = plans[cid]
+        facts = group if whole else _month_facts(store, cid, mon, tz)
+        raw, quota = _classify(store, plan, mon, facts, tz)
+        for part in raw:
+            entry_id = part[0]
+            if matched_ids is None or entry_id in matched_ids:
+                totals[part[2]] += part[1]
+            if entry_id in shown_ids:
+                parts_of.setdefault(entry_id, []).append(part)
+        if month is not None and plan.plan == "maintenance":
+            quotas[plan.slug] = quota
+    if limit is None:
+        full = entry_store.listing(store, start_from=bounds[0], start_before=bounds[1], **filters)
+    else:
+        full = entry_store.by_ids(store, [r[0] for r in shown])
+    rows = [_entry_row(r, [Part(*p) for p in parts_of.get(r["id"], ())], zone) for r in full]
+    return Listing(rows, len(matched), totals, month, quotas)
