@@ -35,8 +35,12 @@ def ticket_show(
 def ticket_attachment(
     ctx: typer.Context,
     ticket_id: Annotated[int, typer.Argument(metavar="N", help="Ticket number.")],
-    number: Annotated[int, typer.Argument(metavar="K", help="Attachment number from `ticket show`.")],
-    save: Annotated[Path, typer.Option("--save", metavar="DIR", help="Directory to save the file into.")],
+    number: Annotated[
+        int, typer.Argument(metavar="K", help="Attachment number from `ticket show`.")
+    ],
+    save: Annotated[
+        Path, typer.Option("--save", metavar="DIR", help="Directory to save the file into.")
+    ],
 ) -> None:
     """Save attachment K of ticket N into a directory (never overwrites).
 
@@ -110,7 +114,11 @@ def ticket_note(
 
     app_ctx = get_app_context(ctx)
     real = tickets.add_note(
-        app_ctx.store, ticket_id=ticket_id, text=text, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+        app_ctx.store,
+        ticket_id=ticket_id,
+        text=text,
+        actor=app_ctx.actor(as_, required=False),
+        now=app_ctx.now(),
     )
     typer.echo(f"#{real}: note added")
 
@@ -119,8 +127,12 @@ def ticket_note(
 def ticket_status(
     ctx: typer.Context,
     ticket_id: TicketArg,
-    status: Annotated[str, typer.Argument(metavar="STATUS", help="new|open|waiting|resolved|closed")],
-    notify: Annotated[bool, typer.Option("--notify", help="Mail the customer the new status.")] = False,
+    status: Annotated[
+        str, typer.Argument(metavar="STATUS", help="new|open|waiting|resolved|closed")
+    ],
+    notify: Annotated[
+        bool, typer.Option("--notify", help="Mail the customer the new status.")
+    ] = False,
     as_: AsOption = None,
 ) -> None:
     """Set a ticket's status; waiting pauses the resolution clock.
@@ -181,7 +193,11 @@ def ticket_urgency(
     app_ctx = get_app_context(ctx)
     _echo_change(
         tickets.set_urgency(
-            app_ctx.store, ticket_id=ticket_id, urgency=urgency, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+            app_ctx.store,
+            ticket_id=ticket_id,
+            urgency=urgency,
+            actor=app_ctx.actor(as_, required=False),
+            now=app_ctx.now(),
         )
     )
 
@@ -202,7 +218,11 @@ def ticket_kind(
     app_ctx = get_app_context(ctx)
     _echo_change(
         tickets.set_kind(
-            app_ctx.store, ticket_id=ticket_id, kind=kind, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+            app_ctx.store,
+            ticket_id=ticket_id,
+            kind=kind,
+            actor=app_ctx.actor(as_, required=False),
+            now=app_ctx.now(),
         )
     )
 
@@ -223,7 +243,11 @@ def ticket_assign(
     app_ctx = get_app_context(ctx)
     _echo_change(
         tickets.assign(
-            app_ctx.store, ticket_id=ticket_id, handle=handle, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+            app_ctx.store,
+            ticket_id=ticket_id,
+            handle=handle,
+            actor=app_ctx.actor(as_, required=False),
+            now=app_ctx.now(),
         )
     )
 
@@ -243,6 +267,65 @@ def ticket_merge(
 
     app_ctx = get_app_context(ctx)
     change = tickets.merge(
-        app_ctx.store, source_id=source, target_id=target, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+        app_ctx.store,
+        source_id=source,
+        target_id=target,
+        actor=app_ctx.actor(as_, required=False),
+        now=app_ctx.now(),
     )
     typer.echo(f"#{change.old} merged into #{change.new}")
+
+
+@ticket_app.command("approve")
+def ticket_approve(
+    ctx: typer.Context,
+    ticket_id: TicketArg,
+    message: Annotated[
+        str | None,
+        typer.Option(
+            "--message",
+            metavar="ID",
+            help="The stored message (id from `ticket show`, or its Message-ID) in which a designated contact approved the work.",
+        ),
+    ] = None,
+    override: Annotated[
+        str | None,
+        typer.Option(
+            "--override",
+            metavar="REASON",
+            help="Approve without such a message; the reason and you are recorded.",
+        ),
+    ] = None,
+    as_: AsOption = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Approve billable work on a request that needs approval.
+
+    The message must be on this ticket, from a designated contact of its customer, and
+    authenticated (DMARC pass; or, with no DMARC verdict, DKIM and SPF pass).
+
+    Example:  supportctl ticket approve 42 --message 17
+    """
+    from supportctl.services import approval
+
+    app_ctx = get_app_context(ctx)
+    actor = app_ctx.actor(as_)
+    result = approval.approve(
+        app_ctx.store,
+        ticket_id,
+        message=message,
+        override=override,
+        actor=actor,  # type: ignore[arg-type]
+        now=app_ctx.now(),
+    )
+    if json_:
+        from supportctl.render.jsonout import emit_json
+
+        emit_json(result)
+        return
+    how = (
+        f"message {result['message']} from {result['from']}"
+        if "message" in result
+        else f"override by {result['by']}: {result['override']}"
+    )
+    typer.echo(f"#{ticket_id} approved ({how}); its time is billable now")
