@@ -24,6 +24,8 @@ _BOUNCE_SUBJECTS = (
     "delivery status notification",
     "delivery failure",
     "failure notice",
+    "could not be delivered",
+    "delivery notification",
     "returned mail",
     "mail delivery failed",
     "delivery has failed",
@@ -46,8 +48,6 @@ _OOO_SUBJECTS = (
     "on vacation",
     "vacation reply",
     "poissa toimistolta",
-    "poissa",
-    "lomalla",
     "automaattinen vastaus",
     "automaattivastaus",
     "mimo kancelář",
@@ -56,14 +56,15 @@ _OOO_SUBJECTS = (
     "automaticka odpoved",
     "nepřítomen",
     "nepřítomna",
-    "dovolená",
+    "nepřítomnost",
+    "poissa töistä",
+    "lomaviesti",
+    "abwesend",
     "abwesenheitsnotiz",
-    "abwesenheit",
     "automatische antwort",
     "nicht im büro",
     "außer haus",
     "ausser haus",
-    "urlaub",
     "automatyczna odpowiedź",
     "frånvaro",
     "autosvar",
@@ -105,18 +106,17 @@ def classify(
     """Classify from decoded headers (lower-case names) and a few message facts."""
     local = from_addr.split("@", 1)[0].lower()
     subject_l = subject.lower()
-    if content_type == "multipart/report" and report_type == "delivery-status":
-        return Classification(BOUNCE, "Content-Type: multipart/report; report-type=delivery-status")
-    if content_type == "multipart/report" and report_type == "feedback-report":
-        return Classification(BOUNCE, "Content-Type: multipart/report; report-type=feedback-report")
-    if local in _DAEMONS:
-        return Classification(BOUNCE, f"From: {from_addr}")
-    if headers.get("x-failed-recipients"):
-        return Classification(BOUNCE, "X-Failed-Recipients")
+    bounce_subject = any(s in subject_l for s in _BOUNCE_SUBJECTS)
     auto = _first(headers, "auto-submitted").lower()
     auto_kind = auto.split(";", 1)[0].strip()
+    if content_type == "multipart/report" and report_type == "delivery-status":
+        return Classification(BOUNCE, "Content-Type: multipart/report; report-type=delivery-status")
+    if local in _DAEMONS and bounce_subject:
+        return Classification(BOUNCE, f"From: {from_addr} and a bounce subject")
+    if headers.get("x-failed-recipients"):
+        return Classification(BOUNCE, "X-Failed-Recipients")
     if auto_kind and auto_kind != "no":
-        if any(s in subject_l for s in _BOUNCE_SUBJECTS):
+        if bounce_subject:
             return Classification(BOUNCE, f"Auto-Submitted: {auto_kind} and a bounce subject")
         return Classification(AUTOREPLY, f"Auto-Submitted: {auto_kind}")
     if headers.get("x-autoreply"):
@@ -137,4 +137,8 @@ def classify(
             return Classification(LIST, label)
     if precedence in ("bulk", "list", "junk"):
         return Classification(LIST, f"Precedence: {precedence}")
+    if content_type == "multipart/report" and report_type == "feedback-report":
+        return Classification(BOUNCE, "Content-Type: multipart/report; report-type=feedback-report")
+    if local in _DAEMONS:
+        return Classification(BOUNCE, f"From: {from_addr}")
     return Classification(HUMAN, "no automatic, bounce or list header")

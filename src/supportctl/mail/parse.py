@@ -32,7 +32,7 @@ from typing import Any
 
 # Letters that are plausible in fi/cs/de/en/sk/pl text; used to choose among 8-bit charsets.
 _GOOD = frozenset(
-    "äöåÄÖÅüÜßéÉáÁíÍóÓúÚýÝčČďĎěĚňŇřŘšŠťŤůŮžŽôÔĺĹľĽàèìòùÀÈÌÒÙâêîûÂÊÎÛçÇëïËÏñÑ"
+    "äöåÄÖÅüÜßéÉáÁíÍóÓúÚýÝčČďĎěĚňŇřŘšŠťŤůŮžŽôÔľĽçÇñÑ"
     "ąćęłńśźżĄĆĘŁŃŚŹŻ€–—‘’‚“”„…•°§«»"
 )
 _CANDIDATES = ("windows-1252", "windows-1250", "iso-8859-2")
@@ -292,6 +292,10 @@ def html_to_text(html: str) -> str:
         if tag in ("ul", "ol", "dl"):
             self.p()
             return True
+        if tag in ("td", "th"):
+            if not start:
+                self.o("  ")
+            return True
         if tag == "br" and start:
             self.o("\n")
             return True
@@ -304,7 +308,7 @@ def html_to_text(html: str) -> str:
     converter.ignore_tables = True
     converter.ignore_mailto_links = True
     converter.unicode_snob = True
-    converter.single_line_break = True
+    converter.single_line_break = False
     converter.mark_code = False
     converter.backquote_code_style = False
     converter.tag_callback = _tags
@@ -421,6 +425,9 @@ class _Walker:
 
     def walk(self, part: Message, *, top: bool = True) -> None:
         ctype = part.get_content_type()
+        if ctype == "message/rfc822" or ctype == "message/global":
+            self._forward(part)
+            return
         if part.is_multipart():
             subparts = part.get_payload()
             if not isinstance(subparts, list):
@@ -431,9 +438,6 @@ class _Walker:
             for sub in subparts:
                 if isinstance(sub, Message):
                     self.walk(sub, top=False)
-            return
-        if ctype == "message/rfc822" or ctype == "message/global":
-            self._forward(part)
             return
         if ctype in ("text/rfc822-headers", "message/delivery-status") or (
             ctype.startswith("message/") and ctype != "message/partial"
@@ -507,7 +511,7 @@ class _Walker:
             "",
         ]
         body = "\n\n".join(sub.texts)
-        self.texts.append("\n".join(head) + body)
+        self.texts.append("\n".join(head) + "\n" + body)
         for ref in sub.attachments:
             self.attach_ref(ref)
 
