@@ -1,0 +1,97 @@
+"""`supportctl search`: full-text search over ticket subjects, mail and notes.
+
+The tokenizer folds diacritics (`unicode61 remove_diacritics 2`), so "vypadek" finds
+"výpadek". The words typed are each quoted for FTS5 (every word must occur, no query
+syntax to trip over); a trailing `*` keeps prefix search. Each source is read newest
+first up to a bound, hits are merged by time and folded to one row per ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supportctl.errors import InputError
+from supportctl.store import search as search_store
+from supportctl.store.db import Store
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    subject: str
+    customer: str | None
+    status: str
+    at: str
+    source: str  # "subject" | "message" | "note"
+    snippet: str  # matches wrapped in search_store.MARK_START / MARK_END
+
+
+def to_match(text: str) -> str:
+    """User words -> an FTS5 query: every word must occur; 'word*' is a prefix."""
+    words = []
+    for raw in text.split():
+        prefix = raw.endswith("*")
+        word = raw.rstrip("*").replace('"', "")
+        if not word:
+            continue
+        words.append(f'"{word}"' + ("*" if prefix else ""))
+    if not words:
+        raise InputError(
+            "nothing to search for; give one or more words",
+            hint='supportctl search "lomake ei toimi"',
+        )
+    return " ".join(words)
+
+
+def search(store: Store, text: str, *, customer: str | None = None, limit: int = 50) -> list[Hit]:
+    """Tickets matching every word, newest hit first, one row per ticket."""
+    import sqlite3
+
+    from supportctl.store import customers as customer_store
+
+    match = to_match(text)
+    customer_id = None
+    if customer is not None:
+        cust = customer_store.get_by_slug(store, customer)
+        if cust is None:
+            raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
+        customer_id = cust.id
+    bound = limit * 3
+    try:
+        rows = [
+            *search_store.in_subjects(store, match, customer_id, bound),
+            *search_store.in_messages(store, match, customer_id, bound),
+            *search_store.in_notes(store, match, customer_id, bound),
+        ]
+    except sqlite3.OperationalError as exc:
+        raise InputError(f"cannot search for '{text}': {exc}") from None
+    rows.sort(key=lambda r: r["at"], reverse=True)
+    heads = search_store.ticket_heads(store, sorted({int(r["ticket_id"]) for r in rows}))
+    merged = [int(h["merged_into"]) for h in heads.values() if h["merged_into"] is not None]
+    heads.update(search_store.ticket_heads(store, [m for m in merged if m not in heads]))
+    hits: list[Hit] = []
+    seen: set[int] = set()
+    for r in rows:
+        head = heads.get(int(r["ticket_id"]))
+        if head is None:
+            continue
+        if head["merged_into"] is not None and int(head["merged_into"]) in heads:
+            head = heads[int(head["merged_into"])]
+        tid = int(head["id"])
+        if tid in seen:
+            continue
+        seen.add(tid)
+        hits.append(
+            Hit(
+                tid,
+                head["subject"],
+                head["customer"],
+                head["status"],
+                r["at"],
+                r["source"],
+                r["snippet"] or "",
+            )
+        )
+        if len(hits) >= limit:
+            break
+    return hits
