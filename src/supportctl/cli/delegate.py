@@ -19,6 +19,9 @@ ToOption = Annotated[
 ForceFlag = Annotated[
     bool, typer.Option("--force", help="With --to: allow a person who is absent today.")
 ]
+NotifyFlag = Annotated[
+    bool, typer.Option("--notify", help="Mail the person the task goes to.")
+]
 
 
 @delegate_app.command("new")
@@ -35,6 +38,7 @@ def delegate_new(
     ] = None,
     to: ToOption = None,
     force: ForceFlag = False,
+    notify: NotifyFlag = False,
     as_: AsOption = None,
     json_: JsonFlag = False,
 ) -> None:
@@ -46,6 +50,7 @@ def delegate_new(
     from supportctl.services import delegation
 
     app_ctx = get_app_context(ctx)
+    transport = _notice_transport(app_ctx) if notify else None
     result = delegation.delegate(
         app_ctx.store,
         app_ctx.config,
@@ -59,6 +64,8 @@ def delegate_new(
         now=app_ctx.now(),
     )
     emit_delegated(app_ctx, result, as_json=json_)
+    if transport is not None:
+        _notify(app_ctx, result.task.id, app_ctx.actor(as_, required=False), transport)
 
 
 @delegate_app.command("done")
@@ -88,6 +95,7 @@ def delegate_reassign(
     task: Annotated[int, typer.Argument(help="The task id (see `supportctl delegated`).")],
     to: Annotated[str, typer.Option("--to", metavar="HANDLE", help="The new person.")],
     force: ForceFlag = False,
+    notify: NotifyFlag = False,
     as_: AsOption = None,
     json_: JsonFlag = False,
 ) -> None:
@@ -99,6 +107,7 @@ def delegate_reassign(
     from supportctl.services import delegation
 
     app_ctx = get_app_context(ctx)
+    transport = _notice_transport(app_ctx) if notify else None
     result = delegation.reassign(
         app_ctx.store,
         app_ctx.config,
@@ -109,6 +118,31 @@ def delegate_reassign(
         now=app_ctx.now(),
     )
     emit_task(app_ctx, result, as_json=json_, verb="reassigned")
+    if transport is not None:
+        _notify(app_ctx, result.id, app_ctx.actor(as_, required=False), transport)
+
+
+def _notice_transport(app_ctx: object) -> object:
+    """The mail transport for --notify, built first: no [smtp] refuses before any change."""
+    from supportctl.services import outbound
+
+    return outbound.transport_for(app_ctx.config)  # type: ignore[attr-defined]
+
+
+def _notify(app_ctx: object, task_id: int, actor: str | None, transport: object) -> None:
+    """Mail the delegate; the line goes to stderr so --json output stays one document."""
+    from supportctl.services import outbound
+
+    outcome = outbound.notify_delegation(
+        app_ctx.store,  # type: ignore[attr-defined]
+        app_ctx.config,  # type: ignore[attr-defined]
+        task_id=task_id,
+        actor=actor,
+        now=app_ctx.now(),  # type: ignore[attr-defined]
+        transport=transport,  # type: ignore[arg-type]
+        after_change=True,
+    )
+    typer.echo(outcome.describe(), err=True)
 
 
 def delegated_cmd(

@@ -62,6 +62,19 @@ class Sent:
     first_response: bool = False
     dry_run: bool = False
 
+    def describe(self) -> str:
+        """One line for people: what went where."""
+        names = {
+            "ack": "acknowledgement",
+            "status": "status notice",
+            "delegation": "delegation notice",
+            "remind": "reminder",
+        }
+        what = names.get(self.kind, self.kind)
+        verb = "would send" if self.dry_run else "sent"
+        on = f" on #{self.ticket_id}" if self.ticket_id else ""
+        return f"{verb} {what}{on} to {', '.join(self.to + self.cc)}"
+
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.message_row,
@@ -85,6 +98,10 @@ class Skipped:
     ticket_id: int | None
     address: str
     reason: str
+
+    def describe(self) -> str:
+        on = f" on #{self.ticket_id}" if self.ticket_id else ""
+        return f"no {self.kind} mail{on} to {self.address or 'anyone'}: {self.reason}"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -813,8 +830,13 @@ def notify_status(
     note: str | None = None,
     transport: Transport | None = None,
     dry_run: bool = False,
+    after_change: bool = False,
 ) -> Outcome:
-    """Tell the customer the ticket's new status (automatic mail, loop-guarded)."""
+    """Tell the customer the ticket's new status (automatic mail, loop-guarded).
+
+    With `after_change` (the status was just committed) a failed send says so: the
+    status stands, only the notice is missing.
+    """
     from supportctl.render import mail as mail_render
 
     ticket = _ticket(store, ticket_id)
@@ -869,7 +891,15 @@ def notify_status(
         check=check,
         event_data={"status": status},
     )
-    return _deliver(store, config, plan, transport=transport, now=now, dry_run=dry_run)
+    if not after_change:
+        return _deliver(store, config, plan, transport=transport, now=now, dry_run=dry_run)
+    try:
+        return _deliver(store, config, plan, transport=transport, now=now, dry_run=dry_run)
+    except (MailError, ConfigError) as exc:
+        raise type(exc)(
+            f"#{ticket['id']} is {status}, but the notice was not sent: {exc.message}",
+            hint=f"send it again with `supportctl ticket status {ticket['id']} {status} --notify`",
+        ) from None
 
 
 def notify_delegation(
@@ -881,6 +911,7 @@ def notify_delegation(
     now: datetime,
     transport: Transport | None = None,
     dry_run: bool = False,
+    after_change: bool = False,
 ) -> Outcome:
     """Mail the colleague a task was delegated to (automatic mail, loop-guarded)."""
     from supportctl.render import mail as mail_render
@@ -928,7 +959,15 @@ def notify_delegation(
         check=check,
         event_data={"task": task_id, "delegate": delegate.handle},
     )
-    return _deliver(store, config, plan, transport=transport, now=now, dry_run=dry_run)
+    try:
+        return _deliver(store, config, plan, transport=transport, now=now, dry_run=dry_run)
+    except (MailError, ConfigError) as exc:
+        if not after_change:
+            raise
+        raise type(exc)(
+            f"task {task_id} is delegated to {delegate.handle}, but the notice was not sent: {exc.message}",
+            hint=f"tell {delegate.name} yourself, or reassign with --notify",
+        ) from None
 
 
 # --- reminders ------------------------------------------------------------------------
