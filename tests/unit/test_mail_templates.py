@@ -130,7 +130,7 @@ def test_mail_templates_broken_user_template_is_a_config_error(tmp_path: Path):
     folder = tmp_path / "templates" / "mail"
     folder.mkdir(parents=True)
     (folder / "ack.fi.txt.j2").write_text("Hei {{ nobody.name }}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="ack.fi.txt.j2"):
+    with pytest.raises(ConfigError, match=r"ack\.fi\.txt\.j2"):
         mail.render(tmp_path, "ack", "fi", {"ticket": TICKET, "agency": AGENCY})
 
 
