@@ -1,0 +1,178 @@
+"""fetch / inbox / ticket show / ticket attachment / block / reparse through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+
+SAMPLE = Path(str(files("supportctl") / "data" / "sample.mbox"))
+NOW = {"SUPPORTCTL_NOW": "2026-10-14T08:30:00Z"}
+
+
+@pytest.fixture
+def desk(cli, initialized: Path) -> Path:
+    """The demo agency's settings, customers, contacts and one team member."""
+    config = initialized / "config.toml"
+    text = config.read_text()
+    text = text.replace('ticket_tag_prefix = ""', 'ticket_tag_prefix = "KV"')
+    text = text.replace('support_address = "support@agency.example"', 'support_address = "tuki@koodiverstas.example"')
+    text = text.replace('mail_domain = "agency.example"', 'mail_domain = "koodiverstas.example"')
+    config.write_text(text)
+    cli.ok("customer", "add", "acme", "--name", "Acme Oy", "--plan", "maintenance", "--domain", "acme.fi")
+    cli.ok("customer", "add", "kovo", "--name", "Kovošrot", "--plan", "hosting", "--domain", "kovosrot.cz", "--currency", "CZK")
+    cli.ok("customer", "add", "pixel", "--name", "Pixel", "--plan", "adhoc", "--domain", "pixelstudio.example")
+    cli.ok("contact", "add", "acme", "matti.virtanen@acme.fi", "--can-order")
+    cli.ok("contact", "add", "acme", "liisa.korhonen@acme.fi")
+    cli.ok("contact", "add", "kovo", "jiri.novak@kovosrot.cz", "--can-order")
+    cli.ok("contact", "add", "pixel", "sam@pixelstudio.example", "--can-order")
+    cli.ok("team", "add", "alice", "--name", "Alice", "--email", "alice@koodiverstas.example")
+    return initialized
+
+
+def test_fetch_mbox_sample_then_again_is_a_no_op(cli, desk: Path) -> None:
+    first = cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
+    assert "stored 12 messages: 8 new tickets, 4 replies threaded, 3 non-human, 0 duplicates skipped" in first.stderr
+    again = cli.ok("fetch", "--source", f"mbox:{SAMPLE}", "--json", env=NOW)
+    data = json.loads(again.stdout)
+    assert data["stored"] == 0 and data["duplicates"] == 12 and data["new_tickets"] == []
+    rows = cli.json("inbox", "--no-fetch", "--json")
+    by_requester = {r["requester"]: r for r in rows}
+    assert by_requester["matti.virtanen@acme.fi"]["customer"] == "acme"
+    assert by_requester["matti.virtanen@acme.fi"]["needs_approval"] is False
+    assert by_requester["liisa.korhonen@acme.fi"]["needs_approval"] is True
+    assert by_requester["petra.dvorakova@kovosrot.cz"]["needs_approval"] is True
+    unknown = by_requester["paivi.lahtinen@posti.example.net"]
+    assert unknown["customer"] is None and unknown["triage"] is True
+    assert unknown["subject"] == "Kysymys ylläpitosopimuksesta"
+    assert all(r["classification"] == "human" for r in rows)
+    everything = cli.json("inbox", "--no-fetch", "--all", "--json")
+    assert {r["classification"] for r in everything} == {"human", "list"}
+
+
+def test_ticket_show_json_threads_tag_reply_autoreply_bounce_and_outbound(cli, desk: Path) -> None:
+    cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
+    one = cli.json("ticket", "show", "1", "--json")
+    assert one["id"] == 1 and one["subject"] == "Sivusto on alhaalla! Kiire"
+    kinds = [(m["direction"], m["classification"]) for m in one["messages"]]
+    assert kinds == [("in", "human"), ("in", "autoreply"), ("in", "human")]
+    assert one["messages"][0]["headers"]["from"] == "matti.virtanen@acme.fi"
+    assert "verkkokauppamme acme.fi on alhaalla" in one["messages"][0]["text"]
+    assert "sivusto toimii taas" in one["messages"][2]["text"]
+    three = cli.json("ticket", "show", "3", "--json")
+    assert [(m["direction"], m["classification"]) for m in three["messages"]] == [
+        ("in", "human"),
+        ("out", "human"),
+        ("in", "bounce"),
+    ]
+    assert three["messages"][0]["headers"]["from_name"] == "Jiří Novák"
+    assert "železa" in three["messages"][0]["text"]
+
+
+def test_ticket_show_text_and_attachment_save(cli, desk: Path, tmp_path: Path) -> None:
+    cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
+    shown = cli.ok("ticket", "show", "4")
+    assert "otevírací_doba_žďár.pdf" in shown.stdout and "Petra Dvořáková" in shown.stdout
+    target = tmp_path / "out"
+    target.mkdir()
+    saved = cli.ok("ticket", "attachment", "4", "1", "--save", str(target))
+    path = target / "otevírací_doba_žďár.pdf"
+    assert str(path) in saved.stdout
+    assert path.read_bytes().startswith(b"%PDF-1.4")
+    again = cli.fails(2, "ticket", "attachment", "4", "1", "--save", str(target))
+    assert "already exists" in again.stderr
+    missing = cli.fails(2, "ticket", "attachment", "4", "9", "--save", str(target))
+    assert "has no attachment 9 (it has 1)" in missing.stderr
+    assert "no ticket #999" in cli.fails(2, "ticket", "show", "999").stderr
+
+
+def test_block_stores_mail_but_opens_nothing(cli, desk: Path, snapshot) -> None:
+    assert cli.ok("block", "@cheap-seo.example").stdout.strip() == "blocked @cheap-seo.example"
+    assert "already blocked" in cli.ok("block", "add", "@Cheap-SEO.example").stdout
+    assert cli.json("block", "list", "--json")[0]["id"] == "@cheap-seo.example"
+    before = snapshot()
+    assert "neither an address nor @domain" in cli.fails(2, "block", "not an address").stderr
+    assert "is not blocked" in cli.fails(2, "unblock", "x@y.example").stderr
+    assert snapshot() == before
+    out = cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
+    assert "1 from blocked senders" in out.stderr
+    rows = cli.json("inbox", "--no-fetch", "--all", "--json")
+    assert not any("cheap-seo" in r["requester"] for r in rows)
+    cli.ok("unblock", "@cheap-seo.example")
+    assert cli.json("block", "list", "--json") == []
+
+
+def test_fetch_explain_prints_decisions_and_writes_nothing(cli, desk: Path, snapshot) -> None:
+    before = snapshot()
+    result = cli.ok("fetch", "--explain", str(FIXTURES / "mail" / "cs-windows-1250-qp.eml"), "--json")
+    steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
+    assert steps["classification"]["outcome"] == "human"
+    assert steps["customer"]["outcome"] == "kovo"
+    assert steps["customer"]["reason"] == "mail domain kovosrot.cz"
+    assert steps["thread"]["outcome"] == "new"
+    assert steps["subject"]["outcome"] == "Výpadek školní střípky"
+    assert steps["action"]["outcome"] == "new"
+    auto = cli.ok("fetch", "--explain", str(FIXTURES / "mail" / "cs-autoreply-subject-only.eml"))
+    assert "autoreply" in auto.stdout and "Subject: Automatická odpověď" in auto.stdout
+    assert snapshot() == before
+
+
+def test_fetch_dry_run_counts_and_writes_nothing(cli, desk: Path, snapshot) -> None:
+    before = snapshot()
+    result = cli.ok("fetch", "--source", f"mbox:{SAMPLE}", "--dry-run", env=NOW)
+    assert "would store 12 messages: 8 new tickets" in result.stderr
+    assert snapshot() == before
+
+
+def test_fetch_maildir_source_and_duplicates_across_sources(cli, desk: Path, tmp_path: Path) -> None:
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    for n, eml in enumerate(sorted((FIXTURES / "mail").glob("*.eml"))):
+        shutil.copy(eml, maildir / "cur" / f"{1000 + n}.host:2,S")
+    first = cli.ok("fetch", "--source", f"maildir:{maildir}", env=NOW)
+    count = len(list((FIXTURES / "mail").glob("*.eml")))
+    assert f"stored {count} messages" in first.stderr
+    mbox = tmp_path / "same.mbox"
+    with mbox.open("wb") as fh:
+        for eml in sorted((FIXTURES / "mail").glob("*.eml")):
+            body = eml.read_bytes().replace(b"\r\n", b"\n").rstrip(b"\n")
+            fh.write(b"From x@y Tue Oct 13 10:00:00 2026\n" + body + b"\n\n")
+    second = cli.ok("fetch", "--source", f"mbox:{mbox}", env=NOW)
+    assert f"stored 0 messages: 0 new tickets, 0 replies threaded, 0 non-human, {count} duplicates skipped" in second.stderr
+
+
+def test_fetch_bad_input(cli, desk: Path, snapshot, tmp_path: Path) -> None:
+    before = snapshot()
+    assert "not mbox:PATH or maildir:PATH" in cli.fails(2, "fetch", "--source", "imap:x").stderr
+    assert "no mbox file" in cli.fails(2, "fetch", "--source", f"mbox:{tmp_path / 'nope'}").stderr
+    assert "no Maildir" in cli.fails(2, "fetch", "--source", f"maildir:{tmp_path}").stderr
+    assert "no [[imap]] accounts" in cli.fails(3, "fetch").stderr
+    assert "no file" in cli.fails(2, "fetch", "--explain", str(tmp_path / "x.eml")).stderr
+    not_mbox = tmp_path / "x.txt"
+    not_mbox.write_text("hello\n")
+    assert "is not an mbox file" in cli.fails(2, "fetch", "--source", f"mbox:{not_mbox}").stderr
+    assert snapshot() == before
+
+
+def test_reparse_keeps_threads_and_counts(cli, desk: Path) -> None:
+    cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
+    before = cli.json("ticket", "show", "3", "--json")
+    out = cli.ok("reparse")
+    assert out.stdout.strip() == "re-parsed 12 messages; 0 changed"
+    assert cli.json("ticket", "show", "3", "--json") == before
+    assert "re-parsed 3 messages" in cli.ok("reparse", "3").stdout
+    assert "no ticket #77" in cli.fails(2, "reparse", "77").stderr
+
+
+def test_inbox_without_accounts_lists_without_fetching(cli, desk: Path) -> None:
+    assert "inbox is empty" in cli.ok("inbox").stdout
+    cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
+    rows = cli.json("inbox", "--json")
+    assert len(rows) == 7
+    assert rows[0]["urgency"] == "urgent"
