@@ -230,6 +230,7 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "invoice": ("supportctl.cli.invoice", "invoice_app", "group", "Month-end invoice reports (invoice 2026-10): render, --issue, show, void, fees, templates."),
     "rota": ("supportctl.cli.rota", "rota_app", "group", "The duty rota: order, swaps, absences; ics export."),
     "search": ("supportctl.cli.search", "search_cmd", "command", "Full-text search over tickets, mail and notes."),
+    "report": ("supportctl.cli.report", "report_cmd", "command", "Month figures: tickets, first-response times, SLA breaches."),
     "delegate": ("supportctl.cli.delegate", "delegate_app", "group", "Delegate a task: --skill picks the best person and says why; done, reassign."),
     "delegated": ("supportctl.cli.delegate", "delegated_cmd", "command", "The Monday review: delegated tasks per person, FIFO, with ages and flags."),
     "log": ("supportctl.cli.log", "log_app", "group", "Log time per minute: log 42 25m \"what\"; start/stop timers; list, edit, rm."),

@@ -1,0 +1,25 @@
+"""`report MONTH`: the month's support figures."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from supportctl.cli.common import JsonFlag, get_app_context
+
+
+def report_cmd(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Argument(metavar="YYYY-MM", help="The month.")],
+    json_: JsonFlag = False,
+) -> None:
+    """Month figures: tickets in and out, first-response times, SLA breaches, tickets per week.
+
+    Example:  supportctl report 2026-10
+    """
+    from supportctl.render.report import emit_report
+    from supportctl.services.report import build
+
+    app_ctx = get_app_context(ctx)
+    emit_report(app_ctx, build(app_ctx.store, app_ctx.config, month, app_ctx.now()), as_json=json_)

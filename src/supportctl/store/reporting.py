@@ -1,0 +1,44 @@
+"""Month figures: the ticket and time rows behind `supportctl report`."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from supportctl.store.db import Store
+
+
+def tickets_created(store: Store, start: str, end: str) -> list[sqlite3.Row]:
+    return store.all(
+        "SELECT t.id, t.created_at, t.first_response_at, t.due_response_at, t.resolved_at, "
+        "t.due_resolution_at, t.status, t.level, t.hours, t.waiting_since, c.slug AS customer "
+        "FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id "
+        "WHERE t.created_at >= ? AND t.created_at < ? AND t.merged_into IS NULL "
+        "AND t.classification = 'human' ORDER BY t.created_at",
+        (start, end),
+    )
+
+
+def tickets_resolved(store: Store, start: str, end: str) -> int:
+    return int(
+        store.scalar(
+            "SELECT count(*) FROM tickets WHERE resolved_at >= ? AND resolved_at < ? "
+            "AND merged_into IS NULL",
+            (start, end),
+        )
+    )
+
+
+def minutes_by(store: Store, start: str, end: str, column: str) -> list[tuple[str, int]]:
+    """Logged minutes per person ('person') or per customer ('customer') in [start, end)."""
+    join = (
+        "JOIN people p ON p.id = e.person_id"
+        if column == "person"
+        else "JOIN customers p ON p.id = e.customer_id"
+    )
+    name = "p.handle" if column == "person" else "p.slug"
+    rows = store.all(
+        f"SELECT {name} AS who, sum(e.minutes) AS minutes FROM time_entries e {join} "
+        "WHERE e.start_at >= ? AND e.start_at < ? GROUP BY who ORDER BY minutes DESC, who",
+        (start, end),
+    )
+    return [(r["who"], int(r["minutes"])) for r in rows]
