@@ -16,10 +16,42 @@ def month(cli, initialized: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Three customers with work in October 2026 and one fee; returns the workspace."""
     monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
     cli.ok("team", "add", "alice", "--name", "Alice Mäkinen", "--email", "alice@agency.example")
-    cli.ok("customer", "add", "acme", "--name", "Acme Oy", "--plan", "maintenance", "--rate", "75.00",
-           "--included-minutes", "60", "--vat-id", "FI87654321", "--address", "Satamakatu 3\n00160 Helsinki")
-    cli.ok("customer", "add", "kovo", "--name", "Kovošrot s.r.o.", "--plan", "hosting", "--currency", "CZK",
-           "--rate", "1500.00", "--vat", "21", "--vat-id", "CZ12345678", "--billing-step", "15m")
+    cli.ok(
+        "customer",
+        "add",
+        "acme",
+        "--name",
+        "Acme Oy",
+        "--plan",
+        "maintenance",
+        "--rate",
+        "75.00",
+        "--included-minutes",
+        "60",
+        "--vat-id",
+        "FI87654321",
+        "--address",
+        "Satamakatu 3\n00160 Helsinki",
+    )
+    cli.ok(
+        "customer",
+        "add",
+        "kovo",
+        "--name",
+        "Kovošrot s.r.o.",
+        "--plan",
+        "hosting",
+        "--currency",
+        "CZK",
+        "--rate",
+        "1500.00",
+        "--vat",
+        "21",
+        "--vat-id",
+        "CZ12345678",
+        "--billing-step",
+        "15m",
+    )
     cli.ok("customer", "add", "quiet", "--plan", "adhoc")
     for args in (
         ("acme", "2026-10-05", "09:00", "09:40", "Plugin updates"),
@@ -27,7 +59,9 @@ def month(cli, initialized: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("kovo", "2026-10-07", "13:00", "13:07", "DNS record"),
     ):
         slug, day, start, end, what = args
-        cli.ok("log", "add", "--customer", slug, "--date", day, "--start", start, "--end", end, what)
+        cli.ok(
+            "log", "add", "--customer", slug, "--date", day, "--start", start, "--end", end, what
+        )
     cli.ok("invoice", "fee", "add", "acme", "120.00", "Expedited response", "--date", "2026-10-14")
     return initialized
 
@@ -53,7 +87,9 @@ def test_invoice_short_form_renders_one_report_per_customer_with_work(cli, month
     assert (again / "acme-2026-10.html").read_bytes() == (out / "acme-2026-10.html").read_bytes()
 
 
-def test_invoice_default_out_dir_is_invoices_month(cli, month: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invoice_default_out_dir_is_invoices_month(
+    cli, month: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(month)
     cli.ok("invoice", "2026-10", "--customer", "kovo", "--format", "md")
     assert (month / "invoices" / "2026-10" / "kovo-2026-10.md").is_file()
@@ -63,7 +99,7 @@ def test_invoice_json_summary_has_totals_and_the_plan_hint(cli, month: Path) -> 
     data = cli.json("invoice", "2026-10", "--out", str(month / "o"), "--json")
     reports = {r["customer"]: r for r in data["reports"]}
     acme, kovo = reports["acme"], reports["kovo"]
-    assert list(acme)[0] == "id"
+    assert next(iter(acme)) == "id"
     # acme: 115 minutes, 60 included, 55 billable at 75.00 = 68.75, plus the 120.00 fee
     assert acme["billable_minutes"] == 55
     assert (acme["included_used_minutes"], acme["included_left_minutes"]) == (60, 0)
@@ -83,7 +119,10 @@ def test_invoice_issue_numbers_records_and_show_reproduces_bytes(cli, month: Pat
     out = month / "issued"
     result = cli.ok("invoice", "2026-10", "--issue", "--out", str(out), "--format", "md")
     assert "2026-0001" in result.stdout and "2026-0002" in result.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["acme-2026-10-2026-0001.md", "kovo-2026-10-2026-0002.md"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "acme-2026-10-2026-0001.md",
+        "kovo-2026-10-2026-0002.md",
+    ]
     md = (out / "acme-2026-10-2026-0001.md").read_bytes()
     assert b"2026-0001" in md
     shown = cli.ok("invoice", "show", "2026-0001", "--format", "md")
@@ -93,25 +132,69 @@ def test_invoice_issue_numbers_records_and_show_reproduces_bytes(cli, month: Pat
     with _db(month) as conn:
         inv = conn.execute("SELECT * FROM invoices WHERE number = '2026-0001'").fetchone()
         assert (inv["status"], inv["month"], inv["net_minor"]) == ("issued", "2026-10", 18875)
-        kinds = [r[0] for r in conn.execute("SELECT class FROM invoice_lines WHERE invoice_id = ? ORDER BY id", (inv["id"],))]
+        kinds = [
+            r[0]
+            for r in conn.execute(
+                "SELECT class FROM invoice_lines WHERE invoice_id = ? ORDER BY id", (inv["id"],)
+            )
+        ]
         assert kinds == ["included", "included", "billable", "fee"]
-        formats = {r[0] for r in conn.execute("SELECT format FROM invoice_documents WHERE invoice_id = ?", (inv["id"],))}
+        formats = {
+            r[0]
+            for r in conn.execute(
+                "SELECT format FROM invoice_documents WHERE invoice_id = ?", (inv["id"],)
+            )
+        }
         assert formats == {"html", "md", "txt", "csv"}
-        assert conn.execute("SELECT last_seq FROM invoice_sequences WHERE year = 2026").fetchone()[0] == 2
+        assert (
+            conn.execute("SELECT last_seq FROM invoice_sequences WHERE year = 2026").fetchone()[0]
+            == 2
+        )
     info = cli.json("invoice", "show", "2026-0001", "--json")
-    assert info["id"] == "2026-0001" and info["status"] == "issued" and info["gross"]["amount_minor"] == 23688
+    assert (
+        info["id"] == "2026-0001"
+        and info["status"] == "issued"
+        and info["gross"]["amount_minor"] == 23688
+    )
 
 
 def test_invoice_issued_month_is_frozen_for_time_and_fees(cli, month: Path, snapshot) -> None:
     cli.ok("invoice", "2026-10", "--issue", "--customer", "acme", "--out", str(month / "o"))
     before = snapshot()
-    refused = cli.fails(2, "log", "add", "--customer", "acme", "--date", "2026-10-20", "--start", "09:00", "--end", "09:30", "late entry")
+    refused = cli.fails(
+        2,
+        "log",
+        "add",
+        "--customer",
+        "acme",
+        "--date",
+        "2026-10-20",
+        "--start",
+        "09:00",
+        "--end",
+        "09:30",
+        "late entry",
+    )
     assert "2026-0001" in refused.stderr
-    refused = cli.fails(2, "invoice", "fee", "add", "acme", "50.00", "Late fee", "--date", "2026-10-30")
+    refused = cli.fails(
+        2, "invoice", "fee", "add", "acme", "50.00", "Late fee", "--date", "2026-10-30"
+    )
     assert "2026-0001" in refused.stderr and "frozen" in refused.stderr
     assert snapshot() == before
     # other customers and later months stay open
-    cli.ok("log", "add", "--customer", "kovo", "--date", "2026-10-20", "--start", "09:00", "--end", "09:30", "still open")
+    cli.ok(
+        "log",
+        "add",
+        "--customer",
+        "kovo",
+        "--date",
+        "2026-10-20",
+        "--start",
+        "09:00",
+        "--end",
+        "09:30",
+        "still open",
+    )
     cli.ok("invoice", "fee", "add", "acme", "50.00", "Next month fee", "--date", "2026-11-01")
 
 
@@ -124,7 +207,10 @@ def test_invoice_render_after_issue_writes_the_stored_bytes(cli, month: Path) ->
     assert "already issued" in result.stdout
     # a second --issue run numbers only what is still open
     cli.ok("invoice", "2026-10", "--issue", "--out", str(month / "c"))
-    assert sorted(p.name for p in (month / "c").iterdir()) == ["acme-2026-10-2026-0001.html", "kovo-2026-10-2026-0002.html"]
+    assert sorted(p.name for p in (month / "c").iterdir()) == [
+        "acme-2026-10-2026-0001.html",
+        "kovo-2026-10-2026-0002.html",
+    ]
 
 
 def test_invoice_void_reopens_the_month_and_never_reuses_the_number(cli, month: Path) -> None:
@@ -132,11 +218,28 @@ def test_invoice_void_reopens_the_month_and_never_reuses_the_number(cli, month: 
     cli.ok("invoice", "void", "2026-0001", "--reason", "wrong rate")
     info = cli.json("invoice", "show", "2026-0001", "--json")
     assert info["status"] == "void" and info["void_reason"] == "wrong rate"
-    cli.ok("log", "add", "--customer", "acme", "--date", "2026-10-20", "--start", "09:00", "--end", "09:30", "now allowed")
-    result = cli.ok("invoice", "2026-10", "--issue", "--customer", "acme", "--out", str(month / "p"))
+    cli.ok(
+        "log",
+        "add",
+        "--customer",
+        "acme",
+        "--date",
+        "2026-10-20",
+        "--start",
+        "09:00",
+        "--end",
+        "09:30",
+        "now allowed",
+    )
+    result = cli.ok(
+        "invoice", "2026-10", "--issue", "--customer", "acme", "--out", str(month / "p")
+    )
     assert "2026-0002" in result.stdout
     listed = cli.json("invoice", "list", "--json")
-    assert [(i["id"], i["status"]) for i in listed] == [("2026-0001", "void"), ("2026-0002", "issued")]
+    assert [(i["id"], i["status"]) for i in listed] == [
+        ("2026-0001", "void"),
+        ("2026-0002", "issued"),
+    ]
     with _db(month) as conn:
         event = conn.execute("SELECT * FROM events WHERE kind = 'invoice.voided'").fetchone()
         assert json.loads(event["data"])["reason"] == "wrong rate" and event["actor"] == "alice"
@@ -148,7 +251,9 @@ def test_invoice_void_refusals_change_nothing(cli, month: Path, snapshot) -> Non
     cli.ok("invoice", "2026-10", "--issue", "--customer", "acme", "--out", str(month / "o"))
     cli.ok("invoice", "void", "2026-0001", "--reason", "mistake")
     before = snapshot()
-    assert "already void" in cli.fails(2, "invoice", "void", "2026-0001", "--reason", "again").stderr
+    assert (
+        "already void" in cli.fails(2, "invoice", "void", "2026-0001", "--reason", "again").stderr
+    )
     assert "no invoice" in cli.fails(2, "invoice", "void", "2099-0001", "--reason", "x").stderr
     cli.fails(2, "invoice", "void", "2026-0001", "--reason", "  ")
     cli.fails(2, "invoice", "void", "2026-0001")
@@ -157,7 +262,9 @@ def test_invoice_void_refusals_change_nothing(cli, month: Path, snapshot) -> Non
 
 def test_invoice_issue_without_work_is_refused(cli, month: Path, snapshot) -> None:
     before = snapshot()
-    result = cli.fails(2, "invoice", "2026-10", "--issue", "--customer", "quiet", "--out", str(month / "o"))
+    result = cli.fails(
+        2, "invoice", "2026-10", "--issue", "--customer", "quiet", "--out", str(month / "o")
+    )
     assert "nothing to issue" in result.stderr
     assert snapshot() == before
     assert not (month / "o").exists()
@@ -178,26 +285,41 @@ def test_invoice_issue_without_work_is_refused(cli, month: Path, snapshot) -> No
         (("invoice", "fee", "rm", "999"), "no fee 999"),
     ],
 )
-def test_invoice_bad_input_is_exit_2_with_one_line(cli, month: Path, snapshot, args, message) -> None:
+def test_invoice_bad_input_is_exit_2_with_one_line(
+    cli, month: Path, snapshot, args, message
+) -> None:
     before = snapshot()
     result = cli.fails(2, *args)
     assert message in result.stderr
     assert snapshot() == before
 
 
-def test_invoice_pdf_without_weasyprint_says_how_to_install(cli, month: Path, monkeypatch: pytest.MonkeyPatch, snapshot) -> None:
+def test_invoice_pdf_without_weasyprint_says_how_to_install(
+    cli, month: Path, monkeypatch: pytest.MonkeyPatch, snapshot
+) -> None:
     from supportctl.render import invoice as render
 
     monkeypatch.setattr(render, "pdf_available", lambda: False)
     before = snapshot()
-    result = cli.fails(2, "invoice", "2026-10", "--format", "pdf", "--issue", "--out", str(month / "o"))
+    result = cli.fails(
+        2, "invoice", "2026-10", "--format", "pdf", "--issue", "--out", str(month / "o")
+    )
     assert "pip install 'supportctl[pdf]'" in result.stderr
     assert snapshot() == before and not (month / "o").exists()
 
 
 def test_invoice_fee_list_and_rm(cli, month: Path) -> None:
     fees = cli.json("invoice", "fee", "list", "--customer", "acme", "--json")
-    assert fees == [{"id": 1, "customer": "acme", "date": "2026-10-14", "amount": {"amount_minor": 12000, "currency": "EUR"}, "description": "Expedited response", "invoice": None}]
+    assert fees == [
+        {
+            "id": 1,
+            "customer": "acme",
+            "date": "2026-10-14",
+            "amount": {"amount_minor": 12000, "currency": "EUR"},
+            "description": "Expedited response",
+            "invoice": None,
+        }
+    ]
     cli.ok("invoice", "fee", "rm", "1")
     assert cli.json("invoice", "fee", "list", "--json") == []
 
@@ -221,5 +343,9 @@ def test_invoice_csv_is_parseable(cli, month: Path) -> None:
     cli.ok("invoice", "2026-10", "--customer", "acme", "--format", "csv", "--out", str(month / "o"))
     with (month / "o" / "acme-2026-10.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert [r["class"] for r in rows if r["section"] == "work"] == ["included", "included", "billable"]
+    assert [r["class"] for r in rows if r["section"] == "work"] == [
+        "included",
+        "included",
+        "billable",
+    ]
     assert [r["amount"] for r in rows if r["section"] == "total"] == ["188.75", "48.13", "236.88"]

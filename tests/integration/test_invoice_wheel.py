@@ -63,7 +63,17 @@ def test_invoice_templates_render_from_the_installed_wheel(tmp_path: Path) -> No
         assert f"supportctl/templates/invoice/report.{fmt}.j2" in names
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
         timeout=300,

@@ -66,7 +66,12 @@ def test_plan_that_fits_picks_the_smallest_covering_plan() -> None:
     assert billing.plan_that_fits(0, [60]) is None
 
 
-@given(st.lists(st.tuples(minutes, steps), max_size=40), rates, vat_rates, st.lists(st.integers(0, 10**7), max_size=5))
+@given(
+    st.lists(st.tuples(minutes, steps), max_size=40),
+    rates,
+    vat_rates,
+    st.lists(st.integers(0, 10**7), max_size=5),
+)
 def test_net_is_the_sum_of_lines_and_fees(entries, rate, vat, fees) -> None:
     lines = [billing.line_amount_minor(billing.billed_minutes(m, s), rate) for m, s in entries]
     tot = billing.totals(lines, fees, vat, reverse_charge=False)
@@ -86,7 +91,9 @@ def test_amounts_are_never_float(entries, rate, vat) -> None:
 
 @given(rates, vat_rates, st.integers(0, 10))
 def test_a_month_with_no_billable_work_totals_zero(rate, vat, n) -> None:
-    tot = billing.totals([billing.line_amount_minor(0, rate) for _ in range(n)], [], vat, reverse_charge=False)
+    tot = billing.totals(
+        [billing.line_amount_minor(0, rate) for _ in range(n)], [], vat, reverse_charge=False
+    )
     assert (tot.net_minor, tot.vat_minor, tot.gross_minor) == (0, 0, 0)
 
 

@@ -18,20 +18,61 @@ from supportctl.render import invoice as render
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "invoice"
 HEL = ZoneInfo("Europe/Helsinki")
-AGENCY = Party("Koodiverstas Oy", ("Hämeenkatu 12 A", "33100 Tampere", "Finland"), "FI12345678", "FI")
+AGENCY = Party(
+    "Koodiverstas Oy", ("Hämeenkatu 12 A", "33100 Tampere", "Finland"), "FI12345678", "FI"
+)
 
 
-def _line(entry_id, day, hh, mm, minutes, cls, *, step=1, rate=7500, extra=False, part=0, ticket=42, desc="Updated plugins", person="alice"):
+def _line(
+    entry_id,
+    day,
+    hh,
+    mm,
+    minutes,
+    cls,
+    *,
+    step=1,
+    rate=7500,
+    extra=False,
+    part=0,
+    ticket=42,
+    desc="Updated plugins",
+    person="alice",
+):
     start = datetime(2026, 10, day, hh, mm, tzinfo=HEL)
     billed = billing.billed_minutes(minutes, step) if cls == "billable" else minutes
     amount = billing.line_amount_minor(billed, rate) if cls == "billable" else 0
-    return ReportLine(entry_id, start.date(), start, start + timedelta(minutes=minutes), minutes, billed, person, ticket, desc, cls, extra, part, amount)
+    return ReportLine(
+        entry_id,
+        start.date(),
+        start,
+        start + timedelta(minutes=minutes),
+        minutes,
+        billed,
+        person,
+        ticket,
+        desc,
+        cls,
+        extra,
+        part,
+        amount,
+    )
 
 
-def sample_report(locale: str, *, number: str | None = "2026-0007", descriptions: tuple[str, ...] = ()) -> InvoiceReport:
+def sample_report(
+    locale: str, *, number: str | None = "2026-0007", descriptions: tuple[str, ...] = ()
+) -> InvoiceReport:
     """A maintenance month (fi), a hosting month with a 15-minute step (cs), an adhoc month (en)."""
     if locale == "fi_FI":
-        plan, currency, rate, step, vat, country, vat_id = "maintenance", "EUR", 7500, 1, Decimal("25.5"), "FI", "FI87654321"
+        plan, currency, rate, step, vat, country, vat_id = (
+            "maintenance",
+            "EUR",
+            7500,
+            1,
+            Decimal("25.5"),
+            "FI",
+            "FI87654321",
+        )
         lines = [
             _line(1, 5, 9, 0, 40, "included", desc="Plugin updates"),
             _line(2, 6, 10, 0, 20, "included", desc="Checkout bug"),
@@ -45,7 +86,15 @@ def sample_report(locale: str, *, number: str | None = "2026-0007", descriptions
         customer = Party("Acme Oy", ("Satamakatu 3", "00160 Helsinki", "Finland"), vat_id, country)
         hint = None
     elif locale == "cs_CZ":
-        plan, currency, rate, step, vat, country, vat_id = "hosting", "CZK", 150000, 15, Decimal("21"), "CZ", "CZ12345678"
+        plan, currency, rate, step, vat, country, vat_id = (
+            "hosting",
+            "CZK",
+            150000,
+            15,
+            Decimal("21"),
+            "CZ",
+            "CZ12345678",
+        )
         lines = [
             _line(10, 7, 13, 0, 7, "billable", step=15, rate=rate, desc="DNS záznam"),
             _line(11, 12, 9, 5, 31, "billable", step=15, rate=rate, desc="Obnova zálohy"),
@@ -54,10 +103,20 @@ def sample_report(locale: str, *, number: str | None = "2026-0007", descriptions
         awaiting = []
         fees = []
         quota = None
-        customer = Party("Kovošrot Žďár s.r.o.", ("Průmyslová 8", "591 01 Žďár nad Sázavou"), vat_id, country)
+        customer = Party(
+            "Kovošrot Žďár s.r.o.", ("Průmyslová 8", "591 01 Žďár nad Sázavou"), vat_id, country
+        )
         hint = 120
     else:
-        plan, currency, rate, step, vat, country, vat_id = "adhoc", "EUR", 9000, 1, Decimal("25.5"), "FI", ""
+        plan, currency, rate, step, vat, country, vat_id = (
+            "adhoc",
+            "EUR",
+            9000,
+            1,
+            Decimal("25.5"),
+            "FI",
+            "",
+        )
         lines = [
             _line(20, 1, 16, 45, 95, "billable", rate=rate, desc="Landing page <b>fixes</b>"),
             _line(21, 30, 23, 50, 20, "billable", rate=rate, desc="Late-night cache purge"),
@@ -70,7 +129,12 @@ def sample_report(locale: str, *, number: str | None = "2026-0007", descriptions
     if descriptions:
         lines = [_line(99, 3, 9, 0, 5, "billable", rate=rate, desc=d) for d in descriptions]
     reverse = billing.is_reverse_charge(country, vat_id, "FI")
-    tot = billing.totals([ln.amount_minor for ln in lines if ln.cls == "billable"], [f.amount_minor for f in fees], vat, reverse_charge=reverse)
+    tot = billing.totals(
+        [ln.amount_minor for ln in lines if ln.cls == "billable"],
+        [f.amount_minor for f in fees],
+        vat,
+        reverse_charge=reverse,
+    )
     return InvoiceReport(
         month="2026-10",
         period_start=date(2026, 10, 1),
@@ -120,9 +184,9 @@ def test_invoice_golden_file(lang: str, fmt: str) -> None:
 
 
 def test_invoice_golden_files_show_the_locale_money_format() -> None:
-    assert "1\xa0234,56\xa0€" == render.locale_format("fi_FI").money(123456, "EUR")
-    assert "1\xa0234,56\xa0Kč" == render.locale_format("cs_CZ").money(123456, "CZK")
-    assert "€1,234.56" == render.locale_format("en").money(123456, "EUR")
+    assert render.locale_format("fi_FI").money(123456, "EUR") == "1\xa0234,56\xa0€"
+    assert render.locale_format("cs_CZ").money(123456, "CZK") == "1\xa0234,56\xa0Kč"
+    assert render.locale_format("en").money(123456, "EUR") == "€1,234.56"
     fi = (GOLDEN / "fi" / "report.html").read_text(encoding="utf-8")
     assert "Käännetty verovelvollisuus" not in fi  # same country: normal VAT
     cs = (GOLDEN / "cs" / "report.md").read_text(encoding="utf-8")
@@ -130,7 +194,9 @@ def test_invoice_golden_files_show_the_locale_money_format() -> None:
 
 
 def test_invoice_html_escapes_a_script_in_a_description() -> None:
-    report = sample_report("en", descriptions=("<script>alert('x')</script>", 'a "quoted" & <b>bold</b>'))
+    report = sample_report(
+        "en", descriptions=("<script>alert('x')</script>", 'a "quoted" & <b>bold</b>')
+    )
     html = render.render_text(report, "html")
     assert "<script>" not in html and "<b>bold</b>" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
@@ -162,7 +228,9 @@ def test_invoice_awaiting_approval_is_a_separate_unbilled_section() -> None:
 def test_invoice_user_template_overrides_the_default(tmp_path: Path) -> None:
     user = tmp_path / "templates"
     (user / "invoice").mkdir(parents=True)
-    (user / "invoice" / "report.txt.j2").write_text("{{ r.customer.name }} owes {{ r.gross_minor|money }}\n", encoding="utf-8")
+    (user / "invoice" / "report.txt.j2").write_text(
+        "{{ r.customer.name }} owes {{ r.gross_minor|money }}\n", encoding="utf-8"
+    )
     out = render.render_text(sample_report("en"), "txt", user)
     assert out == "Pixel Studio owes €235.31\n"
     # the other formats still come from the packaged defaults
@@ -179,7 +247,11 @@ def test_invoice_template_typo_is_a_clear_input_error(tmp_path: Path) -> None:
         render.render_text(sample_report("en"), "md", user)
 
 
-@given(st.integers(min_value=-10**12, max_value=10**12), st.sampled_from(["fi_FI", "cs_CZ", "en"]), st.sampled_from(["EUR", "CZK"]))
+@given(
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.sampled_from(["fi_FI", "cs_CZ", "en"]),
+    st.sampled_from(["EUR", "CZK"]),
+)
 def test_cached_money_format_matches_babel(amount, locale, currency) -> None:
     from babel.numbers import format_currency
 
@@ -187,13 +259,20 @@ def test_cached_money_format_matches_babel(amount, locale, currency) -> None:
     assert render.locale_format(locale).money(amount, currency) == expected
 
 
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)), st.sampled_from(["fi_FI", "cs_CZ", "en"]))
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+    st.sampled_from(["fi_FI", "cs_CZ", "en"]),
+)
 def test_cached_date_and_time_match_babel(moment, locale) -> None:
     from babel.dates import format_date, format_time
 
     fmt = render.locale_format(locale)
     assert fmt.date(moment) == format_date(moment.date(), "medium", locale=locale)
-    assert fmt.time(moment) == format_time(moment.time().replace(second=0, microsecond=0), "short", locale=locale)
+    assert fmt.time(moment) == format_time(
+        moment.time().replace(second=0, microsecond=0), "short", locale=locale
+    )
 
 
 def test_packaged_templates_are_found_in_the_source_tree() -> None:

@@ -5,12 +5,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from supportctl.cli.common import CustomerOption, JsonFlag, get_app_context, sub_app
+
+if TYPE_CHECKING:
+    from supportctl.context import AppContext
 
 invoice_app = sub_app(
     "Month-end invoice reports: render, issue (number and freeze), show, void; fees; templates.",
@@ -229,7 +233,9 @@ def fee_list_cmd(
     from supportctl.services import invoicing
 
     app_ctx = get_app_context(ctx)
-    emit_fees(app_ctx, invoicing.list_fees(app_ctx.store, slug=customer, month=month), as_json=json_)
+    emit_fees(
+        app_ctx, invoicing.list_fees(app_ctx.store, slug=customer, month=month), as_json=json_
+    )
 
 
 @fee_app.command("rm")
@@ -253,14 +259,14 @@ def fee_rm_cmd(
 class _progress:
     """A rich progress bar on stderr for long runs; nothing for short ones or --json."""
 
-    def __init__(self, app_ctx: object, label: str, *, quiet: bool) -> None:
+    def __init__(self, app_ctx: AppContext, label: str, *, quiet: bool) -> None:
         self.app_ctx = app_ctx
         self.label = label
         self.quiet = quiet
-        self._bar: object | None = None
-        self._task: object | None = None
+        self._bar: Any = None
+        self._task: Any = None
 
-    def __enter__(self) -> object:
+    def __enter__(self) -> Callable[[int, int], None]:
         return self.update
 
     def update(self, done: int, total: int) -> None:
@@ -269,12 +275,11 @@ class _progress:
         if self._bar is None:
             from rich.progress import Progress
 
-            bar = Progress(console=self.app_ctx.err, transient=True)  # type: ignore[attr-defined]
-            bar.start()
-            self._task = bar.add_task(self.label, total=total)
-            self._bar = bar
-        self._bar.update(self._task, completed=done)  # type: ignore[attr-defined]
+            self._bar = Progress(console=self.app_ctx.err, transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(self.label, total=total)
+        self._bar.update(self._task, completed=done)
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
-            self._bar.stop()  # type: ignore[attr-defined]
+            self._bar.stop()

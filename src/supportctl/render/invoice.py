@@ -545,7 +545,9 @@ def render_csv(report: InvoiceReport) -> str:
                 cur,
             )
         )
-    vat_label = f"vat {report.vat_percent}%" + (" reverse charge" if report.is_reverse_charge else "")
+    vat_label = f"vat {report.vat_percent}%" + (
+        " reverse charge" if report.is_reverse_charge else ""
+    )
     for label, value in (
         ("net", report.net_minor),
         (vat_label, report.vat_minor),
@@ -732,7 +734,10 @@ def emit_invoice(app_ctx: Any, info: Any, *, as_json: bool) -> None:
             ("VAT", _plain_money(info.vat_minor, info.currency) + " " + info.currency),
             ("gross", _plain_money(info.gross_minor, info.currency) + " " + info.currency),
             ("lines", info.lines),
-            ("documents", ", ".join(info.formats) + f"  (supportctl invoice show {info.id} --format html)"),
+            (
+                "documents",
+                ", ".join(info.formats) + f"  (supportctl invoice show {info.id} --format html)",
+            ),
         ],
     )
 
@@ -748,7 +753,14 @@ def emit_invoices(app_ctx: Any, infos: list[Any], *, as_json: bool) -> None:
         app_ctx.out,
         ("number", "customer", "month", "status", "gross", "currency"),
         [
-            (i.id, i.customer, i.month, i.status, _plain_money(i.gross_minor, i.currency), i.currency)
+            (
+                i.id,
+                i.customer,
+                i.month,
+                i.status,
+                _plain_money(i.gross_minor, i.currency),
+                i.currency,
+            )
             for i in infos
         ],
         empty="no invoices issued yet; run `supportctl invoice MONTH --issue`",

@@ -310,7 +310,9 @@ def render_month(
     if fmt not in render.FORMATS:
         raise InputError(f"unknown format '{fmt}'; choose one of {', '.join(render.FORMATS)}")
     if fmt == "pdf" and not render.pdf_available():
-        raise InputError("--format pdf needs WeasyPrint, which is not installed", hint=render.PDF_HINT)
+        raise InputError(
+            "--format pdf needs WeasyPrint, which is not installed", hint=render.PDF_HINT
+        )
     target = out_dir if out_dir is not None else Path("invoices") / month
     user_dir = _user_dir(config)
     plan_sizes = maintenance_plan_sizes(store)
@@ -328,7 +330,9 @@ def render_month(
                 outputs.append((path, content))
                 results.append(_frozen_summary(existing, path))
             elif issue:
-                report = _issue_one(store, config, cust, month, now, actor, plan_sizes, fmt, user_dir)
+                report = _issue_one(
+                    store, config, cust, month, now, actor, plan_sizes, fmt, user_dir
+                )
                 path = target / file_name(cust.slug, month, report.number, fmt)
                 doc = invoice_store.document(store, _invoice_id(store, report.number), fmt)
                 assert doc is not None
@@ -515,11 +519,15 @@ def document(store: Store, number: str, fmt: str) -> bytes:
     if fmt == "pdf" and not render.pdf_available():
         row = _require(store, number)
         if invoice_store.document(store, row["id"], "pdf") is None:
-            raise InputError("--format pdf needs WeasyPrint, which is not installed", hint=render.PDF_HINT)
+            raise InputError(
+                "--format pdf needs WeasyPrint, which is not installed", hint=render.PDF_HINT
+            )
     return _stored_document(store, _require(store, number), fmt)
 
 
-def void(store: Store, number: str, *, reason: str, now: datetime, actor: str | None) -> InvoiceInfo:
+def void(
+    store: Store, number: str, *, reason: str, now: datetime, actor: str | None
+) -> InvoiceInfo:
     """Void an issued invoice: its customer-month opens again; the number stays used."""
     if not reason.strip():
         raise InputError("--reason must say why the invoice is voided")
@@ -588,7 +596,7 @@ def add_fee(
 ) -> Fee:
     """A one-off fee (expedite, set-up...) billed on the customer's invoice of that month."""
     if not description.strip():
-        raise InputError("the fee needs a description, e.g. \"Expedited response\"")
+        raise InputError('the fee needs a description, e.g. "Expedited response"')
     if day is None:
         fee_day = now.astimezone(_zone(config.agency.timezone)).date()
     else:
@@ -664,7 +672,13 @@ def remove_fee(store: Store, fee_id: int, *, now: datetime, actor: str | None) -
             actor=actor,
             customer_id=row["customer_id"],
             subject_ref=f"fee:{fee_id}",
-            data={"old": {"day": row["day"], "amount_minor": row["amount_minor"], "description": row["description"]}},
+            data={
+                "old": {
+                    "day": row["day"],
+                    "amount_minor": row["amount_minor"],
+                    "description": row["description"],
+                }
+            },
         )
     return fee
 

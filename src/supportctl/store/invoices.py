@@ -145,7 +145,9 @@ def insert_fee(
     return int(cur.lastrowid or 0)
 
 
-_FEE_SELECT = "SELECT f.*, c.slug AS customer_slug FROM fees f JOIN customers c ON c.id = f.customer_id"
+_FEE_SELECT = (
+    "SELECT f.*, c.slug AS customer_slug FROM fees f JOIN customers c ON c.id = f.customer_id"
+)
 
 
 def fees_for(store: Store, customer_id: int, month: str) -> list[sqlite3.Row]:
