@@ -45,44 +45,103 @@ def classes(parts: list[Part]) -> list[tuple[int, int, str, bool, int]]:
     ("plan", "included", "facts", "expected"),
     [
         # maintenance: included until the quota is used, then billable
-        ("maintenance", 60, [fact(1, 30), fact(2, 30)], [(1, 30, INCLUDED, False, 0), (2, 30, INCLUDED, False, 0)]),
-        ("maintenance", 60, [fact(1, 40), fact(2, 50)],
-         [(1, 40, INCLUDED, False, 0), (2, 20, INCLUDED, False, 0), (2, 30, BILLABLE, False, 1)]),
+        (
+            "maintenance",
+            60,
+            [fact(1, 30), fact(2, 30)],
+            [(1, 30, INCLUDED, False, 0), (2, 30, INCLUDED, False, 0)],
+        ),
+        (
+            "maintenance",
+            60,
+            [fact(1, 40), fact(2, 50)],
+            [(1, 40, INCLUDED, False, 0), (2, 20, INCLUDED, False, 0), (2, 30, BILLABLE, False, 1)],
+        ),
         # a job more than 30 minutes past the quota is extra
-        ("maintenance", 60, [fact(1, 40), fact(2, 51)],
-         [(1, 40, INCLUDED, False, 0), (2, 20, INCLUDED, False, 0), (2, 31, BILLABLE, True, 1)]),
-        ("maintenance", 60, [fact(1, 60), fact(2, 30), fact(3, 31)],
-         [(1, 60, INCLUDED, False, 0), (2, 30, BILLABLE, False, 0), (3, 31, BILLABLE, True, 0)]),
+        (
+            "maintenance",
+            60,
+            [fact(1, 40), fact(2, 51)],
+            [(1, 40, INCLUDED, False, 0), (2, 20, INCLUDED, False, 0), (2, 31, BILLABLE, True, 1)],
+        ),
+        (
+            "maintenance",
+            60,
+            [fact(1, 60), fact(2, 30), fact(3, 31)],
+            [(1, 60, INCLUDED, False, 0), (2, 30, BILLABLE, False, 0), (3, 31, BILLABLE, True, 0)],
+        ),
         ("maintenance", 0, [fact(1, 10)], [(1, 10, BILLABLE, False, 0)]),
         # maintenance messaging counts like work
         ("maintenance", 60, [fact(1, 10, kind="messaging")], [(1, 10, INCLUDED, False, 0)]),
         # hosting: billable, messaging non-billable
-        ("hosting", 600, [fact(1, 10), fact(2, 5, kind="messaging")],
-         [(1, 10, BILLABLE, False, 0), (2, 5, NON_BILLABLE, False, 0)]),
+        (
+            "hosting",
+            600,
+            [fact(1, 10), fact(2, 5, kind="messaging")],
+            [(1, 10, BILLABLE, False, 0), (2, 5, NON_BILLABLE, False, 0)],
+        ),
         # adhoc: billable, even messaging; no quota, no extra flag
-        ("adhoc", 600, [fact(1, 90), fact(2, 5, kind="messaging")],
-         [(1, 90, BILLABLE, False, 0), (2, 5, BILLABLE, False, 0)]),
+        (
+            "adhoc",
+            600,
+            [fact(1, 90), fact(2, 5, kind="messaging")],
+            [(1, 90, BILLABLE, False, 0), (2, 5, BILLABLE, False, 0)],
+        ),
         # internal is never billed and uses no quota
-        ("maintenance", 30, [fact(1, 20, internal=True), fact(2, 30)],
-         [(1, 20, NON_BILLABLE, False, 0), (2, 30, INCLUDED, False, 0)]),
+        (
+            "maintenance",
+            30,
+            [fact(1, 20, internal=True), fact(2, 30)],
+            [(1, 20, NON_BILLABLE, False, 0), (2, 30, INCLUDED, False, 0)],
+        ),
         ("adhoc", 0, [fact(1, 20, internal=True)], [(1, 20, NON_BILLABLE, False, 0)]),
         # needs approval: not billed and uses no quota until approved
-        ("maintenance", 30, [fact(1, 20, approval=True), fact(2, 30)],
-         [(1, 20, NEEDS_APPROVAL, False, 0), (2, 30, INCLUDED, False, 0)]),
-        ("hosting", 0, [fact(1, 20, approval=True, kind="messaging")], [(1, 20, NEEDS_APPROVAL, False, 0)]),
+        (
+            "maintenance",
+            30,
+            [fact(1, 20, approval=True), fact(2, 30)],
+            [(1, 20, NEEDS_APPROVAL, False, 0), (2, 30, INCLUDED, False, 0)],
+        ),
+        (
+            "hosting",
+            0,
+            [fact(1, 20, approval=True, kind="messaging")],
+            [(1, 20, NEEDS_APPROVAL, False, 0)],
+        ),
         # internal wins over needs-approval
-        ("adhoc", 0, [fact(1, 20, approval=True, internal=True)], [(1, 20, NON_BILLABLE, False, 0)]),
+        (
+            "adhoc",
+            0,
+            [fact(1, 20, approval=True, internal=True)],
+            [(1, 20, NON_BILLABLE, False, 0)],
+        ),
         # an override wins over everything; an included override uses quota
-        ("adhoc", 0, [fact(1, 20, override=NON_BILLABLE, approval=True)], [(1, 20, NON_BILLABLE, False, 0)]),
-        ("maintenance", 30, [fact(1, 20, override=INCLUDED), fact(2, 20)],
-         [(1, 20, INCLUDED, False, 0), (2, 10, INCLUDED, False, 0), (2, 10, BILLABLE, False, 1)]),
-        ("maintenance", 30, [fact(1, 20, override=BILLABLE), fact(2, 20)],
-         [(1, 20, BILLABLE, False, 0), (2, 20, INCLUDED, False, 0)]),
+        (
+            "adhoc",
+            0,
+            [fact(1, 20, override=NON_BILLABLE, approval=True)],
+            [(1, 20, NON_BILLABLE, False, 0)],
+        ),
+        (
+            "maintenance",
+            30,
+            [fact(1, 20, override=INCLUDED), fact(2, 20)],
+            [(1, 20, INCLUDED, False, 0), (2, 10, INCLUDED, False, 0), (2, 10, BILLABLE, False, 1)],
+        ),
+        (
+            "maintenance",
+            30,
+            [fact(1, 20, override=BILLABLE), fact(2, 20)],
+            [(1, 20, BILLABLE, False, 0), (2, 20, INCLUDED, False, 0)],
+        ),
         ("hosting", 0, [fact(1, 20, override=INCLUDED)], [(1, 20, INCLUDED, False, 0)]),
     ],
 )
 def test_classify_month_rules(
-    plan: str, included: int, facts: list[EntryFacts], expected: list[tuple[int, int, str, bool, int]]
+    plan: str,
+    included: int,
+    facts: list[EntryFacts],
+    expected: list[tuple[int, int, str, bool, int]],
 ) -> None:
     assert classes(classify_month(facts, plan, included)) == expected
 
@@ -90,13 +149,22 @@ def test_classify_month_rules(
 def test_classify_month_goes_by_start_not_by_input_order() -> None:
     late, early = fact(1, 50, at=10), fact(2, 50, at=1)
     parts = classify_month([late, early], "maintenance", 60)
-    assert classes(parts) == [(2, 50, INCLUDED, False, 0), (1, 10, INCLUDED, False, 0), (1, 40, BILLABLE, True, 1)]
+    assert classes(parts) == [
+        (2, 50, INCLUDED, False, 0),
+        (1, 10, INCLUDED, False, 0),
+        (1, 40, BILLABLE, True, 1),
+    ]
 
 
 def test_totals_and_included_used() -> None:
     parts = classify_month([fact(1, 40), fact(2, 50), fact(3, 5, internal=True)], "maintenance", 60)
     assert included_used(parts) == 60
-    assert totals_by_class(parts) == {INCLUDED: 60, BILLABLE: 30, NON_BILLABLE: 5, NEEDS_APPROVAL: 0}
+    assert totals_by_class(parts) == {
+        INCLUDED: 60,
+        BILLABLE: 30,
+        NON_BILLABLE: 5,
+        NEEDS_APPROVAL: 0,
+    }
 
 
 entries_strategy = st.lists(

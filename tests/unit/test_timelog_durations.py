@@ -81,8 +81,18 @@ def test_whole_minutes_twelve_fifty_nine_is_twelve() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("09:10", (9, 10)), ("9:10", (9, 10)), ("9.10", (9, 10)), ("0910", (9, 10)), ("23:59", (23, 59)),
-     ("00:00", (0, 0)), ("24:00", None), ("9:60", None), ("noon", None), ("2026-10-14 09:10", None)],
+    [
+        ("09:10", (9, 10)),
+        ("9:10", (9, 10)),
+        ("9.10", (9, 10)),
+        ("0910", (9, 10)),
+        ("23:59", (23, 59)),
+        ("00:00", (0, 0)),
+        ("24:00", None),
+        ("9:60", None),
+        ("noon", None),
+        ("2026-10-14 09:10", None),
+    ],
 )
 def test_parse_clock(text: str, expected: tuple[int, int] | None) -> None:
     assert parse_clock(text) == expected
