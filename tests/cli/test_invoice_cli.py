@@ -349,3 +349,14 @@ def test_invoice_csv_is_parseable(cli, month: Path) -> None:
         "billable",
     ]
     assert [r["amount"] for r in rows if r["section"] == "total"] == ["188.75", "48.13", "236.88"]
+
+
+def test_invoice_pdf_is_rendered_and_issued_bytes_are_kept(cli, month: Path) -> None:
+    out = month / "pdf"
+    cli.ok("invoice", "2026-10", "--customer", "acme", "--format", "pdf", "--out", str(out))
+    draft = (out / "acme-2026-10.pdf").read_bytes()
+    assert draft.startswith(b"%PDF-")
+    cli.ok("invoice", "2026-10", "--customer", "acme", "--format", "pdf", "--issue", "--out", str(out))
+    issued = (out / "acme-2026-10-2026-0001.pdf").read_bytes()
+    assert issued.startswith(b"%PDF-")
+    assert cli.ok("invoice", "show", "2026-0001", "--format", "pdf").stdout_bytes == issued
