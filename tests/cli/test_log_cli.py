@@ -81,7 +81,7 @@ def test_short_form_logs_on_a_ticket_ending_now(cli: Any, desk: Path) -> None:
 )
 def test_every_duration_form(cli: Any, desk: Path, duration: str, minutes: int) -> None:
     data = cli.json("log", "add", "1", duration, "work", "--json")
-    assert data["minutes"] == minutes and list(data)[0] == "id"
+    assert data["minutes"] == minutes and next(iter(data)) == "id"
 
 
 def test_customer_entry_without_ticket_and_unquoted_words(cli: Any, desk: Path) -> None:
@@ -294,7 +294,7 @@ def _month(cli: Any) -> None:
 def test_list_json_has_one_row_per_part(cli: Any, desk: Path) -> None:
     _month(cli)
     rows = cli.json("log", "list", "--month", "2026-10", "--json")
-    assert [list(r)[0] for r in rows] == ["id"] * len(rows)
+    assert [next(iter(r)) for r in rows] == ["id"] * len(rows)
     got = [(r["id"], r["minutes"], r["class"], r["extra"]) for r in rows]
     assert got == [
         (1, 40, "included", False),
