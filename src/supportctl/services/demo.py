@@ -182,7 +182,7 @@ def mail_in(ws: DemoWorkspace) -> None:
     rows = inbox.list_open(ws.store)
     tz = ws.config.agency.timezone
     lines = [" | ".join(inbox_columns())]
-    lines += [" | ".join(str(c) for c in inbox_cells(r, tz)) for r in rows]
+    lines += [" | ".join(str(c) for c in inbox_cells(r, tz, ws.now)) for r in rows]
     ws.shows.append(("supportctl inbox --no-fetch", lines))
     LOOK_AROUND.extend(
         [
@@ -313,4 +313,127 @@ def month_end_invoices(ws: DemoWorkspace) -> None:
             ws.say(f"invoice:   {report.path}")
     LOOK_AROUND.extend(
         [f"supportctl invoice {month} --out {out_dir}", "supportctl invoice templates"]
+    )
+
+
+def duty_rota(ws: DemoWorkspace) -> None:
+    """The duty rota from this week (runs before mail comes in, so tickets get owners)."""
+    from datetime import timedelta
+
+    from supportctl.domain.rota import week_name
+    from supportctl.render.rota import weeks_lines
+    from supportctl.services import rota
+
+    this_week = week_name(ws.now.date())
+    rota.set_order(
+        ws.store, handles=["alice", "bob", "carol"], start=this_week, now=ws.now, actor=ws.actor
+    )
+    later = week_name(ws.now.date() + timedelta(weeks=2))
+    rota.swap(ws.store, ws.config, week=later, handle="dave", now=ws.now, actor=ws.actor)
+    weeks = rota.show(ws.store, ws.config, weeks=4, now=ws.now)
+    ws.say(f"rota:      alice → bob → carol from {this_week}; dave swapped in for {later}")
+    ws.shows.append(("supportctl rota show --weeks 4", weeks_lines(weeks)))
+    LOOK_AROUND.extend(["supportctl rota show --weeks 8", "supportctl rota ics --out duty.ics"])
+
+
+def inbox_with_clocks(ws: DemoWorkspace) -> None:
+    """Two requests phoned in just now, then the queue with owners and live SLA clocks."""
+    from datetime import timedelta
+
+    from supportctl.render.inbox import inbox_cells, inbox_columns
+    from supportctl.services import inbox, tickets
+
+    for slug, sender, subject, text, minutes_ago in (
+        ("acme", "matti.virtanen@acme.fi", "Kassa ei toimi", "Matti soitti: maksu kaatuu", 10),
+        ("kovo", "jiri.novak@kovosrot.cz", "Nový uživatel do administrace", "Pro Petru", 90),
+    ):
+        tickets.new_by_hand(
+            ws.store,
+            ws.config,
+            customer=slug,
+            from_addr=sender,
+            subject=subject,
+            text=text,
+            actor=ws.actor,
+            now=ws.now - timedelta(minutes=minutes_ago),
+        )
+
+    queue = inbox.queue(ws.store, ws.config, now=ws.now, limit=15)
+    tz = ws.config.agency.timezone
+    lines = [" | ".join(inbox_columns())]
+    lines += [" | ".join(str(c) for c in inbox_cells(r, tz, ws.now)) for r in queue.rows]
+    if queue.total > len(queue.rows):
+        lines.append(f"… and {queue.total - len(queue.rows)} more")
+    late = sum(1 for r in queue.rows if r.clock is not None and r.clock.breached)
+    ws.say(f"queue:     {queue.total} open tickets, {late} past an SLA target")
+    ws.shows.append(
+        ("supportctl inbox --no-fetch  (urgent, premium, standard, light, oldest)", lines)
+    )
+    LOOK_AROUND.extend(
+        [
+            'supportctl search "ei toimi"',
+            "supportctl inbox --no-fetch --mine --as alice",
+            "supportctl report " + ws.now.strftime("%Y-%m"),
+        ]
+    )
+
+
+# The rota must exist before mail comes in; the queue is shown before the invoices,
+# which stay last. (`@step` returns None, so steps are found by name.)
+_names = [s.__name__ for s in STEPS]
+STEPS.insert(_names.index("agency_customers_team") + 1, duty_rota)
+_names = [s.__name__ for s in STEPS]
+STEPS.insert(
+    _names.index("month_end_invoices") if "month_end_invoices" in _names else len(STEPS),
+    inbox_with_clocks,
+)
+
+
+@step
+def acknowledgements_to_outbox(ws: DemoWorkspace) -> None:
+    """New tickets acknowledged in the customer's language, written to a local outbox."""
+    from datetime import timedelta
+
+    from supportctl.domain.timeutil import from_utc_text
+    from supportctl.mail.smtp import OutboxTransport
+    from supportctl.services import outbound
+
+    outbox = ws.directory / "outbox"
+    transport = OutboxTransport(outbox)
+    from supportctl.store.outbound import tickets_by_arrival
+
+    rows = tickets_by_arrival(ws.store)
+    sent: list[outbound.Sent] = []
+    skipped: list[outbound.Skipped] = []
+    for row in rows:
+        # As the fetch job would have, a minute after each mail arrived.
+        moment = from_utc_text(row["created_at"]) + timedelta(minutes=1)
+        outcome = outbound.acknowledge(
+            ws.store, ws.config, ticket_id=row["id"], now=moment, transport=transport
+        )
+        (sent if isinstance(outcome, outbound.Sent) else skipped).append(outcome)  # type: ignore[arg-type]
+    ws.say(
+        f"acks:      {len(sent)} acknowledgements written to {outbox} (not sent); "
+        f"{len(skipped)} tickets got none (loop guard: lists, strangers, not new)"
+    )
+    if transport.written:
+        import email
+        import email.policy
+
+        first = transport.written[0]
+        msg = email.message_from_bytes(first.read_bytes(), policy=email.policy.default)
+        lines = [
+            f"{name}: {msg[name]}"
+            for name in ("From", "To", "Subject", "In-Reply-To", "Auto-Submitted")
+            if msg[name] is not None
+        ]
+        body = msg.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""  # type: ignore[union-attr]
+        lines += ["", *text.replace("\r\n", "\n").rstrip("\n").split("\n")]
+        ws.shows.append((f"{first.relative_to(ws.directory)} (an acknowledgement)", lines))
+    LOOK_AROUND.extend(
+        [
+            "supportctl reply --templates",
+            'supportctl reply 1 --dry-run -m "Hei Matti, katsomme asiaa heti."',
+        ]
     )

@@ -105,3 +105,8 @@ def contact_name(store: Store, address: str) -> str | None:
         (address.lower(),),
     )
     return None if name is None else str(name)
+
+
+def tickets_by_arrival(store: Store) -> list[sqlite3.Row]:
+    """(id, created_at) of every ticket, oldest first."""
+    return store.all("SELECT id, created_at FROM tickets ORDER BY created_at, id")
