@@ -150,14 +150,16 @@ class ImapSession:
     def sizes_after(self, folder: str, last_uid: int) -> list[tuple[int, int]]:
         """(uid, RFC822.SIZE) of every message with UID > last_uid, in UID order."""
         self._select(folder, writable=bool(self.account.archive_folder))
-        data = self._call(
-            f"listing new mail in {folder}", self.client.fetch, f"{last_uid + 1}:*", [b"RFC822.SIZE"]
+        found = self._call(
+            f"listing new mail in {folder}", self.client.search, ["UID", f"{last_uid + 1}:*"]
         )
-        return sorted(
-            (int(uid), int(item.get(b"RFC822.SIZE", 0)))
-            for uid, item in data.items()
-            if int(uid) > last_uid
-        )
+        uids = sorted(int(u) for u in found if int(u) > last_uid)  # `N:*` always matches the last
+        sizes: list[tuple[int, int]] = []
+        for start in range(0, len(uids), 2000):
+            chunk = uids[start : start + 2000]
+            data = self._call(f"listing new mail in {folder}", self.client.fetch, chunk, [b"RFC822.SIZE"])
+            sizes.extend((uid, int(data[uid].get(b"RFC822.SIZE", 0))) for uid in chunk if uid in data)
+        return sizes
 
     def uids_upto(self, folder: str, last_uid: int) -> list[int]:
         self._select(folder, writable=True)
