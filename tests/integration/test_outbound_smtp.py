@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import email
 import email.policy
+import email.utils
 import mailbox
 import socket
 import sqlite3
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -136,9 +138,13 @@ def _setup_people(cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def _mbox(path: Path, *messages: bytes) -> str:
+    """An mbox whose From lines carry each message's own Date (the arrival time)."""
     box = mailbox.mbox(str(path))
     for raw in messages:
-        box.add(raw)
+        item = mailbox.mboxMessage(raw)
+        sent = email.utils.parsedate_to_datetime(item["Date"])
+        item.set_from("MAILER-DAEMON", sent.astimezone(UTC).timetuple())
+        box.add(item)
     box.flush()
     box.close()
     return f"mbox:{path}"
@@ -395,3 +401,47 @@ def test_server_refusing_the_recipient_is_exit_6_nothing_recorded(cli, desk, tmp
     assert "refused every recipient: matti.virtanen@acme.fi" in result.stderr
     assert snapshot() == before
     assert sink.received == []
+
+
+def test_remind_mails_the_owner_once_per_due_time(cli, desk, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    sink, _port, ws = desk
+    cli.ok("rota", "set", "alice", "--start", "2026-W42")
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    assert _rows(ws, "SELECT due_response_at FROM tickets WHERE id = 1") == [
+        ("2026-10-14T14:00:00Z",)
+    ]
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T12:50:00Z")  # 70 business minutes left
+    assert cli.json("remind", "--json")["owners"] == []
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T13:10:00Z")  # 50 left
+    data = cli.json("remind", "--json")
+    assert data["owners"] == [
+        {
+            "id": "alice",
+            "tickets": [
+                {
+                    "id": 1,
+                    "target": "response",
+                    "due": "2026-10-14T14:00:00Z",
+                    "business_minutes_left": 50,
+                }
+            ],
+        }
+    ]
+    assert len(sink.received) == 1
+    _from, rcpt, raw = sink.received[0]
+    assert rcpt == ["alice@agency.example"]
+    msg = _parse(raw)
+    assert msg["Subject"] == "SLA: 1 ticket near a breach"
+    assert msg["Auto-Submitted"] == "auto-generated"
+    body = msg.get_content().replace("\r\n", "\n")
+    assert "Hi Alice Mäkinen," in body
+    assert (
+        "[KV #1] Etusivu ei toimi – kiire\n      response due Wednesday 14 October 2026, 17:00: 50m business time left"
+        in body
+    )
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T13:40:00Z")
+    assert cli.ok("remind").stdout == "no ticket is within one business hour of an SLA breach\n"
+    assert len(sink.received) == 1
+    assert _rows(ws, "SELECT address, kind, ticket_id, is_automatic FROM outbound_log") == [
+        ("alice@agency.example", "remind", None, 1)
+    ]
