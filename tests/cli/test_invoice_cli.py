@@ -356,7 +356,55 @@ def test_invoice_pdf_is_rendered_and_issued_bytes_are_kept(cli, month: Path) -> 
     cli.ok("invoice", "2026-10", "--customer", "acme", "--format", "pdf", "--out", str(out))
     draft = (out / "acme-2026-10.pdf").read_bytes()
     assert draft.startswith(b"%PDF-")
-    cli.ok("invoice", "2026-10", "--customer", "acme", "--format", "pdf", "--issue", "--out", str(out))
+    cli.ok(
+        "invoice", "2026-10", "--customer", "acme", "--format", "pdf", "--issue", "--out", str(out)
+    )
     issued = (out / "acme-2026-10-2026-0001.pdf").read_bytes()
     assert issued.startswith(b"%PDF-")
     assert cli.ok("invoice", "show", "2026-0001", "--format", "pdf").stdout_bytes == issued
+
+
+def test_invoice_numbers_follow_the_issue_year_and_the_configured_format(
+    cli, month: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = month / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    assert 'invoice_number_format = "{year}-{seq:04d}"' in text
+    config.write_text(
+        text.replace(
+            'invoice_number_format = "{year}-{seq:04d}"',
+            'invoice_number_format = "KV/{year}/{seq:03d}"',
+        ),
+        encoding="utf-8",
+    )
+    out = month / "o"
+    cli.ok("invoice", "2026-10", "--issue", "--customer", "acme", "--out", str(out))
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2027-01-05T10:00:00Z")
+    result = cli.ok("invoice", "2026-10", "--issue", "--customer", "kovo", "--out", str(out))
+    assert "KV/2027/001" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        "acme-2026-10-KV-2026-001.html",
+        "kovo-2026-10-KV-2027-001.html",
+    ]
+    assert cli.json("invoice", "show", "KV/2027/001", "--json")["customer"] == "kovo"
+
+
+def test_invoice_number_format_without_year_cannot_reuse_a_number(
+    cli, month: Path, monkeypatch: pytest.MonkeyPatch, snapshot
+) -> None:
+    config = month / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace(
+            'invoice_number_format = "{year}-{seq:04d}"', 'invoice_number_format = "{seq}"'
+        ),
+        encoding="utf-8",
+    )
+    cli.ok("invoice", "2026-10", "--issue", "--customer", "acme", "--out", str(month / "o"))
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2027-01-05T10:00:00Z")
+    before = snapshot()
+    result = cli.fails(
+        2, "invoice", "2026-10", "--issue", "--customer", "kovo", "--out", str(month / "o")
+    )
+    assert "never reused" in result.stderr
+    assert snapshot() == before

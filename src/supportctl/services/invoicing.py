@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -396,20 +396,11 @@ def _issue_one(
     number = invoice_store.next_number(store, year, config.agency.invoice_number_format)
     if invoice_store.number_taken(store, number):
         raise InputError(
-            f"invoice number {number} is already used; the number format "
-            f"'{config.agency.invoice_number_format}' must include {{seq}}"
+            f"invoice number {number} is already used; numbers are never reused",
+            hint=f"make agency.invoice_number_format ('{config.agency.invoice_number_format}') "
+            "include {year} and {seq}",
         )
-    report = build(
-        store,
-        config,
-        cust,
-        month,
-        now=now,
-        number=number,
-        status="issued",
-        issued_at=now,
-        plan_sizes=plan_sizes,
-    )
+    report = replace(draft, number=number, status="issued")
     data = to_jsonable(report)
     invoice_id = invoice_store.insert_invoice(
         store,
