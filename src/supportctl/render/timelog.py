@@ -171,6 +171,56 @@ def _class_label(cls: str, is_extra: bool, overridden: bool) -> str:
     return label
 
 
+COLUMNS = ["id", "date", "time", "min", "person", "on", "description", "class"]
+
+
+def listing_table(
+    listing: Listing, zone: Any, limit: int
+) -> tuple[list[str], list[list[str]], list[str]]:
+    """(columns, rows, footer lines) of a listing for people: the latest `limit` entries,
+    a row per part (the first carrying the entry), then totals per class and quotas."""
+    entries = listing.rows
+    shown = entries[-limit:] if len(entries) > limit else entries
+    hidden = listing.count - len(shown)
+    table_rows: list[list[str]] = []
+    for e in shown:
+        local_start = e.start_at.astimezone(zone)
+        local_end = e.end_at.astimezone(zone)
+        span = f"{local_start:%H:%M}–{local_end:%H:%M}"
+        for index, part in enumerate(e.parts):
+            first = index == 0
+            table_rows.append(
+                [
+                    str(e.id) if first else "",
+                    f"{local_start:%Y-%m-%d}" if first else "",
+                    span if first else "",
+                    str(part.minutes),
+                    e.person if first else "",
+                    _where(e.ticket, e.customer) if first else "",
+                    e.description if first else "",
+                    _class_label(part.cls, part.is_extra, e.class_override is not None),
+                ]
+            )
+    lines: list[str] = []
+    if hidden:
+        lines.append(
+            f"… {hidden} earlier entries not shown (use --limit, --month or --json to see all)"
+        )
+    total = sum(listing.totals.values())
+    lines.append(
+        f"total {_minutes(total)} ({total} min): "
+        + ", ".join(f"{cls} {_minutes(m)}" for cls, m in listing.totals.items() if m)
+    )
+    for slug, quota in sorted(listing.quotas.items()):
+        carried = (
+            f" incl. {quota.carried_in_minutes} carried in" if quota.carried_in_minutes else ""
+        )
+        lines.append(
+            f"{slug} quota: {quota.included_minutes} min{carried}, used {quota.used_minutes}, left {quota.left_minutes}"
+        )
+    return COLUMNS, table_rows, lines
+
+
 def emit_listing(
     app_ctx: AppContext,
     listing: Listing,
@@ -198,56 +248,11 @@ def emit_listing(
         return
     from supportctl.render.tables import table
 
-    entries = listing.rows
-    shown = entries[-limit:] if len(entries) > limit else entries
-    hidden = listing.count - len(shown)
-    table_rows: list[list[Any]] = []
-    for e in shown:
-        local_start = e.start_at.astimezone(zone)
-        local_end = e.end_at.astimezone(zone)
-        span = f"{local_start:%H:%M}–{local_end:%H:%M}"
-        for index, part in enumerate(e.parts):
-            first = index == 0
-            table_rows.append(
-                [
-                    str(e.id) if first else "",
-                    f"{local_start:%Y-%m-%d}" if first else "",
-                    span if first else "",
-                    str(part.minutes),
-                    e.person if first else "",
-                    _where(e.ticket, e.customer) if first else "",
-                    e.description if first else "",
-                    _class_label(part.cls, part.is_extra, e.class_override is not None),
-                ]
-            )
+    columns, table_rows, lines = listing_table(listing, zone, limit)
     title = f"time {listing.month}" if listing.month else "time"
-    table(
-        app_ctx,
-        ["id", "date", "time", "min", "person", "on", "description", "class"],
-        table_rows,
-        title=title,
-        limit=None,
-        empty="no time entries match",
-    )
-    if not entries:
+    table(app_ctx, columns, table_rows, title=title, limit=None, empty="no time entries match")
+    if not listing.rows:
         return
-    lines = []
-    if hidden:
-        lines.append(
-            f"… {hidden} earlier entries not shown (use --limit, --month or --json to see all)"
-        )
-    total = sum(listing.totals.values())
-    lines.append(
-        f"total {_minutes(total)} ({total} min): "
-        + ", ".join(f"{cls} {_minutes(m)}" for cls, m in listing.totals.items() if m)
-    )
-    for slug, quota in sorted(listing.quotas.items()):
-        carried = (
-            f" incl. {quota.carried_in_minutes} carried in" if quota.carried_in_minutes else ""
-        )
-        lines.append(
-            f"{slug} quota: {quota.included_minutes} min{carried}, used {quota.used_minutes}, left {quota.left_minutes}"
-        )
     if app_ctx.is_terminal():
         for line in lines:
             app_ctx.out.print(line, markup=False, highlight=False)

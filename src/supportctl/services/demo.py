@@ -437,3 +437,174 @@ def acknowledgements_to_outbox(ws: DemoWorkspace) -> None:
             'supportctl reply 1 --dry-run -m "Hei Matti, katsomme asiaa heti."',
         ]
     )
+
+
+def time_logged(ws: DemoWorkspace) -> None:
+    """Last month's time across the three customers: acme's quota runs out, one request waits for approval."""
+    from datetime import date, timedelta
+    from zoneinfo import ZoneInfo
+
+    from supportctl.render.timelog import listing_table
+    from supportctl.services import timelog
+    from supportctl.services.tickets import create_ticket
+
+    tz = ws.config.agency.timezone
+    zone = ZoneInfo(tz)
+    first_this = ws.now.astimezone(zone).date().replace(day=1)
+    last_prev = first_this - timedelta(days=1)
+    month = last_prev.strftime("%Y-%m")
+    days = [
+        last_prev.replace(day=d)
+        for d in range(1, last_prev.day + 1)
+        if last_prev.replace(day=d).weekday() < 5
+    ]
+
+    def arrived(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, 8, 0, tzinfo=zone)
+
+    made: dict[str, int] = {}
+    for key, slug, requester, subject, designated in (
+        ("wp", "acme", "matti.virtanen@acme.fi", "WordPress updates and small fixes", True),
+        ("pages", "acme", "matti.virtanen@acme.fi", "New product pages", True),
+        ("move", "acme", "matti.virtanen@acme.fi", "Server move", True),
+        ("landing", "acme", "liisa.korhonen@acme.fi", "Could you make us a landing page?", False),
+        ("kovo", "kovo", "jiri.novak@kovosrot.cz", "Server upkeep and mail", True),
+        ("pixel", "pixel", "sam@pixelstudio.example", "Site fixes", True),
+    ):
+        customer_id = ws.store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
+        made[key] = create_ticket(
+            ws.store,
+            ws.config,
+            customer_id=customer_id,
+            requester=requester,
+            subject=subject,
+            body=subject,
+            arrived_at=arrived(days[0]),
+            classification="human",
+            importance=None,
+            is_triage=False,
+            needs_approval=not designated,
+            actor=ws.actor,
+            now=arrived(days[0]),
+        )
+    # (business day, person, ticket key or customer slug, start, minutes, what, kind, internal)
+    plan = [
+        (0, "alice", "wp", "09:10", 45, "Updated WordPress core and 14 plugins", "work", False),
+        (
+            1,
+            "bob",
+            "acme",
+            "10:00",
+            30,
+            "Checked the backups after the hosting move",
+            "work",
+            False,
+        ),
+        (1, "dave", "kovo", "09:00", 35, "Upgraded PHP to 8.3", "work", False),
+        (2, "alice", "wp", "13:00", 60, "Fixed the contact form spam filter", "work", False),
+        (2, "carol", "pixel", "14:00", 40, "Layout bug on mobile", "work", False),
+        (
+            3,
+            "bob",
+            "kovo",
+            "10:00",
+            10,
+            "Mail to Jiří about the maintenance window",
+            "messaging",
+            False,
+        ),
+        (4, "carol", "pages", "09:30", 90, "Styled the new product pages", "work", False),
+        (
+            5,
+            "alice",
+            "acme",
+            "15:00",
+            15,
+            "Answered Matti about the SSL renewal",
+            "messaging",
+            False,
+        ),
+        (7, "dave", "move", "10:00", 120, "Moved the cron jobs to the new server", "work", False),
+        (8, "dave", "kovo", "14:00", 55, "Mail server: fixed the SPF failure", "work", False),
+        (9, "carol", "pages", "13:00", 75, "Mobile menu fixes", "work", False),
+        (10, "carol", "pixel", "09:00", 25, "Image compression for the gallery", "work", False),
+        (11, "alice", "wp", "09:00", 50, "Plugin updates and a security scan", "work", False),
+        (12, "bob", "acme", "14:00", 40, "DNS: added SPF and DMARC records", "work", False),
+        (13, "bob", "kovo", "11:00", 15, "Call with Petra about the new user", "messaging", False),
+        (14, "carol", "pages", "10:00", 110, "Checkout page redesign", "work", False),
+        (15, "dave", "kovo", "11:00", 20, "Created the admin account for Petra", "work", False),
+        (16, "alice", "acme", "09:30", 25, "Monthly update round", "work", False),
+        (17, "alice", "landing", "13:00", 45, "Draft of the new landing page", "work", False),
+        (18, "alice", "acme", "16:00", 20, "Documented the acme setup for the team", "work", True),
+        (19, "bob", "pixel", "10:00", 15, "Renewed the domain", "work", False),
+    ]
+    for index, person, target, start, minutes, what, kind, internal in plan:
+        day = days[min(index, len(days) - 1)]
+        ticket = made.get(target) if target not in ("acme", "kovo", "pixel") else None
+        begin = datetime.fromisoformat(f"{day.isoformat()} {start}")
+        timelog.add_entry(
+            ws.store,
+            person=person,
+            ticket=ticket,
+            customer=None if ticket else target,
+            description=what,
+            start=begin.isoformat(sep=" ", timespec="minutes"),
+            end=(begin + timedelta(minutes=minutes)).isoformat(sep=" ", timespec="minutes"),
+            kind=kind,
+            internal=internal,
+            actor=person,
+            now=ws.now,
+            tz=lambda: tz,
+        )
+    # The month's work is done: its tickets are closed, except the request that still
+    # waits for a designated contact's approval.
+    from supportctl.services.tickets import set_status
+
+    month_end = datetime(last_prev.year, last_prev.month, last_prev.day, 17, 0, tzinfo=zone)
+    for key, ticket_id in made.items():
+        if key != "landing":
+            set_status(
+                ws.store,
+                ws.config,
+                ticket_id=ticket_id,
+                status="closed",
+                actor=ws.actor,
+                now=month_end,
+            )
+    listing = timelog.list_entries(ws.store, month=month, customer="acme", tz=tz)
+    split = next((e for e in listing.rows if len(e.parts) == 2), None)
+    quota = listing.quotas["acme"]
+    waiting = sum(p.minutes for e in listing.rows for p in e.parts if p.cls == "needs-approval")
+    ws.say(
+        f"time:      {len(plan)} entries in {month} by alice, bob, carol, dave on acme, kovo, pixel"
+    )
+    if split is not None:
+        extra = " (extra: agree first)" if split.parts[1].is_extra else ""
+        ws.say(
+            f"quota:     acme's {quota.included_minutes} included minutes ran out on {split.date}: "
+            f"entry {split.id} is {split.parts[0].minutes} min included + {split.parts[1].minutes} min billable{extra}"
+        )
+    ws.say(
+        f"approval:  {waiting} min on #{made['landing']} (asked by a non-designated contact) wait for approval"
+    )
+    columns, rows, footer = listing_table(listing, zone, 50)
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    ws.shows.append((f"supportctl log list --month {month} --customer acme", lines + footer))
+    LOOK_AROUND.extend(
+        [
+            f"supportctl log list --month {month}",
+            f"supportctl log list --month {month} --customer kovo --json",
+            'supportctl log --customer pixel 15m "Checked the contact form"',
+            f'supportctl ticket approve {made["landing"]} --override "Matti agreed on the phone"',
+        ]
+    )
+
+
+# Time is logged before the month-end invoices, which bill it.
+_names = [s.__name__ for s in STEPS]
+STEPS.insert(
+    _names.index("month_end_invoices") if "month_end_invoices" in _names else len(STEPS),
+    time_logged,
+)
