@@ -319,11 +319,11 @@ def test_loop_an_autoreply_to_our_ack_gets_no_second_ack(
             "Date: Wed, 14 Oct 2026 11:31:00 +0300\r\n"
             "\r\nOlen lomalla 20.10. asti.\r\n"
         ).encode()
-        # ... and, worse, one without any header saying so, as a new subject.
+        # ... and, worse, one with nothing that says so, under a new subject.
         bare = (
             b"From: Matti Virtanen <matti.virtanen@acme.fi>\r\n"
             b"To: support@agency.example\r\n"
-            b"Subject: Poissa toimistolta\r\n"
+            b"Subject: Viesti\r\n"
             b"Message-ID: <ooo-2@acme.fi>\r\n"
             b"Date: Wed, 14 Oct 2026 11:32:00 +0300\r\n"
             b"\r\nOlen lomalla 20.10. asti.\r\n"
@@ -336,9 +336,14 @@ def test_loop_an_autoreply_to_our_ack_gets_no_second_ack(
         client.logout()
     assert len(sink.received) == 1, "no second acknowledgement"
     assert _rows(
-        initialized, "SELECT ticket_id FROM messages WHERE message_id = 'ooo-1@acme.fi'"
-    ) == [(1,)]
+        initialized,
+        "SELECT ticket_id, classification FROM messages WHERE message_id = 'ooo-1@acme.fi'",
+    ) == [(1, "autoreply")]
     assert _rows(initialized, "SELECT count(*) FROM outbound_log") == [(1,)]
+    # The header-less one opened a ticket of its own; the 4-hour rule kept it quiet.
+    skipped = _rows(initialized, "SELECT ticket_id, data FROM events WHERE kind = 'mail.skipped'")
+    assert [t for t, _d in skipped] == [2]
+    assert "already got an acknowledgement in the last 4 hours" in skipped[0][1]
 
 
 def test_status_notice_on_resolve_is_sent_in_finnish(cli, desk, tmp_path):  # type: ignore[no-untyped-def]
