@@ -408,3 +408,31 @@ def test_invoice_number_format_without_year_cannot_reuse_a_number(
     )
     assert "never reused" in result.stderr
     assert snapshot() == before
+
+
+def test_invoice_work_awaiting_approval_is_listed_apart_and_not_billed(cli, month: Path) -> None:
+    with _db(month) as conn:
+        conn.execute(
+            "INSERT INTO tickets (id, customer_id, requester, subject, needs_approval, created_at, updated_at) "
+            "VALUES (77, (SELECT id FROM customers WHERE slug = 'kovo'), 'petra@kovosrot.cz', 'New banner', 1, "
+            "'2026-10-01T08:00:00Z', '2026-10-01T08:00:00Z')"
+        )
+    cli.ok(
+        "log",
+        "add",
+        "77",
+        "--date",
+        "2026-10-08",
+        "--start",
+        "09:00",
+        "--end",
+        "09:50",
+        "Banner draft",
+    )
+    data = cli.json("invoice", "2026-10", "--customer", "kovo", "--out", str(month / "o"), "--json")
+    report = data["reports"][0]["report"]
+    assert [ln["description"] for ln in report["awaiting"]] == ["Banner draft"]
+    assert all(ln["description"] != "Banner draft" for ln in report["lines"])
+    assert data["reports"][0]["net"]["amount_minor"] == 37500  # only the DNS record, as before
+    html = (month / "o" / "kovo-2026-10.html").read_text(encoding="utf-8")
+    assert html.index("Banner draft") > html.index('<section class="awaiting">')
