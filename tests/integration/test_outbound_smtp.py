@@ -450,3 +450,83 @@ def test_remind_mails_the_owner_once_per_due_time(cli, desk, tmp_path, monkeypat
     assert _rows(ws, "SELECT address, kind, ticket_id, is_automatic FROM outbound_log") == [
         ("alice@agency.example", "remind", None, 1)
     ]
+
+
+def test_ticket_status_notify_and_delegate_notify_go_out(cli, desk, tmp_path):  # type: ignore[no-untyped-def]
+    sink, _port, ws = desk
+    cli.ok(
+        "team",
+        "add",
+        "bob",
+        "--name",
+        "Bob Lindqvist",
+        "--email",
+        "bob@agency.example",
+        "--skill",
+        "dns:5",
+    )
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    out = cli.ok("delegate", "1", "uusi DNS-tietue", "--skill", "dns", "--notify", "--as", "alice")
+    assert "sent delegation notice on #1 to bob@agency.example" in out.stderr
+    out = cli.ok("ticket", "status", "1", "resolved", "--notify", "--as", "alice")
+    assert "sent status notice on #1 to matti.virtanen@acme.fi" in out.stdout
+    assert [r[1] for r in sink.received] == [["bob@agency.example"], ["matti.virtanen@acme.fi"]]
+    notice = _parse(sink.received[0][2])
+    assert notice["Subject"] == "[KV #1] Delegated to you: uusi DNS-tietue"
+    assert notice["Auto-Submitted"] == "auto-generated"
+    assert "Alice Mäkinen delegated a task to you" in notice.get_content()
+    status = _parse(sink.received[1][2])
+    assert status["In-Reply-To"] == "<fi-1@acme.fi>"
+    assert "tila on nyt: ratkaistu." in status.get_content().replace("\r\n", "\n")
+    assert _rows(ws, "SELECT kind FROM outbound_log ORDER BY id") == [("delegation",), ("status",)]
+
+
+def test_ticket_status_notify_without_smtp_changes_nothing(
+    cli, initialized, tmp_path, snapshot, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    _setup_people(cli)
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    before = snapshot()
+    result = cli.fails(3, "ticket", "status", "1", "resolved", "--notify")
+    assert "no [smtp] section" in result.stderr
+    assert snapshot() == before
+
+
+def test_ticket_status_notify_with_server_down_keeps_the_status_says_so(
+    cli, initialized, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    _configure(initialized, _free_port())
+    _setup_people(cli)
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    result = cli.fails(6, "ticket", "status", "1", "resolved", "--notify")
+    assert (
+        "error: #1 is resolved, but the notice was not sent: cannot reach SMTP server"
+        in result.stderr
+    )
+    assert _rows(initialized, "SELECT status FROM tickets WHERE id = 1") == [("resolved",)]
+    assert _rows(initialized, "SELECT count(*) FROM outbound_log") == [(0,)]
+    assert _rows(initialized, "SELECT count(*) FROM messages WHERE direction = 'out'") == [(0,)]
+
+
+def test_reply_with_attachment_and_file_body(cli, desk, tmp_path):  # type: ignore[no-untyped-def]
+    sink, _port, _ws = desk
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", CS_MAIL))
+    picture = tmp_path / "snímek obrazovky.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    text = tmp_path / "odpoved.txt"
+    text.write_text("Dobrý den,\n\npřihlášení už funguje, viz snímek.\n", encoding="utf-8")
+    cli.ok("reply", "1", "--file", str(text), "--attach", str(picture))
+    msg = _parse(sink.received[0][2])
+    assert msg["Subject"] == "Re: [KV #1] Nefunguje přihlášení"
+    assert msg.get_content_type() == "multipart/mixed"
+    body = msg.get_body(preferencelist=("plain",))
+    assert (
+        body.get_content().replace("\r\n", "\n")
+        == "Dobrý den,\n\npřihlášení už funguje, viz snímek.\n"
+    )
+    [part] = list(msg.iter_attachments())
+    assert part.get_filename() == "snímek obrazovky.png"
+    assert part.get_content_type() == "image/png"
+    assert part.get_content() == picture.read_bytes()

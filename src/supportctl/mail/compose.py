@@ -17,7 +17,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 _REPLY_PREFIX = re.compile(
     r"^\s*((re|fwd?|aw|wg|sv|vs|vl|odp|tr|r|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE
@@ -146,6 +149,7 @@ def build(out: Outgoing) -> EmailMessage:
     """An EmailMessage (policy SMTP: CRLF line ends) ready to send and to store."""
     from email import policy
     from email.headerregistry import Address
+    from email.message import EmailMessage
     from email.utils import format_datetime
 
     msg = EmailMessage(policy=policy.SMTP)

@@ -65,16 +65,12 @@ def _user_dir(config_dir: Path) -> Path:
 
 def format_when(moment: datetime, lang: str, timezone: str) -> str:
     """A due time for a sentence in the customer's language, in the agency's zone."""
+    from zoneinfo import ZoneInfo
+
     from babel.dates import format_datetime
 
-    return str(
-        format_datetime(
-            moment,
-            _WHEN.get(lang, _WHEN["en"]),
-            tzinfo=timezone,
-            locale=lang if lang in LANGUAGES else "en",
-        )
-    )
+    locale = lang if lang in LANGUAGES else "en"
+    return str(format_datetime(moment, _WHEN[locale], tzinfo=ZoneInfo(timezone), locale=locale))
 
 
 def render(config_dir: Path, name: str, lang: str, context: dict[str, Any]) -> str:

@@ -857,7 +857,14 @@ def notify_status(
         "lang": lang,
     }
     body = mail_render.render(config.config_dir, "status", lang, context)
-    in_reply_to, references = _threading(thread[-1] if thread else None)
+    team = people_store.team_emails(store)
+    visible = [
+        r
+        for r in thread
+        if r["direction"] == "in"
+        or not {a.strip() for a in r["to_addrs"].split(",") if a.strip()} <= team
+    ]
+    in_reply_to, references = _threading(visible[-1] if visible else None)
     outgoing = compose.Outgoing(
         from_addr=_from_addr(config),
         from_name=config.agency.name,
