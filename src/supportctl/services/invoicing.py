@@ -103,6 +103,7 @@ def build(
     rate = customer.rate.amount_minor
     lines: list[ReportLine] = []
     awaiting: list[ReportLine] = []
+    amounts: dict[int, int] = {}
     for row in rows:
         start = row.start_at.astimezone(zone)
         end = row.end_at.astimezone(zone)
@@ -114,7 +115,9 @@ def build(
             part_end = end if i == last else start + timedelta(minutes=offset)
             if part.cls == "billable":
                 billed = billing.billed_minutes(part.minutes, step)
-                amount = billing.line_amount_minor(billed, rate)
+                amount = amounts.get(billed)
+                if amount is None:  # one Decimal computation per distinct length
+                    amount = amounts[billed] = billing.line_amount_minor(billed, rate)
             else:
                 billed, amount = part.minutes, 0
             line = ReportLine(
