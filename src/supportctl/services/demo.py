@@ -412,10 +412,11 @@ def acknowledgements_to_outbox(ws: DemoWorkspace) -> None:
             ws.store, ws.config, ticket_id=row["id"], now=moment, transport=transport
         )
         (sent if isinstance(outcome, outbound.Sent) else skipped).append(outcome)  # type: ignore[arg-type]
-    ws.say(
-        f"acks:      {len(sent)} acknowledgements written to {outbox} (not sent); "
-        f"{len(skipped)} tickets got none (loop guard: lists, strangers, not new)"
-    )
+    ws.say(f"acks:      {len(sent)} acknowledgements written to {outbox} (not sent)")
+    for item in skipped:
+        # Tickets made by hand or already closed by other steps are not worth a line.
+        if not item.reason.startswith(("the ticket has no incoming", "the ticket is already")):
+            ws.say(f"           none for #{item.ticket_id}: {item.reason}")
     if transport.written:
         import email
         import email.policy

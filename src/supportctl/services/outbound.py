@@ -762,8 +762,10 @@ def _ack_refusal(store: Store, ticket: Any, first: Any | None, now: datetime) ->
         return f"the ticket was opened by {ticket['classification']} mail"
     if ticket["is_triage"]:
         return "the sender is not a known customer (triage): no automatic answer to strangers"
-    if ticket["status"] != "new":
-        return f"the ticket is {ticket['status']}, not new"
+    if ticket["first_response_at"] is not None:
+        return "a person already answered"
+    if ticket["status"] in ("resolved", "closed"):
+        return f"the ticket is already {ticket['status']}"
     if ticket["merged_into"] is not None:
         return "the ticket was merged"
     if first is None:
