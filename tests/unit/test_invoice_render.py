@@ -279,3 +279,18 @@ def test_packaged_templates_are_found_in_the_source_tree() -> None:
     base = render.packaged_templates_dir()
     for name in render.TEMPLATE_NAMES.values():
         assert (base / name).is_file()
+
+
+def test_invoice_html_footer_quotes_the_agency_name_for_css() -> None:
+    from dataclasses import replace
+
+    report = replace(
+        sample_report("en"),
+        agency=replace(AGENCY, name='Smith & "Sons" </style><script>x</script>'),
+    )
+    html = render.render_text(report, "html")
+    assert "<script>" not in html and html.count("</style>") == 1
+    footer = next(line for line in html.splitlines() if "@bottom-left" in line)
+    assert 'Smith & \\"Sons\\" \\3C /style\\3E ' in footer
+    # the body still shows the name HTML-escaped
+    assert "Smith &amp; &#34;Sons&#34; &lt;/style&gt;" in html

@@ -361,6 +361,20 @@ def _one_line(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+_CSS_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "<": "\\3C ", ">": "\\3E "})
+
+
+def css_string(value: Any) -> Any:
+    """Text for inside a double-quoted CSS string in a <style> element (page footers).
+
+    HTML escaping is wrong there (the entities would print literally) and not enough
+    (`</style>` ends the element whatever the quoting), so quote for CSS instead.
+    """
+    from markupsafe import Markup
+
+    return Markup(_one_line(value).translate(_CSS_ESCAPES))
+
+
 def _make_filters() -> dict[str, Callable[..., Any]]:
     from jinja2 import pass_context
 
@@ -403,6 +417,7 @@ def _make_filters() -> dict[str, Callable[..., Any]]:
         "percent": percent,
         "md": md_escape,
         "one_line": _one_line,
+        "css_string": css_string,
     }
 
 
