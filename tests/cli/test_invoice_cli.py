@@ -176,6 +176,8 @@ def test_invoice_issued_month_is_frozen_for_time_and_fees(cli, month: Path, snap
         "late entry",
     )
     assert "2026-0001" in refused.stderr
+    assert "2026-0001" in cli.fails(2, "log", "rm", "1").stderr
+    assert "2026-0001" in cli.fails(2, "log", "edit", "2", "--description", "changed").stderr
     refused = cli.fails(
         2, "invoice", "fee", "add", "acme", "50.00", "Late fee", "--date", "2026-10-30"
     )
