@@ -263,8 +263,6 @@ def _deliver(
     dry_run: bool,
 ) -> Outcome:
     """Check, send and record one message (see the module docstring)."""
-    from supportctl.domain import threading as threads
-
     out = plan.outgoing
     msg = compose.build(out)
     raw = compose.to_bytes(msg)
@@ -286,6 +284,8 @@ def _deliver(
             _printable(msg),
             dry_run=True,
         )
+    from supportctl.domain import threading as threads
+
     if transport is None:
         transport = transport_for(config)
     if plan.check is not None:
