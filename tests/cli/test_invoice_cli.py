@@ -438,3 +438,30 @@ def test_invoice_work_awaiting_approval_is_listed_apart_and_not_billed(cli, mont
     assert data["reports"][0]["net"]["amount_minor"] == 37500  # only the DNS record, as before
     html = (month / "o" / "kovo-2026-10.html").read_text(encoding="utf-8")
     assert html.index("Banner draft") > html.index('<section class="awaiting">')
+
+
+def test_invoice_correction_entry_names_the_invoice_it_corrects(
+    cli, month: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli.ok("invoice", "2026-10", "--issue", "--customer", "acme", "--out", str(month / "o"))
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-11-20T12:00:00Z")
+    cli.ok(
+        "log",
+        "add",
+        "--customer",
+        "acme",
+        "--date",
+        "2026-11-03",
+        "--start",
+        "09:00",
+        "--end",
+        "09:20",
+        "Rate correction",
+        "--corrects",
+        "2026-0001",
+    )
+    cli.ok(
+        "invoice", "2026-11", "--customer", "acme", "--format", "md", "--out", str(month / "nov")
+    )
+    md = (month / "nov" / "acme-2026-11.md").read_text(encoding="utf-8")
+    assert "Rate correction (korjaa laskua 2026-0001)" in md

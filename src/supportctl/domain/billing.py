@@ -150,6 +150,7 @@ class ReportLine:
     is_extra: bool
     part: int
     amount_minor: int
+    corrects: str | None = None  # the invoice a correction entry names
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,7 @@ def locale_format(locale: str) -> LocaleFormat:
 # --- labels ----------------------------------------------------------------------
 
 _EN = {
+    "corrects": "corrects invoice",
     "invoice": "Invoice",
     "draft": "Draft: not yet issued",
     "void": "VOID",
@@ -221,6 +222,7 @@ _EN = {
 }
 _FI = {
     **_EN,
+    "corrects": "korjaa laskua",
     "invoice": "Lasku",
     "draft": "Luonnos: ei vielä laskutettu",
     "void": "MITÄTÖITY",
@@ -271,6 +273,7 @@ _FI = {
 }
 _CS = {
     **_EN,
+    "corrects": "opravuje fakturu",
     "invoice": "Faktura",
     "draft": "Koncept: dosud nevystaveno",
     "void": "STORNOVÁNO",
@@ -508,6 +511,7 @@ CSV_COLUMNS = (
     "extra",
     "amount",
     "currency",
+    "corrects_invoice",
 )
 
 
@@ -540,6 +544,7 @@ def render_csv(report: InvoiceReport) -> str:
                     "yes" if ln.is_extra else "",
                     amount(ln.amount_minor),
                     cur,
+                    ln.corrects or "",
                 )
             )
     for fee in report.fees:
@@ -558,6 +563,7 @@ def render_csv(report: InvoiceReport) -> str:
                 "",
                 amount(fee.amount_minor),
                 cur,
+                "",
             )
         )
     vat_label = f"vat {report.vat_percent}%" + (
@@ -568,7 +574,9 @@ def render_csv(report: InvoiceReport) -> str:
         (vat_label, report.vat_minor),
         ("gross", report.gross_minor),
     ):
-        writer.writerow(("total", "", "", "", "", "", "", "", label, "", "", amount(value), cur))
+        writer.writerow(
+            ("total", "", "", "", "", "", "", "", label, "", "", amount(value), cur, "")
+        )
     return buf.getvalue()
 
 

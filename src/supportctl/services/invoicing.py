@@ -134,6 +134,7 @@ def build(
                 is_extra=part.is_extra,
                 part=part.part,
                 amount_minor=amount,
+                corrects=row.corrects_invoice,
             )
             (awaiting if part.cls == "needs-approval" else lines).append(line)
     fees = tuple(
