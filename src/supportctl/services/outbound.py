@@ -162,6 +162,17 @@ def _ids(value: str) -> list[str]:
     return [t.strip("<>,") for t in (value or "").split() if t.strip("<>,")]
 
 
+def _customer_thread(store: Store, ticket_id: int) -> list[Any]:
+    """The ticket's mail without our internal notices (delegation mails to colleagues)."""
+    team = people_store.team_emails(store)
+    return [
+        r
+        for r in out_store.thread(store, ticket_id)
+        if r["direction"] == "in"
+        or not {a.strip() for a in r["to_addrs"].split(",") if a.strip()} <= team
+    ]
+
+
 def _parent(thread: Sequence[Any]) -> Any | None:
     """The message a reply answers: the last human mail from the customer, else the last one."""
     for row in reversed(thread):
@@ -193,7 +204,7 @@ def _requester_name(store: Store, address: str, fallback: str = "") -> str:
     return full.split()[0] if full else ""
 
 
-def _printable(msg: Any, where: str = "") -> str:
+def _printable(msg: Any) -> str:
     """Headers a person reads, then the text, then the attachments' names."""
     lines = []
     for name in (
@@ -496,7 +507,7 @@ def draft(
 ) -> str:
     """The editor's starting text: a canned reply (if any), then the quoted customer mail."""
     ticket = _ticket(store, ticket_id)
-    thread = out_store.thread(store, ticket["id"])
+    thread = _customer_thread(store, ticket["id"])
     parent = _parent(thread)
     lang = _language(store, ticket, parent)
     top = ""
@@ -542,7 +553,7 @@ def canned(
     from supportctl.render import mail as mail_render
 
     ticket = _ticket(store, ticket_id)
-    thread = out_store.thread(store, ticket["id"])
+    thread = _customer_thread(store, ticket["id"])
     parent = _parent(thread)
     lang = _language(store, ticket, parent)
     customer = _customer(store, ticket["customer_id"])
@@ -611,7 +622,7 @@ def reply(
             f"empty message: nothing sent on ticket #{ticket['id']}",
             hint="write the reply above the quoted text, or pass -m TEXT / --file PATH",
         )
-    thread = out_store.thread(store, ticket["id"])
+    thread = _customer_thread(store, ticket["id"])
     parent = _parent(thread)
     to_addr = (
         parent["from_addr"]
@@ -842,7 +853,7 @@ def notify_status(
     from supportctl.render import mail as mail_render
 
     ticket = _ticket(store, ticket_id)
-    thread = out_store.thread(store, ticket["id"])
+    thread = _customer_thread(store, ticket["id"])
     parent = _parent(thread)
     address = (
         parent["from_addr"]
@@ -859,14 +870,7 @@ def notify_status(
         "lang": lang,
     }
     body = mail_render.render(config.config_dir, "status", lang, context)
-    team = people_store.team_emails(store)
-    visible = [
-        r
-        for r in thread
-        if r["direction"] == "in"
-        or not {a.strip() for a in r["to_addrs"].split(",") if a.strip()} <= team
-    ]
-    in_reply_to, references = _threading(visible[-1] if visible else None)
+    in_reply_to, references = _threading(thread[-1] if thread else None)
     outgoing = compose.Outgoing(
         from_addr=_from_addr(config),
         from_name=config.agency.name,
