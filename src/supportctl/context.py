@@ -67,9 +67,9 @@ class AppContext:
             self._store = open_store(self.db_path)
             # Resolved tickets close by themselves after N quiet business days, applied
             # whenever a command opens the database (one indexed query when none are due).
-            from supportctl.services.tickets import auto_close
+            from supportctl.services import autoclose
 
-            auto_close(self._store, self.config, self.now())
+            autoclose.run(self._store, self.config, self.now())
         return self._store
 
     def set_store(self, store: Store) -> None:

@@ -33,8 +33,8 @@ def show_cmd(ctx: typer.Context, weeks: WeeksOption = 8, json_: JsonFlag = False
     from supportctl.render.rota import weeks_table
 
     if rota.is_empty(app_ctx.store):
-        app_ctx.err.print("warning: the rota is empty; run `supportctl rota set alice bob …`")
-    weeks_table(app_ctx.out, duty, current=week_name(now.date()))
+        typer.echo("warning: the rota is empty; run `supportctl rota set alice bob …`", err=True)
+    weeks_table(app_ctx, duty, current=week_name(now.date()))
 
 
 @rota_app.command("set")

@@ -17,12 +17,12 @@ from datetime import date, datetime, timedelta
 
 from supportctl.domain.calendar import BusinessCalendar
 
-_WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
+_WEEK = r"(\d{4})-?W(\d{1,2})"
 
 
 def parse_week(text: str) -> date:
     """'2026-W48' -> the Monday of that ISO week; ValueError for '2026-W54' or nonsense."""
-    match = _WEEK.fullmatch(text.strip())
+    match = re.fullmatch(_WEEK, text.strip(), re.IGNORECASE)
     if match is None:
         raise ValueError(f"'{text}' is not an ISO week such as 2026-W48")
     year, week = int(match.group(1)), int(match.group(2))

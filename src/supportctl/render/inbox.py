@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.jsonout import emit_json
 from supportctl.render.tables import table
 
 if TYPE_CHECKING:
@@ -78,10 +77,10 @@ def _age(created_at: str, now: Any) -> str:
     return f"{minutes // 1440}d"
 
 
-def sla_cell(row: InboxRow) -> Any:
-    """The SLA clock: business time left; red when breached, yellow under 2 business hours."""
-    from rich.text import Text
+def sla_cell(row: InboxRow, rich: bool = True) -> Any:
+    """The SLA clock: business time left; red when breached, yellow under 2 business hours.
 
+    A rich Text on a terminal, plain text when piped (no rich import)."""
     from supportctl.domain.sla import format_minutes
 
     clock = row.clock
@@ -91,10 +90,16 @@ def sla_cell(row: InboxRow) -> Any:
     left = format_minutes(clock.business_minutes_left, per_day)
     label = "reply" if clock.target == "response" else "fix"
     if clock.paused:
-        return Text(f"{label} {left} (paused)", style="dim")
-    if clock.breached:
-        return Text(f"{label} late {left.lstrip('-')}", style="bold red")
-    return Text(f"{label} {left}", style=clock.colour or "")
+        text, style = f"{label} {left} (paused)", "dim"
+    elif clock.breached:
+        text, style = f"{label} late {left.lstrip('-')}", "bold red"
+    else:
+        text, style = f"{label} {left}", clock.colour
+    if not rich:
+        return text
+    from rich.text import Text
+
+    return Text(text, style=style)
 
 
 def _flag_list(row: InboxRow) -> list[str]:
@@ -114,7 +119,7 @@ def _flags(row: InboxRow) -> str:
     return " ".join(_flag_list(row))
 
 
-def inbox_cells(row: InboxRow, timezone: str, now: Any = None) -> list[Any]:
+def inbox_cells(row: InboxRow, timezone: str, now: Any = None, rich: bool = False) -> list[Any]:
     from datetime import UTC, datetime
 
     return [
@@ -127,7 +132,7 @@ def inbox_cells(row: InboxRow, timezone: str, now: Any = None) -> list[Any]:
         row.status,
         _flags(row),
         row.subject[:60],
-        sla_cell(row),
+        sla_cell(row, rich),
     ]
 
 
@@ -143,6 +148,8 @@ def local_time(utc_text: str | None, timezone: str) -> str:
 
 def emit_inbox(app_ctx: AppContext, rows: list[InboxRow], *, as_json: bool, limit: int | None) -> None:
     if as_json:
+        from supportctl.render.jsonout import emit_json
+
         emit_json([inbox_json(r) for r in rows])
         return
     tz = app_ctx.config.agency.timezone
@@ -157,20 +164,25 @@ def emit_inbox(app_ctx: AppContext, rows: list[InboxRow], *, as_json: bool, limi
 
 def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:
     """The inbox queue: one JSON array of every matching row, or the table of the first rows."""
+    import sys
+
     for warning in queue.warnings:
-        app_ctx.err.print(f"warning: {warning}", markup=False, highlight=False)
+        sys.stderr.write(f"warning: {warning}\n")
     if as_json:
+        from supportctl.render.jsonout import emit_json
+
         emit_json([inbox_json(r) for r in queue.rows])
         return
     if not queue.rows:
-        app_ctx.out.print("inbox is empty: no open tickets", markup=False)
+        table(app_ctx, inbox_columns(), [], empty="inbox is empty: no open tickets")
         return
     tz = app_ctx.config.agency.timezone
     now = app_ctx.now()
-    table(app_ctx.out, inbox_columns(), [inbox_cells(r, tz, now) for r in queue.rows], limit=None)
+    rich = app_ctx.is_terminal()
+    cells = [inbox_cells(r, tz, now, rich) for r in queue.rows]
     rest = queue.total - len(queue.rows)
-    if rest > 0:
-        app_ctx.out.print(f"… and {rest} more (use --limit or --json to see all)", markup=False)
+    caption = f"… and {rest} more (use --limit or --json to see all)" if rest > 0 else None
+    table(app_ctx, inbox_columns(), cells, limit=None, caption=caption)
 
 
 def emit_summary(app_ctx: AppContext, report: ImportReport) -> None:
@@ -181,6 +193,8 @@ def emit_summary(app_ctx: AppContext, report: ImportReport) -> None:
 def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:
     steps = plan.steps()
     if as_json:
+        from supportctl.render.jsonout import emit_json
+
         emit_json({"id": plan.identity.message_id, "steps": [{"step": s, "outcome": o, "reason": r} for s, o, r in steps]})
         return
     table(app_ctx.out, ["step", "decision", "why"], [list(s) for s in steps], limit=None)

@@ -56,9 +56,8 @@ def emit_report(app_ctx: AppContext, r: MonthReport, *, as_json: bool) -> None:
     if as_json:
         emit_json(report_json(r))
         return
-    out = app_ctx.out
     keyvalue(
-        out,
+        app_ctx,
         f"Support report {r.id}",
         [
             ("tickets in", r.tickets_in),
@@ -73,33 +72,43 @@ def emit_report(app_ctx: AppContext, r: MonthReport, *, as_json: bool) -> None:
     )
     columns = ("tickets", "response late", "resolution late")
     table(
-        out,
+        app_ctx,
         ("customer", *columns),
         [(b.id, b.tickets, b.response, b.resolution) for b in r.breaches_by_customer],
         title="SLA breaches by customer",
         empty="no tickets this month",
     )
     table(
-        out,
+        app_ctx,
         ("level", *columns),
         [(b.id, b.tickets, b.response, b.resolution) for b in r.breaches_by_level],
         title="SLA breaches by level",
         empty="",
     )
-    from rich.table import Table
+    bars = bar_lines(r.tickets_per_week)
+    if app_ctx.is_terminal():
+        from rich.table import Table
 
-    chart = Table(title="Tickets per week", show_header=False, box=None)
-    chart.add_column("week")
-    chart.add_column("bar", style="cyan")
-    chart.add_column("n", justify="right")
-    for week, bar, n in bar_lines(r.tickets_per_week):
-        chart.add_row(week, bar, str(n))
-    out.print(chart)
+        chart = Table(title="Tickets per week", show_header=False, box=None)
+        chart.add_column("week")
+        chart.add_column("bar", style="cyan")
+        chart.add_column("n", justify="right")
+        for week, bar, n in bars:
+            chart.add_row(week, bar, str(n))
+        app_ctx.out.print(chart)
+    else:
+        import sys
+
+        sys.stdout.write("Tickets per week\n")
+        for week, bar, n in bars:
+            sys.stdout.write(f"{week}  {bar.ljust(BAR_WIDTH)}  {n:>3}\n")
     if r.minutes_per_person:
-        table(out, ("person", "minutes"), r.minutes_per_person, title="Minutes logged per person")
+        table(
+            app_ctx, ("person", "minutes"), r.minutes_per_person, title="Minutes logged per person"
+        )
     if r.minutes_per_customer:
         table(
-            out,
+            app_ctx,
             ("customer", "minutes"),
             r.minutes_per_customer,
             title="Minutes logged per customer",

@@ -8,20 +8,20 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.tables import table
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from supportctl.context import AppContext
 
 
-def weeks_table(console: Console, weeks: Sequence[Any], *, current: str | None = None) -> None:
+def weeks_table(target: AppContext, weeks: Sequence[Any], *, current: str | None = None) -> None:
     rows = [
         (
             f"{w.id} ◀" if w.id == current else w.id,
             f"{w.start:%a %d.%m.} – {w.end:%a %d.%m.%Y}",
-            w.person or "[red]nobody[/red]",
+            w.person or "nobody",
             w.reason,
         )
         for w in weeks
     ]
-    table(console, ("week", "dates", "on duty", "why"), rows, limit=None, empty="no weeks")
+    table(target, ("week", "dates", "on duty", "why"), rows, limit=None, empty="no weeks")
 
 
 def weeks_lines(weeks: Sequence[Any]) -> list[str]:

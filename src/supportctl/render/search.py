@@ -55,6 +55,7 @@ def emit_hits(app_ctx: AppContext, hits: Sequence[Hit], *, as_json: bool) -> Non
     from supportctl.render.inbox import local_time
 
     tz = app_ctx.config.agency.timezone
+    snippet = _rich if app_ctx.is_terminal() else _plain
     rows = [
         (
             h.id,
@@ -63,12 +64,12 @@ def emit_hits(app_ctx: AppContext, hits: Sequence[Hit], *, as_json: bool) -> Non
             h.status,
             h.subject[:50],
             h.source,
-            _rich(h.snippet),
+            snippet(h.snippet),
         )
         for h in hits
     ]
     table(
-        app_ctx.out,
+        app_ctx,
         ("#", "when", "customer", "status", "subject", "in", "snippet"),
         rows,
         limit=None,

@@ -139,22 +139,37 @@ def _sla_text(h: History, tz: str) -> str:
     return f"{clock.target} due {due}, {left} business time left"
 
 
-def _print_message(out: Any, m: MessageView, tz: str) -> None:
-    out.print()
+class _Lines:
+    """Lines to stdout: through rich on a terminal (bold headers), plain when piped."""
+
+    def __init__(self, app_ctx: AppContext) -> None:
+        self.console = app_ctx.out if app_ctx.is_terminal() else None
+
+    def __call__(self, text: str = "", *, bold: bool = False) -> None:
+        if self.console is None:
+            import sys
+
+            sys.stdout.write(text + "\n")
+        else:
+            self.console.print(text, style="bold" if bold else None, markup=False, highlight=False)
+
+
+def _print_message(line: _Lines, m: MessageView, tz: str) -> None:
+    line()
     arrow = "→" if m.direction == "out" else "←"
     who = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
-    out.print(f"[bold]{arrow} {local_time(m.arrived_at, tz)}  {who}[/bold]", highlight=False, markup=True, end="")
-    out.print(f"  ({m.classification})" if m.classification != "human" else "", markup=False)
-    out.print(f"Subject: {m.subject}", markup=False, highlight=False)
+    kind = f"  ({m.classification})" if m.classification != "human" else ""
+    line(f"{arrow} {local_time(m.arrived_at, tz)}  {who}{kind}", bold=True)
+    line(f"Subject: {m.subject}")
     if m.to:
-        out.print(f"To: {', '.join(m.to)}", markup=False, highlight=False)
+        line(f"To: {', '.join(m.to)}")
     if m.auth.get("dmarc"):
-        out.print(f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}", markup=False)
-    out.print()
-    out.print(m.text or "(no text)", markup=False, highlight=False)
+        line(f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}")
+    line()
+    line(m.text or "(no text)")
     for a in m.attachments:
         note = "  Outlook TNEF (winmail.dat), not unpacked" if a.content_type == "application/ms-tnef" else ""
-        out.print(f"  [{a.number}] {a.filename}  {a.content_type}  {_size(a.size)}{note}", markup=False, highlight=False)
+        line(f"  [{a.number}] {a.filename}  {a.content_type}  {_size(a.size)}{note}")
 
 
 def emit_ticket(app_ctx: AppContext, t: TicketView, *, as_json: bool, history: History | None = None) -> None:
@@ -208,7 +223,7 @@ def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History) -> None:
     """Header, then messages and history events interleaved in time order."""
     tz = app_ctx.config.agency.timezone
     flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
-    out = app_ctx.out
+    line = _Lines(app_ctx)
     pairs = [
         ("customer", t.customer or "unknown"),
         ("requester", t.requester),
@@ -223,18 +238,17 @@ def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History) -> None:
     ]
     if h.merged_from:
         pairs.append(("merged in", ", ".join(f"#{i}" for i in h.merged_from)))
-    keyvalue(out, f"Ticket #{t.id}: {t.subject}", pairs)
+    keyvalue(app_ctx, f"Ticket #{t.id}: {t.subject}", pairs)
     items: list[tuple[str, int, Any]] = [(m.arrived_at, 1, m) for m in t.messages]
     items += [(e.at, 0, e) for e in h.events]
     items.sort(key=lambda item: (item[0], item[1]))
     for _at, is_message, item in items:
         if is_message:
-            _print_message(out, item, tz)
+            _print_message(line, item, tz)
         else:
             actor = f"  {item.actor}" if item.actor else ""
             origin = f"#{item.ticket_id} " if item.ticket_id != t.id else ""
-            line = f"· {local_time(item.at, tz)}{actor}  {origin}{event_line(item)}"
-            out.print(line, markup=False, highlight=False)
+            line(f"· {local_time(item.at, tz)}{actor}  {origin}{event_line(item)}")
     if any(m.attachments for m in t.messages):
-        out.print()
-        out.print(f"save one: supportctl ticket attachment {t.id} K --save DIR", markup=False)
+        line()
+        line(f"save one: supportctl ticket attachment {t.id} K --save DIR")

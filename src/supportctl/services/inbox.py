@@ -80,10 +80,10 @@ def queue(
     the cost does not grow with history. `mine` is a handle, `customer` a slug.
     """
     from supportctl.errors import InputError
-    from supportctl.services.rota import is_empty
     from supportctl.services.sla import clock_for_tickets
     from supportctl.store import customers as customer_store
     from supportctl.store import people as people_store
+    from supportctl.store import rota as rota_store
 
     owner_id = customer_id = None
     if mine is not None:
@@ -112,7 +112,7 @@ def queue(
         item.clock = clocks.get(item.id)
         items.append(item)
     warnings = []
-    if is_empty(store):
+    if not rota_store.order(store):
         warnings.append("the rota is empty: new tickets stay unowned; run `supportctl rota set alice bob …`")
     return Queue(items, total, warnings)
 

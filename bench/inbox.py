@@ -1,0 +1,282 @@
+"""Queue, ticket view and search at scale: `inbox --no-fetch`, `ticket show`, `search`
+on a database of 100,000 tickets (20,000 open) and 1,000,000 messages, against
+`watson add` and against the same commands on a nearly empty database, same run.
+
+Targets (issue 4): each command <= 1.2x `watson add`, and within 10 % of itself on the
+empty database (cost must not grow with history).
+
+    .venv/bin/python bench/inbox.py [--runs 10] [--keep DIR]
+
+The big database is built with direct SQL inserts (the FTS triggers still index every
+message); `--keep DIR` builds it there once and reuses it on later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Watson, compile_sources, print_table, tool, wall
+
+NOW = "2026-11-25T10:00:00Z"  # Wednesday 12:00 in Helsinki
+TICKETS = 100_000
+OPEN = 20_000
+MESSAGES_PER_TICKET = 10
+LEVELS = ("light", "standard", "premium")
+SUBJECTS = (
+    "Lomake ei toimi",
+    "Sivusto alhaalla",
+    "Uusi käyttäjätunnus",
+    "Bannerin vaihto etusivulle",
+    "Laskutuskysymys",
+    "Výpadek e-shopu",
+    "Formulář nefunguje",
+    "Změna otevírací doby",
+    "Nový uživatel do administrace",
+    "Certifikát vyprší",
+    "Checkout broken on mobile",
+    "Please update the privacy policy",
+    "New staff accounts",
+    "Newsletter signup error",
+    "DNS change for the new domain",
+)
+SENTENCES = (
+    "Hei, yhteydenottolomake antaa virheen kun painaa lähetä.",
+    "Voisitteko katsoa asiaa mahdollisimman pian, kiitos.",
+    "Etusivun kuva pitäisi vaihtaa uuteen kampanjakuvaan.",
+    "Asiakkaat eivät pääse kirjautumaan verkkokauppaan.",
+    "Kiitos nopeasta vastauksesta, nyt toimii taas.",
+    "Dobrý den, e-shop je od rána nedostupný.",
+    "Prosím o změnu textu v patičce webu.",
+    "Děkujeme za rychlou opravu, vše funguje.",
+    "Formulář na kontaktní stránce hlásí chybu.",
+    "Hi, the checkout page shows an error on small screens.",
+    "Could you add two new editor accounts for next month?",
+    "Thanks, that fixed it.",
+    "The newsletter signup form returns a 500 error.",
+    "Please renew the certificate before it expires.",
+    "We moved the domain; the DNS records need an update.",
+)
+
+
+def run(argv: list[str], env: dict[str, str]) -> None:
+    subprocess.run(argv, check=True, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+
+
+def setup(directory: Path, customers: int, people: int) -> dict[str, str]:
+    """A workspace with customers, a team and a rota, through the real commands."""
+    directory.mkdir(parents=True, exist_ok=True)
+    env = {
+        "SUPPORTCTL_DB": str(directory / "supportctl.db"),
+        "SUPPORTCTL_CONFIG": str(directory / "config.toml"),
+        "SUPPORTCTL_NOW": NOW,
+        "NO_COLOR": "1",
+        "COLUMNS": "160",
+    }
+    exe = tool("supportctl")
+    run([exe, "init", "--user", "dev0"], env)
+    for i in range(customers):
+        run(
+            [
+                exe,
+                "customer",
+                "add",
+                f"c{i:02d}",
+                "--name",
+                f"Customer {i}",
+                "--plan",
+                "adhoc",
+                "--level",
+                LEVELS[i % 3],
+                "--rate",
+                "75",
+            ],
+            env,
+        )
+    handles = [f"dev{i}" for i in range(people)]
+    for handle in handles:
+        run(
+            [exe, "team", "add", handle, "--name", handle, "--email", f"{handle}@agency.example"],
+            env,
+        )
+    run([exe, "rota", "set", *handles, "--start", "2026-W01"], env)
+    return env
+
+
+def fill(db_path: Path, tickets: int, open_tickets: int, customers: int, people: int) -> None:
+    """Tickets, messages and history rows inserted directly (triggers keep FTS current)."""
+    rng = random.Random(4)
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    first = now - timedelta(days=5 * 365)
+    span = (now - timedelta(hours=2) - first).total_seconds()
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA synchronous = OFF")
+    person_ids = [r[0] for r in conn.execute("SELECT id FROM people ORDER BY id")]
+    levels = dict(conn.execute("SELECT id, level FROM customers"))
+    customer_ids = sorted(levels)
+
+    def text(moment: datetime) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    ticket_rows = []
+    message_rows = []
+    event_rows = []
+    closed_until = tickets - open_tickets
+    for tid in range(1, tickets + 1):
+        created = first + timedelta(seconds=span * tid / tickets)
+        customer = customer_ids[tid % len(customer_ids)]
+        if tid > closed_until:
+            status = ("new", "open", "waiting", "open")[tid % 4]
+            resolved = closed = None
+        elif tid > closed_until - 200:
+            status, resolved, closed = "resolved", text(now - timedelta(days=2)), None
+        else:
+            status = "closed"
+            resolved = closed = text(created + timedelta(days=3))
+        subject = rng.choice(SUBJECTS)
+        ticket_rows.append(
+            (
+                tid,
+                customer,
+                f"user{tid % 997}@c{customer}.example",
+                subject,
+                "incident" if tid % 3 == 0 else "request",
+                "urgent" if tid % 20 == 0 else "normal",
+                status,
+                person_ids[tid % len(person_ids)],
+                levels[customer],
+                "business",
+                text(created),
+                text(created),
+                text(created + timedelta(hours=1)) if status != "new" else None,
+                resolved,
+                closed,
+                text(created + timedelta(days=1)),
+                text(created + timedelta(days=28)),
+                text(now - timedelta(hours=1)) if status == "waiting" else None,
+            )
+        )
+        event_rows.append((text(created), "ticket.created", tid, '{"why": "bench"}'))
+        event_rows.append((text(created), "ticket.assigned", tid, '{"owner": "dev"}'))
+        for k in range(MESSAGES_PER_TICKET):
+            mid = (tid - 1) * MESSAGES_PER_TICKET + k + 1
+            arrived = created + timedelta(minutes=7 * k)
+            body = " ".join(rng.choice(SENTENCES) for _ in range(3))
+            message_rows.append(
+                (
+                    mid,
+                    tid,
+                    "in" if k % 2 == 0 else "out",
+                    f"<{mid}@bench.example>",
+                    str(mid),
+                    f"user{tid % 997}@c{customer}.example",
+                    text(arrived),
+                    text(arrived),
+                    subject if k == 0 else f"Re: {subject}",
+                    body,
+                    600,
+                )
+            )
+        if len(message_rows) >= 200_000:
+            _flush(conn, ticket_rows, message_rows, event_rows)
+    _flush(conn, ticket_rows, message_rows, event_rows)
+    conn.execute("ANALYZE")
+    conn.commit()
+    conn.close()
+
+
+def _flush(conn: sqlite3.Connection, tickets: list, messages: list, events: list) -> None:  # type: ignore[type-arg]
+    with conn:
+        conn.executemany(
+            "INSERT INTO tickets (id, customer_id, requester, subject, kind, urgency, status, owner_id, "
+            "level, hours, created_at, updated_at, first_response_at, resolved_at, closed_at, "
+            "due_response_at, due_resolution_at, waiting_since) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            tickets,
+        )
+        conn.executemany(
+            "INSERT INTO messages (id, ticket_id, direction, message_id, body_hash, from_addr, date, "
+            "arrived_at, subject, text_body, size, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, x'00')",
+            messages,
+        )
+        conn.executemany(
+            "INSERT INTO events (at, kind, ticket_id, data) VALUES (?, ?, ?, ?)", events
+        )
+    tickets.clear()
+    messages.clear()
+    events.clear()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--keep", type=Path, help="Build (or reuse) the databases here.")
+    args = parser.parse_args()
+    if args.runs < 10:
+        raise SystemExit("use at least 10 runs")
+    compile_sources()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="bench-inbox-"))
+    big, empty = base / "big", base / "empty"
+    if not (big / "supportctl.db").exists():
+        started = time.perf_counter()
+        big_env = setup(big, customers=30, people=8)
+        fill(big / "supportctl.db", TICKETS, OPEN, customers=30, people=8)
+        print(
+            f"built {TICKETS:,} tickets ({OPEN:,} open), {TICKETS * MESSAGES_PER_TICKET:,} messages "
+            f"in {time.perf_counter() - started:.0f} s: {big}"
+        )
+        empty_env = setup(empty, customers=30, people=8)
+        fill(empty / "supportctl.db", 10, 5, customers=30, people=8)
+    else:
+        big_env = {
+            "SUPPORTCTL_DB": str(big / "supportctl.db"),
+            "SUPPORTCTL_CONFIG": str(big / "config.toml"),
+            "SUPPORTCTL_NOW": NOW,
+            "NO_COLOR": "1",
+            "COLUMNS": "160",
+        }
+        empty_env = {
+            **big_env,
+            "SUPPORTCTL_DB": str(empty / "supportctl.db"),
+            "SUPPORTCTL_CONFIG": str(empty / "config.toml"),
+        }
+    size_mb = (big / "supportctl.db").stat().st_size / 1e6
+    exe = tool("supportctl")
+    commands = {
+        "inbox --no-fetch": ([exe, "inbox", "--no-fetch"], [exe, "inbox", "--no-fetch"]),
+        "ticket show": ([exe, "ticket", "show", str(TICKETS - 5)], [exe, "ticket", "show", "7"]),
+        'search "lomake ei toimi"': (
+            [exe, "search", "lomake ei toimi"],
+            [exe, "search", "lomake ei toimi"],
+        ),
+        "search vypadek": ([exe, "search", "vypadek"], [exe, "search", "vypadek"]),
+    }
+    watson = Watson()
+    rows: list[tuple[str, float]] = [("watson add", watson.add(args.runs))]
+    growth: list[tuple[str, float, float]] = []
+    for name, (on_big, on_empty) in commands.items():
+        small = wall(on_empty, env=empty_env, runs=args.runs)
+        large = wall(on_big, env=big_env, runs=args.runs)
+        rows += [(f"{name} (empty db)", small), (f"{name} (100k tickets)", large)]
+        growth.append((name, large, small))
+    rows.append(("watson add (again)", watson.add(args.runs)))
+    reference = (rows[0][1] + rows[-1][1]) / 2
+    print(f"median of {args.runs} runs each, same machine, same run; big db {size_mb:.0f} MB")
+    print_table(rows, reference)
+    print()
+    print("command                      100k/empty   100k/watson   (targets <= 1.10, <= 1.20)")
+    for name, large, small in growth:
+        print(f"{name.ljust(28)} {large / small:10.2f}   {large / reference:11.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""The auto-close hook run whenever a command opens the database.
+
+Kept apart from `services.tickets` so that the common case (nothing to close) costs one
+indexed query and no imports beyond the store: resolved N business days ago implies
+resolved at least N calendar days ago, so only then is the calendar consulted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from supportctl.domain.timeutil import to_utc_text
+from supportctl.store import tickets as ticket_store
+
+if TYPE_CHECKING:
+    from supportctl.config import Config
+    from supportctl.store.db import Store
+
+
+def run(store: Store, config: Config, now: datetime) -> list[int]:
+    """Close resolved tickets quiet for `agency.auto_close_business_days`; their ids."""
+    cutoff = to_utc_text(now - timedelta(days=config.agency.auto_close_business_days))
+    if not ticket_store.resolved_before(store, cutoff):
+        return []
+    from supportctl.services.tickets import auto_close
+
+    return auto_close(store, config, now)
