@@ -9,6 +9,8 @@ entries a month over eight years, with one history event per entry as `log` writ
 Each timed `log N 25m` run gets its own SUPPORTCTL_NOW half an hour after the last,
 so every run logs a real, non-overlapping entry through the normal checks. Output
 goes to a pipe (DEVNULL), as in scripts; the person comes from the config's `user`.
+The commands run in turn (watson, add, list, list) rather than in blocks, so a busy
+machine slows all of them alike; the ratios are what to read.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Watson, compile_sources, print_table, tool, wall
+from _common import Watson, compile_sources, print_table, tool
 
 PEOPLE = 20
 CUSTOMERS = 30
@@ -35,9 +38,21 @@ TICKETS = 20_000
 LAST_MONTH = "2026-10"
 FIRST_DAY = datetime(2019, 1, 1, tzinfo=UTC)
 LAST_DAY = datetime(2026, 10, 31, tzinfo=UTC)
-WORDS = (
-    "updated plugins fixed contact form mail delivery DNS records backup restore cron theme".split()
-)
+WORDS = [
+    "updated",
+    "plugins",
+    "fixed",
+    "contact",
+    "form",
+    "mail",
+    "delivery",
+    "DNS",
+    "records",
+    "backup",
+    "restore",
+    "cron",
+    "theme",
+]
 
 
 def _text(moment: datetime) -> str:
@@ -120,30 +135,51 @@ def fill(db: Path, entries: int) -> None:
     conn.close()
 
 
-def timed_adds(exe: str, env: dict[str, str], runs: int, warmup: int = 2) -> float:
-    """Median wall of `log 42 25m "…"`, each run at its own (later) moment."""
+def _run(argv: list[str], env: dict[str, str]) -> float:
+    began = time.perf_counter()
+    done = subprocess.run(
+        argv,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    elapsed = time.perf_counter() - began
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def interleaved(
+    exe: str, env: dict[str, str], watson: Watson, runs: int, warmup: int = 2
+) -> dict[str, float]:
+    """Medians of every command, run in turn (watson, add, list, ...) so that the load
+    of a busy machine falls on all of them alike."""
     conn = sqlite3.connect(env["SUPPORTCTL_DB"])
     latest = conn.execute("SELECT max(end_at) FROM time_entries").fetchone()[0]
     conn.close()
     base = datetime.fromisoformat(latest) + timedelta(hours=1)
-    samples = []
+    commands: dict[str, Any] = {
+        "watson add": lambda i: _run(watson.argv, watson.env),
+        'supportctl log 42 25m "…"': lambda i: _run(
+            [exe, "log", "42", "25m", "Updated WordPress plugins"],
+            # each run at its own later moment: a real, non-overlapping entry every time
+            {**env, "SUPPORTCTL_NOW": _text(base + timedelta(minutes=30 * i))},
+        ),
+        f"supportctl log list --month {LAST_MONTH}": lambda i: _run(
+            [exe, "log", "list", "--month", LAST_MONTH], env
+        ),
+        f"supportctl log list --month {LAST_MONTH} --customer cust3": lambda i: _run(
+            [exe, "log", "list", "--month", LAST_MONTH, "--customer", "cust3"], env
+        ),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in commands}
     for i in range(warmup + runs):
-        run_env = {**os.environ, **env, "SUPPORTCTL_NOW": _text(base + timedelta(minutes=30 * i))}
-        argv = [exe, "log", "42", "25m", "Updated WordPress plugins"]
-        start = time.perf_counter()
-        done = subprocess.run(
-            argv,
-            env=run_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-        )
-        elapsed = time.perf_counter() - start
-        if done.returncode != 0:
-            raise SystemExit(f"log failed: {done.stderr.decode(errors='replace')}")
-        if i >= warmup:
-            samples.append(elapsed)
-    return statistics.median(samples)
+        for name, run in commands.items():
+            elapsed = run(i)
+            if i >= warmup:
+                samples[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def main() -> None:
@@ -174,26 +210,8 @@ def main() -> None:
         print(f"filled {args.entries:,} entries in {time.perf_counter() - began:.0f} s")
     count = sqlite3.connect(db).execute("SELECT count(*) FROM time_entries").fetchone()[0]
     watson = Watson()
-    rows = [
-        ("watson add", watson.add(args.runs)),
-        ('supportctl log 42 25m "…"', timed_adds(exe, env, args.runs)),
-        (
-            f"supportctl log list --month {LAST_MONTH}",
-            wall(
-                [exe, "log", "list", "--month", LAST_MONTH],
-                env={**env, "SUPPORTCTL_NOW": "2026-11-01T12:00:00Z"},
-                runs=args.runs,
-            ),
-        ),
-        (
-            f"supportctl log list --month {LAST_MONTH} --customer cust3",
-            wall(
-                [exe, "log", "list", "--month", LAST_MONTH, "--customer", "cust3"],
-                env=env,
-                runs=args.runs,
-            ),
-        ),
-    ]
+    medians = interleaved(exe, env, watson, args.runs)
+    rows = list(medians.items())
     reference = rows[0][1]
     print(f"{count:,} time entries; median of {args.runs} runs each, same machine, same run")
     print_table(rows, reference)

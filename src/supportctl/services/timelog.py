@@ -792,30 +792,34 @@ def _customer_id(store: Store, customer: Any) -> int:
     return int(found)
 
 
-def _month_facts(store: Store, customer_id: int, month: str, tz: str) -> list[Any]:
+def _month_facts(
+    store: Store, customer_id: int, month: str, tz: str, flag: str | None = None
+) -> list[Any]:
     start, end = month_bounds(month, tz)
-    return entry_store.facts(store, start_from=start, start_before=end, customer_id=customer_id)
+    return entry_store.facts(
+        store, start_from=start, start_before=end, customer_id=customer_id, flag=flag
+    )
 
 
-def _carried_in(store: Store, plan: _Plan, month: str, tz: str) -> int:
+def _carried_in(store: Store, plan: _Plan, month: str, tz: str, flag: str | None = None) -> int:
     """Unused own included minutes of the previous month (one month only; see module doc)."""
     from supportctl.domain.billing_rules import INCLUDED, classify_items
 
     if not plan.carry_over or plan.own_minutes == 0:
         return 0
-    prev = _month_facts(store, plan.id, previous_month(month), tz)
+    prev = _month_facts(store, plan.id, previous_month(month), tz, flag)
     parts = classify_items(prev, plan.plan, plan.own_minutes)
     used = sum(p[1] for p in parts if p[2] == INCLUDED)
     return max(0, plan.own_minutes - used)
 
 
 def _classify(
-    store: Store, plan: _Plan, month: str, facts: list[Any], tz: str
+    store: Store, plan: _Plan, month: str, facts: list[Any], tz: str, flag: str | None = None
 ) -> tuple[list[Any], Quota]:
     """Raw parts of a whole customer-month, and its quota."""
     from supportctl.domain.billing_rules import INCLUDED, classify_items
 
-    carried = _carried_in(store, plan, month, tz)
+    carried = _carried_in(store, plan, month, tz, flag)
     included = plan.own_minutes + carried
     parts = classify_items(facts, plan.plan, included)
     used = sum(p[1] for p in parts if p[2] == INCLUDED)
@@ -926,25 +930,31 @@ def _listing(
     if month is not None:
         bounds = month_bounds(month, tz)
     filters = {"customer_id": customer_id, "person_id": person_id, "ticket_id": ticket_id}
-    matched = entry_store.facts(store, start_from=bounds[0], start_before=bounds[1], **filters)
+    flag = entry_store.unapproved_flag(store)
+    matched = entry_store.facts(
+        store, start_from=bounds[0], start_before=bounds[1], flag=flag, **filters
+    )
     # Group by customer-month. A listing that is not narrowed by person or ticket holds
     # each customer-month whole; a narrowed one loads its customer-months to classify.
     whole = person_id is None and ticket_id is None
-    month_of: dict[str, str] = {}  # 'YYYY-MM-DDTHH:MM' -> local month
     groups: dict[tuple[int, str], list[Any]] = {}
-    for r in matched:
-        if month is not None:
-            mon = month
-        else:
+    if month is not None:
+        by_customer: dict[int, list[Any]] = {}
+        for r in matched:
+            group = by_customer.get(r[6])
+            if group is None:
+                by_customer[r[6]] = [r]
+            else:
+                group.append(r)
+        groups = {(cid, month): rows for cid, rows in by_customer.items()}
+    else:
+        month_of: dict[str, str] = {}  # 'YYYY-MM-DDTHH:MM' -> local month
+        for r in matched:
             key = r[7][:16]
             mon = month_of.get(key) or month_of.setdefault(
                 key, _parse_utc(r[7]).astimezone(zone).strftime("%Y-%m")
             )
-        group = groups.get((r[6], mon))
-        if group is None:
-            groups[(r[6], mon)] = [r]
-        else:
-            group.append(r)
+            groups.setdefault((r[6], mon), []).append(r)
     shown = matched if limit is None or len(matched) <= limit else matched[-limit:]
     shown_ids = {r[0] for r in shown}
     matched_ids = None if whole else {r[0] for r in matched}
@@ -954,14 +964,14 @@ def _listing(
     totals = dict.fromkeys(CLASSES, 0)
     for (cid, mon), group in groups.items():
         plan = plans[cid]
-        facts = group if whole else _month_facts(store, cid, mon, tz)
-        raw, quota = _classify(store, plan, mon, facts, tz)
+        facts = group if whole else _month_facts(store, cid, mon, tz, flag)
+        raw, quota = _classify(store, plan, mon, facts, tz, flag)
         for part in raw:
             entry_id = part[0]
             if matched_ids is None or entry_id in matched_ids:
                 totals[part[2]] += part[1]
-            if entry_id in shown_ids:
-                parts_of.setdefault(entry_id, []).append(part)
+                if entry_id in shown_ids:
+                    parts_of.setdefault(entry_id, []).append(part)
         if month is not None and plan.plan == "maintenance":
             quotas[plan.slug] = quota
     if limit is None:
