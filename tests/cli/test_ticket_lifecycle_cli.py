@@ -226,3 +226,29 @@ def test_ticket_bad_input_exit_2_one_line_nothing_written(
     assert result.stderr.startswith("error: ")
     assert len([line for line in result.stderr.splitlines() if line.startswith("error")]) == 1
     assert snapshot() == before
+
+
+def test_ticket_temporary_raise_applies_to_tickets_created_meanwhile(desk: Any) -> None:
+    desk.ok(
+        "customer",
+        "edit",
+        "pixel",
+        "--level",
+        "premium",
+        "--hours",
+        "24x7",
+        "--until",
+        "2026-11-30",
+        env=WED,
+    )
+    during = new(desk, "pixel", "During the raise")
+    t = show(desk, during)
+    assert (t["level"], t["hours"]) == ("premium", "24x7")
+    assert t["due_response_at"] == "2026-11-26T10:00:00Z"  # 24/7: one day of elapsed time
+    after_env = at("2026-12-02T10:00:00Z")
+    after = new(desk, "pixel", "After the raise", env=after_env)
+    assert (
+        show(desk, after, env=after_env)["level"],
+        show(desk, after, env=after_env)["hours"],
+    ) == ("light", "business")
+    assert show(desk, during, env=after_env)["level"] == "premium"  # kept at creation
