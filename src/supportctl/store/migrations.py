@@ -438,6 +438,14 @@ def add_time_entry_covering_indexes(db: Database) -> None:
     )
 
 
+@migration
+def add_ticket_merge_and_created_indexes(db: Database) -> None:
+    """`ticket show` finds the tickets merged into one without a scan; `report` reads a
+    month of tickets by creation time."""
+    db.execute("CREATE INDEX tickets_merged ON tickets (merged_into) WHERE merged_into IS NOT NULL")
+    db.execute("CREATE INDEX tickets_created ON tickets (created_at)")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
