@@ -19,9 +19,7 @@ ToOption = Annotated[
 ForceFlag = Annotated[
     bool, typer.Option("--force", help="With --to: allow a person who is absent today.")
 ]
-NotifyFlag = Annotated[
-    bool, typer.Option("--notify", help="Mail the person the task goes to.")
-]
+NotifyFlag = Annotated[bool, typer.Option("--notify", help="Mail the person the task goes to.")]
 
 
 @delegate_app.command("new")
@@ -161,7 +159,12 @@ def delegated_cmd(
         str, typer.Option("--format", metavar="FORMAT", help="table (default) or md for chat.")
     ] = "table",
     limit: Annotated[
-        int, typer.Option("--limit", min=1, help="Show at most this many tasks in the table.")
+        int,
+        typer.Option(
+            "--limit",
+            min=1,
+            help="About this many tasks in the table: the head of each person's queue.",
+        ),
     ] = 50,
     as_: AsOption = None,
     json_: JsonFlag = False,
@@ -189,15 +192,21 @@ def delegated_cmd(
         changes = delegation.since_last(store)
         render.emit_changes(app_ctx, changes, as_json=json_, fmt=fmt)
         if review:
-            result = delegation.review(store, app_ctx.config, now=now)
+            result = delegation.review(store, app_ctx.config, now=now, limit=limit)
             recorded = delegation.record_review(store, result, actor=app_ctx.actor(as_), now=now)
             app_ctx.err.print(
                 f"review recorded: {recorded['open_tasks']} open tasks seen", markup=False
             )
         return
     who = app_ctx.actor(as_) if mine or review else None
-    result = delegation.review(store, app_ctx.config, now=now, mine=who if mine else None)
-    render.emit_review(app_ctx, result, as_json=json_, fmt=fmt, limit=limit)
+    result = delegation.review(
+        store,
+        app_ctx.config,
+        now=now,
+        mine=who if mine else None,
+        limit=None if json_ or fmt == "md" else limit,
+    )
+    render.emit_review(app_ctx, result, as_json=json_, fmt=fmt)
     if review:
         recorded = delegation.record_review(store, result, actor=who, now=now)
         app_ctx.err.print(

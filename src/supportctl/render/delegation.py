@@ -10,18 +10,33 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from supportctl.context import AppContext
 from supportctl.domain.durations import format_minutes
-from supportctl.render.jsonout import emit_json, to_jsonable
 from supportctl.render.tables import TABLE_ROW_CAP
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from supportctl.context import AppContext
     from supportctl.domain.sla import Clock
     from supportctl.services.delegation import Changes, Delegated, Review, ReviewRow, Task
 
 FLAG_TEXT = {"untouched": "untouched", "past-sla": "past SLA"}
+
+
+def _utc(moment: datetime | None) -> str | None:
+    """UTC ISO 8601 with Z, as every JSON document carries times."""
+    from datetime import UTC
+
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def emit_json(value: Any) -> None:
+    """One JSON document; the values here are plain already, so no conversion pass."""
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
 
 
 def _zone(app_ctx: AppContext) -> tzinfo:
@@ -46,8 +61,8 @@ def task_json(t: Task) -> dict[str, Any]:
         "by": t.by,
         "estimate_minutes": t.estimate_minutes,
         "status": t.status,
-        "created": to_jsonable(t.created),
-        "done": to_jsonable(t.done),
+        "created": _utc(t.created),
+        "done": _utc(t.done),
         "reason": t.reason,
     }
 
@@ -57,7 +72,7 @@ def clock_json(clock: Clock | None) -> dict[str, Any] | None:
         return None
     return {
         "target": clock.target,
-        "due": to_jsonable(clock.due),
+        "due": _utc(clock.due),
         "business_minutes_left": clock.business_minutes_left,
         "breached": clock.breached,
         "paused": clock.paused,
@@ -71,7 +86,7 @@ def row_json(r: ReviewRow) -> dict[str, Any]:
         "task": r.task,
         "to": r.to,
         "by": r.by,
-        "created": to_jsonable(r.created),
+        "created": _utc(r.created),
         "age_business_days": r.age_business_days,
         "flags": list(r.flags),
         "skill": r.skill,
@@ -81,7 +96,7 @@ def row_json(r: ReviewRow) -> dict[str, Any]:
         "urgency": r.urgency,
         "level": r.level,
         "minutes_logged": r.minutes_logged,
-        "last_touched": to_jsonable(r.last_touched),
+        "last_touched": _utc(r.last_touched),
         "untouched_business_days": r.untouched_business_days,
         "sla": clock_json(r.clock),
     }
@@ -142,9 +157,7 @@ def emit_task(app_ctx: AppContext, t: Task, *, as_json: bool, verb: str) -> None
 # --- the review --------------------------------------------------------------------------
 
 
-def emit_review(
-    app_ctx: AppContext, result: Review, *, as_json: bool, fmt: str, limit: int | None
-) -> None:
+def emit_review(app_ctx: AppContext, result: Review, *, as_json: bool, fmt: str) -> None:
     if as_json:
         emit_json([row_json(r) for r in result.rows])
         return
@@ -153,85 +166,110 @@ def emit_review(
         for line in review_markdown(result, zone):
             app_ctx.out.print(line, markup=False, highlight=False, soft_wrap=True)
         return
-    review_tables(app_ctx.out, result, zone, limit=limit)
+    review_tables(app_ctx.out, result, zone)
 
 
 def _title(result: Review, zone: tzinfo) -> str:
-    flagged = sum(1 for r in result.rows if r.flags)
     who = f"Delegated to {result.mine}" if result.mine else "Delegated tasks"
     day = result.at.astimezone(zone).strftime("%a %Y-%m-%d")
-    return f"{who}, {day}: {len(result.rows)} open, {flagged} flagged"
+    text = f"{who}, {day}: {result.total_open} open"
+    if all(p.flagged is not None for p in result.people):
+        text += f", {sum(p.flagged or 0 for p in result.people)} flagged"
+    return text
 
 
-def review_tables(
-    console: Console, result: Review, zone: tzinfo, *, limit: int | None = TABLE_ROW_CAP
-) -> None:
-    from rich.table import Table
+def _task_cells(r: ReviewRow, minutes_per_day: int) -> list[Any]:
     from rich.text import Text
+
+    sla = Text(clock_text(r.clock, minutes_per_day))
+    if r.clock is not None and r.clock.colour:
+        sla.stylize(r.clock.colour)
+    ticket = ("!" if r.urgency == "urgent" else "") + f"#{r.ticket_id}"
+    if r.customer:
+        ticket += f" {r.customer}"
+    return [
+        str(r.id),
+        ticket,
+        Text(r.task),
+        f"{r.age_business_days}d",
+        format_minutes(r.minutes_logged) if r.minutes_logged else "-",
+        sla,
+        Text(_flags_text(r.flags), style="bold red" if r.flags else ""),
+    ]
+
+
+def _add_task_columns(tbl: Any) -> None:
+    for col in ("id", "ticket", "task", "age", "time", "SLA", "flags"):
+        # numbers and clocks stay on one line; names, the task and flags wrap
+        tbl.add_column(
+            col,
+            overflow="fold",
+            no_wrap=col in ("id", "age", "time", "SLA"),
+            min_width=12 if col == "task" else None,
+            max_width=10 if col in ("ticket", "flags") else None,
+        )
+
+
+def review_tables(console: Console, result: Review, zone: tzinfo) -> None:
+    """All tasks grouped by person when they fit; else one row per person with the next task.
+
+    Rendering is what a long review costs, so a queue longer than --limit becomes a
+    summary (one row per person and their next task) instead of hundreds of rows.
+    """
+    from rich import box
+    from rich.table import Table
 
     if not result.rows:
         who = f"{result.mine} has" if result.mine else "there are"
         console.print(f"{who} no open delegated tasks", markup=False)
         return
     console.print(_title(result, zone), markup=False, style="bold")
-    if result.mine is None:
-        summary = Table(header_style="bold")
-        for col in ("person", "open", "estimated", "flagged", "oldest (business days)"):
-            summary.add_column(col)
+    complete = len(result.rows) == result.total_open
+    # light rules instead of a full grid: eight columns fit an 80-column terminal
+    tbl = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    if complete or result.mine:
+        tbl.add_column("to", no_wrap=True)
+        _add_task_columns(tbl)
+        counts = {p.handle: p.open_tasks for p in result.people}
+        previous = None
+        for r in result.rows:
+            if previous is not None and r.to != previous:
+                tbl.add_section()
+            who = f"{r.to} ({counts.get(r.to, 0)})" if r.to != previous else ""
+            tbl.add_row(who, *_task_cells(r, result.minutes_per_day))
+            previous = r.to
+    else:
+        heads = {r.to: r for r in result.rows}
+        for col in ("person", "open", "est.", "oldest"):
+            tbl.add_column(col, no_wrap=True)
+        # one line per person: the next task in their queue, cut to fit
+        tbl.add_column("next task", no_wrap=True, overflow="ellipsis", min_width=16)
+        tbl.add_column("flags", no_wrap=True)
         for p in result.people:
-            summary.add_row(
+            head = heads.get(p.handle)
+            next_task = "-"
+            if head is not None:
+                urgent = "!" if head.urgency == "urgent" else ""
+                next_task = f"{head.id} {urgent}#{head.ticket_id}: {head.task}"
+            tbl.add_row(
                 p.handle,
                 str(p.open_tasks),
                 format_minutes(p.estimated_minutes) if p.estimated_minutes else "-",
-                str(p.flagged) if p.flagged else "-",
-                str(p.oldest_business_days),
+                f"{p.oldest_business_days}d",
+                next_task,
+                _flags_text(head.flags) if head else "",
             )
-        console.print(summary)
-    shown = result.rows if limit is None else result.rows[:limit]
-    counts = {p.handle: p.open_tasks for p in result.people}
-    groups: dict[str, list[ReviewRow]] = {}
-    for r in shown:
-        groups.setdefault(r.to, []).append(r)
-    for handle, items in groups.items():
-        # one table per person, in queue order; numbers and clocks stay on one line
-        tbl = Table(
-            title=f"{handle}: {counts.get(handle, len(items))} open",
-            title_justify="left",
-            title_style="bold",
-            header_style="bold",
-        )
-        for col in ("id", "ticket", "task", "age", "logged", "SLA", "flags"):
-            tbl.add_column(
-                col,
-                overflow="fold",
-                no_wrap=col in ("id", "age", "logged", "SLA"),
-                min_width=12 if col == "task" else None,
-                max_width=10 if col in ("ticket", "flags") else None,
-            )
-        for r in items:
-            sla = Text(clock_text(r.clock, result.minutes_per_day))
-            if r.clock is not None and r.clock.colour:
-                sla.stylize(r.clock.colour)
-            ticket = f"#{r.ticket_id}" + (f" {r.customer}" if r.customer else "")
-            if r.urgency == "urgent":
-                ticket += " urgent"
-            tbl.add_row(
-                str(r.id),
-                ticket,
-                Text(r.task),
-                f"{r.age_business_days}d",
-                format_minutes(r.minutes_logged) if r.minutes_logged else "-",
-                sla,
-                Text(_flags_text(r.flags), style="bold red" if r.flags else ""),
-            )
-        console.print(tbl)
-    if limit is not None and len(result.rows) > limit:
+    console.print(tbl)
+    hidden = result.total_open - len(result.rows)
+    if hidden > 0:
+        more = "--mine, --limit" if result.mine is None else "--limit"
         console.print(
-            f"… and {len(result.rows) - limit} more (use --limit, --format md or --json to see all)",
+            f"… and {hidden} more open tasks ({more}, --format md or --json show all)",
             markup=False,
         )
     console.print(
-        "ages in business days; untouched: no time, note or mail for 5 business days",
+        "age: business days; time: logged since delegated; !: urgent\n"
+        "untouched: no time, note or mail for 5 business days",
         markup=False,
         style="dim",
     )
@@ -289,7 +327,7 @@ def review_text_lines(result: Review, zone: tzinfo, width: int = 80) -> list[str
 
 def changes_json(changes: Changes) -> dict[str, Any]:
     return {
-        "since": to_jsonable(changes.since),
+        "since": _utc(changes.since),
         "since_by": changes.since_by,
         "new": [task_json(t) for t in changes.new],
         "done": [task_json(t) for t in changes.done],

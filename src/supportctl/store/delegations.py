@@ -119,11 +119,71 @@ def workloads(store: Store, person_ids: Iterable[int]) -> dict[int, Workload]:
     return result
 
 
-def open_rows(store: Store, *, to_person_id: int | None = None) -> list[sqlite3.Row]:
-    """Every open task with what the review shows about it (one indexed query)."""
-    if to_person_id is None:
-        return store.all(_OPEN_SQL)
-    return store.all(_OPEN_SQL + " AND d.to_person_id = ?", (to_person_id,))
+def open_rows(
+    store: Store, *, to_person_id: int | None = None, ids: list[int] | None = None
+) -> list[sqlite3.Row]:
+    """Open tasks with what the review shows about them: all, one person's, or `ids`."""
+    sql, params = _OPEN_SQL, []
+    if to_person_id is not None:
+        sql += " AND d.to_person_id = ?"
+        params.append(to_person_id)
+    if ids is not None:
+        if not ids:
+            return []
+        sql += f" AND d.id IN ({', '.join('?' for _ in ids)})"
+        params.extend(ids)
+    return store.all(sql, params)
+
+
+def _rank(expr: str) -> str:
+    return f"(CASE {expr} WHEN 'premium' THEN 0 WHEN 'standard' THEN 1 ELSE 2 END)"
+
+
+# The service level a task is queued by: the stricter of the ticket's and the customer's
+# level in force today (a temporary raise included). Portable CASE, no MIN()/LEAST().
+_CUSTOMER_LEVEL = (
+    "(CASE WHEN c.raise_level IS NOT NULL AND c.raise_until >= :today"
+    " THEN c.raise_level ELSE c.level END)"
+)
+_LEVEL_RANK = (
+    f"(CASE WHEN c.id IS NOT NULL AND {_rank(_CUSTOMER_LEVEL)} < {_rank('t.level')}"
+    f" THEN {_rank(_CUSTOMER_LEVEL)} ELSE {_rank('t.level')} END)"
+)
+
+
+def queue_heads(
+    store: Store, *, today: str, per_person: int, to_person_id: int | None = None
+) -> list[int]:
+    """Ids of each person's first `per_person` open tasks in queue order.
+
+    Queue order is urgent first, then premium, standard, light, then oldest first; a
+    window per person keeps the work proportional to the open tasks only.
+    """
+    where = "d.status = 'open'" + (" AND d.to_person_id = :person" if to_person_id else "")
+    sql = (
+        "SELECT id FROM (SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.to_person_id ORDER BY"
+        f" CASE t.urgency WHEN 'urgent' THEN 0 ELSE 1 END, {_LEVEL_RANK}, d.created_at, d.id) AS n"
+        " FROM delegations d JOIN tickets t ON t.id = d.ticket_id"
+        f" LEFT JOIN customers c ON c.id = t.customer_id WHERE {where}) AS q WHERE n <= :k"
+    )
+    params: dict[str, Any] = {"today": today, "k": per_person, "person": to_person_id}
+    return [int(r[0]) for r in store.all(sql, params)]
+
+
+def open_summary(store: Store, *, to_person_id: int | None = None) -> list[sqlite3.Row]:
+    """Per person: open tasks, estimated minutes, oldest open task (index on status)."""
+    where = "d.status = 'open'" + (" AND d.to_person_id = ?" if to_person_id else "")
+    return store.all(
+        "SELECT p.handle, s.n, s.minutes, s.oldest FROM (SELECT d.to_person_id AS pid,"
+        " COUNT(*) AS n, COALESCE(SUM(d.estimate_minutes), 0) AS minutes,"
+        f" MIN(d.created_at) AS oldest FROM delegations d WHERE {where}"
+        " GROUP BY d.to_person_id) AS s JOIN people p ON p.id = s.pid ORDER BY p.handle",
+        (to_person_id,) if to_person_id else (),
+    )
+
+
+def open_ids(store: Store) -> list[int]:
+    return [int(r[0]) for r in store.all("SELECT id FROM delegations WHERE status = 'open'")]
 
 
 def open_counts(store: Store, ticket_ids: Iterable[int]) -> dict[int, int]:
