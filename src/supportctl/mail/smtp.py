@@ -102,7 +102,7 @@ class SmtpTransport:
                 conn.starttls(context=ssl.create_default_context())
                 conn.ehlo()
             if cfg.user and password is not None:
-                conn.login(cfg.user, password)
+                _login(conn, cfg.user, password)
         except MailError:
             _quit(conn)
             raise
@@ -137,6 +137,27 @@ class SmtpTransport:
         if self._conn is not None:
             _quit(self._conn)
             self._conn = None
+
+
+def _login(conn: Any, user: str, password: str) -> None:
+    """AUTH with smtplib's choice of mechanism; PLAIN in UTF-8 for non-ASCII credentials.
+
+    smtplib encodes credentials as ASCII and raises on anything else, while RFC 4616
+    PLAIN carries UTF-8: a password with 'ä' must not be an internal error.
+    """
+    import smtplib
+
+    if (user + password).isascii():
+        conn.login(user, password)
+        return
+    import base64
+
+    if "plain" not in conn.esmtp_features.get("auth", "").lower().split():
+        raise smtplib.SMTPException("the server offers no AUTH PLAIN for a non-ASCII password")
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
+    code, response = conn.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, response)
 
 
 def _quit(conn: Any) -> None:
