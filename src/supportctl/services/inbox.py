@@ -96,7 +96,7 @@ def queue(
         if cust is None:
             raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
         customer_id = cust.id
-    filters = {
+    filters: dict[str, Any] = {
         "include_closed": include_all,
         "human_only": not include_all,
         "owner_id": owner_id,

@@ -16,18 +16,22 @@ from supportctl.services.calendar import business_calendar
 from supportctl.store.db import Store
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from supportctl.config import Config
     from supportctl.domain.calendar import BusinessCalendar
 
 __all__ = ["Clock", "clock_for_row", "clock_for_tickets"]
 
 
-def _time(row: Mapping[str, Any], key: str) -> datetime | None:
+def _time(row: sqlite3.Row | Mapping[str, Any], key: str) -> datetime | None:
     value = row[key]
     return from_utc_text(value) if value else None
 
 
-def clock_for_row(calendar: BusinessCalendar, row: Mapping[str, Any], now: datetime) -> Clock:
+def clock_for_row(
+    calendar: BusinessCalendar, row: sqlite3.Row | Mapping[str, Any], now: datetime
+) -> Clock:
     """The clock of one ticket row (needs status, hours, first_response_at,
     due_response_at, due_resolution_at, waiting_since)."""
     return clock(
@@ -43,7 +47,10 @@ def clock_for_row(calendar: BusinessCalendar, row: Mapping[str, Any], now: datet
 
 
 def clock_for_tickets(
-    store: Store, config: Config, ticket_rows: Iterable[Mapping[str, Any]], now: datetime
+    store: Store,
+    config: Config,
+    ticket_rows: Iterable[sqlite3.Row | Mapping[str, Any]],
+    now: datetime,
 ) -> dict[int, Clock]:
     """{ticket id: Clock(target, due, business_minutes_left, breached, paused)}.
 
