@@ -449,3 +449,42 @@ def test_closed_ticket_refused(cli, store, desk, snapshot):
     before = snapshot()
     assert "is closed" in cli.fails(2, "delegate", str(desk[0]), "x", "--skill", "dns").stderr
     assert snapshot() == before
+
+
+def test_long_queue_becomes_one_row_per_person_with_the_oldest_task(cli, desk):
+    first = cli.json(
+        "delegate", str(desk[0]), "oldest of bob", "--to", "bob", "--json", env=at(MON)
+    )["id"]
+    cli.ok("delegate", str(desk[1]), "newer of bob", "--to", "bob", env=at(WED))
+    cli.ok("delegate", str(desk[2]), "carol task", "--to", "carol", env=at(WED))
+    text = cli.ok("delegated", "--limit", "2", env=at(NEXT_WED)).stdout
+    assert "3 open" in text
+    assert f"{first} #{desk[0]}: oldest of bob" in text
+    assert "newer of bob" not in text
+    assert "carol task" in text
+    assert "… and 1 more open tasks" in text
+    # the full list is still one flag away
+    assert len(cli.json("delegated", "--json", env=at(NEXT_WED))) == 3
+    assert "newer of bob" in cli.ok("delegated", "--format", "md", env=at(NEXT_WED)).stdout
+
+
+def test_mine_with_limit_shows_the_head_of_my_queue(cli, store, desk):
+    cli.ok("delegate", str(desk[1]), "old light", "--to", "bob", env=at(MON))
+    cli.ok("delegate", str(desk[0]), "premium", "--to", "bob", env=at(WED))
+    cli.ok("delegate", str(desk[2]), "premium newer", "--to", "bob", env=at(NEXT_MON))
+    text = cli.ok("delegated", "--mine", "--as", "bob", "--limit", "1", env=at(NEXT_WED)).stdout
+    assert "premium" in text and "old light" not in text and "premium newer" not in text
+    assert "… and 2 more open tasks" in text
+
+
+def test_review_is_fifo_within_a_person(cli, store, desk):
+    light = cli.json("delegate", str(desk[1]), "light first", "--to", "bob", "--json", env=at(MON))[
+        "id"
+    ]
+    premium = cli.json(
+        "delegate", str(desk[0]), "premium later", "--to", "bob", "--json", env=at(WED)
+    )["id"]
+    assert [r["id"] for r in cli.json("delegated", "--json", env=at(NEXT_WED))] == [light, premium]
+    assert [
+        r["id"] for r in cli.json("delegated", "--mine", "--as", "bob", "--json", env=at(NEXT_WED))
+    ] == [premium, light]

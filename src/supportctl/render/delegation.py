@@ -211,10 +211,10 @@ def _add_task_columns(tbl: Any) -> None:
 
 
 def review_tables(console: Console, result: Review, zone: tzinfo) -> None:
-    """All tasks grouped by person when they fit; else one row per person with the next task.
+    """All tasks grouped by person when they fit; else one row per person with the oldest.
 
     Rendering is what a long review costs, so a queue longer than --limit becomes a
-    summary (one row per person and their next task) instead of hundreds of rows.
+    summary (one row per person and their oldest task) instead of hundreds of rows.
     """
     from rich import box
     from rich.table import Table
@@ -240,10 +240,10 @@ def review_tables(console: Console, result: Review, zone: tzinfo) -> None:
             previous = r.to
     else:
         heads = {r.to: r for r in result.rows}
-        for col in ("person", "open", "est.", "oldest"):
+        for col in ("person", "open", "est.", "age"):
             tbl.add_column(col, no_wrap=True)
-        # one line per person: the next task in their queue, cut to fit
-        tbl.add_column("next task", no_wrap=True, overflow="ellipsis", min_width=16)
+        # one line per person: the oldest task (the head of the FIFO), cut to fit
+        tbl.add_column("oldest task", no_wrap=True, overflow="ellipsis", min_width=16)
         tbl.add_column("flags", no_wrap=True)
         for p in result.people:
             head = heads.get(p.handle)

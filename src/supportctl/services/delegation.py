@@ -425,7 +425,10 @@ def review(
     mine: str | None = None,
     limit: int | None = None,
 ) -> Review:
-    """Open tasks in queue order with ages, SLA clocks, logged minutes and flags.
+    """Open tasks with ages, SLA clocks, logged minutes and flags.
+
+    The team review is grouped by person, FIFO (oldest first); `mine` is one person's
+    queue in the order to work it (urgent, premium, standard, light, then oldest).
 
     With `limit` only the head of each person's queue is read in detail (about `limit`
     rows in all) and the per-person counts come from one aggregate over the open-task
@@ -464,15 +467,15 @@ def review(
         if total <= limit:
             found = task_store.open_rows(store, to_person_id=person_id)
             summary_rows = None
-        else:
-            # a long queue: my first `limit` tasks, or the next task of each person
+        elif person_id:
+            # a long personal queue: its first `limit` tasks in queue order
             heads = task_store.queue_heads(
-                store,
-                today=today.isoformat(),
-                per_person=limit if person_id else 1,
-                to_person_id=person_id,
+                store, today=today.isoformat(), per_person=limit, to_person_id=person_id
             )
             found = task_store.open_rows(store, ids=heads)
+        else:
+            # a long team queue: the oldest task of each person (the head of the FIFO)
+            found = task_store.open_rows(store, ids=[int(r["head_id"]) for r in summary_rows])
     rows: list[ReviewRow] = []
     for r in found:
         created = _parse(r["created_at"])
@@ -520,7 +523,12 @@ def review(
                 flags=rules.flags_for(untouched, is_past_sla=clock.breached),
             )
         )
-    rows.sort(key=lambda x: (x.to, *rules.queue_key(x.urgency, x.level, x.created_text, x.id)))
+    if mine is None:
+        # the Monday review: grouped by person, first in first out
+        rows.sort(key=lambda x: (x.to, x.created, x.id))
+    else:
+        # my queue: urgent, then premium, standard, light, then oldest first
+        rows.sort(key=lambda x: rules.queue_key(x.urgency, x.level, x.created_text, x.id))
     if summary_rows is None:
         people = _summaries(rows)
     else:

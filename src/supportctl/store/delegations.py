@@ -171,13 +171,20 @@ def queue_heads(
 
 
 def open_summary(store: Store, *, to_person_id: int | None = None) -> list[sqlite3.Row]:
-    """Per person: open tasks, estimated minutes, oldest open task (index on status)."""
+    """Per person: open tasks, estimated minutes, and the oldest open task (its id too).
+
+    Everything comes from the open-task index `(status, to_person_id, created_at)`:
+    the oldest task is one index seek per person.
+    """
     where = "d.status = 'open'" + (" AND d.to_person_id = ?" if to_person_id else "")
     return store.all(
-        "SELECT p.handle, s.n, s.minutes, s.oldest FROM (SELECT d.to_person_id AS pid,"
-        " COUNT(*) AS n, COALESCE(SUM(d.estimate_minutes), 0) AS minutes,"
-        f" MIN(d.created_at) AS oldest FROM delegations d WHERE {where}"
-        " GROUP BY d.to_person_id) AS s JOIN people p ON p.id = s.pid ORDER BY p.handle",
+        "SELECT p.handle, s.n, s.minutes, s.oldest,"
+        " (SELECT h.id FROM delegations h WHERE h.status = 'open' AND h.to_person_id = s.pid"
+        "  ORDER BY h.created_at, h.id LIMIT 1) AS head_id"
+        " FROM (SELECT d.to_person_id AS pid, COUNT(*) AS n,"
+        " COALESCE(SUM(d.estimate_minutes), 0) AS minutes, MIN(d.created_at) AS oldest"
+        f" FROM delegations d WHERE {where} GROUP BY d.to_person_id) AS s"
+        " JOIN people p ON p.id = s.pid ORDER BY p.handle",
         (to_person_id,) if to_person_id else (),
     )
 
