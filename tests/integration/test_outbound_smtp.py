@@ -530,3 +530,27 @@ def test_reply_with_attachment_and_file_body(cli, desk, tmp_path):  # type: igno
     assert part.get_filename() == "snímek obrazovky.png"
     assert part.get_content_type() == "image/png"
     assert part.get_content() == picture.read_bytes()
+
+
+def test_no_acknowledgement_to_a_sender_failing_dmarc(
+    cli, initialized, smtp_server, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    sink, port = smtp_server
+    _configure(initialized, port, acknowledge=True)
+    config = initialized / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '\n[[imap]]\nname = "support"\nhost = "127.0.0.1"\nport = 1\ntls = "none"\n'
+        'user = "support@agency.example"\npassword_env = "UNUSED"\nauthserv_id = "mx.agency.example"\n',
+        encoding="utf-8",
+    )
+    _setup_people(cli)
+    forged = (
+        b"Authentication-Results: mx.agency.example; dmarc=fail header.from=acme.fi; spf=fail\n"
+        + FI_MAIL
+    )
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", forged))
+    assert sink.received == []
+    [(data,)] = _rows(initialized, "SELECT data FROM events WHERE kind = 'mail.skipped'")
+    assert "failed DMARC (fail)" in data

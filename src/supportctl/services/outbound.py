@@ -781,6 +781,9 @@ def _ack_refusal(store: Store, ticket: Any, first: Any | None, now: datetime) ->
         return "the ticket was merged"
     if first is None:
         return "the ticket has no incoming mail to acknowledge"
+    if first["auth_dmarc"] in ("fail", "permerror"):
+        # A forged sender: answering would send mail to someone who never wrote.
+        return f"the sender failed DMARC ({first['auth_dmarc']}): no automatic answer to a possibly forged address"
     created = from_utc_text(ticket["created_at"])
     if (now - created).total_seconds() > ACK_MAX_AGE_HOURS * 3600:
         return f"the ticket arrived more than {ACK_MAX_AGE_HOURS} hours ago"

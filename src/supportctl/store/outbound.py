@@ -56,7 +56,7 @@ def thread(store: Store, ticket_id: int) -> list[sqlite3.Row]:
     """The ticket's messages, oldest first (raw bytes left out)."""
     return store.all(
         "SELECT id, direction, message_id, in_reply_to, refs, from_addr, from_name, to_addrs, "
-        "cc_addrs, date, arrived_at, subject, text_body, classification, is_own "
+        "cc_addrs, date, arrived_at, subject, text_body, classification, is_own, auth_dmarc "
         "FROM messages WHERE ticket_id = ? ORDER BY arrived_at, id",
         (ticket_id,),
     )
