@@ -25,6 +25,7 @@ import email.errors
 import email.header
 import email.utils
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
@@ -38,7 +39,8 @@ _GOOD = frozenset(
 _CANDIDATES = ("windows-1252", "windows-1250", "iso-8859-2")
 _LATIN_LIKE = frozenset(("us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252"))
 _TEXT_TYPES = ("text/plain", "text/html")
-_MAX_TEXT_BYTES = 2_000_000  # a text part larger than this is kept as an attachment only
+_MAX_TEXT_BYTES = 2_000_000
+_MAX_HTML_CHARS = 300_000  # a text part larger than this is kept as an attachment only
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ def decode_header_value(value: Any) -> str:
     text = str(value)
     if not text.isascii():
         # compat32 keeps raw 8-bit header bytes as surrogate escapes.
-        raw = text.encode("ascii", "surrogateescape") if _has_surrogates(text) else None
+        raw = text.encode("utf-8", "surrogateescape") if _has_surrogates(text) else None
         if raw is not None:
             text = guess_decode(raw)[0]
     if "=?" not in text:
@@ -242,7 +244,7 @@ def first_id(value: str | None) -> str:
         return ""
     text = str(value)
     if _has_surrogates(text):
-        text = text.encode("ascii", "surrogateescape").decode("latin-1")
+        text = text.encode("utf-8", "surrogateescape").decode("latin-1")
     if "<" in text and ">" in text:
         start = text.index("<")
         end = text.find(">", start)
@@ -335,33 +337,126 @@ def tidy_text(text: str) -> str:
 # --- the walk -----------------------------------------------------------------------
 
 
-def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    text = decode_bytes(payload, part.get_content_charset())
-    if part.get_content_type() == "text/html":
-        return html_to_text(text)
+# --- MIME structure on bytes ---------------------------------------------------------
+#
+# The stdlib parser walks every line of every part, base64 attachments included (about
+# 13,000 lines per megabyte). Here only header blocks go through the stdlib parser; part
+# boundaries are found with a compiled pattern over the bytes, so an attachment costs a
+# few C-level searches and a SHA-256, and is never decoded.
+
+_MAX_DEPTH = 25
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def split_entity(raw: bytes) -> tuple[Message, bytes]:
+    """(header-only Message, body bytes) of a message or MIME part."""
+    from email.parser import BytesParser
+
+    if raw.startswith((b"\r\n", b"\n")):
+        return Message(), raw[2:] if raw.startswith(b"\r\n") else raw[1:]
+    match = _HEADER_END.search(raw)
+    if match is None:
+        msg = BytesParser().parsebytes(raw, headersonly=True)
+        payload = msg.get_payload()
+        body = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+        msg.set_payload(None)
+        return msg, body
+    head = raw[: match.start()] + b"\n"
+    msg = BytesParser().parsebytes(head, headersonly=True)
+    leftover = msg.get_payload()
+    body = raw[match.end() :]
+    if isinstance(leftover, str) and leftover.strip():
+        # A line in the header block that is not a header starts the body (a defect).
+        body = leftover.encode("utf-8", "surrogateescape") + b"\n" + body
+        msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
+    msg.set_payload(None)
+    return msg, body
+
+
+def split_multipart(body: bytes, boundary: str) -> list[bytes] | None:
+    """The parts between boundary lines; None when the boundary never occurs.
+
+    A delimiter is `--boundary` at the start of a line, optionally followed by `--`
+    (the close) and white space. `bytes.find` does the scanning, so a part costs the
+    same whatever its size.
+    """
+    delimiter = b"--" + boundary.encode("utf-8", "surrogateescape")
+    parts: list[bytes] = []
+    start: int | None = None
+    pos = 0
+    size = len(body)
+    while True:
+        i = body.find(delimiter, pos)
+        if i < 0:
+            break
+        pos = i + 1
+        if i > 0 and body[i - 1] != 0x0A:
+            continue  # not at the start of a line
+        j = i + len(delimiter)
+        closing = body.startswith(b"--", j)
+        eol = body.find(b"\n", j)
+        line_end = size if eol < 0 else eol
+        if body[j + 2 if closing else j : line_end].strip(b" \t\r"):
+            continue  # a longer boundary that starts with ours
+        if start is not None:
+            end = i
+            if end > start and body[end - 1] == 0x0A:
+                end -= 1
+                if end > start and body[end - 1] == 0x0D:
+                    end -= 1
+            parts.append(body[start:end])
+        if closing:
+            return parts
+        start = size if eol < 0 else eol + 1
+        pos = start
+    if start is None:
+        return None
+    parts.append(body[start:])  # no closing delimiter: the rest is the last part
+    return parts
+
+
+def _cte(msg: Message) -> str:
+    value = header(msg, "Content-Transfer-Encoding")
+    return value.strip().lower() if value else "7bit"
+
+
+def _decode_body(body: bytes, cte: str) -> bytes:
+    import binascii
+
+    if cte == "base64":
+        try:
+            return binascii.a2b_base64(body)
+        except (binascii.Error, ValueError):
+            compact = bytes(c for c in body if c in _B64_ALPHABET)
+            compact = compact[: len(compact) - len(compact) % 4]
+            try:
+                return binascii.a2b_base64(compact)
+            except (binascii.Error, ValueError):
+                return body
+    if cte == "quoted-printable":
+        return binascii.a2b_qp(body)
+    return body
+
+
+_B64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def _part_text(msg: Message, body: bytes) -> str:
+    payload = _decode_body(body, _cte(msg))
+    text = decode_bytes(payload, msg.get_content_charset())
+    if msg.get_content_type() == "text/html":
+        # Past this size HTML is generated junk, not a letter; its head is enough to read.
+        return html_to_text(text[:_MAX_HTML_CHARS])
     return tidy_text(text)
 
 
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    disposition = (header(part, "Content-Disposition") or "").split(";")[0].strip().lower()
     if disposition == "attachment":
         return True
-    ctype = part.get_content_type()
-    if ctype not in _TEXT_TYPES:
+    if part.get_content_type() not in _TEXT_TYPES:
         return True
     return bool(part.get_param("name") or part.get_param("filename", header="content-disposition"))
-
-
-def _raw_payload(part: Message) -> bytes:
-    payload = part.get_payload()
-    if isinstance(payload, bytes):
-        return payload
-    if isinstance(payload, str):
-        return payload.encode("ascii", "surrogateescape")
-    return b""
 
 
 def _decoded_size(data: bytes, cte: str) -> int:
@@ -405,12 +500,9 @@ class _Walker:
         self.embedded_ids: list[str] = []
         self.embedded_subject = ""
 
-    def attach(self, part: Message, data: bytes | None = None, cte: str | None = None) -> None:
+    def attach(self, part: Message, data: bytes) -> None:
         position = len(self.attachments) + 1
-        if data is None:
-            data = _raw_payload(part)
-        if cte is None:
-            cte = str(part.get("Content-Transfer-Encoding") or "7bit").strip().lower()
+        cte = _cte(part)
         self.attachments.append(
             AttachmentRef(
                 position=position,
@@ -423,111 +515,90 @@ class _Walker:
             )
         )
 
-    def walk(self, part: Message, *, top: bool = True) -> None:
+    def walk(self, part: Message, body: bytes, *, top: bool = True, depth: int = 0) -> None:
         ctype = part.get_content_type()
-        if ctype == "message/rfc822" or ctype == "message/global":
-            self._forward(part)
+        if ctype in ("message/rfc822", "message/global") and depth < _MAX_DEPTH:
+            self._forward(part, body, depth)
             return
-        if part.is_multipart():
-            subparts = part.get_payload()
-            if not isinstance(subparts, list):
+        if ctype.startswith("multipart/") and depth < _MAX_DEPTH:
+            boundary = part.get_boundary()
+            chunks = split_multipart(body, boundary) if boundary else None
+            if chunks is not None:
+                subparts = [split_entity(chunk) for chunk in chunks]
+                if ctype == "multipart/alternative":
+                    self._alternative(subparts, depth)
+                else:
+                    for sub, sub_body in subparts:
+                        self.walk(sub, sub_body, top=False, depth=depth + 1)
                 return
-            if ctype == "multipart/alternative":
-                self._alternative(subparts)
-                return
-            for sub in subparts:
-                if isinstance(sub, Message):
-                    self.walk(sub, top=False)
+            ctype = "text/plain"  # a multipart without its boundary: show it as text
+            if body.strip():
+                self.texts.append(tidy_text(decode_bytes(body, None)))
             return
         if ctype in ("text/rfc822-headers", "message/delivery-status") or (
             ctype.startswith("message/") and ctype != "message/partial"
         ):
-            self._embedded_headers(part)
-            self.attach(part)
+            if ctype == "text/rfc822-headers":
+                self._note_ids(split_entity(_decode_body(body, _cte(part)) + b"\n\n")[0])
+            self.attach(part, body)
             return
         if _is_attachment(part) and not (top and ctype in _TEXT_TYPES):
-            self.attach(part)
+            self.attach(part, body)
             return
         if ctype in _TEXT_TYPES:
-            payload = part.get_payload(decode=True)
-            if isinstance(payload, bytes) and len(payload) > _MAX_TEXT_BYTES:
-                self.attach(part)
+            if len(body) > _MAX_TEXT_BYTES:
+                self.attach(part, body)
                 return
-            text = _part_text(part)
+            text = _part_text(part, body)
             if text:
                 self.texts.append(text)
             return
-        self.attach(part)
+        self.attach(part, body)
 
-    def _alternative(self, subparts: list[Any]) -> None:
-        chosen: Message | None = None
+    def _alternative(self, subparts: list[tuple[Message, bytes]], depth: int) -> None:
+        chosen: tuple[Message, bytes] | None = None
         for wanted in ("text/plain", "text/html"):
             for sub in subparts:
-                if isinstance(sub, Message) and sub.get_content_type() == wanted:
+                if sub[0].get_content_type() == wanted:
                     chosen = sub
                     break
             if chosen is not None:
                 break
-        if chosen is None:
-            # multipart/related or nested alternatives: take the last, richest one
-            for sub in reversed(subparts):
-                if isinstance(sub, Message):
-                    chosen = sub
-                    break
+        if chosen is None and subparts:
+            chosen = subparts[-1]  # nested alternatives or related: the last, richest one
         if chosen is not None:
-            self.walk(chosen, top=False)
+            self.walk(chosen[0], chosen[1], top=False, depth=depth + 1)
         for sub in subparts:
-            if (
-                isinstance(sub, Message)
-                and sub is not chosen
-                and sub.get_content_type() not in _TEXT_TYPES
-                and not sub.is_multipart()
-            ):
-                self.attach(sub)
+            ctype = sub[0].get_content_type()
+            if sub is not chosen and ctype not in _TEXT_TYPES and not ctype.startswith("multipart/"):
+                self.attach(sub[0], sub[1])
 
-    def _forward(self, part: Message) -> None:
-        inner = part.get_payload()
-        inner_msg = inner[0] if isinstance(inner, list) and inner else None
-        raw = b""
-        if isinstance(inner_msg, Message):
-            try:
-                raw = inner_msg.as_bytes()
-            except (LookupError, UnicodeError, ValueError, TypeError, AttributeError):
-                raw = b""
-        if not raw:
-            raw = _raw_payload(part)
-        cte = "8bit"
-        self.attach(part, data=raw, cte=cte)
-        if not isinstance(inner_msg, Message):
-            return
-        self._note_ids(inner_msg)
+    def _forward(self, part: Message, body: bytes, depth: int) -> None:
+        self.attach(part, body)
+        inner_raw = _decode_body(body, _cte(part))
+        inner, inner_body = split_entity(inner_raw)
+        self._note_ids(inner)
         sub = _Walker()
-        sub.walk(inner_msg, top=True)
+        sub.walk(inner, inner_body, top=True, depth=depth + 1)
         head = [
             "---------- Forwarded message ----------",
-            f"From: {decode_header_value(header(inner_msg, 'From'))}",
-            f"Date: {decode_header_value(header(inner_msg, 'Date'))}",
-            f"Subject: {decode_header_value(header(inner_msg, 'Subject'))}",
-            "",
+            f"From: {decode_header_value(header(inner, 'From'))}",
+            f"Date: {decode_header_value(header(inner, 'Date'))}",
+            f"Subject: {decode_header_value(header(inner, 'Subject'))}",
         ]
-        body = "\n\n".join(sub.texts)
-        self.texts.append("\n".join(head) + "\n" + body)
+        self.texts.append("\n".join(head) + "\n\n" + "\n\n".join(sub.texts))
         for ref in sub.attachments:
-            self.attach_ref(ref)
-
-    def attach_ref(self, ref: AttachmentRef) -> None:
-        position = len(self.attachments) + 1
-        self.attachments.append(
-            AttachmentRef(
-                position=position,
-                filename=ref.filename,
-                content_type=ref.content_type,
-                transfer_encoding=ref.transfer_encoding,
-                size=ref.size,
-                data=ref.data,
-                sha256=ref.sha256,
+            self.attachments.append(
+                AttachmentRef(
+                    position=len(self.attachments) + 1,
+                    filename=ref.filename,
+                    content_type=ref.content_type,
+                    transfer_encoding=ref.transfer_encoding,
+                    size=ref.size,
+                    data=ref.data,
+                    sha256=ref.sha256,
+                )
             )
-        )
 
     def _note_ids(self, inner: Message) -> None:
         for name in ("Message-ID", "In-Reply-To", "References"):
@@ -538,18 +609,10 @@ class _Walker:
         if not self.embedded_subject:
             self.embedded_subject = decode_header_value(header(inner, "Subject"))
 
-    def _embedded_headers(self, part: Message) -> None:
-        if part.get_content_type() != "text/rfc822-headers":
-            return
-        payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes):
-            inner = email.message_from_bytes(payload)
-            self._note_ids(inner)
-
 
 def parse_message(raw: bytes) -> ParsedMail:
     """Parse one message; never raises on malformed input."""
-    msg = email.message_from_bytes(raw)
+    msg, body = split_entity(raw)
     headers: dict[str, list[str]] = {}
     for name, value in msg.raw_items():
         key = name.lower()
@@ -561,10 +624,10 @@ def parse_message(raw: bytes) -> ParsedMail:
     from_name, from_addr = from_list[0] if from_list else ("", "")
     walker = _Walker()
     try:
-        walker.walk(msg)
-    except (LookupError, ValueError, TypeError, AttributeError, AssertionError, IndexError):
+        walker.walk(msg, body)
+    except (LookupError, ValueError, TypeError, AttributeError, AssertionError, IndexError, RecursionError):
         # A structurally broken message still gets a readable body: its raw text.
-        walker.texts = [tidy_text(guess_decode(raw.partition(b"\n\n")[2])[0])]
+        walker.texts = [tidy_text(guess_decode(body)[0])]
     refs = _ids(" ".join(headers_all(msg, "References")))
     in_reply_to_ids = _ids(header(msg, "In-Reply-To") or "")
     return ParsedMail(

@@ -373,10 +373,30 @@ def apply_plan(store: Store, config: Config, plan: Plan, report: ImportReport, *
         report.duplicates += 1
         return plan.duplicate_of
     p = plan.parsed
+    ticket_id: int | None = None
+    if plan.action == "thread":
+        ticket_id = plan.thread.ticket_id
+    elif plan.action == "new":
+        # The ticket first, so the message row (with its raw bytes) is written once.
+        ticket_id = tickets.create_ticket(
+            store,
+            config,
+            customer_id=plan.customer_id,
+            requester=p.from_addr,
+            subject=p.subject,
+            body=p.text,
+            arrived_at=plan.arrived_at,
+            classification=plan.classification.kind,
+            importance=plan.importance,
+            is_triage=plan.customer_id is None,
+            needs_approval=plan.needs_approval,
+            actor=None,
+            now=now,
+        )
     row_id = message_store.insert(
         store,
         {
-            "ticket_id": None,
+            "ticket_id": ticket_id,
             "direction": plan.direction,
             "message_id": plan.identity.message_id,
             "body_hash": plan.identity.body_hash,
@@ -409,35 +429,18 @@ def apply_plan(store: Store, config: Config, plan: Plan, report: ImportReport, *
         report.non_human += 1
     if plan.action == "blocked":
         report.blocked += 1
-        return row_id
-    if plan.action in ("own", "outbound"):
-        report.own += plan.action == "own"
-        report.outbound += plan.action == "outbound"
-        return row_id
-    if plan.action == "thread":
-        assert plan.thread.ticket_id is not None
-        ticket_id = plan.thread.ticket_id
+    elif plan.action == "own":
+        report.own += 1
+    elif plan.action == "outbound":
+        report.outbound += 1
+    elif plan.action == "thread":
         report.threaded += 1
-    else:
-        ticket_id = tickets.create_ticket(
-            store,
-            config,
-            customer_id=plan.customer_id,
-            requester=p.from_addr,
-            subject=p.subject,
-            body=p.text,
-            arrived_at=plan.arrived_at,
-            classification=plan.classification.kind,
-            importance=plan.importance,
-            is_triage=plan.customer_id is None,
-            needs_approval=plan.needs_approval,
-            actor=None,
-            now=now,
-        )
+    if ticket_id is None:
+        return row_id
+    if plan.action == "new":
         report.new_tickets.append(
             NewTicket(ticket_id, row_id, plan.classification.kind, p.from_addr, plan.customer_id, p.subject)
         )
-    message_store.set_ticket(store, row_id, ticket_id)
     tickets.on_message(
         store,
         config,
