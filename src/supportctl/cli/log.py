@@ -248,10 +248,10 @@ def log_stop(
     actor = app_ctx.actor(as_)
     now = app_ctx.now()
     if discard:
-        timer = timelog.discard_timer(app_ctx.store, person=actor, actor=actor, now=now)  # type: ignore[arg-type]
+        dropped = timelog.discard_timer(app_ctx.store, person=actor, actor=actor, now=now)  # type: ignore[arg-type]
         from supportctl.render.timelog import emit_timer
 
-        emit_timer(app_ctx, timer, as_json=json_, verb="discarded")
+        emit_timer(app_ctx, dropped, as_json=json_, verb="discarded")
         return
     timer = timelog.timer_status(app_ctx.store, actor, now)  # type: ignore[arg-type]
     if timer is not None and not yes:

@@ -181,7 +181,7 @@ def listing_table(
     a row per part (the first carrying the entry), then totals per class and quotas."""
     entries = listing.rows
     shown = entries[-limit:] if len(entries) > limit else entries
-    hidden = listing.count - len(shown)
+    hidden = listing.matched - len(shown)
     table_rows: list[list[str]] = []
     for e in shown:
         local_start = e.start_at.astimezone(zone)

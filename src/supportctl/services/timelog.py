@@ -142,7 +142,10 @@ def parse_day(text: str, today: date) -> date:
     from dateutil import parser as date_parser
 
     try:
-        return date_parser.parse(cleaned, dayfirst=True, default=datetime(today.year, 1, 1)).date()
+        parsed: datetime = date_parser.parse(
+            cleaned, dayfirst=True, default=datetime(today.year, 1, 1)
+        )
+        return parsed.date()
     except (ValueError, OverflowError):
         raise InputError(
             f"--date '{text}' is not a date; use 2026-10-14, today or yesterday"
@@ -200,6 +203,8 @@ def resolve_times(
     from supportctl.domain.durations import whole_minutes
 
     minutes = _duration(duration) if duration is not None else None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
     now_minute = now.astimezone(UTC).replace(second=0, microsecond=0)
     if start is None and end is None:
         if minutes is None:
@@ -217,7 +222,6 @@ def resolve_times(
         zone_name = tz()
         local_today = now.astimezone(_zone(zone_name)).date()
         day = parse_day(on_date, local_today) if on_date is not None else local_today
-        start_at = end_at = None
         end_had_date = False
         if start is not None:
             start_at, _ = _moment(start, "--start", day, zone_name)
@@ -240,12 +244,12 @@ def resolve_times(
             if minutes is None:
                 raise InputError("--start needs --end or a duration")
             end_at = start_at + timedelta(minutes=minutes)
-        else:
-            assert end_at is not None
+        elif end_at is not None:
             if minutes is None:
                 raise InputError("--end needs --start or a duration")
             start_at = end_at - timedelta(minutes=minutes)
-        assert start_at is not None and end_at is not None
+    if start_at is None or end_at is None or minutes is None:
+        raise InputError("give a duration (25m, 1h30) or --start and --end")
     _check_minutes(minutes, duration or f"{start}-{end}")
     if end_at > now:
         raise InputError(
@@ -876,7 +880,7 @@ def month_rows(
 
 class Listing(NamedTuple):
     rows: list[EntryRow]  # the shown rows (the latest `limit` when a limit was given)
-    count: int  # entries matched
+    matched: int  # entries matched
     totals: dict[str, int]  # minutes per class over every matched entry
     month: str | None
     quotas: dict[str, Quota]  # maintenance customers of a one-month listing, by slug
