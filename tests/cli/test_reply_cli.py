@@ -209,3 +209,9 @@ def test_help_for_reply_and_remind_has_examples(cli):  # type: ignore[no-untyped
 
 def test_reply_cli_json_listing_is_one_document(cli, initialized):  # type: ignore[no-untyped-def]
     json.loads(cli.ok("reply", "--templates", "--json").stdout)
+
+
+def test_reply_cli_unknown_ticket_is_exit_2_even_without_smtp(cli, ticket, snapshot):  # type: ignore[no-untyped-def]
+    before = snapshot()
+    assert cli.fails(2, "reply", "42", "-m", "Hei").stderr.startswith("error: no ticket #42\n")
+    assert snapshot() == before

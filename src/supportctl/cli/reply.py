@@ -72,7 +72,8 @@ def reply_cmd(
     actor = app_ctx.actor(as_, required=False)
     now = app_ctx.now()
     store, config = app_ctx.store, app_ctx.config
-    transport = None if dry_run else outbound.transport_for(config)  # fail before the editor
+    outbound.require_ticket(store, ticket_id)  # unknown ticket, no [smtp]: fail before the editor
+    transport = None if dry_run else outbound.transport_for(config)
     if message is not None:
         body = message
     elif file is not None:
@@ -88,7 +89,7 @@ def reply_cmd(
         ticket_id=ticket_id,
         body=body,
         actor=actor,
-        now=now,
+        now=app_ctx.now(),  # after the editor: the Date is when it is sent
         cc=cc or [],
         attach=attach or [],
         dry_run=dry_run,

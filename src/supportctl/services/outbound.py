@@ -158,6 +158,11 @@ def _ticket(store: Store, ticket_id: int) -> Any:
     return row
 
 
+def require_ticket(store: Store, ticket_id: int) -> int:
+    """The ticket's number (merges followed), or bad input naming the way out."""
+    return int(_ticket(store, ticket_id)["id"])
+
+
 def _ids(value: str) -> list[str]:
     return [t.strip("<>,") for t in (value or "").split() if t.strip("<>,")]
 
