@@ -260,3 +260,50 @@ def test_flags() -> None:
     assert flags_for(5, is_past_sla=False) == ("untouched",)
     assert flags_for(0, is_past_sla=True) == ("past-sla",)
     assert flags_for(9, is_past_sla=True) == ("untouched", "past-sla")
+
+
+@st.composite
+def teams(draw: st.DrawFn) -> tuple[list[Person], dict[int, Workload], int | None]:
+    size = draw(st.integers(min_value=1, max_value=7))
+    people = []
+    loads = {}
+    for pid in range(1, size + 1):
+        skills = {"dns": draw(st.integers(1, 5))} if draw(st.booleans()) else {"css": 3}
+        away = ()
+        if draw(st.booleans()):
+            start = TODAY + timedelta(days=draw(st.integers(-3, 3)))
+            away = ((start, start + timedelta(days=draw(st.integers(0, 3)))),)
+        people.append(
+            person(pid, f"p{pid}", skills, active=draw(st.booleans()) or pid == 1, away=away)
+        )
+        loads[pid] = Workload(
+            open_tasks=draw(st.integers(0, 4)),
+            estimated_minutes=draw(st.integers(0, 300)),
+            unestimated_tasks=draw(st.integers(0, 2)),
+            last_delegated_at=draw(st.none() | st.integers(0, 40).map(days_ago)),
+        )
+    delegator = draw(st.none() | st.integers(1, size))
+    return people, loads, delegator
+
+
+@given(teams(), st.randoms())
+def test_choose_properties(team: tuple[list[Person], dict[int, Workload], int | None], rnd) -> None:
+    people, loads, delegator = team
+    outcome = choose(people, "dns", delegator_id=delegator, workloads=loads, today=TODAY, now=NOW)
+    eligible = [
+        p
+        for p in people
+        if "dns" in p.skills and p.active and p.id != delegator and not p.is_absent_on(TODAY)
+    ]
+    if not eligible:
+        assert isinstance(outcome, NoCandidate)
+        return
+    assert isinstance(outcome, Choice)
+    chosen = outcome.person
+    assert chosen in eligible
+    assert chosen.skills["dns"] == max(p.skills["dns"] for p in eligible)
+    assert outcome.reason.startswith(f"{chosen.handle} — dns:{chosen.skills['dns']}, ")
+    shuffled = list(people)
+    rnd.shuffle(shuffled)
+    again = choose(shuffled, "dns", delegator_id=delegator, workloads=loads, today=TODAY, now=NOW)
+    assert isinstance(again, Choice) and again.person.id == chosen.id
