@@ -393,7 +393,7 @@ def test_unreachable_server_is_exit_6_with_draft_and_nothing_recorded(
 def test_server_refusing_the_recipient_is_exit_6_nothing_recorded(cli, desk, tmp_path, snapshot):  # type: ignore[no-untyped-def]
     sink, _port, _ws = desk
 
-    async def refuse(server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+    async def refuse(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
         return "550 no such user"
 
     cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
@@ -554,3 +554,23 @@ def test_no_acknowledgement_to_a_sender_failing_dmarc(
     assert sink.received == []
     [(data,)] = _rows(initialized, "SELECT data FROM events WHERE kind = 'mail.skipped'")
     assert "failed DMARC (fail)" in data
+
+
+def test_partly_refused_recipients_are_not_logged_as_reached(cli, desk, tmp_path):  # type: ignore[no-untyped-def]
+    sink, _port, ws = desk
+
+    async def refuse_cc(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address == "gone@acme.fi":
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    Sink.handle_RCPT = refuse_cc  # type: ignore[attr-defined]
+    try:
+        result = cli.ok("reply", "1", "-m", "Hei", "--cc", "gone@acme.fi")
+    finally:
+        del Sink.handle_RCPT  # type: ignore[attr-defined]
+    assert "(refused: gone@acme.fi)" in result.stdout
+    assert [r[1] for r in sink.received] == [["matti.virtanen@acme.fi"]]
+    assert _rows(ws, "SELECT address FROM outbound_log") == [("matti.virtanen@acme.fi",)]

@@ -27,7 +27,12 @@ TIMEOUT_SECONDS = 20
 class Transport(Protocol):
     def open(self) -> None: ...
 
-    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str]) -> str: ...
+    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str]) -> str:
+        """Hand over the message; where it went. Refused recipients go to `refused`."""
+        ...
+
+    @property
+    def refused(self) -> set[str]: ...
 
     def close(self) -> None: ...
 
@@ -42,6 +47,7 @@ class SmtpTransport:
         self.config = config
         self.timeout = timeout
         self._conn: Any = None
+        self.refused: set[str] = set()
 
     @property
     def where(self) -> str:
@@ -128,9 +134,9 @@ class SmtpTransport:
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             raise self._fail("send through", exc) from None
-        if refused:
-            # Some recipients got it: the mail has left, so it must be recorded as sent.
-            return f"{self.where} (refused: {', '.join(sorted(refused))})"
+        # Some recipients may be refused while others got it: the mail has left and is
+        # recorded as sent, to those who got it.
+        self.refused = {str(a) for a in refused}
         return self.where
 
     def close(self) -> None:
@@ -177,6 +183,7 @@ class OutboxTransport:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.written: list[Path] = []
+        self.refused: set[str] = set()
 
     @property
     def where(self) -> str:

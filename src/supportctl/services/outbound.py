@@ -339,7 +339,10 @@ def _deliver(
                 "raw": raw,
             },
         )
-        for address in recipients:
+        refused = {a.lower() for a in transport.refused}
+        if refused:
+            where = f"{where} (refused: {', '.join(sorted(refused))})"
+        for address in [r for r in recipients if r.lower() not in refused]:
             out_store.log(
                 store,
                 at=to_utc_text(now),
