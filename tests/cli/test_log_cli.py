@@ -73,7 +73,9 @@ def test_short_form_logs_on_a_ticket_ending_now(cli: Any, desk: Path) -> None:
         25,
     )
     assert row["ticket_id"] == 1 and row["description"] == "Updated WordPress plugins"
-    assert len(row["uuid"]) == 36
+    import uuid
+
+    assert uuid.UUID(row["uuid"]).version == 4 and str(uuid.UUID(row["uuid"])) == row["uuid"]
 
 
 @pytest.mark.parametrize(

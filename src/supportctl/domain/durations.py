@@ -9,18 +9,31 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-_PATTERNS = (
-    re.compile(r"(?P<m>\d+)\s*(m|min|mins|minutes?)?"),
-    re.compile(r"(?P<h>\d+)\s*(h|hr|hrs|hours?)\s*(?:(?P<m>\d+)\s*(m|min|mins|minutes?)?)?"),
-    re.compile(r"(?P<h>\d+):(?P<m>[0-5]\d)"),
-    re.compile(r"(?P<h>\d+(?:[.,]\d+))\s*(h|hr|hrs|hours?)"),
+_SOURCES = (
+    r"(?P<m>\d+)\s*(m|min|mins|minutes?)?",
+    r"(?P<h>\d+)\s*(h|hr|hrs|hours?)\s*(?:(?P<m>\d+)\s*(m|min|mins|minutes?)?)?",
+    r"(?P<h>\d+):(?P<m>[0-5]\d)",
+    r"(?P<h>\d+(?:[.,]\d+))\s*(h|hr|hrs|hours?)",
 )
-_CLOCK = re.compile(r"(?P<h>[01]?\d|2[0-3])[:.]?(?P<m>[0-5]\d)")
+_PATTERNS: list[re.Pattern[str]] = []  # compiled on first use: `log` starts faster
+_CLOCK = r"(?P<h>[01]?\d|2[0-3])[:.]?(?P<m>[0-5]\d)"
+
+
+def _compile() -> None:
+    if not _PATTERNS:
+        _PATTERNS.extend(re.compile(source) for source in _SOURCES)
 
 
 def parse_duration(text: str) -> int:
     """Minutes in `text`; ValueError with a readable message otherwise (zero allowed here)."""
     cleaned = text.strip().lower()
+    # The everyday forms ('25m', '90') need no regular expression.
+    if cleaned.isascii():
+        if cleaned.isdigit():
+            return int(cleaned)
+        if cleaned[-1:] == "m" and cleaned[:-1].isdigit():
+            return int(cleaned[:-1])
+    _compile()
     for pattern in _PATTERNS:
         match = pattern.fullmatch(cleaned)
         if not match:
@@ -43,7 +56,7 @@ def parse_duration(text: str) -> int:
 
 def parse_clock(text: str) -> tuple[int, int] | None:
     """'09:10', '9:10', '9.10' or '0910' -> (9, 10); None when `text` is not a time of day."""
-    match = _CLOCK.fullmatch(text.strip())
+    match = re.fullmatch(_CLOCK, text.strip())
     if match is None:
         return None
     return int(match["h"]), int(match["m"])
