@@ -1,7 +1,7 @@
 """Crash safety: `supportctl fetch` killed with SIGKILL at 13 points, then rerun.
 
 The child process is the real CLI; a small wrapper (test code only) counts events
-(FETCH, message insert, ticket creation, sync-state write, before/after COMMIT,
+(a fetched batch arriving, message insert, ticket creation, sync-state write, before/after COMMIT,
 before/after the archive MOVE) and kills itself with SIGKILL at the N-th one. After
 each kill a plain rerun must end with exactly the messages, tickets and threading of
 a clean run: nothing lost, nothing doubled.
@@ -33,7 +33,7 @@ def hit(name):
             os.kill(os.getpid(), signal.SIGKILL)
 
 from supportctl.store import db, mailstate, messages
-from supportctl.services import tickets
+from supportctl.services import importing, tickets
 from supportctl.mail import imap
 
 def wrap(owner, attr, before=None, after=None):
@@ -50,7 +50,7 @@ def wrap(owner, attr, before=None, after=None):
 wrap(messages, "insert", "insert", "after-insert")
 wrap(mailstate, "put", "state")
 wrap(tickets, "create_ticket", None, "ticket")
-wrap(imap.ImapSession, "_fetch", "fetch")
+wrap(importing, "ingest_batch", "batch")
 wrap(imap.ImapSession, "move", "before-move", "after-move")
 original_tx = db.Store.transaction
 
@@ -71,7 +71,7 @@ main()
 '''
 
 POINTS = [
-    ("fetch", 2, False),
+    ("batch", 2, False),
     ("insert", 1, False),
     ("insert", 7, False),
     ("after-insert", 20, False),

@@ -8,8 +8,9 @@ after the last committed batch), anything else a `MailError` naming the account.
 - A run with no new mail costs one `STATUS (UIDVALIDITY UIDNEXT)` per folder.
 - New mail: `UID FETCH last+1:* (RFC822.SIZE)`, then batches capped by those sizes
   (`batch_bytes`), each `UID FETCH (BODY.PEEK[] INTERNALDATE)`: PEEK never sets \\Seen.
-- The next batch is fetched by a background thread while the caller parses and commits
-  the current one, so at most two batches are in memory.
+- The next batch is fetched by a forked process (its own connection) while the caller
+  parses and commits the current one, so at most two batches are in memory and the
+  two cores both work.
 - Moves to the archive folder (MOVE, else COPY + \\Deleted + UID EXPUNGE) happen only
   when the caller says so, after its commits and after the last batch has been read,
   so the connection is never used by two threads at once.
@@ -17,9 +18,9 @@ after the last committed batch), anything else a `MailError` naming the account.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -120,10 +121,8 @@ class ImapSession:
         try:
             self.client.logout()
         except Exception:  # already broken; nothing to save
-            try:
+            with contextlib.suppress(Exception):
                 self.client.shutdown()
-            except Exception:
-                pass
         self.client = None
         self._selected = None
 
@@ -184,49 +183,49 @@ class ImapSession:
     def fetch_batches(
         self, folder: str, sizes: list[tuple[int, int]], batch_bytes: int, uidvalidity: int
     ) -> Iterator[list[tuple[int, bytes, datetime | None]]]:
-        """Batches of (uid, raw, internaldate) capped by `batch_bytes`; one fetched ahead."""
-        self._select(folder, writable=bool(self.account.archive_folder))
-        groups: list[list[int]] = []
-        current: list[int] = []
-        total = 0
-        for uid, size in sizes:
-            if current and total + size > batch_bytes:
-                groups.append(current)
-                current, total = [], 0
-            current.append(uid)
-            total += size
-        if current:
-            groups.append(current)
+        """Batches of (uid, raw, internaldate) capped by `batch_bytes`, fetched ahead.
+
+        A forked fetcher process with its own connection downloads batch k+1 while the
+        caller parses and commits batch k, so fetching and parsing use both cores. The
+        pipe between them holds at most one batch: memory stays bounded. Where fork is
+        not available the batches are fetched in turn on this connection.
+        """
+        groups = _groups(sizes, batch_bytes)
         if not groups:
             return
-        # Prefetch: the next batch arrives while the caller parses and commits this one.
-        result: dict[str, Any] = {}
+        import multiprocessing
 
-        def work(uids: list[int]) -> None:
-            try:
-                result["data"] = self._fetch(folder, uids)
-            except BaseException as exc:
-                result["error"] = exc
-
-        worker = threading.Thread(target=work, args=(groups[0],), daemon=True)
-        worker.start()
-        for index in range(len(groups)):
-            worker.join()
-            if "error" in result:
-                raise result["error"]
-            batch = result.pop("data")
-            if index + 1 < len(groups):
-                worker = threading.Thread(target=work, args=(groups[index + 1],), daemon=True)
-                worker.start()
-            else:
-                worker = None  # type: ignore[assignment]
-            try:
-                yield batch
-            except GeneratorExit:
-                if worker is not None:
-                    worker.join()
-                raise
-
+        try:
+            context = multiprocessing.get_context("fork")
+        except ValueError:
+            self._select(folder, writable=bool(self.account.archive_folder))
+            for uids in groups:
+                yield self._fetch(folder, uids)
+            return
+        reader, writer = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_fetcher, args=(self.account, self.password, self.timeout, folder, groups, reader, writer), daemon=True
+        )
+        child.start()
+        writer.close()
+        try:
+            for _ in groups:
+                try:
+                    message = reader.recv()
+                except EOFError:
+                    raise TransientMailError(f"fetching from {folder}: the fetch process ended early") from None
+                if message[0] == "error":
+                    _kind, transient, text = message
+                    if transient:
+                        raise TransientMailError(text)
+                    raise MailError(text)
+                yield message[1]
+        finally:
+            reader.close()
+            child.join(timeout=5)
+            if child.is_alive():
+                child.terminate()
+                child.join()
     # --- writing (after the caller's commit) ----------------------------------------
 
     def move(self, folder: str, uids: list[int], target: str) -> None:
@@ -252,3 +251,44 @@ class ImapSession:
         if not exists:
             self._call(f"creating {name}", self.client.create_folder, name)
         self._ensured = name
+
+
+def _groups(sizes: list[tuple[int, int]], batch_bytes: int) -> list[list[int]]:
+    """UIDs in batches whose RFC822.SIZE sum stays under `batch_bytes` (one big mail alone)."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    total = 0
+    for uid, size in sizes:
+        if current and total + size > batch_bytes:
+            groups.append(current)
+            current, total = [], 0
+        current.append(uid)
+        total += size
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _fetcher(account: ImapConfig, password: str, timeout: float, folder: str, groups: list[list[int]], reader: Any, writer: Any) -> None:
+    """The fetch process: its own connection, read-only SELECT, one batch per send."""
+    import os
+
+    reader.close()
+    session = ImapSession(account, password, timeout=timeout)
+    try:
+        try:
+            session.connect()
+            session._select(folder, writable=False)
+            for uids in groups:
+                writer.send(("batch", session._fetch(folder, uids)))
+        except TransientMailError as exc:
+            writer.send(("error", True, exc.reason))
+        except MailError as exc:
+            writer.send(("error", False, exc.message))
+        finally:
+            session.close()
+    except (BrokenPipeError, OSError):
+        pass  # the importer is gone (it stopped early or was killed): just end
+    finally:
+        writer.close()
+        os._exit(0)
