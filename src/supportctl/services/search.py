@@ -56,42 +56,50 @@ def search(store: Store, text: str, *, customer: str | None = None, limit: int =
         if cust is None:
             raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
         customer_id = cust.id
-    bound = limit * 3
+    # Mail threads put many hits on one ticket: read enough matches per source to fill
+    # `limit` tickets in the common case, still a fixed bound whatever the history.
+    bounds = {"subject": limit, "message": limit * 10, "note": limit * 2}
     try:
         rows = [
-            *search_store.in_subjects(store, match, customer_id, bound),
-            *search_store.in_messages(store, match, customer_id, bound),
-            *search_store.in_notes(store, match, customer_id, bound),
+            (r, source)
+            for source in search_store.SOURCES
+            for r in search_store.hits(store, source, match, customer_id, bounds[source])
         ]
     except sqlite3.OperationalError as exc:
         raise InputError(f"cannot search for '{text}': {exc}") from None
-    rows.sort(key=lambda r: r["at"], reverse=True)
-    heads = search_store.ticket_heads(store, sorted({int(r["ticket_id"]) for r in rows}))
+    rows.sort(key=lambda item: item[0]["at"], reverse=True)
+    heads = search_store.ticket_heads(store, sorted({int(r["ticket_id"]) for r, _s in rows}))
     merged = [int(h["merged_into"]) for h in heads.values() if h["merged_into"] is not None]
     heads.update(search_store.ticket_heads(store, [m for m in merged if m not in heads]))
-    hits: list[Hit] = []
+    chosen: list[tuple[sqlite3.Row, str, sqlite3.Row]] = []
     seen: set[int] = set()
-    for r in rows:
+    for r, source in rows:
         head = heads.get(int(r["ticket_id"]))
         if head is None:
             continue
         if head["merged_into"] is not None and int(head["merged_into"]) in heads:
             head = heads[int(head["merged_into"])]
-        tid = int(head["id"])
-        if tid in seen:
+        if int(head["id"]) in seen:
             continue
-        seen.add(tid)
-        hits.append(
-            Hit(
-                tid,
-                head["subject"],
-                head["customer"],
-                head["status"],
-                r["at"],
-                r["source"],
-                r["snippet"] or "",
-            )
-        )
-        if len(hits) >= limit:
+        seen.add(int(head["id"]))
+        chosen.append((r, source, head))
+        if len(chosen) >= limit:
             break
-    return hits
+    texts = {
+        source: search_store.snippets(
+            store, source, match, [int(r["rowid"]) for r, s, _h in chosen if s == source]
+        )
+        for source in search_store.SOURCES
+    }
+    return [
+        Hit(
+            int(head["id"]),
+            head["subject"],
+            head["customer"],
+            head["status"],
+            r["at"],
+            source,
+            texts[source].get(int(r["rowid"]), ""),
+        )
+        for r, source, head in chosen
+    ]

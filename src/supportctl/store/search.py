@@ -2,12 +2,14 @@
 
 Each source has its own FTS table whose rowid is the source row's id (see the
 `add_search_index_and_queue_index` migration), so every query walks its matches
-newest first by rowid and stops at the limit.
+newest first by rowid and stops at the limit. Snippets are made in a second step, only
+for the hits that are shown.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from supportctl.store.db import Store
@@ -16,50 +18,65 @@ MARK_START = "\x02"
 MARK_END = "\x03"
 _SNIP = f"'{MARK_START}', '{MARK_END}', '…', 14"
 
+# source -> (fts table, the join that yields ticket_id and a time, snippet column)
+_SOURCES = {
+    "subject": (
+        "tickets_fts",
+        "JOIN tickets t ON t.id = f.rowid",
+        "t.id",
+        "t.created_at",
+        "0",
+    ),
+    "message": (
+        "messages_fts",
+        "JOIN messages m ON m.id = f.rowid JOIN tickets t ON t.id = m.ticket_id",
+        "m.ticket_id",
+        "m.arrived_at",
+        "-1",
+    ),
+    "note": (
+        "notes_fts",
+        "JOIN events e ON e.id = f.rowid JOIN tickets t ON t.id = e.ticket_id",
+        "e.ticket_id",
+        "e.at",
+        "0",
+    ),
+}
+SOURCES = tuple(_SOURCES)
 
-def _customer_clause(customer_id: int | None, params: list[Any]) -> str:
-    if customer_id is None:
-        return ""
-    params.append(customer_id)
-    return " AND t.customer_id = ?"
 
-
-def in_subjects(store: Store, match: str, customer_id: int | None, limit: int) -> list[sqlite3.Row]:
+def hits(
+    store: Store, source: str, match: str, customer_id: int | None, limit: int
+) -> list[sqlite3.Row]:
+    """(rowid, ticket_id, at) of the newest `limit` matches in one source."""
+    table, join, ticket, at, _column = _SOURCES[source]
     params: list[Any] = [match]
-    where = _customer_clause(customer_id, params)
+    where = ""
+    if customer_id is not None:
+        where = " AND t.customer_id = ?"
+        params.append(customer_id)
     params.append(limit)
     return store.all(
-        f"SELECT t.id AS ticket_id, t.created_at AS at, snippet(tickets_fts, 0, {_SNIP}) AS snippet, "
-        "'subject' AS source FROM tickets_fts f JOIN tickets t ON t.id = f.rowid "
-        f"WHERE tickets_fts MATCH ?{where} ORDER BY f.rowid DESC LIMIT ?",
+        f"SELECT f.rowid AS rowid, {ticket} AS ticket_id, {at} AS at FROM {table} f {join} "
+        f"WHERE {table} MATCH ?{where} ORDER BY f.rowid DESC LIMIT ?",
         params,
     )
 
 
-def in_messages(store: Store, match: str, customer_id: int | None, limit: int) -> list[sqlite3.Row]:
-    params: list[Any] = [match]
-    where = _customer_clause(customer_id, params)
-    params.append(limit)
-    return store.all(
-        f"SELECT m.ticket_id AS ticket_id, m.arrived_at AS at, snippet(messages_fts, -1, {_SNIP}) AS snippet, "
-        "'message' AS source FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-        "JOIN tickets t ON t.id = m.ticket_id "
-        f"WHERE messages_fts MATCH ?{where} ORDER BY f.rowid DESC LIMIT ?",
-        params,
+def snippets(store: Store, source: str, match: str, rowids: Sequence[int]) -> dict[int, str]:
+    """rowid -> snippet with the matches between MARK_START and MARK_END."""
+    if not rowids:
+        return {}
+    table, _join, _ticket, _at, column = _SOURCES[source]
+    marks = ", ".join("?" for _ in rowids)
+    # FTS5 turns `rowid IN (...)` next to MATCH into a walk over every match; a rowid
+    # range is walked incrementally. The range holds no more matches than `hits` read.
+    rows = store.all(
+        f"SELECT rowid, CASE WHEN rowid IN ({marks}) THEN snippet({table}, {column}, {_SNIP}) END "
+        f"FROM {table} WHERE {table} MATCH ? AND rowid >= ? AND rowid <= ?",
+        [*rowids, match, min(rowids), max(rowids)],
     )
-
-
-def in_notes(store: Store, match: str, customer_id: int | None, limit: int) -> list[sqlite3.Row]:
-    params: list[Any] = [match]
-    where = _customer_clause(customer_id, params)
-    params.append(limit)
-    return store.all(
-        f"SELECT e.ticket_id AS ticket_id, e.at AS at, snippet(notes_fts, 0, {_SNIP}) AS snippet, "
-        "'note' AS source FROM notes_fts f JOIN events e ON e.id = f.rowid "
-        "JOIN tickets t ON t.id = e.ticket_id "
-        f"WHERE notes_fts MATCH ?{where} ORDER BY f.rowid DESC LIMIT ?",
-        params,
-    )
+    return {int(r[0]): r[1] for r in rows if r[1] is not None}
 
 
 def ticket_heads(store: Store, ticket_ids: list[int]) -> dict[int, sqlite3.Row]:
