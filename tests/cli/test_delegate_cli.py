@@ -459,7 +459,7 @@ def test_long_queue_becomes_one_row_per_person_with_the_oldest_task(cli, desk):
     cli.ok("delegate", str(desk[2]), "carol task", "--to", "carol", env=at(WED))
     text = cli.ok("delegated", "--limit", "2", env=at(NEXT_WED)).stdout
     assert "3 open" in text
-    assert f"{first} #{desk[0]}: oldest of bob" in text
+    assert f"{first} #{desk[0]} acme: oldest of bob" in text
     assert "newer of bob" not in text
     assert "carol task" in text
     assert "… and 1 more open tasks" in text

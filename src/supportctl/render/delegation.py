@@ -119,6 +119,28 @@ def _flags_text(flags: tuple[str, ...]) -> str:
     return ", ".join(FLAG_TEXT.get(f, f) for f in flags)
 
 
+# --- output helpers ----------------------------------------------------------------------
+
+
+def _rich(target: AppContext | Console) -> bool:
+    """Rich on a terminal (or a given Console); plain lines when piped, without importing rich."""
+    from supportctl.context import AppContext
+
+    return not isinstance(target, AppContext) or target.is_terminal()
+
+
+def _say(target: AppContext | Console, text: str = "", style: str | None = None) -> None:
+    from supportctl.context import AppContext
+
+    if not _rich(target):
+        import sys
+
+        sys.stdout.write(text + "\n")
+        return
+    console = target.out if isinstance(target, AppContext) else target
+    console.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
+
+
 # --- single tasks ----------------------------------------------------------------------
 
 
@@ -130,13 +152,10 @@ def emit_delegated(app_ctx: AppContext, result: Delegated, *, as_json: bool) -> 
         data["runners_up"] = list(result.runners_up)
         emit_json(data)
         return
-    out = app_ctx.out
-    out.print(
-        f"task {t.id} on ticket #{t.ticket_id} → {t.to}: {t.task}", markup=False, soft_wrap=True
-    )
-    out.print(f"  why: {t.reason}", markup=False, soft_wrap=True)
+    _say(app_ctx, f"task {t.id} on ticket #{t.ticket_id} → {t.to}: {t.task}")
+    _say(app_ctx, f"  why: {t.reason}")
     if result.runners_up:
-        out.print(f"  next in line: {', '.join(result.runners_up)}", markup=False, soft_wrap=True)
+        _say(app_ctx, f"  next in line: {', '.join(result.runners_up)}")
 
 
 def emit_task(app_ctx: AppContext, t: Task, *, as_json: bool, verb: str) -> None:
@@ -144,14 +163,10 @@ def emit_task(app_ctx: AppContext, t: Task, *, as_json: bool, verb: str) -> None
         emit_json(task_json(t))
         return
     if verb == "done":
-        app_ctx.out.print(
-            f"task {t.id} on ticket #{t.ticket_id} done: {t.task}", markup=False, soft_wrap=True
-        )
+        _say(app_ctx, f"task {t.id} on ticket #{t.ticket_id} done: {t.task}")
     else:
-        app_ctx.out.print(
-            f"task {t.id} on ticket #{t.ticket_id} → {t.to}: {t.task}", markup=False, soft_wrap=True
-        )
-        app_ctx.out.print(f"  why: {t.reason}", markup=False, soft_wrap=True)
+        _say(app_ctx, f"task {t.id} on ticket #{t.ticket_id} → {t.to}: {t.task}")
+        _say(app_ctx, f"  why: {t.reason}")
 
 
 # --- the review --------------------------------------------------------------------------
@@ -163,10 +178,11 @@ def emit_review(app_ctx: AppContext, result: Review, *, as_json: bool, fmt: str)
         return
     zone = _zone(app_ctx)
     if fmt == "md":
-        for line in review_markdown(result, zone):
-            app_ctx.out.print(line, markup=False, highlight=False, soft_wrap=True)
+        import sys
+
+        sys.stdout.write("\n".join(review_markdown(result, zone)) + "\n")
         return
-    review_tables(app_ctx.out, result, zone)
+    review_tables(app_ctx, result, zone)
 
 
 def _title(result: Review, zone: tzinfo) -> str:
@@ -178,101 +194,124 @@ def _title(result: Review, zone: tzinfo) -> str:
     return text
 
 
-def _task_cells(r: ReviewRow, minutes_per_day: int) -> list[Any]:
+def _sla_cell(r: ReviewRow, minutes_per_day: int, rich: bool) -> Any:
+    text = clock_text(r.clock, minutes_per_day)
+    if not rich or r.clock is None:
+        return text
     from rich.text import Text
 
-    sla = Text(clock_text(r.clock, minutes_per_day))
-    if r.clock is not None and r.clock.colour:
-        sla.stylize(r.clock.colour)
-    ticket = ("!" if r.urgency == "urgent" else "") + f"#{r.ticket_id}"
-    if r.customer:
-        ticket += f" {r.customer}"
-    return [
-        str(r.id),
-        ticket,
-        Text(r.task),
-        f"{r.age_business_days}d",
-        format_minutes(r.minutes_logged) if r.minutes_logged else "-",
-        sla,
-        Text(_flags_text(r.flags), style="bold red" if r.flags else ""),
-    ]
+    return Text(text, style="bold red" if r.clock.breached else r.clock.colour)
 
 
-def _add_task_columns(tbl: Any) -> None:
-    for col in ("id", "ticket", "task", "age", "time", "SLA", "flags"):
-        # numbers and clocks stay on one line; names, the task and flags wrap
-        tbl.add_column(
-            col,
-            overflow="fold",
-            no_wrap=col in ("id", "age", "time", "SLA"),
-            min_width=12 if col == "task" else None,
-            max_width=10 if col in ("ticket", "flags") else None,
-        )
+def _flags_cell(flags: tuple[str, ...], rich: bool) -> Any:
+    text = _flags_text(flags)
+    if not rich or not flags:
+        return text
+    from rich.text import Text
+
+    return Text(text, style="bold red")
 
 
-def review_tables(console: Console, result: Review, zone: tzinfo) -> None:
+def _ticket_text(r: ReviewRow) -> str:
+    text = ("!" if r.urgency == "urgent" else "") + f"#{r.ticket_id}"
+    return text + (f" {r.customer}" if r.customer else "")
+
+
+TASK_COLUMNS = ("to", "id", "ticket", "task", "age", "time", "SLA", "flags")
+SUMMARY_COLUMNS = ("person", "open", "est.", "age", "oldest task", "SLA", "flags")
+
+
+FOOTNOTES = (
+    "age: business days; time: logged since delegated; !: urgent",
+    "untouched: no time, note or mail for 5 business days",
+)
+
+
+def _layout(result: Review, *, rich: bool) -> tuple[tuple[str, ...], list[list[Any]], str | None]:
+    """Columns, rows and the caption of the review table."""
+    per_day = result.minutes_per_day
+    complete = len(result.rows) == result.total_open
+    rows: list[list[Any]] = []
+    if complete or result.mine:
+        counts = {p.handle: p.open_tasks for p in result.people}
+        previous = None
+        for r in result.rows:
+            who = f"{r.to} ({counts.get(r.to, 0)})" if r.to != previous else ""
+            previous = r.to
+            rows.append(
+                [
+                    who,
+                    r.id,
+                    _ticket_text(r),
+                    r.task,
+                    f"{r.age_business_days}d",
+                    format_minutes(r.minutes_logged) if r.minutes_logged else "-",
+                    _sla_cell(r, per_day, rich),
+                    _flags_cell(r.flags, rich),
+                ]
+            )
+        columns: tuple[str, ...] = TASK_COLUMNS
+    else:
+        heads = {r.to: r for r in result.rows}
+        for p in result.people:
+            head = heads.get(p.handle)
+            rows.append(
+                [
+                    p.handle,
+                    p.open_tasks,
+                    format_minutes(p.estimated_minutes) if p.estimated_minutes else "-",
+                    f"{p.oldest_business_days}d",
+                    f"{head.id} {_ticket_text(head)}: {head.task}" if head else "-",
+                    _sla_cell(head, per_day, rich) if head else "",
+                    _flags_cell(head.flags, rich) if head else "",
+                ]
+            )
+        columns = SUMMARY_COLUMNS
+    hidden = result.total_open - len(result.rows)
+    caption = None
+    if hidden > 0:
+        more = "--mine, --limit" if result.mine is None else "--limit"
+        caption = f"… and {hidden} more open tasks ({more}, --format md or --json show all)"
+    return columns, rows, caption
+
+
+def _empty_text(result: Review) -> str:
+    who = f"{result.mine} has" if result.mine else "there are"
+    return f"{who} no open delegated tasks"
+
+
+def review_tables(target: AppContext | Console, result: Review, zone: tzinfo) -> None:
     """All tasks grouped by person when they fit; else one row per person with the oldest.
 
     Rendering is what a long review costs, so a queue longer than --limit becomes a
     summary (one row per person and their oldest task) instead of hundreds of rows.
+    Piped output is plain aligned text (no rich import), like every table.
     """
-    from rich import box
-    from rich.table import Table
+    from supportctl.render.tables import table
 
     if not result.rows:
-        who = f"{result.mine} has" if result.mine else "there are"
-        console.print(f"{who} no open delegated tasks", markup=False)
+        _say(target, _empty_text(result))
         return
-    console.print(_title(result, zone), markup=False, style="bold")
-    complete = len(result.rows) == result.total_open
-    # light rules instead of a full grid: eight columns fit an 80-column terminal
-    tbl = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    if complete or result.mine:
-        tbl.add_column("to", no_wrap=True)
-        _add_task_columns(tbl)
-        counts = {p.handle: p.open_tasks for p in result.people}
-        previous = None
-        for r in result.rows:
-            if previous is not None and r.to != previous:
-                tbl.add_section()
-            who = f"{r.to} ({counts.get(r.to, 0)})" if r.to != previous else ""
-            tbl.add_row(who, *_task_cells(r, result.minutes_per_day))
-            previous = r.to
-    else:
-        heads = {r.to: r for r in result.rows}
-        for col in ("person", "open", "est.", "age"):
-            tbl.add_column(col, no_wrap=True)
-        # one line per person: the oldest task (the head of the FIFO), cut to fit
-        tbl.add_column("oldest task", no_wrap=True, overflow="ellipsis", min_width=16)
-        tbl.add_column("flags", no_wrap=True)
-        for p in result.people:
-            head = heads.get(p.handle)
-            next_task = "-"
-            if head is not None:
-                urgent = "!" if head.urgency == "urgent" else ""
-                next_task = f"{head.id} {urgent}#{head.ticket_id}: {head.task}"
-            tbl.add_row(
-                p.handle,
-                str(p.open_tasks),
-                format_minutes(p.estimated_minutes) if p.estimated_minutes else "-",
-                f"{p.oldest_business_days}d",
-                next_task,
-                _flags_text(head.flags) if head else "",
-            )
-    console.print(tbl)
-    hidden = result.total_open - len(result.rows)
-    if hidden > 0:
-        more = "--mine, --limit" if result.mine is None else "--limit"
-        console.print(
-            f"… and {hidden} more open tasks ({more}, --format md or --json show all)",
-            markup=False,
-        )
-    console.print(
-        "age: business days; time: logged since delegated; !: urgent\n"
-        "untouched: no time, note or mail for 5 business days",
-        markup=False,
-        style="dim",
-    )
+    _say(target, _title(result, zone), style="bold")
+    columns, rows, caption = _layout(result, rich=_rich(target))
+    table(target, columns, rows, limit=None, caption=caption)
+    for note in FOOTNOTES:
+        _say(target, note, style="dim")
+
+
+def review_text_lines(result: Review, zone: tzinfo) -> list[str]:
+    """The review as plain aligned lines (for the demo's summary)."""
+    if not result.rows:
+        return [_empty_text(result)]
+    columns, rows, caption = _layout(result, rich=False)
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)]
+    lines = [_title(result, zone)]
+    lines += [
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [list(columns), *cells]
+    ]
+    return lines + ([caption] if caption else []) + list(FOOTNOTES)
 
 
 def review_markdown(result: Review, zone: tzinfo) -> list[str]:
@@ -282,14 +321,13 @@ def review_markdown(result: Review, zone: tzinfo) -> list[str]:
         lines.append("")
         lines.append("No open delegated tasks.")
         return lines
+    counts = {p.handle: p.open_tasks for p in result.people}
     current = None
     for r in result.rows:
         if r.to != current:
             current = r.to
-            mine = [x for x in result.people if x.handle == r.to]
-            count = mine[0].open_tasks if mine else 0
             lines.append("")
-            lines.append(f"**{r.to}** ({count} open)")
+            lines.append(f"**{r.to}** ({counts.get(r.to, 0)} open)")
         details = [f"{r.age_business_days} business days"]
         if r.minutes_logged:
             details.append(f"{format_minutes(r.minutes_logged)} logged")
@@ -308,18 +346,6 @@ def _md(text: str) -> str:
     for ch in ("\\", "*", "_", "`", "[", "]"):
         text = text.replace(ch, "\\" + ch)
     return text
-
-
-def review_text_lines(result: Review, zone: tzinfo, width: int = 80) -> list[str]:
-    """The review table as plain lines (for the demo's summary)."""
-    from io import StringIO
-
-    from rich.console import Console
-
-    buffer = StringIO()
-    console = Console(file=buffer, width=width, no_color=True, highlight=False, soft_wrap=False)
-    review_tables(console, result, zone)
-    return buffer.getvalue().rstrip("\n").splitlines()
 
 
 # --- since the last review ----------------------------------------------------------------
@@ -351,7 +377,6 @@ def emit_changes(app_ctx: AppContext, changes: Changes, *, as_json: bool, fmt: s
         emit_json(changes_json(changes))
         return
     zone = _zone(app_ctx)
-    out = app_ctx.out
     head = f"Since the review of {_local(changes.since, zone)}" + (
         f" by {changes.since_by}" if changes.since_by else ""
     )
@@ -374,21 +399,17 @@ def emit_changes(app_ctx: AppContext, changes: Changes, *, as_json: bool, fmt: s
         ),
     ]
     if fmt == "md":
-        out.print(f"**{head}**", markup=False, highlight=False, soft_wrap=True)
+        lines = [f"**{head}**"]
         for name, items in sections:
-            out.print("", markup=False)
-            out.print(f"**{name}** ({len(items)})", markup=False, highlight=False, soft_wrap=True)
-            for item in items:
-                out.print(f"- {_md(item)}", markup=False, highlight=False, soft_wrap=True)
+            lines += ["", f"**{name}** ({len(items)})", *(f"- {_md(item)}" for item in items)]
+        import sys
+
+        sys.stdout.write("\n".join(lines) + "\n")
         return
-    out.print(head + ":", markup=False, style="bold")
+    _say(app_ctx, head + ":", style="bold")
     for name, items in sections:
-        out.print(f"{name} ({len(items)})", markup=False, style="bold")
+        _say(app_ctx, f"{name} ({len(items)})", style="bold")
         for item in items[:TABLE_ROW_CAP]:
-            out.print(f"  {item}", markup=False, soft_wrap=True)
+            _say(app_ctx, f"  {item}")
         if len(items) > TABLE_ROW_CAP:
-            out.print(
-                f"  … and {len(items) - TABLE_ROW_CAP} more (use --json)",
-                markup=False,
-                soft_wrap=True,
-            )
+            _say(app_ctx, f"  … and {len(items) - TABLE_ROW_CAP} more (use --json)")

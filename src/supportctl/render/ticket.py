@@ -118,6 +118,12 @@ def event_line(e: HistoryEvent) -> str:
         return f"merged into #{d.get('into')} ({d.get('messages', 0)} messages moved)"
     if kind == "ticket.merged_in":
         return f"#{d.get('from')} merged in: {d.get('subject', '')}"
+    if kind == "delegation.created":
+        return f"task {d.get('task_id')} delegated: {d.get('task', '')} (why: {d.get('reason', '')})"
+    if kind == "delegation.done":
+        return f"task {d.get('task_id')} done by {d.get('to')}: {d.get('task', '')}"
+    if kind == "delegation.reassigned":
+        return f"task {d.get('task_id')} reassigned {d.get('from')} → {d.get('to')}: {d.get('task', '')}"
     summary = ", ".join(f"{k}={v}" for k, v in d.items() if not isinstance(v, (dict, list)))
     return f"{kind}: {summary}" if summary else kind
 

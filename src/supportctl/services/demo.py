@@ -239,8 +239,8 @@ def delegation_review(ws: DemoWorkspace) -> None:
         )
         tickets.append((ticket_id, arrived))
     plan = (
-        (tickets[0], "check the DNS records and the web server behind the outage", "dns", "30m", 8),
-        (tickets[1], "fix the page layout on small screens", "css", None, 0),
+        (tickets[0], "check DNS and the web server", "dns", "30m", 8),
+        (tickets[1], "fix the layout on mobile", "css", None, 0),
     )
     for (ticket_id, created), task, skill, estimate, days_ago in plan:
         result = delegation.delegate(
