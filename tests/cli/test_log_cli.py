@@ -614,3 +614,20 @@ def test_approve_override_records_who(cli: Any, desk: Path) -> None:
         event["actor"] == "bob"
         and json.loads(event["data"])["override"] == "agreed in the monthly meeting"
     )
+
+
+def test_demo_logs_a_month_with_the_quota_running_out_and_a_request_waiting(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-11-24T09:00:00Z")
+    out = cli.ok("demo", "--dir", str(tmp_path / "demo")).stdout
+    assert "21 entries in 2026-10" in out and "wait for approval" in out
+    assert "ran out on 2026-10-21" in out and "extra: agree first" in out
+    monkeypatch.setenv("SUPPORTCTL_DB", str(tmp_path / "demo" / "supportctl.db"))
+    monkeypatch.setenv("SUPPORTCTL_CONFIG", str(tmp_path / "demo" / "config.toml"))
+    rows = cli.json("log", "list", "--month", "2026-10", "--json")
+    classes = {r["class"] for r in rows}
+    assert classes == {"included", "billable", "non-billable", "needs-approval"}
+    assert {r["customer"] for r in rows} == {"acme", "kovo", "pixel"}
+    assert {r["person"] for r in rows} == {"alice", "bob", "carol", "dave"}
+    assert any(r["extra"] for r in rows)
