@@ -48,6 +48,10 @@ def main() -> None:
     rows = [
         ("watson add", watson.add(args.runs)),
         (
+            "supportctl customer list (context)",
+            wall([exe, "customer", "list"], env=env, runs=args.runs),
+        ),
+        (
             "supportctl reply --templates",
             wall([exe, "reply", "--templates"], env=env, runs=args.runs),
         ),
