@@ -574,3 +574,43 @@ def test_partly_refused_recipients_are_not_logged_as_reached(cli, desk, tmp_path
     assert "(refused: gone@acme.fi)" in result.stdout
     assert [r[1] for r in sink.received] == [["matti.virtanen@acme.fi"]]
     assert _rows(ws, "SELECT address FROM outbound_log") == [("matti.virtanen@acme.fi",)]
+
+
+def test_reply_threads_back_through_dovecot_by_references_alone(cli, desk, imap, monkeypatch):  # type: ignore[no-untyped-def]
+    sink, _port, ws = desk
+    config = ws / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + f'\n[[imap]]\nname = "support"\nhost = "127.0.0.1"\nport = {imap.port}\ntls = "none"\n'
+        f'user = "{imap.user}"\npassword_env = "TEST_IMAP_PASSWORD"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", imap.password)
+    client = imap.client()
+    try:
+        client.append("INBOX", FI_MAIL.replace(b"\n", b"\r\n"))
+        cli.ok("fetch")
+        cli.ok("reply", "1", "-m", "Hei Matti, voisitko kokeilla uudelleen?", "--as", "alice")
+        ours = _parse(sink.received[0][2])
+        # The customer's client dropped the tag from the subject: only In-Reply-To is left.
+        answer = (
+            "From: Matti Virtanen <matti.virtanen@acme.fi>\r\n"
+            "To: support@agency.example\r\n"
+            "Subject: Re: Etusivu\r\n"
+            "Message-ID: <fi-3@acme.fi>\r\n"
+            f"In-Reply-To: {ours['Message-ID']}\r\n"
+            "Date: Wed, 14 Oct 2026 12:10:00 +0300\r\n"
+            "\r\nNyt toimii, kiitos!\r\n"
+        ).encode()
+        client.append("INBOX", sink.received[0][2])  # our own copy (a Bcc) comes back too
+        client.append("INBOX", answer)
+        cli.ok("fetch")
+    finally:
+        client.logout()
+    assert _rows(ws, "SELECT count(*) FROM tickets") == [(1,)]
+    assert _rows(
+        ws, "SELECT ticket_id, direction FROM messages WHERE message_id = 'fi-3@acme.fi'"
+    ) == [(1, "in")]
+    assert _rows(
+        ws, "SELECT count(*) FROM messages WHERE message_id = ?", (ours["Message-ID"].strip("<>"),)
+    ) == [(1,)]
