@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from supportctl.domain.durations import format_minutes
 from supportctl.domain.models import LEVEL_RANK, Person
 
 URGENCY_RANK = {"urgent": 0, "normal": 1}
@@ -105,6 +104,8 @@ def _waited_text(last: datetime | None, now: datetime) -> str:
 
 def workload_text(load: Workload, now: datetime) -> str:
     """'2 open tasks (1h 30m estimated), last delegated 6 days ago'."""
+    from supportctl.domain.durations import format_minutes
+
     work = _tasks_text(load.open_tasks)
     if load.estimated_minutes:
         work += f" ({format_minutes(load.estimated_minutes)} estimated)"

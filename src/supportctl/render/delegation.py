@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from supportctl.domain.durations import format_minutes
 from supportctl.render.tables import TABLE_ROW_CAP
 
 if TYPE_CHECKING:
@@ -229,6 +228,8 @@ FOOTNOTES = (
 
 def _layout(result: Review, *, rich: bool) -> tuple[tuple[str, ...], list[list[Any]], str | None]:
     """Columns, rows and the caption of the review table."""
+    from supportctl.domain.durations import format_minutes
+
     per_day = result.minutes_per_day
     complete = len(result.rows) == result.total_open
     rows: list[list[Any]] = []
@@ -316,6 +317,8 @@ def review_text_lines(result: Review, zone: tzinfo) -> list[str]:
 
 def review_markdown(result: Review, zone: tzinfo) -> list[str]:
     """The review as Markdown for the team's chat."""
+    from supportctl.domain.durations import format_minutes
+
     lines = [f"**{_title(result, zone)}**"]
     if not result.rows:
         lines.append("")

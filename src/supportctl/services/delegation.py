@@ -20,7 +20,6 @@ from supportctl.domain import delegation as rules
 from supportctl.domain.timeutil import to_utc_text
 from supportctl.errors import InputError
 from supportctl.store import delegations as task_store
-from supportctl.store import events
 from supportctl.store import people as people_store
 from supportctl.store import tickets as ticket_store
 from supportctl.store.db import Store
@@ -213,6 +212,13 @@ def _check_present(person: Person, today: date, force: bool) -> str | None:
     return why
 
 
+def _events() -> Any:
+    """The history module, imported by the writes only (off the review's start-up path)."""
+    from supportctl.store import events
+
+    return events
+
+
 def _require_task(store: Store, task_id: int) -> Any:
     row = task_store.get(store, task_id)
     if row is None:
@@ -299,7 +305,7 @@ def delegate(
             reason=reason,
             created_at=to_utc_text(now),
         )
-        events.record(
+        _events().record(
             store,
             "delegation.created",
             at=now,
@@ -333,7 +339,7 @@ def done(store: Store, *, task_id: int, actor: str | None, now: datetime) -> Tas
             store, task_id, version=row["version"], done_at=to_utc_text(now)
         ):
             raise InputError(f"task {task_id} changed meanwhile; run the command again")
-        events.record(
+        _events().record(
             store,
             "delegation.done",
             at=now,
@@ -378,7 +384,7 @@ def reassign(
             store, task_id, version=row["version"], to_person_id=person.id, reason=reason
         ):
             raise InputError(f"task {task_id} changed meanwhile; run the command again")
-        events.record(
+        _events().record(
             store,
             "delegation.reassigned",
             at=now,
@@ -581,7 +587,7 @@ def record_review(
             "open_tasks": len(seen),
         }
         review_id = task_store.record_review(store, at=to_utc_text(now), by_handle=actor, data=data)
-        events.record(
+        _events().record(
             store,
             "delegation.reviewed",
             at=now,

@@ -8,7 +8,6 @@ per-ticket index, so a team with 50,000 finished tasks pays only for the open on
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
@@ -242,6 +241,8 @@ def done_since(store: Store, at: str) -> list[sqlite3.Row]:
 
 def events_since(store: Store, kind: str, at: str) -> list[dict[str, Any]]:
     """History rows of one kind after `at` (the events_kind index, newest last)."""
+    import json
+
     return [
         {"at": r["at"], "actor": r["actor"], "ticket_id": r["ticket_id"], **json.loads(r["data"])}
         for r in store.all(
@@ -252,6 +253,8 @@ def events_since(store: Store, kind: str, at: str) -> list[dict[str, Any]]:
 
 
 def record_review(store: Store, *, at: str, by_handle: str | None, data: dict[str, Any]) -> int:
+    import json
+
     cur = store.execute(
         "INSERT INTO reviews (at, by_person, data) VALUES (?, ?, ?)",
         (at, by_handle, json.dumps(data, ensure_ascii=False)),
@@ -260,6 +263,8 @@ def record_review(store: Store, *, at: str, by_handle: str | None, data: dict[st
 
 
 def last_review(store: Store) -> dict[str, Any] | None:
+    import json
+
     row = store.one("SELECT id, at, by_person, data FROM reviews ORDER BY id DESC LIMIT 1")
     if row is None:
         return None
