@@ -1,5 +1,5 @@
-"""The people's month listing (aggregated for order-free plans) agrees with the full
-classification entry by entry: same totals, same quotas, same parts for shown rows."""
+"""The people's month listing (only the latest rows built) agrees with the full listing
+and with the invoices' `month_rows`: same totals, same quotas, same parts per entry."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ entry = st.tuples(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.lists(entry, max_size=40), st.integers(min_value=1, max_value=8), st.booleans())
-def test_month_table_matches_full_classification(
+def test_limited_listing_matches_full_classification(
     store: Store, raw: Any, limit: int, one: bool
 ) -> None:
     if store.scalar("SELECT count(*) FROM customers") == 0:

@@ -229,24 +229,3 @@ def test_classification_ignores_input_order_and_keeps_every_minute(raw, included
     first = classify_month(facts, "maintenance", included)
     assert first == classify_month(list(reversed(facts)), "maintenance", included)
     assert sum(totals_by_class(first).values()) == sum(f.minutes for f in facts)
-
-
-@given(
-    entries_strategy,
-    st.sampled_from(["hosting", "adhoc"]),
-    st.lists(st.sampled_from([None, INCLUDED, BILLABLE, NON_BILLABLE]), min_size=40, max_size=40),
-)
-def test_order_free_plans_classify_the_same_in_aggregate(raw, plan: str, overrides) -> None:  # type: ignore[no-untyped-def]
-    from supportctl.domain.billing_rules import classify_items, depends_on_order
-
-    assert not depends_on_order(plan) and depends_on_order("maintenance")
-    items = [
-        (i, minutes, kind, internal, overrides[i], approval)
-        for i, (minutes, kind, internal, approval, _offset) in enumerate(raw)
-    ]
-    one_by_one = totals_by_class(classify_items(items, plan, 600))
-    sums: dict[tuple[object, ...], int] = {}
-    for _i, minutes, *key in items:
-        sums[tuple(key)] = sums.get(tuple(key), 0) + minutes
-    aggregated = [(0, minutes, *key) for key, minutes in sums.items()]
-    assert totals_by_class(classify_items(aggregated, plan, 600)) == one_by_one

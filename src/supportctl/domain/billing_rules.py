@@ -66,16 +66,6 @@ Item = tuple[Any, ...]
 RawPart = tuple[int, int, str, bool, int]
 
 
-def depends_on_order(plan: str) -> bool:
-    """Whether an entry's class depends on the entries before it (the quota).
-
-    For the other plans each entry is classified on its own facts alone, so entries
-    with the same kind, flags and override may be classified together, in aggregate
-    (one item with their summed minutes), with the same totals.
-    """
-    return plan == "maintenance"
-
-
 def classify_items(items: Iterable[Item], plan: str, included_minutes: int) -> list[RawPart]:
     """The rules over plain tuples already in start order (the fast path for listings)."""
     left = max(0, included_minutes) if plan == "maintenance" else 0

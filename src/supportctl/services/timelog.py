@@ -939,8 +939,6 @@ def _listing(
 ) -> Listing:
     from supportctl.domain.billing_rules import CLASSES, Part
 
-    if month is not None and limit is not None and person_id is None and ticket_id is None:
-        return _month_table(store, month=month, customer_id=customer_id, tz=tz, limit=limit)
     zone = _zone(tz)
     bounds: tuple[str | None, str | None] = (None, None)
     if month is not None:
@@ -996,65 +994,3 @@ def _listing(
         full = entry_store.by_ids(store, [r[0] for r in shown])
     rows = [_entry_row(r, [Part(*p) for p in parts_of.get(r["id"], ())], zone) for r in full]
     return Listing(rows, len(matched), totals, month, quotas)
-
-
-def _month_table(
-    store: Store, *, month: str, customer_id: int | None, tz: str, limit: int
-) -> Listing:
-    """`log list --month` for people: totals, quotas and the latest `limit` entries.
-
-    The same rules as `_listing`, with less Python per entry: customers whose classes
-    do not depend on order (`billing_rules.depends_on_order`) are classified from
-    SQLite's sums per kind, flags and override; only quota customers' entries are read
-    one by one, in start order.
-    """
-    from supportctl.domain.billing_rules import CLASSES, Part, classify_items, depends_on_order
-
-    zone = _zone(tz)
-    start, end = month_bounds(month, tz)
-    flag = entry_store.unapproved_flag(store)
-    plans = _plans(store)
-    totals = dict.fromkeys(CLASSES, 0)
-    matched = 0
-    ordered: list[int] = []
-    for cid, kind, internal, override, unapproved, minutes, count in entry_store.class_groups(
-        store, start_from=start, start_before=end, customer_id=customer_id, flag=flag
-    ):
-        matched += count
-        plan = plans[cid]
-        if depends_on_order(plan.plan):
-            if cid not in ordered:
-                ordered.append(cid)
-            continue
-        for part in classify_items(
-            [(0, minutes, kind, internal, override, unapproved)], plan.plan, 0
-        ):
-            totals[part[2]] += part[1]
-    shown = entry_store.latest_facts(
-        store, start_from=start, start_before=end, customer_id=customer_id, flag=flag, limit=limit
-    )
-    shown_ids = {r[0] for r in shown}
-    parts_of: dict[int, list[Any]] = {}
-    for r in shown:
-        plan = plans[r[6]]
-        if not depends_on_order(plan.plan):
-            parts_of[r[0]] = classify_items([r], plan.plan, 0)
-    quotas: dict[str, Quota] = {}
-    if ordered:
-        by_customer: dict[int, list[Any]] = {cid: [] for cid in ordered}
-        for r in entry_store.facts(
-            store, start_from=start, start_before=end, flag=flag, customer_ids=ordered
-        ):
-            by_customer[r[6]].append(r)
-        for cid, rows in by_customer.items():
-            plan = plans[cid]
-            raw, quota = _classify(store, plan, month, rows, tz, flag)
-            for part in raw:
-                totals[part[2]] += part[1]
-                if part[0] in shown_ids:
-                    parts_of.setdefault(part[0], []).append(part)
-            if plan.plan == "maintenance":
-                quotas[plan.slug] = quota
-    full = entry_store.by_ids(store, [r[0] for r in shown])
-    rows = [_entry_row(r, [Part(*p) for p in parts_of.get(r["id"], ())], zone) for r in full]
-    return Listing(rows, matched, totals, month, quotas)

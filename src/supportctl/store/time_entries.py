@@ -166,7 +166,6 @@ def facts(
     person_id: int | None = None,
     ticket_id: int | None = None,
     flag: str | None = None,
-    customer_ids: list[int] | None = None,
 ) -> list[Any]:
     """What the billing rules need, as plain tuples in start order: (id, minutes, kind,
     is_internal, class_override, unapproved, customer_id, start_at).
@@ -176,10 +175,6 @@ def facts(
     constant list faster than it probes a subquery's table for every row.
     """
     where, params = _where(start_from, start_before, customer_id, person_id, ticket_id)
-    if customer_ids is not None:
-        marks = ", ".join("?" for _ in customer_ids) or "NULL"
-        where += (" AND " if where else " WHERE ") + f"e.customer_id IN ({marks})"
-        params += customer_ids
     if flag is None:
         flag = unapproved_flag(store)
     sql = (
@@ -189,50 +184,6 @@ def facts(
     cur = store.conn.cursor()
     cur.row_factory = None  # plain tuples: a month holds thousands of rows
     return cur.execute(sql, params).fetchall()
-
-
-def class_groups(
-    store: Store,
-    *,
-    start_from: str,
-    start_before: str,
-    customer_id: int | None,
-    flag: str,
-) -> list[Any]:
-    """Entries summed by what the rules read: (customer_id, kind, is_internal,
-    class_override, unapproved, minutes, count), from the covering index."""
-    where, params = _where(start_from, start_before, customer_id, None, None)
-    sql = (
-        f"SELECT e.customer_id, e.kind, e.is_internal, e.class_override, {flag}, "
-        "sum(e.minutes), count(*) FROM time_entries e" + where + " GROUP BY 1, 2, 3, 4, 5"
-    )
-    cur = store.conn.cursor()
-    cur.row_factory = None
-    return cur.execute(sql, params).fetchall()
-
-
-def latest_facts(
-    store: Store,
-    *,
-    start_from: str,
-    start_before: str,
-    customer_id: int | None,
-    flag: str,
-    limit: int,
-) -> list[Any]:
-    """The last `limit` entries' facts (as `facts`), in start order."""
-    where, params = _where(start_from, start_before, customer_id, None, None)
-    sql = (
-        f"SELECT e.id, e.minutes, e.kind, e.is_internal, e.class_override, {flag}, "
-        "e.customer_id, e.start_at FROM time_entries e"
-        + where
-        + " ORDER BY e.start_at DESC, e.id DESC LIMIT ?"
-    )
-    cur = store.conn.cursor()
-    cur.row_factory = None
-    rows = cur.execute(sql, [*params, limit]).fetchall()
-    rows.reverse()
-    return rows
 
 
 def by_ids(store: Store, ids: list[int]) -> list[sqlite3.Row]:
