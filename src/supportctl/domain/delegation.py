@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, ClassVar, dataclass_transform
 
 from supportctl.domain.models import LEVEL_RANK, Person
 
@@ -29,11 +29,64 @@ UNTOUCHED_BUSINESS_DAYS = 5
 WEEKDAYS = frozenset(range(5))  # Monday..Friday
 
 
-# Values are NamedTuples (immutable, typed) rather than frozen dataclasses: they are a
-# tenth of the cost to define, and this module is on the start-up path of `delegated`.
+@dataclass_transform(frozen_default=True)
+class Record:
+    """An immutable record, typed like a frozen dataclass (type checkers see the fields).
+
+    Why not `@dataclass(frozen=True)` or NamedTuple: those generate and compile code per
+    class, about half a millisecond each, and these modules are on the start-up path of
+    `supportctl delegated`, which must stay about as fast as `watson add`. Here the
+    fields are read once from the annotations and one shared `__init__` fills them.
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        from inspect import get_annotations  # already loaded by the CLI framework
+
+        names = tuple(get_annotations(cls))
+        cls._fields = (*cls._fields, *names)
+        cls._defaults = {
+            **cls._defaults,
+            **{n: cls.__dict__[n] for n in names if n in cls.__dict__},
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        fields = self._fields
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__}() takes {len(fields)} arguments")
+        values = dict(zip(fields, args, strict=False))
+        for name in fields[len(args) :]:
+            if name in kwargs:
+                values[name] = kwargs.pop(name)
+            elif name in self._defaults:
+                values[name] = self._defaults[name]
+            else:
+                raise TypeError(f"{type(self).__name__}() needs '{name}'")
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() got unknown {', '.join(kwargs)}")
+        self.__dict__.update(values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(self.__dict__[n] for n in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={self.__dict__[n]!r}" for n in self._fields)
+        return f"{type(self).__name__}({inner})"
 
 
-class Workload(NamedTuple):
+class Workload(Record):
     """One person's open delegated work and when they were last given a task."""
 
     open_tasks: int = 0
@@ -42,7 +95,7 @@ class Workload(NamedTuple):
     last_delegated_at: datetime | None = None
 
 
-class Choice(NamedTuple):
+class Choice(Record):
     """The chosen person and why, plus the runners-up for the history."""
 
     person: Person
@@ -53,7 +106,7 @@ class Choice(NamedTuple):
     runners_up: tuple[str, ...] = ()
 
 
-class NoCandidate(NamedTuple):
+class NoCandidate(Record):
     """Nobody can take the task: no one has the skill, or all who have it are unavailable."""
 
     skill: str

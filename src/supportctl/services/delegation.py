@@ -14,9 +14,10 @@ on the agency's business calendar, SLA clocks with `domain.sla.clock`, and the
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import delegation as rules
+from supportctl.domain.delegation import Record
 from supportctl.domain.timeutil import to_utc_text
 from supportctl.errors import InputError
 from supportctl.store import delegations as task_store
@@ -33,11 +34,11 @@ if TYPE_CHECKING:
 MAX_TASK_CHARS = 500
 
 
-# Result values are NamedTuples: immutable like frozen dataclasses, but a tenth of the
-# cost to define, and this module is on the start-up path of `delegated`.
+# Result values are `Record`s: typed and immutable like frozen dataclasses, but nearly
+# free to define (this module is on the start-up path of `delegated`).
 
 
-class Task(NamedTuple):
+class Task(Record):
     """One delegated task as commands show it."""
 
     id: int
@@ -53,14 +54,14 @@ class Task(NamedTuple):
     done: datetime | None = None
 
 
-class Delegated(NamedTuple):
+class Delegated(Record):
     task: Task
     chosen_by: str  # "skill" or "to"
     runners_up: tuple[str, ...] = ()
     forced: bool = False
 
 
-class ReviewRow(NamedTuple):
+class ReviewRow(Record):
     """One open task in the review or in `--mine`."""
 
     id: int
@@ -87,7 +88,7 @@ class ReviewRow(NamedTuple):
         return to_utc_text(self.created)
 
 
-class PersonSummary(NamedTuple):
+class PersonSummary(Record):
     handle: str
     open_tasks: int
     estimated_minutes: int
@@ -95,7 +96,7 @@ class PersonSummary(NamedTuple):
     oldest_business_days: int
 
 
-class Review(NamedTuple):
+class Review(Record):
     at: datetime
     rows: list[ReviewRow]
     people: list[PersonSummary]
@@ -104,7 +105,7 @@ class Review(NamedTuple):
     mine: str | None = None
 
 
-class Changes(NamedTuple):
+class Changes(Record):
     """What happened to delegated work since the last recorded review."""
 
     since: datetime
