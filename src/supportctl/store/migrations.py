@@ -446,6 +446,16 @@ def add_ticket_merge_and_created_indexes(db: Database) -> None:
     db.execute("CREATE INDEX tickets_created ON tickets (created_at)")
 
 
+@migration
+def cover_open_delegation_work(db: Database) -> None:
+    """The Monday review sums each person's open estimates: carry `estimate_minutes` in
+    the open-task index so the summary never reads the table (done tasks stay out)."""
+    db.execute("DROP INDEX delegations_open")
+    db.execute(
+        "CREATE INDEX delegations_open ON delegations (status, to_person_id, created_at, estimate_minutes)"
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
