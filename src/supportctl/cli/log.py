@@ -6,11 +6,15 @@ and never builds a rich console: logging time is the most frequent command of al
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from supportctl.cli.common import AsOption, JsonFlag, get_app_context, sub_app
+
+if TYPE_CHECKING:
+    from supportctl.context import AppContext
 
 log_app = sub_app(
     'Log time per minute: `log 42 25m "what"`, timers, list, edit, rm.', default="add"
@@ -30,8 +34,14 @@ OverlapOption = Annotated[
 ]
 
 
-def _tz_source(app_ctx: object) -> object:
-    return lambda: app_ctx.config.agency.timezone  # type: ignore[attr-defined]
+def _tz_source(app_ctx: AppContext) -> Callable[[], str]:
+    """The agency time zone, read (with the config) only if the service asks for it."""
+    return lambda: app_ctx.config.agency.timezone
+
+
+def _actor(app_ctx: AppContext, as_handle: str | None) -> str:
+    """The acting person's handle (`--as`, SUPPORTCTL_USER, config `user`); exit 3 if none."""
+    return str(app_ctx.actor(as_handle, required=True))
 
 
 def _target_and_words(words: list[str], customer: str | None) -> tuple[int | None, list[str]]:
@@ -135,10 +145,10 @@ def log_add(
     ):
         duration = rest[0]  # let the service name the bad duration
         text = " ".join(rest[1:])
-    actor = app_ctx.actor(as_)
+    actor = _actor(app_ctx, as_)
     logged = timelog.add_entry(
         app_ctx.store,
-        person=actor,  # type: ignore[arg-type]
+        person=actor,
         ticket=ticket,
         customer=customer,
         description=text,
@@ -151,9 +161,9 @@ def log_add(
         class_override=class_,
         allow_overlap=allow_overlap,
         corrects=corrects,
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor,
         now=app_ctx.now(),
-        tz=_tz_source(app_ctx),  # type: ignore[arg-type]
+        tz=_tz_source(app_ctx),
     )
     from supportctl.render.timelog import emit_logged
 
@@ -186,14 +196,14 @@ def log_start(
 
     app_ctx = get_app_context(ctx)
     ticket, rest = _target_and_words(list(words or []), customer)
-    actor = app_ctx.actor(as_)
+    actor = _actor(app_ctx, as_)
     timer = timelog.start_timer(
         app_ctx.store,
-        person=actor,  # type: ignore[arg-type]
+        person=actor,
         ticket=ticket,
         customer=customer,
         description=" ".join(rest),
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor,
         now=app_ctx.now(),
     )
     from supportctl.render.timelog import emit_timer
@@ -245,15 +255,15 @@ def log_stop(
     from supportctl.services import timelog
 
     app_ctx = get_app_context(ctx)
-    actor = app_ctx.actor(as_)
+    actor = _actor(app_ctx, as_)
     now = app_ctx.now()
     if discard:
-        dropped = timelog.discard_timer(app_ctx.store, person=actor, actor=actor, now=now)  # type: ignore[arg-type]
+        dropped = timelog.discard_timer(app_ctx.store, person=actor, actor=actor, now=now)
         from supportctl.render.timelog import emit_timer
 
         emit_timer(app_ctx, dropped, as_json=json_, verb="discarded")
         return
-    timer = timelog.timer_status(app_ctx.store, actor, now)  # type: ignore[arg-type]
+    timer = timelog.timer_status(app_ctx.store, actor, now)
     if timer is not None and not yes:
         question = timelog.stop_question(timer, now, app_ctx.config.agency.timezone)
         if question is not None:
@@ -265,12 +275,12 @@ def log_stop(
                 raise InputError("nothing logged; the timer keeps running")
     logged = timelog.stop_timer(
         app_ctx.store,
-        person=actor,  # type: ignore[arg-type]
+        person=actor,
         description=" ".join(words or []),
         allow_overlap=allow_overlap,
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor,
         now=now,
-        tz=_tz_source(app_ctx),  # type: ignore[arg-type]
+        tz=_tz_source(app_ctx),
     )
     from supportctl.render.timelog import emit_logged
 
@@ -286,8 +296,8 @@ def log_status(ctx: typer.Context, as_: AsOption = None, json_: JsonFlag = False
     from supportctl.services import timelog
 
     app_ctx = get_app_context(ctx)
-    actor = app_ctx.actor(as_)
-    timer = timelog.timer_status(app_ctx.store, actor, app_ctx.now())  # type: ignore[arg-type]
+    actor = _actor(app_ctx, as_)
+    timer = timelog.timer_status(app_ctx.store, actor, app_ctx.now())
     from supportctl.render.timelog import emit_timer
 
     emit_timer(app_ctx, timer, as_json=json_, verb="running", person=actor)
@@ -371,7 +381,7 @@ def log_edit(
     from supportctl.services import timelog
 
     app_ctx = get_app_context(ctx)
-    actor = app_ctx.actor(as_)
+    actor = _actor(app_ctx, as_)
     clear = class_ == "auto"
     result = timelog.edit_entry(
         app_ctx.store,
@@ -383,9 +393,9 @@ def log_edit(
         class_override=None if clear else class_,
         clear_class=clear,
         allow_overlap=allow_overlap,
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor,
         now=app_ctx.now(),
-        tz=_tz_source(app_ctx),  # type: ignore[arg-type]
+        tz=_tz_source(app_ctx),
     )
     from supportctl.render.timelog import emit_change
 
@@ -406,13 +416,13 @@ def log_rm(
     from supportctl.services import timelog
 
     app_ctx = get_app_context(ctx)
-    actor = app_ctx.actor(as_)
+    actor = _actor(app_ctx, as_)
     result = timelog.remove_entry(
         app_ctx.store,
         entry_id,
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor,
         now=app_ctx.now(),
-        tz=_tz_source(app_ctx),  # type: ignore[arg-type]
+        tz=_tz_source(app_ctx),
     )
     from supportctl.render.timelog import emit_change
 

@@ -309,13 +309,13 @@ def ticket_approve(
     from supportctl.services import approval
 
     app_ctx = get_app_context(ctx)
-    actor = app_ctx.actor(as_)
+    actor = str(app_ctx.actor(as_, required=True))
     result = approval.approve(
         app_ctx.store,
         ticket_id,
         message=message,
         override=override,
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor,
         now=app_ctx.now(),
     )
     if json_:
