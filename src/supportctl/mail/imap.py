@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -181,14 +181,20 @@ class ImapSession:
         return out
 
     def fetch_batches(
-        self, folder: str, sizes: list[tuple[int, int]], batch_bytes: int, uidvalidity: int
-    ) -> Iterator[list[tuple[int, bytes, datetime | None]]]:
-        """Batches of (uid, raw, internaldate) capped by `batch_bytes`, fetched ahead.
+        self,
+        folder: str,
+        sizes: list[tuple[int, int]],
+        batch_bytes: int,
+        uidvalidity: int,
+        prepare: Callable[[bytes], Any] | None = None,
+    ) -> Iterator[list[tuple[int, bytes, datetime | None, Any]]]:
+        """Batches of (uid, raw, internaldate, prepare(raw)) capped by `batch_bytes`.
 
-        A forked fetcher process with its own connection downloads batch k+1 while the
-        caller parses and commits batch k, so fetching and parsing use both cores. The
-        pipe between them holds at most one batch: memory stays bounded. Where fork is
-        not available the batches are fetched in turn on this connection.
+        A forked fetcher process with its own connection downloads batch k+1, and runs
+        `prepare` (the parser) over it, while the caller threads and commits batch k:
+        fetching and parsing on one core, the database on the other. The pipe between
+        them holds at most one batch, so memory stays bounded. Where fork is not
+        available the batches are fetched and prepared in turn on this connection.
         """
         groups = _groups(sizes, batch_bytes)
         if not groups:
@@ -200,11 +206,13 @@ class ImapSession:
         except ValueError:
             self._select(folder, writable=bool(self.account.archive_folder))
             for uids in groups:
-                yield self._fetch(folder, uids)
+                yield _prepared(self._fetch(folder, uids), prepare)
             return
         reader, writer = context.Pipe(duplex=False)
         child = context.Process(
-            target=_fetcher, args=(self.account, self.password, self.timeout, folder, groups, reader, writer), daemon=True
+            target=_fetcher,
+            args=(self.account, self.password, self.timeout, folder, groups, prepare, reader, writer),
+            daemon=True,
         )
         child.start()
         writer.close()
@@ -269,7 +277,22 @@ def _groups(sizes: list[tuple[int, int]], batch_bytes: int) -> list[list[int]]:
     return groups
 
 
-def _fetcher(account: ImapConfig, password: str, timeout: float, folder: str, groups: list[list[int]], reader: Any, writer: Any) -> None:
+def _prepared(
+    batch: list[tuple[int, bytes, datetime | None]], prepare: Callable[[bytes], Any] | None
+) -> list[tuple[int, bytes, datetime | None, Any]]:
+    return [(uid, raw, at, prepare(raw) if prepare else None) for uid, raw, at in batch]
+
+
+def _fetcher(
+    account: ImapConfig,
+    password: str,
+    timeout: float,
+    folder: str,
+    groups: list[list[int]],
+    prepare: Callable[[bytes], Any] | None,
+    reader: Any,
+    writer: Any,
+) -> None:
     """The fetch process: its own connection, read-only SELECT, one batch per send."""
     import os
 
@@ -280,7 +303,7 @@ def _fetcher(account: ImapConfig, password: str, timeout: float, folder: str, gr
             session.connect()
             session._select(folder, writable=False)
             for uids in groups:
-                writer.send(("batch", session._fetch(folder, uids)))
+                writer.send(("batch", _prepared(session._fetch(folder, uids), prepare)))
         except TransientMailError as exc:
             writer.send(("error", True, exc.reason))
         except MailError as exc:

@@ -61,6 +61,15 @@ class RawMail:
     arrived_at: datetime | None = None  # INTERNALDATE, mbox From line, Maildir file time
     location: Location | None = None
     origin: str = ""  # for messages: "support/INBOX uid 7", "mbox:/path #3"
+    prepared: tuple[ParsedMail, threads.Identity] | None = None  # parsed by the fetcher
+
+
+def prepare(raw: bytes) -> tuple[ParsedMail, threads.Identity]:
+    """The CPU-heavy, database-free part of the pipeline: parse and identify."""
+    from supportctl.mail.parse import parse_message
+
+    parsed = parse_message(raw)
+    return parsed, threads.identity(raw, parsed.message_id)
 
 
 @dataclass(frozen=True)
@@ -275,10 +284,8 @@ def plan_message(
     """Parse and decide, without writing."""
     from supportctl.mail.auth import parse_results
     from supportctl.mail.classify import classify
-    from supportctl.mail.parse import parse_message
 
-    parsed = parse_message(item.raw)
-    ident = threads.identity(item.raw, parsed.message_id)
+    parsed, ident = item.prepared if item.prepared is not None else prepare(item.raw)
     duplicate_of = message_store.find_identity(store, ident.message_id, ident.body_hash)
     cls = classify(
         parsed.headers,
@@ -747,12 +754,18 @@ def _sync_folder(
     seen = report.stored + report.duplicates
     seen_bytes = report.bytes
     committed: list[int] = []
-    for batch in session.fetch_batches(folder, sizes, account.batch_bytes, uidvalidity):
+    for batch in session.fetch_batches(folder, sizes, account.batch_bytes, uidvalidity, prepare):
         items = [
-            RawMail(raw, at, Location(account.name, folder, uidvalidity, uid), f"{account.name}/{folder} uid {uid}")
-            for uid, raw, at in batch
+            RawMail(
+                raw,
+                at,
+                Location(account.name, folder, uidvalidity, uid),
+                f"{account.name}/{folder} uid {uid}",
+                prepared,
+            )
+            for uid, raw, at, prepared in batch
         ]
-        top = max(uid for uid, _r, _a in batch)
+        top = max(item.location.uid for item in items if item.location)
         ingest_batch(
             store,
             config,
@@ -763,9 +776,9 @@ def _sync_folder(
             trusted=trusted,
             state=(account.name, folder, uidvalidity, top),
         )
-        committed.extend(uid for uid, _r, _a in batch)
+        committed.extend(item.location.uid for item in items if item.location)
         seen += len(batch)
-        seen_bytes += sum(len(r) for _u, r, _a in batch)
+        seen_bytes += sum(len(item.raw) for item in items)
         if on_progress is not None:
             on_progress(seen, seen_bytes)
     if account.archive_folder and committed:
