@@ -46,6 +46,7 @@ class BusinessCalendar:
     always: bool = False
     _sorted: tuple[date, ...] = field(default=(), init=False, repr=False, compare=False)
     _day_seconds: int = field(default=0, init=False, repr=False, compare=False)
+    _before: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.always and not self.weekdays:
@@ -56,6 +57,9 @@ class BusinessCalendar:
             datetime.combine(_EPOCH, self.closes) - datetime.combine(_EPOCH, self.opens)
         ).total_seconds()
         object.__setattr__(self, "_day_seconds", int(seconds))
+        # _before[r]: business weekdays among the first r days of a week (from Monday).
+        before = tuple(sum(1 for i in range(r) if i in self.weekdays) for r in range(8))
+        object.__setattr__(self, "_before", before)
 
     @classmethod
     def build(
@@ -113,7 +117,7 @@ class BusinessCalendar:
     # -- positions ---------------------------------------------------------------
     def _weekdays_before(self, day: date) -> int:
         weeks, rest = divmod((day - _EPOCH).days, 7)
-        return weeks * len(self.weekdays) + sum(1 for i in range(rest) if i in self.weekdays)
+        return weeks * len(self.weekdays) + self._before[rest]
 
     def _day_start(self, day: date) -> int:
         """Business seconds from the epoch to the opening of `day`."""

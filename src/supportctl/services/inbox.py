@@ -81,17 +81,19 @@ def queue(
     """
     from supportctl.errors import InputError
     from supportctl.services.sla import clock_for_tickets
-    from supportctl.store import customers as customer_store
-    from supportctl.store import people as people_store
     from supportctl.store import rota as rota_store
 
     owner_id = customer_id = None
     if mine is not None:
+        from supportctl.store import people as people_store
+
         person = people_store.get_by_handle(store, mine)
         if person is None:
             raise InputError(f"no team member '{mine}'", hint="run `supportctl team list`")
         owner_id = person.id
     if customer is not None:
+        from supportctl.store import customers as customer_store
+
         cust = customer_store.get_by_slug(store, customer)
         if cust is None:
             raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
@@ -103,7 +105,11 @@ def queue(
         "customer_id": customer_id,
     }
     rows = ticket_store.queue(store, limit=limit, **filters)
-    total = len(rows) if limit is None or len(rows) < limit else ticket_store.queue_count(store, **filters)
+    total = (
+        len(rows)
+        if limit is None or len(rows) < limit
+        else ticket_store.queue_count(store, **filters)
+    )
     clocks = clock_for_tickets(store, config, rows, now)
     counts = message_counts(store, [int(r["id"]) for r in rows])
     items = []
@@ -113,7 +119,9 @@ def queue(
         items.append(item)
     warnings = []
     if not rota_store.order(store):
-        warnings.append("the rota is empty: new tickets stay unowned; run `supportctl rota set alice bob …`")
+        warnings.append(
+            "the rota is empty: new tickets stay unowned; run `supportctl rota set alice bob …`"
+        )
     return Queue(items, total, warnings)
 
 
@@ -126,7 +134,12 @@ def describe(store: Store, config: Config, ticket_id: int, now: datetime) -> str
     if row is None:
         return f"#{ticket_id}"
     clock = clock_for_tickets(store, config, [row], now)[ticket_id]
-    parts = [f"#{ticket_id} {row['subject']}", f"owner {row['owner'] or 'nobody'}", f"{row['urgency']} {row['kind']}", row["level"]]
+    parts = [
+        f"#{ticket_id} {row['subject']}",
+        f"owner {row['owner'] or 'nobody'}",
+        f"{row['urgency']} {row['kind']}",
+        row["level"],
+    ]
     if clock.target and clock.business_minutes_left is not None:
         parts.append(f"{clock.target} due in {format_minutes(clock.business_minutes_left)}")
     return " · ".join(parts)

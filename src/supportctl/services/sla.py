@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.sla import Clock, clock
-from supportctl.domain.timeutil import from_utc_text
 from supportctl.services.calendar import business_calendar
 from supportctl.store.db import Store
 
@@ -26,7 +25,8 @@ __all__ = ["Clock", "clock_for_row", "clock_for_tickets"]
 
 def _time(row: sqlite3.Row | Mapping[str, Any], key: str) -> datetime | None:
     value = row[key]
-    return from_utc_text(value) if value else None
+    # fromisoformat reads the stored '…Z' text directly and is much faster than strptime.
+    return datetime.fromisoformat(value) if value else None
 
 
 def clock_for_row(

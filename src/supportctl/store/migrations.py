@@ -456,6 +456,20 @@ def cover_open_delegation_work(db: Database) -> None:
     )
 
 
+@migration
+def cover_the_queue_filters(db: Database) -> None:
+    """The inbox index also carries classification, owner and customer, so counting the
+    queue (and filtering it by `--mine` / `--customer`) reads the index alone."""
+    db.execute("DROP INDEX tickets_queue")
+    db.execute(
+        "CREATE INDEX tickets_queue ON tickets ("
+        "CASE urgency WHEN 'urgent' THEN 0 ELSE 1 END, "
+        "CASE level WHEN 'premium' THEN 0 WHEN 'standard' THEN 1 ELSE 2 END, "
+        "created_at, id, classification, owner_id, customer_id) "
+        "WHERE status IN ('new', 'open', 'waiting')"
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

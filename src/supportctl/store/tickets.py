@@ -96,10 +96,11 @@ _QUEUE_SELECT = (
 def _queue_where(
     *, include_closed: bool, human_only: bool, owner_id: int | None, customer_id: int | None
 ) -> tuple[str, list[Any]]:
-    clauses = ["t.merged_into IS NULL"]
+    # A merged ticket is always closed (merge closes it, and its number resolves to the
+    # target for every later change), so open-only queries need not test merged_into
+    # and can be answered from the tickets_queue index alone.
+    clauses = ["t.status IN ('new', 'open', 'waiting')"] if not include_closed else ["t.merged_into IS NULL"]
     params: list[Any] = []
-    if not include_closed:
-        clauses.insert(0, "t.status IN ('new', 'open', 'waiting')")
     if human_only:
         clauses.append("t.classification = 'human'")
     if owner_id is not None:
@@ -153,7 +154,8 @@ def queue_count(
         owner_id=owner_id,
         customer_id=customer_id,
     )
-    return int(store.scalar(f"SELECT count(*) FROM tickets t{where}", params))
+    hint = "" if include_closed else " INDEXED BY tickets_queue"
+    return int(store.scalar(f"SELECT count(*) FROM tickets t{hint}{where}", params))
 
 
 def queue_row(store: Store, ticket_id: int) -> sqlite3.Row | None:
