@@ -488,3 +488,25 @@ def test_review_is_fifo_within_a_person(cli, store, desk):
     assert [
         r["id"] for r in cli.json("delegated", "--mine", "--as", "bob", "--json", env=at(NEXT_WED))
     ] == [premium, light]
+
+
+def test_reassign_to_absent_needs_force(cli, desk, snapshot):
+    task = cli.json("delegate", str(desk[0]), "x", "--skill", "dns", "--json", env=at(MON))["id"]
+    cli.ok("team", "edit", "carol", "--away", "2026-10-14..2026-10-15")
+    before = snapshot()
+    result = cli.fails(2, "delegate", "reassign", str(task), "--to", "carol", env=at(WED))
+    assert "carol is absent until 2026-10-15" in result.stderr
+    assert snapshot() == before
+    doc = cli.json(
+        "delegate", "reassign", str(task), "--to", "carol", "--force", "--json", env=at(WED)
+    )
+    assert doc["to"] == "carol" and "(--force)" in doc["reason"]
+
+
+def test_since_last_markdown(cli, desk):
+    cli.ok("delegate", str(desk[0]), "one", "--skill", "dns", env=at(MON))
+    cli.ok("delegated", "--review", env=at(WED))
+    cli.ok("delegate", str(desk[1]), "two *new*", "--to", "carol", env=at(NEXT_MON))
+    md = cli.ok("delegated", "--since-last", "--format", "md", env=at(NEXT_WED)).stdout
+    assert md.startswith("**Since the review of 2026-10-14 11:30 by alice**")
+    assert "**new** (1)" in md and "two \\*new\\*" in md and "**done** (0)" in md
