@@ -294,6 +294,8 @@ def main() -> None:
     for name, (on_big, on_empty) in commands.items():
         jobs.append((f"{name} (empty db)", on_empty, empty_env))  # 100 tickets
         jobs.append((f"{name} (100k tickets)", on_big, big_env))
+    # The floor: a command that opens the same database and prints a short table.
+    jobs.append(("team list (floor, 100k db)", [exe, "team", "list"], big_env))
     medians = interleaved(jobs, runs=args.runs)
     rows: list[tuple[str, float]] = [(name, medians[name]) for name, _argv, _env in jobs]
     growth = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.jsonout import emit_json
 from supportctl.render.tables import keyvalue, table
 
 if TYPE_CHECKING:
@@ -54,6 +53,8 @@ def bar_lines(weeks: list[tuple[str, int]], width: int = BAR_WIDTH) -> list[tupl
 
 def emit_report(app_ctx: AppContext, r: MonthReport, *, as_json: bool) -> None:
     if as_json:
+        from supportctl.render.jsonout import emit_json
+
         emit_json(report_json(r))
         return
     keyvalue(

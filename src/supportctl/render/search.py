@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.jsonout import emit_json
 from supportctl.render.tables import table
 
 if TYPE_CHECKING:
@@ -37,6 +36,8 @@ def _rich(snippet: str) -> Any:
 
 def emit_hits(app_ctx: AppContext, hits: Sequence[Hit], *, as_json: bool) -> None:
     if as_json:
+        from supportctl.render.jsonout import emit_json
+
         emit_json(
             [
                 {

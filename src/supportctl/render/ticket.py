@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from supportctl.render.inbox import local_time
-from supportctl.render.jsonout import emit_json
 from supportctl.render.tables import keyvalue
 
 if TYPE_CHECKING:
@@ -180,6 +179,8 @@ def _print_message(line: _Lines, m: MessageView, tz: str) -> None:
 
 def emit_ticket(app_ctx: AppContext, t: TicketView, *, as_json: bool, history: History | None = None) -> None:
     if as_json:
+        from supportctl.render.jsonout import emit_json
+
         data = ticket_json(t)
         if history is not None:
             data.update(history_json(history))

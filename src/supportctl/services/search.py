@@ -47,11 +47,11 @@ def search(store: Store, text: str, *, customer: str | None = None, limit: int =
     """Tickets matching every word, newest hit first, one row per ticket."""
     import sqlite3
 
-    from supportctl.store import customers as customer_store
-
     match = to_match(text)
     customer_id = None
     if customer is not None:
+        from supportctl.store import customers as customer_store
+
         cust = customer_store.get_by_slug(store, customer)
         if cust is None:
             raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
