@@ -163,7 +163,7 @@ def delegated_cmd(
         typer.Option(
             "--limit",
             min=1,
-            help="About this many tasks in the table: the head of each person's queue.",
+            help="List every task when there are at most this many; else one line per person.",
         ),
     ] = 50,
     as_: AsOption = None,
@@ -188,17 +188,17 @@ def delegated_cmd(
     app_ctx = get_app_context(ctx)
     store = app_ctx.store
     now = app_ctx.now()
+    who = app_ctx.actor(as_) if mine or review else None
     if since_last:
         changes = delegation.since_last(store)
         render.emit_changes(app_ctx, changes, as_json=json_, fmt=fmt)
         if review:
             result = delegation.review(store, app_ctx.config, now=now, limit=limit)
-            recorded = delegation.record_review(store, result, actor=app_ctx.actor(as_), now=now)
-            app_ctx.err.print(
-                f"review recorded: {recorded['open_tasks']} open tasks seen", markup=False
+            recorded = delegation.record_review(store, result, actor=who, now=now)
+            typer.echo(
+                f"review recorded: {recorded['open_tasks']} open tasks seen by {who}", err=True
             )
         return
-    who = app_ctx.actor(as_) if mine or review else None
     result = delegation.review(
         store,
         app_ctx.config,
@@ -209,6 +209,4 @@ def delegated_cmd(
     render.emit_review(app_ctx, result, as_json=json_, fmt=fmt)
     if review:
         recorded = delegation.record_review(store, result, actor=who, now=now)
-        app_ctx.err.print(
-            f"review recorded: {recorded['open_tasks']} open tasks seen by {who}", markup=False
-        )
+        typer.echo(f"review recorded: {recorded['open_tasks']} open tasks seen by {who}", err=True)
