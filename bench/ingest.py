@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, compile_sources, tool, wall  # noqa: E402
+from _common import REPO, compile_sources, tool, wall
 
 SHARED = REPO.parent / "shared" / "bench"
 MEASURE = r"""
@@ -197,7 +197,18 @@ def ours_workspace(root: Path, port: int, name: str) -> dict[str, str]:
         + 'user = "support"\npassword_env = "BENCH_IMAP_PASSWORD"\n'
     )
     subprocess.run(
-        [tool("supportctl"), "customer", "add", "acme", "--name", "Acme", "--plan", "maintenance", "--domain", "acme.fi"],
+        [
+            tool("supportctl"),
+            "customer",
+            "add",
+            "acme",
+            "--name",
+            "Acme",
+            "--plan",
+            "maintenance",
+            "--domain",
+            "acme.fi",
+        ],
         env={**os.environ, **env},
         check=True,
         capture_output=True,
@@ -229,8 +240,18 @@ def main() -> None:
     try:
         start_dovecot(root, args.port)
         fill(root, args.n, args.port)
-        size_mb = sum(p.stat().st_size for p in (root / "dovecot" / "mail").rglob("*") if p.is_file() and ",S=" in p.name) / 1e6
-        print(f"mailbox: {args.n} messages, {size_mb:.0f} MB; {args.runs} runs each, medians", flush=True)
+        size_mb = (
+            sum(
+                p.stat().st_size
+                for p in (root / "dovecot" / "mail").rglob("*")
+                if p.is_file() and ",S=" in p.name
+            )
+            / 1e6
+        )
+        print(
+            f"mailbox: {args.n} messages, {size_mb:.0f} MB; {args.runs} runs each, medians",
+            flush=True,
+        )
         mb_wall, mb_rss, _ = median_of(args.runs, mbsync_run, root, args.port, True)
         mbf_wall, mbf_rss, _ = median_of(args.runs, mbsync_run, root, args.port, False)
         ours_wall, ours_rss, last = median_of(args.runs, ours_run, root, args.port)
@@ -255,7 +276,9 @@ def main() -> None:
         merged = {**env}
         idle = wall([tool("supportctl"), "fetch"], env=merged, runs=15)
         listing = wall([tool("supportctl"), "customer", "list"], env=merged, runs=15)
-        print(f"no-new-mail fetch {idle * 1000:.0f} ms vs customer list {listing * 1000:.0f} ms: ratio {idle / listing:.2f}  (target <= 2)")
+        print(
+            f"no-new-mail fetch {idle * 1000:.0f} ms vs customer list {listing * 1000:.0f} ms: ratio {idle / listing:.2f}  (target <= 2)"
+        )
     finally:
         stop_dovecot(root)
         time.sleep(0.5)

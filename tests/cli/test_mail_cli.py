@@ -21,12 +21,47 @@ def desk(cli, initialized: Path) -> Path:
     config = initialized / "config.toml"
     text = config.read_text()
     text = text.replace('ticket_tag_prefix = ""', 'ticket_tag_prefix = "KV"')
-    text = text.replace('support_address = "support@agency.example"', 'support_address = "tuki@koodiverstas.example"')
+    text = text.replace(
+        'support_address = "support@agency.example"',
+        'support_address = "tuki@koodiverstas.example"',
+    )
     text = text.replace('mail_domain = "agency.example"', 'mail_domain = "koodiverstas.example"')
     config.write_text(text)
-    cli.ok("customer", "add", "acme", "--name", "Acme Oy", "--plan", "maintenance", "--domain", "acme.fi")
-    cli.ok("customer", "add", "kovo", "--name", "Kovošrot", "--plan", "hosting", "--domain", "kovosrot.cz", "--currency", "CZK")
-    cli.ok("customer", "add", "pixel", "--name", "Pixel", "--plan", "adhoc", "--domain", "pixelstudio.example")
+    cli.ok(
+        "customer",
+        "add",
+        "acme",
+        "--name",
+        "Acme Oy",
+        "--plan",
+        "maintenance",
+        "--domain",
+        "acme.fi",
+    )
+    cli.ok(
+        "customer",
+        "add",
+        "kovo",
+        "--name",
+        "Kovošrot",
+        "--plan",
+        "hosting",
+        "--domain",
+        "kovosrot.cz",
+        "--currency",
+        "CZK",
+    )
+    cli.ok(
+        "customer",
+        "add",
+        "pixel",
+        "--name",
+        "Pixel",
+        "--plan",
+        "adhoc",
+        "--domain",
+        "pixelstudio.example",
+    )
     cli.ok("contact", "add", "acme", "matti.virtanen@acme.fi", "--can-order")
     cli.ok("contact", "add", "acme", "liisa.korhonen@acme.fi")
     cli.ok("contact", "add", "kovo", "jiri.novak@kovosrot.cz", "--can-order")
@@ -37,7 +72,10 @@ def desk(cli, initialized: Path) -> Path:
 
 def test_fetch_mbox_sample_then_again_is_a_no_op(cli, desk: Path) -> None:
     first = cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
-    assert "stored 12 messages: 8 new tickets, 4 replies threaded, 3 non-human, 0 duplicates skipped" in first.stderr
+    assert (
+        "stored 12 messages: 8 new tickets, 4 replies threaded, 3 non-human, 0 duplicates skipped"
+        in first.stderr
+    )
     again = cli.ok("fetch", "--source", f"mbox:{SAMPLE}", "--json", env=NOW)
     data = json.loads(again.stdout)
     assert data["stored"] == 0 and data["duplicates"] == 12 and data["new_tickets"] == []
@@ -109,7 +147,9 @@ def test_block_stores_mail_but_opens_nothing(cli, desk: Path, snapshot) -> None:
 
 def test_fetch_explain_prints_decisions_and_writes_nothing(cli, desk: Path, snapshot) -> None:
     before = snapshot()
-    result = cli.ok("fetch", "--explain", str(FIXTURES / "mail" / "cs-windows-1250-qp.eml"), "--json")
+    result = cli.ok(
+        "fetch", "--explain", str(FIXTURES / "mail" / "cs-windows-1250-qp.eml"), "--json"
+    )
     steps = {s["step"]: s for s in json.loads(result.stdout)["steps"]}
     assert steps["classification"]["outcome"] == "human"
     assert steps["customer"]["outcome"] == "kovo"
@@ -129,7 +169,9 @@ def test_fetch_dry_run_counts_and_writes_nothing(cli, desk: Path, snapshot) -> N
     assert snapshot() == before
 
 
-def test_fetch_maildir_source_and_duplicates_across_sources(cli, desk: Path, tmp_path: Path) -> None:
+def test_fetch_maildir_source_and_duplicates_across_sources(
+    cli, desk: Path, tmp_path: Path
+) -> None:
     maildir = tmp_path / "Maildir"
     for sub in ("cur", "new", "tmp"):
         (maildir / sub).mkdir(parents=True)
@@ -144,7 +186,10 @@ def test_fetch_maildir_source_and_duplicates_across_sources(cli, desk: Path, tmp
             body = eml.read_bytes().replace(b"\r\n", b"\n").rstrip(b"\n")
             fh.write(b"From x@y Tue Oct 13 10:00:00 2026\n" + body + b"\n\n")
     second = cli.ok("fetch", "--source", f"mbox:{mbox}", env=NOW)
-    assert f"stored 0 messages: 0 new tickets, 0 replies threaded, 0 non-human, {count} duplicates skipped" in second.stderr
+    assert (
+        f"stored 0 messages: 0 new tickets, 0 replies threaded, 0 non-human, {count} duplicates skipped"
+        in second.stderr
+    )
 
 
 def test_fetch_bad_input(cli, desk: Path, snapshot, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-CHILD = r'''
+CHILD = r"""
 import os, signal, sys
 from contextlib import contextmanager
 
@@ -68,7 +68,7 @@ db.Store.transaction = transaction
 from supportctl.cli import main
 sys.argv = ["supportctl", "fetch"]
 main()
-'''
+"""
 
 POINTS = [
     ("batch", 2, False),
@@ -98,7 +98,9 @@ def _messages(count: int) -> list[bytes]:
             subject, extra = "Poissa toimistolta", "Auto-Submitted: auto-replied\r\n"
         else:
             subject, extra = f"Kysymys {n}: sivusto ei toimi", ""
-        body = (f"Viesti {n}, ä ö å č ř.\r\n" + "lorem ipsum dolor sit amet " * 300 + "\r\n").encode()
+        body = (
+            f"Viesti {n}, ä ö å č ř.\r\n" + "lorem ipsum dolor sit amet " * 300 + "\r\n"
+        ).encode()
         out.append(
             (
                 f"From: Asiakas <asiakas{n % 4}@acme.fi>\r\nTo: support@agency.example\r\n"
@@ -122,7 +124,9 @@ def _workspace(root: Path, imap, *, archive: bool) -> dict[str, str]:
         "CRASH_IMAP_PASSWORD": imap.password,
         "NO_COLOR": "1",
     }
-    subprocess.run([sys.executable, "-m", "supportctl", "init"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "supportctl", "init"], env=env, check=True, capture_output=True
+    )
     config = root / "config.toml"
     config.write_text(
         config.read_text().split("# # One [[imap]]")[0]
@@ -147,10 +151,14 @@ def _state(env: dict[str, str]) -> tuple[list[tuple[str, str, int | None, str]],
     conn = sqlite3.connect(env["SUPPORTCTL_DB"])
     try:
         messages = sorted(
-            conn.execute("SELECT message_id, body_hash, ticket_id, classification FROM messages").fetchall()
+            conn.execute(
+                "SELECT message_id, body_hash, ticket_id, classification FROM messages"
+            ).fetchall()
         )
         tickets = conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
-        events = conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'ticket.created'").fetchone()[0]
+        events = conn.execute(
+            "SELECT COUNT(*) FROM events WHERE kind = 'ticket.created'"
+        ).fetchone()[0]
         return messages, tickets, events
     finally:
         conn.close()
@@ -158,7 +166,11 @@ def _state(env: dict[str, str]) -> tuple[list[tuple[str, str, int | None, str]],
 
 def _fetch(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "supportctl", "fetch"], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "supportctl", "fetch"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -176,14 +188,26 @@ def clean_runs(dovecot, tmp_path_factory: pytest.TempPathFactory):
     return results
 
 
-@pytest.mark.parametrize(("point", "nth", "archive"), POINTS, ids=[f"{p}-{n}{'-archive' if a else ''}" for p, n, a in POINTS])
-def test_sigkill_then_rerun_gives_the_clean_result(dovecot, clean_runs, tmp_path: Path, point: str, nth: int, archive: bool) -> None:
+@pytest.mark.parametrize(
+    ("point", "nth", "archive"),
+    POINTS,
+    ids=[f"{p}-{n}{'-archive' if a else ''}" for p, n, a in POINTS],
+)
+def test_sigkill_then_rerun_gives_the_clean_result(
+    dovecot, clean_runs, tmp_path: Path, point: str, nth: int, archive: bool
+) -> None:
     _fill(dovecot)
     env = _workspace(tmp_path / "ws", dovecot, archive=archive)
     killed = subprocess.run(
-        [sys.executable, "-c", CHILD, point, str(nth)], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", CHILD, point, str(nth)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert killed.returncode == -9, f"the crash point {point} #{nth} was never reached: {killed.stderr}"
+    assert killed.returncode == -9, (
+        f"the crash point {point} #{nth} was never reached: {killed.stderr}"
+    )
     rerun = _fetch(env)
     assert rerun.returncode == 0, rerun.stderr
     assert _state(env) == clean_runs[archive]

@@ -8,8 +8,17 @@ from supportctl.mail.auth import parse_results
 from supportctl.mail.classify import classify, is_out_of_office_subject
 
 
-def kind(headers: dict[str, list[str]] | None = None, *, sender: str = "a@x.example", subject: str = "hello", ctype: str = "text/plain", report: str = "") -> tuple[str, str]:
-    result = classify(headers or {}, from_addr=sender, subject=subject, content_type=ctype, report_type=report)
+def kind(
+    headers: dict[str, list[str]] | None = None,
+    *,
+    sender: str = "a@x.example",
+    subject: str = "hello",
+    ctype: str = "text/plain",
+    report: str = "",
+) -> tuple[str, str]:
+    result = classify(
+        headers or {}, from_addr=sender, subject=subject, content_type=ctype, report_type=report
+    )
     return result.kind, result.reason
 
 
@@ -17,7 +26,11 @@ def kind(headers: dict[str, list[str]] | None = None, *, sender: str = "a@x.exam
     ("headers", "expected", "reason"),
     [
         ({"auto-submitted": ["auto-replied"]}, "autoreply", "Auto-Submitted: auto-replied"),
-        ({"auto-submitted": ["auto-generated; foo"]}, "autoreply", "Auto-Submitted: auto-generated"),
+        (
+            {"auto-submitted": ["auto-generated; foo"]},
+            "autoreply",
+            "Auto-Submitted: auto-generated",
+        ),
         ({"auto-submitted": ["no"]}, "human", "no automatic, bounce or list header"),
         ({"x-autoreply": ["yes"]}, "autoreply", "X-Autoreply: yes"),
         ({"x-autorespond": ["1"]}, "autoreply", "X-Autorespond: 1"),
@@ -37,7 +50,11 @@ def test_classify_delivery_status_report_is_bounce() -> None:
 
 
 def test_classify_mailer_daemon_is_bounce_even_with_auto_submitted() -> None:
-    got = kind({"auto-submitted": ["auto-replied"]}, sender="MAILER-DAEMON@mx.example", subject="Undelivered Mail Returned to Sender")
+    got = kind(
+        {"auto-submitted": ["auto-replied"]},
+        sender="MAILER-DAEMON@mx.example",
+        subject="Undelivered Mail Returned to Sender",
+    )
     assert got[0] == "bounce"
     assert kind(sender="postmaster@mx.example", subject="whatever")[0] == "bounce"
 
@@ -61,7 +78,10 @@ def test_classify_out_of_office_subjects(subject: str) -> None:
     assert kind(subject=subject)[0] == "autoreply"
 
 
-@pytest.mark.parametrize("subject", ["Sivusto on alhaalla", "Dovolená a web", "Lomalla oleva sivu", "Urlaubsantrag im Portal"])
+@pytest.mark.parametrize(
+    "subject",
+    ["Sivusto on alhaalla", "Dovolená a web", "Lomalla oleva sivu", "Urlaubsantrag im Portal"],
+)
 def test_classify_ordinary_subjects_are_human(subject: str) -> None:
     assert kind(subject=subject)[0] == "human"
 

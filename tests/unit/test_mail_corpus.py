@@ -18,7 +18,13 @@ if not (CORPUS / "manifest.tsv").exists():  # pragma: no cover - the corpus ship
     pytest.skip("the shared mail corpus is not available", allow_module_level=True)
 
 ROWS = list(csv.DictReader((CORPUS / "manifest.tsv").open(encoding="utf-8"), delimiter="\t"))
-HEADER_BACKED = ("delivery-status", "auto-submitted", "list-headers", "from-daemon+subject", "x-autoreply")
+HEADER_BACKED = (
+    "delivery-status",
+    "auto-submitted",
+    "list-headers",
+    "from-daemon+subject",
+    "x-autoreply",
+)
 
 
 def _backed(row: dict[str, str]) -> bool:
@@ -32,9 +38,17 @@ def test_corpus_file_parses(row: dict[str, str]) -> None:
     mail = parse_message(raw)
     assert isinstance(mail.text, str)
     assert all(a.sha256 and a.position == n for n, a in enumerate(mail.attachments, 1))
-    result = classify(mail.headers, from_addr=mail.from_addr, subject=mail.subject, content_type=mail.content_type, report_type=mail.report_type)
+    result = classify(
+        mail.headers,
+        from_addr=mail.from_addr,
+        subject=mail.subject,
+        content_type=mail.content_type,
+        report_type=mail.report_type,
+    )
     if _backed(row):
-        assert result.kind == row["expected"], f"{result.kind} ({result.reason}), manifest: {row['evidence']}"
+        assert result.kind == row["expected"], (
+            f"{result.kind} ({result.reason}), manifest: {row['evidence']}"
+        )
 
 
 def test_corpus_has_backed_rows() -> None:

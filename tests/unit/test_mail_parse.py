@@ -35,11 +35,18 @@ def parsed(name: str):
         ("fi-undeclared-8bit-latin1.eml", "Käyttäjätunnus hävisi", "Liisa", FI),
         ("fi-mislabeled-utf8-as-latin1.eml", "Päivitys", "Liisa", FI),
         ("cs-iso-8859-2-base64.eml", "Web nefunguje čí žluťoučký", "Jiří Novák", CS),
-        ("cs-windows-1250-qp.eml", "Výpadek školní střípky", "Petra Dvořáková", CS + " Šťastný nový rok."),
+        (
+            "cs-windows-1250-qp.eml",
+            "Výpadek školní střípky",
+            "Petra Dvořáková",
+            CS + " Šťastný nový rok.",
+        ),
         ("cs-undeclared-8bit-cp1250.eml", "Žádost o změnu", "Petra", CS),
     ],
 )
-def test_parse_legacy_charsets_come_out_right(name: str, subject: str, sender: str, text: str) -> None:
+def test_parse_legacy_charsets_come_out_right(
+    name: str, subject: str, sender: str, text: str
+) -> None:
     mail = parsed(name)
     assert mail.subject == subject
     assert mail.from_name == sender
@@ -126,7 +133,9 @@ def test_parse_nested_multipart_prefers_plain_and_keeps_images() -> None:
 
 
 def test_decode_header_value_mixed_words_and_raw_bytes() -> None:
-    assert decode_header_value("=?iso-8859-2?Q?P=F8=EDli=B9?= =?utf-8?Q?_=C5=BElu?=") == "Příliš žlu"
+    assert (
+        decode_header_value("=?iso-8859-2?Q?P=F8=EDli=B9?= =?utf-8?Q?_=C5=BElu?=") == "Příliš žlu"
+    )
     assert decode_header_value("plain  folded\r\n text") == "plain folded text"
     raw8 = "Käyttäjä".encode("iso-8859-1").decode("ascii", "surrogateescape")
     assert decode_header_value(raw8) == "Käyttäjä"
@@ -166,5 +175,7 @@ def test_parse_never_raises_on_garbage(data: bytes) -> None:
 
 
 def test_html_to_text_joins_inline_and_breaks_blocks() -> None:
-    text = html_to_text("<div>one <span>two</span><b>three</b></div><div>four<br>five</div><script>x()</script>")
+    text = html_to_text(
+        "<div>one <span>two</span><b>three</b></div><div>four<br>five</div><script>x()</script>"
+    )
     assert [line for line in text.splitlines() if line] == ["one twothree", "four", "five"]

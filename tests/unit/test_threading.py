@@ -21,7 +21,9 @@ subjects = st.text(alphabet=st.characters(blacklist_characters="[]#"), max_size=
 
 
 @given(prefixes, st.integers(min_value=1, max_value=999_999_999), subjects, subjects)
-def test_extract_tag_finds_the_tag_we_write(prefix: str, number: int, before: str, after: str) -> None:
+def test_extract_tag_finds_the_tag_we_write(
+    prefix: str, number: int, before: str, after: str
+) -> None:
     subject = f"{before}{format_tag(number, prefix)}{after}"
     assert extract_tag(subject, prefix) == number
 

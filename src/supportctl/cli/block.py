@@ -8,7 +8,9 @@ import typer
 
 from supportctl.cli.common import AsOption, JsonFlag, get_app_context, sub_app
 
-block_app = sub_app("Block a sender or @domain: their mail is stored but opens nothing.", default="add")
+block_app = sub_app(
+    "Block a sender or @domain: their mail is stored but opens nothing.", default="add"
+)
 
 
 @block_app.command("add")
@@ -24,7 +26,9 @@ def block_add(
     from supportctl.services import mailadmin
 
     app_ctx = get_app_context(ctx)
-    normal, added = mailadmin.block(app_ctx.store, pattern, now=app_ctx.now(), actor=app_ctx.actor(as_, required=False))
+    normal, added = mailadmin.block(
+        app_ctx.store, pattern, now=app_ctx.now(), actor=app_ctx.actor(as_, required=False)
+    )
     typer.echo(f"blocked {normal}" if added else f"{normal} was already blocked")
 
 
@@ -43,7 +47,12 @@ def block_list(ctx: typer.Context, json_: JsonFlag = False) -> None:
     if json_:
         emit_json([{"id": e.id, "created_at": e.created_at, "actor": e.actor} for e in entries])
         return
-    table(app_ctx.out, ["blocked", "since", "by"], [[e.id, e.created_at, e.actor or ""] for e in entries], empty="nobody is blocked")
+    table(
+        app_ctx.out,
+        ["blocked", "since", "by"],
+        [[e.id, e.created_at, e.actor or ""] for e in entries],
+        empty="nobody is blocked",
+    )
 
 
 def unblock_cmd(
@@ -58,5 +67,7 @@ def unblock_cmd(
     from supportctl.services import mailadmin
 
     app_ctx = get_app_context(ctx)
-    normal = mailadmin.unblock(app_ctx.store, pattern, now=app_ctx.now(), actor=app_ctx.actor(as_, required=False))
+    normal = mailadmin.unblock(
+        app_ctx.store, pattern, now=app_ctx.now(), actor=app_ctx.actor(as_, required=False)
+    )
     typer.echo(f"unblocked {normal}")

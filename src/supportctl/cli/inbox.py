@@ -45,28 +45,48 @@ def _acknowledge(app_ctx, ticket_ids: list[int]) -> None:  # type: ignore[no-unt
     """Acknowledge new tickets by mail when `[smtp] acknowledge = true` (after the commit)."""
     from supportctl.services import outbound
 
-    outcomes = outbound.acknowledge_new(app_ctx.store, app_ctx.config, ticket_ids, now=app_ctx.now())
+    outcomes = outbound.acknowledge_new(
+        app_ctx.store, app_ctx.config, ticket_ids, now=app_ctx.now()
+    )
     sent = sum(1 for o in outcomes if isinstance(o, outbound.Sent))
-    failed = [o for o in outcomes if isinstance(o, outbound.Skipped) and o.reason.startswith("not sent")]
+    failed = [
+        o for o in outcomes if isinstance(o, outbound.Skipped) and o.reason.startswith("not sent")
+    ]
     if sent:
-        app_ctx.err.print(f"acknowledged {sent} new ticket{'s' if sent != 1 else ''} by mail", markup=False)
+        app_ctx.err.print(
+            f"acknowledged {sent} new ticket{'s' if sent != 1 else ''} by mail", markup=False
+        )
     if failed:
-        app_ctx.err.print(f"warning: acknowledgements {failed[0].reason}", markup=False, soft_wrap=True)
+        app_ctx.err.print(
+            f"warning: acknowledgements {failed[0].reason}", markup=False, soft_wrap=True
+        )
 
 
 def fetch_cmd(
     ctx: typer.Context,
     source: Annotated[
         str | None,
-        typer.Option("--source", metavar="mbox:PATH|maildir:PATH", help="Read from a file source instead of the IMAP accounts."),
+        typer.Option(
+            "--source",
+            metavar="mbox:PATH|maildir:PATH",
+            help="Read from a file source instead of the IMAP accounts.",
+        ),
     ] = None,
     explain: Annotated[
         Path | None,
-        typer.Option("--explain", metavar="FILE.eml", help="Show every decision for one message; writes nothing."),
+        typer.Option(
+            "--explain",
+            metavar="FILE.eml",
+            help="Show every decision for one message; writes nothing.",
+        ),
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --source: count what would happen, write nothing.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="With --source: count what would happen, write nothing."),
+    ] = False,
     account: Annotated[
-        list[str] | None, typer.Option("--account", metavar="NAME", help="Only this [[imap]] account (repeatable).")
+        list[str] | None,
+        typer.Option("--account", metavar="NAME", help="Only this [[imap]] account (repeatable)."),
     ] = None,
     json_: JsonFlag = False,
 ) -> None:
@@ -85,11 +105,15 @@ def fetch_cmd(
         path = explain.expanduser()
         if not path.is_file():
             raise InputError(f"no file {path}", hint="give a saved message: --explain FILE.eml")
-        plan = importing.explain(app_ctx.store, app_ctx.config, path.read_bytes(), now=app_ctx.now())
+        plan = importing.explain(
+            app_ctx.store, app_ctx.config, path.read_bytes(), now=app_ctx.now()
+        )
         emit_explain(app_ctx, plan, as_json=json_)
         return
     if dry_run and source is None:
-        raise InputError("--dry-run works with --source only", hint="use --explain FILE.eml for one message")
+        raise InputError(
+            "--dry-run works with --source only", hint="use --explain FILE.eml for one message"
+        )
     report = _fetch(app_ctx, source=source, dry_run=dry_run, account=account)
     if json_:
         emit_json(
@@ -112,8 +136,13 @@ def fetch_cmd(
 def inbox_cmd(
     ctx: typer.Context,
     no_fetch: Annotated[bool, typer.Option("--no-fetch", help="Do not fetch mail first.")] = False,
-    all_: Annotated[bool, typer.Option("--all", help="Include closed and non-human tickets.")] = False,
-    mine: Annotated[bool, typer.Option("--mine", help="Only tickets I own (--as, SUPPORTCTL_USER or config user).")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Include closed and non-human tickets.")
+    ] = False,
+    mine: Annotated[
+        bool,
+        typer.Option("--mine", help="Only tickets I own (--as, SUPPORTCTL_USER or config user)."),
+    ] = False,
     customer: CustomerOption = None,
     limit: LimitOption = 50,
     as_: AsOption = None,
@@ -144,7 +173,9 @@ def inbox_cmd(
 
 def reparse_cmd(
     ctx: typer.Context,
-    tickets: Annotated[list[int] | None, typer.Argument(help="Only these tickets (default: all mail).")] = None,
+    tickets: Annotated[
+        list[int] | None, typer.Argument(help="Only these tickets (default: all mail).")
+    ] = None,
 ) -> None:
     """Parse stored mail again from its raw bytes (text, headers, attachments).
 

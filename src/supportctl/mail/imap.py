@@ -58,7 +58,9 @@ def _utc(moment: Any) -> datetime | None:
 
 
 class ImapSession:
-    def __init__(self, account: ImapConfig, password: str, *, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, account: ImapConfig, password: str, *, timeout: float = TIMEOUT_SECONDS
+    ) -> None:
         self.account = account
         self.password = password
         self.timeout = timeout
@@ -84,7 +86,17 @@ class ImapSession:
                 f"{self._where()}: certificate not trusted: {_reason(exc)}",
                 hint="set ca_file for a private CA",
             )
-        if isinstance(exc, (socket.timeout, TimeoutError, ConnectionError, ssl.SSLError, ie.IMAPClientAbortError, EOFError)):
+        if isinstance(
+            exc,
+            (
+                socket.timeout,
+                TimeoutError,
+                ConnectionError,
+                ssl.SSLError,
+                ie.IMAPClientAbortError,
+                EOFError,
+            ),
+        ):
             return TransientMailError(f"{doing}: {_reason(exc)}")
         if isinstance(exc, OSError):
             return TransientMailError(f"{doing}: {_reason(exc)}")
@@ -103,10 +115,18 @@ class ImapSession:
         a = self.account
         context = None
         if a.tls != "none":
-            context = ssl.create_default_context(cafile=a.ca_file) if a.ca_file else ssl.create_default_context()
+            context = (
+                ssl.create_default_context(cafile=a.ca_file)
+                if a.ca_file
+                else ssl.create_default_context()
+            )
         try:
             client = IMAPClient(
-                a.host, port=a.port, ssl=a.tls == "implicit", ssl_context=context, timeout=self.timeout
+                a.host,
+                port=a.port,
+                ssl=a.tls == "implicit",
+                ssl_context=context,
+                timeout=self.timeout,
             )
             if a.tls == "starttls":
                 client.starttls(context)
@@ -133,7 +153,9 @@ class ImapSession:
             raise self._translate(exc, doing) from None
 
     def _select(self, folder: str, *, writable: bool) -> None:
-        if self._selected == (folder, writable) or (self._selected == (folder, True) and not writable):
+        if self._selected == (folder, writable) or (
+            self._selected == (folder, True) and not writable
+        ):
             return
         self._call(f"selecting {folder}", self.client.select_folder, folder, readonly=not writable)
         self._selected = (folder, writable)
@@ -142,7 +164,9 @@ class ImapSession:
 
     def status(self, folder: str) -> tuple[int, int | None]:
         """(UIDVALIDITY, UIDNEXT) in one round trip."""
-        info = self._call(f"STATUS {folder}", self.client.folder_status, folder, [b"UIDVALIDITY", b"UIDNEXT"])
+        info = self._call(
+            f"STATUS {folder}", self.client.folder_status, folder, [b"UIDVALIDITY", b"UIDNEXT"]
+        )
         uidnext = info.get(b"UIDNEXT")
         return int(info[b"UIDVALIDITY"]), None if uidnext is None else int(uidnext)
 
@@ -156,8 +180,12 @@ class ImapSession:
         sizes: list[tuple[int, int]] = []
         for start in range(0, len(uids), 2000):
             chunk = uids[start : start + 2000]
-            data = self._call(f"listing new mail in {folder}", self.client.fetch, chunk, [b"RFC822.SIZE"])
-            sizes.extend((uid, int(data[uid].get(b"RFC822.SIZE", 0))) for uid in chunk if uid in data)
+            data = self._call(
+                f"listing new mail in {folder}", self.client.fetch, chunk, [b"RFC822.SIZE"]
+            )
+            sizes.extend(
+                (uid, int(data[uid].get(b"RFC822.SIZE", 0))) for uid in chunk if uid in data
+            )
         return sizes
 
     def uids_upto(self, folder: str, last_uid: int) -> list[int]:
@@ -211,7 +239,16 @@ class ImapSession:
         reader, writer = context.Pipe(duplex=False)
         child = context.Process(
             target=_fetcher,
-            args=(self.account, self.password, self.timeout, folder, groups, prepare, reader, writer),
+            args=(
+                self.account,
+                self.password,
+                self.timeout,
+                folder,
+                groups,
+                prepare,
+                reader,
+                writer,
+            ),
             daemon=True,
         )
         child.start()
@@ -221,7 +258,9 @@ class ImapSession:
                 try:
                     message = reader.recv()
                 except EOFError:
-                    raise TransientMailError(f"fetching from {folder}: the fetch process ended early") from None
+                    raise TransientMailError(
+                        f"fetching from {folder}: the fetch process ended early"
+                    ) from None
                 if message[0] == "error":
                     _kind, transient, text = message
                     if transient:
@@ -234,6 +273,7 @@ class ImapSession:
             if child.is_alive():
                 child.terminate()
                 child.join()
+
     # --- writing (after the caller's commit) ----------------------------------------
 
     def move(self, folder: str, uids: list[int], target: str) -> None:
@@ -246,7 +286,9 @@ class ImapSession:
             self._call(f"moving to {target}", self.client.move, uids, target)
         else:
             self._call(f"copying to {target}", self.client.copy, uids, target)
-            self._call(f"flagging in {folder}", self.client.add_flags, uids, [b"\\Deleted"], silent=True)
+            self._call(
+                f"flagging in {folder}", self.client.add_flags, uids, [b"\\Deleted"], silent=True
+            )
             if b"UIDPLUS" in caps:
                 self._call(f"expunging {folder}", self.client.uid_expunge, uids)
             else:

@@ -32,10 +32,7 @@ from email.message import Message
 from typing import Any
 
 # Letters that are plausible in fi/cs/de/en/sk/pl text; used to choose among 8-bit charsets.
-_GOOD = frozenset(
-    "äöåÄÖÅüÜßéÉáÁíÍóÓúÚýÝčČďĎěĚňŇřŘšŠťŤůŮžŽôÔľĽçÇñÑ"
-    "ąćęłńśźżĄĆĘŁŃŚŹŻ€–—‘’‚“”„…•°§«»"
-)
+_GOOD = frozenset("äöåÄÖÅüÜßéÉáÁíÍóÓúÚýÝčČďĎěĚňŇřŘšŠťŤůŮžŽôÔľĽçÇñÑąćęłńśźżĄĆĘŁŃŚŹŻ€–—‘’‚“”„…•°§«»")
 _CANDIDATES = ("windows-1252", "windows-1250", "iso-8859-2")
 _LATIN_LIKE = frozenset(("us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252"))
 _TEXT_TYPES = ("text/plain", "text/html")
@@ -72,7 +69,9 @@ class ParsedMail:
     report_type: str
     headers: dict[str, list[str]]  # lower-cased name -> decoded values (the ones we use)
     attachments: list[AttachmentRef] = field(default_factory=list)
-    embedded_ids: list[str] = field(default_factory=list)  # Message-ID/References of a bounced original
+    embedded_ids: list[str] = field(
+        default_factory=list
+    )  # Message-ID/References of a bounced original
     embedded_subject: str = ""
     defects: int = 0
 
@@ -313,7 +312,7 @@ def html_to_text(html: str) -> str:
     converter.single_line_break = False
     converter.mark_code = False
     converter.backquote_code_style = False
-    converter.tag_callback = _tags
+    converter.tag_callback = _tags  # type: ignore[assignment]
     try:
         text = converter.handle(html)
     except Exception:  # html2text is robust, but a broken document must not stop ingest
@@ -359,7 +358,7 @@ def split_entity(raw: bytes) -> tuple[Message, bytes]:
         msg = BytesParser().parsebytes(raw, headersonly=True)
         payload = msg.get_payload()
         body = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
-        msg.set_payload(None)
+        msg.set_payload("")
         return msg, body
     head = raw[: match.start()] + b"\n"
     msg = BytesParser().parsebytes(head, headersonly=True)
@@ -369,7 +368,7 @@ def split_entity(raw: bytes) -> tuple[Message, bytes]:
         # A line in the header block that is not a header starts the body (a defect).
         body = leftover.encode("utf-8", "surrogateescape") + b"\n" + body
         msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
-    msg.set_payload(None)
+    msg.set_payload("")
     return msg, body
 
 
@@ -570,7 +569,11 @@ class _Walker:
             self.walk(chosen[0], chosen[1], top=False, depth=depth + 1)
         for sub in subparts:
             ctype = sub[0].get_content_type()
-            if sub is not chosen and ctype not in _TEXT_TYPES and not ctype.startswith("multipart/"):
+            if (
+                sub is not chosen
+                and ctype not in _TEXT_TYPES
+                and not ctype.startswith("multipart/")
+            ):
                 self.attach(sub[0], sub[1])
 
     def _forward(self, part: Message, body: bytes, depth: int) -> None:
@@ -625,7 +628,15 @@ def parse_message(raw: bytes) -> ParsedMail:
     walker = _Walker()
     try:
         walker.walk(msg, body)
-    except (LookupError, ValueError, TypeError, AttributeError, AssertionError, IndexError, RecursionError):
+    except (
+        LookupError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        AssertionError,
+        IndexError,
+        RecursionError,
+    ):
         # A structurally broken message still gets a readable body: its raw text.
         walker.texts = [tidy_text(guess_decode(body)[0])]
     refs = _ids(" ".join(headers_all(msg, "References")))

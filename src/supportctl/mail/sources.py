@@ -19,7 +19,26 @@ from supportctl.errors import InputError
 _FROM_DATE = re.compile(
     rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})"
 )
-_MONTHS = {m: i for i, m in enumerate((b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        (
+            b"Jan",
+            b"Feb",
+            b"Mar",
+            b"Apr",
+            b"May",
+            b"Jun",
+            b"Jul",
+            b"Aug",
+            b"Sep",
+            b"Oct",
+            b"Nov",
+            b"Dec",
+        ),
+        1,
+    )
+}
 
 
 def from_line_time(line: bytes) -> datetime | None:
@@ -54,7 +73,9 @@ def _unquote(line: bytes) -> bytes:
 def read_mbox(path: Path) -> Iterator[tuple[bytes, datetime | None]]:
     """(raw message, From-line time) for each message of an mbox file."""
     if not path.is_file():
-        raise InputError(f"no mbox file at {path}", hint="give --source mbox:PATH of an existing file")
+        raise InputError(
+            f"no mbox file at {path}", hint="give --source mbox:PATH of an existing file"
+        )
     with path.open("rb") as fh:
         lines: list[bytes] = []
         when: datetime | None = None
@@ -92,12 +113,16 @@ def _finish(lines: list[bytes]) -> bytes:
 def read_maildir(path: Path) -> Iterator[tuple[str, bytes, datetime | None]]:
     """(file name, raw message, file time) for each message in cur/ and new/, by name."""
     if not (path / "cur").is_dir() and not (path / "new").is_dir():
-        raise InputError(f"no Maildir at {path} (no cur/ or new/ inside)", hint="give --source maildir:PATH")
+        raise InputError(
+            f"no Maildir at {path} (no cur/ or new/ inside)", hint="give --source maildir:PATH"
+        )
     names: list[tuple[str, Path]] = []
     for sub in ("new", "cur"):
         folder = path / sub
         if folder.is_dir():
-            names.extend((entry.name, Path(entry.path)) for entry in os.scandir(folder) if entry.is_file())
+            names.extend(
+                (entry.name, Path(entry.path)) for entry in os.scandir(folder) if entry.is_file()
+            )
     names.sort()
     for name, file in names:
         try:

@@ -90,7 +90,14 @@ def history_json(h: History) -> dict[str, Any]:
             "paused": clock.paused,
         },
         "events": [
-            {"id": e.id, "at": e.at, "actor": e.actor, "kind": e.kind, "ticket": e.ticket_id, "data": e.data}
+            {
+                "id": e.id,
+                "at": e.at,
+                "actor": e.actor,
+                "kind": e.kind,
+                "ticket": e.ticket_id,
+                "data": e.data,
+            }
             for e in h.events
         ],
     }
@@ -104,7 +111,9 @@ def event_line(e: HistoryEvent) -> str:
         return f"created: {d.get('urgency', '?')} {d.get('kind', '')} ({d.get('why', '')}), level {d.get('level', '?')}"
     if kind == "ticket.assigned":
         owner = d.get("owner") or "nobody"
-        return f"owner → {owner} ({d.get('reason', '')})" + (f", was {d['old']}" if d.get("old") else "")
+        return f"owner → {owner} ({d.get('reason', '')})" + (
+            f", was {d['old']}" if d.get("old") else ""
+        )
     if kind == "ticket.status":
         why = f" ({d['reason']})" if d.get("reason") else ""
         return f"status {d.get('old')} → {d.get('new')}{why}"
@@ -118,7 +127,9 @@ def event_line(e: HistoryEvent) -> str:
     if kind == "ticket.merged_in":
         return f"#{d.get('from')} merged in: {d.get('subject', '')}"
     if kind == "delegation.created":
-        return f"task {d.get('task_id')} delegated: {d.get('task', '')} (why: {d.get('reason', '')})"
+        return (
+            f"task {d.get('task_id')} delegated: {d.get('task', '')} (why: {d.get('reason', '')})"
+        )
     if kind == "delegation.done":
         return f"task {d.get('task_id')} done by {d.get('to')}: {d.get('task', '')}"
     if kind == "delegation.reassigned":
@@ -173,11 +184,17 @@ def _print_message(line: _Lines, m: MessageView, tz: str) -> None:
     line()
     line(m.text or "(no text)")
     for a in m.attachments:
-        note = "  Outlook TNEF (winmail.dat), not unpacked" if a.content_type == "application/ms-tnef" else ""
+        note = (
+            "  Outlook TNEF (winmail.dat), not unpacked"
+            if a.content_type == "application/ms-tnef"
+            else ""
+        )
         line(f"  [{a.number}] {a.filename}  {a.content_type}  {_size(a.size)}{note}")
 
 
-def emit_ticket(app_ctx: AppContext, t: TicketView, *, as_json: bool, history: History | None = None) -> None:
+def emit_ticket(
+    app_ctx: AppContext, t: TicketView, *, as_json: bool, history: History | None = None
+) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -209,18 +226,34 @@ def emit_ticket(app_ctx: AppContext, t: TicketView, *, as_json: bool, history: H
         out.print()
         arrow = "→" if m.direction == "out" else "←"
         who = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
-        out.print(f"[bold]{arrow} {local_time(m.arrived_at, tz)}  {who}[/bold]", highlight=False, markup=True, end="")
+        out.print(
+            f"[bold]{arrow} {local_time(m.arrived_at, tz)}  {who}[/bold]",
+            highlight=False,
+            markup=True,
+            end="",
+        )
         out.print(f"  ({m.classification})" if m.classification != "human" else "", markup=False)
         out.print(f"Subject: {m.subject}", markup=False, highlight=False)
         if m.to:
             out.print(f"To: {', '.join(m.to)}", markup=False, highlight=False)
         if m.auth.get("dmarc"):
-            out.print(f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}", markup=False)
+            out.print(
+                f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}",
+                markup=False,
+            )
         out.print()
         out.print(m.text or "(no text)", markup=False, highlight=False)
         for a in m.attachments:
-            note = "  Outlook TNEF (winmail.dat), not unpacked" if a.content_type == "application/ms-tnef" else ""
-            out.print(f"  [{a.number}] {a.filename}  {a.content_type}  {_size(a.size)}{note}", markup=False, highlight=False)
+            note = (
+                "  Outlook TNEF (winmail.dat), not unpacked"
+                if a.content_type == "application/ms-tnef"
+                else ""
+            )
+            out.print(
+                f"  [{a.number}] {a.filename}  {a.content_type}  {_size(a.size)}{note}",
+                markup=False,
+                highlight=False,
+            )
     if any(m.attachments for m in t.messages):
         out.print()
         out.print(f"save one: supportctl ticket attachment {t.id} K --save DIR", markup=False)

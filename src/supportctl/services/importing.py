@@ -143,7 +143,11 @@ class Lookups:
             "SELECT ct.email, ct.customer_id, ct.can_order, c.slug FROM contacts ct "
             "JOIN customers c ON c.id = ct.customer_id ORDER BY ct.can_order"
         ):
-            contacts[str(r["email"]).lower()] = (int(r["customer_id"]), bool(r["can_order"]), r["slug"])
+            contacts[str(r["email"]).lower()] = (
+                int(r["customer_id"]),
+                bool(r["can_order"]),
+                r["slug"],
+            )
         domains = {
             str(r["domain"]).lower(): (int(r["customer_id"]), str(r["slug"]))
             for r in store.all(
@@ -192,21 +196,43 @@ class Plan:
         """(step, outcome, reason) lines for `fetch --explain`."""
         p = self.parsed
         rows = [
-            ("message", p.message_id or "(no Message-ID)", f"body sha256 {self.identity.body_hash[:16]}…"),
+            (
+                "message",
+                p.message_id or "(no Message-ID)",
+                f"body sha256 {self.identity.body_hash[:16]}…",
+            ),
             ("from", p.from_addr or "(none)", p.from_name),
             ("subject", p.subject, ""),
             ("arrived", to_utc_text(self.arrived_at), self.arrived_reason),
             ("classification", self.classification.kind, self.classification.reason),
-            ("authentication", "fail" if self.auth.failed else "ok" if self.auth.dmarc == "pass" else "unknown", self.auth.summary()),
+            (
+                "authentication",
+                "fail" if self.auth.failed else "ok" if self.auth.dmarc == "pass" else "unknown",
+                self.auth.summary(),
+            ),
             ("direction", self.direction, self.direction_reason),
         ]
         if self.duplicate_of is not None:
-            rows.append(("duplicate", f"message row {self.duplicate_of}", "same Message-ID and body hash already stored"))
+            rows.append(
+                (
+                    "duplicate",
+                    f"message row {self.duplicate_of}",
+                    "same Message-ID and body hash already stored",
+                )
+            )
         if self.blocked_by:
             rows.append(("blocked", self.blocked_by, "stored, opens nothing"))
         if self.is_own:
             rows.append(("own mail", "yes", f"Message-ID in our domain {self.is_own_domain}"))
-        rows.append(("thread", self.thread.how if self.thread.ticket_id is None else f"{self.thread.how} -> ticket {self.thread.ticket_id}", self.thread.reason))
+        rows.append(
+            (
+                "thread",
+                self.thread.how
+                if self.thread.ticket_id is None
+                else f"{self.thread.how} -> ticket {self.thread.ticket_id}",
+                self.thread.reason,
+            )
+        )
         rows.append(("customer", self.customer_slug or "unknown (triage)", self.customer_reason))
         rows.append(
             (
@@ -230,7 +256,11 @@ class Plan:
             return "DMARC failed: the sender is not authenticated"
         if self.customer_id is None:
             return "unknown sender"
-        return "a designated contact" if self.is_designated else "not a designated contact of the customer"
+        return (
+            "a designated contact"
+            if self.is_designated
+            else "not a designated contact of the customer"
+        )
 
     def _urgency(self) -> tuple[str, str]:
         try:
@@ -279,7 +309,12 @@ def _customer(lookups: Lookups, address: str) -> tuple[int | None, str | None, b
 
 
 def plan_message(
-    store: Store, lookups: Lookups, item: RawMail, *, now: datetime, trusted: tuple[str, ...] | None = None
+    store: Store,
+    lookups: Lookups,
+    item: RawMail,
+    *,
+    now: datetime,
+    trusted: tuple[str, ...] | None = None,
 ) -> Plan:
     """Parse and decide, without writing."""
     from supportctl.mail.auth import parse_results
@@ -318,7 +353,9 @@ def plan_message(
     tag_ticket = ticket_store.resolve_id(store, tag) if tag is not None else None
     known = message_store.tickets_for_message_ids(store, candidates[:50])
     known = {k: ticket_store.resolve_id(store, v) or v for k, v in known.items()}
-    decision = threads.choose_thread(tag=tag, tag_ticket=tag_ticket, candidates=candidates, known=known)
+    decision = threads.choose_thread(
+        tag=tag, tag_ticket=tag_ticket, candidates=candidates, known=known
+    )
     customer_id, slug, designated, customer_reason = _customer(lookups, sender)
     if decision.ticket_id is not None:
         row = ticket_store.get(store, decision.ticket_id)
@@ -328,7 +365,10 @@ def plan_message(
             slug = store.scalar("SELECT slug FROM customers WHERE id = ?", (customer_id,))
     needs_approval = cls.is_human and (customer_id is None or not designated or auth.failed)
     if item.arrived_at is not None:
-        arrived, arrived_reason = item.arrived_at, "server arrival time" if item.location else "mailbox file time"
+        arrived, arrived_reason = (
+            item.arrived_at,
+            "server arrival time" if item.location else "mailbox file time",
+        )
     elif parsed.date is not None:
         arrived, arrived_reason = parsed.date, "Date header"
     else:
@@ -369,14 +409,18 @@ def plan_message(
     )
 
 
-def apply_plan(store: Store, config: Config, plan: Plan, report: ImportReport, *, now: datetime) -> int:
+def apply_plan(
+    store: Store, config: Config, plan: Plan, report: ImportReport, *, now: datetime
+) -> int:
     """Write one planned message (inside the caller's transaction); returns its row id."""
     from supportctl.services import tickets
 
     loc = plan.item.location
     if plan.duplicate_of is not None:
         if loc is not None:
-            message_store.add_location(store, loc.account, loc.folder, loc.uidvalidity, loc.uid, plan.duplicate_of)
+            message_store.add_location(
+                store, loc.account, loc.folder, loc.uidvalidity, loc.uid, plan.duplicate_of
+            )
         report.duplicates += 1
         return plan.duplicate_of
     p = plan.parsed
@@ -446,7 +490,14 @@ def apply_plan(store: Store, config: Config, plan: Plan, report: ImportReport, *
         return row_id
     if plan.action == "new":
         report.new_tickets.append(
-            NewTicket(ticket_id, row_id, plan.classification.kind, p.from_addr, plan.customer_id, p.subject)
+            NewTicket(
+                ticket_id,
+                row_id,
+                plan.classification.kind,
+                p.from_addr,
+                plan.customer_id,
+                p.subject,
+            )
         )
     tickets.on_message(
         store,
@@ -499,7 +550,9 @@ def ingest_batch(
             mailstate.put(store, account, folder, uidvalidity, last_uid, to_utc_text(now))
 
 
-def explain(store: Store, config: Config, raw: bytes, *, now: datetime, arrived_at: datetime | None = None) -> Plan:
+def explain(
+    store: Store, config: Config, raw: bytes, *, now: datetime, arrived_at: datetime | None = None
+) -> Plan:
     """Run one message through the pipeline without writing anything."""
     from supportctl.mail.sources import from_line_time
 
@@ -508,7 +561,9 @@ def explain(store: Store, config: Config, raw: bytes, *, now: datetime, arrived_
         first, _sep, rest = raw.partition(b"\n")
         raw = rest
         arrived_at = arrived_at or from_line_time(first)
-    return plan_message(store, lookups, RawMail(raw=raw, arrived_at=arrived_at, origin="explain"), now=now)
+    return plan_message(
+        store, lookups, RawMail(raw=raw, arrived_at=arrived_at, origin="explain"), now=now
+    )
 
 
 # --- sources ------------------------------------------------------------------------
@@ -544,11 +599,25 @@ def import_file_source(
     path = Path(path_text).expanduser()
     items: Iterator[RawMail]
     if kind == "mbox":
-        items = (RawMail(raw, at, None, f"{spec} #{n}") for n, (raw, at) in enumerate(sources.read_mbox(path), 1))
+        items = (
+            RawMail(raw, at, None, f"{spec} #{n}")
+            for n, (raw, at) in enumerate(sources.read_mbox(path), 1)
+        )
     else:
-        items = (RawMail(raw, at, None, f"{spec} {name}") for name, raw, at in sources.read_maildir(path))
+        items = (
+            RawMail(raw, at, None, f"{spec} {name}") for name, raw, at in sources.read_maildir(path)
+        )
     report = ImportReport(dry_run=dry_run, sources=[spec])
-    _run_items(store, config, items, report, now=now, dry_run=dry_run, on_progress=on_progress, on_plan=on_plan)
+    _run_items(
+        store,
+        config,
+        items,
+        report,
+        now=now,
+        dry_run=dry_run,
+        on_progress=on_progress,
+        on_plan=on_plan,
+    )
     return report
 
 
@@ -565,7 +634,6 @@ def _run_items(
 ) -> None:
     lookups = Lookups.load(store, config)
     batch: list[RawMail] = []
-    seen = 0
     seen_bytes = 0
 
     def flush() -> None:
@@ -575,9 +643,8 @@ def _run_items(
             ingest_batch(store, config, lookups, batch, report, now=now)
         batch.clear()
 
-    for item in items:
+    for seen, item in enumerate(items, 1):
         batch.append(item)
-        seen += 1
         seen_bytes += len(item.raw)
         if on_progress is not None:
             on_progress(seen, seen_bytes)
@@ -647,7 +714,15 @@ def fetch_accounts(
     for account in accounts:
         report.sources.append(account.name)
         _sync_account_with_retries(
-            store, config, account, lookups, report, now=now, on_progress=on_progress, on_start=on_start, sleep=sleep
+            store,
+            config,
+            account,
+            lookups,
+            report,
+            now=now,
+            on_progress=on_progress,
+            on_start=on_start,
+            sleep=sleep,
         )
     return report
 
@@ -667,11 +742,23 @@ def _sync_account_with_retries(
     from supportctl.config import resolve_secret
     from supportctl.mail.imap import TransientMailError
 
-    password = resolve_secret(f"imap account '{account.name}'", account.password_command, account.password_env)
+    password = resolve_secret(
+        f"imap account '{account.name}'", account.password_command, account.password_env
+    )
     delay = BACKOFF_SECONDS
     for attempt in range(1, RETRIES + 1):
         try:
-            _sync_account(store, config, account, password, lookups, report, now=now, on_progress=on_progress, on_start=on_start)
+            _sync_account(
+                store,
+                config,
+                account,
+                password,
+                lookups,
+                report,
+                now=now,
+                on_progress=on_progress,
+                on_start=on_start,
+            )
             return
         except TransientMailError as exc:
             if attempt == RETRIES:

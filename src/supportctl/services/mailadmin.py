@@ -46,7 +46,14 @@ def block(store: Store, pattern: str, *, now: datetime, actor: str | None) -> tu
     with store.transaction():
         added = message_store.add_block(store, normal, to_utc_text(now), actor)
         if added:
-            events.record(store, "mail.blocked", at=now, actor=actor, subject_ref=normal, data={"pattern": normal})
+            events.record(
+                store,
+                "mail.blocked",
+                at=now,
+                actor=actor,
+                subject_ref=normal,
+                data={"pattern": normal},
+            )
     return normal, added
 
 
@@ -55,12 +62,22 @@ def unblock(store: Store, pattern: str, *, now: datetime, actor: str | None) -> 
     with store.transaction():
         if not message_store.remove_block(store, normal):
             raise InputError(f"'{normal}' is not blocked", hint="see `supportctl block list`")
-        events.record(store, "mail.unblocked", at=now, actor=actor, subject_ref=normal, data={"pattern": normal})
+        events.record(
+            store,
+            "mail.unblocked",
+            at=now,
+            actor=actor,
+            subject_ref=normal,
+            data={"pattern": normal},
+        )
     return normal
 
 
 def list_blocks(store: Store) -> list[BlockEntry]:
-    return [BlockEntry(r["pattern"], r["created_at"], r["actor"]) for r in message_store.blocked_rows(store)]
+    return [
+        BlockEntry(r["pattern"], r["created_at"], r["actor"])
+        for r in message_store.blocked_rows(store)
+    ]
 
 
 @dataclass

@@ -85,7 +85,14 @@ def get(store: Store, ticket_id: int) -> TicketView:
         for a in atts.get(int(m["id"]), []):
             number += 1
             attachment_views.append(
-                AttachmentView(number, a["filename"], a["content_type"], int(a["size"]), a["blob_sha256"], a["transfer_encoding"])
+                AttachmentView(
+                    number,
+                    a["filename"],
+                    a["content_type"],
+                    int(a["size"]),
+                    a["blob_sha256"],
+                    a["transfer_encoding"],
+                )
             )
         views.append(
             MessageView(
@@ -146,10 +153,14 @@ def save_attachment(store: Store, ticket_id: int, number: int, directory: Path) 
     att = found[0]
     directory = directory.expanduser()
     if not directory.is_dir():
-        raise InputError(f"{directory} is not a directory", hint="create it first or choose another --save DIR")
+        raise InputError(
+            f"{directory} is not a directory", hint="create it first or choose another --save DIR"
+        )
     target = directory / _safe_name(att.filename, number)
     if target.exists():
-        raise InputError(f"{target} already exists; nothing was written", hint="choose another --save DIR")
+        raise InputError(
+            f"{target} already exists; nothing was written", hint="choose another --save DIR"
+        )
     data = message_store.blob(store, att.sha256)
     if data is None:
         raise InputError(f"the content of attachment {number} is missing from the database")
