@@ -162,13 +162,21 @@ class ImapSession:
 
     # --- reading ----------------------------------------------------------------
 
-    def status(self, folder: str) -> tuple[int, int | None]:
-        """(UIDVALIDITY, UIDNEXT) in one round trip."""
+    def status(self, folder: str) -> tuple[int, int | None, int | None]:
+        """(UIDVALIDITY, UIDNEXT, MESSAGES) in one round trip."""
         info = self._call(
-            f"STATUS {folder}", self.client.folder_status, folder, [b"UIDVALIDITY", b"UIDNEXT"]
+            f"STATUS {folder}",
+            self.client.folder_status,
+            folder,
+            [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"],
         )
         uidnext = info.get(b"UIDNEXT")
-        return int(info[b"UIDVALIDITY"]), None if uidnext is None else int(uidnext)
+        messages = info.get(b"MESSAGES")
+        return (
+            int(info[b"UIDVALIDITY"]),
+            None if uidnext is None else int(uidnext),
+            None if messages is None else int(messages),
+        )
 
     def sizes_after(self, folder: str, last_uid: int) -> list[tuple[int, int]]:
         """(uid, RFC822.SIZE) of every message with UID > last_uid, in UID order."""

@@ -818,11 +818,11 @@ def _sync_folder(
     on_start: Callable[[int, int], None] | None,
 ) -> None:
     state = mailstate.get(store, account.name, folder)
-    uidvalidity, uidnext = session.status(folder)
+    uidvalidity, uidnext, count = session.status(folder)
     last_uid = 0
     if state is not None and state.uidvalidity == uidvalidity:
         last_uid = state.last_uid
-    if account.archive_folder and last_uid > 0:
+    if account.archive_folder and last_uid > 0 and count != 0:
         # Committed earlier but not yet moved (a crash between commit and move).
         leftover = session.uids_upto(folder, last_uid)
         if leftover:
