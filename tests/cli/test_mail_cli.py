@@ -221,3 +221,103 @@ def test_inbox_without_accounts_lists_without_fetching(cli, desk: Path) -> None:
     rows = cli.json("inbox", "--json")
     assert len(rows) == 7
     assert rows[0]["urgency"] == "urgent"
+
+
+def _mbox(path: Path, *messages: str) -> Path:
+    with path.open("wb") as fh:
+        for text in messages:
+            fh.write(b"From x@y Tue Oct 13 10:00:00 2026\n" + text.strip().encode() + b"\n\n")
+    return path
+
+
+def test_own_mail_coming_back_and_failed_dmarc(cli, desk: Path, tmp_path: Path) -> None:
+    config = desk / "config.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[[imap]]\nname = "support"\nhost = "127.0.0.1"\nport = 9\ntls = "none"\n'
+        + 'user = "tuki@koodiverstas.example"\npassword_env = "UNUSED"\nauthserv_id = "mx.koodiverstas.example"\n'
+    )
+    mbox = _mbox(
+        tmp_path / "x.mbox",
+        """
+From: Koodiverstas <tuki@koodiverstas.example>
+To: matti.virtanen@acme.fi
+Subject: Kuittaus
+Message-ID: <ack-9@koodiverstas.example>
+
+Olemme vastaanottaneet viestisi.
+""",
+        """
+From: Matti Virtanen <matti.virtanen@acme.fi>
+To: tuki@koodiverstas.example
+Subject: Tilaan uuden sivun
+Message-ID: <forged-1@acme.fi>
+Authentication-Results: mx.koodiverstas.example; spf=fail smtp.mailfrom=acme.fi; dkim=none; dmarc=fail header.from=acme.fi
+Authentication-Results: attacker.example; dmarc=pass
+
+Tehkää uusi sivu, laskuttakaa meitä.
+""",
+        """
+From: Matti Virtanen <matti.virtanen@acme.fi>
+To: tuki@koodiverstas.example
+Subject: Toinen tilaus
+Message-ID: <real-1@acme.fi>
+Authentication-Results: mx.koodiverstas.example; spf=pass; dkim=pass; dmarc=pass header.from=acme.fi
+
+Tämä on aito.
+""",
+    )
+    out = cli.ok("fetch", "--source", f"mbox:{mbox}", env=NOW)
+    assert "stored 3 messages: 2 new tickets" in out.stderr and "1 of our own" in out.stderr
+    rows = {r["subject"]: r for r in cli.json("inbox", "--no-fetch", "--all", "--json")}
+    assert "Kuittaus" not in rows
+    assert rows["Tilaan uuden sivun"]["needs_approval"] is True
+    assert rows["Toinen tilaus"]["needs_approval"] is False
+    forged = cli.json("ticket", "show", str(rows["Tilaan uuden sivun"]["id"]), "--json")
+    assert forged["messages"][0]["authentication"] == {
+        "dmarc": "fail",
+        "dkim": "none",
+        "spf": "fail",
+    }
+
+
+def test_unreachable_server_is_retried_then_exit_6(
+    cli, desk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from supportctl.config import load_config
+    from supportctl.errors import MailError
+    from supportctl.services import importing
+    from supportctl.store.db import open_store
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again below: nothing listens there
+    config = desk / "config.toml"
+    config.write_text(
+        config.read_text()
+        + f'\n[[imap]]\nname = "office"\nhost = "127.0.0.1"\nport = {port}\ntls = "none"\n'
+        + 'user = "support"\npassword_env = "NO_SERVER_PASSWORD"\n'
+    )
+    monkeypatch.setenv("NO_SERVER_PASSWORD", "x")
+    waits: list[float] = []
+    store = open_store(desk / "supportctl.db")
+    try:
+        with pytest.raises(MailError) as failure:
+            importing.fetch_accounts(
+                store,
+                load_config(config),
+                now=importing.datetime.now(importing.UTC),
+                sleep=waits.append,
+            )
+    finally:
+        store.close()
+    assert waits == [1.0, 2.0]
+    assert failure.value.message.startswith(
+        f"imap account 'office' (127.0.0.1:{port}): connecting:"
+    )
+    assert "gave up after 3 attempts" in failure.value.message
+    monkeypatch.setattr(importing, "BACKOFF_SECONDS", 0.0)
+    result = cli.fails(6, "fetch")
+    assert "imap account 'office'" in result.stderr and result.stderr.count("\n") <= 2
