@@ -45,6 +45,11 @@ def ensure_years(store: Store, country: str, years: Iterable[int]) -> None:
             holiday_store.store_year(store, country, year, days)
 
 
+# Holidays of a country and year never change, so a calendar built once in a process
+# (an import creating thousands of tickets) is reused; the key names everything it uses.
+_MEMO: dict[tuple[object, ...], BusinessCalendar] = {}
+
+
 def business_calendar(
     store: Store, config: Config, *, around: datetime | None = None, years: Iterable[int] = ()
 ) -> BusinessCalendar:
@@ -54,11 +59,24 @@ def business_calendar(
     if around is not None:
         wanted.update((around.year - 1, around.year, around.year + 1))
     country = agency.country.upper()
+    key = (
+        country,
+        agency.timezone,
+        agency.business_hours,
+        tuple(agency.business_days),
+        frozenset(wanted),
+    )
+    memo = _MEMO.get(key)
+    if memo is not None:
+        return memo
     if wanted:
         ensure_years(store, country, wanted)
-    return BusinessCalendar.build(
+    calendar = BusinessCalendar.build(
         agency.timezone,
         agency.business_hours,
         agency.business_days,
         (day for day, _name in holiday_store.days(store, country)),
     )
+    if wanted:
+        _MEMO[key] = calendar
+    return calendar
