@@ -72,3 +72,14 @@ def test_rota_ics(team: Any, initialized: Path) -> None:
     events = [c for c in cal.walk("VEVENT")]
     assert [str(e["summary"]) for e in events] == ["Support duty: alice", "Support duty: bob"] * 2
     assert events[0].decoded("dtstart").isoformat() == "2026-11-23"
+
+
+def test_rota_skips_people_who_left_and_refuses_them(team: Any, snapshot: Any) -> None:
+    team.ok("rota", "set", "alice", "bob", "carol", "--start", "2026-W48", env=NOW)
+    team.ok("team", "edit", "alice", "--left", env=NOW)
+    weeks = team.json("rota", "show", "--weeks", "1", "--json", env=NOW)
+    assert (weeks[0]["person"], weeks[0]["reason"]) == ("bob", "absence: alice away")
+    before = snapshot()
+    result = team.fails(2, "rota", "set", "alice", "bob", env=NOW)
+    assert "has left" in result.stderr
+    assert snapshot() == before

@@ -33,7 +33,12 @@ def load(store: Store) -> tuple[rules.Rota, rules.IsAbsent]:
     rota = rules.Rota(
         tuple(rota_store.order(store)), rota_store.start(store), rota_store.swaps(store)
     )
-    return rota, rules.absence_checker(rota_store.absences(store))
+    away = rules.absence_checker(rota_store.absences(store))
+    gone = rota_store.inactive(store)
+    if not gone:
+        return rota, away
+    # Someone who has left is skipped like someone absent the whole week.
+    return rota, lambda handle, day: handle in gone or away(handle, day)
 
 
 def parse_week(text: str) -> date:
@@ -74,6 +79,10 @@ def set_order(
             raise InputError(f"'{handle}' appears twice in the rota order")
         seen.add(handle)
     ids = [_person_id(store, h) for h in handles]
+    gone = rota_store.inactive(store)
+    for handle in handles:
+        if handle in gone:
+            raise InputError(f"'{handle}' has left the team and cannot be on the rota")
     monday = parse_week(start) if start else rules.monday_of(now.date())
     with store.transaction():
         rota_store.set_order(store, ids, monday)

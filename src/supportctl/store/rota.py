@@ -36,6 +36,11 @@ def set_order(store: Store, person_ids: list[int], start_monday: date) -> None:
     )
 
 
+def inactive(store: Store) -> set[str]:
+    """Handles of people who have left."""
+    return {r[0] for r in store.all("SELECT handle FROM people WHERE active = 0")}
+
+
 def swaps(store: Store) -> dict[date, str]:
     return {
         date.fromisoformat(r[0]): r[1]
