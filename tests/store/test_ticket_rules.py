@@ -164,3 +164,20 @@ def test_rules_queue_reads_the_partial_index(store: Store) -> None:
     assert "tickets_queue" in plan and "TEMP B-TREE" not in plan
     rows = ticket_store.queue(store, limit=50, owner_id=1, customer_id=1, human_only=True)
     assert rows == []
+
+
+def test_rules_mail_to_a_merged_ticket_joins_the_target(desk: Store, config: Any) -> None:
+    first = _new(desk, config, subject="Form broken")
+    second = _new(desk, config, subject="Form still broken")
+    tickets.merge(desk, source_id=second, target_id=first, actor="alice", now=NOW)
+    later = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    desk.execute(
+        "INSERT INTO messages (ticket_id, direction, body_hash, arrived_at, raw) "
+        "VALUES (?, 'in', 'h', '2026-11-26T10:00:00Z', x'00')",
+        (second,),
+    )
+    tickets.on_message(
+        desk, config, ticket_id=second, direction="in", classification="human", at=later, now=later
+    )
+    assert desk.scalar("SELECT ticket_id FROM messages WHERE body_hash = 'h'") == first
+    assert ticket_store.get(desk, second)["status"] == "closed"

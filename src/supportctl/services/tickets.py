@@ -159,6 +159,15 @@ def on_message(
         row = ticket_store.get(store, ticket_id)
         if row is None:
             return
+        if row["merged_into"] is not None:
+            # Mail threaded to a merged ticket (its tag in the subject) joins the target.
+            target = ticket_store.resolve_id(store, ticket_id)
+            if target is not None and target != ticket_id:
+                ticket_store.move_messages(store, ticket_id, target)
+                ticket_id = target
+                row = ticket_store.get(store, target)
+                if row is None:
+                    return
         values: dict[str, object] = {"updated_at": to_utc_text(now)}
         if direction == "out" and classification == "human":
             if row["first_response_at"] is None:
