@@ -9,15 +9,11 @@ shell) or `password_env` (the name of an environment variable), or the keyring e
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
-import shlex
-import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from supportctl.errors import ConfigError
 from supportctl.paths import APP_NAME, default_config_path, default_data_dir, default_db_path
@@ -156,8 +152,7 @@ def _tls(value: Any) -> str:
     return _choice("implicit", "starttls", "none")(value)
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     name: str
     default: Any
     validate: Validator
@@ -314,8 +309,7 @@ TOP_SPEC: tuple[Key, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class ImapConfig:
+class ImapConfig(NamedTuple):
     name: str
     host: str
     port: int
@@ -330,8 +324,7 @@ class ImapConfig:
     batch_bytes: int
 
 
-@dataclass(frozen=True)
-class SmtpConfig:
+class SmtpConfig(NamedTuple):
     host: str
     port: int
     tls: str
@@ -342,8 +335,7 @@ class SmtpConfig:
     acknowledge: bool
 
 
-@dataclass(frozen=True)
-class AgencyConfig:
+class AgencyConfig(NamedTuple):
     name: str = "Our Agency"
     address: str = ""
     vat_id: str = ""
@@ -352,7 +344,7 @@ class AgencyConfig:
     timezone: str = "Europe/Helsinki"
     country: str = "FI"
     business_hours: str = "09:00-17:00"
-    business_days: list[str] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    business_days: list[str] = ["mon", "tue", "wed", "thu", "fri"]  # noqa: RUF012 - never mutated
     ticket_tag_prefix: str = ""
     invoice_number_format: str = "{year}-{seq:04d}"
     currency: str = "EUR"
@@ -363,11 +355,10 @@ class AgencyConfig:
     auto_close_business_days: int = 5
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     path: Path
-    agency: AgencyConfig = field(default_factory=AgencyConfig)
-    imap: list[ImapConfig] = field(default_factory=list)
+    agency: AgencyConfig = AgencyConfig()
+    imap: list[ImapConfig] = []  # noqa: RUF012 - never mutated
     smtp: SmtpConfig | None = None
     user: str | None = None
     exists: bool = False
@@ -423,6 +414,8 @@ def _section(path: Path, section: str, raw: Any, spec: tuple[Key, ...]) -> dict[
 
 
 def _is_loopback(host: str) -> bool:
+    import ipaddress
+
     if host == "localhost":
         return True
     try:
@@ -491,6 +484,9 @@ def resolve_secret(what: str, password_command: str | None, password_env: str | 
             raise ConfigError(f"{what}: environment variable {password_env} is not set")
         return value
     if password_command:
+        import shlex
+        import subprocess
+
         try:
             done = subprocess.run(
                 shlex.split(password_command), capture_output=True, check=True, timeout=30
