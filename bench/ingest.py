@@ -55,7 +55,8 @@ def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, 
         text=True,
     )
     if done.returncode != 0:
-        raise SystemExit(f"{argv[0]} failed: {done.stderr}")
+        print(f"{argv[0]} failed: {done.stderr.strip()[-300:]}", flush=True)
+        return float("nan"), float("nan")
     seconds, rss_kb = done.stdout.split()
     return float(seconds), int(rss_kb) / 1024
 
@@ -143,13 +144,15 @@ def getmail_run(root: Path, port: int) -> tuple[float, float]:
     shutil.rmtree(target, ignore_errors=True)
     for sub in ("cur", "new", "tmp"):
         (target / sub).mkdir(parents=True)
-    if os.getuid() == 0:  # getmail refuses to deliver as root: deliver as nobody
-        shutil.chown(target, "nobody", "nogroup")
-        for sub in ("cur", "new", "tmp"):
-            shutil.chown(target / sub, "nobody", "nogroup")
     gdir = root / "getmail-dir"
     shutil.rmtree(gdir, ignore_errors=True)
     gdir.mkdir()
+    argv = ["getmail", "--rcfile", str(gdir / "getmailrc"), "--getmaildir", str(gdir)]
+    if os.getuid() == 0:
+        # getmail refuses to deliver as root; run it as nobody, as a user would run it
+        for path in (target, target / "cur", target / "new", target / "tmp", gdir):
+            shutil.chown(path, "nobody", "nogroup")
+        argv = ["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", *argv]
     conf = gdir / "getmailrc"
     conf.write_text(
         f"""[retriever]
@@ -163,7 +166,6 @@ mailboxes = ("INBOX",)
 [destination]
 type = Maildir
 path = {target}/
-{"user = nobody" if os.getuid() == 0 else ""}
 
 [options]
 read_all = true
@@ -171,7 +173,9 @@ delete = false
 verbose = 0
 """
     )
-    return measure(["getmail", "--rcfile", str(conf), "--getmaildir", str(gdir)])
+    if os.getuid() == 0:
+        shutil.chown(conf, "nobody", "nogroup")
+    return measure(argv)
 
 
 def ours_workspace(root: Path, port: int, name: str) -> dict[str, str]:
@@ -253,8 +257,11 @@ def main() -> None:
             flush=True,
         )
         mb_wall, mb_rss, _ = median_of(args.runs, mbsync_run, root, args.port, True)
+        print(f"  mbsync {mb_wall:.2f} s", flush=True)
         mbf_wall, mbf_rss, _ = median_of(args.runs, mbsync_run, root, args.port, False)
+        print(f"  mbsync FSync no {mbf_wall:.2f} s", flush=True)
         ours_wall, ours_rss, last = median_of(args.runs, ours_run, root, args.port)
+        print(f"  ours {ours_wall:.2f} s, {ours_rss:.1f} MB", flush=True)
         env = last[2]
         if args.skip_getmail:
             gm_wall = gm_rss = float("nan")
