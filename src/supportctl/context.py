@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,18 +37,27 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
 class AppContext:
-    config_path: Path
-    db_path: Path
-    debug: bool = False
-    clock: Callable[[], datetime] = _utc_now
-    color: bool | None = None
-    _config: Config | None = None
-    _store: Store | None = None
-    _out: Console | None = None
-    _err: Console | None = None
-    _closers: list[Callable[[], None]] = field(default_factory=list)
+    """Per-invocation state; a plain class (a dataclass costs start-up time to define)."""
+
+    def __init__(
+        self,
+        config_path: Path,
+        db_path: Path,
+        debug: bool = False,
+        clock: Callable[[], datetime] = _utc_now,
+        color: bool | None = None,
+    ) -> None:
+        self.config_path = config_path
+        self.db_path = db_path
+        self.debug = debug
+        self.clock = clock
+        self.color = color
+        self._config: Config | None = None
+        self._store: Store | None = None
+        self._out: Console | None = None
+        self._err: Console | None = None
+        self._closers: list[Callable[[], None]] = []
 
     @property
     def config(self) -> Config:
@@ -69,7 +77,7 @@ class AppContext:
             # whenever a command opens the database (one indexed query when none are due).
             from supportctl.services import autoclose
 
-            autoclose.run(self._store, self.config, self.now())
+            autoclose.run(self._store, lambda: self.config, self.now())
         return self._store
 
     def set_store(self, store: Store) -> None:

@@ -7,6 +7,7 @@ resolved at least N calendar days ago, so only then is the calendar consulted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -18,8 +19,16 @@ if TYPE_CHECKING:
     from supportctl.store.db import Store
 
 
-def run(store: Store, config: Config, now: datetime) -> list[int]:
-    """Close resolved tickets quiet for `agency.auto_close_business_days`; their ids."""
+def run(store: Store, config: Config | Callable[[], Config], now: datetime) -> list[int]:
+    """Close resolved tickets quiet for `agency.auto_close_business_days`; their ids.
+
+    `config` may be a callable: the config file is then read only when some ticket has
+    been resolved for at least a day (the setting is at least one business day).
+    """
+    if callable(config):
+        if not ticket_store.resolved_before(store, to_utc_text(now - timedelta(days=1))):
+            return []
+        config = config()
     cutoff = to_utc_text(now - timedelta(days=config.agency.auto_close_business_days))
     if not ticket_store.resolved_before(store, cutoff):
         return []

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from supportctl.domain.durations import parse_duration
 from supportctl.domain.models import HOURS, LEVELS, PLANS, Contact, Customer
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
 COUNTRY_LOCALES = {"FI": "fi_FI", "CZ": "cs_CZ", "SK": "cs_CZ"}
 
 
-@dataclass(frozen=True)
-class CustomerInput:
+class CustomerInput(NamedTuple):
     name: str | None = None
     plan: str | None = None
     level: str | None = None
