@@ -296,6 +296,12 @@ SMTP_SPEC: tuple[Key, ...] = (
         "support@agency.example",
     ),
     Key("acknowledge", False, _bool, "Acknowledge new tickets by mail."),
+    Key(
+        "notify_delegate",
+        False,
+        _bool,
+        "Mail the colleague a task is delegated to (as if `delegate --notify` were given).",
+    ),
 )
 
 TOP_SPEC: tuple[Key, ...] = (
@@ -333,6 +339,7 @@ class SmtpConfig(NamedTuple):
     password_env: str | None
     from_addr: str
     acknowledge: bool
+    notify_delegate: bool = False
 
 
 class AgencyConfig(NamedTuple):

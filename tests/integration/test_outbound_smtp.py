@@ -614,3 +614,18 @@ def test_reply_threads_back_through_dovecot_by_references_alone(cli, desk, imap,
     assert _rows(
         ws, "SELECT count(*) FROM messages WHERE message_id = ?", (ours["Message-ID"].strip("<>"),)
     ) == [(1,)]
+
+
+def test_config_notify_delegate_mails_without_the_flag(cli, desk, tmp_path):  # type: ignore[no-untyped-def]
+    sink, _port, ws = desk
+    config = ws / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "notify_delegate = true\n", encoding="utf-8"
+    )
+    cli.ok(
+        "team", "add", "bob", "--name", "Bob", "--email", "bob@agency.example", "--skill", "dns:5"
+    )
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    out = cli.ok("delegate", "1", "uusi DNS-tietue", "--skill", "dns", "--as", "alice")
+    assert "sent delegation notice on #1 to bob@agency.example" in out.stderr
+    assert [r[1] for r in sink.received] == [["bob@agency.example"]]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from supportctl.cli.common import AsOption, JsonFlag, get_app_context, sub_app
+
+if TYPE_CHECKING:
+    from supportctl.context import AppContext
 
 delegate_app = sub_app(
     "Delegate a task on a ticket: --skill picks the best person and says why, --to names one.",
@@ -48,7 +51,7 @@ def delegate_new(
     from supportctl.services import delegation
 
     app_ctx = get_app_context(ctx)
-    transport = _notice_transport(app_ctx) if notify else None
+    transport = _notice_transport(app_ctx) if notify or _config_notifies(app_ctx) else None
     result = delegation.delegate(
         app_ctx.store,
         app_ctx.config,
@@ -120,23 +123,29 @@ def delegate_reassign(
         _notify(app_ctx, result.id, app_ctx.actor(as_, required=False), transport)
 
 
-def _notice_transport(app_ctx: object) -> object:
+def _config_notifies(app_ctx: AppContext) -> bool:
+    """`[smtp] notify_delegate = true` makes every delegation mail the delegate."""
+    smtp = app_ctx.config.smtp
+    return smtp is not None and smtp.notify_delegate
+
+
+def _notice_transport(app_ctx: AppContext) -> object:
     """The mail transport for --notify, built first: no [smtp] refuses before any change."""
     from supportctl.services import outbound
 
-    return outbound.transport_for(app_ctx.config)  # type: ignore[attr-defined]
+    return outbound.transport_for(app_ctx.config)
 
 
-def _notify(app_ctx: object, task_id: int, actor: str | None, transport: object) -> None:
+def _notify(app_ctx: AppContext, task_id: int, actor: str | None, transport: object) -> None:
     """Mail the delegate; the line goes to stderr so --json output stays one document."""
     from supportctl.services import outbound
 
     outcome = outbound.notify_delegation(
-        app_ctx.store,  # type: ignore[attr-defined]
-        app_ctx.config,  # type: ignore[attr-defined]
+        app_ctx.store,
+        app_ctx.config,
         task_id=task_id,
         actor=actor,
-        now=app_ctx.now(),  # type: ignore[attr-defined]
+        now=app_ctx.now(),
         transport=transport,  # type: ignore[arg-type]
         after_change=True,
     )
