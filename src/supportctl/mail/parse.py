@@ -49,8 +49,14 @@ class AttachmentRef:
     content_type: str
     transfer_encoding: str
     size: int  # decoded size in bytes
-    data: bytes  # transfer-encoded bytes, as in the message
+    data: bytes  # transfer-encoded bytes, as in the message (empty when `start` is set)
     sha256: str
+    start: int = -1  # or: the bytes are raw[start:end] of the message they came from
+    end: int = -1
+
+    def content(self, raw: bytes) -> bytes | memoryview:
+        """The stored bytes, without a copy when they are a slice of `raw`."""
+        return memoryview(raw)[self.start : self.end] if self.start >= 0 else self.data
 
 
 @dataclass

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,15 @@ def prepare(raw: bytes) -> tuple[ParsedMail, threads.Identity]:
     from supportctl.mail.parse import parse_message
 
     parsed = parse_message(raw)
+    # Big attachments become offsets into raw: the fetch process then sends each byte
+    # once, and the importer holds one copy of it.
+    for index, att in enumerate(parsed.attachments):
+        if len(att.data) > 4096:
+            start = raw.find(att.data)
+            if start >= 0:
+                parsed.attachments[index] = replace(
+                    att, data=b"", start=start, end=start + len(att.data)
+                )
     return parsed, threads.identity(raw, parsed.message_id)
 
 
@@ -472,7 +481,7 @@ def apply_plan(
             "raw": plan.item.raw,
         },
     )
-    _store_attachments(store, row_id, p)
+    _store_attachments(store, row_id, p, plan.item.raw)
     if loc is not None:
         message_store.add_location(store, loc.account, loc.folder, loc.uidvalidity, loc.uid, row_id)
     report.stored += 1
@@ -511,9 +520,9 @@ def apply_plan(
     return row_id
 
 
-def _store_attachments(store: Store, row_id: int, parsed: ParsedMail) -> None:
+def _store_attachments(store: Store, row_id: int, parsed: ParsedMail, raw: bytes) -> None:
     for att in parsed.attachments:
-        message_store.put_blob(store, att.sha256, att.data)
+        message_store.put_blob(store, att.sha256, att.content(raw))
         message_store.add_attachment(
             store,
             row_id,
@@ -783,8 +792,13 @@ def _sync_account(
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
 ) -> None:
-    from supportctl.mail.imap import ImapSession
+    from supportctl.mail.imap import ImapSession, quick_status
 
+    statuses = quick_status(account, password, account.folders)
+    if statuses is not None and not any(
+        _folder_has_work(store, account, folder, status) for folder, status in statuses.items()
+    ):
+        return  # the usual run: nothing new anywhere, one STATUS per folder
     trusted = (account.authserv_id,) if account.authserv_id else ()
     with ImapSession(account, password) as session:
         for folder in account.folders:
@@ -801,6 +815,18 @@ def _sync_account(
                 on_progress=on_progress,
                 on_start=on_start,
             )
+
+
+def _folder_has_work(
+    store: Store, account: ImapConfig, folder: str, status: tuple[int, int | None, int | None]
+) -> bool:
+    uidvalidity, uidnext, count = status
+    state = mailstate.get(store, account.name, folder)
+    if state is None or state.uidvalidity != uidvalidity or uidnext is None:
+        return count != 0
+    if account.archive_folder and count:
+        return True  # stored but not yet moved
+    return uidnext > state.last_uid + 1
 
 
 def _sync_folder(

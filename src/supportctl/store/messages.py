@@ -93,7 +93,7 @@ def add_location(
     )
 
 
-def put_blob(store: Store, sha256: str, data: bytes) -> None:
+def put_blob(store: Store, sha256: str, data: bytes | memoryview) -> None:
     store.execute(
         "INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
         (sha256, len(data), data),
