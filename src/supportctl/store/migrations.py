@@ -470,6 +470,15 @@ def cover_the_queue_filters(db: Database) -> None:
     )
 
 
+@migration
+def blobs_may_point_into_raw_mail(db: Database) -> None:
+    """An attachment blob may be a range of a stored message's raw bytes instead of a
+    copy (`data` empty, `message_row` and `raw_offset` set): big attachments are then
+    written once, not twice, while fetching."""
+    db.execute("ALTER TABLE blobs ADD COLUMN message_row INTEGER REFERENCES messages(id)")
+    db.execute("ALTER TABLE blobs ADD COLUMN raw_offset INTEGER")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
