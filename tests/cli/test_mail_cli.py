@@ -321,3 +321,47 @@ def test_unreachable_server_is_retried_then_exit_6(
     monkeypatch.setattr(importing, "BACKOFF_SECONDS", 0.0)
     result = cli.fails(6, "fetch")
     assert "imap account 'office'" in result.stderr and result.stderr.count("\n") <= 2
+
+
+def test_big_attachment_is_stored_once_and_saved_exactly(
+    cli, desk: Path, tmp_path: Path, store
+) -> None:
+    import base64
+    import hashlib
+
+    payload = bytes(range(256)) * 200  # 51,200 bytes
+    encoded = base64.encodebytes(payload).decode()
+    mbox = _mbox(
+        tmp_path / "big.mbox",
+        f"""
+From: Sam <sam@pixelstudio.example>
+Subject: logs
+Message-ID: <big-1@pixelstudio.example>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="zz"
+
+--zz
+Content-Type: text/plain; charset=utf-8
+
+Logs attached.
+--zz
+Content-Type: application/octet-stream; name="server.log.gz"
+Content-Transfer-Encoding: base64
+
+{encoded}
+--zz--
+""",
+    )
+    cli.ok("fetch", "--source", f"mbox:{mbox}", env=NOW)
+    blob = store.one("SELECT size, length(data) AS stored, message_row FROM blobs")
+    assert blob["stored"] == 0 and blob["message_row"] is not None  # a range of the raw mail
+    shown = cli.json("ticket", "show", "1", "--json")
+    assert shown["messages"][0]["attachments"][0]["size"] == len(payload)
+    target = tmp_path / "saved"
+    target.mkdir()
+    cli.ok("ticket", "attachment", "1", "1", "--save", str(target))
+    saved = (target / "server.log.gz").read_bytes()
+    assert hashlib.sha256(saved).digest() == hashlib.sha256(payload).digest()
+    assert cli.ok("reparse").stdout.strip() == "re-parsed 1 messages; 0 changed"
+    cli.ok("ticket", "attachment", "1", "1", "--save", str(tmp_path))
+    assert (tmp_path / "server.log.gz").read_bytes() == payload

@@ -54,10 +54,6 @@ class AttachmentRef:
     start: int = -1  # or: the bytes are raw[start:end] of the message they came from
     end: int = -1
 
-    def content(self, raw: bytes) -> bytes | memoryview:
-        """The stored bytes, without a copy when they are a slice of `raw`."""
-        return memoryview(raw)[self.start : self.end] if self.start >= 0 else self.data
-
 
 @dataclass
 class ParsedMail:

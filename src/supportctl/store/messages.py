@@ -93,10 +93,19 @@ def add_location(
     )
 
 
-def put_blob(store: Store, sha256: str, data: bytes | memoryview) -> None:
+def put_blob(store: Store, sha256: str, data: bytes) -> None:
     store.execute(
         "INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
         (sha256, len(data), data),
+    )
+
+
+def put_blob_ref(store: Store, sha256: str, size: int, message_row: int, raw_offset: int) -> None:
+    """A blob that is bytes [raw_offset, raw_offset + size) of a stored message's raw."""
+    store.execute(
+        "INSERT OR IGNORE INTO blobs (sha256, size, data, message_row, raw_offset) "
+        "VALUES (?, ?, X'', ?, ?)",
+        (sha256, size, message_row, raw_offset),
     )
 
 
@@ -156,8 +165,18 @@ def attachments_for(store: Store, row_ids: Iterable[int]) -> dict[int, list[sqli
 
 
 def blob(store: Store, sha256: str) -> bytes | None:
-    value = store.scalar("SELECT data FROM blobs WHERE sha256 = ?", (sha256,))
-    return None if value is None else bytes(value)
+    row = store.one(
+        "SELECT data, size, message_row, raw_offset FROM blobs WHERE sha256 = ?", (sha256,)
+    )
+    if row is None:
+        return None
+    if row["message_row"] is None:
+        return bytes(row["data"])
+    message = store.one("SELECT raw, raw_codec FROM messages WHERE id = ?", (row["message_row"],))
+    if message is None:
+        return None
+    start = int(row["raw_offset"])
+    return raw_bytes(message)[start : start + int(row["size"])]
 
 
 def all_ids(store: Store) -> list[int]:
