@@ -8,7 +8,10 @@ def test_dovecot_login_select_and_append(imap):
     try:
         info = client.select_folder("INBOX")
         assert info[b"EXISTS"] == 0
-        client.append("INBOX", b"From: a@example.com\r\nSubject: hello\r\nMessage-ID: <x@example.com>\r\n\r\nbody\r\n")
+        client.append(
+            "INBOX",
+            b"From: a@example.com\r\nSubject: hello\r\nMessage-ID: <x@example.com>\r\n\r\nbody\r\n",
+        )
         info = client.select_folder("INBOX")
         assert info[b"EXISTS"] == 1
         assert info[b"UIDVALIDITY"] > 0

@@ -146,7 +146,9 @@ def local_time(utc_text: str | None, timezone: str) -> str:
     return from_utc_text(utc_text).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def emit_inbox(app_ctx: AppContext, rows: list[InboxRow], *, as_json: bool, limit: int | None) -> None:
+def emit_inbox(
+    app_ctx: AppContext, rows: list[InboxRow], *, as_json: bool, limit: int | None
+) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -195,7 +197,12 @@ def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
-        emit_json({"id": plan.identity.message_id, "steps": [{"step": s, "outcome": o, "reason": r} for s, o, r in steps]})
+        emit_json(
+            {
+                "id": plan.identity.message_id,
+                "steps": [{"step": s, "outcome": o, "reason": r} for s, o, r in steps],
+            }
+        )
         return
     table(app_ctx.out, ["step", "decision", "why"], [list(s) for s in steps], limit=None)
 

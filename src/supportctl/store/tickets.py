@@ -99,7 +99,11 @@ def _queue_where(
     # A merged ticket is always closed (merge closes it, and its number resolves to the
     # target for every later change), so open-only queries need not test merged_into
     # and can be answered from the tickets_queue index alone.
-    clauses = ["t.status IN ('new', 'open', 'waiting')"] if not include_closed else ["t.merged_into IS NULL"]
+    clauses = (
+        ["t.status IN ('new', 'open', 'waiting')"]
+        if not include_closed
+        else ["t.merged_into IS NULL"]
+    )
     params: list[Any] = []
     if human_only:
         clauses.append("t.classification = 'human'")
