@@ -653,17 +653,19 @@ def _run_items(
             _dry_batch(store, config, lookups, batch, report, now=now, on_plan=on_plan)
         else:
             ingest_batch(store, config, lookups, batch, report, now=now)
+            checkpoint.after_commit()
         batch.clear()
 
-    for seen, item in enumerate(items, 1):
-        batch.append(item)
-        seen_bytes += len(item.raw)
-        if on_progress is not None:
-            on_progress(seen, seen_bytes)
-        if len(batch) >= FILE_BATCH_MESSAGES:
+    with message_store.BackgroundCheckpoint(store) as checkpoint:
+        for seen, item in enumerate(items, 1):
+            batch.append(item)
+            seen_bytes += len(item.raw)
+            if on_progress is not None:
+                on_progress(seen, seen_bytes)
+            if len(batch) >= FILE_BATCH_MESSAGES:
+                flush()
+        if batch:
             flush()
-    if batch:
-        flush()
 
 
 def _dry_batch(
@@ -870,33 +872,37 @@ def _sync_folder(
     seen = report.stored + report.duplicates
     seen_bytes = report.bytes
     committed: list[int] = []
-    for batch in session.fetch_batches(folder, sizes, account.batch_bytes, uidvalidity, prepare):
-        items = [
-            RawMail(
-                raw,
-                at,
-                Location(account.name, folder, uidvalidity, uid),
-                f"{account.name}/{folder} uid {uid}",
-                prepared,
+    with message_store.BackgroundCheckpoint(store) as checkpoint:
+        for batch in session.fetch_batches(
+            folder, sizes, account.batch_bytes, uidvalidity, prepare
+        ):
+            items = [
+                RawMail(
+                    raw,
+                    at,
+                    Location(account.name, folder, uidvalidity, uid),
+                    f"{account.name}/{folder} uid {uid}",
+                    prepared,
+                )
+                for uid, raw, at, prepared in batch
+            ]
+            top = max(item.location.uid for item in items if item.location)
+            ingest_batch(
+                store,
+                config,
+                lookups,
+                items,
+                report,
+                now=now,
+                trusted=trusted,
+                state=(account.name, folder, uidvalidity, top),
             )
-            for uid, raw, at, prepared in batch
-        ]
-        top = max(item.location.uid for item in items if item.location)
-        ingest_batch(
-            store,
-            config,
-            lookups,
-            items,
-            report,
-            now=now,
-            trusted=trusted,
-            state=(account.name, folder, uidvalidity, top),
-        )
-        committed.extend(item.location.uid for item in items if item.location)
-        seen += len(batch)
-        seen_bytes += sum(len(item.raw) for item in items)
-        if on_progress is not None:
-            on_progress(seen, seen_bytes)
+            checkpoint.after_commit()
+            committed.extend(item.location.uid for item in items if item.location)
+            seen += len(batch)
+            seen_bytes += sum(len(item.raw) for item in items)
+            if on_progress is not None:
+                on_progress(seen, seen_bytes)
     if account.archive_folder and committed:
         # Only now, after every batch is committed and the last one read.
         session.move(folder, committed, account.archive_folder)
