@@ -17,10 +17,17 @@ def ticket_show(
     ctx: typer.Context,
     ticket_id: Annotated[int, typer.Argument(metavar="N", help="Ticket number.")],
     json_: JsonFlag = False,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Show quoted history and signatures too (hidden by default)."),
+    ] = False,
 ) -> None:
     """Show a ticket with every message and its attachments.
 
-    Example:  supportctl ticket show 42 --json
+    Quoted history and signatures are hidden, with a line saying how many; --full shows
+    everything. In --json, `text` is the whole body and `text_trimmed` the new part.
+
+    Example:  supportctl ticket show 42 --full
     """
     from supportctl.render.ticket import emit_ticket
     from supportctl.services import tickets, ticketview
@@ -28,7 +35,9 @@ def ticket_show(
     app_ctx = get_app_context(ctx)
     real = tickets.resolve(app_ctx.store, ticket_id)
     history = tickets.history(app_ctx.store, app_ctx.config, real, app_ctx.now())
-    emit_ticket(app_ctx, ticketview.get(app_ctx.store, real), as_json=json_, history=history)
+    emit_ticket(
+        app_ctx, ticketview.get(app_ctx.store, real), as_json=json_, history=history, full=full
+    )
 
 
 @ticket_app.command("attachment")

@@ -13,6 +13,22 @@ if TYPE_CHECKING:
     from supportctl.services.ticketview import MessageView, TicketView
 
 
+def trimmed_text(m: MessageView) -> str:
+    """The message's new text: quoted history and signature cut off (all of it if none)."""
+    split = m.reply
+    return split.text.rstrip("\r\n") if split.rest else m.text
+
+
+def hidden_note(m: MessageView, ticket_id: int) -> str | None:
+    """The dim line that says what `ticket show` hid and how to see it, or None."""
+    split = m.reply
+    if not split.rest:
+        return None
+    n = split.hidden_lines
+    what = "quoted" if split.is_quote else "signature"
+    return f"… {n} {what} line{'s' if n != 1 else ''} hidden (ticket show {ticket_id} --full)"
+
+
 def message_json(m: MessageView) -> dict[str, Any]:
     return {
         "id": m.id,
@@ -32,6 +48,7 @@ def message_json(m: MessageView) -> dict[str, Any]:
         "classification": m.classification,
         "authentication": m.auth,
         "text": m.text,
+        "text_trimmed": trimmed_text(m),
         "attachments": [
             {"id": a.number, "filename": a.filename, "content_type": a.content_type, "size": a.size}
             for a in m.attachments
@@ -161,16 +178,17 @@ class _Lines:
     def __init__(self, app_ctx: AppContext) -> None:
         self.console = app_ctx.out if app_ctx.is_terminal() else None
 
-    def __call__(self, text: str = "", *, bold: bool = False) -> None:
+    def __call__(self, text: str = "", *, bold: bool = False, dim: bool = False) -> None:
         if self.console is None:
             import sys
 
             sys.stdout.write(text + "\n")
         else:
-            self.console.print(text, style="bold" if bold else None, markup=False, highlight=False)
+            style = "bold" if bold else "dim" if dim else None
+            self.console.print(text, style=style, markup=False, highlight=False)
 
 
-def _print_message(line: _Lines, m: MessageView, tz: str) -> None:
+def _print_message(line: _Lines, m: MessageView, tz: str, ticket_id: int, full: bool) -> None:
     line()
     arrow = "→" if m.direction == "out" else "←"
     who = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
@@ -182,7 +200,10 @@ def _print_message(line: _Lines, m: MessageView, tz: str) -> None:
     if m.auth.get("dmarc"):
         line(f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}")
     line()
-    line(m.text or "(no text)")
+    note = None if full else hidden_note(m, ticket_id)
+    line((m.text if note is None else trimmed_text(m)) or "(no text)")
+    if note is not None:
+        line(note, dim=True)
     for a in m.attachments:
         note = (
             "  Outlook TNEF (winmail.dat), not unpacked"
@@ -193,8 +214,14 @@ def _print_message(line: _Lines, m: MessageView, tz: str) -> None:
 
 
 def emit_ticket(
-    app_ctx: AppContext, t: TicketView, *, as_json: bool, history: History | None = None
+    app_ctx: AppContext,
+    t: TicketView,
+    *,
+    as_json: bool,
+    history: History | None = None,
+    full: bool = False,
 ) -> None:
+    """`ticket show`: quoted history and signatures hidden unless `full` (JSON has both)."""
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -204,7 +231,7 @@ def emit_ticket(
         emit_json(data)
         return
     if history is not None:
-        _emit_timeline(app_ctx, t, history)
+        _emit_timeline(app_ctx, t, history, full=full)
         return
     tz = app_ctx.config.agency.timezone
     flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
@@ -242,7 +269,11 @@ def emit_ticket(
                 markup=False,
             )
         out.print()
-        out.print(m.text or "(no text)", markup=False, highlight=False)
+        hidden = None if full else hidden_note(m, t.id)
+        shown = m.text if hidden is None else trimmed_text(m)
+        out.print(shown or "(no text)", markup=False, highlight=False)
+        if hidden is not None:
+            out.print(hidden, style="dim", markup=False, highlight=False)
         for a in m.attachments:
             note = (
                 "  Outlook TNEF (winmail.dat), not unpacked"
@@ -259,7 +290,7 @@ def emit_ticket(
         out.print(f"save one: supportctl ticket attachment {t.id} K --save DIR", markup=False)
 
 
-def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History) -> None:
+def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool) -> None:
     """Header, then messages and history events interleaved in time order."""
     tz = app_ctx.config.agency.timezone
     flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
@@ -284,7 +315,7 @@ def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History) -> None:
     items.sort(key=lambda item: (item[0], item[1]))
     for _at, is_message, item in items:
         if is_message:
-            _print_message(line, item, tz)
+            _print_message(line, item, tz, t.id, full)
         else:
             actor = f"  {item.actor}" if item.actor else ""
             origin = f"#{item.ticket_id} " if item.ticket_id != t.id else ""

@@ -8,13 +8,17 @@ transfer-encoded bytes (they are not decoded while fetching).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportctl.errors import InputError
 from supportctl.store import messages as message_store
 from supportctl.store import tickets as ticket_store
 from supportctl.store.db import Store
+
+if TYPE_CHECKING:
+    from supportctl.mail.quotes import Split
 
 
 @dataclass
@@ -45,6 +49,13 @@ class MessageView:
     auth: dict[str, str | None]
     text: str
     attachments: list[AttachmentView] = field(default_factory=list)
+
+    @cached_property
+    def reply(self) -> Split:
+        """The text cut into the new part and the quoted history/signature hidden on show."""
+        from supportctl.mail.quotes import split_reply
+
+        return split_reply(self.text)
 
 
 @dataclass
