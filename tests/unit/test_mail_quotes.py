@@ -277,6 +277,22 @@ TRIMMED = [
         False,
     ),
     (
+        "en-outlook-rule-and-block",
+        "OK.\n\n________________________________\nFrom: Alice <alice@agency.example>\n"
+        "Sent: Monday, October 12, 2026 10:00 AM\nTo: Matti\nSubject: Offer\n\nHere it is.",
+        "OK.",
+        6,
+        True,
+    ),
+    (
+        "de-original-nachricht",
+        "Passt.\n\n----- Original Nachricht ----\nVon: Alice\nAn: Bob\nDatum: 12.10.2026 10:00\n"
+        "Betreff: Test\n\nBitte testen.",
+        "Passt.",
+        6,
+        True,
+    ),
+    (
         "mailing-list-footer",
         "Use the API.\n\n_______________________________________________\nusers mailing list\n"
         "users@lists.example.org\nhttps://lists.example.org/listinfo/users\n",
@@ -319,6 +335,28 @@ KEPT = [
     ("dash-rule-in-text", "Prices\n-----\nA: 10 EUR\nB: 20 EUR"),
     ("only-a-quote", "> everything is quoted\n> here"),
     ("only-a-header-and-quote", "On Mon, 12 Oct 2026 at 10:00, Alice wrote:\n> hi\n"),
+    (
+        "en-gmail-forward",  # a forward is what the sender wants read
+        "Please look at this.\n\n---------- Forwarded message ----------\n"
+        "From: Shop <shop@acme.fi>\nDate: Mon, 12 Oct 2026 at 10:00\nSubject: Order failed\n"
+        "To: matti@acme.fi\n\nYour order failed.",
+    ),
+    (
+        "fi-forward",
+        "Katsokaa tätä.\n\n---------- Välitetty viesti ---------\nLähettäjä: Kauppa "
+        "<kauppa@acme.fi>\nPäivämäärä: ma 12.10.2026 klo 10.00\nAihe: Tilaus epäonnistui\n\n"
+        "Tilaus epäonnistui.",
+    ),
+    (
+        "cs-forward",
+        "Viz níže.\n\n---------- Přeposlaná zpráva ---------\nOd: Eshop <eshop@kovosrot.cz>\n"
+        "Date: po 12. 10. 2026 v 10:00\nSubject: Objednávka\n\nObjednávka selhala.",
+    ),
+    (
+        "headers-among-headers",  # a bounce quoting the returned message's header
+        "The original message was:\nReceived: from mx.acme.fi\nFrom: matti@acme.fi\n"
+        "Date: Mon, 12 Oct 2026 10:00:00 +0300\nSubject: Hi\n\nHello",
+    ),
     ("empty", ""),
     ("blank", "\n\n  \n"),
     (

@@ -14,7 +14,8 @@ A tail is hideable when, from its first line on, it is made only of:
   unmarked text (clients that quote without ``>``: the rest is the earlier mail);
 - an Outlook separator ("-----Original Message-----", "-----Alkuperäinen viesti-----",
   "-------- Původní zpráva --------") or a "From: / Sent: / Subject:" header block
-  (Finnish, Czech and German keys too): everything after it is the earlier mail;
+  (Finnish, Czech and German keys too) standing on its own: everything after it is the
+  earlier mail. A forward ("---------- Forwarded message ----------") is never hidden;
 - a dated header in another language with an address ("02.04.2012 14:20 … <a@b> …:"),
   only right above quoted lines;
 - a signature: a ``--`` line followed by at most 20 lines; a device line ("Sent from my
@@ -80,6 +81,7 @@ class _Patterns(NamedTuple):
     clock: re.Pattern[str]
     opener: re.Pattern[str]
     separator: re.Pattern[str]
+    forward: re.Pattern[str]
     key: re.Pattern[str]
     device: re.Pattern[str]
     rule: re.Pattern[str]
@@ -98,7 +100,13 @@ def _patterns() -> _Patterns:
         opener=re.compile(r"(?:-+\s*)?(?:on|am|dne)\s|\d|[^\W\d_]{1,3}[.,]?\s+\d", re.I),
         separator=re.compile(
             r"[-_=\s]*(?:-{2,}|_{2,})\s*(?:original message|alkuperäinen viesti|"
-            r"původní zpráva|původní e-mail|ursprüngliche nachricht)\s*[-_=\s]*",
+            r"původní zpráva|původní e-mail|ursprüngliche nachricht|original nachricht)"
+            r"\s*[-_=\s]*",
+            re.I,
+        ),
+        forward=re.compile(
+            r"[-_=\s]*(?:forwarded message|begin forwarded message|välitetty viesti(?: alkaa)?|"
+            r"přeposlaná zpráva|weitergeleitete nachricht)\s*:?[-_=\s]*",
             re.I,
         ),
         key=re.compile(r"\*?([^\W\d_]+)\*?\s*:", re.I),
@@ -143,6 +151,20 @@ def _is_from_block(lines: list[str], i: int) -> bool:
         if len(seen) == 2:
             return True
     return False
+
+
+def _opens_a_block(stripped: list[str], i: int) -> bool:
+    """A header block stands on its own (after an empty line or a rule), not in a forward
+    (the forwarded mail is what the sender wants read) or among other header lines."""
+    if i == 0:
+        return True
+    above = stripped[i - 1]
+    if above and not (_patterns().rule.fullmatch(above) or _is_separator(above)):
+        return False
+    for text in reversed(stripped[:i]):
+        if text:
+            return _patterns().forward.fullmatch(text) is None
+    return True
 
 
 def _is_separator(text: str) -> bool:
@@ -219,7 +241,7 @@ def _hideable(lines: list[str]) -> tuple[list[bool], list[bool]]:
             ok[i] = ends_signature[i] = any(ok[j] for j in range(i + 1, last + 1))
         elif len(text) > _LONG:
             pass
-        elif _is_separator(text) or _is_from_block(lines, i):
+        elif _is_separator(text) or (_is_from_block(lines, i) and _opens_a_block(stripped, i)):
             ok[i] = history[i] = True
         elif (header := _header_at(lines, stripped, i)) is not None:
             h, kind = header
