@@ -656,7 +656,7 @@ def _run_items(
             checkpoint.after_commit()
         batch.clear()
 
-    with message_store.BackgroundCheckpoint(store) as checkpoint:
+    with message_store.BulkWrite(store) as checkpoint:
         for seen, item in enumerate(items, 1):
             batch.append(item)
             seen_bytes += len(item.raw)
@@ -872,7 +872,7 @@ def _sync_folder(
     seen = report.stored + report.duplicates
     seen_bytes = report.bytes
     committed: list[int] = []
-    with message_store.BackgroundCheckpoint(store) as checkpoint:
+    with message_store.BulkWrite(store, account.batch_bytes) as checkpoint:
         for batch in session.fetch_batches(
             folder, sizes, account.batch_bytes, uidvalidity, prepare
         ):

@@ -47,19 +47,23 @@ _INSERT_SQL = (
 )
 
 
-class BackgroundCheckpoint:
-    """Copies the write-ahead log into the database file on a thread of its own.
+class BulkWrite:
+    """Settings for an import that commits megabytes of raw mail per batch.
 
-    An import commits a few megabytes of raw mail per batch; SQLite's automatic
-    checkpoint would copy them into the database file (and fsync it) inside each
-    COMMIT, on the importer's critical path. Here the importer's connection stops
-    checkpointing and a second connection runs PASSIVE checkpoints after each commit
-    (SQLite releases the GIL meanwhile). Durability and crash safety are SQLite's:
-    a checkpoint only ever copies committed frames, and whatever is left in the log
-    at a crash is replayed by the next connection.
+    * The page cache holds a whole batch (twice `batch_bytes`, at most 64 MB): with
+      SQLite's default 2 MB, a batch spills dirty pages into the write-ahead log in the
+      middle of its transaction and writes many of them twice.
+    * The write-ahead log is copied into the database file by a second connection on a
+      thread of its own, which runs a PASSIVE checkpoint after each commit (SQLite
+      releases the GIL meanwhile), instead of the automatic checkpoint (copy and
+      fsync) inside each batch's COMMIT on the importer's critical path.
+
+    Durability and crash safety stay SQLite's: a checkpoint only ever copies committed
+    frames, and whatever is left in the log at a crash is replayed by the next
+    connection. `close` restores the connection's own settings.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, batch_bytes: int = 8_000_000) -> None:
         import threading
 
         self.store = store
@@ -67,6 +71,8 @@ class BackgroundCheckpoint:
         self._stop = False
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
+        self._cache = int(store.conn.execute("PRAGMA cache_size").fetchone()[0])
+        store.conn.execute(f"PRAGMA cache_size = -{min(2 * batch_bytes, 64_000_000) // 1024}")
         mode = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
         if str(mode).lower() != "wal":
             return
@@ -96,17 +102,17 @@ class BackgroundCheckpoint:
         self._wake.set()
 
     def close(self) -> None:
-        """Stop the thread and give the importer's connection its autocheckpoint back."""
-        if self._thread is None or self._conn is None:
-            return
-        self._stop = True
-        self._wake.set()
-        self._thread.join()
-        self._conn.close()
-        self._thread = None
-        self.store.conn.execute(f"PRAGMA wal_autocheckpoint = {self._previous}")
+        """Stop the thread; give the connection its cache size and autocheckpoint back."""
+        if self._thread is not None and self._conn is not None:
+            self._stop = True
+            self._wake.set()
+            self._thread.join()
+            self._conn.close()
+            self._thread = None
+            self.store.conn.execute(f"PRAGMA wal_autocheckpoint = {self._previous}")
+        self.store.conn.execute(f"PRAGMA cache_size = {self._cache}")
 
-    def __enter__(self) -> BackgroundCheckpoint:
+    def __enter__(self) -> BulkWrite:
         return self
 
     def __exit__(self, *exc: object) -> None:
