@@ -128,7 +128,7 @@ _SUBJECT_KEYS = frozenset({"subject", "aihe", "předmět", "věc", "betreff"})
 
 
 def _is_quote(line: str) -> bool:
-    return line.lstrip(" \t").startswith(">")
+    return line.lstrip().startswith(">")
 
 
 def _key(line: str) -> str | None:
@@ -139,7 +139,7 @@ def _key(line: str) -> str | None:
 
 def _is_from_block(lines: list[str], i: int) -> bool:
     """An Outlook-style header block: From, then Sent/Date and Subject within a few lines."""
-    if _key(lines[i]) not in _FROM_KEYS:
+    if ":" not in lines[i] or _key(lines[i]) not in _FROM_KEYS:
         return False
     seen: set[str] = set()
     for line in lines[i + 1 : i + 1 + FROM_BLOCK_LINES]:
@@ -161,19 +161,26 @@ def _opens_a_block(stripped: list[str], i: int) -> bool:
     above = stripped[i - 1]
     if above and not (_patterns().rule.fullmatch(above) or _is_separator(above)):
         return False
-    for text in reversed(stripped[:i]):
-        if text:
-            return _patterns().forward.fullmatch(text) is None
+    for j in range(i - 1, -1, -1):
+        if stripped[j]:
+            return _patterns().forward.fullmatch(stripped[j]) is None
     return True
 
 
 def _is_separator(text: str) -> bool:
-    return len(text) <= _LONG and _patterns().separator.fullmatch(text) is not None
+    return (
+        text[:1] in ("-", "_", "=")
+        and len(text) <= _LONG
+        and _patterns().separator.fullmatch(text) is not None
+    )
 
 
 def _attribution(text: str) -> str | None:
-    """ "known" for a reply header in en/fi/cs/de, "generic" for a dated one with an
-    address in another language (trusted only right above quoted lines), else None."""
+    """Is `text` a reply header? "known" (en/fi/cs/de), "generic" or None.
+
+    "generic" is a dated header with an address in another language, trusted only right
+    above quoted lines.
+    """
     if len(text) > _LONG or not text.endswith(":"):
         return None
     p = _patterns()
@@ -207,8 +214,15 @@ def _header_at(lines: list[str], stripped: list[str], i: int) -> tuple[int, str]
     return None
 
 
+_DEVICE_INITIALS = frozenset("sglovSGLOV")  # sent, get, lähetetty, odesláno, von, gesendet
+
+
 def _is_device(text: str) -> bool:
-    return len(text) <= 80 and _patterns().device.fullmatch(text) is not None
+    return (
+        text[:1] in _DEVICE_INITIALS
+        and len(text) <= 80
+        and _patterns().device.fullmatch(text) is not None
+    )
 
 
 def _is_closing(text: str) -> bool:
@@ -227,13 +241,14 @@ def _hideable(lines: list[str]) -> tuple[list[bool], list[bool]]:
     history = [False] * (n + 1)  # a quoted line or a reply header at or after i
     ok[n] = True
     ends_signature = [False] * n  # a device line or a `--` signature that can be hidden
+    # A header ends with ":" on its own line or one of the next two (cheap pre-check).
+    colon = [t.endswith(":") for t in stripped] + [False] * HEADER_MAX_LINES
     for i in range(n - 1, -1, -1):
         text = stripped[i]
-        line = lines[i]
         history[i] = history[i + 1]
         if not text:
             ok[i] = ok[i + 1]
-        elif _is_quote(line):
+        elif text[0] == ">":  # a quoted line (indentation aside)
             ok[i] = ok[i + 1]
             history[i] = True
         elif _is_signature_delimiter(text):
@@ -243,7 +258,9 @@ def _hideable(lines: list[str]) -> tuple[list[bool], list[bool]]:
             pass
         elif _is_separator(text) or (_is_from_block(lines, i) and _opens_a_block(stripped, i)):
             ok[i] = history[i] = True
-        elif (header := _header_at(lines, stripped, i)) is not None:
+        elif (colon[i] or colon[i + 1] or colon[i + 2]) and (
+            header := _header_at(lines, stripped, i)
+        ) is not None:
             h, kind = header
             j = i + h
             while j < n and not stripped[j]:
@@ -259,7 +276,7 @@ def _hideable(lines: list[str]) -> tuple[list[bool], list[bool]]:
             ok[i] = _closing_ends_in_signature(stripped, lines, ends_signature, i)
         elif set(text) == {"_"} and len(text) >= 10:  # a mailing-list footer
             ok[i] = any(ok[j] for j in range(i + 1, min(n, i + 1 + FOOTER_MAX_LINES) + 1))
-        elif _patterns().rule.fullmatch(text):  # a rule line right above hideable text
+        elif text[0] in "-_=*~" and _patterns().rule.fullmatch(text):  # a rule above hideable text
             j = i + 1
             while j < n and not stripped[j]:
                 j += 1
