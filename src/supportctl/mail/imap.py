@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from supportctl.config import ImapConfig
 
 TIMEOUT_SECONDS = 60
+PIPE_BYTES = 1 << 20  # the fetch process's pipe buffer (Linux caps it at pipe-max-size)
 
 
 class TransientMailError(Exception):
@@ -250,6 +251,14 @@ class ImapSession:
                 yield _prepared(self._fetch(folder, uids), prepare)
             return
         reader, writer = context.Pipe(duplex=False)
+        if PIPE_BYTES:
+            # A batch crosses the pipe in 1 MB steps instead of the default 64 KB: far
+            # fewer reads, writes and wake-ups on both sides. Where the kernel refuses,
+            # the default stays.
+            import fcntl
+
+            with contextlib.suppress(OSError, AttributeError):
+                fcntl.fcntl(writer.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         child = context.Process(
             target=_fetcher,
             args=(
