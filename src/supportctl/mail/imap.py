@@ -19,6 +19,7 @@ after the last committed batch), anything else a `MailError` naming the account.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import ssl
 from collections.abc import Callable, Iterator
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from supportctl.config import ImapConfig
 
 TIMEOUT_SECONDS = 60
+_UID = re.compile(rb"\bUID (\d+)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 PIPE_BYTES = 1 << 20  # the fetch process's pipe buffer (Linux caps it at pipe-max-size)
 
 
@@ -194,13 +197,31 @@ class ImapSession:
         sizes: list[tuple[int, int]] = []
         for start in range(0, len(uids), 2000):
             chunk = uids[start : start + 2000]
-            data = self._call(
-                f"listing new mail in {folder}", self.client.fetch, chunk, [b"RFC822.SIZE"]
-            )
-            sizes.extend(
-                (uid, int(data[uid].get(b"RFC822.SIZE", 0))) for uid in chunk if uid in data
-            )
+            sizes.extend(self._call(f"listing new mail in {folder}", self._sizes, chunk))
         return sizes
+
+    def _sizes(self, uids: list[int]) -> list[tuple[int, int]]:
+        """(uid, RFC822.SIZE) for `uids`, read with two regular expressions.
+
+        IMAPClient's general response parser costs about 40 microseconds per line here,
+        which a mailbox of 10,000 new messages pays before the first batch is fetched.
+        """
+        import imaplib
+
+        imap = self.client._imap
+        typ, data = imap.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE)")
+        if typ != "OK":
+            raise imaplib.IMAP4.error(f"UID FETCH RFC822.SIZE: {typ} {data!r}")
+        wanted = set(uids)
+        found: dict[int, int] = {}
+        for line in data:
+            if not isinstance(line, bytes):
+                continue
+            uid = _UID.search(line)
+            size = _SIZE.search(line)
+            if uid is not None and size is not None and int(uid.group(1)) in wanted:
+                found[int(uid.group(1))] = int(size.group(1))
+        return [(uid, found[uid]) for uid in uids if uid in found]
 
     def uids_upto(self, folder: str, last_uid: int) -> list[int]:
         self._select(folder, writable=True)
