@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from supportctl.errors import InputError
 from supportctl.store import search as search_store
-from supportctl.store.db import Store
+from supportctl.store.db import QueryError, Row, Store
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,6 @@ def to_match(text: str) -> str:
 
 def search(store: Store, text: str, *, customer: str | None = None, limit: int = 50) -> list[Hit]:
     """Tickets matching every word, newest hit first, one row per ticket."""
-    import sqlite3
-
     match = to_match(text)
     customer_id = None
     if customer is not None:
@@ -65,13 +63,13 @@ def search(store: Store, text: str, *, customer: str | None = None, limit: int =
             for source in search_store.SOURCES
             for r in search_store.hits(store, source, match, customer_id, bounds[source])
         ]
-    except sqlite3.OperationalError as exc:
+    except QueryError as exc:
         raise InputError(f"cannot search for '{text}': {exc}") from None
     rows.sort(key=lambda item: item[0]["at"], reverse=True)
     heads = search_store.ticket_heads(store, sorted({int(r["ticket_id"]) for r, _s in rows}))
     merged = [int(h["merged_into"]) for h in heads.values() if h["merged_into"] is not None]
     heads.update(search_store.ticket_heads(store, [m for m in merged if m not in heads]))
-    chosen: list[tuple[sqlite3.Row, str, sqlite3.Row]] = []
+    chosen: list[tuple[Row, str, Row]] = []
     seen: set[int] = set()
     for r, source in rows:
         head = heads.get(int(r["ticket_id"]))

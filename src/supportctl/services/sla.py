@@ -12,26 +12,22 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.sla import Clock, clock
 from supportctl.services.calendar import business_calendar
-from supportctl.store.db import Store
+from supportctl.store.db import Row, Store
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from supportctl.config import Config
     from supportctl.domain.calendar import BusinessCalendar
 
 __all__ = ["Clock", "clock_for_row", "clock_for_tickets"]
 
 
-def _time(row: sqlite3.Row | Mapping[str, Any], key: str) -> datetime | None:
+def _time(row: Row | Mapping[str, Any], key: str) -> datetime | None:
     value = row[key]
     # fromisoformat reads the stored '…Z' text directly and is much faster than strptime.
     return datetime.fromisoformat(value) if value else None
 
 
-def clock_for_row(
-    calendar: BusinessCalendar, row: sqlite3.Row | Mapping[str, Any], now: datetime
-) -> Clock:
+def clock_for_row(calendar: BusinessCalendar, row: Row | Mapping[str, Any], now: datetime) -> Clock:
     """The clock of one ticket row (needs status, hours, first_response_at,
     due_response_at, due_resolution_at, waiting_since)."""
     return clock(
@@ -49,12 +45,12 @@ def clock_for_row(
 def clock_for_tickets(
     store: Store,
     config: Config,
-    ticket_rows: Iterable[sqlite3.Row | Mapping[str, Any]],
+    ticket_rows: Iterable[Row | Mapping[str, Any]],
     now: datetime,
 ) -> dict[int, Clock]:
     """{ticket id: Clock(target, due, business_minutes_left, breached, paused)}.
 
-    `ticket_rows` are rows of the `tickets` table (sqlite3.Row or dicts) with at least
+    `ticket_rows` are rows of the `tickets` table (store rows or dicts) with at least
     id, status, hours, first_response_at, due_response_at, due_resolution_at and
     waiting_since. Business minutes are negative once a target is breached.
     """

@@ -13,11 +13,17 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from supportctl.errors import ConfigError, StoreError
 
 BUSY_TIMEOUT_MS = 30_000
+
+# What services name instead of the engine's own types: a result row (read by column
+# name or position), and the error a query the engine cannot run raises (an FTS5
+# syntax error, say).
+Row: TypeAlias = sqlite3.Row
+QueryError = sqlite3.OperationalError
 
 
 class Store:
@@ -53,11 +59,11 @@ class Store:
             self._depth = 0
             self.conn.execute("COMMIT")
 
-    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        row: Row | None = self.conn.execute(sql, params).fetchone()
         return row
 
-    def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+    def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         return list(self.conn.execute(sql, params).fetchall())
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
