@@ -15,15 +15,16 @@ No approval by phone: there is no third way.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
 from supportctl.domain.timeutil import to_utc_text
 from supportctl.errors import InputError
-from supportctl.store import events
+from supportctl.store import customers as customer_store
+from supportctl.store import events, message_refs
+from supportctl.store import messages as message_store
 from supportctl.store import tickets as ticket_store
-from supportctl.store.db import Store
+from supportctl.store.db import Row, Store
 
 _NO_DMARC_VERDICT = (None, "", "none", "temperror")
 
@@ -38,22 +39,19 @@ def is_authenticated(dmarc: str | None, dkim: str | None, spf: str | None) -> bo
     return (dkim or "").strip().lower() == "pass" and (spf or "").strip().lower() == "pass"
 
 
-def _message(store: Store, ref: str) -> sqlite3.Row | None:
+def _message(store: Store, ref: str) -> Row | None:
     if ref.strip().isdigit():
-        return store.one("SELECT * FROM messages WHERE id = ?", (int(ref),))
+        return message_store.get(store, int(ref))
     header = ref.strip()
     if not header.startswith("<"):
         header = f"<{header}>"
-    return store.one(
-        "SELECT * FROM messages WHERE message_id IN (?, ?) ORDER BY id LIMIT 1",
-        (header, header.strip("<>")),
-    )
+    return message_refs.first_by_message_id(store, header)
 
 
 def _merged_family(store: Store, ticket_id: int) -> set[int]:
     ids = {ticket_id}
-    for row in store.all("SELECT id FROM tickets WHERE merged_into = ?", (ticket_id,)):
-        ids |= _merged_family(store, int(row["id"]))
+    for child in ticket_store.merged_directly_into(store, ticket_id):
+        ids |= _merged_family(store, child)
     return ids
 
 
@@ -102,11 +100,7 @@ def approve(
                     f"message {row['id']} is our own outgoing mail, not the customer's"
                 )
             sender = (row["from_addr"] or "").lower()
-            contact = store.one(
-                "SELECT can_order FROM contacts WHERE customer_id = ? AND email = ?",
-                (ticket["customer_id"], sender),
-            )
-            if contact is None or not contact["can_order"]:
+            if not customer_store.can_order(store, ticket["customer_id"], sender):
                 raise InputError(
                     f'message {row["id"]} is from {sender or "an unknown sender"}, not a designated contact; use --override "reason" if the work was agreed otherwise'
                 )

@@ -204,11 +204,10 @@ def delegation_review(ws: DemoWorkspace) -> None:
     from supportctl.render.delegation import review_text_lines
     from supportctl.services import delegation
     from supportctl.services.tickets import create_ticket
+    from supportctl.store import customers as customer_store
+    from supportctl.store import tickets as ticket_store
 
-    rows = ws.store.all(
-        "SELECT id, created_at, subject, urgency FROM tickets WHERE status NOT IN"
-        " ('resolved', 'closed') AND merged_into IS NULL AND classification = 'human' ORDER BY id"
-    )
+    rows = ticket_store.open_human(ws.store)
     # the mailed-in tickets, if any: an outage for the DNS task, a layout bug for the CSS one
     outage = next((r for r in rows if r["urgency"] == "urgent"), rows[0] if rows else None)
     layout = next(
@@ -221,7 +220,7 @@ def delegation_review(ws: DemoWorkspace) -> None:
         ("pixel", "Page layout broken on mobile", 2),
     )[len(tickets) :]:
         arrived = ws.now - timedelta(days=days)
-        customer_id = ws.store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
+        customer_id = customer_store.id_by_slug(ws.store, slug)
         ticket_id = create_ticket(
             ws.store,
             ws.config,
@@ -297,8 +296,9 @@ def month_end_invoices(ws: DemoWorkspace) -> None:
     from zoneinfo import ZoneInfo
 
     from supportctl.services import invoicing
+    from supportctl.store import time_entries as entry_store
 
-    latest = ws.store.scalar("SELECT max(start_at) FROM time_entries")
+    latest = entry_store.latest_start(ws.store)
     moment = ws.now if latest is None else datetime.fromisoformat(latest.replace("Z", "+00:00"))
     month = moment.astimezone(ZoneInfo(ws.config.agency.timezone)).strftime("%Y-%m")
     out_dir = ws.directory / "invoices" / month
@@ -448,6 +448,7 @@ def time_logged(ws: DemoWorkspace) -> None:
     from supportctl.render.timelog import listing_table
     from supportctl.services import timelog
     from supportctl.services.tickets import create_ticket
+    from supportctl.store import customers as customer_store
 
     tz = ws.config.agency.timezone
     zone = ZoneInfo(tz)
@@ -472,7 +473,7 @@ def time_logged(ws: DemoWorkspace) -> None:
         ("kovo", "kovo", "jiri.novak@kovosrot.cz", "Server upkeep and mail", True),
         ("pixel", "pixel", "sam@pixelstudio.example", "Site fixes", True),
     ):
-        customer_id = ws.store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
+        customer_id = customer_store.id_by_slug(ws.store, slug)
         made[key] = create_ticket(
             ws.store,
             ws.config,

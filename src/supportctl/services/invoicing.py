@@ -72,13 +72,7 @@ def _lines_of(text: str) -> tuple[str, ...]:
 
 def maintenance_plan_sizes(store: Store) -> tuple[int, ...]:
     """Included minutes of the maintenance plans the agency sells (its customers' plans)."""
-    return tuple(
-        int(r[0])
-        for r in store.all(
-            "SELECT DISTINCT included_minutes FROM customers "
-            "WHERE plan = 'maintenance' AND included_minutes > 0 ORDER BY 1"
-        )
-    )
+    return customer_store.maintenance_plan_sizes(store)
 
 
 def build(

@@ -17,6 +17,7 @@ from supportctl.domain.timeutil import to_utc_text
 from supportctl.errors import InputError
 from supportctl.store import events
 from supportctl.store import messages as message_store
+from supportctl.store import tickets as ticket_store
 from supportctl.store.db import Store
 
 _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
@@ -101,7 +102,7 @@ def reparse(
     trusted = tuple(a.authserv_id for a in getattr(config, "imap", []) if a.authserv_id)
     if ticket_ids:
         for tid in ticket_ids:
-            if store.scalar("SELECT 1 FROM tickets WHERE id = ?", (tid,)) is None:
+            if not ticket_store.exists(store, tid):
                 raise InputError(f"no ticket #{tid}", hint="see `supportctl inbox --all`")
         ids = message_store.ids_for_tickets(store, ticket_ids)
     else:

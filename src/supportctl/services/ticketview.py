@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supportctl.errors import InputError
+from supportctl.store import customers as customer_store
 from supportctl.store import messages as message_store
 from supportctl.store import tickets as ticket_store
 from supportctl.store.db import Store
@@ -86,7 +87,7 @@ def get(store: Store, ticket_id: int) -> TicketView:
         raise InputError(f"no ticket #{ticket_id}", hint="see `supportctl inbox --all`")
     slug = None
     if row["customer_id"] is not None:
-        slug = store.scalar("SELECT slug FROM customers WHERE id = ?", (row["customer_id"],))
+        slug = customer_store.slug_by_id(store, row["customer_id"])
     msgs = message_store.for_ticket(store, ticket_id)
     atts = message_store.attachments_for(store, [int(m["id"]) for m in msgs])
     number = 0

@@ -16,15 +16,17 @@ work beyond them and then expire, so a carry never carries again.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
+from supportctl.store import customers as customer_store
+from supportctl.store import people as people_store
+from supportctl.store import tickets as ticket_store
 from supportctl.store import time_entries as entry_store
-from supportctl.store.db import Store
+from supportctl.store.db import Row, Store
 
 if TYPE_CHECKING:
     from supportctl.domain.billing_rules import Part
@@ -262,7 +264,7 @@ def resolve_times(
 
 
 def _person(store: Store, handle: str) -> int:
-    person_id = store.scalar("SELECT id FROM people WHERE handle = ?", (handle,))
+    person_id = people_store.id_by_handle(store, handle)
     if person_id is None:
         raise InputError(f"no team member '{handle}'", hint="run `supportctl team list`")
     return int(person_id)
@@ -271,16 +273,10 @@ def _person(store: Store, handle: str) -> int:
 def _target(store: Store, ticket: int | None, customer: str | None) -> tuple[int | None, int, str]:
     """(ticket id, customer id, customer slug) for a ticket or a customer."""
     if ticket is not None:
-        row = store.one(
-            "SELECT t.id, t.customer_id, t.merged_into, c.slug FROM tickets t "
-            "LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?",
-            (ticket,),
-        )
+        row = ticket_store.with_customer_slug(store, ticket)
         if row is None:
             raise InputError(f"no ticket #{ticket}", hint="run `supportctl inbox --all`")
         if row["merged_into"] is not None:
-            from supportctl.store import tickets as ticket_store
-
             target = ticket_store.resolve_id(store, ticket)
             raise InputError(
                 f"ticket #{ticket} was merged into #{target}; log the time on #{target}"
@@ -296,7 +292,7 @@ def _target(store: Store, ticket: int | None, customer: str | None) -> tuple[int
         raise InputError(
             "log time on a ticket (log 42 25m …) or a customer (log --customer acme 15m …)"
         )
-    customer_id = store.scalar("SELECT id FROM customers WHERE slug = ?", (customer,))
+    customer_id = customer_store.id_by_slug(store, customer)
     if customer_id is None:
         raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
     return None, int(customer_id), customer
@@ -480,14 +476,14 @@ def add_entry(
     )
 
 
-def _require_entry(store: Store, entry_id: int) -> sqlite3.Row:
+def _require_entry(store: Store, entry_id: int) -> Row:
     row = entry_store.get(store, entry_id)
     if row is None:
         raise InputError(f"no time entry {entry_id}", hint="run `supportctl log list`")
     return row
 
 
-def _frozen_entry(store: Store, row: sqlite3.Row, tz: TzSource) -> None:
+def _frozen_entry(store: Store, row: Row, tz: TzSource) -> None:
     _frozen_check(store, row["customer_id"], row["customer"], from_utc_text(row["start_at"]), tz)
 
 
@@ -789,16 +785,16 @@ def _plans(store: Store) -> dict[int, _Plan]:
         int(r[0]): _Plan(
             int(r[0]), r[1], r[2], int(r[3]) if r[2] == "maintenance" else 0, bool(r[4])
         )
-        for r in store.all("SELECT id, slug, plan, included_minutes, carry_over FROM customers")
+        for r in customer_store.plan_rows(store)
     }
 
 
 def _customer_id(store: Store, customer: Any) -> int:
     """A Customer, a slug or an id -> the id; InputError for an unknown one."""
     if isinstance(customer, int):
-        found = store.scalar("SELECT id FROM customers WHERE id = ?", (customer,))
+        found = customer if customer_store.exists(store, customer) else None
     elif isinstance(customer, str):
-        found = store.scalar("SELECT id FROM customers WHERE slug = ?", (customer,))
+        found = customer_store.id_by_slug(store, customer)
     else:
         found = getattr(customer, "id", None)
     if found is None:
@@ -855,7 +851,7 @@ def _parse_utc(text: str) -> datetime:
     return datetime.fromisoformat(text)  # '…Z' -> aware UTC (Python 3.11+)
 
 
-def _entry_row(row: sqlite3.Row, parts: list[Part], zone: Any) -> EntryRow:
+def _entry_row(row: Row, parts: list[Part], zone: Any) -> EntryRow:
     start = _parse_utc(row["start_at"])
     return EntryRow(
         id=row["id"],
@@ -914,7 +910,7 @@ def list_entries(
         parse_month(month)
     customer_id = _customer_id(store, customer) if customer is not None else None
     person_id = _person(store, person) if person is not None else None
-    if ticket is not None and store.scalar("SELECT 1 FROM tickets WHERE id = ?", (ticket,)) is None:
+    if ticket is not None and not ticket_store.exists(store, ticket):
         raise InputError(f"no ticket #{ticket}")
     return _listing(
         store,

@@ -1,13 +1,19 @@
-"""Customers, their mail domains and contacts."""
+"""Customers, their mail domains and contacts.
+
+The domain records are imported when a row is first turned into one, so `log`, which
+only looks ids up here, does not pay for defining them at start-up.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl.domain.models import Contact, Customer, Money
-from supportctl.store.db import Store
+from supportctl.store.db import Row, Store
+
+if TYPE_CHECKING:
+    from supportctl.domain.models import Contact, Customer
 
 _CUSTOMER_COLUMNS = (
     "slug",
@@ -33,6 +39,8 @@ _CUSTOMER_COLUMNS = (
 
 
 def _customer(row: sqlite3.Row, domains: tuple[str, ...]) -> Customer:
+    from supportctl.domain.models import Customer, Money
+
     return Customer(
         id=row["id"],
         slug=row["slug"],
@@ -131,6 +139,8 @@ def domain_owner(store: Store, domain: str) -> str | None:
 
 
 def _contact(row: sqlite3.Row) -> Contact:
+    from supportctl.domain.models import Contact
+
     return Contact(
         id=row["id"],
         customer=row["slug"],
@@ -177,3 +187,42 @@ def insert_contact(
 
 def delete_contact(store: Store, contact_id: int) -> None:
     store.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+
+
+def id_by_slug(store: Store, slug: str) -> int | None:
+    value = store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
+    return None if value is None else int(value)
+
+
+def exists(store: Store, customer_id: int) -> bool:
+    return store.scalar("SELECT id FROM customers WHERE id = ?", (customer_id,)) is not None
+
+
+def slug_by_id(store: Store, customer_id: int) -> str | None:
+    value = store.scalar("SELECT slug FROM customers WHERE id = ?", (customer_id,))
+    return None if value is None else str(value)
+
+
+def plan_rows(store: Store) -> list[Row]:
+    """(id, slug, plan, included_minutes, carry_over) of every customer."""
+    return store.all("SELECT id, slug, plan, included_minutes, carry_over FROM customers")
+
+
+def maintenance_plan_sizes(store: Store) -> tuple[int, ...]:
+    """The distinct positive included minutes of maintenance customers, smallest first."""
+    return tuple(
+        int(r[0])
+        for r in store.all(
+            "SELECT DISTINCT included_minutes FROM customers "
+            "WHERE plan = 'maintenance' AND included_minutes > 0 ORDER BY 1"
+        )
+    )
+
+
+def can_order(store: Store, customer_id: int, email: str) -> bool:
+    """True when `email` (already lower-case) is a designated contact of the customer."""
+    row = store.one(
+        "SELECT can_order FROM contacts WHERE customer_id = ? AND email = ?",
+        (customer_id, email),
+    )
+    return row is not None and bool(row["can_order"])

@@ -1,15 +1,24 @@
-"""Team members, their skills and absences."""
+"""Team members, their skills and absences.
+
+The domain records are imported when rows are first turned into them, so `log`, which
+only looks a handle up here, does not pay for defining them at start-up.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import date
+from typing import TYPE_CHECKING
 
-from supportctl.domain.models import Absence, Person
 from supportctl.store.db import Store
+
+if TYPE_CHECKING:
+    from supportctl.domain.models import Absence, Person
 
 
 def _person(row: sqlite3.Row, skills: dict[str, int], absences: tuple[Absence, ...]) -> Person:
+    from supportctl.domain.models import Person
+
     return Person(
         id=row["id"],
         handle=row["handle"],
@@ -22,6 +31,8 @@ def _person(row: sqlite3.Row, skills: dict[str, int], absences: tuple[Absence, .
 
 
 def list_all(store: Store, *, include_inactive: bool = True) -> list[Person]:
+    from supportctl.domain.models import Absence
+
     skills: dict[int, dict[str, int]] = {}
     for r in store.all("SELECT person_id, skill, level FROM skills ORDER BY skill"):
         skills.setdefault(r["person_id"], {})[r["skill"]] = r["level"]
@@ -54,6 +65,8 @@ def get_by_id(store: Store, person_id: int) -> Person | None:
 
 
 def _load(store: Store, row: sqlite3.Row) -> Person:
+    from supportctl.domain.models import Absence
+
     skills = {
         r["skill"]: r["level"]
         for r in store.all("SELECT skill, level FROM skills WHERE person_id = ?", (row["id"],))
@@ -66,6 +79,11 @@ def _load(store: Store, row: sqlite3.Row) -> Person:
         )
     )
     return _person(row, skills, absences)
+
+
+def id_by_handle(store: Store, handle: str) -> int | None:
+    value = store.scalar("SELECT id FROM people WHERE handle = ?", (handle,))
+    return None if value is None else int(value)
 
 
 def handle_by_email(store: Store, email: str) -> str | None:

@@ -212,3 +212,32 @@ def message_counts(store: Store, ticket_ids: list[int]) -> dict[int, int]:
         ):
             out[int(r[0])] = int(r[1])
     return out
+
+
+def exists(store: Store, ticket_id: int) -> bool:
+    return store.scalar("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)) is not None
+
+
+def merged_directly_into(store: Store, ticket_id: int) -> list[int]:
+    """Ids of the tickets merged straight into `ticket_id` (one level of a chain)."""
+    return [
+        int(r["id"])
+        for r in store.all("SELECT id FROM tickets WHERE merged_into = ?", (ticket_id,))
+    ]
+
+
+def with_customer_slug(store: Store, ticket_id: int) -> sqlite3.Row | None:
+    """id, customer_id, merged_into and the customer's slug (None without a customer)."""
+    return store.one(
+        "SELECT t.id, t.customer_id, t.merged_into, c.slug FROM tickets t "
+        "LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?",
+        (ticket_id,),
+    )
+
+
+def open_human(store: Store) -> list[sqlite3.Row]:
+    """id, created_at, subject and urgency of open, unmerged tickets people wrote, by id."""
+    return store.all(
+        "SELECT id, created_at, subject, urgency FROM tickets WHERE status NOT IN"
+        " ('resolved', 'closed') AND merged_into IS NULL AND classification = 'human' ORDER BY id"
+    )

@@ -232,3 +232,9 @@ def insert_timer(
 
 def delete_timer(store: Store, person_id: int) -> None:
     store.execute("DELETE FROM timers WHERE person_id = ?", (person_id,))
+
+
+def latest_start(store: Store) -> str | None:
+    """The latest start_at of any entry (stored UTC text), None with no entries."""
+    value = store.scalar("SELECT max(start_at) FROM time_entries")
+    return None if value is None else str(value)
