@@ -8,9 +8,9 @@ after the last committed batch), anything else a `MailError` naming the account.
 - A run with no new mail costs one `STATUS (UIDVALIDITY UIDNEXT)` per folder.
 - New mail: `UID FETCH last+1:* (RFC822.SIZE)`, then batches capped by those sizes
   (`batch_bytes`), each `UID FETCH (BODY.PEEK[] INTERNALDATE)`: PEEK never sets \\Seen.
-- The next batch is fetched by a forked process (its own connection) while the caller
-  parses and commits the current one, so at most two batches are in memory and the
-  two cores both work.
+- The next batches are fetched and parsed by a forked process (its own connection)
+  while the caller threads and commits the current one, at most two batches ahead, so
+  memory stays bounded and the two cores both work.
 - Moves to the archive folder (MOVE, else COPY + \\Deleted + UID EXPUNGE) happen only
   when the caller says so, after its commits and after the last batch has been read,
   so the connection is never used by two threads at once.
@@ -253,10 +253,10 @@ class ImapSession:
     ) -> Iterator[list[tuple[int, bytes, datetime | None, Any]]]:
         """Batches of (uid, raw, internaldate, prepare(raw)) capped by `batch_bytes`.
 
-        A forked fetcher process with its own connection downloads batch k+1, and runs
-        `prepare` (the parser) over it, while the caller threads and commits batch k:
-        fetching and parsing on one core, the database on the other. The pipe between
-        them holds at most one batch, so memory stays bounded. Where fork is not
+        A forked fetcher process with its own connection downloads batches k+1 and k+2,
+        and runs `prepare` (the parser) over them, while the caller threads and commits
+        batch k: fetching and parsing on one core, the database on the other. The
+        fetcher runs at most two batches ahead, so memory stays bounded. Where fork is not
         available the batches are fetched and prepared in turn on this connection.
         """
         groups = _groups(sizes, batch_bytes)
@@ -378,26 +378,53 @@ def _fetcher(
     reader: Any,
     writer: Any,
 ) -> None:
-    """The fetch process: its own connection, read-only SELECT, one batch per send."""
+    """The fetch process: its own connection, read-only SELECT, one batch per send.
+
+    A sender thread writes to the pipe while this one fetches and parses the next
+    batch, so the process can run up to two batches ahead of the importer: a batch of
+    many small mails (slow to store) followed by one of big attachments (slow to
+    fetch) then overlap instead of leaving either side waiting.
+    """
     import os
+    import queue
+    import threading
 
     reader.close()
+    outbox: queue.Queue[Any] = queue.Queue(maxsize=1)
+    gone = threading.Event()  # the importer stopped reading (it ended early or was killed)
+
+    def send_all() -> None:
+        while True:
+            message = outbox.get()
+            if message is None:
+                return
+            if gone.is_set():
+                continue  # drain, so that the fetching thread never blocks on a full queue
+            try:
+                writer.send(message)
+            except (BrokenPipeError, OSError):
+                gone.set()
+
+    sender = threading.Thread(target=send_all, name="fetch-sender", daemon=True)
+    sender.start()
     session = ImapSession(account, password, timeout=timeout)
     try:
         try:
             session.connect()
             session._select(folder, writable=False)
             for uids in groups:
-                writer.send(("batch", _prepared(session._fetch(folder, uids), prepare)))
+                if gone.is_set():
+                    break
+                outbox.put(("batch", _prepared(session._fetch(folder, uids), prepare)))
         except TransientMailError as exc:
-            writer.send(("error", True, exc.reason))
+            outbox.put(("error", True, exc.reason))
         except MailError as exc:
-            writer.send(("error", False, exc.message))
+            outbox.put(("error", False, exc.message))
         finally:
             session.close()
-    except (BrokenPipeError, OSError):
-        pass  # the importer is gone (it stopped early or was killed): just end
     finally:
+        outbox.put(None)
+        sender.join()
         writer.close()
         os._exit(0)
 
