@@ -106,7 +106,7 @@ class AppContext:
             no_color=no_color,
             force_terminal=True if self.color else None,
             highlight=False,
-            soft_wrap=False,
+            soft_wrap=True,
         )
 
     @property
