@@ -365,3 +365,36 @@ Content-Transfer-Encoding: base64
     assert cli.ok("reparse").stdout.strip() == "re-parsed 1 messages; 0 changed"
     cli.ok("ticket", "attachment", "1", "1", "--save", str(tmp_path))
     assert (tmp_path / "server.log.gz").read_bytes() == payload
+
+
+def test_imported_mail_is_searchable_and_the_index_triggers_stay(
+    cli, desk: Path, initialized: Path
+) -> None:
+    import sqlite3
+
+    cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
+    db = sqlite3.connect(initialized / "supportctl.db")
+    counts = db.execute(
+        "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM messages_fts), "
+        "(SELECT count(*) FROM tickets), (SELECT count(*) FROM tickets_fts)"
+    ).fetchone()
+    triggers = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+    db.execute("INSERT INTO tickets_fts (tickets_fts) VALUES ('integrity-check')")
+    db.close()
+    assert counts[0] == counts[1] == 12 and counts[2] == counts[3] == 8
+    assert {"messages_fts_insert", "tickets_fts_insert"} <= triggers
+    hits = cli.json("search", "alhaalla", "--json")
+    assert [h["source"] for h in hits] == ["message"]
+    # Writes outside the importer are still indexed by the triggers.
+    cli.ok(
+        "ticket",
+        "new",
+        "--customer",
+        "acme",
+        "--from",
+        "matti.virtanen@acme.fi",
+        "Varmuuskopiointi epäonnistui",
+        env=NOW,
+    )
+    assert [h["source"] for h in cli.json("search", "varmuuskopiointi", "--json")] == ["subject"]
