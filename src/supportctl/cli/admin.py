@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from supportctl.context import AppContext
 
 from supportctl.cli.common import JsonFlag, get_app_context, sub_app
 
@@ -60,35 +65,79 @@ def demo_cmd(
 
     Example:  supportctl demo --dir /tmp/demo
     """
+    import os
     import tempfile
 
     from supportctl.services import demo
 
     app_ctx = get_app_context(ctx)
+    pinned = "SUPPORTCTL_NOW" in os.environ
+    now = app_ctx.now() if pinned else _parse_now(demo.DEMO_NOW)
     target = directory or Path(tempfile.mkdtemp(prefix="supportctl-demo-"))
-    ws = demo.build(target.expanduser().resolve(), app_ctx.now())
-    out = app_ctx.out
-    out.print(f"[bold]supportctl demo[/bold]: a sample agency in {ws.directory}")
+    ws = demo.build(target.expanduser().resolve(), now)
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    _say(app_ctx, f"supportctl demo: a sample agency in {ws.directory}", bold=True)
+    _say(app_ctx, f"(the demo's clock stands at {stamp}: a Monday morning)")
     for line in ws.lines:
-        out.print("  " + line, markup=False)
-    for title, body in ws.shows:
-        out.print()
-        out.print(f"[bold]{title}[/bold]")
-        for line in body:
-            out.print(line, markup=False, highlight=False)
-    out.print()
-    out.print("Look around (copy and paste):", markup=False)
-    out.print(
-        f"  export SUPPORTCTL_DB={ws.db_path} SUPPORTCTL_CONFIG={ws.config_path}", markup=False
+        _say(app_ctx, "  " + line)
+    for show in ws.shows:
+        _say(app_ctx, "")
+        _say(app_ctx, "$ " + show.title, bold=True)
+        if show.argv is None:
+            for line in show.lines:
+                _say(app_ctx, line)
+        else:
+            _run_in_workspace(ws.db_path, ws.config_path, stamp, list(show.argv))
+    _say(app_ctx, "")
+    _say(app_ctx, "Look around (copy and paste):")
+    _say(
+        app_ctx,
+        f"  export SUPPORTCTL_DB={ws.db_path} SUPPORTCTL_CONFIG={ws.config_path}"
+        f" SUPPORTCTL_NOW={stamp}",
     )
-    for cmd in ws_commands():
-        out.print(f"  {cmd}", markup=False)
+    for cmd in ws.look:
+        _say(app_ctx, f"  {cmd}")
 
 
-def ws_commands() -> list[str]:
-    from supportctl.services.demo import LOOK_AROUND
+def _parse_now(text: str) -> datetime:
+    from datetime import datetime
 
-    return list(LOOK_AROUND)
+    return datetime.fromisoformat(text)
+
+
+def _say(app_ctx: AppContext, line: str, *, bold: bool = False) -> None:
+    import sys
+
+    if bold and app_ctx.is_terminal():
+        from rich.text import Text
+
+        app_ctx.out.print(Text(line, style="bold"))
+    else:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+def _run_in_workspace(db: Path, config: Path, now: str, argv: list[str]) -> None:
+    """Run one real command against the demo workspace, as the user would type it."""
+    import os
+
+    from typer.main import get_command
+
+    from supportctl.cli import app
+
+    saved = os.environ.get("SUPPORTCTL_NOW")
+    os.environ["SUPPORTCTL_NOW"] = now
+    try:
+        get_command(app).main(
+            ["--db", str(db), "--config", str(config), *argv],
+            prog_name="supportctl",
+            standalone_mode=False,
+        )
+    finally:
+        if saved is None:
+            del os.environ["SUPPORTCTL_NOW"]
+        else:
+            os.environ["SUPPORTCTL_NOW"] = saved
 
 
 def backup_cmd(

@@ -1,8 +1,15 @@
 """`supportctl demo`: a complete, throw-away workspace that shows the product working.
 
-The demo is a list of steps; each capability appends its own step, so the demo always
-walks through everything the product can do. Every step goes through the same services
-the commands use: the demo is also an end-to-end smoke test.
+The demo is a list of steps (`STEPS`, in order at the end of this module); each
+capability adds its own, so the demo always walks through everything the product can
+do. Every step goes through the same services the commands use, so the demo is also an
+end-to-end smoke test. What it shows at the end are real commands (`Show.argv`), run by
+the CLI against the new workspace exactly as the user would type them.
+
+The demo runs at a fixed moment, `DEMO_NOW` (a Monday morning, review day), unless
+SUPPORTCTL_NOW says otherwise: the walk-through, its SLA clocks and its invoices are
+then the same on every run, and the printed `export` line pins the same moment for the
+commands the user tries afterwards.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from supportctl.config import Config, load_config
 from supportctl.services import customers, team
@@ -29,6 +37,19 @@ DEMO_AGENCY = {
 }
 
 
+# Monday 2 November 2026, 10:30 in Helsinki: the sample mail came in on Thursday and
+# Friday, October's time is ready to invoice, and the team meets for the Monday review.
+DEMO_NOW = "2026-11-02T08:30:00Z"
+
+
+class Show(NamedTuple):
+    """Something to show at the end: a command to run (argv) or text (lines)."""
+
+    title: str
+    argv: tuple[str, ...] | None
+    lines: tuple[str, ...] = ()
+
+
 @dataclass
 class DemoWorkspace:
     directory: Path
@@ -39,24 +60,31 @@ class DemoWorkspace:
     now: datetime
     actor: str = "alice"
     lines: list[str] = field(default_factory=list)
-    shows: list[tuple[str, list[str]]] = field(default_factory=list)
+    shows: list[Show] = field(default_factory=list)
+    # Commands printed at the end for the user to try; steps add theirs.
+    look: list[str] = field(
+        default_factory=lambda: [
+            "supportctl customer list",
+            "supportctl customer show acme",
+            "supportctl team list",
+        ]
+    )
 
     def say(self, line: str) -> None:
         self.lines.append(line)
 
+    def show_command(self, *argv: str, note: str = "") -> None:
+        """Run `supportctl ARGV` on the workspace at the end and show its output."""
+        title = "supportctl " + " ".join(argv) + (f"  ({note})" if note else "")
+        self.shows.append(Show(title, argv))
+
+    def show_text(self, title: str, lines: list[str]) -> None:
+        self.shows.append(Show(title, None, tuple(lines)))
+
 
 Step = Callable[[DemoWorkspace], None]
-# Commands printed at the end for the user to try; steps append theirs.
-LOOK_AROUND: list[str] = [
-    "supportctl customer list",
-    "supportctl customer show acme",
-    "supportctl team list",
-]
-STEPS: list[Step] = []
-step = STEPS.append
 
 
-@step
 def agency_customers_team(ws: DemoWorkspace) -> None:
     """Three customers, their contacts and four developers."""
     made = [
@@ -167,24 +195,17 @@ def agency_customers_team(ws: DemoWorkspace) -> None:
     ws.say(f"team:      {', '.join(p[0] for p in people)}")
 
 
-@step
 def mail_in(ws: DemoWorkspace) -> None:
     """The bundled sample mailbox (Finnish, Czech, English mail) through the real pipeline."""
     from importlib.resources import as_file, files
 
-    from supportctl.render.inbox import inbox_cells, inbox_columns
-    from supportctl.services import importing, inbox, mailadmin
+    from supportctl.services import importing, mailadmin
 
     mailadmin.block(ws.store, "@cheap-seo.example", now=ws.now, actor=ws.actor)
     with as_file(files("supportctl") / "data" / "sample.mbox") as sample:
         report = importing.import_file_source(ws.store, ws.config, f"mbox:{sample}", now=ws.now)
     ws.say(f"mail:      {report.summary()}")
-    rows = inbox.list_open(ws.store)
-    tz = ws.config.agency.timezone
-    lines = [" | ".join(inbox_columns())]
-    lines += [" | ".join(str(c) for c in inbox_cells(r, tz, ws.now)) for r in rows]
-    ws.shows.append(("supportctl inbox --no-fetch", lines))
-    LOOK_AROUND.extend(
+    ws.look.extend(
         [
             "supportctl inbox --no-fetch",
             "supportctl ticket show 1",
@@ -194,14 +215,11 @@ def mail_in(ws: DemoWorkspace) -> None:
     )
 
 
-@step
 def delegation_review(ws: DemoWorkspace) -> None:
     """Two tasks delegated by skill (one a week ago, so the review flags it), then the review."""
     from datetime import timedelta
-    from zoneinfo import ZoneInfo
 
     from supportctl.domain.timeutil import from_utc_text
-    from supportctl.render.delegation import review_text_lines
     from supportctl.services import delegation
     from supportctl.services.tickets import create_ticket
     from supportctl.store import customers as customer_store
@@ -255,14 +273,8 @@ def delegation_review(ws: DemoWorkspace) -> None:
             now=max(created, ws.now - timedelta(days=days_ago)),
         )
         ws.say(f"delegated: task {result.task.id} on #{ticket_id} → {result.task.reason}")
-    review = delegation.review(ws.store, ws.config, now=ws.now)
-    ws.shows.append(
-        (
-            "supportctl delegated  (the Monday review)",
-            review_text_lines(review, ZoneInfo(ws.config.agency.timezone)),
-        )
-    )
-    LOOK_AROUND.extend(
+    ws.show_command("delegated", note="the Monday review")
+    ws.look.extend(
         [
             "supportctl delegated",
             "supportctl delegated --mine --as bob",
@@ -290,7 +302,6 @@ def build(directory: Path, now: datetime) -> DemoWorkspace:
     return ws
 
 
-@step
 def month_end_invoices(ws: DemoWorkspace) -> None:
     """The month's invoice reports in HTML and Markdown (kept last: it bills the steps above)."""
     from zoneinfo import ZoneInfo
@@ -311,9 +322,7 @@ def month_end_invoices(ws: DemoWorkspace) -> None:
             return
         for report in run.reports:
             ws.say(f"invoice:   {report.path}")
-    LOOK_AROUND.extend(
-        [f"supportctl invoice {month} --out {out_dir}", "supportctl invoice templates"]
-    )
+    ws.look.extend([f"supportctl invoice {month} --out {out_dir}", "supportctl invoice templates"])
 
 
 def duty_rota(ws: DemoWorkspace) -> None:
@@ -321,7 +330,6 @@ def duty_rota(ws: DemoWorkspace) -> None:
     from datetime import timedelta
 
     from supportctl.domain.rota import week_name
-    from supportctl.render.rota import weeks_lines
     from supportctl.services import rota
 
     this_week = week_name(ws.now.date())
@@ -330,17 +338,15 @@ def duty_rota(ws: DemoWorkspace) -> None:
     )
     later = week_name(ws.now.date() + timedelta(weeks=2))
     rota.swap(ws.store, ws.config, week=later, handle="dave", now=ws.now, actor=ws.actor)
-    weeks = rota.show(ws.store, ws.config, weeks=4, now=ws.now)
     ws.say(f"rota:      alice → bob → carol from {this_week}; dave swapped in for {later}")
-    ws.shows.append(("supportctl rota show --weeks 4", weeks_lines(weeks)))
-    LOOK_AROUND.extend(["supportctl rota show --weeks 8", "supportctl rota ics --out duty.ics"])
+    ws.show_command("rota", "show", "--weeks", "4")
+    ws.look.extend(["supportctl rota show --weeks 8", "supportctl rota ics --out duty.ics"])
 
 
 def inbox_with_clocks(ws: DemoWorkspace) -> None:
     """Two requests phoned in just now, then the queue with owners and live SLA clocks."""
     from datetime import timedelta
 
-    from supportctl.render.inbox import inbox_cells, inbox_columns
     from supportctl.services import inbox, tickets
 
     for slug, sender, subject, text, minutes_ago in (
@@ -359,37 +365,19 @@ def inbox_with_clocks(ws: DemoWorkspace) -> None:
         )
 
     queue = inbox.queue(ws.store, ws.config, now=ws.now, limit=15)
-    tz = ws.config.agency.timezone
-    lines = [" | ".join(inbox_columns())]
-    lines += [" | ".join(str(c) for c in inbox_cells(r, tz, ws.now)) for r in queue.rows]
-    if queue.total > len(queue.rows):
-        lines.append(f"… and {queue.total - len(queue.rows)} more")
     late = sum(1 for r in queue.rows if r.clock is not None and r.clock.breached)
     ws.say(f"queue:     {queue.total} open tickets, {late} past an SLA target")
-    ws.shows.append(
-        ("supportctl inbox --no-fetch  (urgent, premium, standard, light, oldest)", lines)
-    )
-    LOOK_AROUND.extend(
+    ws.show_command("inbox", "--no-fetch", note="urgent, premium, standard, light, then oldest")
+    ws.look.extend(
         [
             'supportctl search "ei toimi"',
             "supportctl inbox --no-fetch --mine --as alice",
-            "supportctl report " + ws.now.strftime("%Y-%m"),
+            # The sample mail came in last month (the demo's Monday is early in the next).
+            "supportctl report " + (ws.now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
         ]
     )
 
 
-# The rota must exist before mail comes in; the queue is shown before the invoices,
-# which stay last. (`@step` returns None, so steps are found by name.)
-_names = [s.__name__ for s in STEPS]
-STEPS.insert(_names.index("agency_customers_team") + 1, duty_rota)
-_names = [s.__name__ for s in STEPS]
-STEPS.insert(
-    _names.index("month_end_invoices") if "month_end_invoices" in _names else len(STEPS),
-    inbox_with_clocks,
-)
-
-
-@step
 def acknowledgements_to_outbox(ws: DemoWorkspace) -> None:
     """New tickets acknowledged in the customer's language, written to a local outbox."""
     from datetime import timedelta
@@ -431,8 +419,8 @@ def acknowledgements_to_outbox(ws: DemoWorkspace) -> None:
         body = msg.get_body(preferencelist=("plain",))
         text = body.get_content() if body is not None else ""  # type: ignore[union-attr]
         lines += ["", *text.replace("\r\n", "\n").rstrip("\n").split("\n")]
-        ws.shows.append((f"{first.relative_to(ws.directory)} (an acknowledgement)", lines))
-    LOOK_AROUND.extend(
+        ws.show_text(f"{first.relative_to(ws.directory)} (an acknowledgement)", lines)
+    ws.look.extend(
         [
             "supportctl reply --templates",
             'supportctl reply 1 --dry-run -m "Hei Matti, katsomme asiaa heti."',
@@ -445,7 +433,6 @@ def time_logged(ws: DemoWorkspace) -> None:
     from datetime import date, timedelta
     from zoneinfo import ZoneInfo
 
-    from supportctl.render.timelog import listing_table
     from supportctl.services import timelog
     from supportctl.services.tickets import create_ticket
     from supportctl.store import customers as customer_store
@@ -589,12 +576,8 @@ def time_logged(ws: DemoWorkspace) -> None:
     ws.say(
         f"approval:  {waiting} min on #{made['landing']} (asked by a non-designated contact) wait for approval"
     )
-    columns, rows, footer = listing_table(listing, zone, 50)
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    ws.shows.append((f"supportctl log list --month {month} --customer acme", lines + footer))
-    LOOK_AROUND.extend(
+    ws.show_command("log", "list", "--month", month, "--customer", "acme")
+    ws.look.extend(
         [
             f"supportctl log list --month {month}",
             f"supportctl log list --month {month} --customer kovo --json",
@@ -604,9 +587,16 @@ def time_logged(ws: DemoWorkspace) -> None:
     )
 
 
-# Time is logged before the month-end invoices, which bill it.
-_names = [s.__name__ for s in STEPS]
-STEPS.insert(
-    _names.index("month_end_invoices") if "month_end_invoices" in _names else len(STEPS),
+# In order: the rota exists before mail comes in (owners), the queue and the review
+# come after the mail, time is logged before the invoices that bill it, and the
+# acknowledgements go out for the tickets the steps above opened.
+STEPS: list[Step] = [
+    agency_customers_team,
+    duty_rota,
+    mail_in,
+    delegation_review,
+    inbox_with_clocks,
     time_logged,
-)
+    month_end_invoices,
+    acknowledgements_to_outbox,
+]
