@@ -313,21 +313,6 @@ def review_tables(target: AppContext | Console, result: Review, zone: tzinfo) ->
         _say(target, note, style="dim")
 
 
-def review_text_lines(result: Review, zone: tzinfo) -> list[str]:
-    """The review as plain aligned lines (for the demo's summary)."""
-    if not result.rows:
-        return [_empty_text(result)]
-    columns, rows, caption = _layout(result, rich=False)
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)]
-    lines = [_title(result, zone)]
-    lines += [
-        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-        for r in [list(columns), *cells]
-    ]
-    return lines + ([caption] if caption else []) + list(FOOTNOTES)
-
-
 def review_markdown(result: Review, zone: tzinfo) -> list[str]:
     """The review as Markdown for the team's chat."""
     from supportctl.domain.durations import format_minutes

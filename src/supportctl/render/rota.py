@@ -22,11 +22,3 @@ def weeks_table(target: AppContext, weeks: Sequence[Any], *, current: str | None
         for w in weeks
     ]
     table(target, ("week", "dates", "on duty", "why"), rows, limit=None, empty="no weeks")
-
-
-def weeks_lines(weeks: Sequence[Any]) -> list[str]:
-    """Plain lines (for the demo summary)."""
-    return [
-        f"{w.id}  {w.start:%d.%m.}–{w.end:%d.%m.%Y}  {w.person or 'nobody':<8} {w.reason}"
-        for w in weeks
-    ]
