@@ -179,3 +179,32 @@ def test_html_to_text_joins_inline_and_breaks_blocks() -> None:
         "<div>one <span>two</span><b>three</b></div><div>four<br>five</div><script>x()</script>"
     )
     assert [line for line in text.splitlines() if line] == ["one twothree", "four", "five"]
+
+
+_ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
+
+
+@given(
+    names=st.lists(
+        st.text(alphabet=_ATEXT + " .", max_size=20),
+        min_size=1,
+        max_size=2,
+    ),
+    local=st.text(alphabet=_ATEXT + ".", min_size=1, max_size=12),
+    host=st.text(alphabet="abcxyz019-.", min_size=1, max_size=12),
+    bare=st.booleans(),
+)
+def test_plain_mailboxes_read_like_getaddresses(
+    names: list[str], local: str, host: str, bare: bool
+) -> None:
+    import email.utils
+
+    from supportctl.mail.parse import _addresses, decode_header_value
+
+    values = [f"{local}@{host}" if bare else f"{name} <{local}@{host}>" for name in names]
+    expected = [
+        (decode_header_value(n), a.strip().strip("<>").lower())
+        for n, a in email.utils.getaddresses(values)
+        if a.strip().strip("<>")
+    ]
+    assert _addresses(values) == expected
