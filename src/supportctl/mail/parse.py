@@ -202,7 +202,8 @@ def header(msg: Message, name: str) -> str | None:
 
 def headers_all(msg: Message, name: str) -> list[str]:
     lower = name.lower()
-    return [str(v) for k, v in msg.raw_items() if k.lower() == lower]
+    size = len(lower)  # compared first: most names differ in length, lower() is not free
+    return [str(v) for k, v in msg.raw_items() if len(k) == size and k.lower() == lower]
 
 
 def _has_surrogates(text: str) -> bool:
