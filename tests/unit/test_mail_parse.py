@@ -208,3 +208,33 @@ def test_plain_mailboxes_read_like_getaddresses(
         if a.strip().strip("<>")
     ]
     assert _addresses(values) == expected
+
+
+@given(
+    fields=st.lists(
+        st.tuples(
+            st.text(alphabet="abcXYZ-_09!~", min_size=1, max_size=12),
+            st.lists(st.text(alphabet='ab cd\tä=?;:<>@"', max_size=15), min_size=1, max_size=3),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    crlf=st.booleans(),
+)
+def test_plain_header_blocks_read_like_the_stdlib_parser(
+    fields: list[tuple[str, list[str]]], crlf: bool
+) -> None:
+    from email.parser import BytesParser
+
+    from supportctl.mail.parse import split_entity
+
+    eol = "\r\n" if crlf else "\n"
+    head = "".join(
+        f"{name}: {lines[0]}{eol}" + "".join(f" {line}{eol}" for line in lines[1:])
+        for name, lines in fields
+    )
+    raw = (head + eol + "body").encode("utf-8")
+    expected = BytesParser().parsebytes(raw, headersonly=True)
+    msg, body = split_entity(raw)
+    assert list(msg.raw_items()) == list(expected.raw_items())
+    assert body == b"body"
