@@ -10,7 +10,6 @@ shell) or `password_env` (the name of an environment variable), or the keyring e
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -77,13 +76,23 @@ def _timezone(value: Any) -> str:
 
 
 def _country(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{2}", value):
+    # Plain string tests rather than regexes: every command loads the config, and
+    # compiling a pattern costs more than the whole check.
+    if (
+        not isinstance(value, str)
+        or len(value) != 2
+        or not (value.isascii() and value.isalpha() and value.isupper())
+    ):
         raise ValueError("a two-letter country code such as 'FI' or 'CZ'")
     return value
 
 
 def _currency(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
+    if (
+        not isinstance(value, str)
+        or len(value) != 3
+        or not (value.isascii() and value.isalpha() and value.isupper())
+    ):
         raise ValueError("a three-letter currency code such as 'EUR' or 'CZK'")
     return value
 
@@ -103,10 +112,20 @@ def _decimal_str(value: Any) -> str:
     return text
 
 
+def _is_clock(text: str, *, last: int) -> bool:
+    hh, sep, mm = text.partition(":")
+    if not (sep and len(hh) == 2 and len(mm) == 2 and (hh + mm).isascii() and (hh + mm).isdigit()):
+        return False
+    return int(hh) <= last and int(mm) <= 59 and (int(hh) < 24 or mm == "00")
+
+
+def _is_hours(value: str) -> bool:
+    start, sep, end = value.partition("-")
+    return bool(sep) and _is_clock(start, last=23) and _is_clock(end, last=24)
+
+
 def _hours(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(
-        r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d", value
-    ):
+    if not isinstance(value, str) or not _is_hours(value):
         raise ValueError("business hours as 'HH:MM-HH:MM', e.g. '09:00-17:00'")
     start, end = value.split("-")
     if start >= end:
@@ -139,7 +158,15 @@ def _str_list(value: Any) -> list[str]:
 
 
 def _email(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
+    local, at, domain = value.rpartition("@") if isinstance(value, str) else ("", "", "")
+    parts = domain.split(".")
+    if (
+        not at
+        or not local
+        or any(c.isspace() or c in "<>@" for c in local + domain)
+        or len(parts) < 2
+        or not all(parts)
+    ):
         raise ValueError("an e-mail address")
     return value
 

@@ -357,3 +357,24 @@ def test_version_and_debug_flags(cli, initialized):
     result = cli("--debug", "customer", "show", "nobody")
     assert result.exit_code == 2
     assert "Traceback" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("business_hours", '"9:00-17:00"'),
+        ("business_hours", '"17:00-09:00"'),
+        ("business_hours", '"09:60-10:00"'),
+        ("business_hours", '"24:30-24:40"'),
+        ("country", '"F1"'),
+        ("country", '"fi"'),
+        ("currency", '"EURO"'),
+        ("support_address", '"a@b"'),
+        ("support_address", '"a b@c.fi"'),
+        ("vat", '"120"'),
+    ],
+)
+def test_agency_values_are_validated(cli, workspace_env, key, value):
+    (workspace_env / "config.toml").write_text(f"[agency]\n{key} = {value}\n")
+    result = cli.fails(3, "config", "show")
+    assert key in result.stderr and "config.toml" in result.stderr
