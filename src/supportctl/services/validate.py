@@ -8,24 +8,24 @@ from decimal import Decimal, InvalidOperation
 
 from supportctl.errors import InputError
 
-SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-HANDLE_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-EMAIL_RE = re.compile(
-    r"[^@\s<>(),;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
-)
-DOMAIN_RE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}")
-LOCALE_RE = re.compile(r"[a-z]{2}(_[A-Z]{2})?")
-SKILL_RE = re.compile(r"[a-z0-9][a-z0-9+._-]{0,39}")
+# Patterns as strings: `re` compiles (and caches) one on first use, so a command that
+# validates nothing pays nothing for them at start-up.
+SLUG_RE = r"[a-z0-9][a-z0-9-]{0,62}"
+HANDLE_RE = r"[a-z][a-z0-9_-]{0,31}"
+EMAIL_RE = r"[^@\s<>(),;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+DOMAIN_RE = r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
+LOCALE_RE = r"[a-z]{2}(_[A-Z]{2})?"
+SKILL_RE = r"[a-z0-9][a-z0-9+._-]{0,39}"
 
 
 def slug(value: str) -> str:
-    if not SLUG_RE.fullmatch(value):
+    if not re.fullmatch(SLUG_RE, value):
         raise InputError(f"'{value}' is not a valid slug: use lower-case letters, digits and '-'")
     return value
 
 
 def handle(value: str) -> str:
-    if not HANDLE_RE.fullmatch(value):
+    if not re.fullmatch(HANDLE_RE, value):
         raise InputError(
             f"'{value}' is not a valid handle: start with a letter; lower-case letters, digits, '-' and '_'"
         )
@@ -34,7 +34,7 @@ def handle(value: str) -> str:
 
 def email(value: str) -> str:
     cleaned = value.strip()
-    if not EMAIL_RE.fullmatch(cleaned):
+    if not re.fullmatch(EMAIL_RE, cleaned):
         raise InputError(f"'{value}' is not a valid e-mail address")
     local, _, dom = cleaned.rpartition("@")
     return f"{local}@{dom.lower()}"
@@ -42,13 +42,13 @@ def email(value: str) -> str:
 
 def domain(value: str) -> str:
     cleaned = value.strip().lower().lstrip("@")
-    if not DOMAIN_RE.fullmatch(cleaned):
+    if not re.fullmatch(DOMAIN_RE, cleaned):
         raise InputError(f"'{value}' is not a valid mail domain")
     return cleaned
 
 
 def locale(value: str) -> str:
-    if not LOCALE_RE.fullmatch(value):
+    if not re.fullmatch(LOCALE_RE, value):
         raise InputError(f"'{value}' is not a locale; use e.g. fi_FI, cs_CZ or en")
     return value
 
@@ -66,7 +66,7 @@ def percent(value: str) -> str:
 def skill(value: str) -> tuple[str, int]:
     name, sep, level_text = value.partition(":")
     name = name.strip().lower()
-    if not SKILL_RE.fullmatch(name):
+    if not re.fullmatch(SKILL_RE, name):
         raise InputError(f"'{value}' is not a skill: write NAME:LEVEL, e.g. wordpress:5")
     if not sep:
         return name, 3
@@ -77,7 +77,7 @@ def skill(value: str) -> tuple[str, int]:
 
 def skill_name(value: str) -> str:
     name = value.strip().lower()
-    if not SKILL_RE.fullmatch(name):
+    if not re.fullmatch(SKILL_RE, name):
         raise InputError(
             f"'{value}' is not a skill name: lower-case letters, digits, '+', '.', '-', '_'"
         )
