@@ -714,7 +714,7 @@ def acknowledge(
     reason = _ack_refusal(store, ticket, first, now)
     if reason:
         plan = _Plan(
-            _placeholder(config, address, now), "ack", ticket["id"], automatic=True, actor=None
+            _skip_envelope(config, address, now), "ack", ticket["id"], automatic=True, actor=None
         )
         if dry_run:
             return Skipped("ack", ticket["id"], address, reason)
@@ -769,7 +769,8 @@ def acknowledge(
     return _deliver(store, config, plan, transport=transport, now=now, dry_run=dry_run)
 
 
-def _placeholder(config: Config, address: str, now: datetime) -> compose.Outgoing:
+def _skip_envelope(config: Config, address: str, now: datetime) -> compose.Outgoing:
+    """The addressing of a mail that will not be written, for the `mail.skipped` record."""
     return compose.Outgoing(
         from_addr=_from_addr(config), to=(address,), subject="", body="", date=now, message_id=""
     )
