@@ -212,3 +212,74 @@ def imap(dovecot: Dovecot) -> Iterator[Dovecot]:
     """The session's Dovecot with an empty INBOX and no other folders."""
     dovecot.reset()
     yield dovecot
+
+
+@dataclass
+class InstalledWheel:
+    wheel: Path
+    site: Path  # the wheel installed with `pip install --target`, nothing else in it
+
+    def names(self) -> list[str]:
+        import zipfile
+
+        return zipfile.ZipFile(self.wheel).namelist()
+
+    def run(self, script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        """Run a script with the installed copy first on the path (the repo nowhere near)."""
+        import sys
+
+        return subprocess.run(
+            [sys.executable, "-c", script, str(self.site), *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env={"PYTHONPATH": str(self.site), "PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+            timeout=120,
+        )
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> InstalledWheel:
+    """The project built as a wheel and installed into a directory of its own, once."""
+    import sys
+
+    from tests.conftest import REPO
+
+    base = tmp_path_factory.mktemp("wheel")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(base / "dist"),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"building the wheel failed:\n{done.stdout}\n{done.stderr}")
+    [wheel] = list((base / "dist").glob("supportctl-*.whl"))
+    site = base / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return InstalledWheel(wheel, site)

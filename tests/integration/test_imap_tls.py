@@ -22,6 +22,7 @@ from supportctl.config import load_config
 from supportctl.errors import MailError
 from supportctl.services import importing
 from supportctl.store.db import open_store
+from tests.conftest import in_ci
 from tests.integration.conftest import _free_port, _write_config
 
 pytestmark = pytest.mark.integration
@@ -30,6 +31,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def tls_dovecot(dovecot) -> Iterator[tuple[int, int, Path]]:
     if shutil.which("openssl") is None:
+        if in_ci():
+            pytest.fail("openssl is needed for the TLS tests")
         pytest.skip("openssl is not installed")
     root = Path(tempfile.mkdtemp(prefix="supportctl-dovecot-tls-"))
     root.chmod(0o755)

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
-
-import pytest
-
-REPO = Path(__file__).resolve().parents[2]
 
 RENDER_FROM_INSTALLED = r"""
 import sys
@@ -42,50 +35,11 @@ print("rendered from", base)
 """
 
 
-def _build_wheel(dest: Path) -> Path:
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dest), str(REPO)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"building the wheel failed:\n{done.stdout}\n{done.stderr}")
-    wheels = list(dest.glob("supportctl-*.whl"))
-    assert len(wheels) == 1
-    return wheels[0]
-
-
-def test_invoice_templates_render_from_the_installed_wheel(tmp_path: Path) -> None:
-    wheel = _build_wheel(tmp_path / "dist")
-    names = zipfile.ZipFile(wheel).namelist()
+def test_invoice_templates_render_from_the_installed_wheel(installed_wheel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    names = installed_wheel.names()
     for fmt in ("html", "md", "txt"):
         assert f"supportctl/templates/invoice/report.{fmt}.j2" in names
-    target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "-q",
-            "--target",
-            str(target),
-            str(wheel),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
     # Run from an unrelated directory so neither the repo nor its templates/ is near.
-    done = subprocess.run(
-        [sys.executable, "-c", RENDER_FROM_INSTALLED, str(target)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-        timeout=120,
-    )
+    done = installed_wheel.run(RENDER_FROM_INSTALLED, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "rendered from" in done.stdout

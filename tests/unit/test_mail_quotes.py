@@ -8,12 +8,14 @@ from hypothesis import strategies as st
 
 from supportctl.mail.parse import parse_message, tidy_text
 from supportctl.mail.quotes import Split, split_reply
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, in_ci
 
 REPLY_PARSER = CORPUS / "email-reply-parser" / "test" / "emails"
 TALON = CORPUS / "talon" / "tests" / "fixtures"
 
-if not REPLY_PARSER.is_dir() or not TALON.is_dir():  # pragma: no cover - shipped with CI
+if not REPLY_PARSER.is_dir() or not TALON.is_dir():  # the corpus sits in ../shared beside the clone
+    if in_ci():
+        raise RuntimeError("the shared mail corpus is missing at " + str(CORPUS))
     pytest.skip("the shared mail corpus is not available", allow_module_level=True)
 
 
