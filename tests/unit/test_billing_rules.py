@@ -14,9 +14,14 @@ from supportctl.domain.billing_rules import (
     NEEDS_APPROVAL,
     NON_BILLABLE,
     EntryFacts,
+    MonthSums,
     Part,
+    classify_items,
     classify_month,
     included_used,
+    month_quota_minutes,
+    month_totals,
+    quota_minutes,
     totals_by_class,
 )
 
@@ -229,3 +234,53 @@ def test_classification_ignores_input_order_and_keeps_every_minute(raw, included
     first = classify_month(facts, "maintenance", included)
     assert first == classify_month(list(reversed(facts)), "maintenance", included)
     assert sum(totals_by_class(first).values()) == sum(f.minutes for f in facts)
+
+
+month_items = st.lists(
+    st.tuples(
+        st.integers(min_value=1, max_value=300),
+        st.sampled_from(["work", "messaging"]),
+        st.booleans(),
+        st.sampled_from([None, None, None, INCLUDED, BILLABLE, NON_BILLABLE, NEEDS_APPROVAL]),
+        st.booleans(),
+    ),
+    max_size=40,
+)
+
+
+@given(
+    month_items,
+    st.sampled_from(["maintenance", "hosting", "adhoc"]),
+    st.integers(0, 3000),
+    st.integers(0, 40),
+)
+def test_month_totals_from_sums_agree_with_classifying_every_entry(  # type: ignore[no-untyped-def]
+    raw, plan: str, included: int, shown: int
+) -> None:
+    items = [
+        (i, minutes, kind, internal, override, waiting)
+        for i, (minutes, kind, internal, override, waiting) in enumerate(raw, start=1)
+    ]
+    sums = MonthSums(
+        sum(i[1] for i in items),
+        sum(i[1] for i in items if i[3]),
+        sum(i[1] for i in items if i[2] == "messaging" and not i[3]),
+        len(items),
+    )
+    exceptions = [i for i in items if i[4] is not None or i[5]]
+    parts = classify_items(items, plan, included)
+    totals = month_totals(sums, exceptions, plan, included)
+    if totals is None:  # only when an included override meets a quota that runs out
+        assert plan == "maintenance"
+        assert any(i[4] == INCLUDED for i in items)
+    else:
+        assert totals == totals_by_class(parts)
+    # the quota left before the latest entries follows from the month's quota minutes
+    consumed = month_quota_minutes(sums, exceptions)
+    assert consumed == sum(quota_minutes(i) for i in items)
+    tail = items[len(items) - min(shown, len(items)) :]
+    if plan == "maintenance":
+        before = consumed - sum(quota_minutes(i) for i in tail)
+        left = max(0, included - before)
+        tail_ids = {i[0] for i in tail}
+        assert classify_items(tail, plan, left) == [p for p in parts if p[0] in tail_ids]

@@ -21,9 +21,8 @@ Rules, in order of precedence:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 INCLUDED = "included"
 BILLABLE = "billable"
@@ -35,8 +34,7 @@ CLASSES = (INCLUDED, BILLABLE, NON_BILLABLE, NEEDS_APPROVAL)
 EXTRA_AFTER_MINUTES = 30
 
 
-@dataclass(frozen=True)
-class EntryFacts:
+class EntryFacts(NamedTuple):
     """What the rules need to know about one entry."""
 
     entry_id: int
@@ -48,8 +46,7 @@ class EntryFacts:
     needs_approval: bool  # on an unapproved request that needs approval
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """An entry, or one of its two parts when it crosses the end of the quota."""
 
     entry_id: int
@@ -126,6 +123,82 @@ def totals_by_class(parts: Iterable[Part | RawPart]) -> dict[str, int]:
 
 
 def _minutes_cls(part: Part | RawPart) -> tuple[int, str]:
-    if isinstance(part, Part):
-        return part.minutes, part.cls
-    return part[1], part[2]
+    return part[1], part[2]  # a Part is a RawPart with names
+
+
+# --- a month's totals without its order ---------------------------------------------
+# A listing shows the latest few entries but totals the whole month. Reading every
+# entry to classify it costs more than the rest of the command, and most of the month
+# needs no order at all: only the quota split does, and even that only through one
+# running sum. So the store hands over three sums per customer-month plus the few
+# "exceptional" entries (a stored override, or a request waiting for approval), and
+# these functions give the same totals `classify_items` would. The quota left before
+# an entry is max(0, quota - quota minutes before it) whatever the mix of entries
+# before it, so the latest entries can be classified alone once that sum is known.
+
+
+class MonthSums(NamedTuple):
+    """Minutes of one customer-month's entries, whatever their class."""
+
+    minutes: int  # every entry
+    internal: int  # entries marked internal
+    messaging: int  # messaging entries not marked internal
+    count: int
+
+
+def quota_minutes(item: Item) -> int:
+    """Minutes of the entry that use a maintenance quota (in full; the rules cap them)."""
+    _, minutes, _, is_internal, override, needs_approval = item[:6]
+    if override is not None:
+        return int(minutes) if override == INCLUDED else 0
+    return 0 if is_internal or needs_approval else int(minutes)
+
+
+def _plain(sums: MonthSums, exceptions: Iterable[Item]) -> tuple[int, int, dict[str, int]]:
+    """(plain minutes, plain messaging minutes, minutes per class of the exceptions):
+    "plain" work is neither internal nor overridden nor waiting for approval."""
+    plain = sums.minutes - sums.internal
+    messaging = sums.messaging
+    special = dict.fromkeys(CLASSES, 0)
+    special[NON_BILLABLE] = sums.internal
+    for item in exceptions:
+        _, minutes, kind, is_internal, override, needs_approval = item[:6]
+        if override is None and (is_internal or not needs_approval):
+            continue  # internal stays internal; an ordinary entry is plain
+        if is_internal:
+            special[NON_BILLABLE] -= minutes
+        else:
+            plain -= minutes
+            if kind == "messaging":
+                messaging -= minutes
+        special[override if override is not None else NEEDS_APPROVAL] += minutes
+    return plain, messaging, special
+
+
+def month_quota_minutes(sums: MonthSums, exceptions: Iterable[Item]) -> int:
+    """Minutes of the customer-month that use its quota (plain work and included
+    overrides); the quota left after the month is max(0, quota - this)."""
+    plain, _, special = _plain(sums, exceptions)
+    return plain + special[INCLUDED]
+
+
+def month_totals(
+    sums: MonthSums, exceptions: Iterable[Item], plan: str, included_minutes: int
+) -> dict[str, int] | None:
+    """Minutes per class of a whole customer-month, as `classify_items` would total them,
+    from its sums and its exceptional entries. None when the total depends on the order
+    (an `included` override in a month whose quota runs out): classify the entries."""
+    plain, messaging, totals = _plain(sums, exceptions)
+    if plan == "maintenance":
+        quota = max(0, included_minutes)
+        if plain and totals[INCLUDED] and totals[INCLUDED] + plain > quota:
+            return None
+        used = min(plain, quota)
+        totals[INCLUDED] += used
+        totals[BILLABLE] += plain - used
+    elif plan == "hosting":
+        totals[NON_BILLABLE] += messaging
+        totals[BILLABLE] += plain - messaging
+    else:
+        totals[BILLABLE] += plain
+    return totals

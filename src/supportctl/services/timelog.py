@@ -935,6 +935,8 @@ def _listing(
 ) -> Listing:
     from supportctl.domain.billing_rules import CLASSES, Part
 
+    if month is not None and person_id is None and ticket_id is None and limit is not None:
+        return _latest_of_month(store, month=month, customer_id=customer_id, tz=tz, limit=limit)
     zone = _zone(tz)
     bounds: tuple[str | None, str | None] = (None, None)
     if month is not None:
@@ -990,3 +992,110 @@ def _listing(
         full = entry_store.by_ids(store, [r[0] for r in shown])
     rows = [_entry_row(r, [Part(*p) for p in parts_of.get(r["id"], ())], zone) for r in full]
     return Listing(rows, len(matched), totals, month, quotas)
+
+
+def _latest_of_month(
+    store: Store, *, month: str, customer_id: int | None, tz: str, limit: int
+) -> Listing:
+    """A month's latest `limit` entries with their parts, and the whole month's totals
+    and quotas, without reading every entry of the month.
+
+    Each customer-month is totalled from three sums and its few exceptional entries
+    (`billing_rules.month_totals`); only a month whose total depends on the order is
+    classified entry by entry. The shown entries are the month's last ones, so for each
+    maintenance customer they are all of its entries from its first shown one on: the
+    quota left before them is the quota minus the quota minutes of the rest.
+    """
+    from supportctl.domain.billing_rules import (
+        CLASSES,
+        INCLUDED,
+        MonthSums,
+        Part,
+        classify_items,
+        month_quota_minutes,
+        month_totals,
+        quota_minutes,
+        totals_by_class,
+    )
+
+    start, end = month_bounds(month, tz)
+    only = None if customer_id is None else [customer_id]
+    sums = {
+        cid: MonthSums(*v) for cid, v in entry_store.month_sums(store, start, end, only).items()
+    }
+    totals = dict.fromkeys(CLASSES, 0)
+    if not sums:
+        return Listing([], 0, totals, month, {})
+    exceptions: dict[int, list[Any]] = {}
+    for item in entry_store.month_exceptions(store, start, end, only):
+        exceptions.setdefault(item[6], []).append(item)
+    plans = _plans(store)
+    carried = _carried_in_from_sums(
+        store, plans, [c for c in sums if plans[c].carry_over], month, tz
+    )
+    quotas: dict[str, Quota] = {}
+    consumed: dict[int, int] = {}
+    for cid, month_sums in sums.items():
+        plan = plans[cid]
+        included = plan.own_minutes + carried.get(cid, 0)
+        found = exceptions.get(cid, [])
+        by_class = month_totals(month_sums, found, plan.plan, included)
+        if by_class is None:  # the order matters: classify this customer-month whole
+            facts = _month_facts(store, cid, month, tz)
+            by_class = totals_by_class(classify_items(facts, plan.plan, included))
+        for cls, minutes in by_class.items():
+            totals[cls] += minutes
+        if plan.plan == "maintenance":
+            used = by_class[INCLUDED]
+            quotas[plan.slug] = Quota(included, carried.get(cid, 0), used, included - used)
+            consumed[cid] = month_quota_minutes(month_sums, found)
+    shown = entry_store.latest(store, start, end, customer_id, limit)
+    items_of: dict[int, list[Any]] = {}
+    for r in shown:
+        items_of.setdefault(r["customer_id"], []).append(
+            (
+                r["id"],
+                r["minutes"],
+                r["kind"],
+                r["is_internal"],
+                r["class_override"],
+                r["unapproved"],
+            )
+        )
+    parts_of: dict[int, list[Part]] = {}
+    for cid, items in items_of.items():
+        plan = plans[cid]
+        left = 0
+        if plan.plan == "maintenance":
+            before = consumed[cid] - sum(quota_minutes(i) for i in items)
+            left = max(0, quotas[plan.slug].included_minutes - before)
+        for raw in classify_items(items, plan.plan, left):
+            parts_of.setdefault(raw[0], []).append(Part(*raw))
+    zone = _zone(tz)
+    rows = [_entry_row(r, parts_of[r["id"]], zone) for r in shown]
+    return Listing(rows, sum(s.count for s in sums.values()), totals, month, quotas)
+
+
+def _carried_in_from_sums(
+    store: Store, plans: dict[int, _Plan], customer_ids: list[int], month: str, tz: str
+) -> dict[int, int]:
+    """`_carried_in` for several customers at once, from the previous month's sums."""
+    from supportctl.domain.billing_rules import MonthSums, month_quota_minutes
+
+    wanted = [c for c in customer_ids if plans[c].own_minutes and plans[c].plan == "maintenance"]
+    if not wanted:
+        return {}
+    start, end = month_bounds(previous_month(month), tz)
+    sums = entry_store.month_sums(store, start, end, wanted)
+    exceptions: dict[int, list[Any]] = {}
+    for item in entry_store.month_exceptions(store, start, end, wanted):
+        exceptions.setdefault(item[6], []).append(item)
+    carried = {}
+    for cid in wanted:
+        used = (
+            month_quota_minutes(MonthSums(*sums[cid]), exceptions.get(cid, []))
+            if cid in sums
+            else 0
+        )
+        carried[cid] = max(0, plans[cid].own_minutes - used)
+    return carried

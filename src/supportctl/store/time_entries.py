@@ -238,3 +238,77 @@ def latest_start(store: Store) -> str | None:
     """The latest start_at of any entry (stored UTC text), None with no entries."""
     value = store.scalar("SELECT max(start_at) FROM time_entries")
     return None if value is None else str(value)
+
+
+def _customer_filter(customer_ids: list[int] | None) -> str:
+    if customer_ids is None:
+        return ""
+    return f" AND c.id IN ({','.join(str(int(c)) for c in customer_ids) or 'NULL'})"
+
+
+def month_sums(
+    store: Store, start_from: str, start_before: str, customer_ids: list[int] | None = None
+) -> dict[int, tuple[int, int, int, int]]:
+    """Per customer with entries starting in the range: (minutes, internal minutes,
+    non-internal messaging minutes, entries). One seek per customer into the covering
+    index, grouped as it is read: no row reaches Python."""
+    sql = (
+        "SELECT c.id, sum(e.minutes), "
+        "sum(CASE WHEN e.is_internal THEN e.minutes ELSE 0 END), "
+        "sum(CASE WHEN e.kind = 'messaging' AND NOT e.is_internal THEN e.minutes ELSE 0 END), "
+        "count(*) FROM customers c "
+        "CROSS JOIN time_entries e INDEXED BY time_entries_customer_facts ON e.customer_id = c.id "
+        "WHERE e.start_at >= ? AND e.start_at < ?"
+        + _customer_filter(customer_ids)
+        + " GROUP BY c.id"
+    )
+    cur = store.conn.cursor()
+    cur.row_factory = None
+    return {
+        int(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+        for r in cur.execute(sql, (start_from, start_before))
+    }
+
+
+def month_exceptions(
+    store: Store, start_from: str, start_before: str, customer_ids: list[int] | None = None
+) -> list[Any]:
+    """Entries starting in the range that carry a class override or belong to a ticket
+    waiting for approval, as `facts` tuples (id, minutes, kind, is_internal,
+    class_override, unapproved, customer_id, start_at): few, each from a small index."""
+    columns = (
+        "e.id, e.minutes, e.kind, e.is_internal, e.class_override, "
+        "CASE WHEN t.id IS NULL THEN 0 ELSE 1 END, e.customer_id, e.start_at"
+    )
+    waiting = (
+        "t.needs_approval = 1 AND t.approval_message_id IS NULL AND t.approval_override IS NULL"
+    )
+    only = _customer_filter(customer_ids).replace("c.id", "e.customer_id")
+    sql = (
+        f"SELECT {columns} FROM time_entries e INDEXED BY time_entries_overrides "
+        f"LEFT JOIN tickets t ON t.id = e.ticket_id AND {waiting} "
+        f"WHERE e.class_override IS NOT NULL AND e.start_at >= ?1 AND e.start_at < ?2{only} "
+        f"UNION "
+        f"SELECT {columns} FROM tickets t INDEXED BY tickets_unapproved "
+        f"CROSS JOIN time_entries e INDEXED BY time_entries_ticket ON e.ticket_id = t.id "
+        f"WHERE {waiting} AND e.start_at >= ?1 AND e.start_at < ?2{only}"
+    )
+    cur = store.conn.cursor()
+    cur.row_factory = None
+    return cur.execute(sql, (start_from, start_before)).fetchall()
+
+
+def latest(
+    store: Store, start_from: str, start_before: str, customer_id: int | None, limit: int
+) -> list[sqlite3.Row]:
+    """Full rows of the latest `limit` entries starting in the range, in start order."""
+    only = "" if customer_id is None else " AND customer_id = ?"
+    params: list[Any] = [start_from, start_before]
+    if customer_id is not None:
+        params.append(customer_id)
+    return store.all(
+        _LIST_SELECT + " WHERE e.id IN (SELECT id FROM time_entries "
+        f"WHERE start_at >= ? AND start_at < ?{only} ORDER BY start_at DESC, id DESC LIMIT ?) "
+        "ORDER BY e.start_at, e.id",
+        [*params, limit],
+    )
