@@ -143,7 +143,7 @@ class MonthSums(NamedTuple):
     minutes: int  # every entry
     internal: int  # entries marked internal
     messaging: int  # messaging entries not marked internal
-    count: int
+    entries: int
 
 
 def quota_minutes(item: Item) -> int:

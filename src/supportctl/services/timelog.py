@@ -1073,7 +1073,7 @@ def _latest_of_month(
             parts_of.setdefault(raw[0], []).append(Part(*raw))
     zone = _zone(tz)
     rows = [_entry_row(r, parts_of[r["id"]], zone) for r in shown]
-    return Listing(rows, sum(s.count for s in sums.values()), totals, month, quotas)
+    return Listing(rows, sum(s.entries for s in sums.values()), totals, month, quotas)
 
 
 def _carried_in_from_sums(
