@@ -459,9 +459,97 @@ def _is_loopback(host: str) -> bool:
 
 
 def load_config(path: Path) -> Config:
-    """Read and validate the config file; a missing file gives the documented defaults."""
-    if not path.exists():
+    """Read and validate the config file; a missing file gives the documented defaults.
+
+    Every command reads the config, and parsing TOML and validating it (time zone,
+    decimals, addresses) costs a tenth of a short command's run. So the validated
+    values are kept in a cache file beside the config (`.config.toml.cache`), used
+    only while the file's modification time, size and inode are unchanged.
+    """
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return Config(path=path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    signature = _cache_signature(path, stat)
+    cached = _read_cache(path, signature)
+    if cached is not None:
+        return cached
+    values = _read_values(path)
+    config = _from_values(path, values)
+    _write_cache(path, signature, values)
+    return config
+
+
+# The validated values, cached: marshal (built in, no import cost) of plain dicts.
+_CACHE_FORMAT = 1
+
+
+def _cache_file(path: Path) -> Path:
+    return path.with_name(f".{path.name}.cache")
+
+
+def _cache_signature(path: Path, stat: os.stat_result) -> tuple[Any, ...]:
+    from supportctl import __version__
+
+    return (
+        _CACHE_FORMAT,
+        __version__,
+        tuple(k.name for spec in (TOP_SPEC, AGENCY_SPEC, IMAP_SPEC, SMTP_SPEC) for k in spec),
+        str(path.absolute()),
+        stat.st_mtime_ns,
+        stat.st_ctime_ns,
+        stat.st_size,
+        stat.st_ino,
+    )
+
+
+def _read_cache(path: Path, signature: tuple[Any, ...]) -> Config | None:
+    import marshal
+
+    try:
+        data = _cache_file(path).read_bytes()
+        stored, values = marshal.loads(data)
+        if stored != signature:
+            return None
+        return _from_values(path, values)
+    except Exception:  # any unreadable, damaged or stale cache is simply rebuilt
+        return None
+
+
+def _write_cache(path: Path, signature: tuple[Any, ...], values: dict[str, Any]) -> None:
+    import marshal
+
+    target = _cache_file(path)
+    temp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        data = marshal.dumps((signature, values))
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(temp, target)
+    except (OSError, ValueError):  # a read-only directory, say: work on without a cache
+        from contextlib import suppress
+
+        with suppress(OSError):
+            temp.unlink(missing_ok=True)
+
+
+def _from_values(path: Path, values: dict[str, Any]) -> Config:
+    smtp = values["smtp"]
+    return Config(
+        path=path,
+        agency=AgencyConfig(**values["agency"]),
+        imap=[ImapConfig(**account) for account in values["imap"]],
+        smtp=None if smtp is None else SmtpConfig(**smtp),
+        user=values["user"],
+        exists=True,
+    )
+
+
+def _read_values(path: Path) -> dict[str, Any]:
+    """The file's validated values as plain dicts (what `_from_values` builds from)."""
     import tomllib
 
     try:
@@ -476,13 +564,13 @@ def load_config(path: Path) -> Config:
         if key not in allowed:
             raise ConfigError(f"{path}: unknown key '{key}'; allowed: {', '.join(sorted(allowed))}")
     top = _section(path, "", {k: v for k, v in raw.items() if k == "user"}, TOP_SPEC)
-    agency = AgencyConfig(**_section(path, "agency", raw.get("agency", {}), AGENCY_SPEC))
+    agency = _section(path, "agency", raw.get("agency", {}), AGENCY_SPEC)
     imap_raw = raw.get("imap", [])
     if not isinstance(imap_raw, list):
         raise ConfigError(
             f"{path}: [[imap]] must be an array of tables (write [[imap]], not [imap])"
         )
-    accounts: list[ImapConfig] = []
+    accounts: list[dict[str, Any]] = []
     for item in imap_raw:
         values = _section(path, "imap", item, IMAP_SPEC)
         if values.get("port") is None:
@@ -491,10 +579,10 @@ def load_config(path: Path) -> Config:
             raise ConfigError(
                 f"{path}: [imap] '{values['name']}': tls = \"none\" is only allowed towards a loopback address"
             )
-        if any(a.name == values["name"] for a in accounts):
+        if any(a["name"] == values["name"] for a in accounts):
             raise ConfigError(f"{path}: [[imap]] name '{values['name']}' is used twice")
-        accounts.append(ImapConfig(**values))
-    smtp: SmtpConfig | None = None
+        accounts.append(values)
+    smtp: dict[str, Any] | None = None
     if "smtp" in raw:
         values = _section(path, "smtp", raw["smtp"], SMTP_SPEC)
         if values.get("port") is None:
@@ -503,11 +591,9 @@ def load_config(path: Path) -> Config:
             raise ConfigError(
                 f'{path}: [smtp] tls = "none" is only allowed towards a loopback address'
             )
-        values["from_addr"] = values.pop("from") or agency.support_address
-        smtp = SmtpConfig(**values)
-    return Config(
-        path=path, agency=agency, imap=accounts, smtp=smtp, user=top.get("user"), exists=True
-    )
+        values["from_addr"] = values.pop("from") or agency["support_address"]
+        smtp = values
+    return {"user": top.get("user"), "agency": agency, "imap": accounts, "smtp": smtp}
 
 
 def resolve_secret(what: str, password_command: str | None, password_env: str | None) -> str:
