@@ -93,3 +93,138 @@ def test_limited_listing_matches_full_classification(
         for r in full.rows:
             if r.customer == slug:
                 assert by_id[r.id] == r.parts
+
+
+def _insert(store: Store, n: int, customer: int, ticket: int | None, start: datetime, minutes: int, kind: str, internal: bool, override: str | None) -> int:  # fmt: skip
+    return entry_store.insert(
+        store,
+        {
+            "uuid": f"op{n}",
+            "person_id": 1,
+            "ticket_id": ticket,
+            "customer_id": customer,
+            "start_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end_at": (start + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "minutes": minutes,
+            "description": "x",
+            "kind": kind,
+            "is_internal": int(internal),
+            "class_override": override,
+            "created_at": "2026-11-01T00:00:00Z",
+        },
+    )
+
+
+operation = st.one_of(
+    st.tuples(st.just("add"), entry),
+    st.tuples(st.just("add"), entry),
+    st.tuples(
+        st.just("edit"),
+        st.integers(0, 50),
+        st.integers(min_value=1, max_value=90),
+        st.integers(min_value=-3 * 24 * 60, max_value=34 * 24 * 60),
+        st.sampled_from([None, None, "included", "billable"]),
+    ),
+    st.tuples(st.just("rm"), st.integers(0, 50)),
+    st.tuples(st.just("approve"), st.sampled_from([2, 3]), st.booleans()),
+    st.tuples(
+        st.just("plan"),
+        st.sampled_from(["maintenance", "hosting", "adhoc"]),
+        st.sampled_from([0, 60, 120, 300]),
+        st.booleans(),
+    ),
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(entry, max_size=25), st.lists(operation, min_size=1, max_size=10))
+def test_kept_month_totals_follow_every_change(store: Store, raw: Any, ops: Any) -> None:
+    """After any change (entries added, edited, removed, a request approved, a plan
+    changed) the month listing, which keeps its totals, equals a fresh classification."""
+    if store.scalar("SELECT count(*) FROM customers") == 0:
+        _setup(store)
+    with store.transaction():
+        store.execute("DELETE FROM time_entries")
+        store.execute("UPDATE tickets SET approval_override = NULL")
+        store.execute("UPDATE customers SET plan = 'maintenance', included_minutes = 120, carry_over = 1 WHERE id = 1")  # fmt: skip
+        for n, ((customer, ticket), offset, minutes, kind, internal, override) in enumerate(raw):
+            _insert(store, n, customer, ticket, OCT + timedelta(minutes=offset), minutes, kind, internal, override)  # fmt: skip
+
+    def check() -> None:
+        for month in ("2026-10", "2026-11"):
+            for customer in (None, "acme"):
+                kept = timelog.list_entries(store, month=month, customer=customer, tz=TZ, limit=4)
+                fresh = timelog.list_entries(store, month=month, customer=customer, tz=TZ)
+                assert kept.totals == fresh.totals
+                assert kept.quotas == fresh.quotas
+                assert kept.matched == fresh.matched
+                assert [(r.id, r.parts) for r in kept.rows] == [
+                    (r.id, r.parts) for r in fresh.rows[-4:]
+                ]
+
+    check()
+    for n, op in enumerate(ops, start=1000):
+        ids = [int(r[0]) for r in store.all("SELECT id FROM time_entries ORDER BY id")]
+        with store.transaction():
+            if op[0] == "add":
+                (customer, ticket), offset, minutes, kind, internal, override = op[1]
+                _insert(store, n, customer, ticket, OCT + timedelta(minutes=offset), minutes, kind, internal, override)  # fmt: skip
+            elif op[0] == "edit" and ids:
+                _, pick, minutes, offset, override = op
+                start = OCT + timedelta(minutes=offset)
+                entry_store.update(
+                    store,
+                    ids[pick % len(ids)],
+                    {
+                        "minutes": minutes,
+                        "start_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "class_override": override,
+                    },
+                )
+            elif op[0] == "rm" and ids:
+                entry_store.delete(store, ids[op[1] % len(ids)])
+            elif op[0] == "approve":
+                store.execute(
+                    "UPDATE tickets SET approval_override = ? WHERE id = ?",
+                    ("ok" if op[2] else None, op[1]),
+                )
+            elif op[0] == "plan":
+                store.execute(
+                    "UPDATE customers SET plan = ?, included_minutes = ?, carry_over = ? WHERE id = 1",
+                    (op[1], op[2], int(op[3])),
+                )
+        check()
+
+
+def test_month_totals_are_kept_and_reused(store: Store, monkeypatch: Any) -> None:
+    _setup(store)
+    with store.transaction():
+        for n in range(6):
+            _insert(store, n, 1, None, OCT + timedelta(days=n), 50, "work", False, None)
+    first = timelog.list_entries(store, month="2026-10", tz=TZ, limit=2)
+    assert store.scalar("SELECT count(*) FROM month_totals WHERE month = '2026-10'") == 3
+    real_sums = entry_store.month_sums
+
+    def no_sums(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the month was summed again")
+
+    monkeypatch.setattr(entry_store, "month_sums", no_sums)
+    assert timelog.list_entries(store, month="2026-10", tz=TZ, limit=2) == first
+    # a new entry in the month forgets the customer's totals: they are summed again
+    with store.transaction():
+        _insert(store, 99, 1, None, OCT + timedelta(days=20), 30, "work", False, None)
+    calls: list[Any] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[3])
+        return real_sums(*args, **kwargs)
+
+    monkeypatch.setattr(entry_store, "month_sums", counted)
+    again = timelog.list_entries(store, month="2026-10", tz=TZ, limit=2)
+    assert calls == [[1], [1]]  # acme's month and its carry-over month, not the others'
+    # 120 own + 120 carried from an empty September; 330 minutes of plain work
+    assert first.totals == {"included": 240, "billable": 60, "non-billable": 0, "needs-approval": 0}
+    assert again.totals == {"included": 240, "billable": 90, "non-billable": 0, "needs-approval": 0}
+    assert again.matched == first.matched + 1 == 7

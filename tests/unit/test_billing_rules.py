@@ -261,13 +261,16 @@ def test_month_totals_from_sums_agree_with_classifying_every_entry(  # type: ign
         (i, minutes, kind, internal, override, waiting)
         for i, (minutes, kind, internal, override, waiting) in enumerate(raw, start=1)
     ]
+    waiting = [i for i in items if i[5] and not i[3] and i[4] is None]
     sums = MonthSums(
         sum(i[1] for i in items),
         sum(i[1] for i in items if i[3]),
         sum(i[1] for i in items if i[2] == "messaging" and not i[3]),
+        sum(i[1] for i in waiting),
+        sum(i[1] for i in waiting if i[2] == "messaging"),
         len(items),
     )
-    exceptions = [i for i in items if i[4] is not None or i[5]]
+    exceptions = [i for i in items if i[4] is not None]
     parts = classify_items(items, plan, included)
     totals = month_totals(sums, exceptions, plan, included)
     if totals is None:  # only when an included override meets a quota that runs out

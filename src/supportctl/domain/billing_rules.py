@@ -30,6 +30,9 @@ NON_BILLABLE = "non-billable"
 NEEDS_APPROVAL = "needs-approval"
 CLASSES = (INCLUDED, BILLABLE, NON_BILLABLE, NEEDS_APPROVAL)
 
+# Bump whenever a rule below changes: month totals kept by another version are ignored.
+RULES_VERSION = 1
+
 # A maintenance job this many minutes past the quota is extra work, agreed separately.
 EXTRA_AFTER_MINUTES = 30
 
@@ -130,11 +133,11 @@ def _minutes_cls(part: Part | RawPart) -> tuple[int, str]:
 # A listing shows the latest few entries but totals the whole month. Reading every
 # entry to classify it costs more than the rest of the command, and most of the month
 # needs no order at all: only the quota split does, and even that only through one
-# running sum. So the store hands over three sums per customer-month plus the few
-# "exceptional" entries (a stored override, or a request waiting for approval), and
-# these functions give the same totals `classify_items` would. The quota left before
-# an entry is max(0, quota - quota minutes before it) whatever the mix of entries
-# before it, so the latest entries can be classified alone once that sum is known.
+# running sum. So the store hands over a few sums per customer-month plus the entries
+# with a stored override (rare), and these functions give the same totals
+# `classify_items` would. The quota left before an entry is max(0, quota - quota
+# minutes before it) whatever the mix of entries before it, so the latest entries can
+# be classified alone once that sum is known.
 
 
 class MonthSums(NamedTuple):
@@ -143,6 +146,8 @@ class MonthSums(NamedTuple):
     minutes: int  # every entry
     internal: int  # entries marked internal
     messaging: int  # messaging entries not marked internal
+    waiting: int  # not internal, no override, on a request waiting for approval
+    waiting_messaging: int  # the messaging part of `waiting`
     entries: int
 
 
@@ -154,41 +159,43 @@ def quota_minutes(item: Item) -> int:
     return 0 if is_internal or needs_approval else int(minutes)
 
 
-def _plain(sums: MonthSums, exceptions: Iterable[Item]) -> tuple[int, int, dict[str, int]]:
-    """(plain minutes, plain messaging minutes, minutes per class of the exceptions):
-    "plain" work is neither internal nor overridden nor waiting for approval."""
-    plain = sums.minutes - sums.internal
-    messaging = sums.messaging
+def _plain(sums: MonthSums, overridden: Iterable[Item]) -> tuple[int, int, dict[str, int]]:
+    """(plain minutes, plain messaging minutes, minutes per class of the rest): "plain"
+    work is neither internal nor overridden nor waiting for approval."""
+    plain = sums.minutes - sums.internal - sums.waiting
+    messaging = sums.messaging - sums.waiting_messaging
     special = dict.fromkeys(CLASSES, 0)
     special[NON_BILLABLE] = sums.internal
-    for item in exceptions:
-        _, minutes, kind, is_internal, override, needs_approval = item[:6]
-        if override is None and (is_internal or not needs_approval):
-            continue  # internal stays internal; an ordinary entry is plain
+    special[NEEDS_APPROVAL] = sums.waiting
+    for item in overridden:
+        _, minutes, kind, is_internal, override = item[:5]
+        if override is None:
+            continue
         if is_internal:
             special[NON_BILLABLE] -= minutes
         else:
             plain -= minutes
             if kind == "messaging":
                 messaging -= minutes
-        special[override if override is not None else NEEDS_APPROVAL] += minutes
+        special[override] += minutes
     return plain, messaging, special
 
 
-def month_quota_minutes(sums: MonthSums, exceptions: Iterable[Item]) -> int:
+def month_quota_minutes(sums: MonthSums, overridden: Iterable[Item]) -> int:
     """Minutes of the customer-month that use its quota (plain work and included
     overrides); the quota left after the month is max(0, quota - this)."""
-    plain, _, special = _plain(sums, exceptions)
+    plain, _, special = _plain(sums, overridden)
     return plain + special[INCLUDED]
 
 
 def month_totals(
-    sums: MonthSums, exceptions: Iterable[Item], plan: str, included_minutes: int
+    sums: MonthSums, overridden: Iterable[Item], plan: str, included_minutes: int
 ) -> dict[str, int] | None:
     """Minutes per class of a whole customer-month, as `classify_items` would total them,
-    from its sums and its exceptional entries. None when the total depends on the order
-    (an `included` override in a month whose quota runs out): classify the entries."""
-    plain, messaging, totals = _plain(sums, exceptions)
+    from its sums and its entries with a stored override. None when the total depends
+    on the order (an `included` override in a month whose quota runs out): classify
+    the entries instead."""
+    plain, messaging, totals = _plain(sums, overridden)
     if plan == "maintenance":
         quota = max(0, included_minutes)
         if plain and totals[INCLUDED] and totals[INCLUDED] + plain > quota:

@@ -1000,55 +1000,33 @@ def _latest_of_month(
     """A month's latest `limit` entries with their parts, and the whole month's totals
     and quotas, without reading every entry of the month.
 
-    Each customer-month is totalled from three sums and its few exceptional entries
-    (`billing_rules.month_totals`); only a month whose total depends on the order is
-    classified entry by entry. The shown entries are the month's last ones, so for each
-    maintenance customer they are all of its entries from its first shown one on: the
-    quota left before them is the quota minus the quota minutes of the rest.
+    Each customer-month's totals come from the `month_totals` cache, or are computed
+    (`_compute_totals`) and kept there. The shown entries are the month's last ones,
+    so for each maintenance customer they are all of its entries from its first shown
+    one on: the quota left before them is the quota minus the quota minutes of the rest.
     """
-    from supportctl.domain.billing_rules import (
-        CLASSES,
-        INCLUDED,
-        MonthSums,
-        Part,
-        classify_items,
-        month_quota_minutes,
-        month_totals,
-        quota_minutes,
-        totals_by_class,
-    )
+    from supportctl.domain.billing_rules import CLASSES, Part, classify_items, quota_minutes
 
     start, end = month_bounds(month, tz)
-    only = None if customer_id is None else [customer_id]
-    sums = {
-        cid: MonthSums(*v) for cid, v in entry_store.month_sums(store, start, end, only).items()
-    }
-    totals = dict.fromkeys(CLASSES, 0)
-    if not sums:
-        return Listing([], 0, totals, month, {})
-    exceptions: dict[int, list[Any]] = {}
-    for item in entry_store.month_exceptions(store, start, end, only):
-        exceptions.setdefault(item[6], []).append(item)
     plans = _plans(store)
-    carried = _carried_in_from_sums(
-        store, plans, [c for c in sums if plans[c].carry_over], month, tz
-    )
+    wanted = [customer_id] if customer_id is not None else list(plans)
+    known = _cached_or_computed(store, plans, month, tz, wanted)
+    totals = dict.fromkeys(CLASSES, 0)
     quotas: dict[str, Quota] = {}
-    consumed: dict[int, int] = {}
-    for cid, month_sums in sums.items():
-        plan = plans[cid]
-        included = plan.own_minutes + carried.get(cid, 0)
-        found = exceptions.get(cid, [])
-        by_class = month_totals(month_sums, found, plan.plan, included)
-        if by_class is None:  # the order matters: classify this customer-month whole
-            facts = _month_facts(store, cid, month, tz)
-            by_class = totals_by_class(classify_items(facts, plan.plan, included))
-        for cls, minutes in by_class.items():
+    matched = 0
+    for cid in wanted:
+        entries, *by_class, included, carried, _ = known[cid]
+        if not entries:
+            continue
+        matched += entries
+        for cls, minutes in zip(CLASSES, by_class, strict=True):
             totals[cls] += minutes
+        plan = plans[cid]
         if plan.plan == "maintenance":
-            used = by_class[INCLUDED]
-            quotas[plan.slug] = Quota(included, carried.get(cid, 0), used, included - used)
-            consumed[cid] = month_quota_minutes(month_sums, found)
+            used = by_class[0]  # included
+            quotas[plan.slug] = Quota(included, carried, used, included - used)
+    if not matched:
+        return Listing([], 0, totals, month, {})
     shown = entry_store.latest(store, start, end, customer_id, limit)
     items_of: dict[int, list[Any]] = {}
     for r in shown:
@@ -1067,17 +1045,108 @@ def _latest_of_month(
         plan = plans[cid]
         left = 0
         if plan.plan == "maintenance":
-            before = consumed[cid] - sum(quota_minutes(i) for i in items)
-            left = max(0, quotas[plan.slug].included_minutes - before)
+            before = known[cid][-1] - sum(quota_minutes(i) for i in items)
+            left = max(0, known[cid][-3] - before)
         for raw in classify_items(items, plan.plan, left):
             parts_of.setdefault(raw[0], []).append(Part(*raw))
     zone = _zone(tz)
     rows = [_entry_row(r, parts_of[r["id"]], zone) for r in shown]
-    return Listing(rows, sum(s.entries for s in sums.values()), totals, month, quotas)
+    return Listing(rows, matched, totals, month, quotas)
+
+
+def _rules_stamp() -> str:
+    from supportctl import __version__
+    from supportctl.domain.billing_rules import RULES_VERSION
+
+    return f"{__version__}/{RULES_VERSION}"
+
+
+def _cached_or_computed(
+    store: Store, plans: dict[int, _Plan], month: str, tz: str, wanted: list[int]
+) -> dict[int, tuple[int, ...]]:
+    """`entry_store.TOTALS_COLUMNS` of each wanted customer-month: kept ones from the
+    cache, the rest computed and kept (in one write transaction, so no entry can change
+    between the sums and the row). When the database cannot be written to (read-only,
+    or busy for longer than a moment) they are computed and not kept."""
+    from supportctl.errors import StoreError
+    from supportctl.store.db import QueryError
+
+    rules = _rules_stamp()
+    known = entry_store.cached_totals(store, month, tz, rules, wanted)
+    missing = [c for c in wanted if c not in known]
+    if not missing:
+        return known
+    try:
+        with store.transaction(wait_ms=250):
+            again = entry_store.cached_totals(store, month, tz, rules, missing)
+            still = [c for c in missing if c not in again]
+            computed = _compute_totals(store, plans, month, tz, still)
+            entry_store.keep_totals(store, month, tz, rules, computed)
+    except (StoreError, QueryError):
+        again, computed = {}, _compute_totals(store, plans, month, tz, missing)
+    return {**known, **again, **{c: row[2:] for c, row in computed.items()}}
+
+
+def _compute_totals(
+    store: Store, plans: dict[int, _Plan], month: str, tz: str, customer_ids: list[int]
+) -> dict[int, tuple[Any, ...]]:
+    """(since, until, *TOTALS_COLUMNS) of these customer-months, from a few sums and
+    the entries with a stored override (`billing_rules.month_totals`); only a month
+    whose total depends on the order is classified entry by entry."""
+    from supportctl.domain.billing_rules import (
+        CLASSES,
+        MonthSums,
+        classify_items,
+        month_quota_minutes,
+        month_totals,
+        totals_by_class,
+    )
+
+    if not customer_ids:
+        return {}
+    start, end = month_bounds(month, tz)
+    flag = entry_store.unapproved_flag(store)
+    sums = {
+        cid: MonthSums(*v)
+        for cid, v in entry_store.month_sums(store, start, end, customer_ids, flag).items()
+    }
+    overrides: dict[int, list[Any]] = {}
+    if sums:
+        for item in entry_store.overridden(store, start, end, list(sums), flag):
+            overrides.setdefault(item[6], []).append(item)
+    carrying = [c for c in customer_ids if plans[c].carry_over and plans[c].own_minutes]
+    carried = _carried_in_from_sums(
+        store, plans, [c for c in carrying if c in sums], month, tz, flag
+    )
+    previous_start = month_bounds(previous_month(month), tz)[0] if carrying else start
+    computed: dict[int, tuple[Any, ...]] = {}
+    for cid in customer_ids:
+        plan = plans[cid]
+        since = previous_start if cid in carrying else start
+        included = plan.own_minutes + carried.get(cid, 0)
+        month_sums = sums.get(cid)
+        if month_sums is None:
+            computed[cid] = (since, end, 0, 0, 0, 0, 0, included, carried.get(cid, 0), 0)
+            continue
+        found = overrides.get(cid, [])
+        by_class = month_totals(month_sums, found, plan.plan, included)
+        if by_class is None:  # the order matters: classify this customer-month whole
+            facts = _month_facts(store, cid, month, tz, flag)
+            by_class = totals_by_class(classify_items(facts, plan.plan, included))
+        computed[cid] = (
+            since,
+            end,
+            month_sums.entries,
+            *(by_class[cls] for cls in CLASSES),
+            included,
+            carried.get(cid, 0),
+            month_quota_minutes(month_sums, found),
+        )
+    return computed
 
 
 def _carried_in_from_sums(
-    store: Store, plans: dict[int, _Plan], customer_ids: list[int], month: str, tz: str
+    store: Store, plans: dict[int, _Plan], customer_ids: list[int], month: str, tz: str, flag: str
 ) -> dict[int, int]:
     """`_carried_in` for several customers at once, from the previous month's sums."""
     from supportctl.domain.billing_rules import MonthSums, month_quota_minutes
@@ -1086,16 +1155,14 @@ def _carried_in_from_sums(
     if not wanted:
         return {}
     start, end = month_bounds(previous_month(month), tz)
-    sums = entry_store.month_sums(store, start, end, wanted)
-    exceptions: dict[int, list[Any]] = {}
-    for item in entry_store.month_exceptions(store, start, end, wanted):
-        exceptions.setdefault(item[6], []).append(item)
+    sums = entry_store.month_sums(store, start, end, wanted, flag)
+    overrides: dict[int, list[Any]] = {}
+    for item in entry_store.overridden(store, start, end, wanted, flag):
+        overrides.setdefault(item[6], []).append(item)
     carried = {}
     for cid in wanted:
         used = (
-            month_quota_minutes(MonthSums(*sums[cid]), exceptions.get(cid, []))
-            if cid in sums
-            else 0
+            month_quota_minutes(MonthSums(*sums[cid]), overrides.get(cid, [])) if cid in sums else 0
         )
         carried[cid] = max(0, plans[cid].own_minutes - used)
     return carried

@@ -35,8 +35,12 @@ class Store:
         self._depth = 0
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; nested calls join the outer one."""
+    def transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction; nested calls join the outer one.
+
+        `wait_ms` waits that long (instead of BUSY_TIMEOUT_MS) for another writer to
+        finish, for writes that may as well be skipped (caches).
+        """
         if self._depth:
             self._depth += 1
             try:
@@ -45,7 +49,13 @@ class Store:
                 self._depth -= 1
             return
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            if wait_ms is not None:
+                self.conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            finally:
+                if wait_ms is not None:
+                    self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except sqlite3.OperationalError as exc:
             raise StoreError(f"{self.path}: cannot start a write: {exc}") from None
         self._depth = 1

@@ -489,6 +489,67 @@ def index_class_overrides(db: Database) -> None:
     )
 
 
+@migration
+def add_month_totals_cache(db: Database) -> None:
+    """Per customer-month class totals, kept by `log list --month` so a month of
+    thousands of entries is not summed again on every listing.
+
+    A row is only a cache: triggers delete it whenever anything it was computed from
+    changes (an entry starting in its month or, for carry-over, the month before; the
+    ticket approvals; the customer's plan), and a row of another program version or
+    time zone is ignored. Deleting every row is always safe.
+    """
+    db.execute(
+        """
+        CREATE TABLE month_totals (
+            customer_id INTEGER NOT NULL,
+            month TEXT NOT NULL,            -- local calendar month, YYYY-MM
+            tz TEXT NOT NULL,               -- the agency time zone it was computed in
+            rules TEXT NOT NULL,            -- the program and rules version that computed it
+            since TEXT NOT NULL,            -- UTC start of what it depends on
+            until TEXT NOT NULL,            -- UTC end of the month (exclusive)
+            entries INTEGER NOT NULL,
+            included INTEGER NOT NULL,
+            billable INTEGER NOT NULL,
+            non_billable INTEGER NOT NULL,
+            needs_approval INTEGER NOT NULL,
+            quota_included INTEGER NOT NULL,  -- own plus carried-in minutes
+            carried_in INTEGER NOT NULL,
+            quota_minutes INTEGER NOT NULL,   -- minutes that use the quota
+            PRIMARY KEY (customer_id, month, tz)
+        ) WITHOUT ROWID
+        """
+    )
+    forget = (
+        "DELETE FROM month_totals WHERE customer_id = {row}.customer_id "
+        "AND {row}.start_at >= since AND {row}.start_at < until;"
+    )
+    statements = [
+        "CREATE TRIGGER time_entries_forget_totals_insert AFTER INSERT ON time_entries "
+        f"BEGIN {forget.format(row='NEW')} END",
+        "CREATE TRIGGER time_entries_forget_totals_delete AFTER DELETE ON time_entries "
+        f"BEGIN {forget.format(row='OLD')} END",
+        "CREATE TRIGGER time_entries_forget_totals_update AFTER UPDATE ON time_entries "
+        f"BEGIN {forget.format(row='OLD')} {forget.format(row='NEW')} END",
+        "CREATE TRIGGER tickets_forget_totals AFTER UPDATE ON tickets "
+        "WHEN OLD.needs_approval IS NOT NEW.needs_approval "
+        "OR OLD.approval_message_id IS NOT NEW.approval_message_id "
+        "OR OLD.approval_override IS NOT NEW.approval_override "
+        "BEGIN DELETE FROM month_totals WHERE customer_id IN "
+        "(SELECT customer_id FROM time_entries WHERE ticket_id = NEW.id); END",
+        "CREATE TRIGGER tickets_forget_totals_delete AFTER DELETE ON tickets "
+        "BEGIN DELETE FROM month_totals; END",
+        "CREATE TRIGGER customers_forget_totals AFTER UPDATE ON customers "
+        "WHEN OLD.plan IS NOT NEW.plan OR OLD.included_minutes IS NOT NEW.included_minutes "
+        "OR OLD.carry_over IS NOT NEW.carry_over "
+        "BEGIN DELETE FROM month_totals WHERE customer_id = NEW.id; END",
+        "CREATE TRIGGER customers_forget_totals_delete AFTER DELETE ON customers "
+        "BEGIN DELETE FROM month_totals WHERE customer_id = OLD.id; END",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

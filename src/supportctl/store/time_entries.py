@@ -247,15 +247,26 @@ def _customer_filter(customer_ids: list[int] | None) -> str:
 
 
 def month_sums(
-    store: Store, start_from: str, start_before: str, customer_ids: list[int] | None = None
-) -> dict[int, tuple[int, int, int, int]]:
+    store: Store,
+    start_from: str,
+    start_before: str,
+    customer_ids: list[int] | None = None,
+    flag: str | None = None,
+) -> dict[int, tuple[int, int, int, int, int, int]]:
     """Per customer with entries starting in the range: (minutes, internal minutes,
-    non-internal messaging minutes, entries). One seek per customer into the covering
-    index, grouped as it is read: no row reaches Python."""
+    non-internal messaging minutes, minutes waiting for approval (not internal, no
+    override), the messaging part of those, entries). One seek per customer into the
+    covering index, summed as it is read: no entry reaches Python. `flag` is
+    `unapproved_flag`'s SQL."""
+    if flag is None:
+        flag = unapproved_flag(store)
+    waiting = f"NOT e.is_internal AND e.class_override IS NULL AND {flag}"
     sql = (
         "SELECT c.id, sum(e.minutes), "
         "sum(CASE WHEN e.is_internal THEN e.minutes ELSE 0 END), "
         "sum(CASE WHEN e.kind = 'messaging' AND NOT e.is_internal THEN e.minutes ELSE 0 END), "
+        f"sum(CASE WHEN {waiting} THEN e.minutes ELSE 0 END), "
+        f"sum(CASE WHEN e.kind = 'messaging' AND {waiting} THEN e.minutes ELSE 0 END), "
         "count(*) FROM customers c "
         "CROSS JOIN time_entries e INDEXED BY time_entries_customer_facts ON e.customer_id = c.id "
         "WHERE e.start_at >= ? AND e.start_at < ?"
@@ -265,33 +276,28 @@ def month_sums(
     cur = store.conn.cursor()
     cur.row_factory = None
     return {
-        int(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+        int(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]))
         for r in cur.execute(sql, (start_from, start_before))
     }
 
 
-def month_exceptions(
-    store: Store, start_from: str, start_before: str, customer_ids: list[int] | None = None
+def overridden(
+    store: Store,
+    start_from: str,
+    start_before: str,
+    customer_ids: list[int] | None = None,
+    flag: str | None = None,
 ) -> list[Any]:
-    """Entries starting in the range that carry a class override or belong to a ticket
-    waiting for approval, as `facts` tuples (id, minutes, kind, is_internal,
-    class_override, unapproved, customer_id, start_at): few, each from a small index."""
-    columns = (
-        "e.id, e.minutes, e.kind, e.is_internal, e.class_override, "
-        "CASE WHEN t.id IS NULL THEN 0 ELSE 1 END, e.customer_id, e.start_at"
-    )
-    waiting = (
-        "t.needs_approval = 1 AND t.approval_message_id IS NULL AND t.approval_override IS NULL"
-    )
+    """Entries starting in the range with a stored class override, as `facts` tuples
+    (id, minutes, kind, is_internal, class_override, unapproved, customer_id, start_at):
+    few, from their partial index."""
+    if flag is None:
+        flag = unapproved_flag(store)
     only = _customer_filter(customer_ids).replace("c.id", "e.customer_id")
     sql = (
-        f"SELECT {columns} FROM time_entries e INDEXED BY time_entries_overrides "
-        f"LEFT JOIN tickets t ON t.id = e.ticket_id AND {waiting} "
-        f"WHERE e.class_override IS NOT NULL AND e.start_at >= ?1 AND e.start_at < ?2{only} "
-        f"UNION "
-        f"SELECT {columns} FROM tickets t INDEXED BY tickets_unapproved "
-        f"CROSS JOIN time_entries e INDEXED BY time_entries_ticket ON e.ticket_id = t.id "
-        f"WHERE {waiting} AND e.start_at >= ?1 AND e.start_at < ?2{only}"
+        f"SELECT e.id, e.minutes, e.kind, e.is_internal, e.class_override, {flag}, "
+        "e.customer_id, e.start_at FROM time_entries e INDEXED BY time_entries_overrides "
+        f"WHERE e.class_override IS NOT NULL AND e.start_at >= ? AND e.start_at < ?{only}"
     )
     cur = store.conn.cursor()
     cur.row_factory = None
@@ -311,4 +317,53 @@ def latest(
         f"WHERE start_at >= ? AND start_at < ?{only} ORDER BY start_at DESC, id DESC LIMIT ?) "
         "ORDER BY e.start_at, e.id",
         [*params, limit],
+    )
+
+
+# The kept per customer-month totals (`month_totals`, see its migration), after the
+# key: entries, then minutes per class in `billing_rules.CLASSES` order, then the
+# quota (own plus carried-in), the carried-in part, and the minutes using the quota.
+TOTALS_COLUMNS = (
+    "entries",
+    "included",
+    "billable",
+    "non_billable",
+    "needs_approval",
+    "quota_included",
+    "carried_in",
+    "quota_minutes",
+)
+
+
+def cached_totals(
+    store: Store, month: str, tz: str, rules: str, customer_ids: list[int]
+) -> dict[int, tuple[int, ...]]:
+    """Kept totals of these customers for the month, by customer id (missing: not kept)."""
+    if not customer_ids:
+        return {}
+    only = (
+        ""
+        if len(customer_ids) > 100
+        else _customer_filter(customer_ids).replace("c.id", "customer_id")
+    )
+    cur = store.conn.cursor()
+    cur.row_factory = None
+    rows = cur.execute(
+        f"SELECT customer_id, {', '.join(TOTALS_COLUMNS)} FROM month_totals "
+        f"WHERE month = ? AND tz = ? AND rules = ?{only}",
+        (month, tz, rules),
+    )
+    wanted = set(customer_ids)
+    return {int(r[0]): tuple(r[1:]) for r in rows if r[0] in wanted}
+
+
+def keep_totals(
+    store: Store, month: str, tz: str, rules: str, rows: dict[int, tuple[Any, ...]]
+) -> None:
+    """Keep (since, until, *TOTALS_COLUMNS) per customer id for the month."""
+    columns = ("customer_id", "month", "tz", "rules", "since", "until", *TOTALS_COLUMNS)
+    store.conn.executemany(
+        f"INSERT OR REPLACE INTO month_totals ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})",
+        [(cid, month, tz, rules, *row) for cid, row in rows.items()],
     )
