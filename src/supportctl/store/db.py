@@ -19,6 +19,10 @@ from supportctl.errors import ConfigError, StoreError
 
 BUSY_TIMEOUT_MS = 30_000
 
+# The number of migrations in store/migrations.py (which checks it on import): opening
+# a database compares its user_version with this, without importing the migrations.
+SCHEMA_VERSION = 12
+
 # What services name instead of the engine's own types: a result row (read by column
 # name or position), and the error a query the engine cannot run raises (an FTS5
 # syntax error, say).
@@ -142,8 +146,6 @@ def open_store(path: Path, *, create: bool = False) -> Store:
         create_database(path)
     conn = _connect(path)
     store = Store(conn, path)
-    from supportctl.store.migrations import SCHEMA_VERSION
-
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:

@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from supportctl.store.db import SCHEMA_VERSION
+
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from supportctl.store.db import Store
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
 MIGRATIONS: list[Callable[[Database], None]] = []
 migration = MIGRATIONS.append
@@ -550,7 +554,10 @@ def add_month_totals_cache(db: Database) -> None:
         db.execute(statement)
 
 
-SCHEMA_VERSION = len(MIGRATIONS)
+if len(MIGRATIONS) != SCHEMA_VERSION:  # the constant opening a database compares with
+    raise RuntimeError(
+        f"store.db.SCHEMA_VERSION is {SCHEMA_VERSION} but there are {len(MIGRATIONS)} migrations"
+    )
 
 
 def migrate(store: Store) -> None:
