@@ -289,12 +289,13 @@ def test_imap_plaintext_only_to_loopback(cli, workspace_env):
 
 
 def test_sample_config_documents_every_key_and_loads(tmp_path):
-    from supportctl.config import AGENCY_SPEC, IMAP_SPEC, SMTP_SPEC, load_config, render_config
+    from supportctl.config import load_config
+    from supportctl.config_spec import AGENCY_SPEC, IMAP_SPEC, SMTP_SPEC, render_config
     from tests.conftest import REPO
 
     sample = (REPO / "docs" / "config.sample.toml").read_text()
     assert sample == render_config(full=True), (
-        "docs/config.sample.toml is stale: regenerate it from config.render_config(full=True)"
+        "docs/config.sample.toml is stale: regenerate it from config_spec.render_config(full=True)"
     )
     for key in (*AGENCY_SPEC, *IMAP_SPEC, *SMTP_SPEC):
         assert f"\n{key.name} = " in sample or f"\n# {key.name} = " in sample

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from supportctl import config as config_module
+from supportctl import config_spec
 from supportctl.config import load_config
 from supportctl.errors import ConfigError
 
@@ -40,7 +40,7 @@ def test_second_load_comes_from_the_cache(tmp_path: Path, monkeypatch: pytest.Mo
     def no_parsing(_: Path) -> None:
         raise AssertionError("the file was parsed again")
 
-    monkeypatch.setattr(config_module, "_read_values", no_parsing)
+    monkeypatch.setattr(config_spec, "read_values", no_parsing)
     again = load_config(path)
     assert again == first
     assert again.agency.timezone == "Europe/Prague"

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from supportctl.config import load_config, render_config
+from supportctl.config import load_config
+from supportctl.config_spec import render_config
 from supportctl.errors import ConfigError
 from supportctl.store.db import Store, backup_to, create_database, open_store
 
