@@ -20,6 +20,7 @@ from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 from supportctl import __version__
+from supportctl.cli.common import resolve_annotations
 from supportctl.context import AppContext
 from supportctl.errors import ExitCode, SupportctlError
 
@@ -333,7 +334,7 @@ def _load(name: str, spec: tuple[str, str, str, str]) -> Any:
         command = _lazy_group(target)
     else:
         holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-        holder.command(name)(target)
+        holder.command(name)(resolve_annotations(target))
         command = typer.main.get_command(holder)
     command.name = name
     if not _stdout_is_terminal():
@@ -374,4 +375,5 @@ def _plain_help(command: Any) -> None:
 
 
 def main() -> None:
+    resolve_annotations(root)
     app(prog_name="supportctl")
