@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supportctl.services import timelog
+from supportctl.services import timesheet
 from supportctl.store import time_entries as entry_store
 from supportctl.store.db import Store
 
@@ -80,8 +80,8 @@ def test_limited_listing_matches_full_classification(
                 },
             )
     customer = "acme" if one else None
-    fast = timelog.list_entries(store, month="2026-10", customer=customer, tz=TZ, limit=limit)
-    full = timelog.list_entries(store, month="2026-10", customer=customer, tz=TZ)
+    fast = timesheet.list_entries(store, month="2026-10", customer=customer, tz=TZ, limit=limit)
+    full = timesheet.list_entries(store, month="2026-10", customer=customer, tz=TZ)
     assert fast.totals == full.totals
     assert fast.quotas == full.quotas
     assert fast.matched == full.matched == len(full.rows)
@@ -89,7 +89,7 @@ def test_limited_listing_matches_full_classification(
     # and the invoice's view of each customer-month is the same classification
     for slug in ("acme", "kovo", "pixel"):
         cid = store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
-        by_id = {r.id: r.parts for r in timelog.month_rows(store, cid, "2026-10", tz=TZ)}
+        by_id = {r.id: r.parts for r in timesheet.month_rows(store, cid, "2026-10", tz=TZ)}
         for r in full.rows:
             if r.customer == slug:
                 assert by_id[r.id] == r.parts
@@ -155,8 +155,8 @@ def test_kept_month_totals_follow_every_change(store: Store, raw: Any, ops: Any)
     def check() -> None:
         for month in ("2026-10", "2026-11"):
             for customer in (None, "acme"):
-                kept = timelog.list_entries(store, month=month, customer=customer, tz=TZ, limit=4)
-                fresh = timelog.list_entries(store, month=month, customer=customer, tz=TZ)
+                kept = timesheet.list_entries(store, month=month, customer=customer, tz=TZ, limit=4)
+                fresh = timesheet.list_entries(store, month=month, customer=customer, tz=TZ)
                 assert kept.totals == fresh.totals
                 assert kept.quotas == fresh.quotas
                 assert kept.matched == fresh.matched
@@ -203,7 +203,7 @@ def test_month_totals_are_kept_and_reused(store: Store, monkeypatch: Any) -> Non
     with store.transaction():
         for n in range(6):
             _insert(store, n, 1, None, OCT + timedelta(days=n), 50, "work", False, None)
-    first = timelog.list_entries(store, month="2026-10", tz=TZ, limit=2)
+    first = timesheet.list_entries(store, month="2026-10", tz=TZ, limit=2)
     assert store.scalar("SELECT count(*) FROM month_totals WHERE month = '2026-10'") == 3
     real_sums = entry_store.month_sums
 
@@ -211,7 +211,7 @@ def test_month_totals_are_kept_and_reused(store: Store, monkeypatch: Any) -> Non
         raise AssertionError("the month was summed again")
 
     monkeypatch.setattr(entry_store, "month_sums", no_sums)
-    assert timelog.list_entries(store, month="2026-10", tz=TZ, limit=2) == first
+    assert timesheet.list_entries(store, month="2026-10", tz=TZ, limit=2) == first
     # a new entry in the month forgets the customer's totals: they are summed again
     with store.transaction():
         _insert(store, 99, 1, None, OCT + timedelta(days=20), 30, "work", False, None)
@@ -222,7 +222,7 @@ def test_month_totals_are_kept_and_reused(store: Store, monkeypatch: Any) -> Non
         return real_sums(*args, **kwargs)
 
     monkeypatch.setattr(entry_store, "month_sums", counted)
-    again = timelog.list_entries(store, month="2026-10", tz=TZ, limit=2)
+    again = timesheet.list_entries(store, month="2026-10", tz=TZ, limit=2)
     assert calls == [[1], [1]]  # acme's month and its carry-over month, not the others'
     # 120 own + 120 carried from an empty September; 330 minutes of plain work
     assert first.totals == {"included": 240, "billable": 60, "non-billable": 0, "needs-approval": 0}

@@ -332,11 +332,11 @@ def log_list(
 
     Example:  supportctl log list --month 2026-10 --customer acme
     """
-    from supportctl.services import timelog
+    from supportctl.services import timesheet
 
     app_ctx = get_app_context(ctx)
     tz = app_ctx.config.agency.timezone
-    listing = timelog.list_entries(
+    listing = timesheet.list_entries(
         app_ctx.store,
         month=month,
         customer=customer,

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from supportctl.context import AppContext
-    from supportctl.services.timelog import EntryRow, Listing, Logged, Timer
+    from supportctl.services.timelog import Logged, Timer
+    from supportctl.services.timesheet import EntryRow, Listing
 
 ROW_KEYS = (
     "id",

@@ -560,7 +560,9 @@ def time_logged(ws: DemoWorkspace) -> None:
                 actor=ws.actor,
                 now=month_end,
             )
-    listing = timelog.list_entries(ws.store, month=month, customer="acme", tz=tz)
+    from supportctl.services import timesheet
+
+    listing = timesheet.list_entries(ws.store, month=month, customer="acme", tz=tz)
     split = next((e for e in listing.rows if len(e.parts) == 2), None)
     quota = listing.quotas["acme"]
     waiting = sum(p.minutes for e in listing.rows for p in e.parts if p.cls == "needs-approval")

@@ -1,7 +1,7 @@
 """Month-end: build each customer's invoice report, render it, issue and void invoices.
 
 `build` turns a customer-month into one typed `InvoiceReport`: the time log supplies
-the entries with their billable classes (`services.timelog.month_rows`, never
+the entries with their billable classes (`services.timesheet.month_rows`, never
 re-derived here) and the quota; `domain.billing` does the money. Every output format,
 `--json` included, is made from that one object.
 
@@ -53,7 +53,7 @@ def _zone(name: str) -> Any:
 
 
 def check_month(month: str) -> str:
-    from supportctl.services.timelog import parse_month
+    from supportctl.services.timebase import parse_month
 
     year, mon = parse_month(month)
     return f"{year:04d}-{mon:02d}"
@@ -88,7 +88,7 @@ def build(
     plan_sizes: tuple[int, ...] | None = None,
 ) -> InvoiceReport:
     """The customer-month as an InvoiceReport (draft unless `number` is given)."""
-    from supportctl.services.timelog import month_rows, quota_for
+    from supportctl.services.timesheet import month_rows, quota_for
 
     agency = config.agency
     zone = _zone(agency.timezone)
@@ -227,7 +227,7 @@ def _user_dir(config: Config) -> Path:
 def _customers_for(
     store: Store, config: Config, month: str, customer: str | None
 ) -> list[Customer]:
-    from supportctl.services.timelog import month_bounds
+    from supportctl.services.timebase import month_bounds
 
     if customer is not None:
         found = customer_store.get_by_slug(store, customer)

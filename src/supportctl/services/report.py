@@ -62,7 +62,7 @@ def _late(met: str | None, due: str | None, now_text: str) -> bool:
 def build(store: Store, config: Config, month: str, now: datetime) -> MonthReport:
     from supportctl.domain.timeutil import to_utc_text
     from supportctl.services.calendar import business_calendar
-    from supportctl.services.timelog import month_bounds, parse_month
+    from supportctl.services.timebase import month_bounds, parse_month
 
     year, mon = parse_month(month)
     start, end = month_bounds(month, config.agency.timezone)

@@ -1,4 +1,5 @@
-"""Logging time: entries, timers, listings with derived billable classes, quotas.
+"""Logging time: entries (add, edit, remove) and timers. Listings with the derived
+billable classes and quotas are in `timesheet`.
 
 `log` is run many times a day, so the add path imports only the stdlib, the store
 and the duration parser; the billing rules and dateutil are imported inside the
@@ -7,32 +8,26 @@ entries (a duration ending now) never need it and reading the config costs start
 time: it is asked for only when a local date or clock time is involved, or when an
 issued invoice exists near the entry's month.
 
-Month membership is by the entry's start in the agency time zone. A customer-month's
-quota (`quota_for`) is the customer's included minutes plus, for `carry_over`
-customers, the previous month's unused included minutes. Carried minutes last one
-month only: the month's own minutes are spent first, and carried-in minutes cover
-work beyond them and then expire, so a carry never carries again.
+Month membership is by the entry's start in the agency time zone (`timebase`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
+from supportctl.services.timebase import DEFAULT_TZ, local_month
+from supportctl.services.timebase import person_id as _person
+from supportctl.services.timebase import zone as _zone
 from supportctl.store import customers as customer_store
-from supportctl.store import people as people_store
 from supportctl.store import tickets as ticket_store
 from supportctl.store import time_entries as entry_store
 from supportctl.store.db import Row, Store
 
-if TYPE_CHECKING:
-    from supportctl.domain.billing_rules import Part
-
 MAX_MINUTES = 1440
-DEFAULT_TZ = "Europe/Helsinki"
 LONG_TIMER_MINUTES = 600  # stopping a timer that ran longer than 10 hours asks first
 KINDS = ("work", "messaging")
 TzSource = Callable[[], str]
@@ -41,35 +36,6 @@ TzSource = Callable[[], str]
 # --------------------------------------------------------------------------- values
 # Named tuples rather than dataclasses: immutable, attribute access, and about a tenth
 # of the cost to define, which `log` pays on every start.
-
-
-class EntryRow(NamedTuple):
-    """One entry of a listing, with its classified parts (one, or two when split)."""
-
-    id: int
-    uuid: str
-    date: date  # local date of the start
-    start_at: datetime  # aware UTC
-    end_at: datetime  # aware UTC
-    minutes: int
-    person: str
-    ticket: int | None
-    customer: str
-    description: str
-    kind: str
-    is_internal: bool
-    class_override: str | None
-    corrects_invoice: str | None
-    parts: list[Part]
-
-
-class Quota(NamedTuple):
-    """A maintenance customer's included minutes for one month."""
-
-    included_minutes: int  # the month's own plus carried-in
-    carried_in_minutes: int
-    used_minutes: int
-    left_minutes: int
 
 
 class Logged(NamedTuple):
@@ -87,47 +53,6 @@ class Logged(NamedTuple):
 
 
 # --------------------------------------------------------------------------- time helpers
-
-
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
-
-
-def parse_month(text: str) -> tuple[int, int]:
-    """'2026-10' -> (2026, 10); InputError otherwise."""
-    try:
-        year_text, month_text = text.strip().split("-")
-        year, month = int(year_text), int(month_text)
-        if len(year_text) != 4 or not 1 <= month <= 12:
-            raise ValueError
-    except ValueError:
-        raise InputError(f"month '{text}' must look like 2026-10") from None
-    return year, month
-
-
-def month_bounds(month: str, tz: str) -> tuple[str, str]:
-    """UTC text [start, end) of a local calendar month."""
-    year, mon = parse_month(month)
-    zone = _zone(tz)
-    start = datetime(year, mon, 1, tzinfo=zone)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=zone)
-    return to_utc_text(start), to_utc_text(end)
-
-
-def previous_month(month: str) -> str:
-    year, mon = parse_month(month)
-    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
-
-
-def next_month(month: str) -> str:
-    year, mon = parse_month(month)
-    return f"{year + 1}-01" if mon == 12 else f"{year}-{mon + 1:02d}"
-
-
-def local_month(moment: datetime, tz: str) -> str:
-    return moment.astimezone(_zone(tz)).strftime("%Y-%m")
 
 
 def parse_day(text: str, today: date) -> date:
@@ -261,13 +186,6 @@ def resolve_times(
 
 
 # --------------------------------------------------------------------------- lookups
-
-
-def _person(store: Store, handle: str) -> int:
-    person_id = people_store.id_by_handle(store, handle)
-    if person_id is None:
-        raise InputError(f"no team member '{handle}'", hint="run `supportctl team list`")
-    return int(person_id)
 
 
 def _target(store: Store, ticket: int | None, customer: str | None) -> tuple[int | None, int, str]:
@@ -762,407 +680,3 @@ def discard_timer(store: Store, *, person: str, actor: str, now: datetime) -> Ti
             },
         )
     return timer
-
-
-# --------------------------------------------------------------------------- classes
-#
-# Listings classify whole customer-months through `billing_rules.classify_items` on
-# plain tuples straight from SQLite (already in start order: UTC ISO text sorts in
-# time order), and build full rows only for what is shown. A month of 10,000 entries
-# is classified without creating a datetime or a dataclass per entry.
-
-
-class _Plan(NamedTuple):
-    id: int
-    slug: str
-    plan: str
-    own_minutes: int  # included minutes per month (maintenance only)
-    carry_over: bool
-
-
-def _plans(store: Store) -> dict[int, _Plan]:
-    return {
-        int(r[0]): _Plan(
-            int(r[0]), r[1], r[2], int(r[3]) if r[2] == "maintenance" else 0, bool(r[4])
-        )
-        for r in customer_store.plan_rows(store)
-    }
-
-
-def _customer_id(store: Store, customer: Any) -> int:
-    """A Customer, a slug or an id -> the id; InputError for an unknown one."""
-    if isinstance(customer, int):
-        found = customer if customer_store.exists(store, customer) else None
-    elif isinstance(customer, str):
-        found = customer_store.id_by_slug(store, customer)
-    else:
-        found = getattr(customer, "id", None)
-    if found is None:
-        raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
-    return int(found)
-
-
-def _month_facts(
-    store: Store, customer_id: int, month: str, tz: str, flag: str | None = None
-) -> list[Any]:
-    start, end = month_bounds(month, tz)
-    return entry_store.facts(
-        store, start_from=start, start_before=end, customer_id=customer_id, flag=flag
-    )
-
-
-def _carried_in(store: Store, plan: _Plan, month: str, tz: str, flag: str | None = None) -> int:
-    """Unused own included minutes of the previous month (one month only; see module doc)."""
-    from supportctl.domain.billing_rules import INCLUDED, classify_items
-
-    if not plan.carry_over or plan.own_minutes == 0:
-        return 0
-    prev = _month_facts(store, plan.id, previous_month(month), tz, flag)
-    parts = classify_items(prev, plan.plan, plan.own_minutes)
-    used = sum(p[1] for p in parts if p[2] == INCLUDED)
-    return max(0, plan.own_minutes - used)
-
-
-def _classify(
-    store: Store, plan: _Plan, month: str, facts: list[Any], tz: str, flag: str | None = None
-) -> tuple[list[Any], Quota]:
-    """Raw parts of a whole customer-month, and its quota."""
-    from supportctl.domain.billing_rules import INCLUDED, classify_items
-
-    carried = _carried_in(store, plan, month, tz, flag)
-    included = plan.own_minutes + carried
-    parts = classify_items(facts, plan.plan, included)
-    used = sum(p[1] for p in parts if p[2] == INCLUDED)
-    return parts, Quota(included, carried, used, included - used)
-
-
-def quota_for(store: Store, customer: Any, month: str, *, tz: str = DEFAULT_TZ) -> Quota:
-    """The customer-month's quota: included (own + carried-in), carried-in, used, left.
-
-    `customer` is a Customer, a slug or an id. Pass `tz=config.agency.timezone`.
-    """
-    parse_month(month)
-    customer_id = _customer_id(store, customer)
-    plan = _plans(store)[customer_id]
-    return _classify(store, plan, month, _month_facts(store, customer_id, month, tz), tz)[1]
-
-
-def _parse_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text)  # '…Z' -> aware UTC (Python 3.11+)
-
-
-def _entry_row(row: Row, parts: list[Part], zone: Any) -> EntryRow:
-    start = _parse_utc(row["start_at"])
-    return EntryRow(
-        id=row["id"],
-        uuid=row["uuid"],
-        date=start.astimezone(zone).date(),
-        start_at=start,
-        end_at=_parse_utc(row["end_at"]),
-        minutes=row["minutes"],
-        person=row["person"],
-        ticket=row["ticket_id"],
-        customer=row["customer"],
-        description=row["description"],
-        kind=row["kind"],
-        is_internal=bool(row["is_internal"]),
-        class_override=row["class_override"],
-        corrects_invoice=row["corrects_invoice"],
-        parts=parts,
-    )
-
-
-def month_rows(
-    store: Store, customer_id: int, month: str, *, tz: str = DEFAULT_TZ
-) -> list[EntryRow]:
-    """Every entry of the customer-month in start order, with its classified parts.
-
-    Pass `tz=config.agency.timezone`: months are local calendar months.
-    """
-    parse_month(month)
-    listing = _listing(store, month=month, customer_id=_customer_id(store, customer_id), tz=tz)
-    return listing.rows
-
-
-class Listing(NamedTuple):
-    rows: list[EntryRow]  # the shown rows (the latest `limit` when a limit was given)
-    matched: int  # entries matched
-    totals: dict[str, int]  # minutes per class over every matched entry
-    month: str | None
-    quotas: dict[str, Quota]  # maintenance customers of a one-month listing, by slug
-
-
-def list_entries(
-    store: Store,
-    *,
-    month: str | None = None,
-    customer: str | None = None,
-    person: str | None = None,
-    ticket: int | None = None,
-    tz: str,
-    limit: int | None = None,
-) -> Listing:
-    """Entries matching the filters in start order, classified within their customer-months.
-
-    With `limit`, only the latest `limit` rows are built; totals cover every match.
-    """
-    if month is not None:
-        parse_month(month)
-    customer_id = _customer_id(store, customer) if customer is not None else None
-    person_id = _person(store, person) if person is not None else None
-    if ticket is not None and not ticket_store.exists(store, ticket):
-        raise InputError(f"no ticket #{ticket}")
-    return _listing(
-        store,
-        month=month,
-        customer_id=customer_id,
-        person_id=person_id,
-        ticket_id=ticket,
-        tz=tz,
-        limit=limit,
-    )
-
-
-def _listing(
-    store: Store,
-    *,
-    month: str | None,
-    customer_id: int | None = None,
-    person_id: int | None = None,
-    ticket_id: int | None = None,
-    tz: str,
-    limit: int | None = None,
-) -> Listing:
-    from supportctl.domain.billing_rules import CLASSES, Part
-
-    if month is not None and person_id is None and ticket_id is None and limit is not None:
-        return _latest_of_month(store, month=month, customer_id=customer_id, tz=tz, limit=limit)
-    zone = _zone(tz)
-    bounds: tuple[str | None, str | None] = (None, None)
-    if month is not None:
-        bounds = month_bounds(month, tz)
-    filters = {"customer_id": customer_id, "person_id": person_id, "ticket_id": ticket_id}
-    flag = entry_store.unapproved_flag(store)
-    matched = entry_store.facts(
-        store, start_from=bounds[0], start_before=bounds[1], flag=flag, **filters
-    )
-    # Group by customer-month. A listing that is not narrowed by person or ticket holds
-    # each customer-month whole; a narrowed one loads its customer-months to classify.
-    whole = person_id is None and ticket_id is None
-    groups: dict[tuple[int, str], list[Any]] = {}
-    if month is not None:
-        by_customer: dict[int, list[Any]] = {}
-        for r in matched:
-            group = by_customer.get(r[6])
-            if group is None:
-                by_customer[r[6]] = [r]
-            else:
-                group.append(r)
-        groups = {(cid, month): rows for cid, rows in by_customer.items()}
-    else:
-        month_of: dict[str, str] = {}  # 'YYYY-MM-DDTHH:MM' -> local month
-        for r in matched:
-            key = r[7][:16]
-            mon = month_of.get(key) or month_of.setdefault(
-                key, _parse_utc(r[7]).astimezone(zone).strftime("%Y-%m")
-            )
-            groups.setdefault((r[6], mon), []).append(r)
-    shown = matched if limit is None or len(matched) <= limit else matched[-limit:]
-    shown_ids = {r[0] for r in shown}
-    matched_ids = None if whole else {r[0] for r in matched}
-    plans = _plans(store) if groups else {}
-    parts_of: dict[int, list[Any]] = {}
-    quotas: dict[str, Quota] = {}
-    totals = dict.fromkeys(CLASSES, 0)
-    for (cid, mon), group in groups.items():
-        plan = plans[cid]
-        facts = group if whole else _month_facts(store, cid, mon, tz, flag)
-        raw, quota = _classify(store, plan, mon, facts, tz, flag)
-        for part in raw:
-            entry_id = part[0]
-            if matched_ids is None or entry_id in matched_ids:
-                totals[part[2]] += part[1]
-                if entry_id in shown_ids:
-                    parts_of.setdefault(entry_id, []).append(part)
-        if month is not None and plan.plan == "maintenance":
-            quotas[plan.slug] = quota
-    if limit is None:
-        full = entry_store.listing(store, start_from=bounds[0], start_before=bounds[1], **filters)
-    else:
-        full = entry_store.by_ids(store, [r[0] for r in shown])
-    rows = [_entry_row(r, [Part(*p) for p in parts_of.get(r["id"], ())], zone) for r in full]
-    return Listing(rows, len(matched), totals, month, quotas)
-
-
-def _latest_of_month(
-    store: Store, *, month: str, customer_id: int | None, tz: str, limit: int
-) -> Listing:
-    """A month's latest `limit` entries with their parts, and the whole month's totals
-    and quotas, without reading every entry of the month.
-
-    Each customer-month's totals come from the `month_totals` cache, or are computed
-    (`_compute_totals`) and kept there. The shown entries are the month's last ones,
-    so for each maintenance customer they are all of its entries from its first shown
-    one on: the quota left before them is the quota minus the quota minutes of the rest.
-    """
-    from supportctl.domain.billing_rules import CLASSES, Part, classify_items, quota_minutes
-
-    start, end = month_bounds(month, tz)
-    plans = _plans(store)
-    wanted = [customer_id] if customer_id is not None else list(plans)
-    known = _cached_or_computed(store, plans, month, tz, wanted)
-    totals = dict.fromkeys(CLASSES, 0)
-    quotas: dict[str, Quota] = {}
-    matched = 0
-    for cid in wanted:
-        entries, *by_class, included, carried, _ = known[cid]
-        if not entries:
-            continue
-        matched += entries
-        for cls, minutes in zip(CLASSES, by_class, strict=True):
-            totals[cls] += minutes
-        plan = plans[cid]
-        if plan.plan == "maintenance":
-            used = by_class[0]  # included
-            quotas[plan.slug] = Quota(included, carried, used, included - used)
-    if not matched:
-        return Listing([], 0, totals, month, {})
-    shown = entry_store.latest(store, start, end, customer_id, limit)
-    items_of: dict[int, list[Any]] = {}
-    for r in shown:
-        items_of.setdefault(r["customer_id"], []).append(
-            (
-                r["id"],
-                r["minutes"],
-                r["kind"],
-                r["is_internal"],
-                r["class_override"],
-                r["unapproved"],
-            )
-        )
-    parts_of: dict[int, list[Part]] = {}
-    for cid, items in items_of.items():
-        plan = plans[cid]
-        left = 0
-        if plan.plan == "maintenance":
-            before = known[cid][-1] - sum(quota_minutes(i) for i in items)
-            left = max(0, known[cid][-3] - before)
-        for raw in classify_items(items, plan.plan, left):
-            parts_of.setdefault(raw[0], []).append(Part(*raw))
-    zone = _zone(tz)
-    rows = [_entry_row(r, parts_of[r["id"]], zone) for r in shown]
-    return Listing(rows, matched, totals, month, quotas)
-
-
-def _rules_stamp() -> str:
-    from supportctl import __version__
-    from supportctl.domain.billing_rules import RULES_VERSION
-
-    return f"{__version__}/{RULES_VERSION}"
-
-
-def _cached_or_computed(
-    store: Store, plans: dict[int, _Plan], month: str, tz: str, wanted: list[int]
-) -> dict[int, tuple[int, ...]]:
-    """`entry_store.TOTALS_COLUMNS` of each wanted customer-month: kept ones from the
-    cache, the rest computed and kept (in one write transaction, so no entry can change
-    between the sums and the row). When the database cannot be written to (read-only,
-    or busy for longer than a moment) they are computed and not kept."""
-    from supportctl.errors import StoreError
-    from supportctl.store.db import QueryError
-
-    rules = _rules_stamp()
-    known = entry_store.cached_totals(store, month, tz, rules, wanted)
-    missing = [c for c in wanted if c not in known]
-    if not missing:
-        return known
-    try:
-        with store.transaction(wait_ms=250):
-            again = entry_store.cached_totals(store, month, tz, rules, missing)
-            still = [c for c in missing if c not in again]
-            computed = _compute_totals(store, plans, month, tz, still)
-            entry_store.keep_totals(store, month, tz, rules, computed)
-    except (StoreError, QueryError):
-        again, computed = {}, _compute_totals(store, plans, month, tz, missing)
-    return {**known, **again, **{c: row[2:] for c, row in computed.items()}}
-
-
-def _compute_totals(
-    store: Store, plans: dict[int, _Plan], month: str, tz: str, customer_ids: list[int]
-) -> dict[int, tuple[Any, ...]]:
-    """(since, until, *TOTALS_COLUMNS) of these customer-months, from a few sums and
-    the entries with a stored override (`billing_rules.month_totals`); only a month
-    whose total depends on the order is classified entry by entry."""
-    from supportctl.domain.billing_rules import (
-        CLASSES,
-        MonthSums,
-        classify_items,
-        month_quota_minutes,
-        month_totals,
-        totals_by_class,
-    )
-
-    if not customer_ids:
-        return {}
-    start, end = month_bounds(month, tz)
-    flag = entry_store.unapproved_flag(store)
-    sums = {
-        cid: MonthSums(*v)
-        for cid, v in entry_store.month_sums(store, start, end, customer_ids, flag).items()
-    }
-    overrides: dict[int, list[Any]] = {}
-    if sums:
-        for item in entry_store.overridden(store, start, end, list(sums), flag):
-            overrides.setdefault(item[6], []).append(item)
-    carrying = [c for c in customer_ids if plans[c].carry_over and plans[c].own_minutes]
-    carried = _carried_in_from_sums(
-        store, plans, [c for c in carrying if c in sums], month, tz, flag
-    )
-    previous_start = month_bounds(previous_month(month), tz)[0] if carrying else start
-    computed: dict[int, tuple[Any, ...]] = {}
-    for cid in customer_ids:
-        plan = plans[cid]
-        since = previous_start if cid in carrying else start
-        included = plan.own_minutes + carried.get(cid, 0)
-        month_sums = sums.get(cid)
-        if month_sums is None:
-            computed[cid] = (since, end, 0, 0, 0, 0, 0, included, carried.get(cid, 0), 0)
-            continue
-        found = overrides.get(cid, [])
-        by_class = month_totals(month_sums, found, plan.plan, included)
-        if by_class is None:  # the order matters: classify this customer-month whole
-            facts = _month_facts(store, cid, month, tz, flag)
-            by_class = totals_by_class(classify_items(facts, plan.plan, included))
-        computed[cid] = (
-            since,
-            end,
-            month_sums.entries,
-            *(by_class[cls] for cls in CLASSES),
-            included,
-            carried.get(cid, 0),
-            month_quota_minutes(month_sums, found),
-        )
-    return computed
-
-
-def _carried_in_from_sums(
-    store: Store, plans: dict[int, _Plan], customer_ids: list[int], month: str, tz: str, flag: str
-) -> dict[int, int]:
-    """`_carried_in` for several customers at once, from the previous month's sums."""
-    from supportctl.domain.billing_rules import MonthSums, month_quota_minutes
-
-    wanted = [c for c in customer_ids if plans[c].own_minutes and plans[c].plan == "maintenance"]
-    if not wanted:
-        return {}
-    start, end = month_bounds(previous_month(month), tz)
-    sums = entry_store.month_sums(store, start, end, wanted, flag)
-    overrides: dict[int, list[Any]] = {}
-    for item in entry_store.overridden(store, start, end, wanted, flag):
-        overrides.setdefault(item[6], []).append(item)
-    carried = {}
-    for cid in wanted:
-        used = (
-            month_quota_minutes(MonthSums(*sums[cid]), overrides.get(cid, [])) if cid in sums else 0
-        )
-        carried[cid] = max(0, plans[cid].own_minutes - used)
-    return carried
