@@ -228,3 +228,37 @@ def test_month_totals_are_kept_and_reused(store: Store, monkeypatch: Any) -> Non
     assert first.totals == {"included": 240, "billable": 60, "non-billable": 0, "needs-approval": 0}
     assert again.totals == {"included": 240, "billable": 90, "non-billable": 0, "needs-approval": 0}
     assert again.matched == first.matched + 1 == 7
+
+
+def test_a_database_that_cannot_be_written_still_lists(store: Store, monkeypatch: Any) -> None:
+    """Totals that cannot be kept (a read-only file, a long write lock) are computed and
+    shown all the same; nothing is kept."""
+    from contextlib import contextmanager
+
+    from supportctl.errors import StoreError
+
+    _setup(store)
+    with store.transaction():
+        for n in range(4):
+            _insert(store, n, 2, None, OCT + timedelta(days=n), 40, "messaging", False, None)
+    expected = timesheet.list_entries(store, month="2026-10", tz=TZ)
+
+    @contextmanager
+    def locked(**_: Any) -> Any:
+        raise StoreError("database is locked")
+        yield
+
+    monkeypatch.setattr(store, "transaction", locked)
+    listing = timesheet.list_entries(store, month="2026-10", tz=TZ, limit=3)
+    assert (
+        listing.totals
+        == expected.totals
+        == {
+            "included": 0,
+            "billable": 0,
+            "non-billable": 160,
+            "needs-approval": 0,
+        }
+    )
+    assert [r.id for r in listing.rows] == [r.id for r in expected.rows[-3:]]
+    assert store.scalar("SELECT count(*) FROM month_totals") == 0
