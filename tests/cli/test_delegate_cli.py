@@ -510,3 +510,21 @@ def test_since_last_markdown(cli, desk):
     md = cli.ok("delegated", "--since-last", "--format", "md", env=at(NEXT_WED)).stdout
     assert md.startswith("**Since the review of 2026-10-14 11:30 by alice**")
     assert "**new** (1)" in md and "two \\*new\\*" in md and "**done** (0)" in md
+
+
+def test_merging_a_ticket_moves_its_tasks_to_the_target(cli, store, desk):
+    task = cli.json("delegate", str(desk[2]), "fix the form", "--to", "bob", "--json", env=at(MON))[
+        "id"
+    ]
+    cli.ok("ticket", "merge", str(desk[2]), str(desk[0]), env=at(WED))
+    assert (
+        f"#{desk[2]} merged in with 1 delegated tasks"
+        in cli.ok("ticket", "show", str(desk[0])).stdout
+    )
+    assert [t.task for t in delegation.tasks_for_ticket(store, desk[0])] == ["fix the form"]
+    assert delegation.tasks_for_ticket(store, desk[2]) == []
+    review = cli.json("delegated", "--json", env=at(NEXT_WED))
+    assert [(t["id"], t["ticket"]) for t in review] == [(task, desk[0])]
+    # the task is finished on the ticket that is left
+    cli.ok("delegate", "done", str(task), "--as", "bob", env=at(NEXT_WED))
+    assert cli.json("delegated", "--json", env=at(NEXT_WED)) == []

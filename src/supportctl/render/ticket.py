@@ -140,9 +140,11 @@ def event_line(e: HistoryEvent) -> str:
         via = f" (by {d['via']} from {d.get('from', '?')})" if d.get("via") else ""
         return f"note{via}: {d.get('text', '')}"
     if kind == "ticket.merged":
-        return f"merged into #{d.get('into')} ({d.get('messages', 0)} messages moved)"
+        tasks = f", {d['delegations']} delegated tasks" if d.get("delegations") else ""
+        return f"merged into #{d.get('into')} ({d.get('messages', 0)} messages{tasks} moved)"
     if kind == "ticket.merged_in":
-        return f"#{d.get('from')} merged in: {d.get('subject', '')}"
+        tasks = f" with {d['delegations']} delegated tasks" if d.get("delegations") else ""
+        return f"#{d.get('from')} merged in{tasks}: {d.get('subject', '')}"
     if kind == "delegation.created":
         return (
             f"task {d.get('task_id')} delegated: {d.get('task', '')} (why: {d.get('reason', '')})"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from supportctl.domain import sla
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
+from supportctl.store import delegations as delegation_store
 from supportctl.store import events
 from supportctl.store import tickets as ticket_store
 from supportctl.store.db import Store
@@ -429,10 +430,15 @@ def assign(
 def merge(
     store: Store, *, source_id: int, target_id: int, actor: str | None, now: datetime
 ) -> Change:
-    """Merge ticket `source_id` into `target_id`: its messages move, its history stays.
+    """Merge ticket `source_id` into `target_id`: its messages and delegated tasks
+    move, its history stays.
 
     The merged ticket is closed with `merged_into` set, so its id keeps resolving to
     the target (`ticket show N` shows the target); threading of later replies follows.
+    Open tasks are work still to do on the one request now left, so they move with the
+    mail (done ones too, to keep the request's story in one place). Time entries stay
+    where they were logged: their customer-month, approval and any issued invoice are
+    those of the ticket they were logged on.
     """
     source = ticket_store.get(store, source_id)
     if source is None:
@@ -444,6 +450,7 @@ def merge(
         raise InputError(f"cannot merge ticket #{source_id} into itself")
     with store.transaction():
         moved = ticket_store.move_messages(store, source["id"], target["id"])
+        tasks = delegation_store.move_to_ticket(store, source["id"], target["id"])
         ticket_store.update(
             store,
             source["id"],
@@ -470,7 +477,7 @@ def merge(
             at=now,
             actor=actor,
             ticket_id=source["id"],
-            data={"into": target["id"], "messages": moved},
+            data={"into": target["id"], "messages": moved, "delegations": tasks},
         )
         events.record(
             store,
@@ -478,7 +485,12 @@ def merge(
             at=now,
             actor=actor,
             ticket_id=target["id"],
-            data={"from": source["id"], "subject": source["subject"], "messages": moved},
+            data={
+                "from": source["id"],
+                "subject": source["subject"],
+                "messages": moved,
+                "delegations": tasks,
+            },
         )
     return Change(int(target["id"]), "merged", str(source["id"]), str(target["id"]))
 

@@ -208,6 +208,15 @@ def open_counts(store: Store, ticket_ids: Iterable[int]) -> dict[int, int]:
     return counts
 
 
+def move_to_ticket(store: Store, source_id: int, target_id: int) -> int:
+    """Every task of one ticket now belongs to another (a merge); how many moved."""
+    cur = store.execute(
+        "UPDATE delegations SET ticket_id = ?, version = version + 1 WHERE ticket_id = ?",
+        (target_id, source_id),
+    )
+    return int(cur.rowcount)
+
+
 def for_ticket(store: Store, ticket_id: int) -> list[sqlite3.Row]:
     return store.all(
         "SELECT d.*, tp.handle AS to_handle, bp.handle AS by_handle FROM delegations d"
