@@ -465,3 +465,36 @@ def test_invoice_correction_entry_names_the_invoice_it_corrects(
     )
     md = (month / "nov" / "acme-2026-11.md").read_text(encoding="utf-8")
     assert "Rate correction (korjaa laskua 2026-0001)" in md
+
+
+def test_approval_after_the_month_was_issued_names_the_unbilled_time(
+    cli, month: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _db(month) as conn:
+        conn.execute(
+            "INSERT INTO tickets (id, customer_id, requester, subject, needs_approval, created_at, updated_at) "
+            "VALUES (78, (SELECT id FROM customers WHERE slug = 'kovo'), 'petra@kovosrot.cz', 'Banner', 1, "
+            "'2026-10-01T08:00:00Z', '2026-10-01T08:00:00Z')"
+        )
+    cli.ok(
+        "log", "add", "78", "--date", "2026-10-08", "--start", "09:00", "--end", "09:50", "Banner"
+    )
+    cli.ok("invoice", "2026-10", "--issue", "--customer", "kovo", "--out", str(month / "o"))
+    number = cli.json("invoice", "list", "--json")[0]["number"]
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-11-20T12:00:00Z")
+    done = cli.ok("ticket", "approve", "78", "--override", "agreed on the phone in October")
+    assert (
+        f"note: 50 min of #78 in 2026-10 were not billed on invoice {number} (frozen)"
+        in done.stderr
+    )
+    # an approval with nothing invoiced says nothing more
+    with _db(month) as conn:
+        conn.execute(
+            "INSERT INTO tickets (id, customer_id, requester, subject, needs_approval, created_at, updated_at) "
+            "VALUES (79, (SELECT id FROM customers WHERE slug = 'kovo'), 'petra@kovosrot.cz', 'Logo', 1, "
+            "'2026-11-01T08:00:00Z', '2026-11-01T08:00:00Z')"
+        )
+    cli.ok("log", "add", "79", "--date", "2026-11-10", "--start", "09:00", "--end", "09:30", "Logo")
+    quiet = cli.ok("ticket", "approve", "79", "--override", "ok by mail", "--json")
+    assert json.loads(quiet.stdout)["unbilled"] == []
+    assert "note:" not in quiet.stderr

@@ -326,6 +326,7 @@ def ticket_approve(
         override=override,
         actor=actor,
         now=app_ctx.now(),
+        tz=app_ctx.config.agency.timezone,
     )
     if json_:
         from supportctl.render.jsonout import emit_json
@@ -338,3 +339,8 @@ def ticket_approve(
         else f"override by {result['by']}: {result['override']}"
     )
     typer.echo(f"#{ticket_id} approved ({how}); its time is billable now")
+    for item in result["unbilled"]:
+        typer.echo(
+            f"note: {item['minutes']} min of #{ticket_id} in {item['month']} were not billed on invoice {item['invoice']} (frozen); bill them in an open month with `supportctl log … --corrects {item['invoice']}`",
+            err=True,
+        )

@@ -18,12 +18,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from supportctl.domain.timeutil import to_utc_text
+from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
+from supportctl.services.timebase import DEFAULT_TZ, local_month
 from supportctl.store import customers as customer_store
 from supportctl.store import events, message_refs
 from supportctl.store import messages as message_store
 from supportctl.store import tickets as ticket_store
+from supportctl.store import time_entries as entry_store
 from supportctl.store.db import Row, Store
 
 _NO_DMARC_VERDICT = (None, "", "none", "temperror")
@@ -63,8 +65,16 @@ def approve(
     override: str | None,
     actor: str,
     now: datetime,
+    tz: str = DEFAULT_TZ,
 ) -> dict[str, Any]:
-    """Record the approval of billable work on a ticket (one transaction, one event)."""
+    """Record the approval of billable work on a ticket (one transaction, one event).
+
+    The result's `unbilled` lists the ticket's time in customer-months already
+    invoiced: it waited for approval there, so it was not billed, and the issued
+    invoice is frozen. It is billed by logging a correction in an open month
+    (`log … --corrects NUMBER`); nothing is changed automatically. Pass
+    `tz=config.agency.timezone`: months are local calendar months.
+    """
     if (message is None) == (override is None):
         raise InputError(
             'approve with --message ID (an authenticated "ok" from a designated contact) or --override "reason"'
@@ -135,4 +145,19 @@ def approve(
                 },
             },
         )
-    return {"ticket": ticket_id, **data}
+        unbilled = _unbilled(store, ticket_id, tz)
+    return {"ticket": ticket_id, **data, "unbilled": unbilled}
+
+
+def _unbilled(store: Store, ticket_id: int, tz: str) -> list[dict[str, Any]]:
+    """Minutes of the ticket per invoiced customer-month, with the invoice number."""
+    minutes: dict[tuple[int, str], int] = {}
+    for row in entry_store.waiting_on_ticket(store, ticket_id):
+        key = (int(row["customer_id"]), local_month(from_utc_text(row["start_at"]), tz))
+        minutes[key] = minutes.get(key, 0) + int(row["minutes"])
+    found = []
+    for (customer_id, month), total in minutes.items():
+        invoice = entry_store.issued_invoice(store, customer_id, (month,))
+        if invoice is not None:
+            found.append({"month": month, "invoice": invoice["number"], "minutes": total})
+    return found

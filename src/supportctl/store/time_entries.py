@@ -105,6 +105,16 @@ def issued_invoice(store: Store, customer_id: int, months: tuple[str, ...]) -> s
     )
 
 
+def waiting_on_ticket(store: Store, ticket_id: int) -> list[sqlite3.Row]:
+    """(customer_id, start_at, minutes) of the ticket's entries whose class follows its
+    approval: no stored override, not internal."""
+    return store.all(
+        "SELECT customer_id, start_at, minutes FROM time_entries WHERE ticket_id = ? "
+        "AND class_override IS NULL AND NOT is_internal ORDER BY start_at",
+        (ticket_id,),
+    )
+
+
 def invoice_by_number(store: Store, number: str) -> sqlite3.Row | None:
     return store.one(
         "SELECT id, number, customer_id, month, status FROM invoices WHERE number = ?", (number,)
