@@ -452,6 +452,23 @@ def test_remind_mails_the_owner_once_per_due_time(cli, desk, tmp_path, monkeypat
     ]
 
 
+def test_remind_sends_unowned_tickets_to_the_duty_person(cli, desk, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    sink, _port, ws = desk
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))  # empty rota: no owner
+    assert _rows(ws, "SELECT owner_id FROM tickets WHERE id = 1") == [(None,)]
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T13:10:00Z")  # 50 business minutes left
+    data = cli.json("remind", "--json")
+    assert (data["owners"], data["unowned"]) == ([], [1])
+    warned = cli.ok("remind")
+    assert warned.stderr.startswith("warning: #1 near an SLA breach, owned by nobody")
+    assert sink.received == []
+    cli.ok("rota", "set", "alice", "--start", "2026-W42")
+    data = cli.json("remind", "--json")
+    assert [(o["id"], [t["id"] for t in o["tickets"]]) for o in data["owners"]] == [("alice", [1])]
+    assert data["unowned"] == []
+    assert [rcpt for _from, rcpt, _raw in sink.received] == [["alice@agency.example"]]
+
+
 def test_ticket_status_notify_and_delegate_notify_go_out(cli, desk, tmp_path):  # type: ignore[no-untyped-def]
     sink, _port, ws = desk
     cli.ok(

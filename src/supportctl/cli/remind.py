@@ -19,6 +19,7 @@ def remind_cmd(
     """Mail each owner their tickets within one business hour of an SLA breach (for cron).
 
     A ticket is mentioned once per due time, so running this every 15 minutes is safe.
+    Tickets nobody owns go to this week's duty person.
 
     Example:  */15 * * * *  supportctl remind
     """
@@ -31,8 +32,15 @@ def remind_cmd(
 
         emit_json(report.as_json())
         return
+    if report.unowned:
+        ids = ", ".join(f"#{r.ticket_id}" for r in report.unowned)
+        typer.echo(
+            f"warning: {ids} near an SLA breach, owned by nobody and nobody is on duty: set the rota (supportctl rota set) or assign them",
+            err=True,
+        )
     if not report.reminders:
-        typer.echo("no ticket is within one business hour of an SLA breach")
+        if not report.unowned:
+            typer.echo("no ticket is within one business hour of an SLA breach")
         return
     for outcome in report.outcomes:
         if isinstance(outcome, outbound.Skipped):

@@ -1003,6 +1003,7 @@ class RemindReport:
     reminders: dict[str, list[Any]] = field(default_factory=dict)  # owner -> Reminder list
     outcomes: list[Outcome] = field(default_factory=list)
     dry_run: bool = False
+    unowned: list[Any] = field(default_factory=list)  # near a breach, nobody to tell
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -1022,6 +1023,7 @@ class RemindReport:
                 for owner, items in sorted(self.reminders.items())
             ],
             "mails": [o.as_json() for o in self.outcomes],
+            "unowned": [r.ticket_id for r in self.unowned],
             "dry_run": self.dry_run,
         }
 
@@ -1034,7 +1036,11 @@ def remind(
     dry_run: bool = False,
     transport: Transport | None = None,
 ) -> RemindReport:
-    """Mail each owner their tickets within one business hour of an SLA breach (for cron)."""
+    """Mail each owner their tickets within one business hour of an SLA breach (for cron).
+
+    A ticket nobody owns (it arrived while the rota was empty) goes to this week's duty
+    person; with nobody on duty either it is listed in the report's `unowned`.
+    """
     from datetime import timedelta
 
     from supportctl.domain import reminders
@@ -1044,6 +1050,11 @@ def remind(
 
     calendar = business_calendar(store, config, around=now)
     rows = out_store.open_tickets_with_owner(store)
+    on_duty = ""  # no one
+    if any(r["owner"] is None for r in rows):
+        from supportctl.services.rota import owner_for_arrival
+
+        on_duty = owner_for_arrival(store, config, now, calendar)[1].person or ""
 
     def when(text: str | None) -> datetime | None:
         return from_utc_text(text) if text else None
@@ -1051,7 +1062,7 @@ def remind(
     open_tickets = [
         reminders.OpenTicket(
             id=r["id"],
-            owner=r["owner"],
+            owner=r["owner"] or on_duty,
             subject=r["subject"] or "",
             status=r["status"],
             hours=r["hours"],
@@ -1064,7 +1075,7 @@ def remind(
     ]
     already = out_store.reminded_keys(store, to_utc_text(now - timedelta(days=90)))
     chosen = reminders.select(calendar, open_tickets, now=now, already=already)
-    report = RemindReport(chosen, dry_run=dry_run)
+    report = RemindReport(chosen, dry_run=dry_run, unowned=chosen.pop("", []))
     if not chosen:
         return report
     if transport is None and not dry_run:
