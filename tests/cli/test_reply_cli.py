@@ -199,7 +199,7 @@ def test_remind_cli_nothing_due(cli, initialized, monkeypatch):  # type: ignore[
     monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
     assert cli.ok("remind").stdout == "no ticket is within one business hour of an SLA breach\n"
     data = cli.json("remind", "--json")
-    assert data == {"owners": [], "mails": [], "dry_run": False}
+    assert data == {"owners": [], "mails": [], "unowned": [], "dry_run": False}
 
 
 def test_help_for_reply_and_remind_has_examples(cli):  # type: ignore[no-untyped-def]
