@@ -401,7 +401,7 @@ def _compute_totals(
     if not customer_ids:
         return {}
     start, end = month_bounds(month, tz)
-    flag = entry_store.unapproved_flag(store)
+    flag = entry_store.WAITING
     sums = {
         cid: MonthSums(*v)
         for cid, v in entry_store.month_sums(store, start, end, customer_ids, flag).items()
@@ -427,7 +427,7 @@ def _compute_totals(
         found = overrides.get(cid, [])
         by_class = month_totals(month_sums, found, plan.plan, included)
         if by_class is None:  # the order matters: classify this customer-month whole
-            facts = _month_facts(store, cid, month, tz, flag)
+            facts = _month_facts(store, cid, month, tz)
             by_class = totals_by_class(classify_items(facts, plan.plan, included))
         computed[cid] = (
             since,
