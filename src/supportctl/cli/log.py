@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from supportctl.cli.common import AsOption, JsonFlag, get_app_context, sub_app
+from supportctl.cli.common import AsOption, CustomerOption, JsonFlag, get_app_context, sub_app
 
 if TYPE_CHECKING:
     from supportctl.context import AppContext
@@ -32,6 +32,21 @@ OverlapOption = Annotated[
     bool,
     typer.Option("--allow-overlap", help="Log it even if it overlaps another entry of yours."),
 ]
+# `log list` filters, named here so that building the command evaluates short names
+# rather than whole expressions (log list is run about as often as log itself).
+MonthFilter = Annotated[
+    str | None, typer.Option("--month", metavar="YYYY-MM", help="Only this month (local time).")
+]
+PersonFilter = Annotated[
+    str | None, typer.Option("--person", metavar="HANDLE", help="Only this person.")
+]
+TicketFilter = Annotated[
+    int | None, typer.Option("--ticket", metavar="N", help="Only this ticket.")
+]
+LatestLimit = Annotated[
+    int, typer.Option("--limit", min=1, help="Show at most this many (latest) rows in the table.")
+]
+CsvFlag = Annotated[bool, typer.Option("--csv", help="Print CSV rows instead of a table.")]
 
 
 def _tz_source(app_ctx: AppContext) -> Callable[[], str]:
@@ -306,23 +321,12 @@ def log_status(ctx: typer.Context, as_: AsOption = None, json_: JsonFlag = False
 @log_app.command("list")
 def log_list(
     ctx: typer.Context,
-    month: Annotated[
-        str | None, typer.Option("--month", metavar="YYYY-MM", help="Only this month (local time).")
-    ] = None,
-    customer: Annotated[
-        str | None, typer.Option("--customer", metavar="SLUG", help="Only this customer.")
-    ] = None,
-    person: Annotated[
-        str | None, typer.Option("--person", metavar="HANDLE", help="Only this person.")
-    ] = None,
-    ticket: Annotated[
-        int | None, typer.Option("--ticket", metavar="N", help="Only this ticket.")
-    ] = None,
-    limit: Annotated[
-        int,
-        typer.Option("--limit", min=1, help="Show at most this many (latest) rows in the table."),
-    ] = 50,
-    csv_: Annotated[bool, typer.Option("--csv", help="Print CSV rows instead of a table.")] = False,
+    month: MonthFilter = None,
+    customer: CustomerOption = None,
+    person: PersonFilter = None,
+    ticket: TicketFilter = None,
+    limit: LatestLimit = 50,
+    csv_: CsvFlag = False,
     json_: JsonFlag = False,
 ) -> None:
     """List time entries with their billable classes and totals per class.
