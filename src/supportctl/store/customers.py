@@ -132,10 +132,11 @@ def remove_domain(store: Store, customer_id: int, domain: str) -> int:
 
 
 def domain_owner(store: Store, domain: str) -> str | None:
-    return store.scalar(
+    value = store.scalar(
         "SELECT c.slug FROM customer_domains d JOIN customers c ON c.id = d.customer_id WHERE d.domain = ?",
         (domain,),
     )
+    return None if value is None else str(value)
 
 
 def _contact(row: sqlite3.Row) -> Contact:

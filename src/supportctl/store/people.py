@@ -87,7 +87,8 @@ def id_by_handle(store: Store, handle: str) -> int | None:
 
 
 def handle_by_email(store: Store, email: str) -> str | None:
-    return store.scalar("SELECT handle FROM people WHERE lower(email) = ?", (email.lower(),))
+    value = store.scalar("SELECT handle FROM people WHERE lower(email) = ?", (email.lower(),))
+    return None if value is None else str(value)
 
 
 def team_emails(store: Store) -> set[str]:
