@@ -12,7 +12,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 import typer.main
@@ -376,4 +376,40 @@ def _plain_help(command: Any) -> None:
 
 def main() -> None:
     resolve_annotations(root)
-    app(prog_name="supportctl")
+    try:
+        app(prog_name="supportctl")
+    except SystemExit as exc:
+        _leave(exc.code)
+    _leave(0)
+
+
+def _leave(code: object) -> NoReturn:
+    """Exit with `code`, without the interpreter's teardown when nothing needs it.
+
+    Tearing down a process that imported typer (freeing every module, a last garbage
+    collection) takes longer than most commands take to run: about 8 ms, a tenth of a
+    `log`. Every command closes its database and files before it returns, so with one
+    thread left and no exit handler registered, only the standard streams hold
+    anything: they are flushed and the process ends at once. Anything else (a
+    thread still running, a handler some library registered, an exit message) takes
+    the normal way out.
+    """
+    import atexit
+    import threading
+
+    pending = getattr(atexit, "_ncallbacks", None)  # CPython; elsewhere: the normal way
+    if code is None:
+        code = 0
+    if (
+        not isinstance(code, int)
+        or pending is None
+        or pending()
+        or threading.active_count() != 1
+    ):
+        raise SystemExit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): nothing more to say
+            code = code or int(ExitCode.FAILED)
+    os._exit(code)
