@@ -400,12 +400,7 @@ def _leave(code: object) -> NoReturn:
     pending = getattr(atexit, "_ncallbacks", None)  # CPython; elsewhere: the normal way
     if code is None:
         code = 0
-    if (
-        not isinstance(code, int)
-        or pending is None
-        or pending()
-        or threading.active_count() != 1
-    ):
+    if not isinstance(code, int) or pending is None or pending() or threading.active_count() != 1:
         raise SystemExit(code)
     for stream in (sys.stdout, sys.stderr):
         try:
