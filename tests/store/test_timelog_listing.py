@@ -80,17 +80,19 @@ def test_limited_listing_matches_full_classification(
                 },
             )
     customer = "acme" if one else None
-    fast = timesheet.list_entries(store, month="2026-10", customer=customer, tz=TZ, limit=limit)
-    full = timesheet.list_entries(store, month="2026-10", customer=customer, tz=TZ)
-    assert fast.totals == full.totals
-    assert fast.quotas == full.quotas
-    assert fast.matched == full.matched == len(full.rows)
-    assert [(r.id, r.parts) for r in fast.rows] == [(r.id, r.parts) for r in full.rows[-limit:]]
+    for month in ("2026-10", None):  # one month, and all time
+        fast = timesheet.list_entries(store, month=month, customer=customer, tz=TZ, limit=limit)
+        full = timesheet.list_entries(store, month=month, customer=customer, tz=TZ)
+        assert fast.totals == full.totals
+        assert fast.quotas == full.quotas
+        assert fast.matched == full.matched == len(full.rows)
+        assert [(r.id, r.parts) for r in fast.rows] == [(r.id, r.parts) for r in full.rows[-limit:]]
     # and the invoice's view of each customer-month is the same classification
+    october = timesheet.list_entries(store, month="2026-10", customer=customer, tz=TZ)
     for slug in ("acme", "kovo", "pixel"):
         cid = store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
         by_id = {r.id: r.parts for r in timesheet.month_rows(store, cid, "2026-10", tz=TZ)}
-        for r in full.rows:
+        for r in october.rows:
             if r.customer == slug:
                 assert by_id[r.id] == r.parts
 
@@ -153,7 +155,7 @@ def test_kept_month_totals_follow_every_change(store: Store, raw: Any, ops: Any)
             _insert(store, n, customer, ticket, OCT + timedelta(minutes=offset), minutes, kind, internal, override)  # fmt: skip
 
     def check() -> None:
-        for month in ("2026-10", "2026-11"):
+        for month in ("2026-10", "2026-11", None):
             for customer in (None, "acme"):
                 kept = timesheet.list_entries(store, month=month, customer=customer, tz=TZ, limit=4)
                 fresh = timesheet.list_entries(store, month=month, customer=customer, tz=TZ)
@@ -262,3 +264,42 @@ def test_a_database_that_cannot_be_written_still_lists(store: Store, monkeypatch
     )
     assert [r.id for r in listing.rows] == [r.id for r in expected.rows[-3:]]
     assert store.scalar("SELECT count(*) FROM month_totals") == 0
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=30 * 24 * 60),
+            st.integers(min_value=1, max_value=60),
+            st.sampled_from([None] * 8 + ["included", "billable"]),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.floats(min_value=0, max_value=1),
+    st.integers(min_value=1, max_value=30),
+)
+def test_the_quota_boundary_among_the_shown_rows(
+    store: Store, raw: Any, share: float, limit: int
+) -> None:
+    """One maintenance customer whose quota runs out anywhere in the month, often among
+    the shown rows: their parts are those of classifying the whole month."""
+    if store.scalar("SELECT count(*) FROM customers") == 0:
+        _setup(store)
+    total = sum(minutes for _, minutes, _ in raw)
+    with store.transaction():
+        store.execute("DELETE FROM time_entries")
+        store.execute(
+            "UPDATE customers SET plan = 'maintenance', included_minutes = ?, carry_over = 0 WHERE id = 1",
+            (int(total * share),),
+        )
+        for n, (offset, minutes, override) in enumerate(raw):
+            _insert(store, n, 1, None, OCT + timedelta(minutes=offset), minutes, "work", False, override)  # fmt: skip
+    for month in ("2026-10", None):
+        fast = timesheet.list_entries(store, month=month, tz=TZ, limit=limit)
+        full = timesheet.list_entries(store, month=month, tz=TZ)
+        assert fast.totals == full.totals
+        assert [(r.id, r.parts) for r in fast.rows] == [(r.id, r.parts) for r in full.rows[-limit:]]

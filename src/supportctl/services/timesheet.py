@@ -17,6 +17,7 @@ from supportctl.errors import InputError
 from supportctl.services.timebase import (
     DEFAULT_TZ,
     month_bounds,
+    next_month,
     parse_month,
     previous_month,
 )
@@ -231,8 +232,8 @@ def _listing(
 ) -> Listing:
     from supportctl.domain.billing_rules import CLASSES, Part
 
-    if month is not None and person_id is None and ticket_id is None and limit is not None:
-        return _latest_of_month(store, month=month, customer_id=customer_id, tz=tz, limit=limit)
+    if person_id is None and ticket_id is None and limit is not None:
+        return _latest(store, month=month, customer_id=customer_id, tz=tz, limit=limit)
     zone = _zone(tz)
     bounds: tuple[str | None, str | None] = (None, None)
     if month is not None:
@@ -290,43 +291,53 @@ def _listing(
     return Listing(rows, len(matched), totals, month, quotas)
 
 
-def _latest_of_month(
-    store: Store, *, month: str, customer_id: int | None, tz: str, limit: int
+def _latest(
+    store: Store, *, month: str | None, customer_id: int | None, tz: str, limit: int
 ) -> Listing:
-    """A month's latest `limit` entries with their parts, and the whole month's totals
-    and quotas, without reading every entry of the month.
+    """The latest `limit` entries of a month (or of all time) with their parts, and the
+    totals (and a month's quotas) of everything matched, without reading every entry.
 
     Each customer-month's totals come from the `month_totals` cache, or are computed
-    (`_compute_totals`) and kept there. The shown entries are the month's last ones,
-    so for each maintenance customer they are all of its entries from its first shown
-    one on: the quota left before them is the quota minus the quota minutes of the rest.
+    (`_compute_totals`) and kept there. The shown entries are the last ones, so within
+    each customer-month they are all of its entries from its first shown one on: the
+    quota left before them is the quota minus the quota minutes of the rest.
     """
     from supportctl.domain.billing_rules import CLASSES, Part, classify_items, quota_minutes
 
-    start, end = month_bounds(month, tz)
     plans = _plans(store)
     wanted = [customer_id] if customer_id is not None else list(plans)
-    known = _cached_or_computed(store, plans, month, tz, wanted)
     totals = dict.fromkeys(CLASSES, 0)
+    if month is not None:
+        months = [month]
+    else:
+        span = entry_store.start_span(store, customer_id)
+        if span is None:
+            return Listing([], 0, totals, None, {})
+        zone = _zone(tz)
+        months = _months_between(_local_month_of(span[0], zone), _local_month_of(span[1], zone))
+    known = _kept_totals(store, plans, months, tz, wanted)
     quotas: dict[str, Quota] = {}
     matched = 0
-    for cid in wanted:
-        entries, *by_class, included, carried, _ = known[cid]
+    for (_, cid), row in known.items():
+        entries, *by_class, included, carried, _ = row
         if not entries:
             continue
         matched += entries
         for cls, minutes in zip(CLASSES, by_class, strict=True):
             totals[cls] += minutes
         plan = plans[cid]
-        if plan.plan == "maintenance":
+        if month is not None and plan.plan == "maintenance":
             used = by_class[0]  # included
             quotas[plan.slug] = Quota(included, carried, used, included - used)
     if not matched:
         return Listing([], 0, totals, month, {})
+    start, end = month_bounds(months[0], tz)[0], month_bounds(months[-1], tz)[1]
     shown = entry_store.latest(store, start, end, customer_id, limit)
-    items_of: dict[int, list[Any]] = {}
+    zone = _zone(tz)
+    items_of: dict[tuple[str, int], list[Any]] = {}
     for r in shown:
-        items_of.setdefault(r["customer_id"], []).append(
+        key = (month or _local_month_of(r["start_at"], zone), r["customer_id"])
+        items_of.setdefault(key, []).append(
             (
                 r["id"],
                 r["minutes"],
@@ -337,17 +348,41 @@ def _latest_of_month(
             )
         )
     parts_of: dict[int, list[Part]] = {}
-    for cid, items in items_of.items():
-        plan = plans[cid]
+    for key, items in items_of.items():
+        plan = plans[key[1]]
         left = 0
         if plan.plan == "maintenance":
-            before = known[cid][-1] - sum(quota_minutes(i) for i in items)
-            left = max(0, known[cid][-3] - before)
+            before = known[key][-1] - sum(quota_minutes(i) for i in items)
+            left = max(0, known[key][-3] - before)
         for raw in classify_items(items, plan.plan, left):
             parts_of.setdefault(raw[0], []).append(Part(*raw))
-    zone = _zone(tz)
     rows = [_entry_row(r, parts_of[r["id"]], zone) for r in shown]
     return Listing(rows, matched, totals, month, quotas)
+
+
+def _local_month_of(utc_text: str, zone: Any) -> str:
+    moment = _parse_utc(utc_text).astimezone(zone)
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    months = [first]
+    while months[-1] < last:
+        months.append(next_month(months[-1]))
+    return months
+
+
+def _kept_totals(
+    store: Store, plans: dict[int, _Plan], months: list[str], tz: str, wanted: list[int]
+) -> dict[tuple[str, int], tuple[int, ...]]:
+    """`entry_store.TOTALS_COLUMNS` by (month, customer id), kept or computed."""
+    known = entry_store.cached_totals_for_months(store, months, tz, _rules_stamp(), wanted)
+    for month in months:
+        missing = [c for c in wanted if (month, c) not in known]
+        if missing:
+            for cid, row in _cached_or_computed(store, plans, month, tz, missing).items():
+                known[(month, cid)] = row
+    return known
 
 
 def _rules_stamp() -> str:

@@ -370,6 +370,40 @@ def cached_totals(
     return {int(r[0]): tuple(r[1:]) for r in rows if r[0] in wanted}
 
 
+def cached_totals_for_months(
+    store: Store, months: list[str], tz: str, rules: str, customer_ids: list[int]
+) -> dict[tuple[str, int], tuple[int, ...]]:
+    """Kept totals for these months and customers, by (month, customer id)."""
+    wanted = set(customer_ids)
+    found: dict[tuple[str, int], tuple[int, ...]] = {}
+    cur = store.conn.cursor()
+    cur.row_factory = None
+    for i in range(0, len(months), 500):
+        chunk = months[i : i + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for r in cur.execute(
+            f"SELECT month, customer_id, {', '.join(TOTALS_COLUMNS)} FROM month_totals "
+            f"WHERE month IN ({marks}) AND tz = ? AND rules = ?",
+            (*chunk, tz, rules),
+        ):
+            if r[1] in wanted:
+                found[(str(r[0]), int(r[1]))] = tuple(r[2:])
+    return found
+
+
+def start_span(store: Store, customer_id: int | None) -> tuple[str, str] | None:
+    """The first and the last start of any entry (of the customer), None with none.
+    Two subqueries: SQLite reads a lone min() or max() off the index end."""
+    only = "" if customer_id is None else f" WHERE customer_id = {int(customer_id)}"
+    row = store.conn.execute(
+        f"SELECT (SELECT min(start_at) FROM time_entries{only}), "
+        f"(SELECT max(start_at) FROM time_entries{only})"
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return str(row[0]), str(row[1])
+
+
 def keep_totals(
     store: Store, month: str, tz: str, rules: str, rows: dict[int, tuple[Any, ...]]
 ) -> None:
