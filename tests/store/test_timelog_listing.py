@@ -39,6 +39,26 @@ def _setup(store: Store) -> None:
             )
 
 
+def _insert(store: Store, n: int, customer: int, ticket: int | None, start: datetime, minutes: int, kind: str, internal: bool, override: str | None) -> int:  # fmt: skip
+    return entry_store.insert(
+        store,
+        {
+            "uuid": f"op{n}",
+            "person_id": 1,
+            "ticket_id": ticket,
+            "customer_id": customer,
+            "start_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end_at": (start + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "minutes": minutes,
+            "description": "x",
+            "kind": kind,
+            "is_internal": int(internal),
+            "class_override": override,
+            "created_at": "2026-11-01T00:00:00Z",
+        },
+    )
+
+
 entry = st.tuples(
     st.sampled_from([(1, None), (1, 1), (1, 2), (2, None), (2, 3), (3, 4), (3, None)]),
     st.integers(min_value=-3 * 24 * 60, max_value=34 * 24 * 60),  # some in Sept/Nov
@@ -61,24 +81,7 @@ def test_limited_listing_matches_full_classification(
     with store.transaction():
         store.execute("DELETE FROM time_entries")
         for n, ((customer, ticket), offset, minutes, kind, internal, override) in enumerate(raw):
-            start = OCT + timedelta(minutes=offset)
-            entry_store.insert(
-                store,
-                {
-                    "uuid": f"u{n}",
-                    "person_id": 1,
-                    "ticket_id": ticket,
-                    "customer_id": customer,
-                    "start_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "end_at": (start + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "minutes": minutes,
-                    "description": "x",
-                    "kind": kind,
-                    "is_internal": int(internal),
-                    "class_override": override,
-                    "created_at": "2026-11-01T00:00:00Z",
-                },
-            )
+            _insert(store, n, customer, ticket, OCT + timedelta(minutes=offset), minutes, kind, internal, override)  # fmt: skip
     customer = "acme" if one else None
     for month in ("2026-10", None):  # one month, and all time
         fast = timesheet.list_entries(store, month=month, customer=customer, tz=TZ, limit=limit)
@@ -95,26 +98,6 @@ def test_limited_listing_matches_full_classification(
         for r in october.rows:
             if r.customer == slug:
                 assert by_id[r.id] == r.parts
-
-
-def _insert(store: Store, n: int, customer: int, ticket: int | None, start: datetime, minutes: int, kind: str, internal: bool, override: str | None) -> int:  # fmt: skip
-    return entry_store.insert(
-        store,
-        {
-            "uuid": f"op{n}",
-            "person_id": 1,
-            "ticket_id": ticket,
-            "customer_id": customer,
-            "start_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "end_at": (start + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "minutes": minutes,
-            "description": "x",
-            "kind": kind,
-            "is_internal": int(internal),
-            "class_override": override,
-            "created_at": "2026-11-01T00:00:00Z",
-        },
-    )
 
 
 operation = st.one_of(
