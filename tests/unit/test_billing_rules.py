@@ -287,3 +287,26 @@ def test_month_totals_from_sums_agree_with_classifying_every_entry(  # type: ign
         left = max(0, included - before)
         tail_ids = {i[0] for i in tail}
         assert classify_items(tail, plan, left) == [p for p in parts if p[0] in tail_ids]
+
+
+def test_a_change_of_the_rules_bumps_rules_version() -> None:
+    """Month totals kept in the database carry RULES_VERSION; totals kept by older rules
+    are only ignored if it changes. So any edit of the rules' code fails this test until
+    RULES_VERSION is bumped and the fingerprint below updated with it."""
+    import hashlib
+    import inspect
+
+    from supportctl.domain import billing_rules as rules
+
+    source = "".join(
+        inspect.getsource(f)
+        for f in (
+            rules.classify_items,
+            rules.quota_minutes,
+            rules._plain,
+            rules.month_quota_minutes,
+            rules.month_totals,
+        )
+    )
+    fingerprint = hashlib.sha256(source.encode()).hexdigest()[:16]
+    assert (rules.RULES_VERSION, fingerprint) == (1, "08d44f5a5165187d")
