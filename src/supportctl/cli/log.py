@@ -32,6 +32,10 @@ OverlapOption = Annotated[
     bool,
     typer.Option("--allow-overlap", help="Log it even if it overlaps another entry of yours."),
 ]
+WorkCustomerOption = Annotated[
+    str | None,
+    typer.Option("--customer", metavar="SLUG", help="Work for a customer without a ticket."),
+]
 # `log list` filters, named here so that building the command evaluates short names
 # rather than whole expressions (log list is run about as often as log itself).
 MonthFilter = Annotated[
@@ -101,10 +105,7 @@ def log_add(
             show_default=False,
         ),
     ] = None,
-    customer: Annotated[
-        str | None,
-        typer.Option("--customer", metavar="SLUG", help="Work for a customer without a ticket."),
-    ] = None,
+    customer: WorkCustomerOption = None,
     start: StartOption = None,
     end: EndOption = None,
     on_date: Annotated[
@@ -196,10 +197,7 @@ def log_start(
             show_default=False,
         ),
     ] = None,
-    customer: Annotated[
-        str | None,
-        typer.Option("--customer", metavar="SLUG", help="Work for a customer without a ticket."),
-    ] = None,
+    customer: WorkCustomerOption = None,
     as_: AsOption = None,
     json_: JsonFlag = False,
 ) -> None:

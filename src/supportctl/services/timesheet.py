@@ -426,7 +426,6 @@ def _compute_totals(
     whose total depends on the order is classified entry by entry."""
     from supportctl.domain.billing_rules import (
         CLASSES,
-        MonthSums,
         classify_items,
         month_quota_minutes,
         month_totals,
@@ -436,19 +435,9 @@ def _compute_totals(
     if not customer_ids:
         return {}
     start, end = month_bounds(month, tz)
-    flag = entry_store.WAITING
-    sums = {
-        cid: MonthSums(*v)
-        for cid, v in entry_store.month_sums(store, start, end, customer_ids, flag).items()
-    }
-    overrides: dict[int, list[Any]] = {}
-    if sums:
-        for item in entry_store.overridden(store, start, end, list(sums), flag):
-            overrides.setdefault(item[6], []).append(item)
+    sums, overrides = _sums_and_overrides(store, start, end, customer_ids)
     carrying = [c for c in customer_ids if plans[c].carry_over and plans[c].own_minutes]
-    carried = _carried_in_from_sums(
-        store, plans, [c for c in carrying if c in sums], month, tz, flag
-    )
+    carried = _carried_in_from_sums(store, plans, [c for c in carrying if c in sums], month, tz)
     previous_start = month_bounds(previous_month(month), tz)[0] if carrying else start
     computed: dict[int, tuple[Any, ...]] = {}
     for cid in customer_ids:
@@ -476,24 +465,41 @@ def _compute_totals(
     return computed
 
 
+def _sums_and_overrides(
+    store: Store, start: str, end: str, customer_ids: list[int]
+) -> tuple[dict[int, Any], dict[int, list[Any]]]:
+    """Per customer with entries in [start, end): its `MonthSums`, and its entries with
+    a stored class override."""
+    from supportctl.domain.billing_rules import MonthSums
+
+    flag = entry_store.WAITING
+    sums = {
+        cid: MonthSums(*v)
+        for cid, v in entry_store.month_sums(store, start, end, customer_ids, flag).items()
+    }
+    overrides: dict[int, list[Any]] = {}
+    if sums:
+        for item in entry_store.overridden(store, start, end, list(sums), flag):
+            overrides.setdefault(item[6], []).append(item)
+    return sums, overrides
+
+
 def _carried_in_from_sums(
-    store: Store, plans: dict[int, _Plan], customer_ids: list[int], month: str, tz: str, flag: str
+    store: Store, plans: dict[int, _Plan], customer_ids: list[int], month: str, tz: str
 ) -> dict[int, int]:
     """`_carried_in` for several customers at once, from the previous month's sums."""
-    from supportctl.domain.billing_rules import MonthSums, month_quota_minutes
+    from supportctl.domain.billing_rules import month_quota_minutes
 
     wanted = [c for c in customer_ids if plans[c].own_minutes and plans[c].plan == "maintenance"]
     if not wanted:
         return {}
     start, end = month_bounds(previous_month(month), tz)
-    sums = entry_store.month_sums(store, start, end, wanted, flag)
-    overrides: dict[int, list[Any]] = {}
-    for item in entry_store.overridden(store, start, end, wanted, flag):
-        overrides.setdefault(item[6], []).append(item)
-    carried = {}
-    for cid in wanted:
-        used = (
-            month_quota_minutes(MonthSums(*sums[cid]), overrides.get(cid, [])) if cid in sums else 0
+    sums, overrides = _sums_and_overrides(store, start, end, wanted)
+    return {
+        cid: max(
+            0,
+            plans[cid].own_minutes
+            - (month_quota_minutes(sums[cid], overrides.get(cid, [])) if cid in sums else 0),
         )
-        carried[cid] = max(0, plans[cid].own_minutes - used)
-    return carried
+        for cid in wanted
+    }

@@ -209,16 +209,6 @@ def by_ids(store: Store, ids: list[int]) -> list[sqlite3.Row]:
     return rows
 
 
-def customers_in_range(store: Store, start_from: str, start_before: str) -> list[int]:
-    return [
-        int(r[0])
-        for r in store.all(
-            "SELECT DISTINCT customer_id FROM time_entries WHERE start_at >= ? AND start_at < ?",
-            (start_from, start_before),
-        )
-    ]
-
-
 def get_timer(store: Store, person_id: int) -> sqlite3.Row | None:
     return store.one(
         "SELECT tm.person_id, tm.ticket_id, tm.customer_id, tm.description, tm.started_at, "
