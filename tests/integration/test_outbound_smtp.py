@@ -646,3 +646,16 @@ def test_config_notify_delegate_mails_without_the_flag(cli, desk, tmp_path):  # 
     out = cli.ok("delegate", "1", "uusi DNS-tietue", "--skill", "dns", "--as", "alice")
     assert "sent delegation notice on #1 to bob@agency.example" in out.stderr
     assert [r[1] for r in sink.received] == [["bob@agency.example"]]
+
+
+def test_remind_never_mails_someone_who_left(cli, desk, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    sink, _port, _ws = desk
+    cli.ok("team", "add", "olli", "--name", "Olli", "--email", "olli@agency.example")
+    cli.ok("rota", "set", "alice", "--start", "2026-W42")
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    cli.ok("ticket", "assign", "1", "olli", "--as", "alice")
+    cli.ok("team", "edit", "olli", "--left")
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T13:10:00Z")  # 50 business minutes left
+    data = cli.json("remind", "--json")
+    assert [(o["id"], [t["id"] for t in o["tickets"]]) for o in data["owners"]] == [("alice", [1])]
+    assert [rcpt for _from, rcpt, _raw in sink.received] == [["alice@agency.example"]]

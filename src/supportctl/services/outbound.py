@@ -1038,8 +1038,8 @@ def remind(
 ) -> RemindReport:
     """Mail each owner their tickets within one business hour of an SLA breach (for cron).
 
-    A ticket nobody owns (it arrived while the rota was empty) goes to this week's duty
-    person; with nobody on duty either it is listed in the report's `unowned`.
+    A ticket nobody owns (it arrived while the rota was empty, or its owner has left the
+    team) goes to this week's duty person; with nobody on duty either it is listed in the report's `unowned`.
     """
     from datetime import timedelta
 

@@ -554,6 +554,12 @@ def add_month_totals_cache(db: Database) -> None:
         db.execute(statement)
 
 
+@migration
+def add_forced_rota_swaps(db: Database) -> None:
+    """A swap made with --force keeps its person on duty though they are away that week."""
+    db.execute("ALTER TABLE rota_swaps ADD COLUMN forced INTEGER NOT NULL DEFAULT 0")
+
+
 if len(MIGRATIONS) != SCHEMA_VERSION:  # the constant opening a database compares with
     raise RuntimeError(
         f"store.db.SCHEMA_VERSION is {SCHEMA_VERSION} but there are {len(MIGRATIONS)} migrations"

@@ -90,11 +90,12 @@ def reminded_keys(store: Store, since: str) -> set[tuple[int, str, str]]:
 
 
 def open_tickets_with_owner(store: Store) -> list[sqlite3.Row]:
-    """Open tickets with an SLA clock and their owner's handle (None: nobody owns it)."""
+    """Open tickets with an SLA clock and their owner's handle (None: nobody owns it, or
+    the owner has left the team)."""
     return store.all(
         "SELECT t.id, t.subject, t.status, t.hours, t.first_response_at, t.due_response_at, "
         "t.due_resolution_at, t.waiting_since, p.handle AS owner "
-        "FROM tickets t LEFT JOIN people p ON p.id = t.owner_id "
+        "FROM tickets t LEFT JOIN people p ON p.id = t.owner_id AND p.active = 1 "
         "WHERE t.status IN ('new', 'open', 'waiting') AND t.merged_into IS NULL "
         "AND (t.due_response_at IS NOT NULL OR t.due_resolution_at IS NOT NULL)"
     )
