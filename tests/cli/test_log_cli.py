@@ -111,6 +111,28 @@ def test_date_yesterday_ends_at_this_time_of_day(cli: Any, desk: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("day", "end_at"),
+    [
+        ("12.10.2026", "2026-10-12T12:00:00Z"),
+        ("12.10.", "2026-10-12T12:00:00Z"),
+        ("12. 10. 2026", "2026-10-12T12:00:00Z"),
+        ("monday", "2026-10-12T12:00:00Z"),
+        ("2026-10-12", "2026-10-12T12:00:00Z"),
+    ],
+)
+def test_date_local_forms_and_weekday_names(cli: Any, desk: Path, day: str, end_at: str) -> None:
+    cli.ok("log", "1", "30m", "--date", day, "Plugins")
+    assert entries(desk)[0]["end_at"] == end_at
+
+
+def test_a_duration_is_one_argument_and_the_hint_says_quote(cli: Any, desk: Path) -> None:
+    result = cli.fails(2, "log", "1", "1h", "30m", "x")
+    assert 'quote it: log … "1h 30m" "what"' in result.stderr
+    cli.ok("log", "1", "1h 30m", "x")
+    assert entries(desk)[0]["minutes"] == 90
+
+
 def test_end_as_date_time_crosses_midnight(cli: Any, desk: Path) -> None:
     cli.ok(
         "log",
@@ -157,6 +179,13 @@ def test_add_writes_a_history_event(cli: Any, desk: Path) -> None:
         (("1", "--start", "09:00", "--end", "08:00", "x"), "to cross midnight"),
         (("1", "--date", "2026-10-15", "10m", "x"), "in the future"),
         (("1", "--date", "someday", "10m", "x"), "is not a date"),
+        (("1", "--date", "2026-13-01", "10m", "x"), "is not a day of the calendar"),
+        (("1", "--date", "-5", "10m", "x"), "write 2026-11-13, 13.11.2026, 13.11."),
+        (("1", "--date", "12.10", "10m", "x"), "'12.10' is not a date"),
+        (("1", "--date", "11/03/2026", "10m", "x"), "'11/03/2026' is not a date"),
+        (("1", "--date", "11/13/2026", "10m", "x"), "'11/13/2026' is not a date"),
+        (("1", "--start", "12.10 09:00", "--end", "09:30", "x"), "'12.10' is not a date"),
+        (("1", "1h", "30m", "x"), "'1h 30m': a duration is one argument"),
         (("1", "--start", "9:00", "--end", "9:30", "45m", "x"), "not 45m"),
         (("99", "10m", "x"), "no ticket #99"),
         (("--customer", "nope", "10m", "x"), "no customer 'nope'"),

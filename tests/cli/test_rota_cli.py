@@ -176,3 +176,23 @@ def test_rota_show_problems_lists_tickets_of_people_away_or_gone(team: Any) -> N
     shown = team.ok("rota", "show", "--problems", env=NOW)
     assert "away until 27.11.2026" in shown.stdout and "left the team" in shown.stdout
     assert "ticket assign" in shown.stderr
+
+
+def test_team_away_and_customer_until_read_the_local_forms_strictly(
+    team: Any, snapshot: Any
+) -> None:
+    team.ok("team", "edit", "bob", "--away", "21.12.2026..6.1.2027", "--away", "13.11.", env=NOW)
+    (bob,) = [p for p in team.json("team", "list", "--json", env=NOW) if p["id"] == "bob"]
+    assert sorted((a["start"], a["end"]) for a in bob["away"]) == [
+        ("2026-11-13", "2026-11-13"),
+        ("2026-12-21", "2027-01-06"),
+    ]
+    team.ok("customer", "add", "acme", "--name", "Acme Oy", "--plan", "maintenance", env=NOW)
+    before = snapshot()
+    for bad in ("11/03/2026", "2026-13-01", "12.10", "-5"):
+        r = team.fails(2, "team", "edit", "bob", "--away", bad, env=NOW)
+        assert "13.11.2026" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+        r = team.fails(2, "customer", "edit", "acme", "--level", "premium", "--until", bad, env=NOW)
+        assert "13.11.2026" in r.stderr
+    assert snapshot() == before
+    team.ok("customer", "edit", "acme", "--level", "premium", "--until", "31.12.", env=NOW)

@@ -328,7 +328,12 @@ def customer_edit(
         until=until,
     )
     customer = customers.edit(
-        app_ctx.store, slug=slug, data=data, now=app_ctx.now(), actor=app_ctx.actor(required=False)
+        app_ctx.store,
+        slug=slug,
+        data=data,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(required=False),
+        today=app_ctx.today() if until is not None else None,
     )
     emit_customer(app_ctx, customer, as_json=json_, verb="updated")
 
@@ -452,7 +457,10 @@ SkillOpt = Annotated[
 ]
 AwayOpt = Annotated[
     list[str] | None,
-    typer.Option("--away", help="Absence: 2026-12-21..2027-01-06 or one day (repeatable)."),
+    typer.Option(
+        "--away",
+        help="Absence: 2026-12-21..2027-01-06, 21.12.2026..6.1.2027 or one day (repeatable).",
+    ),
 ]
 
 
@@ -485,6 +493,7 @@ def team_add(
         away=away or [],
         now=app_ctx.now(),
         actor=app_ctx.actor(required=False),
+        today=app_ctx.today() if away else None,
     )
     if json_:
         emit_people(app_ctx, [person], as_json=True, single=True)
@@ -532,6 +541,7 @@ def team_edit(
         active=active,
         now=app_ctx.now(),
         actor=app_ctx.actor(required=False),
+        today=app_ctx.today() if away else None,
     )
     if json_:
         emit_people(app_ctx, [person], as_json=True, single=True)

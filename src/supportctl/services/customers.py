@@ -173,7 +173,13 @@ def add(
 
 
 def edit(
-    store: Store, *, slug: str, data: CustomerInput, now: datetime, actor: str | None
+    store: Store,
+    *,
+    slug: str,
+    data: CustomerInput,
+    now: datetime,
+    actor: str | None,
+    today: date | None = None,
 ) -> Customer:
     with store.transaction():
         before = require(store, slug)
@@ -183,8 +189,8 @@ def edit(
                 "the currency of an existing customer cannot change; invoices depend on it"
             )
         if data.until is not None:
-            until = validate.iso_date(data.until, "--until")
-            if until < now.date():
+            until = validate.day(data.until, today or now.date(), "--until")
+            if until < (today or now.date()):
                 raise InputError(f"--until {until} is in the past")
             if "level" not in values and "hours" not in values:
                 raise InputError("--until goes with --level or --hours (a temporary raise)")

@@ -2,7 +2,7 @@
 billable classes and quotas are in `timesheet`.
 
 `log` is run many times a day, so the add path imports only the stdlib, the store
-and the duration parser; the billing rules and dateutil are imported inside the
+and the duration parser; the billing rules are imported inside the
 functions that need them. The agency time zone comes in as a callable, because most
 entries (a duration ending now) never need it and reading the config costs start-up
 time: it is asked for only when a local date or clock time is involved, or when an
@@ -56,27 +56,14 @@ class Logged(NamedTuple):
 
 
 def parse_day(text: str, today: date) -> date:
-    """--date: 2026-10-14, today, yesterday, or what dateutil reads (day first)."""
-    cleaned = text.strip().lower()
-    if cleaned == "today":
-        return today
-    if cleaned == "yesterday":
-        return today - timedelta(days=1)
-    try:
-        return date.fromisoformat(cleaned)
-    except ValueError:
-        pass
-    from dateutil import parser as date_parser
+    """--date in one of the forms `domain.dates` accepts (never a guess)."""
+    from supportctl.domain.dates import DateError
+    from supportctl.domain.dates import parse_day as parse
 
     try:
-        parsed: datetime = date_parser.parse(
-            cleaned, dayfirst=True, default=datetime(today.year, 1, 1)
-        )
-        return parsed.date()
-    except (ValueError, OverflowError):
-        raise InputError(
-            f"--date '{text}' is not a date; use 2026-10-14, today or yesterday"
-        ) from None
+        return parse(text, today)
+    except DateError as exc:
+        raise InputError(f"--date {exc}") from None
 
 
 def _moment(text: str, what: str, day: date, tz: str) -> tuple[datetime, bool]:
@@ -88,15 +75,31 @@ def _moment(text: str, what: str, day: date, tz: str) -> tuple[datetime, bool]:
     if clock is not None:
         local = datetime(day.year, day.month, day.day, clock[0], clock[1], tzinfo=zone)
         return local.astimezone(UTC), False
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
+    import re
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)", text, re.ASCII):
+        # An exact moment with its offset (a stopped timer passes its start this way).
+        try:
+            exact = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"{what} '{text}' is not a time of the calendar") from None
+        return exact.astimezone(UTC).replace(second=0, microsecond=0), True
+    # A date and a clock time: the date in a form `domain.dates` reads, then the time.
+    day_text, _sep, clock_text = text.strip().replace("T", " ").rpartition(" ")
+    clock = parse_clock(clock_text) if day_text.strip() else None
+    if clock is None:
         raise InputError(
-            f"{what} '{text}' is not a time; use 09:10 or a date-time such as '2026-10-14 09:10'"
-        ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC).replace(second=0, microsecond=0), True
+            f"{what} '{text}' is not a time; use 09:10 or a date and time such as '2026-10-14 09:10'"
+        )
+    from supportctl.domain.dates import DateError
+    from supportctl.domain.dates import parse_day as parse
+
+    try:
+        on = parse(day_text, day)
+    except DateError as exc:
+        raise InputError(f"{what} {exc}") from None
+    local = datetime(on.year, on.month, on.day, clock[0], clock[1], tzinfo=zone)
+    return local.astimezone(UTC), True
 
 
 def _duration(text: str) -> int:

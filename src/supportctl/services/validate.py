@@ -84,18 +84,21 @@ def skill_name(value: str) -> str:
     return name
 
 
-def iso_date(value: str, what: str = "date") -> date:
+def day(value: str, today: date, what: str = "date") -> date:
+    """A day in one of the forms `domain.dates` accepts; exit 2 naming them otherwise."""
+    from supportctl.domain.dates import DateError, parse_day
+
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{what} '{value}' is not a date; write YYYY-MM-DD") from None
+        return parse_day(value, today)
+    except DateError as exc:
+        raise InputError(f"{what} {exc}") from None
 
 
-def date_range(value: str) -> tuple[date, date]:
-    """'2026-12-21..2027-01-06' or a single day '2026-12-24'."""
-    start_text, sep, end_text = value.partition("..")
-    start = iso_date(start_text.strip(), "absence start")
-    end = iso_date(end_text.strip(), "absence end") if sep else start
-    if end < start:
-        raise InputError(f"absence '{value}' ends before it starts")
-    return start, end
+def date_range(value: str, today: date, what: str = "absence") -> tuple[date, date]:
+    """'2026-12-21..2027-01-06', '21.12.2026..6.1.2027' or a single day."""
+    from supportctl.domain.dates import DateError, parse_range
+
+    try:
+        return parse_range(value, today)
+    except DateError as exc:
+        raise InputError(f"{what} {exc}") from None
