@@ -796,6 +796,10 @@ def _ack_refusal(store: Store, ticket: Any, first: Any | None, now: datetime) ->
     created = from_utc_text(ticket["created_at"])
     if (now - created).total_seconds() > ACK_MAX_AGE_HOURS * 3600:
         return f"the ticket arrived more than {ACK_MAX_AGE_HOURS} hours ago"
+    if first["date"] and (now - from_utc_text(first["date"])).total_seconds() > (
+        ACK_MAX_AGE_HOURS * 3600
+    ):
+        return f"the mail is dated more than {ACK_MAX_AGE_HOURS} hours ago (old mail imported late)"
     if any(
         e["kind"] == "mail.sent" and e["data"].get("kind") == "ack"
         for e in events.for_ticket(store, ticket["id"])
@@ -1049,7 +1053,10 @@ def remind(
     from supportctl.services.calendar import business_calendar
 
     calendar = business_calendar(store, config, around=now)
-    rows = out_store.open_tickets_with_owner(store)
+    # Mail that was already more than a day old by its Date header when it was imported
+    # (an old mailbox) never sets off a reminder.
+    old = out_store.imported_old(store, ACK_MAX_AGE_HOURS * 3600)
+    rows = [r for r in out_store.open_tickets_with_owner(store) if r["id"] not in old]
     on_duty = ""  # no one
     if any(r["owner"] is None for r in rows):
         from supportctl.services.rota import owner_for_arrival

@@ -60,10 +60,13 @@ def create_ticket(
     needs_approval: bool,
     actor: str | None,
     now: datetime,
+    historic: bool = False,
 ) -> int:
     """Insert a new ticket with owner, urgency, kind, level and SLA due times.
 
     Records `ticket.created` and, when the rota names someone, `ticket.assigned`.
+    A `historic` ticket (old mail imported as history) is closed from the start, with
+    no SLA due times and no owner: it is in the archive and in search, not in the queue.
     Joins the caller's transaction.
     """
     from supportctl.domain.urgency import assess
@@ -75,17 +78,24 @@ def create_ticket(
     day = calendar.local_date(arrived_at)
     level = customer.level_on(day) if customer else "standard"
     hours = customer.hours_on(day) if customer else "business"
-    targets = sla.due_times(
-        calendar,
-        arrived_at,
-        plan=customer.plan if customer else None,
-        level=level,
-        hours=hours,
-        reaction_minutes=customer.reaction_minutes if customer else None,
-    )
+    due_response: str | None = None
+    due_resolution: str | None = None
+    if not historic:
+        targets = sla.due_times(
+            calendar,
+            arrived_at,
+            plan=customer.plan if customer else None,
+            level=level,
+            hours=hours,
+            reaction_minutes=customer.reaction_minutes if customer else None,
+        )
+        due_response = to_utc_text(targets.due_response)
+        due_resolution = to_utc_text(targets.due_resolution)
     verdict = assess(subject, body, importance=importance, classification=classification)
     with store.transaction():
-        owner_id, duty = owner_for_arrival(store, config, arrived_at, calendar)
+        owner_id, duty = (
+            (None, None) if historic else owner_for_arrival(store, config, arrived_at, calendar)
+        )
         ticket_id = ticket_store.insert(
             store,
             {
@@ -94,7 +104,8 @@ def create_ticket(
                 "subject": subject,
                 "kind": verdict.kind,
                 "urgency": verdict.urgency,
-                "status": "new",
+                "status": "closed" if historic else "new",
+                "closed_at": to_utc_text(arrived_at) if historic else None,
                 "owner_id": owner_id,
                 "classification": classification,
                 "is_triage": int(is_triage),
@@ -103,8 +114,8 @@ def create_ticket(
                 "hours": hours,
                 "created_at": to_utc_text(arrived_at),
                 "updated_at": to_utc_text(now),
-                "due_response_at": to_utc_text(targets.due_response),
-                "due_resolution_at": to_utc_text(targets.due_resolution),
+                "due_response_at": due_response,
+                "due_resolution_at": due_resolution,
             },
         )
         events.record(
@@ -124,10 +135,13 @@ def create_ticket(
                 "why": verdict.reason,
                 "level": level,
                 "hours": hours,
-                "due_response_at": to_utc_text(targets.due_response),
-                "due_resolution_at": to_utc_text(targets.due_resolution),
+                "due_response_at": due_response,
+                "due_resolution_at": due_resolution,
+                **({"history": True} if historic else {}),
             },
         )
+        if duty is None:
+            return ticket_id
         events.record(
             store,
             "ticket.assigned",

@@ -101,6 +101,29 @@ def open_tickets_with_owner(store: Store) -> list[sqlite3.Row]:
     )
 
 
+def imported_old(store: Store, max_age_seconds: int) -> set[int]:
+    """Open tickets whose first mail was dated more than `max_age_seconds` before the
+    ticket was created in the database (an old mailbox imported late)."""
+    from datetime import datetime
+
+    rows = store.all(
+        "SELECT t.id, e.at, (SELECT min(m.date) FROM messages m WHERE m.ticket_id = t.id "
+        "AND m.direction = 'in') AS first_date "
+        "FROM tickets t JOIN events e ON e.ticket_id = t.id AND e.kind = 'ticket.created' "
+        "WHERE t.status IN ('new', 'open', 'waiting') AND t.merged_into IS NULL"
+    )
+
+    def moment(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    return {
+        int(r["id"])
+        for r in rows
+        if r["first_date"]
+        and (moment(r["at"]) - moment(r["first_date"])).total_seconds() > max_age_seconds
+    }
+
+
 def contact_name(store: Store, address: str) -> str | None:
     name = store.scalar(
         "SELECT name FROM contacts WHERE lower(email) = ? AND name != '' LIMIT 1",
