@@ -512,6 +512,7 @@ def draft(
     template: str | None,
     actor: str | None,
     now: datetime,
+    text: str | None = None,
 ) -> str:
     """The editor's starting text: a canned reply (if any), then the quoted customer mail."""
     ticket = _ticket(store, ticket_id)
@@ -520,7 +521,9 @@ def draft(
     lang = _language(store, ticket, parent)
     top = ""
     if template:
-        top = canned(store, config, ticket_id=ticket["id"], name=template, actor=actor, now=now)
+        top = canned(
+            store, config, ticket_id=ticket["id"], name=template, actor=actor, now=now, text=text
+        )
     quoted = ""
     if parent is not None and parent["direction"] == "in" and parent["text_body"].strip():
         when = parent["date"] or parent["arrived_at"]
@@ -555,9 +558,20 @@ def _language(store: Store, ticket: Any, parent: Any | None) -> str:
 
 
 def canned(
-    store: Store, config: Config, *, ticket_id: int, name: str, actor: str | None, now: datetime
+    store: Store,
+    config: Config,
+    *,
+    ticket_id: int,
+    name: str,
+    actor: str | None,
+    now: datetime,
+    text: str | None = None,
 ) -> str:
-    """A canned reply rendered for this ticket, in the customer's language."""
+    """A canned reply rendered for this ticket, in the customer's language.
+
+    `text` fills the template's place for the writer's own words (`{{ text }}`); without
+    it, a template that has such a place is refused (exit 2), one that has none is sent
+    as it is."""
     from supportctl.render import mail as mail_render
 
     ticket = _ticket(store, ticket_id)
@@ -586,7 +600,13 @@ def canned(
         "auto_close_days": config.agency.auto_close_business_days,
         "lang": lang,
     }
-    return mail_render.render_canned(config.config_dir, name, lang, context)
+    try:
+        return mail_render.render_canned(config.config_dir, name, lang, context, text=text)
+    except mail_render.NeedsText:
+        raise InputError(
+            f"the canned reply '{name}' has a place for your own text ({{{{ text }}}})",
+            hint=f'fill it with -m: supportctl reply {ticket_id} --template {name} -m "…"',
+        ) from None
 
 
 def _duty(store: Store, config: Config, now: datetime) -> Any:
