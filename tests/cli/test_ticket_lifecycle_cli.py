@@ -199,6 +199,58 @@ def test_ticket_merge_keeps_history_and_both_ids_resolve(desk: Any) -> None:
     assert show(desk, first)["events"][-1]["data"]["text"] == "goes to the merged ticket"
 
 
+def test_ticket_merge_of_two_customers_needs_force_and_keeps_the_higher_urgency(
+    desk: Any, snapshot: Any
+) -> None:
+    first = new(desk, "acme", "Form broken")
+    second = new(desk, "pixel", "Site down")
+    desk.ok("ticket", "urgency", str(second), "urgent", env=WED)
+    assert show(desk, first)["urgency"] == "normal"
+    before = snapshot()
+    result = desk.fails(2, "ticket", "merge", str(second), str(first), env=WED)
+    assert (
+        f"not merged: #{second} is pixel's and #{first} is acme's: pixel's mail would join acme's ticket"
+        in result.stderr
+    )
+    assert "--force" in result.stderr
+    assert snapshot() == before
+    desk.ok("ticket", "merge", str(second), str(first), "--force", env=WED)
+    merged = show(desk, first)
+    assert merged["urgency"] == "urgent" and merged["merged_from"] == [second]
+
+
+def test_ticket_merge_of_two_customers_asks_on_a_terminal(desk: Any, snapshot: Any) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    first = new(desk, "acme", "Form broken")
+    second = new(desk, "pixel", "Site down")
+
+    def merge_answering(answer: bytes) -> tuple[int, str]:
+        controller, terminal = pty.openpty()
+        os.write(controller, answer)
+        proc = subprocess.run(
+            [sys.executable, "-m", "supportctl", "ticket", "merge", str(second), str(first)],
+            stdin=terminal,
+            capture_output=True,
+            env={**os.environ, **WED},
+            timeout=120,
+        )
+        os.close(controller)
+        os.close(terminal)
+        return proc.returncode, (proc.stdout + proc.stderr).decode()
+
+    before = snapshot()
+    code, output = merge_answering(b"n\n")
+    assert code == 2 and "Merge anyway?" in output and "not merged" in output
+    assert snapshot() == before
+    code, output = merge_answering(b"y\n")
+    assert code == 0 and f"#{second} merged into #{first}" in output
+    assert show(desk, first)["merged_from"] == [second]
+
+
 @pytest.mark.parametrize(
     "args",
     [

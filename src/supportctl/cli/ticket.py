@@ -266,21 +266,37 @@ def ticket_merge(
     ctx: typer.Context,
     source: Annotated[int, typer.Argument(metavar="N", help="The ticket to merge away.")],
     target: Annotated[int, typer.Argument(metavar="M", help="The ticket that stays.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Merge tickets of two different customers.")
+    ] = False,
     as_: AsOption = None,
 ) -> None:
     """Merge ticket N into ticket M: messages move, history stays, both numbers keep working.
 
+    The ticket left keeps the higher urgency. Tickets of two different customers are
+    merged after a yes on a terminal, otherwise only with --force.
+
     Example:  supportctl ticket merge 43 42
     """
+    import sys
+
+    from supportctl.errors import InputError
     from supportctl.services import tickets
 
     app_ctx = get_app_context(ctx)
+    if not force:
+        question = tickets.merge_question(app_ctx.store, source_id=source, target_id=target)
+        if question is not None and sys.stdin is not None and sys.stdin.isatty():
+            if not typer.confirm(f"{question}. Merge anyway?", default=False):
+                raise InputError("not merged")
+            force = True
     change = tickets.merge(
         app_ctx.store,
         source_id=source,
         target_id=target,
         actor=app_ctx.actor(as_, required=False),
         now=app_ctx.now(),
+        force=force,
     )
     typer.echo(f"#{change.old} merged into #{change.new}")
 

@@ -441,8 +441,28 @@ def assign(
     return Change(row["id"], "owner", old, handle)
 
 
+def merge_question(store: Store, *, source_id: int, target_id: int) -> str | None:
+    """Why merging `source_id` into `target_id` needs a yes (different customers), or None."""
+    source = ticket_store.with_customer_slug(store, source_id)
+    target = ticket_store.with_customer_slug(store, target_id)
+    if source is None or target is None:
+        return None  # `merge` names the unknown ticket
+    if source["slug"] is None or target["slug"] is None or source["slug"] == target["slug"]:
+        return None
+    return (
+        f"#{source_id} is {source['slug']}'s and #{target_id} is {target['slug']}'s: "
+        f"{source['slug']}'s mail would join {target['slug']}'s ticket"
+    )
+
+
 def merge(
-    store: Store, *, source_id: int, target_id: int, actor: str | None, now: datetime
+    store: Store,
+    *,
+    source_id: int,
+    target_id: int,
+    actor: str | None,
+    now: datetime,
+    force: bool = False,
 ) -> Change:
     """Merge ticket `source_id` into `target_id`: its messages and delegated tasks
     move, its history stays.
@@ -452,7 +472,8 @@ def merge(
     Open tasks are work still to do on the one request now left, so they move with the
     mail (done ones too, to keep the request's story in one place). Time entries stay
     where they were logged: their customer-month, approval and any issued invoice are
-    those of the ticket they were logged on.
+    those of the ticket they were logged on. Tickets of two different customers are
+    merged only with `force`; the ticket left keeps the higher urgency of the two.
     """
     source = ticket_store.get(store, source_id)
     if source is None:
@@ -462,6 +483,12 @@ def merge(
     target = require(store, target_id)
     if target["id"] == source["id"]:
         raise InputError(f"cannot merge ticket #{source_id} into itself")
+    question = merge_question(store, source_id=int(source["id"]), target_id=int(target["id"]))
+    if question is not None and not force:
+        raise InputError(
+            f"not merged: {question}",
+            hint="add --force if that is right (on a terminal you are asked)",
+        )
     with store.transaction():
         moved = ticket_store.move_messages(store, source["id"], target["id"])
         tasks = delegation_store.move_to_ticket(store, source["id"], target["id"])
@@ -484,6 +511,8 @@ def merge(
             changes["first_response_at"] = source["first_response_at"]
         if source["created_at"] < target["created_at"]:
             changes["created_at"] = source["created_at"]
+        if URGENCIES.index(source["urgency"]) < URGENCIES.index(target["urgency"]):
+            changes["urgency"] = source["urgency"]
         ticket_store.update(store, target["id"], changes)
         events.record(
             store,
@@ -504,6 +533,8 @@ def merge(
                 "subject": source["subject"],
                 "messages": moved,
                 "delegations": tasks,
+                **({"urgency": changes["urgency"]} if "urgency" in changes else {}),
+                **({"customers_differ": True} if question is not None else {}),
             },
         )
     return Change(int(target["id"]), "merged", str(source["id"]), str(target["id"]))
