@@ -398,3 +398,25 @@ def test_imported_mail_is_searchable_and_the_index_triggers_stay(
         env=NOW,
     )
     assert [h["source"] for h in cli.json("search", "varmuuskopiointi", "--json")] == ["subject"]
+
+
+def test_inbox_with_the_mail_server_down_warns_and_shows_the_queue(cli, desk: Path) -> None:
+    cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
+    config = desk / "config.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[[imap]]\nname = "support"\nhost = "127.0.0.1"\nport = 9\ntls = "none"\n'
+        + 'user = "tuki@koodiverstas.example"\npassword_env = "UNUSED"\n'
+    )
+    result = cli("inbox", "--json", env={**NOW, "UNUSED": "x"})
+    assert result.exit_code == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 7
+    warnings = [line for line in result.stderr.splitlines() if "mail not fetched" in line]
+    assert len(warnings) == 1
+    warning = warnings[0]
+    assert warning.startswith("warning: mail not fetched (") and "--no-fetch" in warning
+    shown = cli.ok("inbox", env={**NOW, "UNUSED": "x"})
+    assert "mail not fetched" in shown.stderr and "Portfolio page layout" in shown.stdout
+    strict = cli("inbox", "--strict", env={**NOW, "UNUSED": "x"})
+    assert strict.exit_code in (3, 6) and strict.stdout == ""
+    assert strict.stderr.startswith("error: ")

@@ -194,20 +194,42 @@ def inbox_cmd(
     ] = False,
     customer: CustomerOption = None,
     limit: LimitOption = 50,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Fail (exit 3 or 6) when fetching fails, without the queue."),
+    ] = False,
     as_: AsOption = None,
     json_: JsonFlag = False,
 ) -> None:
     """Fetch new mail, then the queue: urgent, premium, standard, light, oldest first, with SLA clocks.
 
+    When fetching fails (mail server down, login refused) the queue is still shown after
+    one warning line, exit 0; --strict fails instead.
+
     Example:  supportctl inbox --no-fetch --mine --limit 20
     """
+    from supportctl.errors import ConfigError, MailError
     from supportctl.render.inbox import emit_queue, emit_summary
     from supportctl.services import inbox
 
     app_ctx = get_app_context(ctx)
     if not no_fetch and app_ctx.config.imap:
-        report = _fetch(app_ctx, source=None, dry_run=False, account=None)
-        emit_summary(app_ctx, report)
+        try:
+            report = _fetch(app_ctx, source=None, dry_run=False, account=None)
+        except (MailError, ConfigError) as exc:
+            if strict:
+                raise
+            from supportctl.render.safe import one_line
+
+            app_ctx.err.print(
+                f"warning: mail not fetched ({one_line(exc.message, 300)}); the queue below is "
+                "what was stored before (--no-fetch skips fetching, --strict fails instead)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        else:
+            emit_summary(app_ctx, report)
     queue = inbox.queue(
         app_ctx.store,
         app_ctx.config,
