@@ -202,6 +202,38 @@ def test_contacts_designated_and_removal(cli, initialized):
     cli.fails(2, "contact", "add", "acme", "matti@acme.fi")
 
 
+def test_contact_edit_renames_readdresses_and_designates(cli, initialized, snapshot):
+    cli.ok("customer", "add", "acme", "--plan", "maintenance")
+    cli.ok("contact", "add", "acme", "liisa@acme.fi", "--name", "Lisa")
+    cli.ok("contact", "add", "acme", "matti@acme.fi", "--can-order")
+    out = cli.ok(
+        "contact", "edit", "acme", "Liisa@acme.fi", "--name", "Liisa Korhonen", "--can-order"
+    )
+    assert out.stdout == "updated designated contact liisa@acme.fi of acme\n"
+    cli.ok(
+        "contact", "edit", "acme", "matti@acme.fi", "--no-can-order", "--email", "matti.v@acme.fi"
+    )
+    contacts = cli.json("contact", "list", "acme", "--json")
+    assert [(c["id"], c["name"], c["can_order"]) for c in contacts] == [
+        ("liisa@acme.fi", "Liisa Korhonen", True),
+        ("matti.v@acme.fi", "", False),
+    ]
+    before = snapshot()
+    assert "nothing to change" in cli.fails(2, "contact", "edit", "acme", "liisa@acme.fi").stderr
+    assert (
+        "not a contact"
+        in cli.fails(2, "contact", "edit", "acme", "x@acme.fi", "--name", "X").stderr
+    )
+    assert (
+        "already a contact"
+        in cli.fails(
+            2, "contact", "edit", "acme", "liisa@acme.fi", "--email", "matti.v@acme.fi"
+        ).stderr
+    )
+    cli.fails(2, "contact", "edit", "acme", "liisa@acme.fi", "--email", "not-an-address")
+    assert snapshot() == before
+
+
 def test_team_skills_absences_and_leaving(cli, initialized):
     cli.ok(
         "team",

@@ -426,6 +426,49 @@ def contact_list(
     emit_contacts(app_ctx, customers.list_contacts(app_ctx.store, customer), as_json=json_)
 
 
+@contact_app.command("edit")
+def contact_edit(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="The customer's slug.")],
+    email: Annotated[str, typer.Argument(help="The contact's e-mail address.")],
+    name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    new_email: Annotated[
+        str | None, typer.Option("--email", metavar="ADDR", help="A new e-mail address.")
+    ] = None,
+    can_order: Annotated[
+        bool | None,
+        typer.Option(
+            "--can-order/--no-can-order",
+            help="A designated contact (may order billable work), or no longer.",
+        ),
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Change a contact: rename, a new address, designated or not.
+
+    Example:  supportctl contact edit acme liisa@acme.fi --name "Liisa Korhonen" --can-order
+    """
+    from supportctl.render.customers import emit_contacts
+    from supportctl.services import customers
+
+    app_ctx = get_app_context(ctx)
+    contact = customers.edit_contact(
+        app_ctx.store,
+        slug=customer,
+        email=email,
+        new_email=new_email,
+        name=name,
+        can_order=can_order,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(required=False),
+    )
+    if json_:
+        emit_contacts(app_ctx, [contact], as_json=True, single=True)
+    else:
+        kind = "designated contact" if contact.can_order else "contact"
+        typer.echo(f"updated {kind} {contact.email} of {customer}")
+
+
 @contact_app.command("remove")
 def contact_remove(
     ctx: typer.Context,
