@@ -199,6 +199,49 @@ def test_ticket_merge_keeps_history_and_both_ids_resolve(desk: Any) -> None:
     assert show(desk, first)["events"][-1]["data"]["text"] == "goes to the merged ticket"
 
 
+def test_ticket_new_by_phone_without_an_address(desk: Any, snapshot: Any) -> None:
+    before = snapshot()
+    r = desk.fails(2, "ticket", "new", "--customer", "acme", "Lomake", env=WED)
+    assert "--phone" in r.stderr
+    for bad in ("12", "call me", "+358 40 abc", "+" + "1" * 16, "040\x1b[2J"):
+        r = desk.fails(2, "ticket", "new", "--customer", "acme", "--phone", bad, "X", env=WED)
+        assert "is not a telephone number" in r.stderr and "\x1b" not in r.stderr
+    assert snapshot() == before
+    out = desk.ok(
+        "ticket",
+        "new",
+        "--customer",
+        "acme",
+        "--phone",
+        " +358 40  123 4567 ",
+        "Lomake ei toimi",
+        "Soitti klo 10",
+        env=WED,
+    )
+    tid = int(out.stdout.split()[0].lstrip("#"))
+    t = show(desk, tid)
+    assert t["requester"] == "+358 40 123 4567" and t["customer"] == "acme"
+    assert any(
+        e["kind"] == "ticket.note" and e["data"]["phone"] == "+358 40 123 4567" for e in t["events"]
+    )
+    human = desk.ok("ticket", "show", str(tid), env=WED).stdout
+    assert "note (by phone from +358 40 123 4567): Soitti klo 10" in human
+    assert "None" not in human and "?" not in human
+    both = desk.ok(
+        "ticket",
+        "new",
+        "--customer",
+        "acme",
+        "--from",
+        "matti@acme.fi",
+        "--phone",
+        "040 1234567",
+        "Soitto",
+        env=WED,
+    )
+    assert show(desk, int(both.stdout.split()[0].lstrip("#")))["requester"] == "matti@acme.fi"
+
+
 def test_ticket_merge_of_two_customers_needs_force_and_keeps_the_higher_urgency(
     desk: Any, snapshot: Any
 ) -> None:

@@ -77,12 +77,18 @@ def ticket_new(
     subject: Annotated[str, typer.Argument(help="A short subject.")],
     customer: Annotated[str, typer.Option("--customer", metavar="SLUG", help="The customer.")],
     from_addr: Annotated[
-        str, typer.Option("--from", metavar="ADDR", help="Who asked (e-mail address).")
-    ],
+        str | None, typer.Option("--from", metavar="ADDR", help="Who asked (e-mail address).")
+    ] = None,
     text: Annotated[str, typer.Argument(help="What was asked (optional).")] = "",
+    phone: Annotated[
+        str | None,
+        typer.Option("--phone", metavar="NUMBER", help="Who asked, by telephone number."),
+    ] = None,
     as_: AsOption = None,
 ) -> None:
     """Open a ticket by hand, for a request that came by phone or in person.
+
+    Give the requester with --from ADDR, --phone NUMBER (no e-mail needed), or both.
 
     Example:  supportctl ticket new --customer acme --from matti.virtanen@acme.fi "Lomake ei toimi" "Soitti klo 10"
     """
@@ -98,6 +104,7 @@ def ticket_new(
         text=text,
         actor=app_ctx.actor(as_, required=False),
         now=app_ctx.now(),
+        phone=phone,
     )
     _echo_created(app_ctx, ticket_id)
 

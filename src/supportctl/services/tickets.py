@@ -275,33 +275,44 @@ def new_by_hand(
     config: Config,
     *,
     customer: str,
-    from_addr: str,
+    from_addr: str | None,
     subject: str,
     text: str,
     actor: str | None,
     now: datetime,
+    phone: str | None = None,
 ) -> int:
     """A ticket for a request that came another way (phone): `ticket new`.
 
-    A request from someone who is not a designated contact is flagged needs-approval,
-    as it would be by mail.
+    The requester is an e-mail address, a telephone number, or both (the address is the
+    one mail goes to). A request from someone who is not a designated contact (and a
+    caller known only by number) is flagged needs-approval, as it would be by mail.
     """
+    from supportctl.services import validate
     from supportctl.services.customers import require as require_customer
     from supportctl.store import customers as customer_store
 
-    address = from_addr.strip().lower()
-    if "@" not in address or address.startswith("@") or address.endswith("@"):
+    if from_addr is None and phone is None:
+        raise InputError(
+            "who asked? give --from ADDR or --phone NUMBER",
+            hint='supportctl ticket new --customer acme --phone "+358 40 123 4567" "Lomake ei toimi"',
+        )
+    number = validate.phone(phone) if phone is not None else None
+    address = from_addr.strip().lower() if from_addr is not None else ""
+    if from_addr is not None and (
+        "@" not in address or address.startswith("@") or address.endswith("@")
+    ):
         raise InputError(f"'{from_addr}' is not an e-mail address", hint="--from name@example.com")
     if not subject.strip():
         raise InputError("the subject is empty; give the request a short subject")
     cust = require_customer(store, customer)
-    contact = customer_store.contact_for(store, cust.id, address)
+    contact = customer_store.contact_for(store, cust.id, address) if address else None
     with store.transaction():
         ticket_id = create_ticket(
             store,
             config,
             customer_id=cust.id,
-            requester=address,
+            requester=address or (number or ""),
             subject=subject.strip(),
             body=text,
             arrived_at=now,
@@ -319,8 +330,14 @@ def new_by_hand(
                 at=now,
                 actor=actor,
                 ticket_id=ticket_id,
-                data={"text": text.strip(), "via": "phone", "from": address},
+                data={
+                    "text": text.strip(),
+                    "via": "phone",
+                    "from": address or number,
+                    **({"phone": number} if number else {}),
+                },
             )
+
     return ticket_id
 
 

@@ -84,6 +84,25 @@ def skill_name(value: str) -> str:
     return name
 
 
+def phone(value: str) -> str:
+    """A telephone number as people write it (+358 40 123 4567, 040-1234567): 5 to 15
+    digits, an optional leading +, spaces, dashes, dots and brackets; returned tidied."""
+    text = " ".join(value.split())
+    digits = [ch for ch in text if ch.isascii() and ch.isdigit()]
+    if (
+        not text
+        or not re.fullmatch(r"\+?[0-9][0-9 ().-]*[0-9]", text, re.ASCII)
+        or not 5 <= len(digits) <= 15
+    ):
+        from supportctl.render.safe import one_line
+
+        raise InputError(
+            f"'{one_line(value, 40)}' is not a telephone number",
+            hint='write it like "+358 40 123 4567"',
+        )
+    return text
+
+
 def day(value: str, today: date, what: str = "date") -> date:
     """A day in one of the forms `domain.dates` accepts; exit 2 naming them otherwise."""
     from supportctl.domain.dates import DateError, parse_day
