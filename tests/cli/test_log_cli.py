@@ -436,6 +436,50 @@ def test_edit_changes_fields_and_records_old_and_new(cli: Any, desk: Path) -> No
     assert entries(desk)[0]["minutes"] == 30
 
 
+def test_edit_moves_an_entry_to_another_ticket_or_customer(cli: Any, desk: Path) -> None:
+    cli.ok("log", "1", "--start", "09:00", "--end", "09:25", "Plugins")
+    out = cli.ok("log", "edit", "1", "--ticket", "2").stdout
+    assert out == "changed entry 1: ticket #1 -> #2\n"
+    assert (entries(desk)[0]["ticket_id"], entries(desk)[0]["customer_id"]) == (2, 1)
+    out = cli.ok("log", "edit", "1", "--customer", "kovo").stdout
+    assert out == "changed entry 1: ticket #2 -> no ticket, customer acme -> kovo\n"
+    assert [(e["ticket"], e["customer"]) for e in cli.json("log", "list", "--json")] == [
+        (None, "kovo")
+    ]
+    data = json.loads(
+        db(desk)
+        .execute("SELECT data FROM events WHERE kind = 'time.edited' ORDER BY id DESC")
+        .fetchone()[0]
+    )
+    assert data["old"] == {"ticket_id": 2, "customer_id": 1}
+    assert data["new"] == {"ticket_id": None, "customer_id": 2}
+    cli.ok("log", "edit", "1", "--class", "billable")
+    assert cli.ok("log", "edit", "1", "--class", "auto").stdout == (
+        "changed entry 1: class billable -> auto\n"
+    )
+
+
+def test_edit_does_not_move_an_entry_out_of_or_into_an_invoiced_month(
+    cli: Any, desk: Path, snapshot: Any
+) -> None:
+    cli.ok("log", "1", "--date", "2026-09-30", "--start", "10:00", "--end", "10:30", "Sept")
+    cli.ok("log", "--customer", "kovo", "--date", "2026-09-29", "20m", "kovo work")
+    _issue(desk, "pixel", "2026-09", "2026-0002")
+    r = cli.fails(2, "log", "edit", "2", "--customer", "pixel")
+    assert "pixel 2026-09 is invoiced (2026-0002) and frozen" in r.stderr
+    _issue(desk, "acme", "2026-09", "2026-0003")
+    before = snapshot()
+    r = cli.fails(2, "log", "edit", "1", "--customer", "kovo")
+    assert "acme 2026-09 is invoiced (2026-0003)" in r.stderr
+    assert (
+        "belongs to 'acme', not 'kovo'"
+        in cli.fails(2, "log", "edit", "2", "--ticket", "1", "--customer", "kovo").stderr
+    )
+    assert "no ticket #99" in cli.fails(2, "log", "edit", "2", "--ticket", "99").stderr
+    assert "no customer 'nope'" in cli.fails(2, "log", "edit", "2", "--customer", "nope").stderr
+    assert snapshot() == before
+
+
 def test_edit_and_rm_refusals_change_nothing(cli: Any, desk: Path, snapshot: Any) -> None:
     cli.ok("log", "1", "--start", "09:00", "--end", "09:25", "Plugins")
     cli.ok("log", "1", "--start", "10:00", "--end", "10:25", "Theme")

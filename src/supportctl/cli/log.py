@@ -387,10 +387,23 @@ def log_edit(
         ),
     ] = None,
     allow_overlap: OverlapOption = False,
+    to_ticket: Annotated[
+        int | None,
+        typer.Option("--ticket", metavar="N", help="Move the entry to this ticket."),
+    ] = None,
+    to_customer: Annotated[
+        str | None,
+        typer.Option(
+            "--customer", metavar="SLUG", help="Move the entry to this customer (no ticket)."
+        ),
+    ] = None,
     as_: AsOption = None,
     json_: JsonFlag = False,
 ) -> None:
     """Change an entry; the history keeps the old and new values.
+
+    --ticket/--customer move it to another ticket or customer (not out of or into an
+    invoiced month).
 
     Example:  supportctl log edit 17 --minutes 40m --description "Plugins and theme update"
     """
@@ -409,6 +422,8 @@ def log_edit(
         class_override=None if clear else class_,
         clear_class=clear,
         allow_overlap=allow_overlap,
+        ticket=to_ticket,
+        customer=to_customer,
         actor=actor,
         now=app_ctx.now(),
         tz=_tz_source(app_ctx),

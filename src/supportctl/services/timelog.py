@@ -419,11 +419,17 @@ def edit_entry(
     class_override: str | None = None,
     clear_class: bool = False,
     allow_overlap: bool = False,
+    ticket: int | None = None,
+    customer: str | None = None,
     actor: str,
     now: datetime,
     tz: TzSource,
 ) -> dict[str, Any]:
-    """Change an entry; returns {'old': …, 'new': …} of the changed fields."""
+    """Change an entry; returns {'old': …, 'new': …} of the changed fields.
+
+    `ticket` or `customer` moves the entry to another ticket (and its customer) or to a
+    customer without a ticket; neither the month it leaves nor the one it joins may be
+    invoiced."""
     from supportctl.domain.durations import whole_minutes
     from supportctl.store import events
 
@@ -462,6 +468,16 @@ def edit_entry(
             _frozen_check(store, row["customer_id"], row["customer"], new_start, tz)
             if not allow_overlap:
                 _overlap_check(store, row["person_id"], row["person"], new_start, new_end, entry_id)
+        if ticket is not None or customer is not None:
+            ticket_id, customer_id, slug = _target(store, ticket, customer)
+            if (ticket_id, customer_id) != (row["ticket_id"], row["customer_id"]):
+                if row["corrects_invoice"] and customer_id != row["customer_id"]:
+                    raise InputError(
+                        f"entry {entry_id} corrects invoice {row['corrects_invoice']} of "
+                        f"{row['customer']}; it cannot move to another customer"
+                    )
+                _frozen_check(store, customer_id, slug, new_start, tz)
+                changes.update(ticket_id=ticket_id, customer_id=customer_id)
         if description is not None:
             if not description.strip():
                 raise InputError("the description must not be empty")
@@ -473,7 +489,7 @@ def edit_entry(
         changes = {k: v for k, v in changes.items() if row[k] != v}
         if not changes:
             raise InputError(
-                f"nothing to change in entry {entry_id}; pass --minutes, --start, --end, --description or --class"
+                f"nothing to change in entry {entry_id}; pass --minutes, --start, --end, --description, --class, --ticket or --customer"
             )
         entry_store.update(store, entry_id, changes)
         old = {k: row[k] for k in changes}
@@ -487,6 +503,9 @@ def edit_entry(
             subject_ref=f"time:{entry_id}",
             data={"entry": entry_id, "uuid": row["uuid"], "old": old, "new": changes},
         )
+        if "customer_id" in changes:
+            old = {**old, "customer": row["customer"]}
+            changes = {**changes, "customer": slug}
     return {"id": entry_id, "old": old, "new": changes}
 
 
