@@ -103,6 +103,10 @@ def test_czech_customer_defaults_locale_from_vat_id(cli, initialized):
         (["customer", "add", "acme", "--plan", "adhoc", "--vat", "150"], "VAT"),
         (["customer", "add", "acme", "--plan", "adhoc", "--domain", "not a domain"], "domain"),
         (["customer", "add", "acme", "--plan", "adhoc", "--reaction", "soon"], "reaction"),
+        (["customer", "add", "acme", "--plan", "adhoc", "--locale", "de_DE"], "no 'de' texts"),
+        (["customer", "add", "acme", "--plan", "adhoc", "--locale", "fi_XX"], "not a known locale"),
+        (["customer", "add", "acme", "--plan", "adhoc", "--locale", "suomi"], "not a locale"),
+        (["customer", "edit", "dup", "--locale", "sv_SE"], "no 'sv' texts"),
         (["customer", "add", "acme"], "--plan"),
         (["customer", "add", "dup", "--plan", "adhoc"], "already exists"),
         (

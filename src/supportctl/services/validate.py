@@ -47,9 +47,28 @@ def domain(value: str) -> str:
     return cleaned
 
 
+# The languages supportctl ships mail templates and invoice labels for.
+SHIPPED_LANGUAGES = ("fi", "cs", "en")
+
+
 def locale(value: str) -> str:
+    """A locale supportctl ships (fi, cs, en), alone or with a country babel knows."""
     if not re.fullmatch(LOCALE_RE, value):
-        raise InputError(f"'{value}' is not a locale; use e.g. fi_FI, cs_CZ or en")
+        raise InputError(f"'{value[:40]}' is not a locale; use e.g. fi_FI, cs_CZ or en")
+    language = value.split("_")[0]
+    if language not in SHIPPED_LANGUAGES:
+        raise InputError(
+            f"no '{language}' texts ship with supportctl; use fi_FI, cs_CZ or en (or en_GB …)"
+        )
+    if "_" in value:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(value)
+        except (UnknownLocaleError, ValueError):
+            raise InputError(
+                f"'{value}' is not a known locale; use fi_FI, cs_CZ or en (or en_GB …)"
+            ) from None
     return value
 
 
