@@ -175,7 +175,10 @@ def test_add_writes_a_history_event(cli: Any, desk: Path) -> None:
         (("1", "--", "-5m", "x"), "is not a duration"),
         (("1", "25h", "x"), "more than 24 hours"),
         (("1", "1441", "x"), "more than 24 hours"),
-        (("1", "--start", "11:00", "--end", "16:00", "x"), "in the future"),
+        (
+            ("1", "--start", "11:00", "--end", "16:00", "x"),
+            "end at 2026-10-14 16:00, in the future",
+        ),
         (("1", "--start", "09:00", "--end", "08:00", "x"), "to cross midnight"),
         (("1", "--date", "2026-10-15", "10m", "x"), "in the future"),
         (("1", "--date", "someday", "10m", "x"), "is not a date"),
@@ -212,6 +215,8 @@ def test_overlap_is_refused_unless_allowed(cli: Any, desk: Path, snapshot: Any) 
     before = snapshot()
     result = cli.fails(2, "log", "2", "--start", "09:30", "--end", "10:30", "second")
     assert "overlapping" in result.stderr and "--allow-overlap" in result.stderr
+    # times as the tables show them: agency-local
+    assert "entry 1 from 2026-10-14 09:00 to 10:00 overlapping" in result.stderr
     assert snapshot() == before
     cli.ok("log", "1", "--start", "10:00", "--end", "10:30", "adjacent is fine")
     cli.ok("log", "2", "--start", "09:30", "--end", "10:30", "second", "--allow-overlap")
@@ -528,7 +533,8 @@ def test_timer_start_status_stop_drops_seconds(cli: Any, desk: Path) -> None:
 def test_one_timer_per_person(cli: Any, desk: Path, snapshot: Any) -> None:
     cli.ok("log", "start", "1", "a", env=at("2026-10-14T10:00:00Z"))
     before = snapshot()
-    assert "already has a timer" in cli.fails(2, "log", "start", "--customer", "kovo", "b").stderr
+    refused = cli.fails(2, "log", "start", "--customer", "kovo", "b").stderr
+    assert "already has a timer running on #1 since 2026-10-14 13:00" in refused
     assert snapshot() == before
     cli.ok("log", "start", "--customer", "kovo", "b", "--as", "bob")
     assert cli.json("log", "status", "--as", "bob", "--json")["customer"] == "kovo"

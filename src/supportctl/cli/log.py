@@ -232,6 +232,7 @@ def log_start(
         description=" ".join(rest),
         actor=actor,
         now=app_ctx.now(),
+        tz=_tz_source(app_ctx),
     )
     from supportctl.render.timelog import emit_timer
 

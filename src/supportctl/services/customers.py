@@ -293,9 +293,12 @@ def edit_contact(
                 f"'{email}' is not a contact of '{slug}'",
                 hint=f"run `supportctl contact list {slug}`",
             )
-        if address is not None and address != before.email:
-            if customer_store.contact_for(store, customer.id, address) is not None:
-                raise InputError(f"'{address}' is already a contact of '{slug}'")
+        if (
+            address is not None
+            and address != before.email
+            and customer_store.contact_for(store, customer.id, address) is not None
+        ):
+            raise InputError(f"'{address}' is already a contact of '{slug}'")
         after_email = address or before.email
         after_name = name.strip() if name is not None else before.name
         after_order = before.can_order if can_order is None else can_order

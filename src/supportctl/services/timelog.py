@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
-from supportctl.services.timebase import DEFAULT_TZ, local_month
+from supportctl.services.timebase import DEFAULT_TZ, local_month, local_text
 from supportctl.services.timebase import person_id as _person
 from supportctl.services.timebase import zone as _zone
 from supportctl.store import customers as customer_store
@@ -183,7 +183,7 @@ def resolve_times(
     _check_minutes(minutes, duration or f"{start}-{end}")
     if end_at > now:
         raise InputError(
-            f"that entry would end at {to_utc_text(end_at)}, in the future; log work after it is done"
+            f"that entry would end at {local_text(end_at, tz())}, in the future; log work after it is done"
         )
     return start_at, end_at, minutes
 
@@ -246,6 +246,7 @@ def _overlap_check(
     handle: str,
     start_at: datetime,
     end_at: datetime,
+    tz: TzSource,
     exclude_id: int | None = None,
 ) -> None:
     earliest = to_utc_text(start_at - timedelta(minutes=MAX_MINUTES))
@@ -253,8 +254,13 @@ def _overlap_check(
         store, person_id, to_utc_text(start_at), to_utc_text(end_at), earliest, exclude_id
     )
     if row is not None:
+        zone_name = tz()
+        first = local_text(row["start_at"], zone_name)
+        last = local_text(row["end_at"], zone_name)
+        if last[:10] == first[:10]:
+            last = last[11:]
         raise InputError(
-            f"{handle} already has entry {row['id']} from {row['start_at']} to {row['end_at']} overlapping this one; pass --allow-overlap to log both"
+            f"{handle} already has entry {row['id']} from {first} to {last} overlapping this one; pass --allow-overlap to log both"
         )
 
 
@@ -351,7 +357,7 @@ def add_entry(
         if corrects is not None:
             _check_corrects(store, corrects, customer_id, slug, start_at, tz)
         if not allow_overlap:
-            _overlap_check(store, person_id, person, start_at, end_at)
+            _overlap_check(store, person_id, person, start_at, end_at, tz)
         values: dict[str, Any] = {
             "uuid": new_uuid(),
             "person_id": person_id,
@@ -467,7 +473,9 @@ def edit_entry(
             )
             _frozen_check(store, row["customer_id"], row["customer"], new_start, tz)
             if not allow_overlap:
-                _overlap_check(store, row["person_id"], row["person"], new_start, new_end, entry_id)
+                _overlap_check(
+                    store, row["person_id"], row["person"], new_start, new_end, tz, entry_id
+                )
         if ticket is not None or customer is not None:
             ticket_id, customer_id, slug = _target(store, ticket, customer)
             if (ticket_id, customer_id) != (row["ticket_id"], row["customer_id"]):
@@ -573,6 +581,7 @@ def start_timer(
     description: str,
     actor: str,
     now: datetime,
+    tz: TzSource = lambda: DEFAULT_TZ,
 ) -> Timer:
     """Start the person's timer; one running timer per person."""
     from supportctl.store import events
@@ -583,7 +592,7 @@ def start_timer(
         if running is not None:
             what = f"#{running['ticket_id']}" if running["ticket_id"] else running["customer"]
             raise InputError(
-                f"{person} already has a timer running on {what} since {running['started_at']}; run `supportctl log stop` first"
+                f"{person} already has a timer running on {what} since {local_text(running['started_at'], tz())}; run `supportctl log stop` first"
             )
         ticket_id, customer_id, slug = _target(store, ticket, customer)
         started = to_utc_text(now)
