@@ -242,6 +242,22 @@ def test_ticket_new_by_phone_without_an_address(desk: Any, snapshot: Any) -> Non
     assert show(desk, int(both.stdout.split()[0].lstrip("#")))["requester"] == "matti@acme.fi"
 
 
+def test_ticket_show_history_of_time_entries_has_no_python_values(desk: Any) -> None:
+    tid = new(desk, "acme", "Form broken")
+    other = new(desk, "acme", "Other")
+    desk.ok("log", str(tid), "25m", "Plugins", "--as", "alice", env=WED)
+    desk.ok("log", "edit", "1", "--class", "billable", "--as", "alice", env=WED)
+    desk.ok("log", "edit", "1", "--class", "auto", "--ticket", str(other), "--as", "alice", env=WED)
+    desk.ok("log", str(tid), "5m", "Check", "--allow-overlap", "--as", "alice", env=WED)
+    desk.ok("log", "rm", "2", "--as", "alice", env=WED)
+    human = desk.ok("ticket", "show", str(tid), env=WED).stdout
+    assert "None" not in human and "uuid" not in human
+    assert "time logged: entry 1, 25 min: Plugins" in human
+    assert "time entry 1 changed: class auto → billable" in human
+    assert f"time entry 1 changed: ticket #{tid} → #{other}, class billable → auto" in human
+    assert "time entry 2 removed (5 min)" in human
+
+
 def test_ticket_merge_of_two_customers_needs_force_and_keeps_the_higher_urgency(
     desk: Any, snapshot: Any
 ) -> None:
