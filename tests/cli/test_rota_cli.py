@@ -176,6 +176,8 @@ def test_rota_show_problems_lists_tickets_of_people_away_or_gone(team: Any) -> N
     shown = team.ok("rota", "show", "--problems", env=NOW)
     assert "away until 27.11.2026" in shown.stdout and "left the team" in shown.stdout
     assert "ticket assign" in shown.stderr
+    left = team.ok("team", "edit", "dave", "--left", env=NOW)
+    assert "warning: dave owns 1 open ticket; see `supportctl rota show --problems`" in left.stderr
 
 
 def test_team_away_and_customer_until_read_the_local_forms_strictly(

@@ -590,6 +590,21 @@ def team_edit(
         emit_people(app_ctx, [person], as_json=True, single=True)
     else:
         typer.echo(f"updated {person.handle}")
+    if active is False or away:
+        from supportctl.services import rota
+
+        stranded = [
+            p
+            for p in rota.problems(app_ctx.store, app_ctx.config, now=app_ctx.now())
+            if p.owner == person.handle
+        ]
+        if stranded:
+            count = len(stranded)
+            typer.echo(
+                f"warning: {person.handle} owns {count} open ticket{'s' if count != 1 else ''}; "
+                "see `supportctl rota show --problems`",
+                err=True,
+            )
 
 
 @team_app.command("list")
