@@ -575,3 +575,13 @@ def record_use(
 def reply_text(article: Article) -> str:
     """The article as it goes into a reply: its body (Markdown reads well as text)."""
     return article.body.strip("\n") + "\n"
+
+
+def search_hits(store: Store, text: str, *, limit: int = 50) -> list[Any]:
+    """Articles as `search` hits (source "kb", id the article's, status its visibility)."""
+    from supportctl.services.search import Hit
+
+    return [
+        Hit(h.id, h.title, None, h.visibility, h.changed_at, "kb", h.snippet)
+        for h in search(store, text, limit=limit)
+    ]
