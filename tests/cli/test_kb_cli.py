@@ -91,7 +91,9 @@ def test_kb_add_show_list_edit_rm_keep_every_change(desk: Any) -> None:
     assert [a["id"] for a in desk.json("kb", "list", "--json")] == [1]
     assert desk.json("kb", "search", "password", "--json") == []
     conn = sqlite3.connect(desk_db())
-    assert [r[0] for r in conn.execute("SELECT action FROM article_history WHERE article_id = 2")] == [
+    assert [
+        r[0] for r in conn.execute("SELECT action FROM article_history WHERE article_id = 2")
+    ] == [
         "created",
         "removed",
     ]
@@ -218,7 +220,8 @@ def test_reply_kb_puts_the_translation_in_and_counts_the_use(
     monkeypatch.setenv("SUPPORTCTL_OUTBOX", str(tmp_path / "outbox"))
     config = initialized / "config.toml"
     config.write_text(
-        config.read_text(encoding="utf-8") + '\n[smtp]\nhost = "127.0.0.1"\nport = 1\ntls = "none"\n',
+        config.read_text(encoding="utf-8")
+        + '\n[smtp]\nhost = "127.0.0.1"\nport = 1\ntls = "none"\n',
         encoding="utf-8",
     )
     desk.ok("kb", "add", "Password", "--lang", "en", "--shared", "-m", "Use the reset link.")
@@ -286,7 +289,11 @@ def test_kb_export_writes_valid_escaped_html_and_markdown(desk: Any, tmp_path: P
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         text = path.read_text(encoding="utf-8")
         html5lib.HTMLParser(strict=True).parse(text)  # raises on any parse error
-        assert "<script>" not in text and "<img" not in text and "javascript:" not in text.split("[link]")[0]
+        assert (
+            "<script>" not in text
+            and "<img" not in text
+            and "javascript:" not in text.split("[link]")[0]
+        )
         assert "Secret" not in text
     page = (out / "cs" / "1.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;co&lt;/b&gt;" in page

@@ -103,6 +103,18 @@ def stem(word: str) -> str:
     return word[: max(5, len(word) - 3)]
 
 
+def _folded_words(line: str) -> list[tuple[str, str]]:
+    """(word as written, lower case; folded word) pairs, split as `words` splits."""
+    out = []
+    for raw in _WORD.findall(line):
+        parts = _WORD.findall(fold(raw))
+        if len(parts) == 1:
+            out.append((raw.lower(), parts[0]))
+        else:  # folding split it ("¼" -> "1", "4"): the folded parts are the words
+            out.extend((part, part) for part in parts)
+    return out
+
+
 @dataclass(frozen=True)
 class Term:
     """One word of the ticket as searched: its stem and the word as it appeared."""
@@ -120,8 +132,7 @@ def terms(texts: Iterable[str], limit: int = MAX_TERMS) -> list[Term]:
         for line in text.splitlines():
             if line.lstrip().startswith(">"):
                 continue
-            for raw in _WORD.findall(line):
-                word = fold(raw)
+            for raw, word in _folded_words(line):
                 if len(word) < 3 or word.isdigit() or word in STOP_WORDS:
                     continue
                 key = stem(word)
@@ -129,7 +140,7 @@ def terms(texts: Iterable[str], limit: int = MAX_TERMS) -> list[Term]:
                 if any(key.startswith(s) or s.startswith(key) for s in seen):
                     continue
                 seen.add(key)
-                found.append(Term(key, raw.lower()))
+                found.append(Term(key, raw))
                 if len(found) >= limit:
                     return found
     return found
