@@ -365,7 +365,6 @@ def labelled(cli: Any, initialized: Path, store: Store) -> Iterator[tuple[Store,
     for slug, locale in CUSTOMERS.values():
         cli.ok("customer", "add", slug, "--name", slug, "--plan", "adhoc", "--rate", "75",
                "--locale", locale)  # fmt: skip
-    config = load_config(initialized / "config.toml")
     topic_of: dict[int, str] = {}
     for topic, versions in ARTICLES.items():
         original = None
