@@ -18,6 +18,7 @@ import pytest
 
 from supportctl.config import load_config
 from supportctl.services import kb, tickets
+from supportctl.services.suggest import suggest
 from supportctl.store.db import Store
 
 NOW = datetime(2026, 10, 14, 8, 30, tzinfo=UTC)
@@ -401,7 +402,7 @@ def test_kb_suggestion_quality_on_the_labelled_set(labelled: Any, initialized: P
     for (ticket_id, topic), (lang, subject, _text, _t) in zip(
         _requests(store, config), REQUESTS, strict=True
     ):
-        result = kb.suggest(store, ticket_id, articles=3, tickets=0)
+        result = suggest(store, ticket_id, articles=3, tickets=0)
         topics = [topic_of[s.id] for s in result.articles]
         if topic is None:
             if topics:

@@ -290,10 +290,10 @@ def kb_suggest(
     Example:  supportctl kb suggest 42 --json
     """
     from supportctl.render.kb import emit_suggestions
-    from supportctl.services import kb
+    from supportctl.services.suggest import suggest
 
     app_ctx = get_app_context(ctx)
-    found = kb.suggest(app_ctx.store, ticket_id, articles=limit, tickets=limit)
+    found = suggest(app_ctx.store, ticket_id, articles=limit, tickets=limit)
     emit_suggestions(app_ctx, found, as_json=json_)
 
 

@@ -40,9 +40,9 @@ def ticket_show(
     )
     if not json_:  # the knowledge base: articles from this ticket, then suggestions
         from supportctl.render.kb import emit_ticket_kb
-        from supportctl.services import kb
+        from supportctl.services.suggest import suggest
 
-        emit_ticket_kb(app_ctx, kb.suggest(app_ctx.store, real))
+        emit_ticket_kb(app_ctx, suggest(app_ctx.store, real))
 
 
 @ticket_app.command("attachment")

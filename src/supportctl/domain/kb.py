@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 LANGUAGES = ("fi", "cs", "en")
 VISIBILITIES = ("internal", "shared")
@@ -115,12 +114,27 @@ def _folded_words(line: str) -> list[tuple[str, str]]:
     return out
 
 
-@dataclass(frozen=True)
 class Term:
-    """One word of the ticket as searched: its stem and the word as it appeared."""
+    """One word of the ticket as searched: its stem and the word as it appeared.
 
-    stem: str
-    word: str
+    (A plain class: `ticket show` imports this module, and a dataclass costs a
+    millisecond of start-up to build.)
+    """
+
+    __slots__ = ("stem", "word")
+
+    def __init__(self, stem: str, word: str) -> None:
+        self.stem = stem
+        self.word = word
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Term) and (self.stem, self.word) == (other.stem, other.word)
+
+    def __hash__(self) -> int:
+        return hash((self.stem, self.word))
+
+    def __repr__(self) -> str:
+        return f"Term({self.stem!r}, {self.word!r})"
 
 
 def terms(texts: Iterable[str], limit: int = MAX_TERMS) -> list[Term]:
@@ -254,16 +268,26 @@ def parse_body(text: str) -> str:
     return text.strip("\n") + "\n"
 
 
-@dataclass(frozen=True)
 class TicketFacts:
     """What an article drafted from a ticket is made of."""
 
-    id: int
-    subject: str
-    question: str  # the customer's first message (new text)
-    last_reply: str  # the team's last reply ("" when none)
-    notes: tuple[str, ...]
-    skills: tuple[str, ...]  # of the ticket's delegated tasks
+    __slots__ = ("id", "last_reply", "notes", "question", "skills", "subject")
+
+    def __init__(
+        self,
+        id: int,
+        subject: str,
+        question: str,  # the customer's first message (new text)
+        last_reply: str,  # the team's last reply ("" when none)
+        notes: tuple[str, ...],
+        skills: tuple[str, ...],  # of the ticket's delegated tasks
+    ) -> None:
+        self.id = id
+        self.subject = subject
+        self.question = question
+        self.last_reply = last_reply
+        self.notes = notes
+        self.skills = skills
 
 
 def draft_from_ticket(facts: TicketFacts, lang: str) -> tuple[str, str, tuple[str, ...]]:

@@ -15,7 +15,8 @@ from supportctl.render.safe import one_line, term_safe
 
 if TYPE_CHECKING:
     from supportctl.context import AppContext
-    from supportctl.services.kb import Article, ArticleHit, Suggestion, TicketKb
+    from supportctl.services.kb import Article, ArticleHit
+    from supportctl.services.suggest import Suggestion, TicketKb
 
 
 class _Lines:

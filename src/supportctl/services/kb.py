@@ -6,11 +6,7 @@ article is in one language (fi, cs, en); translations name the original
 for the team; only `shared` ones may go to a customer (`reply --kb`) or the exported
 help pages.
 
-Suggestions (`suggest`): the ticket's subject and first customer message become a set
-of folded word stems (domain/kb.py), ranked by the full-text index against articles and
-resolved tickets; a candidate is shown only with at least two of the ticket's words and
-a relevance over the threshold, with those words as its reason. Articles in the
-ticket's language come first, one per translation group.
+Suggestions are in `services/suggest.py` (which `ticket show` imports on every run).
 """
 
 from __future__ import annotations
@@ -82,24 +78,15 @@ def _require(store: Store, article_id: int) -> Row:
 
 
 def _require_ticket(store: Store, ticket_id: int) -> Row:
-    from supportctl.store import tickets as ticket_store
+    from supportctl.services.suggest import require_ticket
 
-    real = ticket_store.resolve_id(store, ticket_id)
-    row = article_store.ticket_head(store, real) if real is not None else None
-    if row is None:
-        raise InputError(f"no ticket #{ticket_id}", hint="see `supportctl inbox --all`")
-    return row
+    return require_ticket(store, ticket_id)
 
 
 def _question(head: Row) -> str:
-    """The customer's question: the first mail in, or a hand-made ticket's first note."""
-    if head["question"] is not None:
-        return str(head["question"])
-    if head["first_note"]:
-        import json
+    from supportctl.services.suggest import question
 
-        return str(json.loads(head["first_note"]).get("text") or "")
-    return ""
+    return question(head)
 
 
 def _translation_root(store: Store, article_id: int | None) -> int | None:
@@ -418,112 +405,6 @@ def search(
         for r in rows
         if int(r["id"]) in found
     ]
-
-
-# -- suggestions ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    kind: str  # "article" | "ticket"
-    id: int
-    title: str
-    lang: str
-    relevance: float
-    words: list[str]
-    detail: str  # visibility of an article, status of a ticket
-
-    @property
-    def command(self) -> str:
-        if self.kind == "article":
-            return f"supportctl kb show {self.id}"
-        return f"supportctl ticket show {self.id}"
-
-
-@dataclass(frozen=True)
-class TicketKb:
-    """What `ticket show` ends with: articles written from it, and suggestions."""
-
-    ticket_id: int
-    lang: str
-    written: list[tuple[int, str]]  # (article id, title)
-    articles: list[Suggestion]
-    tickets: list[Suggestion]
-
-
-def suggest(store: Store, ticket_id: int, *, articles: int = 3, tickets: int = 3) -> TicketKb:
-    """Articles and similar resolved tickets for a ticket, best first; only relevant ones."""
-    head = _require_ticket(store, ticket_id)
-    real = int(head["id"])
-    question = _question(head)
-    subject = head["subject"] or ""
-    lang = rules.ticket_language(head["locale"], f"{subject}\n{question}")
-    written = [(int(r["id"]), r["title"]) for r in article_store.for_ticket(store, real)]
-    found = rules.terms([subject, question[:3000]])
-    match = rules.fts_query(found)
-    if match is None:
-        return TicketKb(real, lang, written, [], [])
-    chosen_articles: list[Suggestion] = []
-    if articles > 0:
-        ranked = kb_search.rank_articles(store, match, max(articles * 4, 12))
-        rows = article_store.get_many(store, [i for i, _r in ranked])
-        candidates = []
-        for article_id, relevance in ranked:
-            row = rows.get(article_id)
-            if row is None:
-                continue
-            hit = rules.matched(found, f"{row['title']}\n{row['body']}")
-            if rules.is_relevant(hit, rules.matched(found, row["title"])):
-                candidates.append((row, relevance, hit))
-        candidates.sort(key=lambda c: (c[0]["lang"] != lang, -c[1]))
-        groups: set[int] = set()
-        for row, relevance, hit in candidates:
-            group = int(row["translation_of"] or row["id"])
-            if group in groups:
-                continue
-            groups.add(group)
-            chosen_articles.append(
-                Suggestion(
-                    "article",
-                    int(row["id"]),
-                    row["title"],
-                    row["lang"],
-                    relevance,
-                    hit,
-                    row["visibility"],
-                )
-            )
-            if len(chosen_articles) >= articles:
-                break
-    chosen_tickets: list[Suggestion] = []
-    if tickets > 0:
-        ranked = kb_search.rank_solved(store, match, real, max(tickets * 4, 12))
-        heads = kb_search.solved_heads(store, [i for i, _r in ranked])
-        ticket_candidates = []
-        for other, relevance in ranked:
-            row = heads.get(other)
-            if row is None:
-                continue
-            hit = rules.matched(found, f"{row['subject']}\n{row['body']}")
-            if rules.is_relevant(hit, rules.matched(found, row["subject"])):
-                other_lang = rules.ticket_language(
-                    row["locale"], f"{row['subject']}\n{row['body']}"
-                )
-                ticket_candidates.append((row, relevance, hit, other_lang))
-        ticket_candidates.sort(key=lambda c: (c[3] != lang, -c[1]))
-        for row, relevance, hit, other_lang in ticket_candidates[:tickets]:
-            chosen_tickets.append(
-                Suggestion(
-                    "ticket",
-                    int(row["id"]),
-                    row["subject"],
-                    other_lang,
-                    relevance,
-                    hit,
-                    row["status"],
-                )
-            )
-    return TicketKb(real, lang, written, chosen_articles, chosen_tickets)
 
 
 # -- replies --------------------------------------------------------------------------
