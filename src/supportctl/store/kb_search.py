@@ -43,12 +43,23 @@ def rank_articles(store: Store, match: str, limit: int) -> list[tuple[int, float
     return [(int(r[0]), -float(r[1])) for r in rows]
 
 
-def rank_solved(store: Store, match: str, exclude: int, limit: int) -> list[tuple[int, float]]:
-    """(ticket id, relevance) of the best `limit` resolved tickets other than `exclude`."""
+# Similar resolved tickets are looked for among this many of the most recent ones: the
+# cost of a suggestion then stays the same however long the desk's history grows.
+SOLVED_WINDOW = 5_000
+
+
+def rank_solved(
+    store: Store, match: str, exclude: int, limit: int, window: int = SOLVED_WINDOW
+) -> list[tuple[int, float]]:
+    """(ticket id, relevance) of the best `limit` resolved tickets other than `exclude`,
+    among the `window` most recently opened ones."""
+    floor = store.scalar(
+        "SELECT rowid FROM solved_fts ORDER BY rowid DESC LIMIT 1 OFFSET ?", (window - 1,)
+    )
     rows = store.all(
         "SELECT rowid, bm25(solved_fts, 2.0, 1.0) AS score FROM solved_fts "
-        "WHERE solved_fts MATCH ? ORDER BY score LIMIT ?",
-        (match, limit + 1),
+        "WHERE solved_fts MATCH ? AND rowid >= ? ORDER BY score LIMIT ?",
+        (match, int(floor or 0), limit + 1),
     )
     return [(int(r[0]), -float(r[1])) for r in rows if int(r[0]) != exclude][:limit]
 
