@@ -358,6 +358,89 @@ REQUESTS: list[tuple[str, str, str, str | None]] = [
     ("en", "Conference talk", "Would you like to give a talk at our conference in March?", None),
 ]
 
+# Resolved tickets a new request should surface: (customer, subject, text, topic)
+RESOLVED: list[tuple[str, str, str, str]] = [
+    (
+        "fi",
+        "Evästebanneri ei näy",
+        "Evästeilmoitus eli evästebanneri ei näy etusivulla lainkaan, vaikka evästeasetukset on tallennettu.",
+        "cookie",
+    ),
+    (
+        "fi",
+        "Uutiskirjeen tilaus antaa virheen",
+        "Uutiskirjeen tilauslomake antaa virheen 500 kun tilaaja painaa Tilaa.",
+        "news",
+    ),
+    (
+        "fi",
+        "Verkkotunnus vanhenee",
+        "Saimme ilmoituksen että verkkotunnus vanhenee ensi kuussa, uusitteko verkkotunnuksen?",
+        "domain",
+    ),
+    (
+        "cs",
+        "Cookie lišta se nezobrazuje",
+        "Cookie lišta se na webu nezobrazuje, souhlas s cookies nejde udělit.",
+        "cookie",
+    ),
+    (
+        "cs",
+        "Chyba při přihlášení k odběru newsletteru",
+        "Přihlášení k odběru newsletteru hlásí chybu 500.",
+        "news",
+    ),
+    (
+        "cs",
+        "Doména brzy vyprší",
+        "Registrace domény brzy vyprší, prodloužíte registraci domény?",
+        "domain",
+    ),
+    (
+        "en",
+        "Cookie banner missing",
+        "The cookie consent banner does not show on the homepage any more.",
+        "cookie",
+    ),
+    (
+        "en",
+        "Newsletter signup error",
+        "The newsletter signup form returns a 500 error when people subscribe.",
+        "news",
+    ),
+    (
+        "en",
+        "Domain registration expiring",
+        "We got a notice that our domain registration expires next month; will you renew the domain?",
+        "domain",
+    ),
+]
+
+# Requests that should surface a resolved ticket (there is no article on these).
+REQUESTS_FOR_TICKETS: list[tuple[str, str, str, str | None]] = [
+    (
+        "fi",
+        "Evästebanneri puuttuu",
+        "Evästebanneri on kadonnut sivustolta, evästeilmoitus ei näy.",
+        "cookie",
+    ),
+    (
+        "fi",
+        "Uutiskirje ei toimi",
+        "Uutiskirjeen tilaaminen ei onnistu, tilauslomake näyttää virheen.",
+        "news",
+    ),
+    (
+        "cs",
+        "Nezobrazuje se cookie lišta",
+        "Na webu chybí cookie lišta pro souhlas s cookies.",
+        "cookie",
+    ),
+    ("cs", "Registrace domény", "Kdy vyprší registrace naší domény a prodloužíte ji?", "domain"),
+    ("en", "No cookie banner", "Our cookie consent banner disappeared from the site.", "cookie"),
+    ("en", "Renew our domain", "Please renew our domain registration before it expires.", "domain"),
+]
+
 CUSTOMERS = {"fi": ("acme", "fi_FI"), "cs": ("kovo", "cs_CZ"), "en": ("pixel", "en_GB")}
 
 
@@ -380,9 +463,11 @@ def labelled(cli: Any, initialized: Path, store: Store) -> Iterator[tuple[Store,
     yield store, topic_of
 
 
-def _requests(store: Store, config: Any) -> list[tuple[int, str | None]]:
+def _requests(
+    store: Store, config: Any, requests: list[tuple[str, str, str, str | None]]
+) -> list[tuple[int, str | None]]:
     made = []
-    for lang, subject, text, topic in REQUESTS:
+    for lang, subject, text, topic in requests:
         slug = CUSTOMERS[lang][0]
         ticket_id = tickets.new_by_hand(
             store, config, customer=slug, from_addr=f"someone@{slug}.example",
@@ -394,31 +479,45 @@ def _requests(store: Store, config: Any) -> list[tuple[int, str | None]]:
 
 def test_kb_suggestion_quality_on_the_labelled_set(labelled: Any, initialized: Path) -> None:
     store, topic_of = labelled
-    assert len(topic_of) >= 30 and len(REQUESTS) >= 40
-    assert {lang for lang, *_ in REQUESTS} == {"fi", "cs", "en"}
     config = load_config(initialized / "config.toml")
+    for ticket_id, topic in _requests(store, config, list(RESOLVED)):
+        tickets.set_status(
+            store, config, ticket_id=ticket_id, status="resolved", actor="alice", now=NOW
+        )
+        topic_of[-ticket_id] = str(topic)  # resolved tickets: negative keys
+    requests = REQUESTS + REQUESTS_FOR_TICKETS
+    assert len([a for a in topic_of if a > 0]) >= 30 and len(requests) >= 40
+    assert {lang for lang, *_ in requests} == {"fi", "cs", "en"}
     shown = relevant_shown = found = labelled_count = 0
     wrong: list[str] = []
     for (ticket_id, topic), (lang, subject, _text, _t) in zip(
-        _requests(store, config), REQUESTS, strict=True
+        _requests(store, config, requests), requests, strict=True
     ):
-        result = suggest(store, ticket_id, articles=3, tickets=0)
+        result = suggest(store, ticket_id, articles=3, tickets=3)
         topics = [topic_of[s.id] for s in result.articles]
+        topics += [topic_of[-s.id] for s in result.tickets]
         if topic is None:
             if topics:
                 wrong.append(f"unrelated {subject!r} got {topics}")
             continue
         labelled_count += 1
-        shown += len(topics)
-        relevant_shown += topics.count(topic)
-        found += topic in topics
+        # precision@3: the first three shown (articles first, then tickets, as shown)
+        top = topics[:3]
+        shown += len(top)
+        relevant_shown += top.count(topic)
+        found += topic in top
         if result.articles and result.articles[0].lang != lang:
             wrong.append(f"{subject!r}: first suggestion in {result.articles[0].lang}")
-        if topic not in topics or topics.count(topic) != len(topics):
+        if topic not in top or top.count(topic) != len(top):
             wrong.append(f"{subject!r} ({topic}) got {topics}")
     precision = relevant_shown / shown
     recall = found / labelled_count
-    print(f"precision@3 {precision:.2f}, recall@3 {recall:.2f}; misses: {wrong}")
+    unrelated = len([r for r in requests if r[3] is None])
+    print(
+        f"{len(requests)} requests ({labelled_count} labelled, {unrelated} unrelated), "
+        f"{len([a for a in topic_of if a > 0])} articles, {len(RESOLVED)} resolved tickets: "
+        f"precision@3 {precision:.2f}, recall@3 {recall:.2f}; misses: {wrong}"
+    )
     assert not [w for w in wrong if w.startswith("unrelated")], wrong
     assert precision >= 0.8, wrong
     assert recall >= 0.8, wrong
