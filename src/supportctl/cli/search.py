@@ -23,7 +23,8 @@ def search_cmd(
     """Search ticket subjects, mail texts and notes, newest first, with a snippet.
 
     Knowledge-base articles come first (source `kb`, best match first); --kb shows
-    only articles, --tickets only tickets. --limit applies to each.
+    only articles, --tickets only tickets. --limit applies to each. With --customer
+    only tickets are searched (articles belong to no customer).
 
     Example:  supportctl search "lomake ei toimi" --customer acme
     """

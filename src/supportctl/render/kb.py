@@ -260,7 +260,6 @@ def emit_suggestions(app_ctx: AppContext, kb: TicketKb, *, as_json: bool) -> Non
             s.lang,
             s.detail,
             _cell(app_ctx, one_line(s.title, 50)),
-            f"{s.relevance:.1f}",
             _cell(app_ctx, one_line(", ".join(s.words), 40)),
             s.command,
         )
@@ -268,7 +267,7 @@ def emit_suggestions(app_ctx: AppContext, kb: TicketKb, *, as_json: bool) -> Non
     ]
     table(
         app_ctx,
-        ("kind", "id", "lang", "vis/status", "title", "relevance", "matched", "open"),
+        ("kind", "id", "lang", "vis/status", "title", "matched", "open"),
         rows,
         limit=None,
         empty=f"nothing relevant for #{kb.ticket_id}",
