@@ -243,7 +243,7 @@ def test_reply_kb_puts_the_translation_in_and_counts_the_use(
     assert listed[2]["uses"] == 1 and listed[2]["last_used_at"] == NOW
     assert listed[1]["uses"] == 0
     show = desk.ok("ticket", "show", "1").stdout
-    assert "kb.used: article=2" in show
+    assert "knowledge-base article 2 (fi) used in a reply: Salasana" in show
 
 
 def test_search_finds_articles_too(desk: Any) -> None:
@@ -306,3 +306,10 @@ def test_kb_export_writes_valid_escaped_html_and_markdown(desk: Any, tmp_path: P
     assert "<img" not in text and "&lt;img" in text
     assert text.startswith("# \\<script\\>alert(1)\\</script\\> & \\<b\\>co\\</b\\>\n")
     assert not list(md.rglob("*.tmp"))
+
+
+def test_kb_add_guesses_the_language_when_not_given(desk: Any) -> None:
+    desk.ok("kb", "add", "Heslo", "-m", "Dobrý den, heslo se mění v profilu a je to snadné.")
+    desk.ok("kb", "add", "Salasana", "-m", "Hei, salasana vaihdetaan profiilissa ja se on helppoa.")
+    desk.ok("kb", "add", "Password", "-m", "The password is changed in the profile.")
+    assert [a["lang"] for a in desk.json("kb", "list", "--json")] == ["en", "fi", "cs"]

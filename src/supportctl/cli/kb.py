@@ -30,7 +30,12 @@ FileOption = Annotated[
     typer.Option("--file", help="Read the article text from a file ('-' for stdin)."),
 ]
 LangOption = Annotated[
-    str | None, typer.Option("--lang", metavar="LANG", help="Language: fi, cs or en.")
+    str | None,
+    typer.Option(
+        "--lang",
+        metavar="LANG",
+        help="Language: fi, cs or en (kb add: guessed from the text when not given).",
+    ),
 ]
 TagOption = Annotated[
     list[str] | None,
@@ -99,9 +104,8 @@ def kb_add(
 
     app_ctx = get_app_context(ctx)
     body = _text(message, file)
-    default_lang = "en"
     clean_title, clean_body, clean_lang, tags = kb.parse_new(
-        title=title, body=body, lang=lang, tags=tag or [], default_lang=default_lang
+        title=title, body=body, lang=lang, tags=tag or []
     )
     store = app_ctx.store
     ticket_id = None
@@ -125,6 +129,8 @@ def kb_add(
             raise InputError("an article needs a title", hint='supportctl kb add "Title" -m "…"')
         if clean_body is None:
             clean_title, clean_body = kb.from_editor(_editor(kb.editor_text(clean_title, "")))
+    if clean_lang is None:
+        clean_lang = kb.guess_language(clean_title, clean_body)
     article_id = kb.add(
         store,
         title=clean_title,

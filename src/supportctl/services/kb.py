@@ -111,17 +111,21 @@ def parse_new(
     body: str | None,
     lang: str | None,
     tags: list[str],
-    default_lang: str = "en",
-) -> tuple[str | None, str | None, str, list[str]]:
+) -> tuple[str | None, str | None, str | None, list[str]]:
     """Check what a person typed for a new article before any editor opens (exit 2)."""
     try:
         clean_title = rules.parse_title(title) if title is not None else None
         clean_body = rules.parse_body(body) if body is not None else None
-        clean_lang = rules.parse_language(lang) if lang is not None else default_lang
+        clean_lang = rules.parse_language(lang) if lang is not None else None
         clean_tags = [rules.parse_tag(t) for t in tags]
     except rules.ArticleTextError as exc:
         raise _input(exc) from None
     return clean_title, clean_body, clean_lang, clean_tags
+
+
+def guess_language(title: str, body: str) -> str:
+    """fi, cs or en from the article's own words (en when nothing tells)."""
+    return rules.guess_language(f"{title}\n{body}")
 
 
 def from_editor(text: str) -> tuple[str, str]:
