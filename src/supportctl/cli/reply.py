@@ -49,6 +49,14 @@ def reply_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the message; send and record nothing.")
     ] = False,
+    kb_article: Annotated[
+        int | None,
+        typer.Option(
+            "--kb",
+            metavar="ID",
+            help="Put a shared knowledge-base article into the reply (in the customer's language when translated).",
+        ),
+    ] = None,
     as_: AsOption = None,
     json_: JsonFlag = False,
 ) -> None:
@@ -80,14 +88,22 @@ def reply_cmd(
     store, config = app_ctx.store, app_ctx.config
     outbound.require_ticket(store, ticket_id)  # unknown ticket, no [smtp]: fail before the editor
     transport = None if dry_run else outbound.transport_for(config)
+    article = None
+    if kb_article is not None:  # unknown or internal article: exit 2 before the editor
+        from supportctl.services import kb
+
+        article = kb.for_reply(store, kb_article, ticket_id)
+    insert = kb.reply_text(article) if article is not None else ""
     text = message if message is not None else _read(file) if file is not None else None
     if template is not None and (text is not None or not _on_terminal()):
         # Filled from -m/--file, or (no terminal: cron, scripts) sent as it is.
         body = outbound.canned(
             store, config, ticket_id=ticket_id, name=template, actor=actor, now=now, text=text
         )
+        if insert:
+            body = body.rstrip("\n") + "\n\n" + insert
     elif text is not None:
-        body = text
+        body = text + ("\n\n" + insert if insert else "")
     else:
         start = outbound.draft(
             store,
@@ -98,7 +114,7 @@ def reply_cmd(
             now=now,
             text="" if template else None,
         )
-        body = _edit(start)
+        body = _edit(insert + start if insert else start)
     sent = outbound.reply(
         store,
         config,
@@ -111,10 +127,14 @@ def reply_cmd(
         dry_run=dry_run,
         transport=transport,
     )
+    if article is not None and not dry_run:
+        kb.record_use(store, article, sent.ticket_id or ticket_id, actor=actor, now=app_ctx.now())
     if json_:
         from supportctl.render.jsonout import emit_json
 
         data = sent.as_json()
+        if article is not None:
+            data["kb_article"] = article.id
         if dry_run:
             data["message"] = sent.text
         emit_json(data)
