@@ -68,6 +68,12 @@ class AgencyConfig(NamedTuple):
     auto_close_business_days: int = 5
 
 
+class DatabaseConfig(NamedTuple):
+    url: str | None = None
+    password_command: str | None = None
+    password_env: str | None = None
+
+
 class Config(NamedTuple):
     path: Path
     agency: AgencyConfig = AgencyConfig()
@@ -75,6 +81,7 @@ class Config(NamedTuple):
     smtp: SmtpConfig | None = None
     user: str | None = None
     exists: bool = False
+    database: DatabaseConfig = DatabaseConfig()
 
     @property
     def config_dir(self) -> Path:
@@ -135,7 +142,7 @@ def _cache_signature(path: Path, stat: os.stat_result) -> tuple[Any, ...]:
     return (
         _CACHE_FORMAT,
         __version__,
-        (AgencyConfig._fields, ImapConfig._fields, SmtpConfig._fields),
+        (AgencyConfig._fields, ImapConfig._fields, SmtpConfig._fields, DatabaseConfig._fields),
         str(path.absolute()),
         stat.st_mtime_ns,
         stat.st_ctime_ns,
@@ -184,6 +191,7 @@ def _from_values(path: Path, values: dict[str, Any]) -> Config:
         smtp=None if smtp is None else SmtpConfig(**smtp),
         user=values["user"],
         exists=True,
+        database=DatabaseConfig(**(values.get("database") or {})),
     )
 
 

@@ -322,6 +322,31 @@ SMTP_SPEC: tuple[Key, ...] = (
     ),
 )
 
+DATABASE_SPEC: tuple[Key, ...] = (
+    Key(
+        "url",
+        None,
+        _opt_str,
+        "The database: a file path, or a PostgreSQL URL / libpq service "
+        "(SUPPORTCTL_DB and --db win over it).",
+        "postgresql://alice@desk.agency.example/support?sslmode=verify-full",
+    ),
+    Key(
+        "password_command",
+        None,
+        _opt_str,
+        "Command printing the PostgreSQL password (else PGPASSFILE / PGPASSWORD).",
+        "pass show agency/desk-db",
+    ),
+    Key(
+        "password_env",
+        None,
+        _opt_str,
+        "Environment variable holding the PostgreSQL password.",
+        "SUPPORT_DB_PASSWORD",
+    ),
+)
+
 TOP_SPEC: tuple[Key, ...] = (
     Key(
         "user",
@@ -386,7 +411,7 @@ def read_values(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    allowed = {"agency", "imap", "smtp", "user"}
+    allowed = {"agency", "database", "imap", "smtp", "user"}
     for key in raw:
         if key not in allowed:
             raise ConfigError(f"{path}: unknown key '{key}'; allowed: {', '.join(sorted(allowed))}")
@@ -420,7 +445,32 @@ def read_values(path: Path) -> dict[str, Any]:
             )
         values["from_addr"] = values.pop("from") or agency["support_address"]
         smtp = values
-    return {"user": top.get("user"), "agency": agency, "imap": accounts, "smtp": smtp}
+    database = None
+    if "database" in raw:
+        database = _section(path, "database", raw["database"], DATABASE_SPEC)
+        url = database["url"] or ""
+        if _url_has_password(url):
+            raise ConfigError(
+                f"{path}: [database] url holds a password: secrets never live in the config file",
+                hint="use PGPASSFILE, password_command or password_env",
+            )
+    return {
+        "user": top.get("user"),
+        "agency": agency,
+        "imap": accounts,
+        "smtp": smtp,
+        "database": database,
+    }
+
+
+def _url_has_password(url: str) -> bool:
+    """A password in a PostgreSQL URL (user:secret@) or keyword string (password=)."""
+    import re
+
+    return bool(
+        re.match(r"^postgres(?:ql)?://[^/@]*:[^/@]*@", url)
+        or re.search(r"(?:^|[\s?&])password\s*=", url)
+    )
 
 
 def _toml_value(value: Any) -> str:

@@ -45,11 +45,15 @@ class AppContext:
         config_path: Path,
         db_path: Path,
         debug: bool = False,
+        db_url: str | None = None,
+        db_given: bool = True,
         clock: Callable[[], datetime] = _utc_now,
         color: bool | None = None,
     ) -> None:
         self.config_path = config_path
         self.db_path = db_path
+        self._db_url = db_url
+        self._db_given = db_given
         self.debug = debug
         self.clock = clock
         self.color = color
@@ -72,13 +76,44 @@ class AppContext:
         if self._store is None:
             from supportctl.store.db import open_store
 
-            self._store = open_store(self.db_path)
+            self._store = open_store(self.db_target, password=self.db_password)
             # Resolved tickets close by themselves after N quiet business days, applied
             # whenever a command opens the database (one indexed query when none are due).
             from supportctl.services import autoclose
 
             autoclose.run(self._store, lambda: self.config, self.now())
         return self._store
+
+    @property
+    def db_target(self) -> Path | str:
+        """The database: --db / SUPPORTCTL_DB, else the config's [database] url, else the default file."""
+        if self._db_url is not None:
+            return self._db_url
+        if not self._db_given:
+            url = self.config.database.url
+            if url:
+                from supportctl.store.db import is_server_url
+
+                if is_server_url(url):
+                    return url
+                return Path(url).expanduser()
+        return self.db_path
+
+    @property
+    def is_server_db(self) -> bool:
+        return isinstance(self.db_target, str)
+
+    @property
+    def db_password(self) -> str | None:
+        """The server password from the config's password_command / password_env, if set."""
+        if not isinstance(self.db_target, str):
+            return None
+        database = self.config.database
+        if not (database.password_command or database.password_env):
+            return None
+        from supportctl.config import resolve_secret
+
+        return resolve_secret("[database]", database.password_command, database.password_env)
 
     def set_store(self, store: Store) -> None:
         self._store = store

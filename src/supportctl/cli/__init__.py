@@ -146,12 +146,28 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _db_path(db: str) -> Path:
+    """The SQLite file a --db value names (for a server URL: where crash logs go)."""
+    from supportctl.store.db import is_server_url
+
+    if is_server_url(db):
+        from supportctl.paths import default_db_path
+
+        return default_db_path()
+    return Path(db).expanduser()
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
     db: Annotated[
-        Path | None,
-        typer.Option("--db", envvar="SUPPORTCTL_DB", help="Database file.", show_default=False),
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="SUPPORTCTL_DB",
+            help="Database: a file, or a PostgreSQL URL / service (postgresql:///support?service=desk).",
+            show_default=False,
+        ),
     ] = None,
     config: Annotated[
         Path | None,
@@ -173,10 +189,13 @@ def root(
 ) -> None:
     """supportctl: mail in, duty week, delegation, per-minute time, month-end invoices."""
     from supportctl.paths import default_config_path, default_db_path
+    from supportctl.store.db import is_server_url
 
     app_ctx = AppContext(
         config_path=(config or default_config_path()).expanduser(),
-        db_path=(db or default_db_path()).expanduser(),
+        db_path=default_db_path() if db is None else _db_path(db),
+        db_url=db if db is not None and is_server_url(db) else None,
+        db_given=db is not None,
         debug=debug,
         color=color,
     )

@@ -41,7 +41,13 @@ def init_cmd(
     from supportctl.services.setup import init
 
     app_ctx = get_app_context(ctx)
-    result = init(app_ctx.config_path, app_ctx.db_path, group=group, user=user)
+    result = init(
+        app_ctx.config_path,
+        app_ctx.db_target,
+        password=app_ctx.db_password,
+        group=group,
+        user=user,
+    )
     typer.echo(
         f"config:   {result.config_path} ({'created' if result.config_created else 'already there'})"
     )
@@ -633,7 +639,7 @@ def config_show(ctx: typer.Context, json_: JsonFlag = False) -> None:
     data = {
         "path": str(cfg.path),
         "exists": cfg.exists,
-        "database": str(app_ctx.db_path),
+        "database": _shown_database(app_ctx.db_target),
         "user": cfg.user,
         "agency": to_jsonable(cfg.agency),
         "imap": [
@@ -663,3 +669,12 @@ def config_show(ctx: typer.Context, json_: JsonFlag = False) -> None:
             ("smtp", cfg.smtp.host if cfg.smtp else "-"),
         ],
     )
+
+
+def _shown_database(target: object) -> str:
+    """The database for `config show`: a file path, or the server without any password."""
+    if isinstance(target, str):
+        from supportctl.store.pg import describe
+
+        return describe(target)
+    return str(target)

@@ -16,15 +16,16 @@ from supportctl.store.db import Store, backup_to, create_database, open_store
 @dataclass(frozen=True)
 class InitResult:
     config_path: Path
-    db_path: Path
+    db_path: Path | str
     config_created: bool
     db_created: bool
 
 
 def init(
     config_path: Path,
-    db_path: Path,
+    db_path: Path | str,
     *,
+    password: str | None = None,
     group: str | None = None,
     user: str | None = None,
     agency: dict[str, Any] | None = None,
@@ -39,6 +40,13 @@ def init(
         config_created = True
     else:
         load_config(config_path)  # a broken existing config is reported, not overwritten
+    if isinstance(db_path, str):
+        # A server: create or upgrade the schema (idempotent); the server names itself.
+        server = open_store(db_path, create=True, password=password)
+        created = bool(getattr(server, "fresh", False))
+        label = server.label
+        server.close()
+        return InitResult(config_path, label, config_created, created)
     if db_path.exists() and db_path.is_dir():
         raise ConfigError(f"{db_path} is a directory, not a database file")
     db_created = create_database(db_path, group=group)

@@ -9,6 +9,7 @@ front, so concurrent writers queue on `busy_timeout` instead of failing half-way
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -30,13 +31,37 @@ Row: TypeAlias = sqlite3.Row
 QueryError = sqlite3.OperationalError
 
 
+def is_server_url(target: str | Path) -> bool:
+    """True when the database is named by a PostgreSQL URL or libpq keyword string."""
+    if isinstance(target, Path):
+        return False
+    text = target.strip()
+    return text.startswith(("postgresql:", "postgres:")) or bool(
+        _KEYWORDS.match(text) and "=" in text
+    )
+
+
+_KEYWORDS = re.compile(r"^(?:host|hostaddr|dbname|service|user|port)\s*=")
+
+
 class Store:
-    """A sqlite3 connection in autocommit mode with explicit transactions."""
+    """A sqlite3 connection in autocommit mode with explicit transactions.
+
+    The PostgreSQL adapter (store/pg.py) subclasses it: services only see `one`, `all`,
+    `scalar`, `execute`, `executemany`, `tuples` and `transaction`.
+    """
+
+    engine = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self.label = str(path)
         self._depth = 0
+
+    @property
+    def in_transaction(self) -> bool:
+        return bool(self.conn.in_transaction)
 
     @contextmanager
     def transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:
@@ -84,8 +109,17 @@ class Store:
         row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Plain tuples (no row objects): for reads of thousands of rows."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        return list(cur.execute(sql, params).fetchall())
 
     def close(self) -> None:
         self.conn.close()
@@ -136,8 +170,19 @@ def _apply_group(path: Path, group: str) -> None:
     os.chmod(path, 0o660)
 
 
-def open_store(path: Path, *, create: bool = False) -> Store:
-    """Open (and migrate if needed) the database; a missing file is exit 3 unless `create`."""
+def open_store(
+    target: Path | str, *, create: bool = False, password: str | None = None
+) -> Store:
+    """Open (and migrate if needed) the database; a missing file is exit 3 unless `create`.
+
+    `target` is a file path or a PostgreSQL URL / libpq string; psycopg is imported only
+    for the latter.
+    """
+    if is_server_url(target):
+        from supportctl.store.pg import open_pg_store
+
+        return open_pg_store(str(target), create=create, password=password)
+    path = Path(target)
     if not path.exists() and not create:
         raise ConfigError(
             f"no database at {path}; run `supportctl init` (or point SUPPORTCTL_DB at one)"

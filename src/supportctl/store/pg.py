@@ -1,0 +1,248 @@
+"""The PostgreSQL adapter (psycopg 3), imported only when the database is a PostgreSQL URL.
+
+Query modules are written once, in the SQL both engines speak, with `?` and `:name`
+placeholders; `translate` turns them into psycopg's `%s` / `%(name)s` (cached per
+statement text, so the cost is one dict look-up a query). Rows read by position and by
+column name, like sqlite3.Row. Only what truly differs lives here or in the per-engine
+modules: connecting, DDL, the schema version, locking, search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, cast
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.rows import RowMaker
+
+from supportctl.errors import ConfigError, StoreError
+from supportctl.store.db import SCHEMA_VERSION, QueryError, Row, Store
+
+# Placeholders outside quoted text: '...', "...", and :name (not ::casts).
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|\?|(?<![:\w]):([A-Za-z_]\w*)|%")
+_CACHE: dict[str, str] = {}
+
+
+def translate(sql: str) -> str:
+    """`?` -> `%s`, `:name` -> `%(name)s`, a literal `%` -> `%%`, quoted text untouched."""
+    done = _CACHE.get(sql)
+    if done is not None:
+        return done
+
+    def swap(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token == "?":
+            return "%s"
+        if token == "%":
+            return "%%"
+        if m.group(1):
+            return f"%({m.group(1)})s"
+        return token
+
+    done = _TOKEN.sub(swap, sql)
+    if len(_CACHE) < 4096:
+        _CACHE[sql] = done
+    return done
+
+
+class PgRow(tuple):  # type: ignore[type-arg]
+    """A result row read by position or by column name (what sqlite3.Row offers)."""
+
+    __slots__ = ()
+    _index: dict[str, int] = {}
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+def _row_factory(cursor: psycopg.Cursor[Any]) -> RowMaker[Any]:
+    desc = cursor.description
+    if desc is None:
+        return tuple
+    index = {}
+    for i, column in enumerate(desc):
+        index.setdefault(column.name, i)
+    cls = type("Row", (PgRow,), {"__slots__": (), "_index": index})
+    return cls  # type: ignore[return-value]
+
+
+def describe(url: str) -> str:
+    """The server and database, for messages (never the password)."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "the PostgreSQL server"
+    host = str(info.get("host") or info.get("hostaddr") or "localhost")
+    port = info.get("port")
+    db = info.get("dbname") or info.get("service") or ""
+    where = f"{host}:{port}" if port else host
+    return f"PostgreSQL {where}/{db}" if db else f"PostgreSQL {where}"
+
+
+def connect_error(url: str, exc: psycopg.Error) -> StoreError | ConfigError:
+    """One line naming the server and what to do, for a connection that failed."""
+    where = describe(url)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    lowered = str(exc).lower()
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return ConfigError(
+            f"{where}: the server refused the password",
+            hint="check PGPASSFILE, password_command or PGPASSWORD; nothing was written",
+        )
+    if "does not exist" in lowered and "database" in lowered:
+        return ConfigError(
+            f"{where}: no such database",
+            hint="create it (createdb) or fix [database] url / SUPPORTCTL_DB; nothing was written",
+        )
+    if "role" in lowered and "does not exist" in lowered:
+        return ConfigError(
+            f"{where}: no such user on the server",
+            hint="create the role or fix the user name in the URL; nothing was written",
+        )
+    if "permission denied" in lowered:
+        return StoreError(
+            f"{where}: permission denied ({text})",
+            hint="ask the database owner to grant this user rights; nothing was written",
+        )
+    if isinstance(exc, psycopg.OperationalError):
+        return StoreError(
+            f"{where}: cannot reach the server ({text})",
+            hint="check the host, port and network, or that PostgreSQL is running; nothing was written",
+        )
+    return StoreError(f"{where}: {text}", hint="nothing was written")
+
+
+class PgStore(Store):
+    """A psycopg connection in autocommit mode with explicit transactions."""
+
+    engine = "postgresql"
+
+    def __init__(self, conn: psycopg.Connection[Any], url: str) -> None:
+        self.pg = conn
+        self.url = url
+        self.label = describe(url)
+        self.fresh = False
+        self._depth = 0
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    @contextmanager
+    def transaction(self, *, wait_ms: int | None = None) -> Iterator[Any]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.pg.execute("BEGIN")
+            if wait_ms is not None:
+                self.pg.execute(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.label}: cannot start a write: {exc}") from None
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._depth = 0
+            if not self.pg.closed:
+                self.pg.execute("ROLLBACK")
+            raise
+        else:
+            self._depth = 0
+            try:
+                self.pg.execute("COMMIT")
+            except psycopg.Error as exc:
+                raise StoreError(f"{self.label}: the write failed: {exc}") from None
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        try:
+            return self.pg.execute(translate(sql), params or None, prepare=False)
+        except (pg_errors.SyntaxError, pg_errors.UndefinedFunction) as exc:
+            raise QueryError(str(exc)) from None
+        except pg_errors.InsufficientPrivilege as exc:
+            raise StoreError(
+                f"{self.label}: permission denied ({str(exc).strip().splitlines()[0]})",
+                hint="ask the database owner to grant this user rights; nothing was written",
+            ) from None
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.pg.cursor() as cur:
+            cur.executemany(translate(sql), rows)
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        return cast("Row | None", self.execute(sql, params).fetchone())
+
+    def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        return cast("list[Row]", self.execute(sql, params).fetchall())
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.execute(sql, params).fetchall()]
+
+    def close(self) -> None:
+        self.pg.close()
+
+
+def _version(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute(
+        "SELECT 1 FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_name = 'schema_version'"
+    ).fetchone()
+    if row is None:
+        return 0
+    got = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return int(got[0]) if got else 0
+
+
+def open_pg_store(url: str, *, create: bool = False, password: str | None = None) -> PgStore:
+    """Connect, check the schema version, migrate when `create` (init) or behind."""
+    try:
+        extra: dict[str, Any] = {} if password is None else {"password": password}
+        conn = psycopg.connect(
+            url, autocommit=True, row_factory=_row_factory, connect_timeout=10, **extra
+        )
+    except psycopg.Error as exc:
+        raise connect_error(url, exc) from None
+    store = PgStore(conn, url)
+    try:
+        version = _version(conn)
+    except psycopg.Error as exc:
+        conn.close()
+        raise connect_error(url, exc) from None
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise StoreError(
+            f"{store.label} was written by a newer supportctl (schema {version}, this program knows {SCHEMA_VERSION})",
+            hint="upgrade supportctl; nothing was changed",
+        )
+    if version == 0 and not create:
+        conn.close()
+        raise ConfigError(
+            f"{store.label} holds no supportctl desk yet",
+            hint="run `supportctl init` with this database; nothing was written",
+        )
+    store.fresh = version == 0
+    if version < SCHEMA_VERSION:
+        from supportctl.store.pg_migrations import migrate
+
+        try:
+            migrate(store, version)
+        except psycopg.Error as exc:
+            conn.close()
+            raise connect_error(url, exc) from None
+    return store

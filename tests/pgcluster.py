@@ -1,0 +1,150 @@
+"""A private PostgreSQL cluster for the tests and benches: initdb in a temp dir,
+listening only on 127.0.0.1 on a free port, stopped at the end.
+
+PostgreSQL refuses to run as root, so under root the cluster runs as the `postgres`
+system user (Debian's package creates it). The superuser's password goes into a
+PGPASSFILE, the way the README tells people to keep theirs.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+PG_BIN_CANDIDATES = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14, 13)]
+
+
+def pg_bin() -> Path | None:
+    for candidate in PG_BIN_CANDIDATES:
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Cluster:
+    """One running cluster; `url(db)` names a database on it, `createdb` makes one."""
+
+    def __init__(self, base: Path | None = None) -> None:
+        binary = pg_bin()
+        if binary is None:
+            raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
+        self.bin = binary
+        self.base = Path(base or tempfile.mkdtemp(prefix="supportctl-pg-"))
+        self.data = self.base / "data"
+        self.sock = self.base / "sock"
+        self.port = _free_port()
+        self.user = "desk_admin"
+        self.password = secrets.token_hex(12)
+        self.passfile = self.base / "pgpass"
+        self._run_as: str | None = "postgres" if os.geteuid() == 0 else None
+
+    def _cmd(self, *args: str) -> list[str]:
+        if self._run_as:
+            return ["runuser", "-u", self._run_as, "--", *args]
+        return list(args)
+
+    def start(self) -> Cluster:
+        self.sock.mkdir(parents=True, exist_ok=True)
+        pwfile = self.base / "pw"
+        pwfile.write_text(self.password + "\n")
+        if self._run_as:
+            owner = pwd.getpwnam(self._run_as)
+            os.chmod(self.base, 0o755)
+            for p in (self.base, self.sock, pwfile):
+                os.chown(p, owner.pw_uid, owner.pw_gid)
+        subprocess.run(
+            self._cmd(
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                self.user,
+                "--auth-host=scram-sha-256",
+                "--auth-local=trust",
+                f"--pwfile={pwfile}",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        pwfile.unlink()
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sock} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200 -c log_min_messages=fatal"
+        )
+        subprocess.run(
+            self._cmd(
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-l",
+                str(self.base / "log"),
+                "-w",
+                "start",
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        self.passfile.write_text(f"127.0.0.1:{self.port}:*:{self.user}:{self.password}\n")
+        os.chmod(self.passfile, 0o600)
+        return self
+
+    def url(self, dbname: str, user: str | None = None) -> str:
+        return f"postgresql://{user or self.user}@127.0.0.1:{self.port}/{dbname}"
+
+    def psql(self, sql: str, dbname: str = "postgres") -> str:
+        done = subprocess.run(
+            self._cmd(
+                str(self.bin / "psql"),
+                "-h",
+                str(self.sock),
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                "-d",
+                dbname,
+                "-XAtq",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
+    def createdb(self, name: str) -> str:
+        self.psql(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        subprocess.run(
+            self._cmd(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"),
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        shutil.rmtree(self.base, ignore_errors=True)
