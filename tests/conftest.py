@@ -23,10 +23,57 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXED_NOW = "2026-10-14T08:30:00Z"  # a Wednesday, 11:30 in Helsinki
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `both_engines` run once on SQLite and once on PostgreSQL."""
+    if "db_engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_engines"
+    ):
+        metafunc.parametrize("db_engine", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A private PostgreSQL cluster for the whole session (127.0.0.1, a free port)."""
+    from tests.pgcluster import Cluster, pg_bin
+
+    if pg_bin() is None:
+        if in_ci():
+            pytest.fail("PostgreSQL is not installed (scripts/test installs it as root)")
+        pytest.skip("PostgreSQL is not installed: apt-get install postgresql")
+    cluster = Cluster().start()
+    previous = os.environ.get("PGPASSFILE")
+    os.environ["PGPASSFILE"] = str(cluster.passfile)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        if previous is None:
+            os.environ.pop("PGPASSFILE", None)
+        else:
+            os.environ["PGPASSFILE"] = previous
+
+
+_PG_DATABASES = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def db_engine(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def db_target(db_engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """SUPPORTCTL_DB for this test: a file, or a fresh empty database on the test cluster."""
+    if db_engine == "sqlite":
+        return str(tmp_path / "supportctl.db")
+    cluster = request.getfixturevalue("pg_cluster")
+    return str(cluster.createdb(f"desk_{os.getpid()}_{next(_PG_DATABASES)}"))
+
+
 @pytest.fixture(autouse=True)
-def workspace_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workspace_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_target: str) -> Path:
     monkeypatch.setenv("SUPPORTCTL_CONFIG", str(tmp_path / "config.toml"))
-    monkeypatch.setenv("SUPPORTCTL_DB", str(tmp_path / "supportctl.db"))
+    monkeypatch.setenv("SUPPORTCTL_DB", db_target)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("SUPPORTCTL_USER", raising=False)
@@ -76,8 +123,8 @@ def initialized(cli: Cli, workspace_env: Path) -> Path:
 
 
 @pytest.fixture
-def store(initialized: Path) -> Iterator[Store]:
-    s = open_store(initialized / "supportctl.db")
+def store(initialized: Path, db_target: str) -> Iterator[Store]:
+    s = open_store(db_target if db_target.startswith("postgresql:") else Path(db_target))
     yield s
     s.close()
 
@@ -88,9 +135,24 @@ def clock() -> Callable[[], datetime]:
     return lambda: fixed
 
 
-def db_snapshot(path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
+def db_snapshot(path: Path | str) -> list[tuple[str, list[tuple[Any, ...]]]]:
     """Every row of every table: to assert that a refused command changed nothing."""
     import sqlite3
+
+    if isinstance(path, str) and path.startswith("postgresql:"):
+        import psycopg
+
+        with psycopg.connect(path) as pg:
+            names = [
+                r[0]
+                for r in pg.execute(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = current_schema() ORDER BY table_name"
+                )
+            ]
+            return [
+                (n, sorted(pg.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr)) for n in names
+            ]
 
     conn = sqlite3.connect(path)
     try:
@@ -114,7 +176,10 @@ def db_snapshot(path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
 
 @pytest.fixture
 def snapshot(workspace_env: Path) -> Callable[[], list[tuple[str, list[tuple[Any, ...]]]]]:
-    return lambda: db_snapshot(workspace_env / "supportctl.db")
+    target = os.environ["SUPPORTCTL_DB"]
+    return lambda: db_snapshot(
+        target if target.startswith("postgresql:") else workspace_env / "supportctl.db"
+    )
 
 
 def in_ci() -> bool:

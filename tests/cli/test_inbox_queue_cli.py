@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.both_engines
+
 
 def at(moment: str) -> dict[str, str]:
     return {"SUPPORTCTL_NOW": moment}

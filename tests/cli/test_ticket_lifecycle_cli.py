@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.both_engines
+
 WED = {"SUPPORTCTL_NOW": "2026-11-25T10:00:00Z"}  # Wednesday 12:00 Helsinki, 2026-W48
 
 

@@ -97,11 +97,11 @@ def list_all(store: Store) -> list[Customer]:
 
 def insert(store: Store, values: dict[str, Any], domains: list[str], created_at: str) -> int:
     cols = [c for c in _CUSTOMER_COLUMNS if c in values]
-    cur = store.execute(
+    new_id = store.insert(
         f"INSERT INTO customers ({', '.join(cols)}, created_at) VALUES ({', '.join('?' for _ in cols)}, ?)",
         [values[c] for c in cols] + [created_at],
     )
-    customer_id = int(cur.lastrowid or 0)
+    customer_id = new_id
     for domain in domains:
         store.execute(
             "INSERT INTO customer_domains (domain, customer_id) VALUES (?, ?)",
@@ -179,11 +179,11 @@ def contact_for(store: Store, customer_id: int, email: str) -> Contact | None:
 def insert_contact(
     store: Store, customer_id: int, email: str, name: str, can_order: bool, created_at: str
 ) -> int:
-    cur = store.execute(
+    new_id = store.insert(
         "INSERT INTO contacts (customer_id, email, name, can_order, created_at) VALUES (?, ?, ?, ?, ?)",
         (customer_id, email.lower(), name, int(can_order), created_at),
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 def update_contact(

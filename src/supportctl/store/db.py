@@ -115,6 +115,10 @@ class Store:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
 
+    def insert(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run an INSERT into a table with an `id` key; the new row's id."""
+        return int(self.conn.execute(sql, params).lastrowid or 0)
+
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Plain tuples (no row objects): for reads of thousands of rows."""
         cur = self.conn.cursor()

@@ -63,12 +63,12 @@ def insert(
     reason: str,
     created_at: str,
 ) -> int:
-    cur = store.execute(
+    new_id = store.insert(
         "INSERT INTO delegations (ticket_id, task, skill, to_person_id, by_person_id,"
         " estimate_minutes, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (ticket_id, task, skill, to_person_id, by_person_id, estimate_minutes, reason, created_at),
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 def get(store: Store, task_id: int) -> sqlite3.Row | None:
@@ -264,11 +264,11 @@ def events_since(store: Store, kind: str, at: str) -> list[dict[str, Any]]:
 def record_review(store: Store, *, at: str, by_handle: str | None, data: dict[str, Any]) -> int:
     import json
 
-    cur = store.execute(
+    new_id = store.insert(
         "INSERT INTO reviews (at, by_person, data) VALUES (?, ?, ?)",
         (at, by_handle, json.dumps(data, ensure_ascii=False)),
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 def last_review(store: Store) -> dict[str, Any] | None:

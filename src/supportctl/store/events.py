@@ -21,7 +21,7 @@ def record(
     subject_ref: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> int:
-    cur = store.execute(
+    new_id = store.insert(
         "INSERT INTO events (at, actor, kind, ticket_id, customer_id, subject_ref, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             to_utc_text(at),
@@ -33,7 +33,7 @@ def record(
             json.dumps(data or {}, ensure_ascii=False, default=str),
         ),
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 def for_ticket(store: Store, ticket_id: int) -> list[dict[str, Any]]:

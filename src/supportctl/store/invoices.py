@@ -42,17 +42,17 @@ def insert_invoice(
     gross_minor: int,
     data: str,
 ) -> int:
-    cur = store.execute(
+    new_id = store.insert(
         "INSERT INTO invoices (number, customer_id, month, issued_at, status, currency, "
         "net_minor, vat_minor, gross_minor, data) VALUES (?, ?, ?, ?, 'issued', ?, ?, ?, ?, ?)",
         (number, customer_id, month, issued_at, currency, net_minor, vat_minor, gross_minor, data),
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 def insert_lines(store: Store, invoice_id: int, lines: list[tuple[Any, ...]]) -> None:
     """Rows of (entry_id, fee_id, class, minutes, billed_minutes, amount_minor)."""
-    store.conn.executemany(
+    store.executemany(
         "INSERT INTO invoice_lines (invoice_id, entry_id, fee_id, class, minutes, "
         "billed_minutes, amount_minor) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(invoice_id, *line) for line in lines],
@@ -137,12 +137,12 @@ def insert_fee(
     description: str,
     created_at: str,
 ) -> int:
-    cur = store.execute(
+    new_id = store.insert(
         "INSERT INTO fees (customer_id, day, amount_minor, currency, description, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (customer_id, day, amount_minor, currency, description, created_at),
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 _FEE_SELECT = (

@@ -71,6 +71,9 @@ class BulkWrite:
         self._stop = False
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
+        self._cache = 0
+        if store.engine != "sqlite":  # a server manages its own log and cache
+            return
         self._cache = int(store.conn.execute("PRAGMA cache_size").fetchone()[0])
         store.conn.execute(f"PRAGMA cache_size = -{min(2 * batch_bytes, 64_000_000) // 1024}")
         mode = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
@@ -110,7 +113,8 @@ class BulkWrite:
             self._conn.close()
             self._thread = None
             self.store.conn.execute(f"PRAGMA wal_autocheckpoint = {self._previous}")
-        self.store.conn.execute(f"PRAGMA cache_size = {self._cache}")
+        if self.store.engine == "sqlite":
+            self.store.conn.execute(f"PRAGMA cache_size = {self._cache}")
 
     def __enter__(self) -> BulkWrite:
         return self
@@ -140,8 +144,8 @@ def tickets_for_message_ids(store: Store, ids: Sequence[str]) -> dict[str, int]:
 
 
 def insert(store: Store, values: dict[str, Any]) -> int:
-    cur = store.execute(_INSERT_SQL, [values.get(c) for c in _MESSAGE_COLUMNS])
-    return int(cur.lastrowid or 0)
+    new_id = store.insert(_INSERT_SQL, [values.get(c) for c in _MESSAGE_COLUMNS])
+    return new_id
 
 
 def set_ticket(store: Store, row_id: int, ticket_id: int | None) -> None:
@@ -160,15 +164,15 @@ def add_location(
     store: Store, account: str, folder: str, uidvalidity: int, uid: int, row_id: int
 ) -> None:
     store.execute(
-        "INSERT OR IGNORE INTO message_locations (account, folder, uidvalidity, uid, message_row) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO message_locations (account, folder, uidvalidity, uid, message_row) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (account, folder, uidvalidity, uid, row_id),
     )
 
 
 def put_blob(store: Store, sha256: str, data: bytes) -> None:
     store.execute(
-        "INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
+        "INSERT INTO blobs (sha256, size, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         (sha256, len(data), data),
     )
 
@@ -176,16 +180,19 @@ def put_blob(store: Store, sha256: str, data: bytes) -> None:
 def put_blob_ref(store: Store, sha256: str, size: int, message_row: int, raw_offset: int) -> None:
     """A blob that is bytes [raw_offset, raw_offset + size) of a stored message's raw."""
     store.execute(
-        "INSERT OR IGNORE INTO blobs (sha256, size, data, message_row, raw_offset) "
-        "VALUES (?, ?, X'', ?, ?)",
-        (sha256, size, message_row, raw_offset),
+        "INSERT INTO blobs (sha256, size, data, message_row, raw_offset) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (sha256, size, b"", message_row, raw_offset),
     )
 
 
 def add_attachment(store: Store, row_id: int, values: dict[str, Any]) -> None:
     store.execute(
-        "INSERT OR REPLACE INTO attachments (message_id, position, filename, content_type, size, "
-        "blob_sha256, transfer_encoding) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO attachments (message_id, position, filename, content_type, size, "
+        "blob_sha256, transfer_encoding) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (message_id, position) DO UPDATE SET filename = excluded.filename, "
+        "content_type = excluded.content_type, size = excluded.size, "
+        "blob_sha256 = excluded.blob_sha256, transfer_encoding = excluded.transfer_encoding",
         (
             row_id,
             values["position"],
@@ -279,7 +286,7 @@ def blocked_rows(store: Store) -> list[sqlite3.Row]:
 
 def add_block(store: Store, pattern: str, created_at: str, actor: str | None) -> bool:
     cur = store.execute(
-        "INSERT OR IGNORE INTO blocked (pattern, created_at, actor) VALUES (?, ?, ?)",
+        "INSERT INTO blocked (pattern, created_at, actor) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         (pattern, created_at, actor),
     )
     return cur.rowcount > 0

@@ -28,12 +28,12 @@ def insert_message(store: Store, values: dict[str, Any]) -> int:
         "size",
         "raw",
     )
-    cur = store.execute(
+    new_id = store.insert(
         f"INSERT INTO messages (direction, is_own, {', '.join(cols)}) "
         f"VALUES ('out', 1, {', '.join('?' for _ in cols)})",
         [values[c] for c in cols],
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 def log(

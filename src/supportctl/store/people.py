@@ -96,11 +96,11 @@ def team_emails(store: Store) -> set[str]:
 
 
 def insert(store: Store, handle: str, name: str, email: str, created_at: str) -> int:
-    cur = store.execute(
+    new_id = store.insert(
         "INSERT INTO people (handle, name, email, created_at) VALUES (?, ?, ?, ?)",
         (handle, name, email, created_at),
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 def update(

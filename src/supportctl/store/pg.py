@@ -21,6 +21,8 @@ from psycopg.rows import RowMaker
 from supportctl.errors import ConfigError, StoreError
 from supportctl.store.db import SCHEMA_VERSION, QueryError, Row, Store
 
+# SQLite's planner hints, which PostgreSQL's planner does not need.
+_HINTS = re.compile(r"\s+INDEXED BY \w+|\s+NOT INDEXED")
 # Placeholders outside quoted text: '...', "...", and :name (not ::casts).
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|\?|(?<![:\w]):([A-Za-z_]\w*)|%")
 _CACHE: dict[str, str] = {}
@@ -42,7 +44,7 @@ def translate(sql: str) -> str:
             return f"%({m.group(1)})s"
         return token
 
-    done = _TOKEN.sub(swap, sql)
+    done = _TOKEN.sub(swap, _HINTS.sub("", sql))
     if len(_CACHE) < 4096:
         _CACHE[sql] = done
     return done
@@ -180,6 +182,9 @@ class PgStore(Store):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self.pg.cursor() as cur:
             cur.executemany(translate(sql), rows)
+
+    def insert(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        return int(self.execute(sql + " RETURNING id", params).fetchone()[0])
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
         return cast("Row | None", self.execute(sql, params).fetchone())

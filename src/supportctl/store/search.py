@@ -121,8 +121,11 @@ def deferred_index(store: Store) -> Iterator[None]:
     exception rolls everything back, triggers included. Other writers (`ticket new`,
     outbound mail, reparse) keep using the triggers.
     """
-    if not store.conn.in_transaction:
+    if not store.in_transaction:
         raise RuntimeError("deferred_index must run inside a write transaction")
+    if store.engine != "sqlite":  # PostgreSQL's row triggers are cheap: keep them
+        yield
+        return
     names = tuple(trigger for trigger, _sql in _DEFERRED.values())
     marks = ", ".join("?" for _ in names)
     triggers = {

@@ -37,11 +37,11 @@ _TICKET_COLUMNS = (
 
 def insert(store: Store, values: dict[str, Any]) -> int:
     cols = [c for c in _TICKET_COLUMNS if c in values]
-    cur = store.execute(
+    new_id = store.insert(
         f"INSERT INTO tickets ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
         [values[c] for c in cols],
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 def update(store: Store, ticket_id: int, values: dict[str, Any]) -> None:

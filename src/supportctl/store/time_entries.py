@@ -54,11 +54,11 @@ WAITING = f"e.ticket_id IN ({_UNAPPROVED})"
 
 def insert(store: Store, values: dict[str, Any]) -> int:
     cols = [c for c in ENTRY_COLUMNS if c in values]
-    cur = store.execute(
+    new_id = store.insert(
         f"INSERT INTO time_entries ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
         [values[c] for c in cols],
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 def get(store: Store, entry_id: int) -> sqlite3.Row | None:
@@ -162,7 +162,7 @@ def _where(
 
 def unapproved_flag(store: Store) -> str:
     """SQL for "this entry's ticket waits for approval", for `facts` (reusable per command)."""
-    unapproved = [int(r[0]) for r in store.conn.execute(_UNAPPROVED).fetchall()]
+    unapproved = [int(r[0]) for r in store.tuples(_UNAPPROVED)]
     if not unapproved:
         return "0"
     if len(unapproved) <= 5000:
@@ -194,9 +194,7 @@ def facts(
         f"SELECT e.id, e.minutes, e.kind, e.is_internal, e.class_override, {flag}, "
         "e.customer_id, e.start_at FROM time_entries e" + where + " ORDER BY e.start_at, e.id"
     )
-    cur = store.conn.cursor()
-    cur.row_factory = None  # plain tuples: a month holds thousands of rows
-    return cur.execute(sql, params).fetchall()
+    return store.tuples(sql, params)  # plain tuples: a month holds thousands of rows
 
 
 def by_ids(store: Store, ids: list[int]) -> list[sqlite3.Row]:
@@ -276,11 +274,9 @@ def month_sums(
         + _customer_filter(customer_ids)
         + " GROUP BY c.id"
     )
-    cur = store.conn.cursor()
-    cur.row_factory = None
     return {
         int(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]))
-        for r in cur.execute(sql, (start_from, start_before))
+        for r in store.tuples(sql, (start_from, start_before))
     }
 
 
@@ -302,9 +298,7 @@ def overridden(
         "e.customer_id, e.start_at FROM time_entries e INDEXED BY time_entries_overrides "
         f"WHERE e.class_override IS NOT NULL AND e.start_at >= ? AND e.start_at < ?{only}"
     )
-    cur = store.conn.cursor()
-    cur.row_factory = None
-    return cur.execute(sql, (start_from, start_before)).fetchall()
+    return store.tuples(sql, (start_from, start_before))
 
 
 def latest(
@@ -349,9 +343,7 @@ def cached_totals(
         if len(customer_ids) > 100
         else _customer_filter(customer_ids).replace("c.id", "customer_id")
     )
-    cur = store.conn.cursor()
-    cur.row_factory = None
-    rows = cur.execute(
+    rows = store.tuples(
         f"SELECT customer_id, {', '.join(TOTALS_COLUMNS)} FROM month_totals "
         f"WHERE month = ? AND tz = ? AND rules = ?{only}",
         (month, tz, rules),
@@ -366,12 +358,10 @@ def cached_totals_for_months(
     """Kept totals for these months and customers, by (month, customer id)."""
     wanted = set(customer_ids)
     found: dict[tuple[str, int], tuple[int, ...]] = {}
-    cur = store.conn.cursor()
-    cur.row_factory = None
     for i in range(0, len(months), 500):
         chunk = months[i : i + 500]
         marks = ", ".join("?" for _ in chunk)
-        for r in cur.execute(
+        for r in store.tuples(
             f"SELECT month, customer_id, {', '.join(TOTALS_COLUMNS)} FROM month_totals "
             f"WHERE month IN ({marks}) AND tz = ? AND rules = ?",
             (*chunk, tz, rules),
@@ -385,10 +375,10 @@ def start_span(store: Store, customer_id: int | None) -> tuple[str, str] | None:
     """The first and the last start of any entry (of the customer), None with none.
     Two subqueries: SQLite reads a lone min() or max() off the index end."""
     only = "" if customer_id is None else f" WHERE customer_id = {int(customer_id)}"
-    row = store.conn.execute(
+    row = store.one(
         f"SELECT (SELECT min(start_at) FROM time_entries{only}), "
         f"(SELECT max(start_at) FROM time_entries{only})"
-    ).fetchone()
+    )
     if row is None or row[0] is None:
         return None
     return str(row[0]), str(row[1])
@@ -399,8 +389,9 @@ def keep_totals(
 ) -> None:
     """Keep (since, until, *TOTALS_COLUMNS) per customer id for the month."""
     columns = ("customer_id", "month", "tz", "rules", "since", "until", *TOTALS_COLUMNS)
-    store.conn.executemany(
-        f"INSERT OR REPLACE INTO month_totals ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})",
+    store.executemany(
+        f"INSERT INTO month_totals ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)}) ON CONFLICT (customer_id, month, tz) "
+        f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns[3:])}",
         [(cid, month, tz, rules, *row) for cid, row in rows.items()],
     )
