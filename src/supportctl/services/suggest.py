@@ -17,7 +17,7 @@ from supportctl.domain import kb as rules
 from supportctl.errors import InputError
 from supportctl.store import articles as article_store
 from supportctl.store import kb_search
-from supportctl.store.db import Row, Store
+from supportctl.store.db import NotOnThisEngine, Row, Store
 
 
 class Suggestion:
@@ -116,7 +116,10 @@ def suggest(store: Store, ticket_id: int, *, articles: int = 3, tickets: int = 3
 def _articles(
     store: Store, found: list[rules.Term], match: str, lang: str, limit: int
 ) -> list[Suggestion]:
-    ranked = kb_search.rank_articles(store, match, max(limit * 4, 12))
+    try:
+        ranked = kb_search.rank_articles(store, match, max(limit * 4, 12))
+    except NotOnThisEngine:  # suggestions are an aid: none where the index is missing
+        return []
     rows = article_store.get_many(store, [i for i, _r in ranked])
     candidates = []
     for article_id, relevance in ranked:
@@ -153,7 +156,10 @@ def _articles(
 def _tickets(
     store: Store, found: list[rules.Term], match: str, lang: str, exclude: int, limit: int
 ) -> list[Suggestion]:
-    ranked = kb_search.rank_solved(store, match, exclude, max(limit * 4, 12))
+    try:
+        ranked = kb_search.rank_solved(store, match, exclude, max(limit * 4, 12))
+    except NotOnThisEngine:
+        return []
     heads = kb_search.solved_heads(store, [i for i, _r in ranked])
     candidates = []
     for other, relevance in ranked:

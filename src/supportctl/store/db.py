@@ -44,6 +44,10 @@ def is_server_url(target: str | Path) -> bool:
 _KEYWORDS = re.compile(r"^(?:host|hostaddr|dbname|service|user|port)\s*=")
 
 
+class NotOnThisEngine(StoreError):
+    """A feature this database engine does not have yet (named in the message)."""
+
+
 class Store:
     """A sqlite3 connection in autocommit mode with explicit transactions.
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from supportctl.store.db import Row, Store
+from supportctl.store.db import NotOnThisEngine, Row, Store
 from supportctl.store.search import MARK_END, MARK_START
 
 _SNIP = f"'{MARK_START}', '{MARK_END}', '…', 14"
@@ -33,8 +33,18 @@ REINDEX_SOLVED = (
 )
 
 
+def _require_index(store: Store) -> None:
+    """The knowledge base index exists on SQLite only, so far."""
+    if store.engine != "sqlite":
+        raise NotOnThisEngine(
+            f"{store.label}: knowledge base search is not available on PostgreSQL yet",
+            hint="ticket search works; use a SQLite desk (supportctl backup) for kb search",
+        )
+
+
 def rank_articles(store: Store, match: str, limit: int) -> list[tuple[int, float]]:
     """(article id, relevance) of the best `limit` articles for an FTS5 query."""
+    _require_index(store)
     rows = store.all(
         "SELECT rowid, bm25(articles_fts, 3.0, 1.0) AS score FROM articles_fts "
         "WHERE articles_fts MATCH ? ORDER BY score LIMIT ?",
@@ -53,6 +63,7 @@ def rank_solved(
 ) -> list[tuple[int, float]]:
     """(ticket id, relevance) of the best `limit` resolved tickets other than `exclude`,
     among the `window` most recently opened ones."""
+    _require_index(store)
     floor = store.scalar(
         "SELECT rowid FROM solved_fts ORDER BY rowid DESC LIMIT 1 OFFSET ?", (window - 1,)
     )
@@ -81,6 +92,7 @@ def solved_heads(store: Store, ticket_ids: Sequence[int]) -> dict[int, Row]:
 
 def search_articles(store: Store, match: str, limit: int, *, lang: str | None = None) -> list[Row]:
     """(id, snippet) of articles matching an FTS5 query, best first."""
+    _require_index(store)
     params: list[Any] = [match]
     where = ""
     if lang is not None:

@@ -21,8 +21,10 @@ from psycopg.rows import RowMaker
 from supportctl.errors import ConfigError, StoreError
 from supportctl.store.db import SCHEMA_VERSION, QueryError, Row, Store
 
-# SQLite's planner hints, which PostgreSQL's planner does not need.
+# SQLite's planner hints, which PostgreSQL's planner does not need: INDEXED BY, and
+# CROSS JOIN ... ON (SQLite's way to fix the join order) which is a plain JOIN here.
 _HINTS = re.compile(r"\s+INDEXED BY \w+|\s+NOT INDEXED")
+_CROSS = re.compile(r"\bCROSS (?=JOIN \w+(?: \w+)? ON )")
 # Placeholders outside quoted text: '...', "...", and :name (not ::casts).
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|\?|(?<![:\w]):([A-Za-z_]\w*)|%")
 _CACHE: dict[str, str] = {}
@@ -42,9 +44,9 @@ def translate(sql: str) -> str:
             return "%%"
         if m.group(1):
             return f"%({m.group(1)})s"
-        return token
+        return token.replace("%", "%%")  # psycopg reads % inside quotes too
 
-    done = _TOKEN.sub(swap, _HINTS.sub("", sql))
+    done = _TOKEN.sub(swap, _CROSS.sub("", _HINTS.sub("", sql)))
     if len(_CACHE) < 4096:
         _CACHE[sql] = done
     return done

@@ -8,6 +8,7 @@ for the hits that are shown.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -51,6 +52,8 @@ def hits(
 ) -> list[sqlite3.Row]:
     """(rowid, ticket_id, at) of the newest `limit` matches in one source."""
     table, join, ticket, at, _column = _SOURCES[source]
+    if store.engine != "sqlite":
+        return _pg_hits(store, source, match, customer_id, limit)
     params: list[Any] = [match]
     where = ""
     if customer_id is not None:
@@ -69,6 +72,8 @@ def snippets(store: Store, source: str, match: str, rowids: Sequence[int]) -> di
     if not rowids:
         return {}
     table, _join, _ticket, _at, column = _SOURCES[source]
+    if store.engine != "sqlite":
+        return _pg_snippets(store, source, match, rowids)
     marks = ", ".join("?" for _ in rowids)
     # FTS5 turns `rowid IN (...)` next to MATCH into a walk over every match; a rowid
     # range is walked incrementally. The range holds no more matches than `hits` read.
@@ -146,3 +151,57 @@ def deferred_index(store: Store) -> Iterator[None]:
     for trigger, sql, mark in active.values():
         store.execute(sql, (mark, mark))
         store.execute(triggers[trigger])
+
+
+# PostgreSQL: each FTS table holds a tsvector of the folded text (lower case, diacritics
+# stripped by `desk_fold`, see store/pg_migrations.py), so "rozbita" finds "rozbitá".
+_PG_TEXT = {"subject": "subject", "message": "body", "note": "body"}
+_WORD = re.compile(r'"([^"]*)"(\*?)')
+
+
+def _pg_query(match: str) -> tuple[str, list[str]]:
+    """The FTS5 query `to_match` built ("word" "pre"*) as a tsquery expression."""
+    parts: list[str] = []
+    params: list[str] = []
+    for word, star in _WORD.findall(match):
+        if star:
+            parts.append("to_tsquery('simple', quote_literal(desk_fold(?)) || ':*')")
+        else:
+            parts.append("phraseto_tsquery('simple', desk_fold(?))")
+        params.append(word)
+    return "(" + " && ".join(parts or ["''::tsquery"]) + ")", params
+
+
+def _pg_hits(
+    store: Store, source: str, match: str, customer_id: int | None, limit: int
+) -> list[sqlite3.Row]:
+    table, join, ticket, at, _column = _SOURCES[source]
+    query, params = _pg_query(match)
+    where = ""
+    args: list[Any] = [*params]
+    if customer_id is not None:
+        where = " AND t.customer_id = ?"
+        args.append(customer_id)
+    args.append(limit)
+    return store.all(
+        f"SELECT f.rowid AS rowid, {ticket} AS ticket_id, {at} AS at FROM {table} f {join} "
+        f"WHERE f.doc @@ {query}{where} ORDER BY f.rowid DESC LIMIT ?",
+        args,
+    )
+
+
+def _pg_snippets(store: Store, source: str, match: str, rowids: Sequence[int]) -> dict[int, str]:
+    table = _SOURCES[source][0]
+    column = _PG_TEXT[source]
+    query, params = _pg_query(match)
+    marks = ", ".join("?" for _ in rowids)
+    options = (
+        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=14, MinWords=6, "
+        "ShortWord=1, MaxFragments=1, FragmentDelimiter=…"
+    )
+    rows = store.all(
+        f"SELECT rowid, ts_headline('simple', {column}, {query}, ?) FROM {table} "
+        f"WHERE rowid IN ({marks})",
+        [*params, options, *rowids],
+    )
+    return {int(r[0]): r[1] for r in rows if r[1] is not None}

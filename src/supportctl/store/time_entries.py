@@ -113,7 +113,7 @@ def waiting_on_ticket(store: Store, ticket_id: int) -> list[sqlite3.Row]:
     approval: no stored override, not internal."""
     return store.all(
         "SELECT customer_id, start_at, minutes FROM time_entries WHERE ticket_id = ? "
-        "AND class_override IS NULL AND NOT is_internal ORDER BY start_at",
+        "AND class_override IS NULL AND is_internal = 0 ORDER BY start_at",
         (ticket_id,),
     )
 
@@ -164,7 +164,7 @@ def unapproved_flag(store: Store) -> str:
     """SQL for "this entry's ticket waits for approval", for `facts` (reusable per command)."""
     unapproved = [int(r[0]) for r in store.tuples(_UNAPPROVED)]
     if not unapproved:
-        return "0"
+        return "1 = 0"
     if len(unapproved) <= 5000:
         return f"e.ticket_id IN ({','.join(map(str, unapproved))})"
     return f"e.ticket_id IN ({_UNAPPROVED})"
@@ -261,11 +261,11 @@ def month_sums(
     "waits for approval" (`WAITING` or `unapproved_flag`'s)."""
     if flag is None:
         flag = WAITING
-    waiting = f"NOT e.is_internal AND e.class_override IS NULL AND {flag}"
+    waiting = f"e.is_internal = 0 AND e.class_override IS NULL AND {flag}"
     sql = (
         "SELECT c.id, sum(e.minutes), "
-        "sum(CASE WHEN e.is_internal THEN e.minutes ELSE 0 END), "
-        "sum(CASE WHEN e.kind = 'messaging' AND NOT e.is_internal THEN e.minutes ELSE 0 END), "
+        "sum(CASE WHEN e.is_internal <> 0 THEN e.minutes ELSE 0 END), "
+        "sum(CASE WHEN e.kind = 'messaging' AND e.is_internal = 0 THEN e.minutes ELSE 0 END), "
         f"sum(CASE WHEN {waiting} THEN e.minutes ELSE 0 END), "
         f"sum(CASE WHEN e.kind = 'messaging' AND {waiting} THEN e.minutes ELSE 0 END), "
         "count(*) FROM customers c "
