@@ -12,15 +12,39 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from supportctl.config import BankAccount
 from supportctl.domain import billing
-from supportctl.domain.billing import FeeLine, InvoiceReport, Party, QuotaLine, ReportLine
+from supportctl.domain.billing import (
+    FeeLine,
+    InvoiceReport,
+    Party,
+    PlanFeeLine,
+    QuotaLine,
+    ReportLine,
+)
 from supportctl.render import invoice as render
+from supportctl.services.invoicing import payment_info
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "invoice"
 HEL = ZoneInfo("Europe/Helsinki")
 AGENCY = Party(
-    "Koodiverstas Oy", ("Hämeenkatu 12 A", "33100 Tampere", "Finland"), "FI12345678", "FI"
+    "Koodiverstas Oy",
+    ("Hämeenkatu 12 A", "33100 Tampere", "Finland"),
+    "FI12345678",
+    "FI",
+    "1234567-8",
 )
+BANKS = {
+    "EUR": BankAccount("EUR", "FI2112345600000785", "NDEAFIHH", "Nordea"),
+    "CZK": BankAccount(
+        "CZK",
+        "CZ6508000000192000145399",
+        "GIBACZPX",
+        "Česká spořitelna",
+        "19-2000145399/0800",
+        "0308",
+    ),
+}
 
 
 def _line(
@@ -83,8 +107,13 @@ def sample_report(
         awaiting = [_line(5, 9, 11, 0, 25, "needs-approval", desc="New banner (asked by Liisa)")]
         fees = [FeeLine(1, date(2026, 10, 14), "Expedited response", 12000)]
         quota = QuotaLine(60, 0, 60, 0)
-        customer = Party("Acme Oy", ("Satamakatu 3", "00160 Helsinki", "Finland"), vat_id, country)
+        customer = Party(
+            "Acme Oy", ("Satamakatu 3", "00160 Helsinki", "Finland"), vat_id, country, "8765432-1"
+        )
         hint = None
+        plan_fee = PlanFeeLine(
+            "maintenance", date(2026, 10, 1), date(2026, 10, 31), 31, 31, 29000, 29000
+        )
     elif locale == "cs_CZ":
         plan, currency, rate, step, vat, country, vat_id = (
             "hosting",
@@ -104,9 +133,16 @@ def sample_report(
         fees = []
         quota = None
         customer = Party(
-            "Kovošrot Žďár s.r.o.", ("Průmyslová 8", "591 01 Žďár nad Sázavou"), vat_id, country
+            "Kovošrot Žďár s.r.o.",
+            ("Průmyslová 8", "591 01 Žďár nad Sázavou"),
+            vat_id,
+            country,
+            "12345678",
         )
         hint = 120
+        plan_fee = PlanFeeLine(
+            "hosting", date(2026, 10, 16), date(2026, 10, 31), 16, 31, 50000, 25806
+        )
     else:
         plan, currency, rate, step, vat, country, vat_id = (
             "adhoc",
@@ -126,14 +162,25 @@ def sample_report(
         quota = None
         customer = Party("Pixel Studio", ("1 Harbour Street", "Helsinki"), vat_id, country)
         hint = None
+        plan_fee = None
     if descriptions:
         lines = [_line(99, 3, 9, 0, 5, "billable", rate=rate, desc=d) for d in descriptions]
     reverse = billing.is_reverse_charge(country, vat_id, "FI")
     tot = billing.totals(
         [ln.amount_minor for ln in lines if ln.cls == "billable"],
-        [f.amount_minor for f in fees],
+        [f.amount_minor for f in fees] + ([plan_fee.amount_minor] if plan_fee else []),
         vat,
         reverse_charge=reverse,
+    )
+    pay = payment_info(
+        BANKS[currency],
+        agency_name=AGENCY.name,
+        reference_kind="fi",
+        number=number,
+        currency=currency,
+        gross_minor=tot.gross_minor,
+        due=date(2026, 11, 16),
+        locale=locale,
     )
     return InvoiceReport(
         month="2026-10",
@@ -144,7 +191,7 @@ def sample_report(
         issue_date=date(2026, 11, 2),
         due_date=date(2026, 11, 16),
         agency=AGENCY,
-        agency_bank="IBAN FI21 1234 5600 0007 85, BIC NDEAFIHH",
+        payment=pay,
         payment_terms_days=14,
         customer_slug="acme",
         customer=customer,
@@ -166,6 +213,8 @@ def sample_report(
         gross_minor=tot.gross_minor,
         is_reverse_charge=tot.is_reverse_charge,
         plan_hint_minutes=hint,
+        supply_date=date(2026, 10, 31),
+        plan_fee=plan_fee,
     )
 
 
@@ -222,7 +271,8 @@ def test_invoice_awaiting_approval_is_a_separate_unbilled_section() -> None:
     assert "New banner (asked by Liisa)" in section
     assert "New banner" not in html.split('<section class="awaiting">')[0]
     assert all(ln.cls != "needs-approval" for ln in report.lines)
-    assert report.net_minor == 6875 + 1500 + 12000  # 55 min + 12 min at 75.00 + the fee
+    # 55 min + 12 min at 75.00, the fee and the monthly fee
+    assert report.net_minor == 6875 + 1500 + 12000 + 29000
 
 
 def test_invoice_user_template_overrides_the_default(tmp_path: Path) -> None:

@@ -42,6 +42,10 @@ def render_cmd(
         bool,
         typer.Option("--issue", help="Number the invoices, record them and freeze the month."),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With --issue: issue a month that has not ended yet."),
+    ] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Render one report per customer with work or fees in MONTH, and a summary.
@@ -68,6 +72,7 @@ def render_cmd(
             out_dir=out,
             customer=customer,
             issue=issue,
+            force=force,
             now=app_ctx.now(),
             actor=actor,
             progress=progress,

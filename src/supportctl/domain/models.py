@@ -44,6 +44,10 @@ class Customer(NamedTuple):
     raise_level: str | None = None
     raise_hours: str | None = None
     raise_until: date | None = None
+    monthly_fee_minor: int = 0  # the plan's fee per month, in the rate's currency
+    plan_start: date | None = None  # the fee is pro-rated by days in the first month
+    plan_end: date | None = None  # ... and in the last; none billed after it
+    company_id: str = ""  # business ID (Y-tunnus, IČO)
 
     def level_on(self, day: date) -> str:
         """The service level in force on `day`, a temporary raise included."""

@@ -87,12 +87,7 @@ def is_bic(bic: str) -> bool:
     """ISO 9362: 4 letters (institution), 2 letters (country), 2 alphanumerics
     (location), optionally 3 alphanumerics (branch)."""
     value = bic.strip().upper()
-    return (
-        len(value) in (8, 11)
-        and value.isascii()
-        and value.isalnum()
-        and value[:6].isalpha()
-    )
+    return len(value) in (8, 11) and value.isascii() and value.isalnum() and value[:6].isalpha()
 
 
 def czech_account_from_iban(iban: str) -> str:

@@ -208,6 +208,8 @@ _EN = {
     "net": "Net",
     "vat": "VAT",
     "gross": "Total due",
+    # Council Directive 2006/112/EC art. 196 (the customer pays the tax) and art. 226
+    # point 11a (the invoice says "Reverse charge").
     "reverse_charge": "Reverse charge: VAT is to be accounted for by the recipient (Art. 196, Council Directive 2006/112/EC).",
     "awaiting": "Awaiting approval (not billed)",
     "awaiting_note": "Ordered by someone who is not a designated contact; billed once a designated contact approves.",
@@ -219,6 +221,25 @@ _EN = {
     "needs-approval": "needs approval",
     "total": "Total",
     "fee": "fee",
+    "title": "Invoice",
+    "supply_date": "Date of supply",
+    "company_id": "Business ID",
+    "account": "Account number",
+    "ref_fi": "Reference number",
+    "ref_rf": "Reference (RF)",
+    "ref_vs": "Variable symbol",
+    "variable_symbol": "Variable symbol",
+    "constant_symbol": "Constant symbol",
+    "draft_ref": "draft",
+    "barcode": "Virtual bank barcode",
+    "qr_epc": "Scan with a banking app (EPC QR code)",
+    "qr_spd": "QR payment (QR Platba)",
+    "amount_due": "Amount",
+    "no_bank": "No bank account is configured for {currency}.",
+    "plan_fee": "Monthly fee ({plan})",
+    "plan_fee_days": "{days}/{month_days} days",
+    "vat_summary": "VAT summary",
+    "vat_rate": "VAT rate",
 }
 _FI = {
     **_EN,
@@ -259,7 +280,12 @@ _FI = {
     "net": "Veroton summa",
     "vat": "ALV",
     "gross": "Maksettava yhteensä",
-    "reverse_charge": "Käännetty verovelvollisuus: ostaja on verovelvollinen (AVL 8 c §, direktiivi 2006/112/EY 196 art.).",
+    # A service to a business customer in another EU country is sold where the buyer
+    # is (AVL 65 §) and the buyer pays the tax (arvonlisäverodirektiivi 2006/112/EY
+    # 196 art.); the invoice says "käännetty verovelvollisuus" (AVL 209 e §, direktiivi
+    # 226 art. 11 a kohta). Verohallinto, "Palvelujen ulkomaankaupan arvonlisäverotus",
+    # VH/4150/00.01.00/2021. Not AVL 8 c §: that is domestic construction services.
+    "reverse_charge": "Käännetty verovelvollisuus: ostaja on verovelvollinen (AVL 65 §, arvonlisäverodirektiivi 2006/112/EY 196 art.).",
     "awaiting": "Odottaa hyväksyntää (ei laskutettu)",
     "awaiting_note": "Tilaaja ei ole nimetty yhteyshenkilö; laskutetaan, kun nimetty yhteyshenkilö hyväksyy.",
     "no_entries": "Ei kirjattua työtä tässä kuussa.",
@@ -270,6 +296,25 @@ _FI = {
     "needs-approval": "odottaa hyväksyntää",
     "total": "Yhteensä",
     "fee": "maksu",
+    "title": "Lasku",
+    "supply_date": "Toimituspäivä",
+    "company_id": "Y-tunnus",
+    "account": "Tilinumero",
+    "ref_fi": "Viitenumero",
+    "ref_rf": "Viitenumero (RF)",
+    "ref_vs": "Variabilní symbol",
+    "variable_symbol": "Variabilní symbol",
+    "constant_symbol": "Konstantní symbol",
+    "draft_ref": "luonnos",
+    "barcode": "Virtuaaliviivakoodi",
+    "qr_epc": "Lue pankkisovelluksella (EPC QR-koodi)",
+    "qr_spd": "QR Platba",
+    "amount_due": "Summa",
+    "no_bank": "Valuutalle {currency} ei ole määritetty pankkitiliä.",
+    "plan_fee": "Kuukausimaksu ({plan})",
+    "plan_fee_days": "{days}/{month_days} päivää",
+    "vat_summary": "ALV-erittely",
+    "vat_rate": "ALV-kanta",
 }
 _CS = {
     **_EN,
@@ -310,6 +355,11 @@ _CS = {
     "net": "Základ",
     "vat": "DPH",
     "gross": "Celkem k úhradě",
+    # The customer (in another member state) accounts for the tax: the directive's
+    # art. 196 and art. 226 bod 11a ("přenesení daňové povinnosti"); the Czech wording
+    # "daň odvede zákazník" is the one § 29 odst. 2 písm. b) ZDPH prescribes for the
+    # same case (Finanční správa, DPH – místo plnění při poskytnutí služby, § 9 ZDPH).
+    # Not § 92a ZDPH: that is the domestic reverse charge between Czech payers.
     "reverse_charge": "Daň odvede zákazník (přenesení daňové povinnosti, čl. 196 směrnice 2006/112/ES).",
     "awaiting": "Čeká na schválení (neúčtováno)",
     "awaiting_note": "Zadal ji někdo, kdo není určenou kontaktní osobou; účtuje se po schválení určenou kontaktní osobou.",
@@ -321,6 +371,25 @@ _CS = {
     "needs-approval": "čeká na schválení",
     "total": "Celkem",
     "fee": "poplatek",
+    "title": "Faktura – daňový doklad",
+    "supply_date": "Datum zdan. plnění",  # DUZP
+    "company_id": "IČO",
+    "account": "Číslo účtu",
+    "ref_fi": "Referenční číslo",
+    "ref_rf": "Reference (RF)",
+    "ref_vs": "Variabilní symbol",
+    "variable_symbol": "Variabilní symbol",
+    "constant_symbol": "Konstantní symbol",
+    "draft_ref": "koncept",
+    "barcode": "Virtuální čárový kód",
+    "qr_epc": "Načtěte v bankovní aplikaci (EPC QR kód)",
+    "qr_spd": "QR Platba",
+    "amount_due": "Částka",
+    "no_bank": "Pro měnu {currency} není nastaven bankovní účet.",
+    "plan_fee": "Měsíční paušál ({plan})",
+    "plan_fee_days": "{days}/{month_days} dní",
+    "vat_summary": "Rekapitulace DPH",
+    "vat_rate": "Sazba DPH",
 }
 LABELS = {"en": _EN, "fi": _FI, "cs": _CS}
 
@@ -360,6 +429,47 @@ def md_escape(value: Any) -> str:
     return str(value).translate(_MD_ESCAPES)
 
 
+def _iban(value: Any) -> str:
+    from supportctl.domain.payment import format_iban
+
+    return format_iban(str(value))
+
+
+def _reference(value: Any, kind: str = "fi") -> str:
+    """A reference as printed: Finnish in groups of five, RF in fours, a symbol as is."""
+    from supportctl.domain.payment import format_reference
+
+    return str(value) if kind == "vs" else format_reference(str(value))
+
+
+def qr_svg(payload: str) -> bytes:
+    """The QR code of `payload` as SVG (error correction M, as the EPC guideline asks)."""
+    import segno
+
+    code = segno.make(payload, error="m", micro=False, encoding="utf-8", boost_error=False)
+    out = io.BytesIO()
+    code.save(out, kind="svg", scale=4, border=4, xmldecl=False, svgns=True)
+    return out.getvalue()
+
+
+def qr_png(payload: str, scale: int = 6) -> bytes:
+    """The same QR code as PNG (segno writes PNG itself): for decoding in tests."""
+    import segno
+
+    code = segno.make(payload, error="m", micro=False, encoding="utf-8", boost_error=False)
+    out = io.BytesIO()
+    code.save(out, kind="png", scale=scale, border=4)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=64)
+def qr_data_uri(payload: str) -> str:
+    """The QR code as a data: URI for an <img>, base64 so HTML escaping cannot touch it."""
+    import base64
+
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(payload)).decode("ascii")
+
+
 def _one_line(value: Any) -> str:
     return " ".join(str(value).split())
 
@@ -395,6 +505,9 @@ def _make_filters(fmt: LocaleFormat, currency: str) -> dict[str, Callable[..., A
         "minutes": fmt.minutes,
         "percent": fmt.percent,
         "md": md_escape,
+        "iban": _iban,
+        "reference": _reference,
+        "qr_data_uri": qr_data_uri,
         "one_line": _one_line,
         "css_string": css_string,
     }
@@ -423,7 +536,49 @@ def environment(user_dir: Path | None, locale: str = "en", currency: str = "EUR"
         auto_reload=False,
     )
     env.filters.update(_make_filters(locale_format(locale), currency))
+    env.globals["text_work"] = text_work
     return env
+
+
+def text_columns(
+    headers: list[str], rows: list[list[str]], align: str, gap: str = "  "
+) -> list[str]:
+    """Fixed-width lines (header first): each column as wide as its widest cell or its
+    whole header, so no language's header is cut and any time format lines up."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            if len(cell) > widths[i]:
+                widths[i] = len(cell)
+
+    def line(cells: list[str]) -> str:
+        return gap.join(
+            c.rjust(w) if a == "r" else c.ljust(w)
+            for c, w, a in zip(cells, widths, align, strict=True)
+        ).rstrip()
+
+    return [line(headers), *(line(r) for r in rows)]
+
+
+def text_work(report: InvoiceReport, t: dict[str, str], awaiting: bool = False) -> list[str]:
+    """The plain-text work table's lines: the header, then one line per entry."""
+    fmt = locale_format(report.locale)
+    step = report.has_step and not awaiting
+    headers = [t["date"], t["start"], t["end"], t["minutes"]]
+    headers += [t["billed"]] if step else []
+    headers += [t["person"], t["ticket"]]
+    headers += [] if awaiting else [t["class"], t["amount"]]
+    align = "lllr" + ("r" if step else "") + "ll" + ("" if awaiting else "lr")
+    rows = []
+    for ln in report.awaiting if awaiting else report.lines:
+        cells = [fmt.date(ln.day), fmt.time(ln.start), fmt.time(ln.end), str(ln.minutes)]
+        cells += [str(ln.billed_minutes)] if step else []
+        cells += [_one_line(ln.person), "" if ln.ticket is None else f"#{ln.ticket}"]
+        if not awaiting:
+            billable = ln.cls == "billable"
+            cells += [t[ln.cls], fmt.amount(ln.amount_minor, report.currency) if billable else ""]
+        rows.append(cells)
+    return text_columns(headers, rows, align)
 
 
 def _context(report: InvoiceReport) -> dict[str, Any]:
@@ -478,6 +633,8 @@ def html_to_pdf(html: str) -> bytes:
 
 
 CSV_COLUMNS = (
+    "invoice",
+    "customer",
     "section",
     "date",
     "start",
@@ -495,14 +652,28 @@ CSV_COLUMNS = (
 )
 
 
+class _RowPrefix:
+    """A csv writer that starts every row with the same cells (invoice, customer), so
+    each row still says whose it is once the file is filtered or merged with others."""
+
+    def __init__(self, writer: Any, prefix: tuple[str, ...]) -> None:
+        self._writer = writer
+        self._prefix = prefix
+
+    def writerow(self, row: Any) -> Any:
+        return self._writer.writerow((*self._prefix, *row))
+
+
 def render_csv(report: InvoiceReport) -> str:
     """Locale-neutral CSV (ISO dates, '.' decimals) for spreadsheets and accounting."""
     from supportctl.domain.money import to_decimal
 
     cur = report.currency
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    csv.writer(buf, lineterminator="\n").writerow(CSV_COLUMNS)
+    writer = _RowPrefix(
+        csv.writer(buf, lineterminator="\n"), (report.number or "draft", report.customer_slug)
+    )
 
     def amount(minor: int) -> str:
         return str(to_decimal(minor, cur))
@@ -527,6 +698,26 @@ def render_csv(report: InvoiceReport) -> str:
                     ln.corrects or "",
                 )
             )
+    if report.plan_fee is not None:
+        pf = report.plan_fee
+        writer.writerow(
+            (
+                "fee",
+                pf.first_day.isoformat(),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                f"monthly fee ({pf.plan}) {pf.days}/{pf.month_days} days",
+                "plan-fee",
+                "",
+                amount(pf.amount_minor),
+                cur,
+                "",
+            )
+        )
     for fee in report.fees:
         writer.writerow(
             (

@@ -40,6 +40,10 @@ class CustomerInput(NamedTuple):
     vat_id: str | None = None
     country: str | None = None
     until: str | None = None
+    monthly_fee: str | None = None
+    plan_start: str | None = None
+    plan_end: str | None = None
+    company_id: str | None = None
 
 
 def require(store: Store, slug: str) -> Customer:
@@ -111,7 +115,30 @@ def _values(data: CustomerInput, currency: str) -> dict[str, Any]:
         if len(data.country) != 2 or not data.country.isalpha():
             raise InputError(f"country '{data.country}' must be a two-letter code such as FI or CZ")
         values["country"] = data.country.upper()
+    if data.monthly_fee is not None:
+        try:
+            fee = parse_amount(data.monthly_fee, currency)
+        except ValueError as exc:
+            raise InputError(f"monthly fee: {exc}") from None
+        if fee < 0:
+            raise InputError(f"monthly fee '{data.monthly_fee}' must not be negative")
+        values["monthly_fee_minor"] = fee
+    for key, text in (("plan_start", data.plan_start), ("plan_end", data.plan_end)):
+        if text is not None:
+            values[key] = _plan_day(text, "--" + key.replace("_", "-"))
+    if data.company_id is not None:
+        values["company_id"] = data.company_id.strip()
     return values
+
+
+def _plan_day(text: str, option: str) -> str | None:
+    """A plan start or end date; 'none' clears it."""
+    if text.strip().lower() in ("", "none", "-"):
+        return None
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise InputError(f"{option} '{text}' must look like 2026-10-16 (or 'none')") from None
 
 
 def add(

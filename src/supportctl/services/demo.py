@@ -30,10 +30,22 @@ DEMO_AGENCY = {
     "name": "Koodiverstas Oy",
     "address": "Hämeenkatu 12 A\n33100 Tampere\nFinland",
     "vat_id": "FI12345678",
-    "bank": "IBAN FI21 1234 5600 0007 85, BIC NDEAFIHH, Nordea",
+    "company_id": "1234567-8",
     "support_address": "tuki@koodiverstas.example",
     "mail_domain": "koodiverstas.example",
     "ticket_tag_prefix": "KV",
+}
+
+
+DEMO_BANKS = {
+    "EUR": {"iban": "FI21 1234 5600 0007 85", "bic": "NDEAFIHH", "bank_name": "Nordea"},
+    "CZK": {
+        "iban": "CZ65 0800 0000 1920 0014 5399",
+        "bic": "GIBACZPX",
+        "bank_name": "Česká spořitelna",
+        "account": "19-2000145399/0800",
+        "constant_symbol": "0308",
+    },
 }
 
 
@@ -291,7 +303,7 @@ def build(directory: Path, now: datetime) -> DemoWorkspace:
         from supportctl.errors import InputError
 
         raise InputError(f"{directory} already holds a workspace; give an empty --dir")
-    init(config_path, db_path, user="alice", agency=DEMO_AGENCY)
+    init(config_path, db_path, user="alice", agency=DEMO_AGENCY, banks=DEMO_BANKS)
     store = open_store(db_path)
     ws = DemoWorkspace(directory, config_path, db_path, load_config(config_path), store, now)
     try:

@@ -27,6 +27,8 @@ from supportctl.domain.billing import (
     FeeLine,
     InvoiceReport,
     Party,
+    PaymentInfo,
+    PlanFeeLine,
     QuotaLine,
     ReportLine,
 )
@@ -39,7 +41,7 @@ from supportctl.store import invoices as invoice_store
 from supportctl.store.db import Store
 
 if TYPE_CHECKING:
-    from supportctl.config import Config
+    from supportctl.config import BankAccount, Config
     from supportctl.domain.models import Customer
 
 STORED_FORMATS = ("html", "md", "txt", "csv")
@@ -68,6 +70,88 @@ def _month_days(month: str) -> tuple[date, date]:
 
 def _lines_of(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def payment_info(
+    bank: BankAccount,
+    *,
+    agency_name: str,
+    reference_kind: str,
+    number: str | None,
+    currency: str,
+    gross_minor: int,
+    due: date,
+    locale: str,
+) -> PaymentInfo:
+    """The payment block of an invoice: account, reference, barcode and QR code text.
+
+    CZK invoices are paid by variabilní symbol and carry the QR Platba code; EUR
+    invoices carry the Finnish or RF reference and the EPC QR code, and the bank
+    barcode when the account is Finnish. A draft has no reference, so nothing a
+    banking app could pay from.
+    """
+    from supportctl.domain import payment
+
+    czech = currency == "CZK"
+    vs = payment.variable_symbol(number) if number and (czech or locale.startswith("cs")) else None
+    kind = "vs" if czech else reference_kind
+    reference = None
+    barcode = qr_kind = qr_payload = None
+    if number is not None:
+        reference = vs if czech else payment.reference_for(number, reference_kind)
+        if czech and gross_minor > 0:
+            qr_kind = "spd"
+            qr_payload = payment.spd_payload(
+                iban=bank.iban,
+                bic=bank.bic,
+                amount_minor=gross_minor,
+                currency=currency,
+                variable_symbol=vs,
+                constant_symbol=bank.constant_symbol or None,
+                due=due,
+                message=f"Faktura {number}",
+            )
+        elif currency == "EUR" and gross_minor > 0 and reference is not None:
+            qr_kind = "epc"
+            qr_payload = payment.epc_qr_payload(
+                bic=bank.bic,
+                name=agency_name,
+                iban=bank.iban,
+                amount_minor=gross_minor,
+                reference=reference,
+            )
+            if bank.iban.startswith("FI"):
+                barcode = payment.virtual_barcode(bank.iban, gross_minor, reference, due)
+    return PaymentInfo(
+        iban=bank.iban,
+        bic=bank.bic,
+        bank_name=bank.bank_name,
+        account=bank.account,
+        reference=reference,
+        reference_kind=kind,
+        variable_symbol=vs,
+        constant_symbol=bank.constant_symbol,
+        barcode=barcode,
+        qr_kind=qr_kind,
+        qr_payload=qr_payload,
+    )
+
+
+def plan_fee_line(customer: Customer, month: str) -> PlanFeeLine | None:
+    """The plan's monthly fee for `month`, pro-rated by days at the plan's start or end."""
+    if customer.monthly_fee_minor <= 0:
+        return None
+    first, last = _month_days(month)
+    days, month_days, amount = billing.prorated_fee(
+        customer.monthly_fee_minor, first, last, customer.plan_start, customer.plan_end
+    )
+    if days <= 0:
+        return None
+    start = max(first, customer.plan_start) if customer.plan_start else first
+    end = min(last, customer.plan_end) if customer.plan_end else last
+    return PlanFeeLine(
+        customer.plan, start, end, days, month_days, customer.monthly_fee_minor, amount
+    )
 
 
 def maintenance_plan_sizes(store: Store) -> tuple[int, ...]:
@@ -135,10 +219,11 @@ def build(
         FeeLine(r["id"], date.fromisoformat(r["day"]), r["description"], r["amount_minor"])
         for r in invoice_store.fees_for(store, customer.id, month)
     )
+    plan_fee = plan_fee_line(customer, month)
     reverse = billing.is_reverse_charge(customer.country, customer.vat_id, agency.country)
     tot = billing.totals(
         (ln.amount_minor for ln in lines if ln.cls == "billable"),
-        (f.amount_minor for f in fees),
+        (*(f.amount_minor for f in fees), *((plan_fee.amount_minor,) if plan_fee else ())),
         Decimal(customer.vat),
         reverse_charge=reverse,
     )
@@ -153,6 +238,21 @@ def build(
         hint = billing.plan_that_fits(billable_minutes, sizes)
     issue_day = (issued_at or now).astimezone(zone).date()
     first, last_day = _month_days(month)
+    due = issue_day + timedelta(days=agency.payment_terms_days)
+    currency = customer.rate.currency
+    bank = config.banks.get(currency)
+    pay = None
+    if bank is not None:
+        pay = payment_info(
+            bank,
+            agency_name=agency.name,
+            reference_kind=agency.reference,
+            number=number,
+            currency=currency,
+            gross_minor=tot.gross_minor,
+            due=due,
+            locale=customer.locale,
+        )
     return InvoiceReport(
         month=month,
         period_start=first,
@@ -160,17 +260,27 @@ def build(
         number=number,
         status=status,
         issue_date=issue_day,
-        due_date=issue_day + timedelta(days=agency.payment_terms_days),
-        agency=Party(agency.name, _lines_of(agency.address), agency.vat_id, agency.country),
-        agency_bank=agency.bank,
+        due_date=due,
+        agency=Party(
+            agency.name,
+            _lines_of(agency.address),
+            agency.vat_id,
+            agency.country,
+            agency.company_id,
+        ),
+        payment=pay,
         payment_terms_days=agency.payment_terms_days,
         customer_slug=customer.slug,
         customer=Party(
-            customer.name, _lines_of(customer.address), customer.vat_id, customer.country
+            customer.name,
+            _lines_of(customer.address),
+            customer.vat_id,
+            customer.country,
+            customer.company_id,
         ),
         plan=customer.plan,
         locale=customer.locale,
-        currency=customer.rate.currency,
+        currency=currency,
         rate_minor=rate,
         billing_step_minutes=step,
         lines=tuple(lines),
@@ -186,6 +296,8 @@ def build(
         gross_minor=tot.gross_minor,
         is_reverse_charge=tot.is_reverse_charge,
         plan_hint_minutes=hint,
+        supply_date=last_day if agency.supply_date == "month-end" else issue_day,
+        plan_fee=plan_fee,
     )
 
 
@@ -236,7 +348,11 @@ def _customers_for(
         return [found]
     start, end = month_bounds(month, config.agency.timezone)
     ids = set(invoice_store.customers_with_work(store, start, end, month))
-    return [c for c in customer_store.list_all(store) if c.id in ids]
+    return [
+        c
+        for c in customer_store.list_all(store)
+        if c.id in ids or plan_fee_line(c, month) is not None
+    ]
 
 
 def _summary(report: InvoiceReport, status: str, path: Path | None) -> RenderedReport:
@@ -297,6 +413,7 @@ def render_month(
     out_dir: Path | None = None,
     customer: str | None = None,
     issue: bool = False,
+    force: bool = False,
     now: datetime,
     actor: str | None,
     progress: Progress | None = None,
@@ -311,6 +428,8 @@ def render_month(
         raise InputError(
             "--format pdf needs WeasyPrint, which is not installed", hint=render.PDF_HINT
         )
+    if issue and not force:
+        _refuse_unfinished(month, now, config.agency.timezone)
     target = out_dir if out_dir is not None else Path("invoices") / month
     user_dir = _user_dir(config)
     plan_sizes = maintenance_plan_sizes(store)
@@ -354,6 +473,18 @@ def render_month(
     return MonthRun(month, fmt, target, issue, results)
 
 
+def _refuse_unfinished(month: str, now: datetime, tz: str) -> None:
+    """Issuing a month that has not ended would freeze it with work still to come."""
+    _first, last = _month_days(month)
+    today = now.astimezone(_zone(tz)).date()
+    if today <= last:
+        raise InputError(
+            f"{month} has not ended yet (it runs until {last.isoformat()}); "
+            "its invoices are issued once it is over",
+            hint="render a draft without --issue, or pass --force to issue it now",
+        )
+
+
 def _invoice_id(store: Store, number: str | None) -> int:
     row = invoice_store.by_number(store, number or "")
     assert row is not None
@@ -388,8 +519,14 @@ def _issue_one(
     from supportctl.render.jsonout import to_jsonable
 
     draft = build(store, config, cust, month, now=now, plan_sizes=plan_sizes)
-    if not draft.lines and not draft.awaiting and not draft.fees:
+    if not draft.lines and not draft.awaiting and not draft.fees and draft.plan_fee is None:
         raise InputError(f"{cust.slug} has no work or fees in {month}; nothing to issue")
+    if draft.currency not in config.banks:
+        raise InputError(
+            f"no bank account for {draft.currency} is configured; "
+            f"{cust.slug}'s invoice cannot say where to pay",
+            hint=f"add [bank.{draft.currency}] with iban and bic to {config.path}",
+        )
     year = now.astimezone(_zone(config.agency.timezone)).year
     number = invoice_store.next_number(store, year, config.agency.invoice_number_format)
     if invoice_store.number_taken(store, number):
@@ -398,7 +535,17 @@ def _issue_one(
             hint=f"make agency.invoice_number_format ('{config.agency.invoice_number_format}') "
             "include {year} and {seq}",
         )
-    report = replace(draft, number=number, status="issued")
+    pay = payment_info(
+        config.banks[draft.currency],
+        agency_name=config.agency.name,
+        reference_kind=config.agency.reference,
+        number=number,
+        currency=draft.currency,
+        gross_minor=draft.gross_minor,
+        due=draft.due_date,
+        locale=draft.locale,
+    )
+    report = replace(draft, number=number, status="issued", payment=pay)
     data = to_jsonable(report)
     invoice_id = invoice_store.insert_invoice(
         store,
@@ -411,12 +558,15 @@ def _issue_one(
         vat_minor=report.vat_minor,
         gross_minor=report.gross_minor,
         data=json.dumps(data, ensure_ascii=False),
+        reference=pay.reference,
     )
     rows: list[tuple[Any, ...]] = [
         (ln.entry_id, None, ln.cls, ln.minutes, ln.billed_minutes, ln.amount_minor)
         for ln in (*report.lines, *report.awaiting)
     ]
     rows += [(None, f.id, "fee", 0, 0, f.amount_minor) for f in report.fees]
+    if report.plan_fee is not None:
+        rows.append((None, None, "plan-fee", 0, 0, report.plan_fee.amount_minor))
     invoice_store.insert_lines(store, invoice_id, rows)
     for stored in STORED_FORMATS:
         invoice_store.insert_document(
@@ -440,6 +590,7 @@ def _issue_one(
             "vat_minor": report.vat_minor,
             "gross_minor": report.gross_minor,
             "currency": report.currency,
+            "reference": pay.reference,
             "lines": len(rows),
         },
     )

@@ -35,6 +35,10 @@ _CUSTOMER_COLUMNS = (
     "raise_level",
     "raise_hours",
     "raise_until",
+    "monthly_fee_minor",
+    "plan_start",
+    "plan_end",
+    "company_id",
 )
 
 
@@ -62,6 +66,10 @@ def _customer(row: sqlite3.Row, domains: tuple[str, ...]) -> Customer:
         raise_level=row["raise_level"],
         raise_hours=row["raise_hours"],
         raise_until=date.fromisoformat(row["raise_until"]) if row["raise_until"] else None,
+        monthly_fee_minor=row["monthly_fee_minor"],
+        plan_start=date.fromisoformat(row["plan_start"]) if row["plan_start"] else None,
+        plan_end=date.fromisoformat(row["plan_end"]) if row["plan_end"] else None,
+        company_id=row["company_id"],
     )
 
 

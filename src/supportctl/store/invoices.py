@@ -41,11 +41,24 @@ def insert_invoice(
     vat_minor: int,
     gross_minor: int,
     data: str,
+    reference: str | None = None,
 ) -> int:
     cur = store.execute(
         "INSERT INTO invoices (number, customer_id, month, issued_at, status, currency, "
-        "net_minor, vat_minor, gross_minor, data) VALUES (?, ?, ?, ?, 'issued', ?, ?, ?, ?, ?)",
-        (number, customer_id, month, issued_at, currency, net_minor, vat_minor, gross_minor, data),
+        "net_minor, vat_minor, gross_minor, data, reference) "
+        "VALUES (?, ?, ?, ?, 'issued', ?, ?, ?, ?, ?, ?)",
+        (
+            number,
+            customer_id,
+            month,
+            issued_at,
+            currency,
+            net_minor,
+            vat_minor,
+            gross_minor,
+            data,
+            reference,
+        ),
     )
     return int(cur.lastrowid or 0)
 

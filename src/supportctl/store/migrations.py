@@ -554,6 +554,24 @@ def add_month_totals_cache(db: Database) -> None:
         db.execute(statement)
 
 
+@migration
+def add_plan_fee_and_payment_reference(db: Database) -> None:
+    """The plan's monthly fee and its start and end (a fee pro-rated by days), the
+    customer's business ID (IČO) for Czech invoices, and each issued invoice's payment
+    reference (viitenumero, RF reference or variabilní symbol)."""
+    _run(
+        db,
+        """
+ALTER TABLE customers ADD COLUMN monthly_fee_minor INTEGER NOT NULL DEFAULT 0
+    CHECK (monthly_fee_minor >= 0);
+ALTER TABLE customers ADD COLUMN plan_start TEXT;
+ALTER TABLE customers ADD COLUMN plan_end TEXT;
+ALTER TABLE customers ADD COLUMN company_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE invoices ADD COLUMN reference TEXT
+""",
+    )
+
+
 if len(MIGRATIONS) != SCHEMA_VERSION:  # the constant opening a database compares with
     raise RuntimeError(
         f"store.db.SCHEMA_VERSION is {SCHEMA_VERSION} but there are {len(MIGRATIONS)} migrations"
