@@ -9,12 +9,30 @@ from pathlib import Path
 import pytest
 
 NOW = "2026-11-02T10:00:00Z"
+BANKS = """
+[bank.EUR]
+iban = "FI21 1234 5600 0007 85"
+bic = "NDEAFIHH"
+bank_name = "Nordea"
+
+[bank.CZK]
+iban = "CZ65 0800 0000 1920 0014 5399"
+bic = "GIBACZPX"
+bank_name = "Česká spořitelna"
+account = "19-2000145399/0800"
+"""
+
+
+def add_banks(workspace: Path, text: str = BANKS) -> None:
+    config = workspace / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
 @pytest.fixture
 def month(cli, initialized: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Three customers with work in October 2026 and one fee; returns the workspace."""
     monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    add_banks(initialized)
     cli.ok("team", "add", "alice", "--name", "Alice Mäkinen", "--email", "alice@agency.example")
     cli.ok(
         "customer",
