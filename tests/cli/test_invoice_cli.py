@@ -485,6 +485,33 @@ def test_invoice_correction_entry_names_the_invoice_it_corrects(
     assert "Rate correction (korjaa laskua 2026-0001)" in md
 
 
+def test_a_correction_never_uses_the_next_months_included_minutes(
+    cli, month: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli.ok("invoice", "2026-10", "--issue", "--customer", "acme", "--out", str(month / "o"))
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-12-01T12:00:00Z")
+    log = ("log", "add", "--customer", "acme", "--date")
+    cli.ok(
+        *log,
+        "2026-11-02",
+        "--start",
+        "09:00",
+        "--end",
+        "09:40",
+        "Missed",
+        "--corrects",
+        "2026-0001",
+    )
+    cli.ok(*log, "2026-11-03", "--start", "09:00", "--end", "10:00", "Plugin updates")
+    run = cli.json("invoice", "2026-11", "--customer", "acme", "--out", str(month / "n"), "--json")
+    report = run["reports"][0]["report"]
+    classes = [(ln["description"], ln["cls"], ln["minutes"]) for ln in report["lines"]]
+    # the correction is billed; November's own 60 included minutes are all still there
+    assert classes == [("Missed", "billable", 40), ("Plugin updates", "included", 60)]
+    assert report["quota"]["used_minutes"] == 60 and report["quota"]["left_minutes"] == 0
+    assert report["lines"][0]["corrects"] == "2026-0001"
+
+
 def test_approval_after_the_month_was_issued_names_the_unbilled_time(
     cli, month: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -279,6 +279,23 @@ def _check_corrects(
         )
 
 
+def _correction_class(
+    store: Store, customer_id: int, class_override: str | None, internal: bool
+) -> str | None:
+    """A correction is billed at the corrected month's terms: that month's included work
+    was settled on its invoice, so the correction is work beyond it (billable), stored
+    as the entry's class so it never uses the included minutes of the month it is
+    logged in. An explicit --class or --internal still wins."""
+    from supportctl.store import customers as customer_store
+
+    if class_override is not None or internal:
+        return class_override
+    customer = customer_store.get_by_id(store, customer_id)
+    if customer is not None and customer.plan == "maintenance":
+        return "billable"
+    return None
+
+
 def _entry_data(values: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "ticket_id",
@@ -347,6 +364,7 @@ def add_entry(
         _frozen_check(store, customer_id, slug, start_at, tz)
         if corrects is not None:
             _check_corrects(store, corrects, customer_id, slug, start_at, tz)
+            class_override = _correction_class(store, customer_id, class_override, internal)
         if not allow_overlap:
             _overlap_check(store, person_id, person, start_at, end_at)
         values: dict[str, Any] = {
