@@ -215,6 +215,10 @@ PlanEndOpt = Annotated[
         "--plan-end", help="Last day of the plan ('none' clears): fee pro-rated, then none."
     ),
 ]
+BillingEmailOpt = Annotated[
+    str | None,
+    typer.Option("--billing-email", help="Where `invoice send` mails invoices ('' clears)."),
+]
 CompanyIdOpt = Annotated[
     str | None, typer.Option("--company-id", help="Business ID (Y-tunnus, IČO) for invoices.")
 ]
@@ -250,6 +254,7 @@ def customer_add(
     plan_start: PlanStartOpt = None,
     plan_end: PlanEndOpt = None,
     company_id: CompanyIdOpt = None,
+    billing_email: BillingEmailOpt = None,
     json_: JsonFlag = False,
 ) -> None:
     """Add a customer.
@@ -282,6 +287,7 @@ def customer_add(
         plan_start=plan_start,
         plan_end=plan_end,
         company_id=company_id,
+        billing_email=billing_email,
     )
     customer = customers.add(
         app_ctx.store,
@@ -329,6 +335,7 @@ def customer_edit(
     plan_start: PlanStartOpt = None,
     plan_end: PlanEndOpt = None,
     company_id: CompanyIdOpt = None,
+    billing_email: BillingEmailOpt = None,
     json_: JsonFlag = False,
 ) -> None:
     """Change a customer; with --until a raised level or coverage is temporary.
@@ -363,6 +370,7 @@ def customer_edit(
         plan_start=plan_start,
         plan_end=plan_end,
         company_id=company_id,
+        billing_email=billing_email,
     )
     customer = customers.edit(
         app_ctx.store, slug=slug, data=data, now=app_ctx.now(), actor=app_ctx.actor(required=False)

@@ -136,6 +136,8 @@ def void_cmd(
 ) -> None:
     """Void an issued invoice: the customer-month opens again; the number is never reused.
 
+    An invoice that was sent gets a credit note with its own number, negated amounts.
+
     Example:  supportctl invoice void 2026-0001 --reason "wrong rate"
     """
     from supportctl.render.invoice import emit_invoice
@@ -143,7 +145,12 @@ def void_cmd(
 
     app_ctx = get_app_context(ctx)
     info = invoicing.void(
-        app_ctx.store, number, reason=reason, now=app_ctx.now(), actor=app_ctx.actor(None)
+        app_ctx.store,
+        number,
+        reason=reason,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(None),
+        config=app_ctx.config,
     )
     if json_:
         emit_invoice(app_ctx, info, as_json=True)
@@ -152,6 +159,12 @@ def void_cmd(
         f"voided invoice {info.id} ({info.customer} {info.month}); {info.customer} {info.month} is open again",
         markup=False,
     )
+    if info.credit_note:
+        app_ctx.out.print(
+            f"it was sent, so credit note {info.credit_note} credits it "
+            f"(supportctl invoice show {info.credit_note} --format pdf)",
+            markup=False,
+        )
 
 
 @invoice_app.command("templates")

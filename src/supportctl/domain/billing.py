@@ -268,10 +268,48 @@ class InvoiceReport:
     plan_hint_minutes: int | None
     supply_date: date | None = None  # DUZP (date of the taxable supply)
     plan_fee: PlanFeeLine | None = None
+    kind: str = "invoice"  # invoice | credit
+    credits: str | None = None  # a credit note: the number of the invoice it credits
 
     @property
     def has_step(self) -> bool:
         return self.billing_step_minutes > 1
+
+
+def credit_note(original: InvoiceReport, number: str, issue_date: date) -> InvoiceReport:
+    """The credit note of an issued invoice: the same lines with every amount negated,
+    its own number, and the number of the invoice it credits. Nothing is due on it."""
+    from dataclasses import replace
+
+    def neg_line(line: ReportLine) -> ReportLine:
+        return replace(line, amount_minor=-line.amount_minor)
+
+    plan_fee = original.plan_fee
+    return replace(
+        original,
+        number=number,
+        status="issued",
+        kind="credit",
+        credits=original.number,
+        issue_date=issue_date,
+        due_date=issue_date,
+        payment=None,
+        lines=tuple(neg_line(ln) for ln in original.lines),
+        awaiting=(),
+        fees=tuple(replace(f, amount_minor=-f.amount_minor) for f in original.fees),
+        plan_fee=None
+        if plan_fee is None
+        else replace(plan_fee, amount_minor=-plan_fee.amount_minor),
+        class_totals=tuple(
+            replace(ct, amount_minor=-ct.amount_minor)
+            for ct in original.class_totals
+            if ct.cls != "needs-approval"
+        ),
+        net_minor=-original.net_minor,
+        vat_minor=-original.vat_minor,
+        gross_minor=-original.gross_minor,
+        plan_hint_minutes=None,
+    )
 
 
 def class_totals(lines: Iterable[ReportLine]) -> tuple[ClassTotal, ...]:

@@ -48,6 +48,7 @@ class Customer(NamedTuple):
     plan_start: date | None = None  # the fee is pro-rated by days in the first month
     plan_end: date | None = None  # ... and in the last; none billed after it
     company_id: str = ""  # business ID (Y-tunnus, IČO)
+    billing_email: str = ""  # where `invoice send` mails the invoices
 
     def level_on(self, day: date) -> str:
         """The service level in force on `day`, a temporary raise included."""

@@ -31,6 +31,7 @@ def customer_json(c: Customer, contacts: list[Contact] | None = None) -> dict[st
         "address": c.address,
         "vat_id": c.vat_id,
         "company_id": c.company_id,
+        "billing_email": c.billing_email or None,
         "country": c.country,
         "monthly_fee": {"amount_minor": c.monthly_fee_minor, "currency": c.rate.currency},
         "plan_start": c.plan_start.isoformat() if c.plan_start else None,
@@ -112,6 +113,7 @@ def emit_customer(
             ("business ID", c.company_id or "-"),
             ("country", c.country),
             ("billing address", c.address.replace("\n", ", ") or "-"),
+            ("invoices mailed to", c.billing_email or "-"),
         ],
     )
     if contacts is not None:

@@ -240,6 +240,9 @@ _EN = {
     "plan_fee_days": "{days}/{month_days} days",
     "vat_summary": "VAT summary",
     "vat_rate": "VAT rate",
+    "credit_title": "Credit note",
+    "credits": "Credits invoice {number}",
+    "credit_pay": "Nothing to pay: this credit note cancels the invoice it names.",
 }
 _FI = {
     **_EN,
@@ -315,6 +318,9 @@ _FI = {
     "plan_fee_days": "{days}/{month_days} päivää",
     "vat_summary": "ALV-erittely",
     "vat_rate": "ALV-kanta",
+    "credit_title": "Hyvityslasku",
+    "credits": "Hyvitys laskusta {number}",
+    "credit_pay": "Ei maksettavaa: hyvityslasku kumoaa mainitun laskun.",
 }
 _CS = {
     **_EN,
@@ -390,6 +396,9 @@ _CS = {
     "plan_fee_days": "{days}/{month_days} dní",
     "vat_summary": "Rekapitulace DPH",
     "vat_rate": "Sazba DPH",
+    "credit_title": "Opravný daňový doklad",
+    "credits": "Opravuje daňový doklad č. {number}",
+    "credit_pay": "Nic k úhradě: tento doklad ruší uvedenou fakturu.",
 }
 LABELS = {"en": _EN, "fi": _FI, "cs": _CS}
 
@@ -906,6 +915,11 @@ def _invoice_json(info: Any) -> dict[str, Any]:
         "gross": money(info.gross_minor),
         "lines": info.lines,
         "formats": info.formats,
+        "kind": info.kind,
+        "reference": info.reference,
+        "credits": info.credits,
+        "credit_note": info.credit_note,
+        "sent_at": None if info.sent_at is None else info.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -918,9 +932,13 @@ def emit_invoice(app_ctx: Any, info: Any, *, as_json: bool) -> None:
         return
     keyvalue(
         app_ctx.out,
-        f"Invoice {info.id}",
+        f"{'Credit note' if info.kind == 'credit' else 'Invoice'} {info.id}",
         [
             ("customer", info.customer),
+            ("reference", info.reference or "-"),
+            *([("credits invoice", info.credits)] if info.credits else []),
+            *([("credit note", info.credit_note)] if info.credit_note else []),
+            ("sent", info.sent_at.strftime("%Y-%m-%d %H:%M UTC") if info.sent_at else "not yet"),
             ("month", info.month),
             ("status", info.status + (f" ({info.void_reason})" if info.void_reason else "")),
             ("issued", info.issued_at.strftime("%Y-%m-%d %H:%M UTC")),
@@ -951,7 +969,8 @@ def emit_invoices(app_ctx: Any, infos: list[Any], *, as_json: bool) -> None:
                 i.id,
                 i.customer,
                 i.month,
-                i.status,
+                (f"credit note for {i.credits}" if i.kind == "credit" else i.status)
+                + (" (sent)" if i.sent_at else ""),
                 _plain_money(i.gross_minor, i.currency),
                 i.currency,
             )

@@ -44,6 +44,7 @@ class CustomerInput(NamedTuple):
     plan_start: str | None = None
     plan_end: str | None = None
     company_id: str | None = None
+    billing_email: str | None = None
 
 
 def require(store: Store, slug: str) -> Customer:
@@ -128,6 +129,10 @@ def _values(data: CustomerInput, currency: str) -> dict[str, Any]:
             values[key] = _plan_day(text, "--" + key.replace("_", "-"))
     if data.company_id is not None:
         values["company_id"] = data.company_id.strip()
+    if data.billing_email is not None:
+        values["billing_email"] = (
+            validate.email(data.billing_email) if data.billing_email.strip() else ""
+        )
     return values
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import billing
 from supportctl.domain.billing import (
+    ClassTotal,
     FeeLine,
     InvoiceReport,
     Party,
@@ -597,6 +598,84 @@ def _issue_one(
     return report
 
 
+def report_from_data(data: dict[str, Any], tz: str) -> InvoiceReport:
+    """The InvoiceReport an invoice was issued with, from its stored JSON (`data`)."""
+    zone = _zone(tz)
+
+    def day(value: str | None) -> date | None:
+        return None if value is None else date.fromisoformat(value)
+
+    def party(value: dict[str, Any]) -> Party:
+        return Party(
+            value["name"],
+            tuple(value["address_lines"]),
+            value["vat_id"],
+            value["country"],
+            value.get("company_id", ""),
+        )
+
+    def line(value: dict[str, Any]) -> ReportLine:
+        return ReportLine(
+            **{
+                **value,
+                "day": date.fromisoformat(value["day"]),
+                "start": from_utc_text(value["start"]).astimezone(zone),
+                "end": from_utc_text(value["end"]).astimezone(zone),
+            }
+        )
+
+    pay = data.get("payment")
+    fee = data.get("plan_fee")
+    quota = data.get("quota")
+    return InvoiceReport(
+        month=data["month"],
+        period_start=date.fromisoformat(data["period_start"]),
+        period_end=date.fromisoformat(data["period_end"]),
+        number=data["number"],
+        status=data["status"],
+        issue_date=date.fromisoformat(data["issue_date"]),
+        due_date=date.fromisoformat(data["due_date"]),
+        agency=party(data["agency"]),
+        payment=None if pay is None else PaymentInfo(**pay),
+        payment_terms_days=data["payment_terms_days"],
+        customer_slug=data["customer_slug"],
+        customer=party(data["customer"]),
+        plan=data["plan"],
+        locale=data["locale"],
+        currency=data["currency"],
+        rate_minor=data["rate_minor"],
+        billing_step_minutes=data["billing_step_minutes"],
+        lines=tuple(line(v) for v in data["lines"]),
+        awaiting=tuple(line(v) for v in data["awaiting"]),
+        fees=tuple(
+            FeeLine(f["id"], date.fromisoformat(f["day"]), f["description"], f["amount_minor"])
+            for f in data["fees"]
+        ),
+        class_totals=tuple(ClassTotal(**ct) for ct in data["class_totals"]),
+        quota=None if quota is None else QuotaLine(**quota),
+        billable_minutes=data["billable_minutes"],
+        extra_count=data["extra_count"],
+        net_minor=data["net_minor"],
+        vat_percent=Decimal(data["vat_percent"]),
+        vat_minor=data["vat_minor"],
+        gross_minor=data["gross_minor"],
+        is_reverse_charge=data["is_reverse_charge"],
+        plan_hint_minutes=data.get("plan_hint_minutes"),
+        supply_date=day(data.get("supply_date")),
+        plan_fee=None
+        if fee is None
+        else PlanFeeLine(
+            **{
+                **fee,
+                "first_day": date.fromisoformat(fee["first_day"]),
+                "last_day": date.fromisoformat(fee["last_day"]),
+            }
+        ),
+        kind=data.get("kind", "invoice"),
+        credits=data.get("credits"),
+    )
+
+
 # --- show, void, list ------------------------------------------------------------------
 
 
@@ -614,6 +693,11 @@ class InvoiceInfo:
     gross_minor: int
     lines: int
     formats: list[str]
+    kind: str = "invoice"
+    reference: str | None = None
+    credits: str | None = None  # a credit note: the invoice it credits
+    credit_note: str | None = None  # an invoice: the credit note that credits it
+    sent_at: datetime | None = None
 
 
 def _info(store: Store, row: Any) -> InvoiceInfo:
@@ -630,6 +714,11 @@ def _info(store: Store, row: Any) -> InvoiceInfo:
         gross_minor=row["gross_minor"],
         lines=row["line_count"],
         formats=invoice_store.document_formats(store, row["id"]),
+        kind=row["kind"],
+        reference=row["reference"],
+        credits=row["credits"],
+        credit_note=invoice_store.credit_note_for(store, row["number"]),
+        sent_at=from_utc_text(row["sent_at"]) if row["sent_at"] else None,
     )
 
 
@@ -666,16 +755,36 @@ def document(store: Store, number: str, fmt: str) -> bytes:
 
 
 def void(
-    store: Store, number: str, *, reason: str, now: datetime, actor: str | None
+    store: Store,
+    number: str,
+    *,
+    reason: str,
+    now: datetime,
+    actor: str | None,
+    config: Config | None = None,
 ) -> InvoiceInfo:
-    """Void an issued invoice: its customer-month opens again; the number stays used."""
+    """Void an issued invoice: its customer-month opens again; the number stays used.
+
+    An invoice the customer was already sent is in their books: voiding it issues a
+    credit note (hyvityslasku, opravný daňový doklad) with its own number, naming the
+    invoice and negating its amounts, stored in every format like an invoice.
+    """
     if not reason.strip():
         raise InputError("--reason must say why the invoice is voided")
     with store.transaction():
         row = _require(store, number)
+        if row["kind"] == "credit":
+            raise InputError(
+                f"{number} is a credit note; it is not voided",
+                hint="bill the amount again on a new invoice",
+            )
         if row["status"] == "void":
             raise InputError(f"invoice {number} is already void ({row['void_reason']})")
         invoice_store.set_void(store, row["id"], reason.strip())
+        if row["sent_at"] is not None:
+            if config is None:
+                raise InputError(f"invoice {number} was sent; voiding it needs the config")
+            _issue_credit_note(store, config, row, reason.strip(), now, actor)
         events.record(
             store,
             "invoice.voided",
@@ -686,6 +795,61 @@ def void(
             data={"number": number, "month": row["month"], "reason": reason.strip()},
         )
     return get(store, number)
+
+
+def _issue_credit_note(
+    store: Store, config: Config, row: Any, reason: str, now: datetime, actor: str | None
+) -> str:
+    from supportctl.render import invoice as render
+    from supportctl.render.jsonout import to_jsonable
+
+    tz = config.agency.timezone
+    original = report_from_data(json.loads(row["data"]), tz)
+    year = now.astimezone(_zone(tz)).year
+    number = invoice_store.next_number(store, year, config.agency.invoice_number_format)
+    if invoice_store.number_taken(store, number):
+        raise InputError(f"invoice number {number} is already used; numbers are never reused")
+    credit = billing.credit_note(original, number, now.astimezone(_zone(tz)).date())
+    credit_id = invoice_store.insert_invoice(
+        store,
+        number=number,
+        customer_id=row["customer_id"],
+        month=row["month"],
+        issued_at=to_utc_text(now),
+        currency=credit.currency,
+        net_minor=credit.net_minor,
+        vat_minor=credit.vat_minor,
+        gross_minor=credit.gross_minor,
+        data=json.dumps(to_jsonable(credit), ensure_ascii=False),
+        reference=row["reference"],
+        kind="credit",
+        credits=row["number"],
+    )
+    user_dir = _user_dir(config)
+    for stored in STORED_FORMATS:
+        invoice_store.insert_document(
+            store, credit_id, stored, render.render_bytes(credit, stored, user_dir)
+        )
+    if "pdf" in invoice_store.document_formats(store, row["id"]) and render.pdf_available():
+        html = invoice_store.document(store, credit_id, "html")
+        assert html is not None
+        invoice_store.insert_document(store, credit_id, "pdf", render.html_to_pdf(html.decode()))
+    events.record(
+        store,
+        "invoice.credited",
+        at=now,
+        actor=actor,
+        customer_id=row["customer_id"],
+        subject_ref=f"invoice:{number}",
+        data={
+            "number": number,
+            "credits": row["number"],
+            "reason": reason,
+            "gross_minor": credit.gross_minor,
+            "currency": credit.currency,
+        },
+    )
+    return number
 
 
 # --- fees ------------------------------------------------------------------------------

@@ -268,7 +268,7 @@ def _check_corrects(
     store: Store, number: str, customer_id: int, slug: str, start_at: datetime, tz: TzSource
 ) -> None:
     row = entry_store.invoice_by_number(store, number)
-    if row is None or row["status"] != "issued":
+    if row is None or row["status"] != "issued" or row["kind"] != "invoice":
         raise InputError(f"no issued invoice '{number}' to correct")
     if row["customer_id"] != customer_id:
         raise InputError(f"invoice {number} is not for '{slug}'")

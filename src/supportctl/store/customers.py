@@ -39,6 +39,7 @@ _CUSTOMER_COLUMNS = (
     "plan_start",
     "plan_end",
     "company_id",
+    "billing_email",
 )
 
 
@@ -70,6 +71,7 @@ def _customer(row: sqlite3.Row, domains: tuple[str, ...]) -> Customer:
         plan_start=date.fromisoformat(row["plan_start"]) if row["plan_start"] else None,
         plan_end=date.fromisoformat(row["plan_end"]) if row["plan_end"] else None,
         company_id=row["company_id"],
+        billing_email=row["billing_email"],
     )
 
 

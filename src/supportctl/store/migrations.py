@@ -555,10 +555,11 @@ def add_month_totals_cache(db: Database) -> None:
 
 
 @migration
-def add_plan_fee_and_payment_reference(db: Database) -> None:
+def add_plan_fee_payment_reference_and_credit_notes(db: Database) -> None:
     """The plan's monthly fee and its start and end (a fee pro-rated by days), the
-    customer's business ID (IČO) for Czech invoices, and each issued invoice's payment
-    reference (viitenumero, RF reference or variabilní symbol)."""
+    customer's business ID (IČO) and billing address, each issued invoice's payment
+    reference (viitenumero, RF reference or variabilní symbol) and when it was sent,
+    and credit notes: rows of kind 'credit' that name the invoice they credit."""
     _run(
         db,
         """
@@ -567,7 +568,12 @@ ALTER TABLE customers ADD COLUMN monthly_fee_minor INTEGER NOT NULL DEFAULT 0
 ALTER TABLE customers ADD COLUMN plan_start TEXT;
 ALTER TABLE customers ADD COLUMN plan_end TEXT;
 ALTER TABLE customers ADD COLUMN company_id TEXT NOT NULL DEFAULT '';
-ALTER TABLE invoices ADD COLUMN reference TEXT
+ALTER TABLE customers ADD COLUMN billing_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE invoices ADD COLUMN reference TEXT;
+ALTER TABLE invoices ADD COLUMN kind TEXT NOT NULL DEFAULT 'invoice'
+    CHECK (kind IN ('invoice', 'credit'));
+ALTER TABLE invoices ADD COLUMN credits TEXT;
+ALTER TABLE invoices ADD COLUMN sent_at TEXT
 """,
     )
 
