@@ -167,6 +167,49 @@ def void_cmd(
         )
 
 
+@invoice_app.command("send")
+def send_cmd(
+    ctx: typer.Context,
+    number: Annotated[
+        str | None, typer.Argument(help="The invoice number, e.g. 2026-0001.")
+    ] = None,
+    month: Annotated[
+        str | None, typer.Option("--month", help="Send every issued, unsent invoice of MONTH.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would go where; send nothing.")
+    ] = False,
+    again: Annotated[
+        bool, typer.Option("--again", help="Send an invoice that was already sent once more.")
+    ] = False,
+    json_: JsonFlag = False,
+) -> None:
+    """Mail issued invoices to the customers' billing addresses (PDF, else HTML).
+
+    The mail is in the customer's language and carries the issued document byte for
+    byte; each sending is recorded with the invoice. Drafts, void invoices and
+    customers without a billing address are refused, and then nothing is sent.
+
+    Example:  supportctl invoice send 2026-0001
+    Example:  supportctl invoice send --month 2026-10 --dry-run
+    """
+    from supportctl.render.invoice import emit_sent
+    from supportctl.services import invoicing
+
+    app_ctx = get_app_context(ctx)
+    sent = invoicing.send(
+        app_ctx.store,
+        app_ctx.config,
+        number=number,
+        month=month,
+        dry_run=dry_run,
+        again=again,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(None, required=not dry_run),
+    )
+    emit_sent(app_ctx, sent, as_json=json_)
+
+
 @invoice_app.command("templates")
 def templates_cmd(
     ctx: typer.Context,

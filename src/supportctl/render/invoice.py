@@ -407,6 +407,62 @@ def labels_for(locale: str) -> dict[str, str]:
     return LABELS.get(locale.split("_")[0].lower(), _EN)
 
 
+# The mail `invoice send` writes, in the customer's language.
+_MAIL = {
+    "en": {
+        "subject": "Invoice {number} – {agency}",
+        "credit_subject": "Credit note {number} – {agency}",
+        "body": "Hello,\n\nplease find attached invoice {number} for {period}.\n\n{payment}\n\nBest regards,\n{agency}\n",
+        "credit_body": "Hello,\n\nplease find attached credit note {number}, which credits invoice {credits}. There is nothing to pay.\n\nBest regards,\n{agency}\n",
+    },
+    "fi": {
+        "subject": "Lasku {number} – {agency}",
+        "credit_subject": "Hyvityslasku {number} – {agency}",
+        "body": "Hei,\n\nliitteenä lasku {number} ajalta {period}.\n\n{payment}\n\nYstävällisin terveisin\n{agency}\n",
+        "credit_body": "Hei,\n\nliitteenä hyvityslasku {number}, joka hyvittää laskun {credits}. Maksettavaa ei ole.\n\nYstävällisin terveisin\n{agency}\n",
+    },
+    "cs": {
+        "subject": "Faktura {number} – {agency}",
+        "credit_subject": "Opravný daňový doklad {number} – {agency}",
+        "body": "Dobrý den,\n\nv příloze zasíláme fakturu {number} za období {period}.\n\n{payment}\n\nS pozdravem\n{agency}\n",
+        "credit_body": "Dobrý den,\n\nv příloze zasíláme opravný daňový doklad {number} k faktuře {credits}. Nic k úhradě.\n\nS pozdravem\n{agency}\n",
+    },
+}
+
+
+def invoice_mail(report: InvoiceReport) -> tuple[str, str]:
+    """(subject, body) of the mail carrying an issued invoice or credit note."""
+    lang = report.locale.split("_")[0].lower()
+    texts = _MAIL.get(lang, _MAIL["en"])
+    t = labels_for(report.locale)
+    fmt = locale_format(report.locale)
+    agency = _one_line(report.agency.name)
+    number = report.number or ""
+    if report.kind == "credit":
+        subject = texts["credit_subject"].format(number=number, agency=agency)
+        body = texts["credit_body"].format(number=number, credits=report.credits, agency=agency)
+        return subject, body
+    lines = [
+        f"{t['amount_due']}: {fmt.money(report.gross_minor, report.currency)}",
+        f"{t['due_date']}: {fmt.date(report.due_date)}",
+    ]
+    pay = report.payment
+    if pay is not None:
+        if pay.reference:
+            lines.append(
+                f"{t['ref_' + pay.reference_kind]}: {_reference(pay.reference, pay.reference_kind)}"
+            )
+        if pay.account:
+            lines.append(f"{t['account']}: {pay.account}")
+        lines += [f"IBAN: {_iban(pay.iban)}", f"BIC: {pay.bic}"]
+    period = f"{fmt.date(report.period_start)} – {fmt.date(report.period_end)}"
+    subject = texts["subject"].format(number=number, agency=agency)
+    body = texts["body"].format(
+        number=number, period=period, payment="\n".join(lines), agency=agency
+    )
+    return subject, body
+
+
 # --- the environment ---------------------------------------------------------------
 
 
@@ -1014,3 +1070,39 @@ def emit_fees(app_ctx: Any, fees: list[Any], *, as_json: bool, single: bool = Fa
         ],
         empty="no fees",
     )
+
+
+def emit_sent(app_ctx: Any, sent: list[Any], *, as_json: bool) -> None:
+    from supportctl.render.jsonout import emit_json
+    from supportctl.render.safe import term_safe
+
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": s.number,
+                    "number": s.number,
+                    "customer": s.customer,
+                    "to": s.to,
+                    "subject": s.subject,
+                    "document": s.filename,
+                    "bytes": s.size,
+                    "dry_run": s.dry_run,
+                    "sent_via": s.where,
+                }
+                for s in sent
+            ]
+        )
+        return
+    out = app_ctx.out
+    for s in sent:
+        verb = "would send" if s.dry_run else "sent"
+        out.print(
+            term_safe(
+                f"{verb} invoice {s.number} ({s.customer}) to {s.to}: "
+                f"{s.filename}, {s.size} bytes" + ("" if s.dry_run else f" via {s.where}")
+            ),
+            markup=False,
+        )
+        if s.dry_run:
+            out.print(term_safe(s.text), markup=False)

@@ -852,6 +852,146 @@ def _issue_credit_note(
     return number
 
 
+# --- sending -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentInvoice:
+    number: str
+    customer: str
+    to: str
+    subject: str
+    filename: str
+    size: int
+    dry_run: bool
+    where: str
+    text: str  # the mail as a person reads it (headers, body, attachment names)
+
+
+def _sendable(store: Store, row: Any, again: bool) -> Customer:
+    number = row["number"]
+    if row["status"] == "void":
+        raise InputError(f"invoice {number} is void; a void invoice is not sent")
+    if row["sent_at"] is not None and not again:
+        raise InputError(
+            f"invoice {number} was already sent ({row['sent_at']})",
+            hint="pass --again to send it once more",
+        )
+    customer = customer_store.get_by_id(store, row["customer_id"])
+    assert customer is not None
+    if not customer.billing_email:
+        raise InputError(
+            f"customer {customer.slug} has no billing address; nothing was sent",
+            hint=f"supportctl customer edit {customer.slug} --billing-email ADDRESS",
+        )
+    return customer
+
+
+def send(
+    store: Store,
+    config: Config,
+    *,
+    number: str | None = None,
+    month: str | None = None,
+    dry_run: bool = False,
+    again: bool = False,
+    now: datetime,
+    actor: str | None,
+    transport: Any = None,
+) -> list[SentInvoice]:
+    """Mail issued invoices (one, or every issued one of a month) to each customer's
+    billing address, in the customer's language, with the issued document attached:
+    PDF when WeasyPrint is installed, else HTML, byte for byte what was issued.
+
+    Everything is checked before anything is sent: a void invoice, one sent before
+    (without `again`) or a customer without a billing address stops the whole run.
+    Each sent mail is recorded with the invoice (`sent_at`, an `invoice.sent` event).
+    """
+    from supportctl.mail.compose import Attachment
+    from supportctl.render import invoice as render
+    from supportctl.services import outbound
+
+    if (number is None) == (month is None):
+        raise InputError("name one invoice number, or --month for all issued in a month")
+    if number is not None:
+        row = invoice_store.by_number(store, number)
+        if row is None:
+            raise InputError(
+                f"no issued invoice '{number}'; a draft is not sent",
+                hint="issue the month first: supportctl invoice MONTH --issue",
+            )
+        rows = [row]
+    else:
+        month = check_month(month or "")
+        rows = [
+            r
+            for r in invoice_store.list_invoices(store, month)
+            if r["status"] == "issued" and (again or r["sent_at"] is None)
+        ]
+        if not rows:
+            raise InputError(f"no issued invoice of {month} is waiting to be sent")
+    fmt = "pdf" if render.pdf_available() else "html"
+    mails = []
+    for row in rows:
+        customer = _sendable(store, row, again)
+        report = report_from_data(json.loads(row["data"]), config.agency.timezone)
+        content = _stored_document(store, row, fmt)
+        subject, body = render.invoice_mail(report)
+        filename = file_name(customer.slug, row["month"], row["number"], fmt)
+        content_type = "application/pdf" if fmt == "pdf" else "text/html"
+        mails.append((row, customer, subject, body, Attachment(filename, content, content_type)))
+    results = []
+    for row, customer, subject, body, attachment in mails:
+        with store.transaction():
+            sent = outbound.send_document(
+                store,
+                config,
+                to=customer.billing_email,
+                subject=subject,
+                body=body,
+                attachment=attachment,
+                language=customer.locale.split("_")[0],
+                kind="invoice",
+                actor=actor,
+                now=now,
+                transport=transport,
+                dry_run=dry_run,
+                event_data={"invoice": row["number"]},
+            )
+            if not dry_run:
+                invoice_store.set_sent(store, row["id"], to_utc_text(now))
+                events.record(
+                    store,
+                    "invoice.sent",
+                    at=now,
+                    actor=actor,
+                    customer_id=row["customer_id"],
+                    subject_ref=f"invoice:{row['number']}",
+                    data={
+                        "number": row["number"],
+                        "to": customer.billing_email,
+                        "document": attachment.filename,
+                        "bytes": len(attachment.data),
+                        "message_id": sent.message_id,
+                        "again": row["sent_at"] is not None,
+                    },
+                )
+        results.append(
+            SentInvoice(
+                number=row["number"],
+                customer=customer.slug,
+                to=customer.billing_email,
+                subject=subject,
+                filename=attachment.filename,
+                size=len(attachment.data),
+                dry_run=dry_run,
+                where=sent.where,
+                text=sent.text,
+            )
+        )
+    return results
+
+
 # --- fees ------------------------------------------------------------------------------
 
 

@@ -1147,3 +1147,38 @@ def remind(
         if transport is not None:
             transport.close()
     return report
+
+
+def send_document(
+    store: Store,
+    config: Config,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    attachment: compose.Attachment,
+    language: str,
+    kind: str,
+    actor: str | None,
+    now: datetime,
+    transport: Transport | None = None,
+    dry_run: bool = False,
+    event_data: dict[str, Any] | None = None,
+) -> Sent:
+    """One mail with a document attached to a customer (an invoice, say), sent and
+    recorded like every other mail (`_deliver`); with dry_run only built and shown."""
+    outgoing = compose.Outgoing(
+        from_addr=_from_addr(config),
+        from_name=config.agency.name,
+        to=(to,),
+        subject=subject,
+        body=body,
+        date=_local_now(config, now),
+        message_id=compose.new_message_id(config.agency.mail_domain),
+        attachments=(attachment,),
+        language=language,
+    )
+    plan = _Plan(outgoing, kind, None, False, actor, event_data=dict(event_data or {}))
+    outcome = _deliver(store, config, plan, transport=transport, now=now, dry_run=dry_run)
+    assert isinstance(outcome, Sent)  # no loop guard check: never skipped
+    return outcome
