@@ -686,3 +686,17 @@ def test_a_plan_starting_on_the_16th_bills_half_the_fee(
     # a month with only the fee is issued too (all customers with a fee are in the run)
     monthly = cli.json("invoice", "2026-11", "--out", str(month / "m"), "--json")
     assert "newco" in {r["customer"] for r in monthly["reports"]}
+
+
+def test_invoice_times_are_in_the_customers_time_zone_and_say_so(cli, month: Path) -> None:
+    out = month / "tz"
+    cli.ok("invoice", "2026-10", "--customer", "kovo", "-f", "md", "--out", str(out))
+    md = (out / "kovo-2026-10.md").read_text(encoding="utf-8")
+    # logged 13:00-13:07 Helsinki time: 12:00-12:07 in Prague, the customer's country
+    assert "| 12:00 | 12:07 |" in md and "Europe/Prague" in md
+    cli.ok("customer", "edit", "kovo", "--timezone", "Europe/Helsinki")
+    cli.ok("invoice", "2026-10", "--customer", "kovo", "-f", "md", "--out", str(out))
+    md = (out / "kovo-2026-10.md").read_text(encoding="utf-8")
+    assert "| 13:00 | 13:07 |" in md and "Europe/Helsinki" in md
+    bad = cli.fails(2, "customer", "edit", "kovo", "--timezone", "Mars/Olympus")
+    assert "--timezone" in bad.stderr

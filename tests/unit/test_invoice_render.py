@@ -215,6 +215,7 @@ def sample_report(
         plan_hint_minutes=hint,
         supply_date=date(2026, 10, 31),
         plan_fee=plan_fee,
+        timezone="Europe/Helsinki",
     )
 
 

@@ -219,6 +219,12 @@ BillingEmailOpt = Annotated[
     str | None,
     typer.Option("--billing-email", help="Where `invoice send` mails invoices ('' clears)."),
 ]
+TimezoneOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone", help="Customer's time zone for invoice times (default: its country's)."
+    ),
+]
 CompanyIdOpt = Annotated[
     str | None, typer.Option("--company-id", help="Business ID (Y-tunnus, IČO) for invoices.")
 ]
@@ -255,6 +261,7 @@ def customer_add(
     plan_end: PlanEndOpt = None,
     company_id: CompanyIdOpt = None,
     billing_email: BillingEmailOpt = None,
+    timezone: TimezoneOpt = None,
     json_: JsonFlag = False,
 ) -> None:
     """Add a customer.
@@ -288,6 +295,7 @@ def customer_add(
         plan_end=plan_end,
         company_id=company_id,
         billing_email=billing_email,
+        timezone=timezone,
     )
     customer = customers.add(
         app_ctx.store,
@@ -336,6 +344,7 @@ def customer_edit(
     plan_end: PlanEndOpt = None,
     company_id: CompanyIdOpt = None,
     billing_email: BillingEmailOpt = None,
+    timezone: TimezoneOpt = None,
     json_: JsonFlag = False,
 ) -> None:
     """Change a customer; with --until a raised level or coverage is temporary.
@@ -371,6 +380,7 @@ def customer_edit(
         plan_end=plan_end,
         company_id=company_id,
         billing_email=billing_email,
+        timezone=timezone,
     )
     customer = customers.edit(
         app_ctx.store, slug=slug, data=data, now=app_ctx.now(), actor=app_ctx.actor(required=False)

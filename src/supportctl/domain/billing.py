@@ -160,7 +160,7 @@ class ReportLine:
 
     entry_id: int
     day: date
-    start: datetime  # in the agency's time zone
+    start: datetime  # in the customer's time zone (the report's `timezone`)
     end: datetime
     minutes: int
     billed_minutes: int
@@ -268,6 +268,7 @@ class InvoiceReport:
     plan_hint_minutes: int | None
     supply_date: date | None = None  # DUZP (date of the taxable supply)
     plan_fee: PlanFeeLine | None = None
+    timezone: str = ""  # the zone of the times on the invoice (the customer's)
     kind: str = "invoice"  # invoice | credit
     credits: str | None = None  # a credit note: the number of the invoice it credits
 

@@ -32,6 +32,7 @@ def customer_json(c: Customer, contacts: list[Contact] | None = None) -> dict[st
         "vat_id": c.vat_id,
         "company_id": c.company_id,
         "billing_email": c.billing_email or None,
+        "timezone": c.timezone or None,
         "country": c.country,
         "monthly_fee": {"amount_minor": c.monthly_fee_minor, "currency": c.rate.currency},
         "plan_start": c.plan_start.isoformat() if c.plan_start else None,
@@ -114,6 +115,7 @@ def emit_customer(
             ("country", c.country),
             ("billing address", c.address.replace("\n", ", ") or "-"),
             ("invoices mailed to", c.billing_email or "-"),
+            ("time zone", c.timezone or "(its country's)"),
         ],
     )
     if contacts is not None:

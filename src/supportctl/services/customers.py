@@ -45,6 +45,7 @@ class CustomerInput(NamedTuple):
     plan_end: str | None = None
     company_id: str | None = None
     billing_email: str | None = None
+    timezone: str | None = None
 
 
 def require(store: Store, slug: str) -> Customer:
@@ -129,11 +130,27 @@ def _values(data: CustomerInput, currency: str) -> dict[str, Any]:
             values[key] = _plan_day(text, "--" + key.replace("_", "-"))
     if data.company_id is not None:
         values["company_id"] = data.company_id.strip()
+    if data.timezone is not None:
+        values["timezone"] = _timezone(data.timezone)
     if data.billing_email is not None:
         values["billing_email"] = (
             validate.email(data.billing_email) if data.billing_email.strip() else ""
         )
     return values
+
+
+def _timezone(text: str) -> str:
+    """An IANA zone such as Europe/Prague; '' (or 'none') goes back to the country's."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = text.strip()
+    if name.lower() in ("", "none"):
+        return ""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"--timezone '{text}' is not a time zone such as Europe/Prague") from None
+    return name
 
 
 def _plan_day(text: str, option: str) -> str | None:

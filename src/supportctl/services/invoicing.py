@@ -177,6 +177,8 @@ def build(
 
     agency = config.agency
     zone = _zone(agency.timezone)
+    shown_tz = customer.zone_name(agency.timezone)
+    shown = zone if shown_tz == agency.timezone else _zone(shown_tz)
     rows = month_rows(store, customer.id, month, tz=agency.timezone)
     step = customer.billing_step_minutes
     rate = customer.rate.amount_minor
@@ -184,8 +186,8 @@ def build(
     awaiting: list[ReportLine] = []
     amounts: dict[int, int] = {}
     for row in rows:
-        start = row.start_at.astimezone(zone)
-        end = row.end_at.astimezone(zone)
+        start = row.start_at.astimezone(shown)
+        end = row.end_at.astimezone(shown)
         offset = 0
         last = len(row.parts) - 1
         for i, part in enumerate(row.parts):
@@ -201,7 +203,7 @@ def build(
                 billed, amount = part.minutes, 0
             line = ReportLine(
                 entry_id=row.id,
-                day=row.date,
+                day=row.date if shown is zone else start.date(),
                 start=part_start,
                 end=part_end,
                 minutes=part.minutes,
@@ -298,6 +300,7 @@ def build(
         is_reverse_charge=tot.is_reverse_charge,
         plan_hint_minutes=hint,
         supply_date=last_day if agency.supply_date == "month-end" else issue_day,
+        timezone=shown_tz,
         plan_fee=plan_fee,
     )
 
@@ -600,7 +603,7 @@ def _issue_one(
 
 def report_from_data(data: dict[str, Any], tz: str) -> InvoiceReport:
     """The InvoiceReport an invoice was issued with, from its stored JSON (`data`)."""
-    zone = _zone(tz)
+    zone = _zone(data.get("timezone") or tz)
 
     def day(value: str | None) -> date | None:
         return None if value is None else date.fromisoformat(value)
@@ -671,6 +674,7 @@ def report_from_data(data: dict[str, Any], tz: str) -> InvoiceReport:
                 "last_day": date.fromisoformat(fee["last_day"]),
             }
         ),
+        timezone=data.get("timezone", tz),
         kind=data.get("kind", "invoice"),
         credits=data.get("credits"),
     )
@@ -957,6 +961,7 @@ def send(
                 transport=transport,
                 dry_run=dry_run,
                 event_data={"invoice": row["number"]},
+                zone=customer.zone_name(config.agency.timezone),
             )
             if not dry_run:
                 invoice_store.set_sent(store, row["id"], to_utc_text(now))

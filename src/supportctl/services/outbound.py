@@ -141,6 +141,12 @@ def _local_now(config: Config, now: datetime) -> datetime:
     return now.astimezone(ZoneInfo(config.agency.timezone))
 
 
+def _zone_info(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
 def _from_addr(config: Config) -> str:
     return config.smtp.from_addr if config.smtp is not None else config.agency.support_address
 
@@ -1164,6 +1170,7 @@ def send_document(
     transport: Transport | None = None,
     dry_run: bool = False,
     event_data: dict[str, Any] | None = None,
+    zone: str | None = None,
 ) -> Sent:
     """One mail with a document attached to a customer (an invoice, say), sent and
     recorded like every other mail (`_deliver`); with dry_run only built and shown."""
@@ -1173,7 +1180,7 @@ def send_document(
         to=(to,),
         subject=subject,
         body=body,
-        date=_local_now(config, now),
+        date=_local_now(config, now) if zone is None else now.astimezone(_zone_info(zone)),
         message_id=compose.new_message_id(config.agency.mail_domain),
         attachments=(attachment,),
         language=language,

@@ -40,6 +40,7 @@ _CUSTOMER_COLUMNS = (
     "plan_end",
     "company_id",
     "billing_email",
+    "timezone",
 )
 
 
@@ -72,6 +73,7 @@ def _customer(row: sqlite3.Row, domains: tuple[str, ...]) -> Customer:
         plan_end=date.fromisoformat(row["plan_end"]) if row["plan_end"] else None,
         company_id=row["company_id"],
         billing_email=row["billing_email"],
+        timezone=row["timezone"],
     )
 
 

@@ -557,7 +557,7 @@ def add_month_totals_cache(db: Database) -> None:
 @migration
 def add_plan_fee_payment_reference_and_credit_notes(db: Database) -> None:
     """The plan's monthly fee and its start and end (a fee pro-rated by days), the
-    customer's business ID (IČO) and billing address, each issued invoice's payment
+    customer's business ID (IČO), billing address and time zone, each issued invoice's payment
     reference (viitenumero, RF reference or variabilní symbol) and when it was sent,
     and credit notes: rows of kind 'credit' that name the invoice they credit."""
     _run(
@@ -569,6 +569,7 @@ ALTER TABLE customers ADD COLUMN plan_start TEXT;
 ALTER TABLE customers ADD COLUMN plan_end TEXT;
 ALTER TABLE customers ADD COLUMN company_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE customers ADD COLUMN billing_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN timezone TEXT NOT NULL DEFAULT '';
 ALTER TABLE invoices ADD COLUMN reference TEXT;
 ALTER TABLE invoices ADD COLUMN kind TEXT NOT NULL DEFAULT 'invoice'
     CHECK (kind IN ('invoice', 'credit'));
