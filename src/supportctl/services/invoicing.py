@@ -62,7 +62,7 @@ def check_month(month: str) -> str:
     return f"{year:04d}-{mon:02d}"
 
 
-def _month_days(month: str) -> tuple[date, date]:
+def month_days(month: str) -> tuple[date, date]:
     year, mon = (int(x) for x in month.split("-"))
     first = date(year, mon, 1)
     nxt = date(year + (mon == 12), mon % 12 + 1, 1)
@@ -142,8 +142,8 @@ def plan_fee_line(customer: Customer, month: str) -> PlanFeeLine | None:
     """The plan's monthly fee for `month`, pro-rated by days at the plan's start or end."""
     if customer.monthly_fee_minor <= 0:
         return None
-    first, last = _month_days(month)
-    days, month_days, amount = billing.prorated_fee(
+    first, last = month_days(month)
+    days, in_month, amount = billing.prorated_fee(
         customer.monthly_fee_minor, first, last, customer.plan_start, customer.plan_end
     )
     if days <= 0:
@@ -151,7 +151,7 @@ def plan_fee_line(customer: Customer, month: str) -> PlanFeeLine | None:
     start = max(first, customer.plan_start) if customer.plan_start else first
     end = min(last, customer.plan_end) if customer.plan_end else last
     return PlanFeeLine(
-        customer.plan, start, end, days, month_days, customer.monthly_fee_minor, amount
+        customer.plan, start, end, days, in_month, customer.monthly_fee_minor, amount
     )
 
 
@@ -240,7 +240,7 @@ def build(
         sizes = plan_sizes if plan_sizes is not None else maintenance_plan_sizes(store)
         hint = billing.plan_that_fits(billable_minutes, sizes)
     issue_day = (issued_at or now).astimezone(zone).date()
-    first, last_day = _month_days(month)
+    first, last_day = month_days(month)
     due = issue_day + timedelta(days=agency.payment_terms_days)
     currency = customer.rate.currency
     bank = config.banks.get(currency)
@@ -479,7 +479,7 @@ def render_month(
 
 def _refuse_unfinished(month: str, now: datetime, tz: str) -> None:
     """Issuing a month that has not ended would freeze it with work still to come."""
-    _first, last = _month_days(month)
+    _first, last = month_days(month)
     today = now.astimezone(_zone(tz)).date()
     if today <= last:
         raise InputError(
@@ -964,6 +964,10 @@ def send(
                 zone=customer.zone_name(config.agency.timezone),
             )
             if not dry_run:
+                if invoice_store.document(store, row["id"], fmt) is None:
+                    # a PDF made now from the issued HTML: kept, so `invoice show` gives
+                    # the very bytes the customer got
+                    invoice_store.insert_document(store, row["id"], fmt, attachment.data)
                 invoice_store.set_sent(store, row["id"], to_utc_text(now))
                 events.record(
                     store,
