@@ -700,3 +700,19 @@ def test_invoice_times_are_in_the_customers_time_zone_and_say_so(cli, month: Pat
     assert "| 13:00 | 13:07 |" in md and "Europe/Helsinki" in md
     bad = cli.fails(2, "customer", "edit", "kovo", "--timezone", "Mars/Olympus")
     assert "--timezone" in bad.stderr
+
+
+def test_plan_dates_and_fee_are_checked(cli, month: Path, snapshot) -> None:
+    before = snapshot()
+    assert (
+        "before"
+        in cli.fails(
+            2, "customer", "edit", "acme", "--plan-start", "2026-11-16", "--plan-end", "2026-11-01"
+        ).stderr
+    )
+    assert (
+        "2026-13-01"
+        in cli.fails(2, "customer", "edit", "acme", "--plan-start", "2026-13-01").stderr
+    )
+    assert "monthly fee" in cli.fails(2, "customer", "edit", "acme", "--monthly-fee", "-5").stderr
+    assert snapshot() == before

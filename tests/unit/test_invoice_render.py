@@ -345,3 +345,17 @@ def test_invoice_html_footer_quotes_the_agency_name_for_css() -> None:
     assert 'Smith & \\"Sons\\" \\3C /style\\3E ' in footer
     # the body still shows the name HTML-escaped
     assert "Smith &amp; &#34;Sons&#34; &lt;/style&gt;" in html
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_an_issued_report_comes_back_whole_from_its_stored_json(lang: str) -> None:
+    import json
+
+    from supportctl.render.jsonout import to_jsonable
+    from supportctl.services.invoicing import report_from_data
+
+    report = sample_report(LOCALES[lang])
+    data = json.loads(json.dumps(to_jsonable(report)))
+    again = report_from_data(data, "Europe/Helsinki")
+    assert again == report
+    assert render.render_text(again, "html") == render.render_text(report, "html")

@@ -153,6 +153,11 @@ def _timezone(text: str) -> str:
     return name
 
 
+def _check_plan_dates(start: str | None, end: str | None) -> None:
+    if start and end and end < start:
+        raise InputError(f"--plan-end {end} is before --plan-start {start}")
+
+
 def _plan_day(text: str, option: str) -> str | None:
     """A plan start or end date; 'none' clears it."""
     if text.strip().lower() in ("", "none", "-"):
@@ -199,6 +204,7 @@ def add(
         COUNTRY_LOCALES.get(values["country"], COUNTRY_LOCALES.get(config.agency.country, "en")),
     )
     values["slug"] = slug
+    _check_plan_dates(values.get("plan_start"), values.get("plan_end"))
     domains = [validate.domain(d) for d in data.domains]
     with store.transaction():
         if customer_store.get_by_slug(store, slug) is not None:
@@ -254,6 +260,10 @@ def edit(
                 raise InputError(f"customer '{slug}' has no mail domain '{dom}'")
         if not values and not data.domains and not data.remove_domains:
             raise InputError("nothing to change; pass at least one option (see --help)")
+        _check_plan_dates(
+            values.get("plan_start", before.plan_start and before.plan_start.isoformat()),
+            values.get("plan_end", before.plan_end and before.plan_end.isoformat()),
+        )
         customer_store.update(store, before.id, values)
         old = {k: getattr(before, k, None) for k in values}
         events.record(
