@@ -359,3 +359,43 @@ def test_an_issued_report_comes_back_whole_from_its_stored_json(lang: str) -> No
     again = report_from_data(data, "Europe/Helsinki")
     assert again == report
     assert render.render_text(again, "html") == render.render_text(report, "html")
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_text_invoice_keeps_whole_headers_and_aligned_columns(lang: str) -> None:
+    report = sample_report(LOCALES[lang])
+    t = render.labels_for(report.locale)
+    lines = render.render_text(report, "txt").splitlines()
+    header = lines.index(t["entries"]) + 2  # the heading, its rule, then the header
+    names = [
+        t[k] for k in ("date", "start", "end", "minutes", "person", "ticket", "class", "amount")
+    ]
+    for name in names:
+        assert name in lines[header], name  # never cut to a few letters
+    starts = [lines[header].index(name) for name in (t["start"], t["end"])]
+    rows = [ln for ln in lines[header + 2 :] if ln[:1].isalnum()][: len(report.lines)]
+    assert len(rows) == len(report.lines)
+    for row, ln in zip(rows, report.lines, strict=True):
+        fmt = render.locale_format(report.locale)
+        assert row[starts[0] :].startswith(fmt.time(ln.start))  # each column where its header is
+        assert row[starts[1] :].startswith(fmt.time(ln.end))
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_csv_names_the_invoice_and_customer_on_every_row(lang: str) -> None:
+    import csv
+    import io
+
+    report = sample_report(LOCALES[lang])
+    rows = list(csv.reader(io.StringIO(render.render_text(report, "csv"))))
+    assert rows[0][:2] == ["invoice", "customer"]
+    assert all(r[:2] == ["2026-0007", "acme"] for r in rows[1:])
+    payment = [r for r in rows if r[2] == "payment"]
+    assert len(payment) == 1 and report.payment is not None
+    assert str(report.payment.reference) in payment[0][10]
+    draft = list(
+        csv.reader(
+            io.StringIO(render.render_text(sample_report(LOCALES[lang], number=None), "csv"))
+        )
+    )
+    assert all(r[0] == "draft" for r in draft[1:])

@@ -816,6 +816,27 @@ def render_csv(report: InvoiceReport) -> str:
         writer.writerow(
             ("total", "", "", "", "", "", "", "", label, "", "", amount(value), cur, "")
         )
+    if report.payment is not None:
+        pay = report.payment
+        kind = {"fi": "reference", "rf": "rf reference", "vs": "variable symbol"}
+        writer.writerow(
+            (
+                "payment",
+                report.due_date.isoformat(),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                f"{kind[pay.reference_kind]} {pay.reference or 'draft'}; iban {pay.iban}",
+                "",
+                "",
+                amount(report.gross_minor),
+                cur,
+                "",
+            )
+        )
     return buf.getvalue()
 
 
