@@ -646,3 +646,18 @@ def test_config_notify_delegate_mails_without_the_flag(cli, desk, tmp_path):  # 
     out = cli.ok("delegate", "1", "uusi DNS-tietue", "--skill", "dns", "--as", "alice")
     assert "sent delegation notice on #1 to bob@agency.example" in out.stderr
     assert [r[1] for r in sink.received] == [["bob@agency.example"]]
+
+
+def test_acknowledgement_times_are_in_the_customers_time_zone(
+    cli, initialized, smtp_server, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    sink, port = smtp_server
+    _configure(initialized, port, acknowledge=True)
+    _setup_people(cli)
+    cli.ok("customer", "edit", "kovo", "--country", "CZ")  # its zone: Europe/Prague
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", CS_MAIL))
+    msg = _parse(sink.received[0][2])
+    assert msg["Date"] == "Wed, 14 Oct 2026 10:30:00 +0200"  # 11:30 in Helsinki
+    body = msg.get_content().replace("\r\n", "\n")
+    assert "(Europe/Prague)" in body and "Europe/Helsinki" not in body

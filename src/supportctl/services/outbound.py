@@ -141,6 +141,13 @@ def _local_now(config: Config, now: datetime) -> datetime:
     return now.astimezone(ZoneInfo(config.agency.timezone))
 
 
+def _customer_zone(config: Config, customer: Any) -> str:
+    """The zone of times in mail to this customer: its own, else its country's."""
+    if customer is None:
+        return config.agency.timezone
+    return str(customer.zone_name(config.agency.timezone))
+
+
 def _zone_info(name: str) -> Any:
     from zoneinfo import ZoneInfo
 
@@ -663,7 +670,9 @@ def reply(
         cc=cc_addrs,
         subject=compose.tagged_subject(subject_source or "", ticket["id"], prefix),
         body=body,
-        date=_local_now(config, now),
+        date=now.astimezone(
+            _zone_info(_customer_zone(config, _customer(store, ticket["customer_id"])))
+        ),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
@@ -731,13 +740,12 @@ def acknowledge(
     lang = _language(store, ticket, first)
     customer = _customer(store, ticket["customer_id"])
     due = ticket["due_response_at"]
+    zone = _customer_zone(config, customer)
     context = {
         "ticket": _ticket_context(config, ticket),
         "customer": {"name": customer.name, "slug": customer.slug} if customer else None,
-        "due_response": mail_render.format_when(from_utc_text(due), lang, config.agency.timezone)
-        if due
-        else None,
-        "timezone": config.agency.timezone,
+        "due_response": mail_render.format_when(from_utc_text(due), lang, zone) if due else None,
+        "timezone": zone,
         "agency": _agency(config),
         "lang": lang,
     }
@@ -754,7 +762,7 @@ def acknowledge(
             prefix,
         ),
         body=body,
-        date=_local_now(config, now),
+        date=now.astimezone(_zone_info(zone)),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
@@ -897,7 +905,9 @@ def notify_status(
             ticket["subject"] or "", ticket["id"], config.agency.ticket_tag_prefix
         ),
         body=body,
-        date=_local_now(config, now),
+        date=now.astimezone(
+            _zone_info(_customer_zone(config, _customer(store, ticket["customer_id"])))
+        ),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
