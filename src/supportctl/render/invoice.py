@@ -285,10 +285,11 @@ _FI = {
     "vat": "ALV",
     "gross": "Maksettava yhteensä",
     # A service to a business customer in another EU country is sold where the buyer
-    # is (AVL 65 §) and the buyer pays the tax (arvonlisäverodirektiivi 2006/112/EY
-    # 196 art.); the invoice says "käännetty verovelvollisuus" (AVL 209 e §, direktiivi
-    # 226 art. 11 a kohta). Verohallinto, "Palvelujen ulkomaankaupan arvonlisäverotus",
-    # VH/4150/00.01.00/2021. Not AVL 8 c §: that is domestic construction services.
+    # is (AVL 65 §, the general rule for services to businesses) and the buyer pays the
+    # tax (arvonlisäverodirektiivi 2006/112/EY 196 art.); the invoice says "käännetty
+    # verovelvollisuus" (direktiivin 226 art. 11 a kohta). Verohallinto, syventävä
+    # ohje "Palvelujen ulkomaankaupan arvonlisäverotus", VH/4150/00.01.00/2021. Not
+    # AVL 8 c §: that is the domestic reverse charge for construction services.
     "reverse_charge": "Käännetty verovelvollisuus: ostaja on verovelvollinen (AVL 65 §, arvonlisäverodirektiivi 2006/112/EY 196 art.).",
     "awaiting": "Odottaa hyväksyntää (ei laskutettu)",
     "awaiting_note": "Tilaaja ei ole nimetty yhteyshenkilö; laskutetaan, kun nimetty yhteyshenkilö hyväksyy.",
@@ -364,9 +365,10 @@ _CS = {
     "vat": "DPH",
     "gross": "Celkem k úhradě",
     # The customer (in another member state) accounts for the tax: the directive's
-    # art. 196 and art. 226 bod 11a ("přenesení daňové povinnosti"); the Czech wording
-    # "daň odvede zákazník" is the one § 29 odst. 2 písm. b) ZDPH prescribes for the
-    # same case (Finanční správa, DPH – místo plnění při poskytnutí služby, § 9 ZDPH).
+    # art. 196 and art. 226 bod 11a ("přenesení daňové povinnosti"); "daň odvede
+    # zákazník" is the wording § 29 odst. 2 ZDPH asks of a Czech payer's invoice in the
+    # same case, a service to a business with its place of supply where the customer
+    # is (§ 9 odst. 1 ZDPH; Finanční správa, "Místo plnění při poskytnutí služby").
     # Not § 92a ZDPH: that is the domestic reverse charge between Czech payers.
     "reverse_charge": "Daň odvede zákazník (přenesení daňové povinnosti, čl. 196 směrnice 2006/112/ES).",
     "awaiting": "Čeká na schválení (neúčtováno)",
