@@ -656,6 +656,12 @@ CREATE INDEX article_uses_ticket ON article_uses(ticket_id)
 
 
 @migration
+def add_forced_rota_swaps(db: Database) -> None:
+    """A swap made with --force keeps its person on duty though they are away that week."""
+    db.execute("ALTER TABLE rota_swaps ADD COLUMN forced INTEGER NOT NULL DEFAULT 0")
+
+
+@migration
 def add_plan_fee_payment_reference_and_credit_notes(db: Database) -> None:
     """The plan's monthly fee and its start and end (a fee pro-rated by days), the
     customer's business ID (IČO), billing address and time zone, each issued invoice's payment
