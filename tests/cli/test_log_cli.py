@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-
 NOW = "2026-10-14T12:00:00Z"  # Wednesday 15:00 in Helsinki
 
 

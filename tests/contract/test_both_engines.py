@@ -104,7 +104,9 @@ def test_outputs_are_the_same_on_both_engines(
             assert ours == them, f"{ours[0]} differs between engines"
 
 
-def test_catalogs_match_after_migrating_from_empty(cli: Any, db_engine: str, tmp_path: Path) -> None:
+def test_catalogs_match_after_migrating_from_empty(
+    cli: Any, db_engine: str, tmp_path: Path
+) -> None:
     """Same tables, columns, primary keys, unique keys and foreign keys on both engines."""
     if db_engine == "sqlite":
         pytest.skip("compared once, from the PostgreSQL run")
@@ -139,7 +141,8 @@ def test_catalogs_match_after_migrating_from_empty(cli: Any, db_engine: str, tmp
                         tuple(r[2] for r in lite.execute(f"PRAGMA index_info({idx[1]})").fetchall())
                     )
             fks = {
-                (r[3], r[2], r[4]) for r in lite.execute(f"PRAGMA foreign_key_list({name})").fetchall()
+                (r[3], r[2], r[4])
+                for r in lite.execute(f"PRAGMA foreign_key_list({name})").fetchall()
             }
             out[name] = {
                 "columns": [(c[1], bool(c[3]) or bool(c[5])) for c in cols],

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from supportctl.errors import ConfigError, StoreError
 
@@ -22,7 +22,7 @@ BUSY_TIMEOUT_MS = 30_000
 
 # The number of migrations in store/migrations.py (which checks it on import): opening
 # a database compares its user_version with this, without importing the migrations.
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 # What services name instead of the engine's own types: a result row (read by column
 # name or position), and the error a query the engine cannot run raises (an FTS5
@@ -42,6 +42,19 @@ def is_server_url(target: str | Path) -> bool:
 
 
 _KEYWORDS = re.compile(r"^(?:host|hostaddr|dbname|service|user|port)\s*=")
+
+
+class Cursor(Protocol):
+    """What a statement returns on either engine."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Any: ...
 
 
 class NotOnThisEngine(StoreError):
@@ -113,7 +126,7 @@ class Store:
         row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
         return self.conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -178,9 +191,7 @@ def _apply_group(path: Path, group: str) -> None:
     os.chmod(path, 0o660)
 
 
-def open_store(
-    target: Path | str, *, create: bool = False, password: str | None = None
-) -> Store:
+def open_store(target: Path | str, *, create: bool = False, password: str | None = None) -> Store:
     """Open (and migrate if needed) the database; a missing file is exit 3 unless `create`.
 
     `target` is a file path or a PostgreSQL URL / libpq string; psycopg is imported only

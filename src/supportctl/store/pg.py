@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.rows import RowMaker
 
 from supportctl.errors import ConfigError, StoreError
-from supportctl.store.db import SCHEMA_VERSION, QueryError, Row, Store
+from supportctl.store.db import SCHEMA_VERSION, Cursor, QueryError, Row, Store
 
 # SQLite's planner hints, which PostgreSQL's planner does not need: INDEXED BY, and
 # CROSS JOIN ... ON (SQLite's way to fix the join order) which is a plain JOIN here.
@@ -56,7 +56,7 @@ class PgRow(tuple):  # type: ignore[type-arg]
     """A result row read by position or by column name (what sqlite3.Row offers)."""
 
     __slots__ = ()
-    _index: dict[str, int] = {}
+    _index: ClassVar[dict[str, int]] = {}
 
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
@@ -71,7 +71,7 @@ def _row_factory(cursor: psycopg.Cursor[Any]) -> RowMaker[Any]:
     desc = cursor.description
     if desc is None:
         return tuple
-    index = {}
+    index: dict[str, int] = {}
     for i, column in enumerate(desc):
         index.setdefault(column.name, i)
     cls = type("Row", (PgRow,), {"__slots__": (), "_index": index})
@@ -170,9 +170,10 @@ class PgStore(Store):
             except psycopg.Error as exc:
                 raise StoreError(f"{self.label}: the write failed: {exc}") from None
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
         try:
-            return self.pg.execute(translate(sql), params or None, prepare=False)
+            cur: Cursor = self.pg.execute(translate(sql), params or None, prepare=False)
+            return cur
         except (pg_errors.SyntaxError, pg_errors.UndefinedFunction) as exc:
             raise QueryError(str(exc)) from None
         except pg_errors.InsufficientPrivilege as exc:

@@ -494,7 +494,22 @@ CREATE TRIGGER customers_forget_totals AFTER UPDATE OR DELETE ON customers
 """
 
 # version -> DDL appended after the baseline (keep in step with store/migrations.py)
-STEPS: dict[int, str] = {}
+STEPS: dict[int, str] = {
+    15: """
+ALTER TABLE customers ADD COLUMN monthly_fee_minor BIGINT NOT NULL DEFAULT 0
+    CHECK (monthly_fee_minor >= 0);
+ALTER TABLE customers ADD COLUMN plan_start TEXT;
+ALTER TABLE customers ADD COLUMN plan_end TEXT;
+ALTER TABLE customers ADD COLUMN company_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN billing_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN timezone TEXT NOT NULL DEFAULT '';
+ALTER TABLE invoices ADD COLUMN reference TEXT;
+ALTER TABLE invoices ADD COLUMN kind TEXT NOT NULL DEFAULT 'invoice'
+    CHECK (kind IN ('invoice', 'credit'));
+ALTER TABLE invoices ADD COLUMN credits TEXT;
+ALTER TABLE invoices ADD COLUMN sent_at TEXT;
+""",
+}
 
 if BASELINE + len(STEPS) != SCHEMA_VERSION:
     raise RuntimeError(
@@ -529,9 +544,8 @@ def migrate(store: PgStore, current: int) -> None:
         store.pg.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
-        current = int(
-            store.pg.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
-        )  # type: ignore[index]
+        got = store.pg.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+        current = int(got[0]) if got else 0
         if current == 0:
             for statement in _statements(_TABLES) + _statements(_FUNCTIONS):
                 store.pg.execute(statement.encode())
