@@ -207,11 +207,9 @@ class PgStore(Store):
 
 
 def _version(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute(
-        "SELECT 1 FROM information_schema.tables "
-        "WHERE table_schema = current_schema() AND table_name = 'schema_version'"
-    ).fetchone()
-    if row is None:
+    # to_regclass sees the table whatever this user may read (the catalog does not)
+    row = conn.execute("SELECT to_regclass('schema_version')").fetchone()
+    if row is None or row[0] is None:
         return 0
     got = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
     return int(got[0]) if got else 0

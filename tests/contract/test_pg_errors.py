@@ -1,0 +1,118 @@
+"""A PostgreSQL desk that cannot be used: one line naming the server and what to do,
+exit 7 (store) or 3 (config), no traceback, nothing written."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+import psycopg
+import pytest
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server_db(pg_cluster: Any, monkeypatch: pytest.MonkeyPatch, cli: Any) -> str:
+    url = str(pg_cluster.createdb(f"err_{os.getpid()}_{_closed_port()}"))
+    monkeypatch.setenv("SUPPORTCTL_DB", url)
+    cli.ok("init", "--user", "alice")
+    return url
+
+
+def _one_error_line(result: Any, *needles: str) -> None:
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("error: PostgreSQL 127.0.0.1:"), result.stderr
+    for needle in needles:
+        assert needle in lines[0], result.stderr
+    assert all(line.startswith("hint: ") for line in lines[1:]), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_server_is_exit_7(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    port = _closed_port()
+    monkeypatch.setenv("SUPPORTCTL_DB", f"postgresql://alice@127.0.0.1:{port}/desk")
+    result = cli.fails(7, "inbox", "--no-fetch")
+    _one_error_line(result, f"127.0.0.1:{port}/desk", "cannot reach the server")
+    assert "PostgreSQL is running" in result.stderr
+
+
+def test_missing_database_is_exit_3(
+    cli: Any, pg_cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUPPORTCTL_DB", pg_cluster.url("no_such_desk"))
+    result = cli.fails(3, "init", "--user", "alice")
+    _one_error_line(result, "no_such_desk", "no such database")
+    assert "createdb" in result.stderr
+
+
+def test_wrong_password_is_exit_3_and_never_echoed(
+    cli: Any, pg_cluster: Any, server_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pg_cluster.psql(
+        "DO $$ BEGIN CREATE ROLE bob LOGIN PASSWORD 'right-one'; "
+        "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    monkeypatch.setenv("SUPPORTCTL_DB", server_db.replace(pg_cluster.user + "@", "bob@"))
+    monkeypatch.setenv("PGPASSWORD", "wrong-one")
+    result = cli.fails(3, "inbox", "--no-fetch")
+    _one_error_line(result, "refused the password")
+    assert "wrong-one" not in result.stderr + result.stdout
+
+
+def test_missing_rights_is_exit_7_and_nothing_written(
+    cli: Any, pg_cluster: Any, server_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pg_cluster.psql(
+        "DO $$ BEGIN CREATE ROLE carol LOGIN PASSWORD 'carol-pw'; "
+        "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    monkeypatch.setenv("SUPPORTCTL_DB", server_db.replace(pg_cluster.user + "@", "carol@"))
+    monkeypatch.setenv("PGPASSWORD", "carol-pw")
+    result = cli.fails(7, "customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
+    _one_error_line(result, "permission denied")
+    with psycopg.connect(server_db, password=pg_cluster.password) as pg:
+        assert pg.execute("SELECT count(*) FROM customers").fetchone() == (0,)
+
+
+def test_newer_schema_is_exit_7_and_nothing_written(cli: Any, server_db: str) -> None:
+    with psycopg.connect(server_db, autocommit=True) as pg:
+        pg.execute("INSERT INTO schema_version VALUES (999, '2030-01-01T00:00:00Z')")
+    result = cli.fails(7, "customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
+    _one_error_line(result, "newer supportctl", "schema 999")
+    assert "upgrade supportctl" in result.stderr
+    with psycopg.connect(server_db) as pg:
+        assert pg.execute("SELECT count(*) FROM customers").fetchone() == (0,)
+
+
+def test_a_password_in_the_config_url_is_refused(
+    cli: Any, pg_cluster: Any, monkeypatch: pytest.MonkeyPatch, workspace_env: Any
+) -> None:
+    monkeypatch.delenv("SUPPORTCTL_DB")
+    (workspace_env / "config.toml").write_text(
+        '[database]\nurl = "postgresql://alice:s3cret@127.0.0.1/desk"\n'
+    )
+    result = cli.fails(3, "inbox", "--no-fetch")
+    assert "holds a password" in result.stderr and "s3cret" not in result.stderr
+
+
+def test_config_url_and_password_command_reach_the_server(
+    cli: Any, pg_cluster: Any, server_db: str, monkeypatch: pytest.MonkeyPatch, workspace_env: Any
+) -> None:
+    """[database] url names the desk; the password comes from password_command."""
+    monkeypatch.delenv("SUPPORTCTL_DB")
+    monkeypatch.setenv("PGPASSFILE", str(workspace_env / "no-passfile"))
+    config = workspace_env / "config.toml"
+    config.write_text(
+        config.read_text()
+        + f'\n[database]\nurl = "{server_db}"\npassword_command = "cat {pg_cluster.base}/pw-copy"\n'
+    )
+    (pg_cluster.base / "pw-copy").write_text(pg_cluster.password + "\n")
+    cli.ok("customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
+    with psycopg.connect(server_db, password=pg_cluster.password) as pg:
+        assert pg.execute("SELECT slug FROM customers").fetchall() == [("acme",)]
