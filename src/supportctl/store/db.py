@@ -9,7 +9,6 @@ front, so concurrent writers queue on `busy_timeout` instead of failing half-way
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,12 +35,13 @@ def is_server_url(target: str | Path) -> bool:
     if isinstance(target, Path):
         return False
     text = target.strip()
-    return text.startswith(("postgresql:", "postgres:")) or bool(
-        _KEYWORDS.match(text) and "=" in text
-    )
+    if text.startswith(("postgresql:", "postgres:")):
+        return True
+    key, eq, _rest = text.partition("=")  # a libpq keyword string: "service=desk ..."
+    return bool(eq) and key.strip() in _KEYWORDS
 
 
-_KEYWORDS = re.compile(r"^(?:host|hostaddr|dbname|service|user|port)\s*=")
+_KEYWORDS = frozenset({"host", "hostaddr", "dbname", "service", "user", "port"})
 
 
 class Cursor(Protocol):
