@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+pytestmark = pytest.mark.both_engines
+
 from supportctl.config import load_config
 from supportctl.services import delegation
 from supportctl.services.tickets import create_ticket
@@ -342,8 +344,8 @@ def test_review_mail_counts_as_a_touch(cli, store, desk):
     cli.ok("delegate", str(desk[0]), "renew DNS", "--skill", "dns", env=at(MON))
     with store.transaction():
         store.execute(
-            "INSERT INTO messages (ticket_id, direction, body_hash, arrived_at, raw) VALUES (?, 'in', 'h', '2026-10-16T10:00:00Z', x'00')",
-            (desk[0],),
+            "INSERT INTO messages (ticket_id, direction, body_hash, arrived_at, raw) VALUES (?, 'in', 'h', '2026-10-16T10:00:00Z', ?)",
+            (desk[0], b"\x00"),
         )
     rows = cli.json("delegated", "--json", env=at(NEXT_WED))
     assert rows[0]["flags"] == [] and rows[0]["untouched_business_days"] == 3

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from supportctl.store.db import Store, open_store
+
+pytestmark = pytest.mark.both_engines
 
 NOW = "2026-11-02T10:00:00Z"
 BANKS = """
@@ -84,10 +90,16 @@ def month(cli, initialized: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return initialized
 
 
-def _db(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path / "supportctl.db")
-    conn.row_factory = sqlite3.Row
-    return conn
+@contextmanager
+def _db(path: Path) -> Iterator[Store]:
+    """The test's database on either engine, in one transaction."""
+    target = os.environ["SUPPORTCTL_DB"]
+    store = open_store(target if target.startswith("postgresql:") else path / "supportctl.db")
+    try:
+        with store.transaction():
+            yield store
+    finally:
+        store.close()
 
 
 def test_invoice_short_form_renders_one_report_per_customer_with_work(cli, month: Path) -> None:

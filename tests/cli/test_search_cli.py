@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytestmark = pytest.mark.both_engines
 
 
 def at(moment: str) -> dict[str, str]:
@@ -71,14 +72,13 @@ def test_search_finds_notes_and_prefixes(desk: Any) -> None:
     assert [h["id"] for h in desk.json("search", "yhteydenotto*", "--json")] == [2]
 
 
-def test_search_finds_mail_text(desk: Any, initialized: Path) -> None:
-    conn = sqlite3.connect(initialized / "supportctl.db")
-    conn.execute(
-        "INSERT INTO messages (ticket_id, direction, body_hash, arrived_at, subject, text_body, raw) "
-        "VALUES (3, 'in', 'h1', '2026-11-25T08:00:00Z', 'Re: Uusi lomake', 'Kentät näkyvät väärin mobiilissa', x'00')"
-    )
-    conn.commit()
-    conn.close()
+def test_search_finds_mail_text(desk: Any, store: Any) -> None:
+    with store.transaction():
+        store.execute(
+            "INSERT INTO messages (ticket_id, direction, body_hash, arrived_at, subject, text_body, raw) "
+            "VALUES (3, 'in', 'h1', '2026-11-25T08:00:00Z', 'Re: Uusi lomake', 'Kentät näkyvät väärin mobiilissa', ?)",
+            (b"\x00",),
+        )
     hits = desk.json("search", "mobiilissa", "--json")
     assert [(h["id"], h["source"]) for h in hits] == [(3, "message")]
     assert list(hits[0])[:3] == ["id", "subject", "snippet"]

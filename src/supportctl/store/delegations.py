@@ -100,7 +100,7 @@ def workloads(store: Store, person_ids: Iterable[int]) -> dict[int, Workload]:
     for person_id in person_ids:
         row = store.one(
             "SELECT COUNT(*) AS n, COALESCE(SUM(estimate_minutes), 0) AS minutes,"
-            " SUM(estimate_minutes IS NULL) AS vague, MAX(created_at) AS last_open"
+            " SUM(CASE WHEN estimate_minutes IS NULL THEN 1 ELSE 0 END) AS vague, MAX(created_at) AS last_open"
             " FROM delegations WHERE status = 'open' AND to_person_id = ?",
             (person_id,),
         )

@@ -18,7 +18,7 @@ def next_number(store: Store, year: int, number_format: str) -> str:
     """Take the next number of `year`'s sequence (call inside a transaction)."""
     store.execute(
         "INSERT INTO invoice_sequences (year, last_seq) VALUES (?, 1) "
-        "ON CONFLICT(year) DO UPDATE SET last_seq = last_seq + 1",
+        "ON CONFLICT(year) DO UPDATE SET last_seq = invoice_sequences.last_seq + 1",
         (year,),
     )
     seq = int(store.scalar("SELECT last_seq FROM invoice_sequences WHERE year = ?", (year,)))

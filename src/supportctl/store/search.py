@@ -199,9 +199,28 @@ def _pg_snippets(store: Store, source: str, match: str, rowids: Sequence[int]) -
         f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=14, MinWords=6, "
         "ShortWord=1, MaxFragments=1, FragmentDelimiter=…"
     )
+    # The headline is made on the folded text (so "ucet" marks "účet") and its marks are
+    # put back on the original characters: folding maps one character to one.
     rows = store.all(
-        f"SELECT rowid, ts_headline('simple', {column}, {query}, ?) FROM {table} "
+        f"SELECT rowid, {column}, desk_fold({column}), "
+        f"ts_headline('simple', desk_fold({column}), {query}, ?) FROM {table} "
         f"WHERE rowid IN ({marks})",
         [*params, options, *rowids],
     )
-    return {int(r[0]): r[1] for r in rows if r[1] is not None}
+    return {int(r[0]): _unfold(str(r[1]), str(r[2]), str(r[3])) for r in rows}
+
+
+def _unfold(text: str, folded: str, headline: str) -> str:
+    """`headline` (folded text with marks) with the original characters of `text`."""
+    plain = headline.replace(MARK_START, "").replace(MARK_END, "")
+    at = folded.find(plain)
+    if at < 0 or len(folded) != len(text):
+        return text[: len(plain)]
+    out = []
+    for ch in headline:
+        if ch in (MARK_START, MARK_END):
+            out.append(ch)
+        else:
+            out.append(text[at])
+            at += 1
+    return "".join(out)
