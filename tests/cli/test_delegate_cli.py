@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-pytestmark = pytest.mark.both_engines
-
 from supportctl.config import load_config
 from supportctl.services import delegation
 from supportctl.services.tickets import create_ticket
+
+pytestmark = pytest.mark.both_engines
 
 MON = "2026-10-12T07:00:00Z"  # Monday 10:00 Helsinki
 WED = "2026-10-14T08:30:00Z"
