@@ -129,6 +129,14 @@ def store(initialized: Path, db_target: str) -> Iterator[Store]:
     s.close()
 
 
+def open_test_store(workspace: Path) -> Store:
+    """The test's database on either engine (SUPPORTCTL_DB names a server on PostgreSQL)."""
+    target = os.environ.get("SUPPORTCTL_DB", "")
+    if target.startswith("postgresql:"):
+        return open_store(target)
+    return open_store(workspace / "supportctl.db")
+
+
 @pytest.fixture
 def clock() -> Callable[[], datetime]:
     fixed = datetime(2026, 10, 14, 8, 30, tzinfo=UTC)

@@ -6,12 +6,15 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
-import sqlite3
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from supportctl.store.db import open_store
+
+pytestmark = pytest.mark.both_engines
 
 NOW = "2026-10-14T08:30:00Z"
 
@@ -90,14 +93,12 @@ def test_kb_add_show_list_edit_rm_keep_every_change(desk: Any) -> None:
     desk.fails(2, "kb", "show", "2")
     assert [a["id"] for a in desk.json("kb", "list", "--json")] == [1]
     assert desk.json("kb", "search", "password", "--json") == []
-    conn = sqlite3.connect(desk_db())
-    assert [
-        r[0] for r in conn.execute("SELECT action FROM article_history WHERE article_id = 2")
-    ] == [
+    store = open_store(desk_db())
+    assert [r[0] for r in store.all("SELECT action FROM article_history WHERE article_id = 2")] == [
         "created",
         "removed",
     ]
-    conn.close()
+    store.close()
 
 
 def desk_db() -> str:

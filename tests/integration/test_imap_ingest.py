@@ -11,9 +11,9 @@ import pytest
 from supportctl.config import load_config
 from supportctl.errors import MailError
 from supportctl.services import importing
-from supportctl.store.db import open_store
+from tests.conftest import open_test_store
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_engines]
 NOW = datetime(2026, 10, 14, 8, 30, tzinfo=UTC)
 
 
@@ -48,7 +48,7 @@ def desk(cli, initialized: Path, imap, monkeypatch: pytest.MonkeyPatch):
         config.write_text(text)
 
     configure()
-    store = open_store(initialized / "supportctl.db")
+    store = open_test_store(initialized)
     yield type(
         "Desk",
         (),

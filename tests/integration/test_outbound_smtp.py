@@ -12,13 +12,14 @@ import email.policy
 import email.utils
 import mailbox
 import socket
-import sqlite3
 from datetime import UTC
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.integration
+from tests.conftest import open_test_store
+
+pytestmark = [pytest.mark.integration, pytest.mark.both_engines]
 
 NOW = "2026-10-14T08:30:00Z"  # Wednesday 11:30 in Helsinki
 
@@ -155,11 +156,11 @@ def _parse(raw: bytes) -> email.message.EmailMessage:
 
 
 def _rows(workspace: Path, sql: str, params: tuple = ()) -> list[tuple]:  # type: ignore[type-arg]
-    conn = sqlite3.connect(workspace / "supportctl.db")
+    store = open_test_store(workspace)
     try:
-        return conn.execute(sql, params).fetchall()
+        return [tuple(r) for r in store.all(sql, params)]
     finally:
-        conn.close()
+        store.close()
 
 
 @pytest.fixture
@@ -353,9 +354,8 @@ def test_status_notice_on_resolve_is_sent_in_finnish(cli, desk, tmp_path):  # ty
 
     from supportctl.config import load_config
     from supportctl.services import outbound
-    from supportctl.store.db import open_store
 
-    store = open_store(ws / "supportctl.db")
+    store = open_test_store(ws)
     try:
         outcome = outbound.notify_status(
             store,

@@ -40,5 +40,5 @@ def search_cmd(
     if not tickets_only and customer is None:  # articles belong to no customer
         from supportctl.services import kb
 
-        hits = kb.search_hits(app_ctx.store, text, limit=limit, optional=not kb_only) + hits
+        hits = kb.search_hits(app_ctx.store, text, limit=limit) + hits
     emit_hits(app_ctx, hits, as_json=json_)

@@ -462,17 +462,11 @@ def reply_text(article: Article) -> str:
     return article.body.strip("\n") + "\n"
 
 
-def search_hits(store: Store, text: str, *, limit: int = 50, optional: bool = False) -> list[Any]:
-    """Articles as `search` hits (source "kb", id the article's, status its visibility).
-
-    `optional`: beside ticket hits, a database without the article index gives none."""
+def search_hits(store: Store, text: str, *, limit: int = 50) -> list[Any]:
+    """Articles as `search` hits (source "kb", id the article's, status its visibility)."""
     from supportctl.services.search import Hit
-    from supportctl.store.db import NotOnThisEngine
 
-    try:
-        found = search(store, text, limit=limit)
-    except NotOnThisEngine:
-        if not optional:
-            raise
-        return []
-    return [Hit(h.id, h.title, None, h.visibility, h.changed_at, "kb", h.snippet) for h in found]
+    return [
+        Hit(h.id, h.title, None, h.visibility, h.changed_at, "kb", h.snippet)
+        for h in search(store, text, limit=limit)
+    ]

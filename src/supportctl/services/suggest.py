@@ -17,7 +17,7 @@ from supportctl.domain import kb as rules
 from supportctl.errors import InputError
 from supportctl.store import articles as article_store
 from supportctl.store import kb_search
-from supportctl.store.db import NotOnThisEngine, Row, Store
+from supportctl.store.db import Row, Store
 
 
 class Suggestion:
@@ -116,10 +116,7 @@ def suggest(store: Store, ticket_id: int, *, articles: int = 3, tickets: int = 3
 def _articles(
     store: Store, found: list[rules.Term], match: str, lang: str, limit: int
 ) -> list[Suggestion]:
-    try:
-        ranked = kb_search.rank_articles(store, match, max(limit * 4, 12))
-    except NotOnThisEngine:  # suggestions are an aid: none where the index is missing
-        return []
+    ranked = kb_search.rank_articles(store, match, max(limit * 4, 12))
     rows = article_store.get_many(store, [i for i, _r in ranked])
     candidates = []
     for article_id, relevance in ranked:
@@ -156,10 +153,7 @@ def _articles(
 def _tickets(
     store: Store, found: list[rules.Term], match: str, lang: str, exclude: int, limit: int
 ) -> list[Suggestion]:
-    try:
-        ranked = kb_search.rank_solved(store, match, exclude, max(limit * 4, 12))
-    except NotOnThisEngine:
-        return []
+    ranked = kb_search.rank_solved(store, match, exclude, max(limit * 4, 12))
     heads = kb_search.solved_heads(store, [i for i, _r in ranked])
     candidates = []
     for other, relevance in ranked:

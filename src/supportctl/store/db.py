@@ -57,10 +57,6 @@ class Cursor(Protocol):
     def __iter__(self) -> Any: ...
 
 
-class NotOnThisEngine(StoreError):
-    """A feature this database engine does not have yet (named in the message)."""
-
-
 class Store:
     """A sqlite3 connection in autocommit mode with explicit transactions.
 

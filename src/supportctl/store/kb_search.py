@@ -13,10 +13,10 @@ only; what to search by is decided in `domain/kb.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from supportctl.store.db import NotOnThisEngine, Row, Store
-from supportctl.store.search import MARK_END, MARK_START
+from supportctl.store.db import Row, Store
+from supportctl.store.search import MARK_END, MARK_START, pg_headlines, pg_query
 
 _SNIP = f"'{MARK_START}', '{MARK_END}', '…', 14"
 
@@ -33,18 +33,10 @@ REINDEX_SOLVED = (
 )
 
 
-def _require_index(store: Store) -> None:
-    """The knowledge base index exists on SQLite only, so far."""
-    if store.engine != "sqlite":
-        raise NotOnThisEngine(
-            f"{store.label}: knowledge base search is not available on PostgreSQL yet",
-            hint="ticket search works; use a SQLite desk (supportctl backup) for kb search",
-        )
-
-
 def rank_articles(store: Store, match: str, limit: int) -> list[tuple[int, float]]:
     """(article id, relevance) of the best `limit` articles for an FTS5 query."""
-    _require_index(store)
+    if store.engine != "sqlite":
+        return _pg_rank(store, "articles_fts", match, 0, limit)
     rows = store.all(
         "SELECT rowid, bm25(articles_fts, 3.0, 1.0) AS score FROM articles_fts "
         "WHERE articles_fts MATCH ? ORDER BY score LIMIT ?",
@@ -63,10 +55,12 @@ def rank_solved(
 ) -> list[tuple[int, float]]:
     """(ticket id, relevance) of the best `limit` resolved tickets other than `exclude`,
     among the `window` most recently opened ones."""
-    _require_index(store)
     floor = store.scalar(
         "SELECT rowid FROM solved_fts ORDER BY rowid DESC LIMIT 1 OFFSET ?", (window - 1,)
     )
+    if store.engine != "sqlite":
+        ranked = _pg_rank(store, "solved_fts", match, int(floor or 0), limit + 1)
+        return [(i, r) for i, r in ranked if i != exclude][:limit]
     rows = store.all(
         "SELECT rowid, bm25(solved_fts, 2.0, 1.0) AS score FROM solved_fts "
         "WHERE solved_fts MATCH ? AND rowid >= ? ORDER BY score LIMIT ?",
@@ -92,7 +86,8 @@ def solved_heads(store: Store, ticket_ids: Sequence[int]) -> dict[int, Row]:
 
 def search_articles(store: Store, match: str, limit: int, *, lang: str | None = None) -> list[Row]:
     """(id, snippet) of articles matching an FTS5 query, best first."""
-    _require_index(store)
+    if store.engine != "sqlite":
+        return _pg_search_articles(store, match, limit, lang)
     params: list[Any] = [match]
     where = ""
     if lang is not None:
@@ -105,3 +100,63 @@ def search_articles(store: Store, match: str, limit: int, *, lang: str | None = 
         f"WHERE articles_fts MATCH ?{where} ORDER BY bm25(articles_fts, 3.0, 1.0) LIMIT ?",
         params,
     )
+
+
+# PostgreSQL: tsvectors of the folded text, the title (subject) weighted A over the body;
+# relevance is ts_rank, so equal-relevance order and the numbers differ from bm25's.
+def _pg_rank(
+    store: Store, table: str, match: str, floor: int, limit: int
+) -> list[tuple[int, float]]:
+    query, params = pg_query(match)
+    rows = store.all(
+        f"SELECT rowid, ts_rank(doc, {query}) AS score FROM {table} "
+        f"WHERE doc @@ {query} AND rowid >= ? ORDER BY score DESC, rowid DESC LIMIT ?",
+        [*params, *params, floor, limit],
+    )
+    return [(int(r[0]), float(r[1])) for r in rows]
+
+
+def _pg_search_articles(store: Store, match: str, limit: int, lang: str | None) -> list[Row]:
+    query, params = pg_query(match)
+    args: list[Any] = [*params, *params]
+    where = ""
+    if lang is not None:
+        where = " AND a.lang = ?"
+        args.append(lang)
+    args.append(limit)
+    rows = store.all(
+        f"SELECT f.rowid AS id, ts_rank(f.doc, {query}) AS score, "
+        f"desk_doc(f.body) @@ {query} AS in_body FROM articles_fts f "
+        f"JOIN articles a ON a.id = f.rowid WHERE f.doc @@ {query}{where} "
+        "ORDER BY score DESC, f.rowid DESC LIMIT ?",
+        [*params, *args],
+    )
+    ids = [int(r["id"]) for r in rows]
+    bodies = pg_headlines(
+        store,
+        "articles_fts",
+        "body",
+        match,
+        [i for i, r in zip(ids, rows, strict=True) if r["in_body"]],
+    )
+    titles = pg_headlines(
+        store, "articles_fts", "title", match, [i for i in ids if i not in bodies]
+    )
+    snippets = {**titles, **bodies}
+    return cast("list[Row]", [_Hit(i, snippets.get(i, "")) for i in ids])
+
+
+class _Hit(tuple):  # type: ignore[type-arg]
+    """(id, snippet), read by name like a row."""
+
+    __slots__ = ()
+
+    def __new__(cls, article_id: int, snippet: str) -> _Hit:
+        return tuple.__new__(cls, (article_id, snippet))
+
+    def __getitem__(self, key: Any) -> Any:
+        if key == "id":
+            return tuple.__getitem__(self, 0)
+        if key == "snippet":
+            return tuple.__getitem__(self, 1)
+        return tuple.__getitem__(self, key)

@@ -450,6 +450,40 @@ BEGIN
 END $$;
 CREATE TRIGGER notes_fts_insert AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION notes_fts_keep();
 CREATE TRIGGER notes_fts_delete AFTER DELETE ON events FOR EACH ROW EXECUTE FUNCTION notes_fts_keep();
+CREATE TABLE articles_fts (rowid BIGINT PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL, doc tsvector NOT NULL);
+CREATE INDEX articles_fts_doc ON articles_fts USING gin (doc);
+CREATE FUNCTION articles_fts_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN DELETE FROM articles_fts WHERE rowid = OLD.id; END IF;
+  IF NEW.removed_at IS NULL THEN
+    INSERT INTO articles_fts (rowid, title, body, doc)
+    VALUES (NEW.id, NEW.title, NEW.body, setweight(desk_doc(NEW.title), 'A') || desk_doc(NEW.body));
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles FOR EACH ROW EXECUTE FUNCTION articles_fts_keep();
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body, removed_at ON articles FOR EACH ROW EXECUTE FUNCTION articles_fts_keep();
+CREATE TABLE solved_fts (rowid BIGINT PRIMARY KEY, subject TEXT NOT NULL, body TEXT NOT NULL, doc tsvector NOT NULL);
+CREATE INDEX solved_fts_doc ON solved_fts USING gin (doc);
+CREATE FUNCTION tickets_solved_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE first_text TEXT;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN DELETE FROM solved_fts WHERE rowid = OLD.id; END IF;
+  IF TG_OP <> 'DELETE' AND NEW.status IN ('resolved', 'closed') AND NEW.merged_into IS NULL THEN
+    first_text := coalesce(
+      (SELECT substr(m.text_body, 1, 4000) FROM messages m WHERE m.ticket_id = NEW.id
+        AND m.direction = 'in' ORDER BY m.arrived_at, m.id LIMIT 1),
+      (SELECT substr(e.data::jsonb ->> 'text', 1, 4000) FROM events e WHERE e.ticket_id = NEW.id
+        AND e.kind = 'ticket.note' ORDER BY e.id LIMIT 1),
+      '');
+    INSERT INTO solved_fts (rowid, subject, body, doc)
+    VALUES (NEW.id, NEW.subject, first_text, setweight(desk_doc(NEW.subject), 'A') || desk_doc(first_text));
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER tickets_solved_insert AFTER INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION tickets_solved_keep();
+CREATE TRIGGER tickets_solved_update AFTER UPDATE OF status, subject, merged_into ON tickets FOR EACH ROW EXECUTE FUNCTION tickets_solved_keep();
+CREATE TRIGGER tickets_solved_delete AFTER DELETE ON tickets FOR EACH ROW EXECUTE FUNCTION tickets_solved_keep();
 CREATE FUNCTION time_entries_forget_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' THEN

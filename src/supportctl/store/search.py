@@ -159,8 +159,9 @@ _PG_TEXT = {"subject": "subject", "message": "body", "note": "body"}
 _WORD = re.compile(r'"([^"]*)"(\*?)')
 
 
-def _pg_query(match: str) -> tuple[str, list[str]]:
-    """The FTS5 query `to_match` built ("word" "pre"*) as a tsquery expression."""
+def pg_query(match: str) -> tuple[str, list[str]]:
+    """An FTS5 query of quoted words ("word" "pre"*, all of them; or joined by OR: any)
+    as a tsquery expression and its parameters."""
     parts: list[str] = []
     params: list[str] = []
     for word, star in _WORD.findall(match):
@@ -169,14 +170,15 @@ def _pg_query(match: str) -> tuple[str, list[str]]:
         else:
             parts.append("phraseto_tsquery('simple', desk_fold(?))")
         params.append(word)
-    return "(" + " && ".join(parts or ["''::tsquery"]) + ")", params
+    joiner = " || " if " OR " in match else " && "
+    return "(" + joiner.join(parts or ["''::tsquery"]) + ")", params
 
 
 def _pg_hits(
     store: Store, source: str, match: str, customer_id: int | None, limit: int
 ) -> list[sqlite3.Row]:
     table, join, ticket, at, _column = _SOURCES[source]
-    query, params = _pg_query(match)
+    query, params = pg_query(match)
     where = ""
     args: list[Any] = [*params]
     if customer_id is not None:
@@ -191,9 +193,16 @@ def _pg_hits(
 
 
 def _pg_snippets(store: Store, source: str, match: str, rowids: Sequence[int]) -> dict[int, str]:
-    table = _SOURCES[source][0]
-    column = _PG_TEXT[source]
-    query, params = _pg_query(match)
+    return pg_headlines(store, _SOURCES[source][0], _PG_TEXT[source], match, rowids)
+
+
+def pg_headlines(
+    store: Store, table: str, column: str, match: str, rowids: Sequence[int]
+) -> dict[int, str]:
+    """rowid -> snippet of `column` with the matches marked, for these rows."""
+    if not rowids:
+        return {}
+    query, params = pg_query(match)
     marks = ", ".join("?" for _ in rowids)
     options = (
         f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=14, MinWords=6, "
