@@ -74,6 +74,8 @@ def db_target(db_engine: str, tmp_path: Path, request: pytest.FixtureRequest) ->
 def workspace_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_target: str) -> Path:
     monkeypatch.setenv("SUPPORTCTL_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("SUPPORTCTL_DB", db_target)
+    if db_target.startswith("postgresql:"):  # drafts and crash logs stay in the test's dir
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("SUPPORTCTL_USER", raising=False)

@@ -714,7 +714,7 @@ def reply(
 
 def save_draft(store: Store, ticket_id: int, body: str, now: datetime) -> Path:
     """Keep the text of a reply that could not be sent, next to the database."""
-    folder = store.path.parent / "drafts"
+    folder = store.local_dir / "drafts"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"ticket-{ticket_id}-{now.strftime('%Y%m%dT%H%M%SZ')}.txt"
     counter = 1

@@ -76,6 +76,11 @@ class Store:
     def in_transaction(self) -> bool:
         return bool(self.conn.in_transaction)
 
+    @property
+    def local_dir(self) -> Path:
+        """Where files that belong beside the desk go on this machine (drafts)."""
+        return self.path.parent
+
     @contextmanager
     def transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:
         """One write transaction; nested calls join the outer one.

@@ -10,6 +10,7 @@ modules: connecting, DDL, the schema version, locking, search.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, cast
@@ -139,6 +140,13 @@ class PgStore(Store):
     @property
     def in_transaction(self) -> bool:
         return self._depth > 0
+
+    @property
+    def local_dir(self) -> Path:
+        """This machine's data directory (the desk itself is on the server)."""
+        from supportctl.paths import default_data_dir
+
+        return default_data_dir()
 
     @contextmanager
     def transaction(self, *, wait_ms: int | None = None) -> Iterator[Any]:
