@@ -235,6 +235,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "group",
         "Developers: handles, skills with levels, absences.",
     ),
+    "db": (
+        "supportctl.cli.db",
+        "db_app",
+        "group",
+        "Copy a whole desk between a SQLite file and a PostgreSQL server.",
+    ),
     "backup": (
         "supportctl.cli.admin",
         "backup_cmd",

@@ -154,10 +154,15 @@ def backup_cmd(
 
     Example:  supportctl backup ~/backups/support-2026-10-31.db
     """
+    from supportctl.cli.db import progress_bar
     from supportctl.services.setup import backup
 
     app_ctx = get_app_context(ctx)
-    target = backup(app_ctx.store, path.expanduser())
+    step, stop = progress_bar(app_ctx)
+    try:
+        target = backup(app_ctx.store, path.expanduser(), progress=step)
+    finally:
+        stop()
     typer.echo(f"backup written to {target}")
 
 

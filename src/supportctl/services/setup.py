@@ -56,6 +56,55 @@ def init(
     return InitResult(config_path, db_path, config_created, db_created)
 
 
-def backup(store: Store, target: Path) -> Path:
-    backup_to(store, target)
+def backup(store: Store, target: Path, progress: Any = None) -> Path:
+    """A single-file SQLite copy: VACUUM INTO on SQLite; on a server, every table read
+    in one REPEATABLE READ transaction into a new file (the same one-file desk a solo
+    user has, restorable with `db copy`)."""
+    if store.engine == "sqlite":
+        backup_to(store, target)
+        return target
+    from supportctl.errors import InputError
+
+    if target.exists():
+        raise InputError(f"{target} already exists; choose a new file name")
+    copy_database(store, str(target), progress=progress, target_is_new_file=True)
     return target
+
+
+def copy_database(
+    source: Store,
+    destination: str,
+    *,
+    password: str | None = None,
+    progress: Any = None,
+    target_is_new_file: bool = False,
+) -> dict[str, int]:
+    """Copy the whole desk into an empty destination (a new file or an empty server
+    database) and verify it table by table; on any failure a new file is removed."""
+    from supportctl.store.copy import copy_desk
+    from supportctl.store.db import is_server_url
+
+    if is_server_url(destination):
+        target = open_store(destination, create=True, password=password)
+        created: Path | None = None
+    else:
+        path = Path(destination).expanduser()
+        if path.exists() and path.is_dir():
+            raise ConfigError(f"{path} is a directory, not a database file")
+        created = path if create_database(path) else None
+        try:
+            target = open_store(path)
+        except BaseException:
+            if created is not None:
+                created.unlink(missing_ok=True)
+            raise
+    try:
+        return copy_desk(source, target, progress)
+    except BaseException:
+        target.close()
+        if created is not None:
+            for leftover in (created, Path(f"{created}-wal"), Path(f"{created}-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
+    finally:
+        target.close()

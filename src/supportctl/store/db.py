@@ -143,6 +143,27 @@ class Store:
         cur.row_factory = None
         return list(cur.execute(sql, params).fetchall())
 
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Rows as plain tuples, read as they are consumed (whole tables, raw mail)."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        yield from cur.execute(sql, params)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One consistent read of the whole desk while others keep writing."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    def columns(self, table: str) -> list[str]:
+        return [str(r[1]) for r in self.conn.execute(f"PRAGMA table_info({table})")]
+
+    def after_bulk_copy(self, tables: Sequence[str]) -> None:
+        """After rows were copied in with their ids (a server moves its id counters)."""
+
     def close(self) -> None:
         self.conn.close()
 

@@ -10,14 +10,14 @@ modules: connecting, DDL, the schema version, locking, search.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ClassVar, cast
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg.rows import RowMaker
+from psycopg.rows import RowMaker, tuple_row
 
 from supportctl.errors import ConfigError, StoreError
 from supportctl.store.db import SCHEMA_VERSION, Cursor, QueryError, Row, Store
@@ -209,6 +209,47 @@ class PgStore(Store):
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.execute(sql, params).fetchall()]
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """A server-side cursor (inside the caller's transaction), 500 rows a trip."""
+        with self.pg.cursor(name=f"stream_{id(sql)}", row_factory=tuple_row) as cur:
+            cur.itersize = 500
+            cur.execute(translate(sql), params or None)
+            yield from cur
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One REPEATABLE READ read-only transaction: a consistent desk while others write."""
+        self.pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if not self.pg.closed:
+                self.pg.execute("ROLLBACK")
+
+    def columns(self, table: str) -> list[str]:
+        return [
+            str(r[0])
+            for r in self.pg.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+                (table,),
+            )
+        ]
+
+    def after_bulk_copy(self, tables: Sequence[str]) -> None:
+        """Move each identity counter past the highest id copied in."""
+        for table in tables:
+            if "id" not in self.columns(table):
+                continue
+            seq = self.scalar("SELECT pg_get_serial_sequence(?, 'id')", (table,))
+            if seq is not None:
+                self.execute(
+                    f"SELECT setval(?, coalesce((SELECT max(id) FROM {table}), 0) + 1, false)",
+                    (seq,),
+                )
 
     def close(self) -> None:
         self.pg.close()
