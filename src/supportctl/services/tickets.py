@@ -239,6 +239,27 @@ def _leave_status(
 # -- lookups ------------------------------------------------------------------
 
 
+def changed_meanwhile(store: Store, ticket_id: int) -> InputError:
+    """The refusal of an edit based on a stale read, naming the change that won."""
+    import json
+
+    what = "edited"
+    last = ticket_store.last_change(store, ticket_id)
+    if last is not None:
+        field = str(last["kind"]).removeprefix("ticket.")
+        try:
+            data = json.loads(last["data"] or "{}")
+        except ValueError:
+            data = {}
+        new = data.get("new") if isinstance(data, dict) else None
+        what = f"{field} → {new}" if isinstance(new, str) else field
+        if last["actor"]:
+            what += f" by {last['actor']}"
+    return InputError(
+        f"ticket #{ticket_id} changed meanwhile ({what}): run the command again"
+    )
+
+
 def require(store: Store, ticket_id: int) -> sqlite3.Row:
     """The ticket (following merges), or InputError naming the way out."""
     resolved = ticket_store.resolve_id(store, ticket_id)
@@ -370,7 +391,8 @@ def set_status(
     with store.transaction():
         values = _leave_status(store, config, row, new, now)
         values["updated_at"] = to_utc_text(now)
-        ticket_store.update(store, row["id"], values)
+        if not ticket_store.update(store, row["id"], values, version=row["version"]):
+            raise changed_meanwhile(store, int(row["id"]))
         events.record(
             store,
             "ticket.status",
@@ -397,7 +419,13 @@ def _set_field(
     old = row[field]
     if new != old:
         with store.transaction():
-            ticket_store.update(store, row["id"], {field: new, "updated_at": to_utc_text(now)})
+            if not ticket_store.update(
+                store,
+                row["id"],
+                {field: new, "updated_at": to_utc_text(now)},
+                version=row["version"],
+            ):
+                raise changed_meanwhile(store, int(row["id"]))
             events.record(
                 store,
                 f"ticket.{field}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from supportctl.store.db import Store
+from supportctl.store.db import Row, Store
 
 _TICKET_COLUMNS = (
     "customer_id",
@@ -44,13 +44,29 @@ def insert(store: Store, values: dict[str, Any]) -> int:
     return new_id
 
 
-def update(store: Store, ticket_id: int, values: dict[str, Any]) -> None:
+def update(
+    store: Store, ticket_id: int, values: dict[str, Any], *, version: int | None = None
+) -> bool:
+    """Change columns; with `version`, only if the row still has it (an optimistic
+    edit: False when someone changed the ticket since it was read)."""
     cols = [c for c in _TICKET_COLUMNS if c in values]
-    if cols:
-        store.execute(
-            f"UPDATE tickets SET {', '.join(f'{c} = ?' for c in cols)}, version = version + 1 WHERE id = ?",
-            [values[c] for c in cols] + [ticket_id],
-        )
+    if not cols:
+        return True
+    check = "" if version is None else " AND version = ?"
+    cur = store.execute(
+        f"UPDATE tickets SET {', '.join(f'{c} = ?' for c in cols)}, version = version + 1 "
+        f"WHERE id = ?{check}",
+        [values[c] for c in cols] + [ticket_id] + ([] if version is None else [version]),
+    )
+    return version is None or cur.rowcount == 1
+
+
+def last_change(store: Store, ticket_id: int) -> Row | None:
+    """The newest history event of a ticket (what changed it last, and who)."""
+    return store.one(
+        "SELECT kind, actor, data FROM events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1",
+        (ticket_id,),
+    )
 
 
 def get(store: Store, ticket_id: int) -> sqlite3.Row | None:
