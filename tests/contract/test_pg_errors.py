@@ -116,3 +116,34 @@ def test_config_url_and_password_command_reach_the_server(
     cli.ok("customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
     with psycopg.connect(server_db, password=pg_cluster.password) as pg:
         assert pg.execute("SELECT slug FROM customers").fetchall() == [("acme",)]
+
+
+def test_readme_team_setup_two_people_share_one_desk(
+    cli: Any, pg_cluster: Any, server_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's grants let a second person work on the desk the owner initialised."""
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T08:30:00Z")
+    dbname = server_db.rsplit("/", 1)[1]
+    pg_cluster.psql(
+        "DO $$ BEGIN CREATE ROLE bobteam LOGIN PASSWORD 'bob-pw'; "
+        "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    pg_cluster.psql(
+        "GRANT ALL ON SCHEMA public TO bobteam; "
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO bobteam; "
+        "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO bobteam",
+        dbname=dbname,
+    )
+    cli.ok("team", "add", "alice", "--name", "Alice", "--email", "alice@agency.example")
+    cli.ok("team", "add", "bob", "--name", "Bob", "--email", "bob@agency.example")
+    cli.ok("customer", "add", "acme", "--name", "Acme", "--plan", "maintenance")
+    cli.ok("ticket", "new", "Shared", "--customer", "acme", "--from", "x@acme.fi")
+    bob = {
+        "SUPPORTCTL_DB": server_db.replace(pg_cluster.user + "@", "bobteam@"),
+        "PGPASSWORD": "bob-pw",
+        "SUPPORTCTL_USER": "bob",
+    }
+    cli.ok("log", "1", "25m", "Looked into it", env=bob)
+    cli.ok("ticket", "note", "1", "bob was here", env=bob)
+    rows = cli.json("log", "list", "--month", "2026-10", "--json", env={"SUPPORTCTL_USER": "alice"})
+    assert [(r["person"], r["minutes"]) for r in rows] == [("bob", 25)]
