@@ -219,3 +219,45 @@ def test_fetch_cli_against_the_server_and_errors(
     assert "cannot log in to imap account 'support'" in failed.stderr
     monkeypatch.delenv("TEST_IMAP_PASSWORD")
     assert "TEST_IMAP_PASSWORD is not set" in cli.fails(3, "fetch").stderr
+
+
+def test_a_folder_another_run_is_fetching_is_skipped_with_a_line(desk, cli) -> None:
+    """On a server, one run syncs a folder at a time; the other says so and exits 0."""
+    append(desk.imap, "INBOX", [mail(n) for n in range(1, 4)])
+    with desk.store.exclusive("supportctl fetch support/INBOX") as held:
+        assert held
+        result = cli("fetch", env={"SUPPORTCTL_NOW": "2026-10-14T08:30:00Z"})
+        assert result.exit_code == 0, result.stderr
+        if desk.store.engine == "sqlite":  # one file: every run may sync, keys dedupe
+            assert count(desk) == 3
+            return
+        assert "support/INBOX is being fetched by another run" in result.stderr
+        assert count(desk) == 0
+    cli.ok("fetch", env={"SUPPORTCTL_NOW": "2026-10-14T08:30:00Z"})
+    assert count(desk) == 3
+
+
+def test_two_fetch_processes_at_once_store_every_message_once(desk) -> None:
+    import os
+    import subprocess
+    import sys
+
+    append(desk.imap, "INBOX", [mail(n, size=4000) for n in range(1, 41)])
+    env = dict(os.environ, SUPPORTCTL_NOW="2026-10-14T08:30:00Z", NO_COLOR="1")
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "supportctl", "fetch"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for run_ in runs:
+        _out, err = run_.communicate(timeout=300)
+        assert run_.returncode == 0, err
+        assert "Traceback" not in err
+    assert count(desk) == 40
+    assert count(desk, "SELECT COUNT(DISTINCT message_id) FROM messages") == 40
+    assert count(desk, "SELECT COUNT(*) FROM tickets") == 40

@@ -45,6 +45,11 @@ def _fetch(  # type: ignore[no-untyped-def]
             )
     finally:
         progress.stop()
+    for folder in report.busy:
+        app_ctx.err.print(
+            f"{folder} is being fetched by another run right now; skipped it this time",
+            markup=False,
+        )
     if not dry_run and report.new_tickets:
         _acknowledge(app_ctx, [t.ticket_id for t in report.new_tickets])
     return report

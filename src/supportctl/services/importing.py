@@ -115,6 +115,7 @@ class ImportReport:
     moved: int = 0
     dry_run: bool = False
     sources: list[str] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)  # folders another run was fetching
 
     def summary(self) -> str:
         verb = "would store" if self.dry_run else "stored"
@@ -860,19 +861,23 @@ def _sync_account(
     trusted = (account.authserv_id,) if account.authserv_id else ()
     with ImapSession(account, password) as session:
         for folder in account.folders:
-            _sync_folder(
-                store,
-                config,
-                account,
-                session,
-                folder,
-                lookups,
-                report,
-                trusted=trusted,
-                now=now,
-                on_progress=on_progress,
-                on_start=on_start,
-            )
+            with store.exclusive(f"supportctl fetch {account.name}/{folder}") as mine:
+                if not mine:  # another machine is syncing this folder right now
+                    report.busy.append(f"{account.name}/{folder}")
+                    continue
+                _sync_folder(
+                    store,
+                    config,
+                    account,
+                    session,
+                    folder,
+                    lookups,
+                    report,
+                    trusted=trusted,
+                    now=now,
+                    on_progress=on_progress,
+                    on_start=on_start,
+                )
 
 
 def _folder_has_work(

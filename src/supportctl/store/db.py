@@ -164,6 +164,13 @@ class Store:
     def after_bulk_copy(self, tables: Sequence[str]) -> None:
         """After rows were copied in with their ids (a server moves its id counters)."""
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Whether this run may do the work called `name` that only one run at a time
+        should do. One file has one writer at a time and duplicates are skipped by
+        their keys, so on SQLite every run may; a server says no while another holds it."""
+        yield True
+
     def close(self) -> None:
         self.conn.close()
 

@@ -251,6 +251,19 @@ class PgStore(Store):
                     (seq,),
                 )
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """A session advisory lock named by `name`: False when another session holds it."""
+        import hashlib
+
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        got = bool(self.pg.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])  # type: ignore[index]
+        try:
+            yield got
+        finally:
+            if got and not self.pg.closed:
+                self.pg.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
     def close(self) -> None:
         self.pg.close()
 
