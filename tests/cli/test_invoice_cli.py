@@ -732,3 +732,38 @@ def test_plan_dates_and_fee_are_checked(cli, month: Path, snapshot) -> None:
     )
     assert "monthly fee" in cli.fails(2, "customer", "edit", "acme", "--monthly-fee", "-5").stderr
     assert snapshot() == before
+
+
+def test_concurrent_issues_give_unique_gap_free_numbers(cli, month: Path) -> None:
+    """Two `invoice --issue` processes at once (two laptops): numbers unique, no gap."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NO_COLOR="1")
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "supportctl",
+                "invoice",
+                "2026-10",
+                "--issue",
+                "--customer",
+                slug,
+                "--out",
+                str(month / f"out-{slug}"),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for slug in ("acme", "kovo")
+    ]
+    for run in runs:
+        _out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    with _db(month) as conn:
+        numbers = sorted(r[0] for r in conn.execute("SELECT number FROM invoices").fetchall())
+    assert numbers == ["2026-0001", "2026-0002"]

@@ -109,3 +109,28 @@ def test_eight_processes_log_twenty_five_entries_each(team_desk: Path) -> None:
         assert [(r[0], r[1]) for r in per_person] == [(f"dev{i}", 25) for i in range(8)]
     finally:
         store.close()
+
+
+def test_one_running_timer_per_person_whichever_laptop_started_it(team_desk: Path) -> None:
+    env = dict(os.environ, SUPPORTCTL_NOW=FIXED_NOW, NO_COLOR="1", SUPPORTCTL_USER="bob")
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "supportctl", "log", "start", "1", f"laptop {i}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    codes = []
+    for run in runs:
+        _out, err = run.communicate(timeout=300)
+        codes.append((run.returncode, err))
+        assert "Traceback" not in err
+    assert sorted(c for c, _e in codes) == [0, 2, 2, 2], codes
+    store = open_test_store(team_desk)
+    try:
+        assert store.scalar("SELECT count(*) FROM timers") == 1
+    finally:
+        store.close()

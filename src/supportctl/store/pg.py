@@ -30,6 +30,8 @@ _CROSS = re.compile(r"\bCROSS (?=JOIN \w+(?: \w+)? ON )")
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|\?|(?<![:\w]):([A-Za-z_]\w*)|%")
 _CACHE: dict[str, str] = {}
 
+WRITE_LOCK = 7_311_000  # the advisory lock every write transaction holds
+
 
 def translate(sql: str) -> str:
     """`?` -> `%s`, `:name` -> `%(name)s`, a literal `%` -> `%%`, quoted text untouched."""
@@ -157,11 +159,16 @@ class PgStore(Store):
             finally:
                 self._depth -= 1
             return
+        # One writer at a time, like SQLite's BEGIN IMMEDIATE: every check-then-write a
+        # service makes inside a transaction stays true until it commits, and no
+        # deadlock or serialization failure can reach the user. Sent with BEGIN as one
+        # message, so it costs no round trip of its own. Reads never wait for it.
+        wait = "" if wait_ms is None else f"SET LOCAL lock_timeout = {int(wait_ms)}; "
         try:
-            self.pg.execute("BEGIN")
-            if wait_ms is not None:
-                self.pg.execute(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+            self.pg.execute(f"BEGIN; {wait}SELECT pg_advisory_xact_lock({WRITE_LOCK})".encode())
         except psycopg.Error as exc:
+            if not self.pg.closed and self.pg.info.transaction_status != 0:
+                self.pg.execute("ROLLBACK")
             raise StoreError(f"{self.label}: cannot start a write: {exc}") from None
         self._depth = 1
         try:
