@@ -255,9 +255,7 @@ def changed_meanwhile(store: Store, ticket_id: int) -> InputError:
         what = f"{field} → {new}" if isinstance(new, str) else field
         if last["actor"]:
             what += f" by {last['actor']}"
-    return InputError(
-        f"ticket #{ticket_id} changed meanwhile ({what}): run the command again"
-    )
+    return InputError(f"ticket #{ticket_id} changed meanwhile ({what}): run the command again")
 
 
 def require(store: Store, ticket_id: int) -> sqlite3.Row:
