@@ -83,6 +83,7 @@ def test_missing_rights_is_exit_7_and_nothing_written(
 def test_newer_schema_is_exit_7_and_nothing_written(cli: Any, server_db: str) -> None:
     with psycopg.connect(server_db, autocommit=True) as pg:
         pg.execute("INSERT INTO schema_version VALUES (999, '2030-01-01T00:00:00Z')")
+        pg.execute("COMMENT ON TABLE schema_version IS '999'")  # as a newer program does
     result = cli.fails(7, "customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
     _one_error_line(result, "newer supportctl", "schema 999")
     assert "upgrade supportctl" in result.stderr

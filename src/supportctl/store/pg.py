@@ -276,10 +276,16 @@ class PgStore(Store):
 
 
 def _version(conn: psycopg.Connection[Any]) -> int:
-    # to_regclass sees the table whatever this user may read (the catalog does not)
-    row = conn.execute("SELECT to_regclass('schema_version')").fetchone()
-    if row is None or row[0] is None:
+    """The schema version in one round trip: kept as the comment of `schema_version`
+    (to_regclass sees the table whatever this user may read; NULL when there is none)."""
+    row = conn.execute(
+        "SELECT to_regclass('schema_version') IS NOT NULL, "
+        "obj_description(to_regclass('schema_version'), 'pg_class')"
+    ).fetchone()
+    if row is None or not row[0]:
         return 0
+    if row[1] is not None and str(row[1]).isdigit():
+        return int(row[1])
     got = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
     return int(got[0]) if got else 0
 

@@ -595,3 +595,6 @@ def migrate(store: PgStore, current: int) -> None:
                 "INSERT INTO schema_version VALUES (%s, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
                 (version,),
             )
+        got = store.pg.execute("SELECT max(version) FROM schema_version").fetchone()
+        # read by every command in the same round trip as the table's existence
+        store.pg.execute(f"COMMENT ON TABLE schema_version IS '{int(got[0]) if got else 0}'")
