@@ -88,6 +88,10 @@ def fetch_cmd(
         list[str] | None,
         typer.Option("--account", metavar="NAME", help="Only this [[imap]] account (repeatable)."),
     ] = None,
+    problems: Annotated[
+        bool,
+        typer.Option("--problems", help="List quarantined mail (not stored); fetches nothing."),
+    ] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Pull new mail from every IMAP account (or a file source) into tickets.
@@ -95,10 +99,15 @@ def fetch_cmd(
     Example:  supportctl fetch --source mbox:~/old-support.mbox
     """
     from supportctl.errors import InputError
-    from supportctl.render.inbox import emit_explain, emit_summary
+    from supportctl.render.inbox import emit_explain, emit_problems, emit_summary
     from supportctl.render.jsonout import emit_json
 
     app_ctx = get_app_context(ctx)
+    if problems:
+        from supportctl.services import mailadmin
+
+        emit_problems(app_ctx, mailadmin.problems(app_ctx.store), as_json=json_)
+        return
     if explain is not None:
         from supportctl.services import importing
 
@@ -127,6 +136,7 @@ def fetch_cmd(
                 "blocked": report.blocked,
                 "own": report.own,
                 "archived": report.moved,
+                "quarantined": report.quarantined,
                 "dry_run": report.dry_run,
             }
         )
@@ -184,5 +194,10 @@ def reparse_cmd(
     from supportctl.services import mailadmin
 
     app_ctx = get_app_context(ctx)
-    report = mailadmin.reparse(app_ctx.store, app_ctx.config, ticket_ids=tickets or None)
-    typer.echo(f"re-parsed {report.messages} messages; {report.changed} changed")
+    report = mailadmin.reparse(
+        app_ctx.store, app_ctx.config, ticket_ids=tickets or None, now=app_ctx.now()
+    )
+    line = f"re-parsed {report.messages} messages; {report.changed} changed"
+    if report.quarantined:
+        line += f"; {report.recovered} of {report.quarantined} quarantined stored"
+    typer.echo(line)

@@ -69,9 +69,11 @@ def new_message_id(domain: str, ticket_id: int | None = None) -> str:
 def reference_chain(references: Sequence[str], parent: str | None, limit: int = 20) -> list[str]:
     """The parent's References plus the parent, de-duplicated, trimmed to the newest."""
     chain: list[str] = []
+    seen: set[str] = set()
     for ref in [*references, *([parent] if parent else [])]:
         ref = ref.strip()
-        if ref and ref not in chain:
+        if ref and ref not in seen:
+            seen.add(ref)
             chain.append(ref)
     if len(chain) > limit:
         # Keep the thread root and the newest ones (RFC 5322 3.6.4 allows trimming).

@@ -38,6 +38,12 @@ _LATIN_LIKE = frozenset(("us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1",
 _TEXT_TYPES = ("text/plain", "text/html")
 _MAX_TEXT_BYTES = 2_000_000
 _MAX_HTML_CHARS = 300_000  # a text part larger than this is kept as an attachment only
+# Caps that keep every step linear and short, whatever a message holds. Each cut is
+# recorded in `ParsedMail.limits` (stored with the message, shown by `fetch --explain`).
+MAX_HEADER_CHARS = 16_000  # one header value, before decoding
+MAX_ADDRESSES = 100  # per To or Cc
+REFS_FIRST, REFS_LAST = 10, 90  # References kept: the thread root end and the newest
+MAX_EMBEDDED_IDS = 100  # ids noted from a bounced or forwarded original
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class ParsedMail:
     )  # Message-ID/References of a bounced original
     embedded_subject: str = ""
     defects: int = 0
+    limits: list[str] = field(default_factory=list)  # caps that cut something, in words
 
 
 # Headers kept for classification, authentication, urgency hints and display.
@@ -200,10 +207,23 @@ def header(msg: Message, name: str) -> str | None:
     return values[0] if values else None
 
 
-def headers_all(msg: Message, name: str) -> list[str]:
+def headers_all(msg: Message, name: str, *, cap: int | None = MAX_HEADER_CHARS) -> list[str]:
+    """Every raw value of `name`, each cut to `cap` characters (None: whole)."""
     lower = name.lower()
     size = len(lower)  # compared first: most names differ in length, lower() is not free
-    return [str(v) for k, v in msg.raw_items() if len(k) == size and k.lower() == lower]
+    values = [str(v) for k, v in msg.raw_items() if len(k) == size and k.lower() == lower]
+    if cap is not None:
+        return [v if len(v) <= cap else v[:cap] for v in values]
+    return values
+
+
+def _header_limits(msg: Message) -> list[str]:
+    """What MAX_HEADER_CHARS cuts in this header block, in words."""
+    return [
+        f"{name}: {len(str(value)):,} characters, read the first {MAX_HEADER_CHARS:,}"
+        for name, value in msg.raw_items()
+        if len(str(value)) > MAX_HEADER_CHARS and name.lower() not in _ID_HEADERS
+    ]
 
 
 def _has_surrogates(text: str) -> bool:
@@ -228,6 +248,9 @@ _SIMPLE_MAILBOX = re.compile(
 def _addresses(values: list[str]) -> list[tuple[str, str]]:
     # `email.utils.getaddresses` costs ~70 microseconds a header; most headers hold
     # one plain mailbox, which a regular expression reads the same way.
+    # Raw 8-bit bytes (`päivi@pöytä.fi` unencoded) are decoded first, like the rest of
+    # the header: an address is text, never surrogate escapes.
+    values = [_raw_8bit_text(v) for v in values]
     pairs: list[tuple[str, str]] = []
     for value in values:
         simple = _SIMPLE_MAILBOX.fullmatch(value.strip())
@@ -244,18 +267,46 @@ def _addresses(values: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _ids(value: str) -> list[str]:
-    """Message-IDs in a References/In-Reply-To header, in order, without brackets."""
+# One id: `<left@right>` (white space inside is folding and dropped), or a bare
+# `left@right` token as older mailers write it; commas and comments separate.
+_MSGID = re.compile(r"<([^<>]*)>|([^\s<>,()]+)")
+_ID_HEADERS = frozenset(("references", "in-reply-to", "message-id"))
+
+
+def message_ids(value: str) -> list[str]:
+    """Message-IDs of a References/In-Reply-To value, in order, without brackets.
+
+    One pass of a compiled pattern and a set: linear in the value, with or without
+    white space between the ids. The one parser for incoming mail and stored refs.
+    """
+    if _has_surrogates(value):
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     ids: list[str] = []
-    for token in value.replace(",", " ").split():
-        token = token.strip()
-        if token.startswith("<") and ">" in token:
-            token = token[1 : token.index(">")]
-        elif "<" in token or ">" in token:
-            token = token.strip("<>")
-        if "@" in token and token not in ids:
+    seen: set[str] = set()
+    for match in _MSGID.finditer(value):
+        bracketed = match.group(1)
+        token = "".join(bracketed.split()) if bracketed is not None else match.group(2)
+        if "@" in token and token not in seen:
+            seen.add(token)
             ids.append(token)
     return ids
+
+
+def cap_references(ids: list[str]) -> tuple[list[str], str | None]:
+    """At most REFS_FIRST + REFS_LAST ids: the oldest and the newest (RFC 5322 3.6.4)."""
+    if len(ids) <= REFS_FIRST + REFS_LAST:
+        return ids, None
+    note = (
+        f"References: {len(ids):,} ids, kept the first {REFS_FIRST} and the last {REFS_LAST}"
+    )
+    return ids[:REFS_FIRST] + ids[-REFS_LAST:], note
+
+
+def _raw_8bit_text(value: str) -> str:
+    """A header value with raw 8-bit bytes (surrogate escapes) decoded as text."""
+    if value.isascii() or not _has_surrogates(value):
+        return value
+    return guess_decode(value.encode("utf-8", "surrogateescape"))[0]
 
 
 def first_id(value: str | None) -> str:
@@ -671,10 +722,15 @@ class _Walker:
             )
 
     def _note_ids(self, inner: Message) -> None:
+        seen = set(self.embedded_ids)
         for name in ("Message-ID", "In-Reply-To", "References"):
-            for value in headers_all(inner, name):
-                for ident in _ids(str(value)):
-                    if ident not in self.embedded_ids:
+            for value in headers_all(inner, name, cap=None):
+                ids = message_ids(str(value))
+                if name == "References":
+                    ids = cap_references(ids)[0]
+                for ident in ids:
+                    if ident not in seen and len(self.embedded_ids) < MAX_EMBEDDED_IDS:
+                        seen.add(ident)
                         self.embedded_ids.append(ident)
         if not self.embedded_subject:
             self.embedded_subject = decode_header_value(header(inner, "Subject"))
@@ -706,16 +762,25 @@ def parse_message(raw: bytes) -> ParsedMail:
     ):
         # A structurally broken message still gets a readable body: its raw text.
         walker.texts = [tidy_text(guess_decode(body)[0])]
-    refs = _ids(" ".join(headers_all(msg, "References")))
-    in_reply_to_ids = _ids(header(msg, "In-Reply-To") or "")
+    limits = _header_limits(msg)
+    refs, cut = cap_references(message_ids(" ".join(headers_all(msg, "References", cap=None))))
+    if cut:
+        limits.append(cut)
+    in_reply_to_ids = message_ids(" ".join(headers_all(msg, "In-Reply-To", cap=None))[:MAX_HEADER_CHARS])
+    to_addrs = [a for _n, a in _addresses(headers_all(msg, "To"))]
+    cc_addrs = [a for _n, a in _addresses(headers_all(msg, "Cc"))]
+    for name, addrs in (("To", to_addrs), ("Cc", cc_addrs)):
+        if len(addrs) > MAX_ADDRESSES:
+            limits.append(f"{name}: {len(addrs):,} addresses, kept the first {MAX_ADDRESSES}")
+            del addrs[MAX_ADDRESSES:]
     return ParsedMail(
         message_id=first_id(header(msg, "Message-ID")),
         in_reply_to=in_reply_to_ids[0] if in_reply_to_ids else "",
         references=refs,
         from_addr=from_addr,
         from_name=from_name,
-        to_addrs=[a for _n, a in _addresses(headers_all(msg, "To"))],
-        cc_addrs=[a for _n, a in _addresses(headers_all(msg, "Cc"))],
+        to_addrs=to_addrs,
+        cc_addrs=cc_addrs,
         date=_date(header(msg, "Date")),
         subject=decode_header_value(header(msg, "Subject")),
         text="\n\n".join(walker.texts),
@@ -726,6 +791,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         embedded_ids=walker.embedded_ids,
         embedded_subject=walker.embedded_subject,
         defects=len(msg.defects),
+        limits=limits,
     )
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from supportctl.domain.timeutil import to_utc_text
 from supportctl.errors import InputError
@@ -19,6 +20,9 @@ from supportctl.store import events
 from supportctl.store import messages as message_store
 from supportctl.store import tickets as ticket_store
 from supportctl.store.db import Store
+
+if TYPE_CHECKING:
+    from supportctl.config import Config
 
 _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 _DOMAIN = re.compile(r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
@@ -85,16 +89,88 @@ def list_blocks(store: Store) -> list[BlockEntry]:
 class ReparseReport:
     messages: int = 0
     changed: int = 0
+    quarantined: int = 0  # quarantined messages tried again
+    recovered: int = 0  # of those, now stored
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One quarantined message, for `fetch --problems`."""
+
+    id: int
+    origin: str
+    size: int
+    error: str
+    attempts: int
+    first_seen: str
+    last_tried: str
+
+
+def problems(store: Store) -> list[Problem]:
+    """Quarantined messages not yet stored, oldest first."""
+    from supportctl.store import quarantine
+
+    return [
+        Problem(
+            int(r["id"]),
+            str(r["origin"]),
+            int(r["size"]),
+            str(r["error"]),
+            int(r["attempts"]),
+            str(r["created_at"]),
+            str(r["updated_at"]),
+        )
+        for r in quarantine.open_rows(store)
+    ]
+
+
+def retry_quarantine(store: Store, config: Config, *, now: datetime) -> tuple[int, int]:
+    """Run every quarantined message through the pipeline again: (tried, stored)."""
+    from supportctl.domain.timeutil import from_utc_text
+    from supportctl.services import importing
+    from supportctl.store import quarantine
+
+    rows = quarantine.open_rows(store)
+    if not rows:
+        return 0, 0
+    lookups = importing.Lookups.load(store, config)
+    stored = 0
+    for row in rows:
+        raw = quarantine.raw(store, int(row["id"]))
+        location = None
+        if row["account"] is not None:
+            location = importing.Location(
+                row["account"], row["folder"], int(row["uidvalidity"]), int(row["uid"])
+            )
+        item = importing.RawMail(
+            raw,
+            from_utc_text(row["arrived_at"]) if row["arrived_at"] else None,
+            location,
+            str(row["origin"]),
+            importing.prepare_or_none(raw),
+        )
+        with store.transaction():
+            row_id = importing.ingest_one(
+                store, config, lookups, item, importing.ImportReport(), now=now
+            )
+            if row_id is not None:
+                quarantine.resolve(store, int(row["id"]), row_id, to_utc_text(now))
+                stored += 1
+    return len(rows), stored
 
 
 def reparse(
     store: Store,
-    config: object,
+    config: Config,
     *,
     ticket_ids: list[int] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
 ) -> ReparseReport:
-    """Parse stored raw mail again: text, subject, addresses, classification, attachments."""
+    """Parse stored raw mail again: text, subject, addresses, classification, attachments.
+
+    Without `ticket_ids`, quarantined mail is tried again first (needs `now`).
+    """
     from supportctl.mail.auth import parse_results
     from supportctl.mail.classify import classify
     from supportctl.mail.parse import parse_message
@@ -108,6 +184,9 @@ def reparse(
     else:
         ids = message_store.all_ids(store)
     report = ReparseReport()
+    if not ticket_ids and now is not None:
+        report.quarantined, report.recovered = retry_quarantine(store, config, now=now)
+        ids = message_store.all_ids(store)
     for start in range(0, len(ids), 200):
         chunk = ids[start : start + 200]
         with store.transaction():

@@ -164,7 +164,9 @@ def require_ticket(store: Store, ticket_id: int) -> int:
 
 
 def _ids(value: str) -> list[str]:
-    return [t.strip("<>,") for t in (value or "").split() if t.strip("<>,")]
+    from supportctl.mail.parse import message_ids
+
+    return message_ids(value or "")
 
 
 def _customer_thread(store: Store, ticket_id: int) -> list[Any]:

@@ -40,7 +40,9 @@ _MESSAGE_COLUMNS = (
     "size",
     "raw_codec",
     "raw",
+    "parse_limits",
 )
+_DEFAULTS = {"parse_limits": ""}
 _INSERT_SQL = (
     f"INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in _MESSAGE_COLUMNS)})"
@@ -140,7 +142,9 @@ def tickets_for_message_ids(store: Store, ids: Sequence[str]) -> dict[str, int]:
 
 
 def insert(store: Store, values: dict[str, Any]) -> int:
-    cur = store.execute(_INSERT_SQL, [values.get(c) for c in _MESSAGE_COLUMNS])
+    cur = store.execute(
+        _INSERT_SQL, [values.get(c, _DEFAULTS.get(c)) for c in _MESSAGE_COLUMNS]
+    )
     return int(cur.lastrowid or 0)
 
 
