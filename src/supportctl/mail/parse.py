@@ -226,8 +226,11 @@ def _header_limits(msg: Message) -> list[str]:
     ]
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _has_surrogates(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def _unfold(text: str) -> str:
@@ -534,7 +537,12 @@ def split_multipart(body: bytes, boundary: str) -> list[bytes] | None:
 
 def _cte(msg: Message) -> str:
     value = header(msg, "Content-Transfer-Encoding")
-    return value.strip().lower() if value else "7bit"
+    return _ascii(value.strip().lower(), "8bit") if value else "7bit"
+
+
+def _ascii(value: str, default: str) -> str:
+    """A token that must be ASCII (a MIME type, an encoding); else `default`."""
+    return value if value.isascii() else default
 
 
 def _decode_body(body: bytes, cte: str) -> bytes:
@@ -624,7 +632,7 @@ class _Walker:
             AttachmentRef(
                 position=position,
                 filename=_filename(part, position),
-                content_type=part.get_content_type(),
+                content_type=_ascii(part.get_content_type(), "application/octet-stream"),
                 transfer_encoding=cte,
                 size=_decoded_size(data, cte),
                 data=data,
@@ -784,8 +792,8 @@ def parse_message(raw: bytes) -> ParsedMail:
         date=_date(header(msg, "Date")),
         subject=decode_header_value(header(msg, "Subject")),
         text="\n\n".join(walker.texts),
-        content_type=msg.get_content_type(),
-        report_type=str(msg.get_param("report-type") or "").lower(),
+        content_type=_ascii(msg.get_content_type(), "text/plain"),
+        report_type=_ascii(str(msg.get_param("report-type") or "").lower(), ""),
         headers=headers,
         attachments=walker.attachments,
         embedded_ids=walker.embedded_ids,
