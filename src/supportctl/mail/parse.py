@@ -299,9 +299,7 @@ def cap_references(ids: list[str]) -> tuple[list[str], str | None]:
     """At most REFS_FIRST + REFS_LAST ids: the oldest and the newest (RFC 5322 3.6.4)."""
     if len(ids) <= REFS_FIRST + REFS_LAST:
         return ids, None
-    note = (
-        f"References: {len(ids):,} ids, kept the first {REFS_FIRST} and the last {REFS_LAST}"
-    )
+    note = f"References: {len(ids):,} ids, kept the first {REFS_FIRST} and the last {REFS_LAST}"
     return ids[:REFS_FIRST] + ids[-REFS_LAST:], note
 
 
@@ -774,7 +772,9 @@ def parse_message(raw: bytes) -> ParsedMail:
     refs, cut = cap_references(message_ids(" ".join(headers_all(msg, "References", cap=None))))
     if cut:
         limits.append(cut)
-    in_reply_to_ids = message_ids(" ".join(headers_all(msg, "In-Reply-To", cap=None))[:MAX_HEADER_CHARS])
+    in_reply_to_ids = message_ids(
+        " ".join(headers_all(msg, "In-Reply-To", cap=None))[:MAX_HEADER_CHARS]
+    )
     to_addrs = [a for _n, a in _addresses(headers_all(msg, "To"))]
     cc_addrs = [a for _n, a in _addresses(headers_all(msg, "Cc"))]
     for name, addrs in (("To", to_addrs), ("Cc", cc_addrs)):

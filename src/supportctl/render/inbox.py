@@ -217,10 +217,7 @@ def emit_problems(app_ctx: AppContext, rows: list[Problem], *, as_json: bool) ->
     table(
         app_ctx,
         ["#", "first seen", "from", "size", "tries", "error"],
-        [
-            [p.id, local_time(p.first_seen, tz), p.origin, p.size, p.attempts, p.error]
-            for p in rows
-        ],
+        [[p.id, local_time(p.first_seen, tz), p.origin, p.size, p.attempts, p.error] for p in rows],
         limit=None,
         empty="no quarantined mail",
     )

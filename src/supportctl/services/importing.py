@@ -91,7 +91,7 @@ def prepare_or_none(raw: bytes) -> tuple[ParsedMail, threads.Identity] | None:
     where the error sends it to the quarantine instead of ending the fetch."""
     try:
         return prepare(raw)
-    except Exception:  # noqa: BLE001 - any parser failure is handled at ingest
+    except Exception:  # any parser failure is handled at ingest
         return None
 
 

@@ -142,9 +142,7 @@ def tickets_for_message_ids(store: Store, ids: Sequence[str]) -> dict[str, int]:
 
 
 def insert(store: Store, values: dict[str, Any]) -> int:
-    cur = store.execute(
-        _INSERT_SQL, [values.get(c, _DEFAULTS.get(c)) for c in _MESSAGE_COLUMNS]
-    )
+    cur = store.execute(_INSERT_SQL, [values.get(c, _DEFAULTS.get(c)) for c in _MESSAGE_COLUMNS])
     return int(cur.lastrowid or 0)
 
 
