@@ -41,8 +41,13 @@ def _tag_pattern(ticket_id: int, prefix: str) -> re.Pattern[str]:
 
 
 def base_subject(subject: str, ticket_id: int, prefix: str = "") -> str:
-    """The subject without reply prefixes and without this ticket's tag."""
-    text = " ".join(subject.split())
+    """The subject without reply prefixes and without this ticket's tag.
+
+    Control characters, escape sequences and bidi controls the customer's subject held
+    are made visible the way the terminal shows them (`render.safe`), never sent on."""
+    from supportctl.render.safe import term_safe
+
+    text = " ".join(term_safe(subject, newlines=False).split())
     while True:
         stripped = _REPLY_PREFIX.sub("", text)
         stripped = _tag_pattern(ticket_id, prefix).sub(" ", stripped).strip()

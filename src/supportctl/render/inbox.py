@@ -169,8 +169,10 @@ def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:
     """The inbox queue: one JSON array of every matching row, or the table of the first rows."""
     import sys
 
+    from supportctl.render.safe import one_line
+
     for warning in queue.warnings:
-        sys.stderr.write(f"warning: {warning}\n")
+        sys.stderr.write(f"warning: {one_line(warning)}\n")
     if as_json:
         from supportctl.render.jsonout import emit_json
 

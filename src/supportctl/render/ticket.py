@@ -175,12 +175,18 @@ def _sla_text(h: History, tz: str) -> str:
 
 
 class _Lines:
-    """Lines to stdout: through rich on a terminal (bold headers), plain when piped."""
+    """Lines to stdout: through rich on a terminal (bold headers), plain when piped.
+
+    Every line is made terminal-safe here (customer text in every one) and reaches
+    rich with `markup=False`."""
 
     def __init__(self, app_ctx: AppContext) -> None:
         self.console = app_ctx.out if app_ctx.is_terminal() else None
 
     def __call__(self, text: str = "", *, bold: bool = False, dim: bool = False) -> None:
+        from supportctl.render.safe import term_safe
+
+        text = term_safe(text)
         if self.console is None:
             import sys
 
@@ -251,45 +257,12 @@ def emit_ticket(
             ("created", local_time(t.created_at, tz)),
         ],
     )
+    line = _Lines(app_ctx)
     for m in t.messages:
-        out.print()
-        arrow = "→" if m.direction == "out" else "←"
-        who = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
-        out.print(
-            f"[bold]{arrow} {local_time(m.arrived_at, tz)}  {who}[/bold]",
-            highlight=False,
-            markup=True,
-            end="",
-        )
-        out.print(f"  ({m.classification})" if m.classification != "human" else "", markup=False)
-        out.print(f"Subject: {m.subject}", markup=False, highlight=False)
-        if m.to:
-            out.print(f"To: {', '.join(m.to)}", markup=False, highlight=False)
-        if m.auth.get("dmarc"):
-            out.print(
-                f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}",
-                markup=False,
-            )
-        out.print()
-        hidden = None if full else hidden_note(m, t.id)
-        shown = m.text if hidden is None else trimmed_text(m)
-        out.print(shown or "(no text)", markup=False, highlight=False)
-        if hidden is not None:
-            out.print(hidden, style="dim", markup=False, highlight=False)
-        for a in m.attachments:
-            note = (
-                "  Outlook TNEF (winmail.dat), not unpacked"
-                if a.content_type == "application/ms-tnef"
-                else ""
-            )
-            out.print(
-                f"  [{a.number}] {a.filename}  {a.content_type}  {_size(a.size)}{note}",
-                markup=False,
-                highlight=False,
-            )
+        _print_message(line, m, tz, t.id, full)
     if any(m.attachments for m in t.messages):
-        out.print()
-        out.print(f"save one: supportctl ticket attachment {t.id} K --save DIR", markup=False)
+        line()
+        line(f"save one: supportctl ticket attachment {t.id} K --save DIR")
 
 
 def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool) -> None:
