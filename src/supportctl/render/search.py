@@ -27,9 +27,8 @@ def _plain_safe(snippet: str) -> str:
 def _rich(snippet: str) -> Any:
     from rich.text import Text
 
-    from supportctl.store.search import MARK_END, MARK_START
-
     from supportctl.render.safe import one_line
+    from supportctl.store.search import MARK_END, MARK_START
 
     # The marks are control characters themselves: split on them first, then make each
     # piece of customer text terminal-safe.
