@@ -125,12 +125,47 @@ def _score(text: str) -> int:
     return score
 
 
+# A well-formed UTF-8 multi-byte sequence: text that holds some is UTF-8 text, even
+# when a stray line in another charset makes the whole of it invalid.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
 def guess_decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes of unknown charset: UTF-8 if valid, else the most plausible 8-bit one."""
+    """Decode bytes of unknown charset: UTF-8 if valid, else the most plausible 8-bit one.
+
+    UTF-8 text with a stray line in a legacy charset (a footer, a pasted quote) is
+    decoded line by line: only that line is guessed, the rest stays UTF-8.
+    """
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if b"\n" in data and _UTF8_SEQUENCE.search(data):
+        return _mixed_lines(data), "utf-8"
+    return _guess_legacy(data)
+
+
+def _mixed_lines(data: bytes) -> str:
+    lines = data.split(b"\n")
+    bad = [n for n, line in enumerate(lines) if not _is_utf8(line)]
+    charset = _guess_legacy(b"\n".join(lines[n] for n in bad))[1]
+    return "\n".join(
+        line.decode(charset, "replace") if n in set(bad) else line.decode("utf-8")
+        for n, line in enumerate(lines)
+    )
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _guess_legacy(data: bytes) -> tuple[str, str]:
     best: tuple[int, str, str] | None = None
     for charset in _CANDIDATES:
         try:
@@ -151,7 +186,7 @@ def decode_bytes(data: bytes, declared: str | None) -> str:
         declared = declared.strip().strip('"').lower()
     if not declared or declared in ("unknown-8bit", "x-unknown", "8bit", "default", "binary"):
         return guess_decode(data)[0]
-    if data.isascii():
+    if data.isascii() and not _shifts_in_ascii(declared):
         return data.decode("ascii")
     if declared in _LATIN_LIKE or declared.startswith("iso-8859"):
         # Text labelled Latin-1 (or plain ASCII) that is valid UTF-8 is UTF-8.
@@ -169,6 +204,20 @@ def decode_bytes(data: bytes, declared: str | None) -> str:
         return guess_decode(data)[0]
 
 
+_SHIFTING = ("utf_7", "iso2022", "hz", "utf_16", "utf_32")
+
+
+def _shifts_in_ascii(declared: str) -> bool:
+    """Charsets whose ASCII bytes are not ASCII text (UTF-7, ISO-2022-*, UTF-16 ...)."""
+    import codecs
+
+    try:
+        name = codecs.lookup(declared).name.replace("-", "_")
+    except LookupError:
+        return False
+    return name.startswith(_SHIFTING)
+
+
 def decode_header_value(value: Any) -> str:
     """RFC 2047 words and raw 8-bit bytes in a header -> text."""
     if value is None:
@@ -176,24 +225,55 @@ def decode_header_value(value: Any) -> str:
     if isinstance(value, email.header.Header):
         value = str(value)
     text = str(value)
-    if not text.isascii():
-        # compat32 keeps raw 8-bit header bytes as surrogate escapes.
-        raw = text.encode("utf-8", "surrogateescape") if _has_surrogates(text) else None
-        if raw is not None:
-            text = guess_decode(raw)[0]
-    if "=?" not in text:
-        return _unfold(text)
+    if "=?" in text:
+        # Unfolded as policy.default does (line breaks out, the fold's blank kept).
+        text = _encoded_words("".join(text.splitlines()))
+    return _unfold(_raw_8bit_text(text))
+
+
+def _encoded_words(text: str) -> str:
+    """RFC 2047 words read by the stdlib's own parser (`policy.default`: white space
+    between adjacent words dropped, kept elsewhere, folds kept as a space, lenient
+    about spaces inside a word); each word's bytes then decoded like a body's
+    (`decode_bytes`: UTF-8 labelled Latin-1, unknown charsets, 7-bit charsets)."""
+    from email import _header_value_parser as hvp
+
+    try:
+        tokens = hvp.get_unstructured(text)
+    except Exception:  # lenient as it is, a parser failure must not lose the header
+        return _legacy_encoded_words(text)
+    out: list[str] = []
+    for token in tokens:
+        value = str(token)
+        charset = getattr(token, "charset", None) if token.token_type == "encoded-word" else None
+        if charset:
+            out.append(decode_bytes(_word_bytes(value, charset), charset))
+        else:
+            out.append(value)
+    return "".join(out)
+
+
+def _word_bytes(decoded: str, charset: str) -> bytes:
+    """The bytes of an encoded word back from the stdlib's text of it (it decodes with
+    surrogate escapes, and as ASCII when it does not know the charset)."""
+    try:
+        return decoded.encode(charset, "surrogateescape")
+    except (LookupError, UnicodeError):
+        return decoded.encode("utf-8", "surrogateescape")
+
+
+def _legacy_encoded_words(text: str) -> str:
     try:
         parts = email.header.decode_header(text)
     except (email.errors.HeaderParseError, ValueError, LookupError):
-        return _unfold(text)
+        return text
     out: list[str] = []
     for chunk, charset in parts:
         if isinstance(chunk, str):
             out.append(chunk)
         else:
             out.append(decode_bytes(chunk, charset) if charset else guess_decode(chunk)[0])
-    return _unfold("".join(out))
+    return "".join(out)
 
 
 def header(msg: Message, name: str) -> str | None:
@@ -227,6 +307,7 @@ def _header_limits(msg: Message) -> list[str]:
 
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
+_SURROGATE_RUN = re.compile("[\udc80-\udcff]+")
 
 
 def _has_surrogates(text: str) -> bool:
@@ -242,31 +323,67 @@ def _unfold(text: str) -> str:
 
 # One plain mailbox: `addr@host` or `Display Name <addr@host>` with nothing that
 # needs RFC 5322's full grammar (quotes, comments, groups, lists, escapes, folding).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]"
+_DOT_ATOM = rf"{_ATEXT}+(?:\.{_ATEXT}+)*"
+_HOST = r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*"
 _SIMPLE_MAILBOX = re.compile(
-    r"(?:([A-Za-z0-9!#$%&'*+/=?^_`{|}~.\- ]*?) ?<([A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@"
-    r"[A-Za-z0-9.\-]+)>|([A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9.\-]+))"
+    rf"(?:((?:{_ATEXT}+(?: +{_ATEXT}+\.?)*)?) ?<({_DOT_ATOM}@{_HOST})>|({_DOT_ATOM}@{_HOST}))"
 )
 
 
 def _addresses(values: list[str]) -> list[tuple[str, str]]:
-    # `email.utils.getaddresses` costs ~70 microseconds a header; most headers hold
-    # one plain mailbox, which a regular expression reads the same way.
+    """(display name, address) of every mailbox in the headers, as `policy.default`
+    reads them; the address as the sender wrote it (matching lower-cases it)."""
     # Raw 8-bit bytes (`päivi@pöytä.fi` unencoded) are decoded first, like the rest of
     # the header: an address is text, never surrogate escapes.
     values = [_raw_8bit_text(v) for v in values]
-    pairs: list[tuple[str, str]] = []
+    out: list[tuple[str, str]] = []
     for value in values:
-        simple = _SIMPLE_MAILBOX.fullmatch(value.strip())
-        if simple is None:
-            pairs = email.utils.getaddresses(values)
-            break
-        name = " ".join((simple.group(1) or "").split())
-        pairs.append((name, simple.group(2) or simple.group(3)))
+        # The stdlib's address parser costs ~100 microseconds a header; most headers
+        # hold one plain mailbox, which a regular expression reads the same way (a
+        # property test holds the two together).
+        simple = _SIMPLE_MAILBOX.fullmatch(value.strip()) if "=?" not in value else None
+        if simple is not None:
+            name = " ".join((simple.group(1) or "").split())
+            out.append(
+                (decode_header_value(name) if name else "", simple.group(2) or simple.group(3))
+            )
+        else:
+            out.extend(_stdlib_addresses(value))
+    return [(name, addr) for name, addr in out if addr]
+
+
+_ANGLE_ADDR = re.compile(r"<\s*([^<>\s@]+@[^<>\s@]+)\s*>")
+
+
+def _stdlib_addresses(value: str) -> list[tuple[str, str]]:
+    pairs = _parse_address_list(value)
+    if pairs and all("@" not in addr for _name, addr in pairs):
+        # One encoded word holding the whole `Name <address>` (some webmail and
+        # scripts write it so): the decoded text names the mailbox.
+        decoded = decode_header_value(value)
+        if len(_ANGLE_ADDR.findall(decoded)) == 1:
+            again = _parse_address_list(decoded)
+            if any("@" in addr for _name, addr in again):
+                return again
+    return pairs
+
+
+def _parse_address_list(value: str) -> list[tuple[str, str]]:
+    from email import policy
+
+    try:
+        header = policy.default.header_factory("to", "".join(value.splitlines()))
+        mailboxes = header.addresses
+    except Exception:  # lenient as it is, the stdlib parser must not lose a sender
+        return [
+            (decode_header_value(name), addr.strip().strip("<>"))
+            for name, addr in email.utils.getaddresses([value])
+        ]
     out = []
-    for name, addr in pairs:
-        addr = addr.strip().strip("<>").lower()
-        if addr:
-            out.append((decode_header_value(name), addr))
+    for box in mailboxes:
+        addr = box.addr_spec.strip()
+        out.append((_raw_8bit_text(box.display_name), "" if addr == "<>" else addr))
     return out
 
 
@@ -304,10 +421,23 @@ def cap_references(ids: list[str]) -> tuple[list[str], str | None]:
 
 
 def _raw_8bit_text(value: str) -> str:
-    """A header value with raw 8-bit bytes (surrogate escapes) decoded as text."""
+    """A header value with raw 8-bit bytes (compat32 keeps them as surrogate escapes)
+    decoded as text: as a whole when it is UTF-8, else each run of raw bytes in the
+    one legacy charset guessed from all of them (decoded words stay as they are)."""
     if value.isascii() or not _has_surrogates(value):
         return value
-    return guess_decode(value.encode("utf-8", "surrogateescape"))[0]
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    runs = [bytes(ord(ch) - 0xDC00 for ch in run) for run in _SURROGATE_RUN.findall(value)]
+    charset = _guess_legacy(b" ".join(run for run in runs if not _is_utf8(run)))[1]
+
+    def decode(match: re.Match[str]) -> str:
+        run = bytes(ord(ch) - 0xDC00 for ch in match.group(0))
+        return run.decode("utf-8") if _is_utf8(run) else run.decode(charset, "replace")
+
+    return _SURROGATE_RUN.sub(decode, value)
 
 
 def first_id(value: str | None) -> str:

@@ -376,7 +376,7 @@ def plan_message(
         parsed.headers.get("authentication-results", []),
         lookups.trusted if trusted is None else trusted,
     )
-    sender = parsed.from_addr
+    sender = parsed.from_addr.lower()  # stored as written; matched case-insensitively
     if not cls.is_human:
         direction, direction_reason = "in", f"{cls.kind} mail is always inbound"
     elif sender in lookups.team:

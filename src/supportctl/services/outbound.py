@@ -176,7 +176,7 @@ def _customer_thread(store: Store, ticket_id: int) -> list[Any]:
         r
         for r in out_store.thread(store, ticket_id)
         if r["direction"] == "in"
-        or not {a.strip() for a in r["to_addrs"].split(",") if a.strip()} <= team
+        or not {a.strip().lower() for a in r["to_addrs"].split(",") if a.strip()} <= team
     ]
 
 
