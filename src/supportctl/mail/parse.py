@@ -353,23 +353,27 @@ def _addresses(values: list[str]) -> list[tuple[str, str]]:
     return [(name, addr) for name, addr in out if addr]
 
 
-_ANGLE_ADDR = re.compile(r"<\s*([^<>\s@]+@[^<>\s@]+)\s*>")
+# `<local@host.domain>` (a trailing dot tolerated) inside decoded text.
+_ANGLE_ADDR = re.compile(r"<\s*([^<>\s@]+@(?:[^\W_]|-)+(?:\.(?:[^\W_]|-)+)+\.?)\s*>")
 
 
 def _stdlib_addresses(value: str) -> list[tuple[str, str]]:
-    pairs = _parse_address_list(value)
-    if pairs and all("@" not in addr for _name, addr in pairs):
+    boxes = _parse_address_list(value)
+    if boxes and not any(domain for _name, _addr, domain in boxes):
         # One encoded word holding the whole `Name <address>` (some webmail and
         # scripts write it so): the decoded text names the mailbox.
         decoded = decode_header_value(value)
-        if len(_ANGLE_ADDR.findall(decoded)) == 1:
-            again = _parse_address_list(decoded)
-            if any("@" in addr for _name, addr in again):
-                return again
-    return pairs
+        found = list(_ANGLE_ADDR.finditer(decoded))
+        if len(found) == 1:
+            name = decoded[: found[0].start()].strip()
+            if len(name) > 1 and name[0] == name[-1] == '"':
+                name = name[1:-1].replace('\\"', '"')
+            return [(" ".join(name.split()), found[0].group(1))]
+    return [(name, addr) for name, addr, _domain in boxes]
 
 
-def _parse_address_list(value: str) -> list[tuple[str, str]]:
+def _parse_address_list(value: str) -> list[tuple[str, str, bool]]:
+    """(display name, address, has a domain) as `policy.default` parses them."""
     from email import policy
 
     try:
@@ -377,13 +381,15 @@ def _parse_address_list(value: str) -> list[tuple[str, str]]:
         mailboxes = header.addresses
     except Exception:  # lenient as it is, the stdlib parser must not lose a sender
         return [
-            (decode_header_value(name), addr.strip().strip("<>"))
+            (decode_header_value(name), addr.strip().strip("<>"), "@" in addr)
             for name, addr in email.utils.getaddresses([value])
         ]
     out = []
     for box in mailboxes:
         addr = box.addr_spec.strip()
-        out.append((_raw_8bit_text(box.display_name), "" if addr == "<>" else addr))
+        out.append(
+            (_raw_8bit_text(box.display_name), "" if addr == "<>" else addr, bool(box.domain))
+        )
     return out
 
 
@@ -709,6 +715,8 @@ def _is_attachment(part: Message) -> bool:
         return True
     if part.get_content_type() not in _TEXT_TYPES:
         return True
+    if disposition == "inline":
+        return False  # inline text is read as the body, named or not (as the stdlib does)
     return bool(part.get_param("name") or part.get_param("filename", header="content-disposition"))
 
 
