@@ -198,6 +198,8 @@ def reparse_cmd(
         app_ctx.store, app_ctx.config, ticket_ids=tickets or None, now=app_ctx.now()
     )
     line = f"re-parsed {report.messages} messages; {report.changed} changed"
+    if report.tickets:
+        line += f"; {report.tickets} tickets repaired ({report.matched} matched to a customer)"
     if report.quarantined:
         line += f"; {report.recovered} of {report.quarantined} quarantined stored"
     typer.echo(line)

@@ -142,6 +142,8 @@ def event_line(e: HistoryEvent) -> str:
     if kind == "ticket.merged":
         tasks = f", {d['delegations']} delegated tasks" if d.get("delegations") else ""
         return f"merged into #{d.get('into')} ({d.get('messages', 0)} messages{tasks} moved)"
+    if kind == "ticket.reparsed":
+        return f"repaired by reparse: {', '.join(d.get('changed', []))} ({d.get('why', '')})"
     if kind == "ticket.merged_in":
         tasks = f" with {d['delegations']} delegated tasks" if d.get("delegations") else ""
         return f"#{d.get('from')} merged in{tasks}: {d.get('subject', '')}"

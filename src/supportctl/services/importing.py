@@ -337,6 +337,11 @@ def _importance(headers: dict[str, list[str]]) -> str | None:
     return None
 
 
+def customer_for(lookups: Lookups, address: str) -> tuple[int | None, str | None, bool, str]:
+    """(customer id, slug, designated contact, reason) for a sender address."""
+    return _customer(lookups, address.lower())
+
+
 def _customer(lookups: Lookups, address: str) -> tuple[int | None, str | None, bool, str]:
     contact = lookups.contacts.get(address)
     if contact is not None:

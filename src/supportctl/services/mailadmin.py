@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.timeutil import to_utc_text
 from supportctl.errors import InputError
@@ -91,6 +91,57 @@ class ReparseReport:
     changed: int = 0
     quarantined: int = 0  # quarantined messages tried again
     recovered: int = 0  # of those, now stored
+    tickets: int = 0  # tickets whose requester, subject or customer was repaired
+    matched: int = 0  # of those, now matched to a customer
+
+
+def _repair_ticket(
+    store: Store,
+    row: Any,
+    values: dict[str, Any],
+    lookups: Any,
+    now: datetime,
+    report: ReparseReport,
+) -> None:
+    """A ticket opened by this message, written by an earlier parser: its requester and
+    subject follow the message where they were copied from it, and a ticket without a
+    customer is matched again by the repaired sender."""
+    from supportctl.services.importing import customer_for
+
+    ticket = ticket_store.get(store, int(row["ticket_id"]))
+    if ticket is None:
+        return
+    changes: dict[str, Any] = {}
+    inbound = row["direction"] == "in"
+    new_from = values.get("from_addr", row["from_addr"])
+    if inbound and ticket["requester"] == row["from_addr"] and new_from != row["from_addr"]:
+        changes["requester"] = new_from
+    if ticket["subject"] == row["subject"] and values["subject"] != row["subject"]:
+        changes["subject"] = values["subject"]
+    changes_reason = ""
+    if ticket["customer_id"] is None and inbound and lookups is not None and new_from:
+        customer_id, slug, _designated, reason = customer_for(lookups, new_from)
+        if customer_id is not None:
+            changes.update(customer_id=customer_id, is_triage=0)
+            report.matched += 1
+            changes_reason = f"customer {slug}: {reason}"
+    if not changes:
+        return
+    ticket_store.update(store, int(ticket["id"]), changes)
+    report.tickets += 1
+    events.record(
+        store,
+        "ticket.reparsed",
+        at=now,
+        actor=None,
+        ticket_id=int(ticket["id"]),
+        data={
+            "changed": sorted(changes),
+            "old": {k: ticket[k] for k in changes},
+            "new": changes,
+            "why": changes_reason or "stored mail parsed again",
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -187,6 +238,11 @@ def reparse(
     if not ticket_ids and now is not None:
         report.quarantined, report.recovered = retry_quarantine(store, config, now=now)
         ids = message_store.all_ids(store)
+    lookups = None
+    if now is not None:
+        from supportctl.services.importing import Lookups
+
+        lookups = Lookups.load(store, config)
     for start in range(0, len(ids), 200):
         chunk = ids[start : start + 200]
         with store.transaction():
@@ -210,13 +266,23 @@ def reparse(
                     "cc_addrs": ", ".join(parsed.cc_addrs),
                     "subject": parsed.subject,
                     "text_body": parsed.text,
+                    "in_reply_to": parsed.in_reply_to,
+                    "refs": " ".join(parsed.references),
                     "classification": cls.kind,
                     "auth_dmarc": auth.dmarc,
                     "auth_dkim": auth.dkim,
                     "auth_spf": auth.spf,
+                    "parse_limits": "; ".join(parsed.limits),
                 }
+                if row["direction"] == "out":
+                    # Our own sent mail: what we stored when sending stays (its
+                    # addresses and ids are ours), only the decoded text is renewed.
+                    for key in ("from_addr", "to_addrs", "cc_addrs", "in_reply_to", "refs"):
+                        values.pop(key)
                 if any(row[k] != v for k, v in values.items()):
                     report.changed += 1
+                    if row["ticket_id"] is not None and now is not None:
+                        _repair_ticket(store, row, values, lookups, now, report)
                 message_store.update_parsed(store, row_id, values)
                 message_store.delete_attachments(store, row_id)
                 for att in parsed.attachments:
