@@ -81,6 +81,7 @@ class ParsedMail:
         default_factory=list
     )  # Message-ID/References of a bounced original
     embedded_subject: str = ""
+    bounce_reason: str = ""  # a delivery report's Diagnostic-Code or Status, in one line
     defects: int = 0
     limits: list[str] = field(default_factory=list)  # caps that cut something, in words
 
@@ -760,6 +761,7 @@ class _Walker:
         self.attachments: list[AttachmentRef] = []
         self.embedded_ids: list[str] = []
         self.embedded_subject = ""
+        self.bounce_reason = ""
 
     def attach(self, part: Message, data: bytes) -> None:
         position = len(self.attachments) + 1
@@ -801,6 +803,8 @@ class _Walker:
         ):
             if ctype == "text/rfc822-headers":
                 self._note_ids(split_entity(_decode_body(body, _cte(part)) + b"\n\n")[0])
+            if ctype == "message/delivery-status" and not self.bounce_reason:
+                self.bounce_reason = delivery_reason(_decode_body(body, _cte(part))[:65536])
             self.attach(part, body)
             return
         if _is_attachment(part) and not (top and ctype in _TEXT_TYPES):
@@ -880,6 +884,25 @@ class _Walker:
             self.embedded_subject = decode_header_value(header(inner, "Subject"))
 
 
+_DSN_FIELD = re.compile(
+    r"^(diagnostic-code|status|action|final-recipient)[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def delivery_reason(report: bytes) -> str:
+    """Why a delivery failed, in one line, from a message/delivery-status part (RFC 3464):
+    the recipient and its Diagnostic-Code, else its Status."""
+    fields: dict[str, str] = {}
+    for name, value in _DSN_FIELD.findall(guess_decode(report)[0]):
+        fields.setdefault(name.lower(), " ".join(value.split()))
+    reason = fields.get("diagnostic-code") or fields.get("status", "")
+    reason = reason.split(";", 1)[1].strip() if reason.lower().startswith("smtp;") else reason
+    recipient = fields.get("final-recipient", "").split(";")[-1].strip()
+    text = f"{recipient}: {reason}" if recipient and reason else reason or recipient
+    return text[:300]
+
+
 def parse_message(raw: bytes) -> ParsedMail:
     """Parse one message; never raises on malformed input."""
     msg, body = split_entity(raw)
@@ -936,6 +959,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         attachments=walker.attachments,
         embedded_ids=walker.embedded_ids,
         embedded_subject=walker.embedded_subject,
+        bounce_reason=walker.bounce_reason,
         defects=len(msg.defects),
         limits=limits,
     )

@@ -36,6 +36,7 @@ def inbox_json(row: InboxRow) -> dict[str, Any]:
         "level": row.level,
         "hours": row.hours,
         "flags": _flag_list(row),
+        "bounced": row.bounced,
         "due": _due(row),
         "sla": _sla_json(row),
     }
@@ -105,6 +106,8 @@ def sla_cell(row: InboxRow, rich: bool = True) -> Any:
 
 def _flag_list(row: InboxRow) -> list[str]:
     flags = []
+    if row.bounced:
+        flags.append("bounced")
     if row.delegated:
         flags.append("delegated")
     if row.is_triage:

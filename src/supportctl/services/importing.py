@@ -557,6 +557,17 @@ def apply_plan(
         at=plan.arrived_at,
         now=now,
     )
+    if plan.classification.kind == "bounce":
+        named = [*p.embedded_ids, p.in_reply_to, *p.references]
+        tickets.on_bounce(
+            store,
+            ticket_id=ticket_store.resolve_id(store, ticket_id) or ticket_id,
+            bounce_row=row_id,
+            message_ids=[i for i in dict.fromkeys(named) if i][:200],
+            reason=p.bounce_reason or p.subject,
+            at=plan.arrived_at,
+            now=now,
+        )
     return row_id
 
 

@@ -75,6 +75,17 @@ class TicketView:
     updated_at: str
     messages: list[MessageView]
     row: dict[str, Any]
+    bounces: list[BounceView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BounceView:
+    """One of our replies that bounced: when it went out, to whom, and why."""
+
+    reply_at: str
+    to: str
+    reason: str
+    bounced_at: str
 
 
 def _split(text: str) -> list[str]:
@@ -126,6 +137,17 @@ def get(store: Store, ticket_id: int) -> TicketView:
                 attachments=attachment_views,
             )
         )
+    sent = {int(m["id"]): m for m in msgs}
+    bounces = [
+        BounceView(
+            sent[int(m["bounce_of"])]["arrived_at"],
+            sent[int(m["bounce_of"])]["to_addrs"],
+            m["bounce_reason"],
+            m["arrived_at"],
+        )
+        for m in msgs
+        if m["bounce_of"] is not None and int(m["bounce_of"]) in sent
+    ]
     return TicketView(
         id=int(row["id"]),
         subject=row["subject"],
@@ -141,6 +163,7 @@ def get(store: Store, ticket_id: int) -> TicketView:
         updated_at=row["updated_at"],
         messages=views,
         row=dict(row),
+        bounces=bounces,
     )
 
 

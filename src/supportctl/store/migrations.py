@@ -558,7 +558,9 @@ def add_month_totals_cache(db: Database) -> None:
 def add_mail_quarantine(db: Database) -> None:
     """Mail that could not be parsed or stored: raw bytes and the error, until `reparse`
     stores it. The sync state moves past such a message, so it never stops intake.
-    `messages.parse_limits` records where a cap cut a header or a list."""
+    `messages.parse_limits` records where a cap cut a header or a list. A bounce of our
+    own reply names it (`messages.bounce_of`, `bounce_reason`) and marks the ticket
+    (`tickets.bounced_at`) until the next reply goes out."""
     _run(
         db,
         """
@@ -581,7 +583,10 @@ CREATE TABLE quarantine (
     raw BLOB NOT NULL
 );
 CREATE INDEX quarantine_open ON quarantine(resolved_at, id);
-ALTER TABLE messages ADD COLUMN parse_limits TEXT NOT NULL DEFAULT ''
+ALTER TABLE messages ADD COLUMN parse_limits TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN bounce_of INTEGER REFERENCES messages(id) ON DELETE SET NULL;
+ALTER TABLE messages ADD COLUMN bounce_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN bounced_at TEXT
 """,
     )
 

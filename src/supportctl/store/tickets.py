@@ -32,6 +32,7 @@ _TICKET_COLUMNS = (
     "waiting_since",
     "paused_minutes",
     "merged_into",
+    "bounced_at",
 )
 
 
@@ -86,7 +87,8 @@ _QUEUE_SELECT = (
     "SELECT t.id, t.subject, t.created_at, t.updated_at, t.status, t.urgency, t.kind, t.level, "
     "t.hours, t.is_triage, t.needs_approval, t.classification, t.requester, t.owner_id, "
     "t.first_response_at, t.due_response_at, t.due_resolution_at, t.waiting_since, "
-    "t.resolved_at, t.closed_at, t.customer_id, c.slug AS customer, p.handle AS owner, "
+    "t.resolved_at, t.closed_at, t.customer_id, t.bounced_at, c.slug AS customer, "
+    "p.handle AS owner, "
     "(SELECT count(*) FROM delegations d WHERE d.ticket_id = t.id AND d.status = 'open') AS delegated "
     "FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id "
     "LEFT JOIN people p ON p.id = t.owner_id"
