@@ -208,7 +208,7 @@ def test_plain_mailboxes_read_like_the_stdlib(
         return
     # Where the stdlib finds no address at all (`<a@b.>`), ours takes the one <addr-spec>
     # of the text: a named difference of the parity test, not the fast path's business.
-    assume(len(expected) == len(values))
+    assume(len(expected) == len(values) and all("@" in addr for _name, addr in expected))
     assert _addresses(values) == expected
 
 
