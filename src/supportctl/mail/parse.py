@@ -343,18 +343,35 @@ def _addresses(values: list[str]) -> list[tuple[str, str]]:
         # The stdlib's address parser costs ~100 microseconds a header; most headers
         # hold one plain mailbox, which a regular expression reads the same way (a
         # property test holds the two together).
-        simple = _SIMPLE_MAILBOX.fullmatch(value.strip()) if "=?" not in value else None
+        simple = _SIMPLE_MAILBOX.fullmatch(value.strip())
         if simple is not None:
-            name = " ".join((simple.group(1) or "").split())
-            out.append(
-                (decode_header_value(name) if name else "", simple.group(2) or simple.group(3))
-            )
+            out.append((_phrase(simple.group(1) or ""), simple.group(2) or simple.group(3)))
         else:
             out.extend(_stdlib_addresses(value))
     return [(name, addr) for name, addr in out if addr]
 
 
 # `<local@host.domain>` (a trailing dot tolerated) inside decoded text.
+_WHOLE_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+
+
+def _phrase(name: str) -> str:
+    """A display name of atoms, as the stdlib's phrase parser reads it: each word on
+    its own (a whole encoded word decoded), words joined by one space."""
+    words = name.split()
+    if not any("=?" in word for word in words):
+        return " ".join(words)
+    out = []
+    for word in words:
+        if "=?" not in word:
+            out.append(word)
+        elif _WHOLE_WORD.fullmatch(word):
+            out.append(decode_header_value(word))
+        else:
+            return _stdlib_addresses(f"{name} <a@b.example>")[0][0]
+    return " ".join(out)
+
+
 _ANGLE_ADDR = re.compile(r"<\s*([^<>\s@]+@(?:[^\W_]|-)+(?:\.(?:[^\W_]|-)+)+\.?)\s*>")
 
 
