@@ -661,7 +661,7 @@ def ingest_one(
     """Store one message inside the caller's transaction; None when it was quarantined."""
     from supportctl.store import quarantine
 
-    counts = {**vars(report), "new_tickets": list(report.new_tickets)}
+    counts = {k: list(v) if isinstance(v, list) else v for k, v in vars(report).items()}
     try:
         with store.savepoint("message"):
             plan = plan_message(store, lookups, item, now=now, trusted=trusted)
