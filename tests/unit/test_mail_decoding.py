@@ -62,6 +62,12 @@ def test_a_stray_legacy_line_spoils_only_itself() -> None:
     assert mail.from_name == "Jiří Novák"  # raw UTF-8 in the header, beside it
 
 
+def test_short_legacy_text_with_a_line_that_is_valid_utf8_stays_legacy() -> None:
+    from supportctl.mail.parse import guess_decode
+
+    assert guess_decode("Ä\nÄŠ".encode("windows-1250"))[0] == "Ä\nÄŠ"
+
+
 def test_raw_8bit_addresses_in_a_legacy_charset() -> None:
     mail = _parse("cs-8bit-address.eml")
     assert (mail.from_name, mail.from_addr) == ("Jiří", "jiří@kovošrot.cz")

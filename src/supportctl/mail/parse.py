@@ -143,9 +143,14 @@ def guess_decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    legacy = _guess_legacy(data)
     if b"\n" in data and _UTF8_SEQUENCE.search(data):
-        return _mixed_lines(data), "utf-8"
-    return _guess_legacy(data)
+        # Line by line only when that reads better than one legacy charset for all
+        # (short legacy text can hold a line that happens to be valid UTF-8).
+        mixed = _mixed_lines(data)
+        if _score(mixed) > _score(legacy[0]):
+            return mixed, "utf-8"
+    return legacy
 
 
 def _mixed_lines(data: bytes) -> str:
