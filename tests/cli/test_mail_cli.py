@@ -82,8 +82,15 @@ def test_fetch_mbox_sample_then_again_is_a_no_op(cli, desk: Path) -> None:
     rows = cli.json("inbox", "--no-fetch", "--json")
     by_requester = {r["requester"]: r for r in rows}
     assert by_requester["matti.virtanen@acme.fi"]["customer"] == "acme"
-    assert by_requester["matti.virtanen@acme.fi"]["needs_approval"] is False
+    # No authserv_id is configured, so nothing is authenticated: even a designated
+    # contact's request waits for approval, and `inbox` says why, once.
+    assert by_requester["matti.virtanen@acme.fi"]["needs_approval"] is True
     assert by_requester["liisa.korhonen@acme.fi"]["needs_approval"] is True
+    note = cli.ok("inbox", "--no-fetch").stderr
+    assert [line for line in note.splitlines() if "authserv_id" in line] == [
+        "note: no authserv_id is configured: no mail is authenticated, so every request "
+        "waits for approval (see README, Mail in)"
+    ]
     assert by_requester["petra.dvorakova@kovosrot.cz"]["needs_approval"] is True
     unknown = by_requester["paivi.lahtinen@posti.example.net"]
     assert unknown["customer"] is None and unknown["triage"] is True
@@ -278,7 +285,10 @@ Tämä on aito.
         "dmarc": "fail",
         "dkim": "none",
         "spf": "fail",
+        "authenticated": False,
+        "reason": "dmarc=fail (dmarc=fail dkim=none spf=fail by mx.koodiverstas.example)",
     }
+    assert "no authserv_id" not in cli.ok("inbox", "--no-fetch").stderr
 
 
 def test_unreachable_server_is_retried_then_exit_6(

@@ -46,7 +46,11 @@ def message_json(m: MessageView) -> dict[str, Any]:
         },
         "arrived_at": m.arrived_at,
         "classification": m.classification,
-        "authentication": m.auth,
+        "authentication": {
+            **m.auth,
+            "authenticated": m.authenticated,
+            "reason": m.auth_reason or None,
+        },
         "text": m.text,
         "text_trimmed": trimmed_text(m),
         "attachments": [
@@ -190,6 +194,13 @@ class _Lines:
             self.console.print(text, style=style, markup=False, highlight=False)
 
 
+def _auth_line(m: MessageView) -> str:
+    from supportctl.render.safe import one_line
+
+    word = "authenticated" if m.authenticated else "not authenticated"
+    return f"{word}: {one_line(m.auth_reason)}"
+
+
 def _print_message(line: _Lines, m: MessageView, tz: str, ticket_id: int, full: bool) -> None:
     line()
     arrow = "→" if m.direction == "out" else "←"
@@ -199,8 +210,8 @@ def _print_message(line: _Lines, m: MessageView, tz: str, ticket_id: int, full: 
     line(f"Subject: {m.subject}")
     if m.to:
         line(f"To: {', '.join(m.to)}")
-    if m.auth.get("dmarc"):
-        line(f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}")
+    if m.authenticated is not None:
+        line(f"Auth: {_auth_line(m)}")
     line()
     note = None if full else hidden_note(m, ticket_id)
     line((m.text if note is None else trimmed_text(m)) or "(no text)")
@@ -265,11 +276,8 @@ def emit_ticket(
         out.print(f"Subject: {m.subject}", markup=False, highlight=False)
         if m.to:
             out.print(f"To: {', '.join(m.to)}", markup=False, highlight=False)
-        if m.auth.get("dmarc"):
-            out.print(
-                f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}",
-                markup=False,
-            )
+        if m.authenticated is not None:
+            out.print(f"Auth: {_auth_line(m)}", markup=False, highlight=False)
         out.print()
         hidden = None if full else hidden_note(m, t.id)
         shown = m.text if hidden is None else trimmed_text(m)

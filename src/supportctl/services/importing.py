@@ -36,7 +36,7 @@ from supportctl.store.db import Store
 
 if TYPE_CHECKING:
     from supportctl.config import Config, ImapConfig
-    from supportctl.mail.auth import AuthResults
+    from supportctl.domain.auth import Verdict
     from supportctl.mail.classify import Classification
     from supportctl.mail.parse import ParsedMail
 
@@ -190,7 +190,7 @@ class Plan:
     identity: threads.Identity
     duplicate_of: int | None
     classification: Classification
-    auth: AuthResults
+    auth: Verdict
     direction: str
     direction_reason: str
     is_own: bool
@@ -215,13 +215,17 @@ class Plan:
                 p.message_id or "(no Message-ID)",
                 f"body sha256 {self.identity.body_hash[:16]}…",
             ),
-            ("from", p.from_addr or "(none)", p.from_name),
+            (
+                "from",
+                p.from_addr or "(none)",
+                f"not one mailbox: {p.from_problem}" if p.from_problem else p.from_name,
+            ),
             ("subject", p.subject, ""),
             ("arrived", to_utc_text(self.arrived_at), self.arrived_reason),
             ("classification", self.classification.kind, self.classification.reason),
             (
                 "authentication",
-                "fail" if self.auth.failed else "ok" if self.auth.dmarc == "pass" else "unknown",
+                "authenticated" if self.auth.authenticated else "not authenticated",
                 self.auth.summary(),
             ),
             ("direction", self.direction, self.direction_reason),
@@ -266,15 +270,15 @@ class Plan:
     def _approval_reason(self) -> str:
         if not self.classification.is_human:
             return "non-human mail orders nothing"
-        if self.auth.failed:
-            return "DMARC failed: the sender is not authenticated"
         if self.customer_id is None:
             return "unknown sender"
-        return (
-            "a designated contact"
-            if self.is_designated
-            else "not a designated contact of the customer"
-        )
+        if not self.is_designated:
+            if self.parsed.from_problem:
+                return f"From is not one mailbox ({self.parsed.from_problem}): no designated contact"
+            return "not a designated contact of the customer"
+        if not self.auth.authenticated:
+            return "a designated contact, but the mail is not authenticated"
+        return "an authenticated designated contact"
 
     def _urgency(self) -> tuple[str, str]:
         try:
@@ -331,8 +335,8 @@ def plan_message(
     trusted: tuple[str, ...] | None = None,
 ) -> Plan:
     """Parse and decide, without writing."""
-    from supportctl.mail.auth import parse_results
     from supportctl.mail.classify import classify
+    from supportctl.services.authentication import verdict
 
     parsed, ident = item.prepared if item.prepared is not None else prepare(item.raw)
     duplicate_of = message_store.find_identity(store, ident.message_id, ident.body_hash)
@@ -343,9 +347,11 @@ def plan_message(
         content_type=parsed.content_type,
         report_type=parsed.report_type,
     )
-    auth = parse_results(
+    auth = verdict(
         parsed.headers.get("authentication-results", []),
-        lookups.trusted if trusted is None else trusted,
+        from_addr=parsed.from_addr,
+        from_problem=parsed.from_problem,
+        trusted=lookups.trusted if trusted is None else trusted,
     )
     sender = parsed.from_addr
     if not cls.is_human:
@@ -371,13 +377,18 @@ def plan_message(
         tag=tag, tag_ticket=tag_ticket, candidates=candidates, known=known
     )
     customer_id, slug, designated, customer_reason = _customer(lookups, sender)
+    if designated and parsed.from_problem:
+        designated = False  # a From that is not exactly one mailbox names no contact
+        customer_reason += f" (but From is not one mailbox: {parsed.from_problem})"
     if decision.ticket_id is not None:
         row = ticket_store.get(store, decision.ticket_id)
         if row is not None and row["customer_id"] is not None and customer_id is None:
             customer_id = int(row["customer_id"])
             customer_reason = f"from the ticket #{decision.ticket_id}"
             slug = store.scalar("SELECT slug FROM customers WHERE id = ?", (customer_id,))
-    needs_approval = cls.is_human and (customer_id is None or not designated or auth.failed)
+    needs_approval = cls.is_human and (
+        customer_id is None or not designated or not auth.authenticated
+    )
     if item.arrived_at is not None:
         arrived, arrived_reason = (
             item.arrived_at,

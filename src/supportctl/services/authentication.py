@@ -1,0 +1,73 @@
+"""The authentication verdict of a message: one rule (`domain.auth`), the same inputs
+wherever it is asked: at import, in `fetch --explain`, `ticket approve --message` and
+`ticket show`.
+
+The trusted servers are the configured `authserv_id`s: for mail fetched over IMAP the
+ids of the accounts it was found in, for mail from a file (and for `--explain`) every
+configured one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from supportctl.domain.auth import Verdict, authenticate
+
+if TYPE_CHECKING:
+    from supportctl.config import Config
+    from supportctl.store.db import Store
+
+NOT_CONFIGURED = (
+    "no authserv_id is configured: no mail is authenticated, so every request waits for "
+    "approval (see README, Mail in)"
+)
+
+
+def trusted_ids(config: Config, accounts: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The authserv_ids to trust: of the named accounts, or (None / no account named)
+    of every configured account."""
+    imap = list(getattr(config, "imap", []))
+    names = set(accounts or ())
+    chosen = [a for a in imap if a.name in names] if names else imap
+    return tuple(a.authserv_id for a in chosen if a.authserv_id)
+
+
+def is_configured(config: Config) -> bool:
+    return bool(trusted_ids(config))
+
+
+def verdict(
+    results: Sequence[str], *, from_addr: str, from_problem: str, trusted: Iterable[str]
+) -> Verdict:
+    from supportctl.mail.orgdomain import organisational_domain
+
+    return authenticate(
+        results,
+        from_addr=from_addr,
+        from_problem=from_problem,
+        trusted=trusted,
+        org_domain=organisational_domain,
+    )
+
+
+def verdict_of_raw(raw: bytes, trusted: Iterable[str]) -> Verdict:
+    """The verdict of stored raw mail (its header block only is read)."""
+    from supportctl.mail.parse import decode_header_value, headers_all, split_entity
+    from supportctl.mail.sender import check_from
+
+    msg, _body = split_entity(raw)
+    results = [decode_header_value(v) for v in headers_all(msg, "Authentication-Results")]
+    check = check_from(headers_all(msg, "From"))
+    return verdict(results, from_addr=check.addr, from_problem=check.problem, trusted=trusted)
+
+
+def verdict_of_stored(store: Store, config: Config, row_id: int) -> Verdict:
+    """The verdict of a stored message, with the trusted ids of where it was fetched."""
+    from supportctl.store import messages as message_store
+
+    row = message_store.get(store, row_id)
+    if row is None:
+        return Verdict(False, "no such message")
+    accounts = message_store.accounts_of(store, row_id)
+    return verdict_of_raw(message_store.raw_bytes(row), trusted_ids(config, accounts))
