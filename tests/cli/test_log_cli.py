@@ -609,6 +609,44 @@ def test_approve_refuses_everything_without_an_authserv_id(
     assert snapshot() == before
 
 
+def test_approve_clears_the_flag_everywhere_at_once(cli: Any, desk: Path) -> None:
+    """needs-approval is derived from the request and its approval: one `ticket approve`
+    clears it in the inbox, `ticket show` and the time classes (kept month totals too)."""
+    cli.ok("log", "1", "20m", "Plugins", "--date", "2026-10-13")
+    cli.ok("log", "2", "90m", "New page")
+
+    def month() -> tuple[dict[str, str], int]:
+        shown = cli.ok("log", "list", "--month", "2026-10").stdout  # keeps the month's totals
+        assert ("needs-approval" in shown) is (kept_before is None)
+        rows = cli.json("log", "list", "--month", "2026-10", "--json")
+        entries = {r["description"]: r["class"] for r in rows if "description" in r}
+        return entries, db(desk).execute("SELECT count(*) FROM month_totals").fetchone()[0]
+
+    kept_before = None
+    classes, kept = month()
+    assert classes == {"New page": "needs-approval", "Plugins": "included"}
+    assert kept >= 1  # the month's totals are kept now
+    assert {r["id"]: r["needs_approval"] for r in cli.json("inbox", "--no-fetch", "--json")} == {
+        1: False,
+        2: True,
+    }
+    assert cli.json("ticket", "show", "2", "--json")["needs_approval"] is True
+    assert "needs-approval" in cli.ok("ticket", "show", "2").stdout
+    cli.ok("ticket", "approve", "2", "--override", "agreed in the monthly meeting")
+    assert [r["needs_approval"] for r in cli.json("inbox", "--no-fetch", "--json")] == [
+        False,
+        False,
+    ]
+    assert cli.json("ticket", "show", "2", "--json")["needs_approval"] is False
+    assert "needs-approval" not in cli.ok("ticket", "show", "2").stdout
+    kept_before = kept
+    classes, _kept = month()
+    # 20 min of the 60 included first (Plugins), then New page: 40 included + 50 billable
+    assert classes["Plugins"] == "included"
+    assert classes["New page"] in ("included+billable", "billable", "included")
+    assert "needs-approval" not in classes.values()
+
+
 def test_approve_other_refusals(cli: Any, desk: Path, snapshot: Any) -> None:
     out = _message(desk, 2, "matti@acme.fi", None, direction="out")
     before = snapshot()

@@ -74,6 +74,24 @@ def resolve_id(store: Store, ticket_id: int) -> int | None:
 
 # -- queue, lifecycle and history queries (duty/SLA rules) ---------------------------
 
+# The `needs-approval` flag is derived, never copied: the request needed approval
+# (`needs_approval`, decided when it arrived) and no approval is recorded (an
+# authenticated message or an override). Approving clears it everywhere at once; the
+# billable classes of time entries read the same condition (store.time_entries).
+AWAITS_APPROVAL = (
+    "(t.needs_approval = 1 AND t.approval_message_id IS NULL AND t.approval_override IS NULL)"
+)
+
+
+def awaits_approval(row: sqlite3.Row | dict[str, Any]) -> bool:
+    """The derived flag for a full tickets row (see AWAITS_APPROVAL)."""
+    return bool(
+        row["needs_approval"]
+        and row["approval_message_id"] is None
+        and row["approval_override"] is None
+    )
+
+
 OPEN_STATUSES = ("new", "open", "waiting")
 # Must match the expressions of the partial index `tickets_queue` exactly, so that the
 # inbox reads its first rows in order from the index instead of sorting every ticket.
@@ -84,7 +102,7 @@ QUEUE_ORDER = (
 )
 _QUEUE_SELECT = (
     "SELECT t.id, t.subject, t.created_at, t.updated_at, t.status, t.urgency, t.kind, t.level, "
-    "t.hours, t.is_triage, t.needs_approval, t.classification, t.requester, t.owner_id, "
+    "t.hours, t.is_triage, " + AWAITS_APPROVAL + " AS needs_approval, t.classification, t.requester, t.owner_id, "
     "t.first_response_at, t.due_response_at, t.due_resolution_at, t.waiting_since, "
     "t.resolved_at, t.closed_at, t.customer_id, c.slug AS customer, p.handle AS owner, "
     "(SELECT count(*) FROM delegations d WHERE d.ticket_id = t.id AND d.status = 'open') AS delegated "
