@@ -36,7 +36,11 @@ def ticket_show(
     real = tickets.resolve(app_ctx.store, ticket_id)
     history = tickets.history(app_ctx.store, app_ctx.config, real, app_ctx.now())
     emit_ticket(
-        app_ctx, ticketview.get(app_ctx.store, real, app_ctx.config), as_json=json_, history=history, full=full
+        app_ctx,
+        ticketview.get(app_ctx.store, real, app_ctx.config),
+        as_json=json_,
+        history=history,
+        full=full,
     )
 
 

@@ -157,11 +157,7 @@ def _resinfo(clause: list[tuple[str, str]]) -> MethodResult | None:
     props: dict[str, str] = {}
     while pos < len(clause):
         name_token = clause[pos]
-        if (
-            _kind(name_token) == "word"
-            and pos + 1 < len(clause)
-            and clause[pos + 1][0] == "="
-        ):
+        if _kind(name_token) == "word" and pos + 1 < len(clause) and clause[pos + 1][0] == "=":
             name = name_token[1].lower()
             pos += 2
             value, pos = _pvalue(clause, pos)
@@ -257,9 +253,7 @@ def authenticate(
     first: dict[str, MethodResult] = {}
     for r in header.results:
         first.setdefault(r.method, r)
-    seen = {
-        m: first[m].result if m in first else None for m in ("dmarc", "dkim", "spf")
-    }
+    seen = {m: first[m].result if m in first else None for m in ("dmarc", "dkim", "spf")}
 
     def verdict(ok: bool, reason: str) -> Verdict:
         return Verdict(ok, reason, header.authserv_id, seen["dmarc"], seen["dkim"], seen["spf"])
@@ -288,5 +282,7 @@ def authenticate(
         if r.method == "spf" and r.result == "pass":
             mailfrom = r.props.get("smtp.mailfrom", "")
             if aligned(mailfrom, from_domain, org_domain):
-                return verdict(True, f"no DMARC verdict; spf=pass for {domain_of(mailfrom)}, aligned")
+                return verdict(
+                    True, f"no DMARC verdict; spf=pass for {domain_of(mailfrom)}, aligned"
+                )
     return verdict(False, f"no DMARC verdict and no DKIM or SPF pass aligned with {from_domain}")

@@ -274,7 +274,9 @@ class Plan:
             return "unknown sender"
         if not self.is_designated:
             if self.parsed.from_problem:
-                return f"From is not one mailbox ({self.parsed.from_problem}): no designated contact"
+                return (
+                    f"From is not one mailbox ({self.parsed.from_problem}): no designated contact"
+                )
             return "not a designated contact of the customer"
         if not self.auth.authenticated:
             return "a designated contact, but the mail is not authenticated"

@@ -95,9 +95,9 @@ def reparse(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ReparseReport:
     """Parse stored raw mail again: text, subject, addresses, classification, attachments."""
-    from supportctl.services.authentication import trusted_ids, verdict
     from supportctl.mail.classify import classify
     from supportctl.mail.parse import parse_message
+    from supportctl.services.authentication import trusted_ids, verdict
 
     if ticket_ids:
         for tid in ticket_ids:

@@ -102,7 +102,9 @@ QUEUE_ORDER = (
 )
 _QUEUE_SELECT = (
     "SELECT t.id, t.subject, t.created_at, t.updated_at, t.status, t.urgency, t.kind, t.level, "
-    "t.hours, t.is_triage, " + AWAITS_APPROVAL + " AS needs_approval, t.classification, t.requester, t.owner_id, "
+    "t.hours, t.is_triage, "
+    + AWAITS_APPROVAL
+    + " AS needs_approval, t.classification, t.requester, t.owner_id, "
     "t.first_response_at, t.due_response_at, t.due_resolution_at, t.waiting_since, "
     "t.resolved_at, t.closed_at, t.customer_id, c.slug AS customer, p.handle AS owner, "
     "(SELECT count(*) FROM delegations d WHERE d.ticket_id = t.id AND d.status = 'open') AS delegated "
