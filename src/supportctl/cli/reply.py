@@ -28,6 +28,14 @@ def reply_cmd(
         Path | None,
         typer.Option("--file", help="Read the reply text from a file ('-' for stdin)."),
     ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="ADDRESS",
+            help="Send to this address instead of the requester; it must have written on the ticket.",
+        ),
+    ] = None,
     cc: Annotated[
         list[str] | None, typer.Option("--cc", help="Copy to this address (repeatable).")
     ] = None,
@@ -48,6 +56,10 @@ def reply_cmd(
     json_: JsonFlag = False,
 ) -> None:
     """Reply to a ticket's customer by mail; the sent mail joins the ticket's history.
+
+    It goes to the requester: the Reply-To of the ticket's first message, else its
+    From (`ticket show` shows both), plus --cc; --to picks another address that
+    already wrote on the ticket.
 
     Without -m or --file, $EDITOR opens with the customer's last message quoted.
     The subject carries the ticket tag, and In-Reply-To/References thread it.
@@ -73,6 +85,7 @@ def reply_cmd(
     now = app_ctx.now()
     store, config = app_ctx.store, app_ctx.config
     outbound.require_ticket(store, ticket_id)  # unknown ticket, no [smtp]: fail before the editor
+    outbound.reply_target(store, ticket_id, to)  # a --to that never wrote: before the editor too
     transport = None if dry_run else outbound.transport_for(config)
     if message is not None:
         body = message
@@ -94,6 +107,7 @@ def reply_cmd(
         attach=attach or [],
         dry_run=dry_run,
         transport=transport,
+        to=to,
     )
     if json_:
         from supportctl.render.jsonout import emit_json

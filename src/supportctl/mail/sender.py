@@ -149,3 +149,15 @@ def check_from(values: list[str]) -> FromCheck:
             if other.strip(".").lower() != addr:
                 return FromCheck(addr, f"the display name shows another address ({other})")
     return FromCheck(addr, problem)
+
+
+def reply_to_address(header_block: bytes) -> str:
+    """The one Reply-To address of a raw header block, or "" (none, or not one mailbox)."""
+    from email.parser import BytesHeaderParser
+
+    msg = BytesHeaderParser().parsebytes(header_block + b"\n\n")
+    values = [str(v) for v in msg.get_all("Reply-To") or []]
+    if not values:
+        return ""
+    check = check_from(values)
+    return check.addr if not check.problem and "@" in check.addr else ""

@@ -110,6 +110,8 @@ def _flag_list(row: InboxRow) -> list[str]:
         flags.append("triage")
     if row.needs_approval:
         flags.append("needs-approval")
+    if row.foreign_sender:
+        flags.append("foreign-sender")
     if row.classification != "human":
         flags.append(row.classification)
     return flags

@@ -72,6 +72,9 @@ def ticket_json(t: TicketView) -> dict[str, Any]:
         "classification": t.classification,
         "triage": t.is_triage,
         "needs_approval": t.needs_approval,
+        "reply_to": t.reply_to or None,
+        "replies_go_to": t.reply_to or t.requester,
+        "foreign_senders": t.foreign_senders,
         "created_at": t.created_at,
         "updated_at": t.updated_at,
     }
@@ -194,6 +197,33 @@ class _Lines:
             self.console.print(text, style=style, markup=False, highlight=False)
 
 
+def _flags(t: TicketView) -> list[str]:
+    return [
+        f
+        for f, on in (
+            ("triage", t.is_triage),
+            ("needs-approval", t.needs_approval),
+            ("foreign-sender", bool(t.foreign_senders)),
+        )
+        if on
+    ]
+
+
+def _foreign(t: TicketView) -> list[tuple[str, str]]:
+    if not t.foreign_senders:
+        return []
+    who = ", ".join(t.foreign_senders)
+    return [
+        ("foreign sender", f"{who}: not the requester, a contact or the team; not a reply target")
+    ]
+
+
+def _requester(t: TicketView) -> str:
+    if t.reply_to and t.reply_to != t.requester:
+        return f"{t.requester} (Reply-To {t.reply_to}: replies go there)"
+    return t.requester
+
+
 def _auth_line(m: MessageView) -> str:
     from supportctl.render.safe import one_line
 
@@ -247,14 +277,15 @@ def emit_ticket(
         _emit_timeline(app_ctx, t, history, full=full)
         return
     tz = app_ctx.config.agency.timezone
-    flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
+    flags = _flags(t)
     out = app_ctx.out
     keyvalue(
         out,
         f"Ticket #{t.id}: {t.subject}",
         [
+            *_foreign(t),
             ("customer", t.customer or "unknown"),
-            ("requester", t.requester),
+            ("requester", _requester(t)),
             ("status", t.status),
             ("urgency", f"{t.urgency} ({t.kind})"),
             ("mail", t.classification),
@@ -303,11 +334,12 @@ def emit_ticket(
 def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool) -> None:
     """Header, then messages and history events interleaved in time order."""
     tz = app_ctx.config.agency.timezone
-    flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
+    flags = _flags(t)
     line = _Lines(app_ctx)
     pairs = [
+        *_foreign(t),
         ("customer", t.customer or "unknown"),
-        ("requester", t.requester),
+        ("requester", _requester(t)),
         ("status", t.status),
         ("urgency", f"{t.urgency} ({t.kind})"),
         ("owner", h.owner or "nobody"),

@@ -201,6 +201,7 @@ class Plan:
     customer_reason: str
     is_designated: bool
     needs_approval: bool
+    foreign_sender: str  # "" or the address of a stranger joining an existing ticket
     importance: str | None
     arrived_at: datetime
     arrived_reason: str
@@ -252,6 +253,16 @@ class Plan:
             )
         )
         rows.append(("customer", self.customer_slug or "unknown (triage)", self.customer_reason))
+        if self.foreign_sender:
+            rows.append(
+                (
+                    "sender",
+                    "foreign-sender",
+                    f"{self.foreign_sender} is neither the requester, a contact of the "
+                    "ticket's customer, nor the team: stored and flagged, never a reply "
+                    "target, orders nothing",
+                )
+            )
         rows.append(
             (
                 "approval",
@@ -328,6 +339,24 @@ def _customer(lookups: Lookups, address: str) -> tuple[int | None, str | None, b
     return None, None, False, "no contact or mail domain matches; flagged triage"
 
 
+def _is_foreign(store: Store, lookups: Lookups, ticket: Any, sender: str) -> bool:
+    """Neither the ticket's requester (From or Reply-To of its first message), a contact
+    of its customer, nor the team (team mail is outbound and never asked about)."""
+    if sender == str(ticket["requester"] or "").lower():
+        return False
+    contact = lookups.contacts.get(sender)
+    if (
+        contact is not None
+        and ticket["customer_id"] is not None
+        and contact[0] == int(ticket["customer_id"])
+    ):
+        return False
+    from supportctl.services import requester
+
+    who = requester.of_ticket(store, ticket)
+    return sender not in (who.from_addr, who.reply_to)
+
+
 def plan_message(
     store: Store,
     lookups: Lookups,
@@ -382,8 +411,20 @@ def plan_message(
     if designated and parsed.from_problem:
         designated = False  # a From that is not exactly one mailbox names no contact
         customer_reason += f" (but From is not one mailbox: {parsed.from_problem})"
+    foreign_sender = ""
     if decision.ticket_id is not None:
         row = ticket_store.get(store, decision.ticket_id)
+        if (
+            row is not None
+            and direction == "in"
+            and cls.is_human
+            and not is_own
+            and sender
+            and duplicate_of is None
+            and not blocked_by
+            and _is_foreign(store, lookups, row, sender)
+        ):
+            foreign_sender = sender
         if row is not None and row["customer_id"] is not None and customer_id is None:
             customer_id = int(row["customer_id"])
             customer_reason = f"from the ticket #{decision.ticket_id}"
@@ -429,6 +470,7 @@ def plan_message(
         customer_reason=customer_reason,
         is_designated=designated,
         needs_approval=needs_approval,
+        foreign_sender=foreign_sender,
         importance=_importance(parsed.headers),
         arrived_at=arrived.astimezone(UTC),
         arrived_reason=arrived_reason,
@@ -515,6 +557,19 @@ def apply_plan(
         report.threaded += 1
     if ticket_id is None:
         return row_id
+    if plan.foreign_sender:
+        from supportctl.services.requester import FOREIGN_EVENT
+        from supportctl.store import events
+
+        events.record(
+            store,
+            FOREIGN_EVENT,
+            at=plan.arrived_at,
+            actor=None,
+            ticket_id=ticket_id,
+            customer_id=plan.customer_id,
+            data={"from": plan.foreign_sender, "message": row_id},
+        )
     if plan.action == "new":
         report.new_tickets.append(
             NewTicket(

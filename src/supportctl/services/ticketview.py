@@ -78,6 +78,8 @@ class TicketView:
     updated_at: str
     messages: list[MessageView]
     row: dict[str, Any]
+    reply_to: str = ""  # the first message's Reply-To: where replies go (else requester)
+    foreign_senders: list[str] = field(default_factory=list)
 
 
 def _split(text: str) -> list[str]:
@@ -136,7 +138,12 @@ def get(store: Store, ticket_id: int, config: Config | None = None) -> TicketVie
             verdict = verdict_of_stored(store, config, int(m["id"]))
             views[-1].authenticated = verdict.authenticated
             views[-1].auth_reason = verdict.summary()
+    from supportctl.services import requester
+
+    who = requester.of_ticket(store, row)
     return TicketView(
+        reply_to=who.reply_to,
+        foreign_senders=ticket_store.foreign_senders(store, ticket_id),
         id=int(row["id"]),
         subject=row["subject"],
         requester=row["requester"],

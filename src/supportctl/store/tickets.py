@@ -107,7 +107,9 @@ _QUEUE_SELECT = (
     + " AS needs_approval, t.classification, t.requester, t.owner_id, "
     "t.first_response_at, t.due_response_at, t.due_resolution_at, t.waiting_since, "
     "t.resolved_at, t.closed_at, t.customer_id, c.slug AS customer, p.handle AS owner, "
-    "(SELECT count(*) FROM delegations d WHERE d.ticket_id = t.id AND d.status = 'open') AS delegated "
+    "(SELECT count(*) FROM delegations d WHERE d.ticket_id = t.id AND d.status = 'open') AS delegated, "
+    "EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'mail.foreign_sender') "
+    "AS foreign_sender "
     "FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id "
     "LEFT JOIN people p ON p.id = t.owner_id"
 )
@@ -261,3 +263,18 @@ def open_human(store: Store) -> list[sqlite3.Row]:
         "SELECT id, created_at, subject, urgency FROM tickets WHERE status NOT IN"
         " ('resolved', 'closed') AND merged_into IS NULL AND classification = 'human' ORDER BY id"
     )
+
+
+def foreign_senders(store: Store, ticket_id: int) -> list[str]:
+    """Strangers whose mail joined the ticket (`mail.foreign_sender` events), first first."""
+    import json
+
+    seen: list[str] = []
+    for r in store.all(
+        "SELECT data FROM events WHERE ticket_id = ? AND kind = 'mail.foreign_sender' ORDER BY id",
+        (ticket_id,),
+    ):
+        who = str(json.loads(r["data"]).get("from", ""))
+        if who and who not in seen:
+            seen.append(who)
+    return seen
