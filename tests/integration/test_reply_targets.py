@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from tests.integration.test_outbound_smtp import (  # noqa: F401 (fixtures)
+from tests.integration import test_outbound_smtp as smtp_tests
+from tests.integration.test_outbound_smtp import (
     FI_MAIL,
     NOW,
     _configure,
@@ -16,9 +17,11 @@ from tests.integration.test_outbound_smtp import (  # noqa: F401 (fixtures)
     _parse,
     _rows,
     _setup_people,
-    desk,
-    smtp_server,
 )
+
+# The real aiosmtpd server and the desk of the outbound tests.
+smtp_server = smtp_tests.smtp_server
+desk = smtp_tests.desk
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +45,10 @@ FORM = (
 
 
 def test_a_strangers_re_tag_is_flagged_and_the_reply_goes_to_the_requester(
-    cli, desk, tmp_path, snapshot  # noqa: F811
+    cli,
+    desk,
+    tmp_path,
+    snapshot,
 ):  # type: ignore[no-untyped-def]
     sink, _port, ws = desk
     cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL, STRANGER))
@@ -80,7 +86,11 @@ def test_a_strangers_re_tag_is_flagged_and_the_reply_goes_to_the_requester(
 
 
 def test_a_contact_form_mail_is_acknowledged_and_answered_at_its_reply_to(
-    cli, initialized, smtp_server, tmp_path, monkeypatch  # noqa: F811
+    cli,
+    initialized,
+    smtp_server,
+    tmp_path,
+    monkeypatch,
 ):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
     sink, port = smtp_server
