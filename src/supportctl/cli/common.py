@@ -17,6 +17,8 @@ from supportctl.context import AppContext
 JsonFlag = Annotated[
     bool, typer.Option("--json", help="Print one JSON document instead of a table.")
 ]
+
+
 def _check_as(ctx: typer.Context, value: str | None) -> str | None:
     """`--as` must name a team member: checked before the command runs, so a wrong
     handle writes nothing (exit 2, with the closest handle as a hint)."""
