@@ -100,3 +100,10 @@ def test_no_from_whose_real_addr_spec_differs_is_matched_to_the_contact(
     raw = f"From: {value}\r\nSubject: x\r\n\r\nbody\r\n".encode()
     parsed = parse_message(raw)
     assert not (parsed.from_problem == "" and parsed.from_addr == CONTACT)
+
+
+def test_an_encoded_display_name_with_a_comma_is_still_one_mailbox() -> None:
+    # Outlook writes "Surname, Given" as one encoded word; getaddresses splits it at the
+    # comma, but the one angle-addr is the address.
+    value = "=?iso-8859-1?Q?B=FCrling,=20Andreas?= <smith@example.com>"
+    assert check_from([value]).__dict__ == {"addr": "smith@example.com", "problem": ""}

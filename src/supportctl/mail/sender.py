@@ -26,7 +26,7 @@ _PLAIN = re.compile(
 )
 # Anything address-like elsewhere in the header (display name, comment, quoted string).
 _ADDRESS_LIKE = re.compile(r"[^\s<>()\"',;:\[\]@]+@[^\s<>()\"',;:\[\]@]+")
-_ENCODED_WORD = re.compile(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=")
+_ADDR_SPEC = re.compile(r"[^\s@<>()\",;:\\\[\]]+@[^\s@<>()\",;:\\\[\]]+")
 
 
 @dataclass(frozen=True)
@@ -121,34 +121,31 @@ def check_from(values: list[str]) -> FromCheck:
             return FromCheck(addr, f"{len(values)} From headers")
         return FromCheck(addr, "")
     angles = _angle_addresses(value)
-    pairs = [(n, a) for n, a in _getaddresses(value) if n or a]
-    if angles:
+    if len(angles) == 1:
+        # One angle-addr: that is the addr-spec servers and DMARC read. (Not handed to
+        # getaddresses: an encoded-word display name with a comma would split there.)
         addr = angles[0].strip().lower()
-    elif pairs:
-        addr = pairs[0][1].strip().lower()
+        rest = value.replace(f"<{angles[0]}>", " ", 1)
+    elif angles:
+        return FromCheck(angles[0].strip().lower(), "not exactly one mailbox")
     else:
-        addr = ""
-    problem = ""
+        pairs = [(n, a) for n, a in _getaddresses(value) if n or a]
+        addr = pairs[0][1].strip().lower() if pairs else ""
+        if len(pairs) != 1:
+            return FromCheck(addr, "not exactly one mailbox")
+        rest = value.replace(pairs[0][1], " ", 1)
     if len(values) > 1:
-        problem = f"{len(values)} From headers"
-    elif len(angles) > 1 or len(pairs) != 1:
-        problem = "not exactly one mailbox"
-    elif not addr or addr.count("@") != 1 or addr != pairs[0][1].strip().lower():
-        problem = "no single addr-spec"
-    elif ":" in value.split("<", 1)[0] and value.rstrip().endswith(";"):
-        problem = "a group, not a mailbox"
-    else:
-        # Any other address-like text (display name, comment, quoted string, encoded
-        # word) must be this same address.
-        rest = value
-        for angle in angles:
-            rest = rest.replace(f"<{angle}>", " ", 1)
-        if not angles:
-            rest = rest.replace(pairs[0][1], " ", 1)
-        for other in _ADDRESS_LIKE.findall(_decoded(rest)):
-            if other.strip(".").lower() != addr:
-                return FromCheck(addr, f"the display name shows another address ({other})")
-    return FromCheck(addr, problem)
+        return FromCheck(addr, f"{len(values)} From headers")
+    if not _ADDR_SPEC.fullmatch(addr):
+        return FromCheck(addr, "no single addr-spec")
+    if ":" in rest and ";" in rest:
+        return FromCheck(addr, "a group, not a mailbox")
+    # Any other address-like text (display name, comment, quoted string, encoded word)
+    # must be this same address.
+    for other in _ADDRESS_LIKE.findall(_decoded(rest)):
+        if other.strip(".").lower() != addr:
+            return FromCheck(addr, f"the display name shows another address ({other})")
+    return FromCheck(addr, "")
 
 
 def reply_to_address(header_block: bytes) -> str:

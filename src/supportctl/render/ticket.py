@@ -212,15 +212,19 @@ def _flags(t: TicketView) -> list[str]:
 def _foreign(t: TicketView) -> list[tuple[str, str]]:
     if not t.foreign_senders:
         return []
-    who = ", ".join(t.foreign_senders)
+    from supportctl.render.safe import one_line
+
+    who = one_line(", ".join(t.foreign_senders))
     return [
         ("foreign sender", f"{who}: not the requester, a contact or the team; not a reply target")
     ]
 
 
 def _requester(t: TicketView) -> str:
+    from supportctl.render.safe import one_line
+
     if t.reply_to and t.reply_to != t.requester:
-        return f"{t.requester} (Reply-To {t.reply_to}: replies go there)"
+        return one_line(f"{t.requester} (Reply-To {t.reply_to}: replies go there)")
     return t.requester
 
 
