@@ -4,7 +4,7 @@ wherever it is asked: at import, in `fetch --explain`, `ticket approve --message
 
 The trusted servers are the configured `authserv_id`s: for mail fetched over IMAP the
 ids of the accounts it was found in, for mail from a file (and for `--explain`) every
-configured one.
+configured one, including `[agency] authserv_id`.
 """
 
 from __future__ import annotations
@@ -25,12 +25,16 @@ NOT_CONFIGURED = (
 
 
 def trusted_ids(config: Config, accounts: Iterable[str] | None = None) -> tuple[str, ...]:
-    """The authserv_ids to trust: of the named accounts, or (None / no account named)
-    of every configured account."""
+    """The authserv_ids to trust: of the named IMAP accounts; for mail not fetched over
+    IMAP (None / no account named) every account's and `[agency] authserv_id`."""
     imap = list(getattr(config, "imap", []))
     names = set(accounts or ())
-    chosen = [a for a in imap if a.name in names] if names else imap
-    return tuple(a.authserv_id for a in chosen if a.authserv_id)
+    if names:
+        return tuple(a.authserv_id for a in imap if a.name in names and a.authserv_id)
+    ids = [a.authserv_id for a in imap if a.authserv_id]
+    if config.agency.authserv_id.strip():
+        ids.append(config.agency.authserv_id.strip())
+    return tuple(dict.fromkeys(ids))
 
 
 def is_configured(config: Config) -> bool:

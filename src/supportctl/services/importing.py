@@ -148,6 +148,8 @@ class Lookups:
 
     @classmethod
     def load(cls, store: Store, config: Config) -> Lookups:
+        from supportctl.services.authentication import trusted_ids
+
         team = {
             str(r["email"]).lower(): str(r["handle"])
             for r in store.all("SELECT email, handle FROM people")
@@ -175,7 +177,7 @@ class Lookups:
             contacts=contacts,
             domains=domains,
             blocked=message_store.blocked_patterns(store),
-            trusted=tuple(a.authserv_id for a in config.imap if a.authserv_id),
+            trusted=trusted_ids(config),
             prefix=config.agency.ticket_tag_prefix,
             mail_domain=config.agency.mail_domain,
         )
