@@ -160,7 +160,16 @@ def event_line(e: HistoryEvent) -> str:
         return f"task {d.get('task_id')} done by {d.get('to')}: {d.get('task', '')}"
     if kind == "delegation.reassigned":
         return f"task {d.get('task_id')} reassigned {d.get('from')} → {d.get('to')}: {d.get('task', '')}"
-    summary = ", ".join(f"{k}={v}" for k, v in d.items() if not isinstance(v, (dict, list)))
+    if kind == "mail.foreign_sender":
+        from supportctl.render.safe import one_line
+
+        return (
+            f"foreign sender {one_line(d.get('from', '?'))} wrote (message {d.get('message', '?')}): "
+            "stored, not a reply target"
+        )
+    summary = ", ".join(
+        f"{k}={v}" for k, v in d.items() if k != "run_by" and not isinstance(v, (dict, list))
+    )
     return f"{kind}: {summary}" if summary else kind
 
 
@@ -364,6 +373,9 @@ def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool
             _print_message(line, item, tz, t.id, full)
         else:
             actor = f"  {item.actor}" if item.actor else ""
+            run_by = item.data.get("run_by") if isinstance(item.data, dict) else None
+            if run_by:
+                actor += f" (run by {run_by})"
             origin = f"#{item.ticket_id} " if item.ticket_id != t.id else ""
             line(f"· {local_time(item.at, tz)}{actor}  {origin}{event_line(item)}")
     if any(m.attachments for m in t.messages):
