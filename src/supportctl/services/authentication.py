@@ -5,6 +5,9 @@ wherever it is asked: at import, in `fetch --explain`, `ticket approve --message
 The trusted servers are the configured `authserv_id`s: for mail fetched over IMAP the
 ids of the accounts it was found in, for mail from a file (and for `--explain`) every
 configured one, including `[agency] authserv_id`.
+
+The rule itself is imported when a verdict is asked for: `inbox` only asks whether any
+server is trusted.
 """
 
 from __future__ import annotations
@@ -12,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from supportctl.domain.auth import Verdict, authenticate
-
 if TYPE_CHECKING:
     from supportctl.config import Config
+    from supportctl.domain.auth import Verdict
     from supportctl.store.db import Store
 
 NOT_CONFIGURED = (
@@ -44,6 +46,7 @@ def is_configured(config: Config) -> bool:
 def verdict(
     results: Sequence[str], *, from_addr: str, from_problem: str, trusted: Iterable[str]
 ) -> Verdict:
+    from supportctl.domain.auth import authenticate
     from supportctl.mail.orgdomain import organisational_domain
 
     return authenticate(
@@ -72,6 +75,8 @@ def verdict_of_stored(store: Store, config: Config, row_id: int) -> Verdict:
 
     row = message_store.get(store, row_id)
     if row is None:
+        from supportctl.domain.auth import Verdict
+
         return Verdict(False, "no such message")
     accounts = message_store.accounts_of(store, row_id)
     return verdict_of_raw(message_store.raw_bytes(row), trusted_ids(config, accounts))
