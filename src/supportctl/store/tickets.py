@@ -278,3 +278,12 @@ def foreign_senders(store: Store, ticket_id: int) -> list[str]:
         if who and who not in seen:
             seen.append(who)
     return seen
+
+
+def open_with_owner(store: Store) -> list[sqlite3.Row]:
+    """(id, subject, owner handle) of every open ticket that has an owner, by id."""
+    return store.all(
+        "SELECT t.id, t.subject, p.handle AS owner FROM tickets t "
+        "JOIN people p ON p.id = t.owner_id "
+        "WHERE t.status IN ('new', 'open', 'waiting') AND t.merged_into IS NULL ORDER BY t.id"
+    )
