@@ -160,7 +160,6 @@ def event_line(e: HistoryEvent) -> str:
         return f"task {d.get('task_id')} done by {d.get('to')}: {d.get('task', '')}"
     if kind == "delegation.reassigned":
         return f"task {d.get('task_id')} reassigned {d.get('from')} → {d.get('to')}: {d.get('task', '')}"
-<<<<<<< HEAD
     if kind == "mail.foreign_sender":
         from supportctl.render.safe import one_line
 
@@ -168,9 +167,6 @@ def event_line(e: HistoryEvent) -> str:
             f"foreign sender {one_line(d.get('from', '?'))} wrote (message {d.get('message', '?')}): "
             "stored, not a reply target"
         )
-    summary = ", ".join(
-        f"{k}={v}" for k, v in d.items() if k != "run_by" and not isinstance(v, (dict, list))
-=======
     if kind == "kb.article":
         return f"knowledge-base article {d.get('article')} written from this ticket: {d.get('title', '')}"
     if kind == "kb.used":
@@ -178,8 +174,9 @@ def event_line(e: HistoryEvent) -> str:
     if kind in ("time.logged", "time.edited", "time.removed"):
         return _time_event(kind, d)
     summary = ", ".join(
-        f"{k}={v}" for k, v in d.items() if v is not None and not isinstance(v, (dict, list))
->>>>>>> main
+        f"{k}={v}"
+        for k, v in d.items()
+        if k != "run_by" and v is not None and not isinstance(v, (dict, list))
     )
     return f"{kind}: {summary}" if summary else kind
 

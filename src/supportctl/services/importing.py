@@ -585,7 +585,6 @@ def apply_plan(
         report.threaded += 1
     if ticket_id is None:
         return row_id
-<<<<<<< HEAD
     if plan.foreign_sender:
         from supportctl.services.requester import FOREIGN_EVENT
         from supportctl.store import events
@@ -599,15 +598,12 @@ def apply_plan(
             customer_id=plan.customer_id,
             data={"from": plan.foreign_sender, "message": row_id},
         )
-    if plan.action == "new":
-=======
     if plan.historic:
         if plan.action == "new":
             report.history_tickets.append(ticket_id)
         if plan.direction == "in":
             return row_id  # old mail reopens nothing and starts no clock
     elif plan.action == "new":
->>>>>>> main
         report.new_tickets.append(
             NewTicket(
                 ticket_id,
