@@ -423,7 +423,7 @@ def test_inbox_with_the_mail_server_down_warns_and_shows_the_queue(cli, desk: Pa
     )
     result = cli("inbox", "--json", env={**NOW, "UNUSED": "x"})
     assert result.exit_code == 0, result.stderr
-    assert len(json.loads(result.stdout)) == 7
+    assert len(json.loads(result.stdout)) == 8
     warnings = [line for line in result.stderr.splitlines() if "mail not fetched" in line]
     assert len(warnings) == 1
     warning = warnings[0]
