@@ -75,7 +75,10 @@ def test_a_strangers_re_tag_is_flagged_and_the_reply_goes_to_the_requester(
     cli.ok("reply", "1", "-m", "Hei Matti, katsomme asiaa.", "--as", "alice")
     (_from, rcpt, raw) = sink.received[-1]
     assert rcpt == ["matti.virtanen@acme.fi"]
-    assert _parse(raw)["To"] == "matti.virtanen@acme.fi"
+    sent = _parse(raw)
+    assert sent["To"] == "matti.virtanen@acme.fi"
+    # threaded to the customer's mail, not to the stranger's
+    assert sent["In-Reply-To"] == "<fi-1@acme.fi>" and "guess-1" not in sent["References"]
     # --to picks another address only when it already wrote on the ticket.
     before = snapshot()
     refused = cli.fails(2, "reply", "1", "-m", "x", "--to", "nobody@evil.example", "--as", "alice")

@@ -168,13 +168,20 @@ def _ids(value: str) -> list[str]:
 
 
 def _customer_thread(store: Store, ticket_id: int) -> list[Any]:
-    """The ticket's mail without our internal notices (delegation mails to colleagues)."""
+    """The ticket's mail without our internal notices (delegation mails to colleagues)
+    and without mail from foreign senders (never quoted, answered or threaded to)."""
+    from supportctl.services.requester import foreign_message_ids
+
     team = people_store.team_emails(store)
+    foreign = foreign_message_ids(store, ticket_id)
     return [
         r
         for r in out_store.thread(store, ticket_id)
-        if r["direction"] == "in"
-        or not {a.strip() for a in r["to_addrs"].split(",") if a.strip()} <= team
+        if (r["direction"] == "in" and r["id"] not in foreign)
+        or (
+            r["direction"] == "out"
+            and not {a.strip() for a in r["to_addrs"].split(",") if a.strip()} <= team
+        )
     ]
 
 
@@ -203,7 +210,8 @@ def _target(store: Store, ticket: Any, thread: list[Any], to: str | None) -> str
     if to is None:
         return who.address
     wanted = to.strip().lower()
-    known = [who.address, who.from_addr, *requester.writers(thread)]
+    everyone = out_store.thread(store, int(ticket["id"]))  # foreign senders wrote too
+    known = [who.address, who.from_addr, *requester.writers(everyone)]
     allowed = list(dict.fromkeys(a for a in known if a))
     if wanted not in allowed:
         from supportctl.render.safe import one_line

@@ -62,3 +62,10 @@ def writers(thread: list[Any]) -> list[str]:
         if row["direction"] == "in" and address and address not in seen:
             seen.append(address)
     return seen
+
+
+def foreign_message_ids(store: Store, ticket_id: int) -> set[int]:
+    """Rows of the ticket's mail flagged `foreign-sender`."""
+    from supportctl.store import tickets as ticket_store
+
+    return ticket_store.foreign_message_ids(store, ticket_id)

@@ -287,3 +287,18 @@ def open_with_owner(store: Store) -> list[sqlite3.Row]:
         "JOIN people p ON p.id = t.owner_id "
         "WHERE t.status IN ('new', 'open', 'waiting') AND t.merged_into IS NULL ORDER BY t.id"
     )
+
+
+def foreign_message_ids(store: Store, ticket_id: int) -> set[int]:
+    """Message rows of the ticket flagged `mail.foreign_sender`."""
+    import json
+
+    found: set[int] = set()
+    for r in store.all(
+        "SELECT data FROM events WHERE ticket_id = ? AND kind = 'mail.foreign_sender'",
+        (ticket_id,),
+    ):
+        message = json.loads(r["data"]).get("message")
+        if isinstance(message, int):
+            found.add(message)
+    return found
