@@ -696,7 +696,8 @@ def parse_message(raw: bytes) -> ParsedMail:
         from_list = _addresses(headers_all(msg, "Sender"))
     from_name, from_addr = from_list[0] if from_list else ("", "")
     from_check = check_from(headers_all(msg, "From"))  # strict From: a separate check
-    from_addr = from_check.addr or from_addr
+    if "@" in from_check.addr:
+        from_addr = from_check.addr  # the real addr-spec (in angle brackets, if any)
     walker = _Walker()
     try:
         walker.walk(msg, body)
