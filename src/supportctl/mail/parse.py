@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from email.message import Message
 from typing import Any
 
+from supportctl.mail.sender import check_from
+
 # Letters that are plausible in fi/cs/de/en/sk/pl text; used to choose among 8-bit charsets.
 _GOOD = frozenset("äöåÄÖÅüÜßéÉáÁíÍóÓúÚýÝčČďĎěĚňŇřŘšŠťŤůŮžŽôÔľĽçÇñÑąćęłńśźżĄĆĘŁŃŚŹŻ€–—‘’‚“”„…•°§«»")
 _CANDIDATES = ("windows-1252", "windows-1250", "iso-8859-2")
@@ -84,6 +86,7 @@ class ParsedMail:
     bounce_reason: str = ""  # a delivery report's Diagnostic-Code or Status, in one line
     defects: int = 0
     limits: list[str] = field(default_factory=list)  # caps that cut something, in words
+    from_problem: str = ""  # why From is not exactly one mailbox (mail.sender); "" if it is
 
 
 # Headers kept for classification, authentication, urgency hints and display.
@@ -937,6 +940,12 @@ def parse_message(raw: bytes) -> ParsedMail:
     if not from_list:
         from_list = _addresses(headers_all(msg, "Sender"))
     from_name, from_addr = from_list[0] if from_list else ("", "")
+    # Strict From: a separate check, on the text (raw 8-bit bytes decoded as above).
+    from_check = check_from([_raw_8bit_text(v) for v in headers_all(msg, "From")])
+    if "@" in from_check.addr and from_check.addr != from_addr.lower():
+        # The real addr-spec (in angle brackets, if any) where it differs from what we
+        # read; where they agree, the address keeps the case the sender wrote.
+        from_addr = from_check.addr
     walker = _Walker()
     try:
         walker.walk(msg, body)
@@ -984,6 +993,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         bounce_reason=walker.bounce_reason,
         defects=len(msg.defects),
         limits=limits,
+        from_problem=from_check.problem,
     )
 
 

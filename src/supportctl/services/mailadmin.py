@@ -222,11 +222,10 @@ def reparse(
 
     Without `ticket_ids`, quarantined mail is tried again first (needs `now`).
     """
-    from supportctl.mail.auth import parse_results
     from supportctl.mail.classify import classify
     from supportctl.mail.parse import parse_message
+    from supportctl.services.authentication import trusted_ids, verdict
 
-    trusted = tuple(a.authserv_id for a in getattr(config, "imap", []) if a.authserv_id)
     if ticket_ids:
         for tid in ticket_ids:
             if not ticket_store.exists(store, tid):
@@ -258,7 +257,12 @@ def reparse(
                     content_type=parsed.content_type,
                     report_type=parsed.report_type,
                 )
-                auth = parse_results(parsed.headers.get("authentication-results", []), trusted)
+                auth = verdict(
+                    parsed.headers.get("authentication-results", []),
+                    from_addr=parsed.from_addr,
+                    from_problem=parsed.from_problem,
+                    trusted=trusted_ids(config, message_store.accounts_of(store, row_id)),  # type: ignore[arg-type]
+                )
                 values = {
                     "from_addr": parsed.from_addr,
                     "from_name": parsed.from_name,

@@ -322,3 +322,13 @@ def first_unbounced_reply(store: Store, ticket_id: int) -> str | None:
         (ticket_id,),
     )
     return None if value is None else str(value)
+
+
+def accounts_of(store: Store, row_id: int) -> list[str]:
+    """The IMAP accounts a message was found in (none for mail from a file)."""
+    return [
+        str(r["account"])
+        for r in store.all(
+            "SELECT DISTINCT account FROM message_locations WHERE message_row = ?", (row_id,)
+        )
+    ]
