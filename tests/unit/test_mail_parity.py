@@ -117,6 +117,11 @@ def compare(raw: bytes) -> list[Difference]:
                 "the stdlib's parse has no address (one encoded word holding `Name <address>`,"
                 " a broken domain): ours uses the one <addr-spec> of the decoded text"
             )
+        elif ours.from_problem.startswith("the display name shows another address"):
+            why = (
+                "`From: a@x <b@y>`: the stdlib reads the display name's address, ours the "
+                "addr-spec in angle brackets that servers and DMARC read (CVE-2023-27043)"
+            )
         elif theirs[1] in ("", "<>"):
             why = "a mailbox without an address (`<>`): ours skips it and takes the next"
         differ("from", mine, theirs, why)

@@ -928,6 +928,11 @@ def delivery_reason(report: bytes) -> str:
     return text[:300]
 
 
+def _same_address(addr: str) -> str:
+    """An address as compared with another reading of it: case and quotes aside."""
+    return addr.lower().replace('"', "")
+
+
 def parse_message(raw: bytes) -> ParsedMail:
     """Parse one message; never raises on malformed input."""
     msg, body = split_entity(raw)
@@ -942,7 +947,7 @@ def parse_message(raw: bytes) -> ParsedMail:
     from_name, from_addr = from_list[0] if from_list else ("", "")
     # Strict From: a separate check, on the text (raw 8-bit bytes decoded as above).
     from_check = check_from([_raw_8bit_text(v) for v in headers_all(msg, "From")])
-    if "@" in from_check.addr and from_check.addr != from_addr.lower():
+    if "@" in from_check.addr and _same_address(from_check.addr) != _same_address(from_addr):
         # The real addr-spec (in angle brackets, if any) where it differs from what we
         # read; where they agree, the address keeps the case the sender wrote.
         from_addr = from_check.addr
