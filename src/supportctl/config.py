@@ -34,6 +34,7 @@ class ImapConfig(NamedTuple):
     authserv_id: str | None
     ca_file: str | None
     batch_bytes: int
+    poll_seconds: int = 60
 
 
 class SmtpConfig(NamedTuple):
@@ -68,6 +69,16 @@ class AgencyConfig(NamedTuple):
     auto_close_business_days: int = 5
 
 
+class AlertsConfig(NamedTuple):
+    mail: bool = False
+    command: list[str] | None = None
+    timeout_seconds: int = 30
+
+    @property
+    def channels(self) -> list[str]:
+        return [c for c, on in (("mail", self.mail), ("command", bool(self.command))) if on]
+
+
 class Config(NamedTuple):
     path: Path
     agency: AgencyConfig = AgencyConfig()
@@ -75,6 +86,7 @@ class Config(NamedTuple):
     smtp: SmtpConfig | None = None
     user: str | None = None
     exists: bool = False
+    alerts: AlertsConfig = AlertsConfig()
 
     @property
     def config_dir(self) -> Path:
@@ -135,7 +147,7 @@ def _cache_signature(path: Path, stat: os.stat_result) -> tuple[Any, ...]:
     return (
         _CACHE_FORMAT,
         __version__,
-        (AgencyConfig._fields, ImapConfig._fields, SmtpConfig._fields),
+        (AgencyConfig._fields, ImapConfig._fields, SmtpConfig._fields, AlertsConfig._fields),
         str(path.absolute()),
         stat.st_mtime_ns,
         stat.st_ctime_ns,
@@ -184,6 +196,7 @@ def _from_values(path: Path, values: dict[str, Any]) -> Config:
         smtp=None if smtp is None else SmtpConfig(**smtp),
         user=values["user"],
         exists=True,
+        alerts=AlertsConfig(**values.get("alerts", {})),
     )
 
 

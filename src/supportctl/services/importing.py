@@ -715,8 +715,13 @@ def fetch_accounts(
     on_progress: Progress | None = None,
     on_start: Callable[[int, int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ImportReport:
-    """Sync every configured account (or the named ones); one report for the run."""
+    """Sync every configured account (or the named ones); one report for the run.
+
+    `should_stop` (the `watch` service's shutdown) is asked after every committed batch:
+    when it says yes the run ends there, every committed batch kept.
+    """
     accounts = [a for a in config.imap if account_names is None or a.name in account_names]
     if not config.imap:
         raise ConfigError(
@@ -744,7 +749,10 @@ def fetch_accounts(
             on_progress=on_progress,
             on_start=on_start,
             sleep=sleep,
+            should_stop=should_stop,
         )
+        if should_stop is not None and should_stop():
+            break
     return report
 
 
@@ -759,6 +767,7 @@ def _sync_account_with_retries(
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
     sleep: Callable[[float], None],
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     from supportctl.config import resolve_secret
     from supportctl.mail.imap import TransientMailError
@@ -779,6 +788,7 @@ def _sync_account_with_retries(
                 now=now,
                 on_progress=on_progress,
                 on_start=on_start,
+                should_stop=should_stop,
             )
             return
         except TransientMailError as exc:
@@ -803,6 +813,7 @@ def _sync_account(
     now: datetime,
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     from supportctl.mail.imap import ImapSession, quick_status
 
@@ -826,7 +837,10 @@ def _sync_account(
                 now=now,
                 on_progress=on_progress,
                 on_start=on_start,
+                should_stop=should_stop,
             )
+            if should_stop is not None and should_stop():
+                return
 
 
 def _folder_has_work(
@@ -854,6 +868,7 @@ def _sync_folder(
     now: datetime,
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     state = mailstate.get(store, account.name, folder)
     uidvalidity, uidnext, count = session.status(folder)
@@ -910,6 +925,8 @@ def _sync_folder(
             seen_bytes += sum(len(item.raw) for item in items)
             if on_progress is not None:
                 on_progress(seen, seen_bytes)
+            if should_stop is not None and should_stop():
+                break  # the batches after this one are fetched again next time
     if account.archive_folder and committed:
         # Only now, after every batch is committed and the last one read.
         session.move(folder, committed, account.archive_folder)
