@@ -311,3 +311,63 @@ def test_sighup_reloads_the_config(desk: Path, imap: Any, watches: list[Watch]) 
     append(imap, [mail(7)], folder="Urgent")
     wait_for("mail in the added folder", lambda: count(desk) == 1, timeout=30)
     assert w.stop()[0] == 0
+
+
+@pytest.mark.slow
+def test_500_messages_appended_while_watching_are_stored_and_acknowledged_once(
+    cli, desk: Path, imap: Any, watches: list[Watch]
+) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.integration.test_outbound_smtp import Sink, _free_port
+
+    sink = Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        configure(
+            desk,
+            imap,
+            tail=f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\ntls = "none"\nacknowledge = true\n',
+        )
+        cli.ok(
+            "customer",
+            "add",
+            "acme",
+            "--name",
+            "Acme Oy",
+            "--plan",
+            "maintenance",
+            "--domain",
+            "acme.fi",
+        )
+        w = Watch(desk)
+        watches.append(w)
+        w.wait_log("waiting for mail (IDLE)")
+        client = imap.client()
+        try:
+            for n in range(500):
+                client.append("INBOX", mail(n, sender=f"user{n}@acme.fi"))
+                if n % 100 == 99:
+                    time.sleep(0.5)  # in bursts, while the watch is storing the last one
+        finally:
+            client.logout()
+        wait_for("500 tickets", lambda: count(desk, "SELECT COUNT(*) FROM tickets") == 500, 300)
+        wait_for("500 acknowledgements", lambda: len(sink.received) >= 500, 300)
+        time.sleep(2)
+        assert w.stop()[0] == 0
+    finally:
+        controller.stop()
+    assert count(desk) == 500 + 500  # 500 in, 500 acknowledgements out
+    assert (
+        count(desk, "SELECT COUNT(DISTINCT message_id) FROM messages WHERE direction = 'in'") == 500
+    )
+    acked = rows(
+        desk,
+        "SELECT ticket_id, COUNT(*) FROM events WHERE kind = 'mail.sent' "
+        'AND data LIKE \'%"kind": "ack"%\' GROUP BY ticket_id',
+    )
+    assert len(acked) == 500 and all(n == 1 for _t, n in acked)
+    assert len(sink.received) == 500
+    assert sorted(r[1][0] for r in sink.received) == sorted(f"user{n}@acme.fi" for n in range(500))
