@@ -125,4 +125,5 @@ def test_alerts_config_is_validated(cli, initialized: Path) -> None:  # type: ig
     config.write_text(
         base + '\n[alerts]\nmail = true\ncommand = ["/bin/true"]\ntimeout_seconds = 5\n'
     )
-    cli.ok("config", "show")
+    shown = cli.json("config", "show", "--json")
+    assert shown["alerts"] == {"mail": True, "command": ["/bin/true"], "timeout_seconds": 5}
