@@ -522,10 +522,53 @@ class IdleConnection:
         self.has_idle = b"IDLE" in caps
         s._call(f"selecting {self.folder}", s.client.select_folder, self.folder, readonly=True)
 
-    def start(self) -> None:
+    def start(self) -> bool:
+        """Enter IDLE; True when the server reported a change before its continuation."""
         s = self.session
-        s._call(f"IDLE on {self.folder}", s.client.idle)
+        return bool(s._call(f"IDLE on {self.folder}", self._start))
+
+    def _start(self) -> bool:
+        imap = self.session.client._imap
+        self.session.client._idle_tag = imap._command("IDLE")
         self._idling = True
+        changed = False
+        for _ in range(100):
+            if imap._get_response() is None:  # the "+ idling" continuation
+                break
+            changed = True  # an untagged response (EXISTS …) came first
+        imap.untagged_responses.clear()
+        return changed
+
+    def _drain(self) -> list[Any]:
+        """Every response line already received, without blocking.
+
+        Lines the server sent together with an earlier one (the EXISTS right after
+        "+ idling", say) sit in imaplib's read buffer where `select` cannot see them;
+        reading in non-blocking mode first returns those, then whatever the socket has.
+        """
+        import imaplib
+
+        from imapclient.imapclient import _parse_untagged_response
+
+        client = self.session.client
+        sock = client.socket()
+        sock.setblocking(False)
+        out: list[Any] = []
+        try:
+            while True:
+                try:
+                    line = client._imap._get_line()
+                except (TimeoutError, OSError):
+                    break
+                except imaplib.IMAP4.abort as exc:
+                    if "EOF" in str(exc):  # nothing more to read now (or the end: see wait)
+                        break
+                    raise
+                out.append(_parse_untagged_response(line))
+        finally:
+            sock.setblocking(True)
+            client._set_read_timeout()
+        return out
 
     def wait(self, timeout: float, wake_fd: int) -> str:
         """'changed', 'timeout' or 'woken' (something was written to `wake_fd`)."""
@@ -535,29 +578,36 @@ class IdleConnection:
         sock = s.client.socket()
         empty_reads = 0
         deadline = _monotonic() + timeout
+        check_first = True
         while True:
-            left = deadline - _monotonic()
-            if left <= 0:
-                return "timeout"
-            pending = getattr(sock, "pending", None)
-            if pending is not None and pending():
-                readable: list[Any] = [sock]
+            if check_first:
+                responses = s._call(f"IDLE on {self.folder}", self._drain)
             else:
-                try:
-                    readable, _w, _x = select.select([sock, wake_fd], [], [], left)
-                except (OSError, ValueError) as exc:
-                    raise TransientMailError(f"waiting in IDLE: {_reason(exc)}") from None
-            if wake_fd in readable:
-                return "woken"
-            if not readable:
-                return "timeout"
-            responses = s._call(f"IDLE on {self.folder}", s.client.idle_check, 0)
+                left = deadline - _monotonic()
+                if left <= 0:
+                    return "timeout"
+                pending = getattr(sock, "pending", None)
+                if pending is not None and pending():
+                    readable: list[Any] = [sock]
+                else:
+                    try:
+                        readable, _w, _x = select.select([sock, wake_fd], [], [], left)
+                    except (OSError, ValueError) as exc:
+                        raise TransientMailError(f"waiting in IDLE: {_reason(exc)}") from None
+                if wake_fd in readable:
+                    return "woken"
+                if not readable:
+                    return "timeout"
+                responses = s._call(f"IDLE on {self.folder}", self._drain)
+                if not responses:
+                    # readable with nothing to read: the server closed the connection
+                    empty_reads += 1
+                    if empty_reads >= 3:
+                        self._idling = False
+                        raise TransientMailError(f"IDLE on {self.folder}: connection closed")
+                    continue
+            check_first = False
             if not responses:
-                # readable with nothing to read: the server closed the connection
-                empty_reads += 1
-                if empty_reads >= 3:
-                    self._idling = False
-                    raise TransientMailError(f"IDLE on {self.folder}: connection closed")
                 continue
             empty_reads = 0
             for item in responses:

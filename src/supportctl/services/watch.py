@@ -73,8 +73,9 @@ class _Formatter(logging.Formatter):
 
         when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         where = getattr(record, "where", "watch")
-        text = " ".join(record.getMessage().split())  # one line, whatever the message
-        return f"{when} {record.levelname} {where}: {text}"
+        # one line whatever the message: server replies and errors are outside text
+        text = _safe(" ".join(record.getMessage().split()))
+        return f"{when} {record.levelname} {_safe(where)}: {text}"
 
 
 def setup_logging(log_file: Path | None) -> list[logging.Handler]:
@@ -296,8 +297,8 @@ class Service:
             )
         store = self.open()
         try:
-            accounts = self.take_account_locks(store, list(self.config.imap))
             self._install_signals()
+            accounts = self.take_account_locks(store, list(self.config.imap))
             self.try_schedule_lock(store)
             _say(
                 "info",
@@ -602,8 +603,8 @@ class FolderWatcher(threading.Thread):
             _say("info", self.where, "waiting for mail (IDLE)")
             renewals = 0
             while not self.generation.should_stop():
-                conn.start()
-                outcome = conn.wait(IDLE_RENEW_SECONDS, self._wake_r)
+                early = conn.start()
+                outcome = "changed" if early else conn.wait(IDLE_RENEW_SECONDS, self._wake_r)
                 arrived = conn.done()
                 if self.generation.should_stop():
                     return
