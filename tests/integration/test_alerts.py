@@ -195,6 +195,8 @@ def test_urgent_and_out_of_hours_alerts_once_each_failures_retried(desk, tmp_pat
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert "urgent ticket" in str(parsed["Subject"]) and "[#1]" in str(parsed["Subject"])
     assert parsed["Auto-Submitted"] == "auto-generated"
+    status = desk.cli.json("status", "--json", env={"SUPPORTCTL_NOW": NOW.isoformat()})
+    assert status["alerts_waiting"] == 2  # the failed commands, waiting for their retry
     # too early to retry: nothing at all
     again = _deliver(desk.ws, NOW + timedelta(seconds=30))
     assert not again.sent and not again.failed

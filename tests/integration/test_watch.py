@@ -273,7 +273,7 @@ def test_a_second_watch_is_refused_and_a_stale_lock_is_taken_over(
     assert third.stop()[0] == 0
 
 
-def test_a_failing_password_command_is_retried_and_logged(
+def test_a_failing_password_command_and_a_refused_login_are_retried_and_logged(
     desk: Path, imap: Any, watches: list[Watch], tmp_path: Path
 ) -> None:
     secret = tmp_path / "secret.txt"
@@ -291,10 +291,14 @@ def test_a_failing_password_command_is_retried_and_logged(
     w = Watch(desk)
     watches.append(w)
     w.wait_log("password_command failed")
+    secret.write_text("wrong")
+    w.wait_log("cannot log in to imap account 'support'", timeout=60)
+    assert count(desk) == 0
     secret.write_text("secret")
-    wait_for("mail once the password is there", lambda: count(desk) == 1, timeout=30)
+    wait_for("mail once the password is right", lambda: count(desk) == 1, timeout=90)
     assert w.proc.poll() is None
     assert w.stop()[0] == 0
+    assert "wrong" not in w.text() and "secret" not in w.text().replace("secret.txt", "")
 
 
 def test_sighup_reloads_the_config(desk: Path, imap: Any, watches: list[Watch]) -> None:

@@ -88,6 +88,8 @@ def test_due_alerts_once_per_ticket_reason_and_channel_with_retries() -> None:
         ),
     }
     assert rules.due_alerts([ticket], attempts, channels, NOW) == []  # 4 min after 3 failures
+    waiting = rules.due_alerts([ticket], attempts, channels, NOW, include_delayed=True)
+    assert [a.channel for a in waiting] == ["command"]
     later = NOW + timedelta(minutes=2)
     assert [a.channel for a in rules.due_alerts([ticket], attempts, channels, later)] == ["command"]
 

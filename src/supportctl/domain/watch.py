@@ -122,8 +122,11 @@ def due_alerts(
     attempts: dict[tuple[int, str, str], AlertAttempts],
     channels: Iterable[str],
     now: datetime,
+    *,
+    include_delayed: bool = False,
 ) -> list[DueAlert]:
-    """Each alert once per ticket, reason and channel; failed ones again after a delay."""
+    """Each alert once per ticket, reason and channel; failed ones again after a delay
+    (`include_delayed`: those waiting for their retry too, i.e. every alert not sent)."""
     chosen = list(channels)
     due = []
     for ticket in tickets:
@@ -132,9 +135,10 @@ def due_alerts(
                 seen = attempts.get((ticket.id, reason, channel), AlertAttempts())
                 if seen.sent:
                     continue
-                if seen.last_failure_at is not None and now - seen.last_failure_at < retry_delay(
-                    seen.failures
-                ):
+                waiting = seen.last_failure_at is not None and (
+                    now - seen.last_failure_at < retry_delay(seen.failures)
+                )
+                if waiting and not include_delayed:
                     continue
                 due.append(DueAlert(ticket.id, reason, channel))
     return due

@@ -92,15 +92,24 @@ def _attempts(
     return out
 
 
-def pending(store: Store, config: Config, now: datetime) -> list[rules.DueAlert]:
-    """The alerts due now (each once per ticket, reason and configured channel)."""
+def pending(
+    store: Store, config: Config, now: datetime, *, include_delayed: bool = False
+) -> list[rules.DueAlert]:
+    """The alerts due now (each once per ticket, reason and configured channel);
+    `include_delayed` adds failed ones waiting for their retry."""
     channels = config.alerts.channels
     if not channels:
         return []
     tickets = _alert_tickets(store, config, now)
     if not tickets:
         return []
-    return rules.due_alerts(tickets, _attempts(store, [t.id for t in tickets]), channels, now)
+    return rules.due_alerts(
+        tickets,
+        _attempts(store, [t.id for t in tickets]),
+        channels,
+        now,
+        include_delayed=include_delayed,
+    )
 
 
 def ticket_json(store: Store, config: Config, ticket_id: int, reason: str) -> dict[str, Any]:
@@ -299,5 +308,5 @@ def send_test(store: Store, config: Config, *, now: datetime) -> list[TestOutcom
 
 
 def waiting(store: Store, config: Config, now: datetime) -> int:
-    """How many alerts are due and not yet delivered (for `status`)."""
-    return len(pending(store, config, now))
+    """How many alerts are not delivered yet, due now or waiting to be retried (`status`)."""
+    return len(pending(store, config, now, include_delayed=True))
