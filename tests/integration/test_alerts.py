@@ -274,3 +274,42 @@ def test_watch_alerts_at_once_when_urgent_mail_arrives(desk, imap, monkeypatch) 
     finally:
         w.kill()
     assert len(desk.sink.received) == 1
+
+
+def test_the_watch_schedule_runs_remind_and_auto_close(desk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from supportctl.domain.timeutil import from_utc_text
+    from supportctl.services.watch import Service
+
+    early = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
+    arrived = datetime(2026, 10, 14, 8, 30, tzinfo=UTC)
+    source = _mbox(
+        tmp_path / "in.mbox",
+        [
+            (_msg(1, "Question about a page", "matti@acme.fi", arrived), arrived),
+            (_msg(2, "Old question", "pekka@acme.fi", early), early),
+        ],
+    )
+    env = {"SUPPORTCTL_NOW": early.isoformat()}
+    desk.cli.ok("fetch", "--source", source, env=env)
+    desk.cli.ok("ticket", "status", "2", "resolved", env=env)
+    conn = sqlite3.connect(desk.ws / "supportctl.db")
+    [(due,)] = conn.execute("SELECT due_response_at FROM tickets WHERE id = 1").fetchall()
+    conn.close()
+    now = from_utc_text(due) - timedelta(minutes=50)
+    service = Service(
+        desk.ws / "supportctl.db",
+        desk.ws / "config.toml",
+        clock=lambda: now,
+        load_config=load_config,
+    )
+    store = open_store(desk.ws / "supportctl.db")
+    try:
+        service._scheduled_work(store, {})
+    finally:
+        store.close()
+    [(_from, rcpts, raw)] = desk.sink.received
+    assert rcpts == ["alice@agency.example"]
+    assert email.message_from_bytes(raw)["Subject"] == "SLA: 1 ticket near a breach"
+    conn = sqlite3.connect(desk.ws / "supportctl.db")
+    assert conn.execute("SELECT status FROM tickets WHERE id = 2").fetchall() == [("closed",)]
+    conn.close()
