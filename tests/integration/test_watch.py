@@ -375,3 +375,29 @@ def test_500_messages_appended_while_watching_are_stored_and_acknowledged_once(
     assert len(acked) == 500 and all(n == 1 for _t, n in acked)
     assert len(sink.received) == 500
     assert sorted(r[1][0] for r in sink.received) == sorted(f"user{n}@acme.fi" for n in range(500))
+
+
+def test_sigterm_while_a_server_hangs_still_exits_0_within_10_seconds(
+    desk: Path, imap: Any, watches: list[Watch]
+) -> None:
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)  # accepts connections and never says a word
+    try:
+        configure(desk, imap)
+        config = desk / "config.toml"
+        config.write_text(
+            config.read_text()
+            + f'\n[[imap]]\nname = "silent"\nhost = "127.0.0.1"\nport = {silent.getsockname()[1]}\n'
+            'tls = "none"\nuser = "x"\npassword_env = "TEST_IMAP_PASSWORD"\n'
+        )
+        append(imap, [mail(1)])
+        w = Watch(desk)
+        watches.append(w)
+        wait_for("the other account's mail", lambda: count(desk) == 1, timeout=30)
+        code, took = w.stop()
+        assert code == 0 and took < 10, w.text()
+    finally:
+        silent.close()
