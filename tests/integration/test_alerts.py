@@ -212,6 +212,10 @@ def test_urgent_and_out_of_hours_alerts_once_each_failures_retried(desk, tmp_pat
     by_id = {p["stdin"]["id"]: p["stdin"] for p in pages}
     assert by_id[1]["reason"] == "urgent" and by_id[1]["subject"] == "Site down URGENT"
     assert by_id[2]["reason"] == "out-of-hours" and by_id[2]["customer"] == "night"
+    history = desk.cli.ok("ticket", "show", "1", env={"SUPPORTCTL_NOW": NOW.isoformat()}).stdout
+    assert "alerted alice by mail (urgent)" in history
+    assert "alerted alice by command (urgent)" in history
+    assert "alert by command (urgent) failed: alert command" in history
     sent = _events(desk.ws, "alert.sent")
     assert len(sent) == 4 and len(_events(desk.ws, "alert.failed")) == 2
     assert len(desk.sink.received) == 2
