@@ -47,6 +47,7 @@ def test_status_json_shape_and_exit_1_when_never_synced(cli, desk: Path) -> None
                 "account": "support",
                 "folder": folder,
                 "last_ok": None,
+                "synced_by": None,
                 "last_error_at": None,
                 "last_error": None,
                 "stale": True,
@@ -79,6 +80,7 @@ def test_status_is_healthy_within_max_age_and_shows_the_watch(cli, desk: Path) -
     assert doc["healthy"] is True
     inbox, urgent = doc["folders"]
     assert inbox["last_ok"] == "2026-10-14T08:27:00Z" and inbox["stale"] is False
+    assert inbox["synced_by"] == "watch"
     assert inbox["watch"] == {
         "alive": True,
         "pid": 4242,
@@ -104,6 +106,11 @@ def test_inbox_warns_when_a_watch_has_not_synced_for_ten_minutes(cli, desk: Path
     assert "the watch of support/INBOX has not synced for 25 min" in result.stderr
     _write(desk, watch_store.record_ok, "support", ["INBOX", "Urgent"], NOW - timedelta(minutes=1))
     assert "has not synced" not in cli.ok("inbox", "--no-fetch", env=ENV).stderr
+    # folders kept by `fetch` from cron: not the watch's business
+    store = open_store(desk / "supportctl.db")
+    watch_store.record_ok(store, "support", ["INBOX"], NOW - timedelta(hours=2), via="fetch")
+    store.close()
+    assert "support/INBOX" not in cli.ok("inbox", "--no-fetch", env=ENV).stderr
 
 
 def test_watch_without_accounts_is_a_config_error(cli, initialized: Path) -> None:  # type: ignore[no-untyped-def]

@@ -236,6 +236,7 @@ def test_sigterm_during_a_batch_exits_0_and_a_rerun_stores_the_clean_set(
     assert "Traceback" not in w.text()
     cli.ok("fetch")
     assert count(desk) == 400 >= first
+    assert rows(desk, "SELECT ok_via FROM sync_status") == [("fetch",)]  # status sees cron runs too
     assert count(desk, "SELECT COUNT(DISTINCT message_id) FROM messages") == 400
     assert count(desk, "SELECT COUNT(*) FROM tickets") == 400
 

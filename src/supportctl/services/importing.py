@@ -716,12 +716,17 @@ def fetch_accounts(
     on_start: Callable[[int, int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     should_stop: Callable[[], bool] | None = None,
+    via: str = "fetch",
 ) -> ImportReport:
     """Sync every configured account (or the named ones); one report for the run.
 
     `should_stop` (the `watch` service's shutdown) is asked after every committed batch:
-    when it says yes the run ends there, every committed batch kept.
+    when it says yes the run ends there, every committed batch kept. Each account's
+    outcome is recorded for `status` (`via`: which kind of run synced it): the start of
+    a sync that reached the end, or the error that ended it.
     """
+    from supportctl.store import watch as watch_store
+
     accounts = [a for a in config.imap if account_names is None or a.name in account_names]
     if not config.imap:
         raise ConfigError(
@@ -739,20 +744,25 @@ def fetch_accounts(
     lookups = Lookups.load(store, config)
     for account in accounts:
         report.sources.append(account.name)
-        _sync_account_with_retries(
-            store,
-            config,
-            account,
-            lookups,
-            report,
-            now=now,
-            on_progress=on_progress,
-            on_start=on_start,
-            sleep=sleep,
-            should_stop=should_stop,
-        )
+        try:
+            _sync_account_with_retries(
+                store,
+                config,
+                account,
+                lookups,
+                report,
+                now=now,
+                on_progress=on_progress,
+                on_start=on_start,
+                sleep=sleep,
+                should_stop=should_stop,
+            )
+        except (MailError, ConfigError) as exc:
+            watch_store.record_error(store, account.name, account.folders, exc.message, now)
+            raise
         if should_stop is not None and should_stop():
             break
+        watch_store.record_ok(store, account.name, account.folders, now, via=via)
     return report
 
 

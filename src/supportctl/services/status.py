@@ -24,6 +24,7 @@ class FolderStatus:
     account: str
     folder: str
     last_ok: datetime | None
+    synced_by: str | None
     last_error_at: datetime | None
     last_error: str | None
     watch_pid: int | None
@@ -59,6 +60,7 @@ class Status:
                     "account": f.account,
                     "folder": f.folder,
                     "last_ok": when(f.last_ok),
+                    "synced_by": f.synced_by,
                     "last_error_at": when(f.last_error_at),
                     "last_error": f.last_error,
                     "stale": f.stale,
@@ -93,6 +95,7 @@ def build(store: Store, config: Config, *, now: datetime, max_age: timedelta) ->
                     account=account.name,
                     folder=folder,
                     last_ok=last_ok,
+                    synced_by=sync.ok_via if sync else None,
                     last_error_at=sync.error_at if sync else None,
                     last_error=sync.error if sync else None,
                     watch_pid=holder.pid if holder else None,
@@ -113,14 +116,15 @@ def build(store: Store, config: Config, *, now: datetime, max_age: timedelta) ->
 
 
 def stale_watches(store: Store, config: Config, *, now: datetime, max_age: timedelta) -> list[str]:
-    """Warnings for accounts a `watch` has synced before but not within `max_age`."""
+    """Warnings for folders a `watch` synced last, but not within `max_age` (folders kept
+    by `fetch` from cron are that schedule's business)."""
     syncs = watch_store.sync_statuses(store)
     out = []
     for account in config.imap:
         for folder in account.folders:
             sync = syncs.get((account.name, folder))
-            if sync is None or sync.ok_at is None:
-                continue  # never watched: fetch and inbox are the way it is used
+            if sync is None or sync.ok_at is None or sync.ok_via != "watch":
+                continue
             if now - sync.ok_at > max_age:
                 minutes = int((now - sync.ok_at).total_seconds() // 60)
                 out.append(

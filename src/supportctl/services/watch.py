@@ -243,7 +243,6 @@ class Service:
     def sync(self, store: Store, config: Config, account: ImapConfig) -> None:
         """The `fetch` sync of one account, then its acknowledgements; raises on failure."""
         from supportctl.services import importing
-        from supportctl.store import watch as watch_store
 
         with self.account_lock(account.name):
             if self.stop.is_set():
@@ -256,8 +255,8 @@ class Service:
                 account_names=[account.name],
                 sleep=lambda seconds: self.stop.wait(seconds) and None,
                 should_stop=self.stop.is_set,
+                via="watch",
             )
-            watch_store.record_ok(store, account.name, account.folders, self.clock())
         if report.stored or report.duplicates:
             _say("info", account.name, report.summary())
         if report.new_tickets:

@@ -575,6 +575,7 @@ CREATE TABLE sync_status (
     account TEXT NOT NULL,
     folder TEXT NOT NULL,
     ok_at TEXT,
+    ok_via TEXT,                     -- 'watch' or 'fetch': which kind of run synced it
     error_at TEXT,
     error TEXT,
     PRIMARY KEY (account, folder)

@@ -110,17 +110,21 @@ class SyncStatus:
     account: str
     folder: str
     ok_at: datetime | None
+    ok_via: str | None
     error_at: datetime | None
     error: str | None
 
 
-def record_ok(store: Store, account: str, folders: list[str], now: datetime) -> None:
+def record_ok(
+    store: Store, account: str, folders: list[str], now: datetime, *, via: str = "watch"
+) -> None:
     with store.transaction():
         for folder in folders:
             store.execute(
-                "INSERT INTO sync_status (account, folder, ok_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (account, folder) DO UPDATE SET ok_at = excluded.ok_at",
-                (account, folder, to_utc_text(now)),
+                "INSERT INTO sync_status (account, folder, ok_at, ok_via) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (account, folder) DO UPDATE SET "
+                "ok_at = excluded.ok_at, ok_via = excluded.ok_via",
+                (account, folder, to_utc_text(now), via),
             )
 
 
@@ -141,7 +145,12 @@ def sync_statuses(store: Store) -> dict[tuple[str, str], SyncStatus]:
 
     return {
         (str(r["account"]), str(r["folder"])): SyncStatus(
-            str(r["account"]), str(r["folder"]), when(r["ok_at"]), when(r["error_at"]), r["error"]
+            str(r["account"]),
+            str(r["folder"]),
+            when(r["ok_at"]),
+            r["ok_via"],
+            when(r["error_at"]),
+            r["error"],
         )
         for r in store.all("SELECT * FROM sync_status")
     }
