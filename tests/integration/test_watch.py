@@ -24,12 +24,17 @@ pytestmark = pytest.mark.integration
 
 
 def mail(
-    n: int, *, subject: str | None = None, sender: str | None = None, extra: str = ""
+    n: int,
+    *,
+    subject: str | None = None,
+    sender: str | None = None,
+    extra: str = "",
+    date: str | None = None,
 ) -> bytes:
     return (
         f"From: Matti <{sender or f'matti{n % 3}@acme.fi'}>\r\nTo: support@agency.example\r\n"
         f"Subject: {subject or f'Kysymys {n}'}\r\nMessage-ID: <w{n}@acme.fi>\r\n"
-        f"Date: Tue, 13 Oct 2026 10:{n % 60:02d}:00 +0300\r\n{extra}"
+        f"Date: {date or f'Tue, 13 Oct 2026 10:{n % 60:02d}:00 +0300'}\r\n{extra}"
         "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
         "Content-Transfer-Encoding: 8bit\r\n\r\n"
         f"Viesti numero {n}: sivusto ei toimi.\r\n"
@@ -350,10 +355,13 @@ def test_500_messages_appended_while_watching_are_stored_and_acknowledged_once(
         w = Watch(desk)
         watches.append(w)
         w.wait_log("waiting for mail (IDLE)")
+        import email.utils
+
+        today = email.utils.formatdate(localtime=True)  # mail older than a day is not acknowledged
         client = imap.client()
         try:
             for n in range(500):
-                client.append("INBOX", mail(n, sender=f"user{n}@acme.fi"))
+                client.append("INBOX", mail(n, sender=f"user{n}@acme.fi", date=today))
                 if n % 100 == 99:
                     time.sleep(0.5)  # in bursts, while the watch is storing the last one
         finally:
