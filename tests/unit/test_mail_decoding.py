@@ -86,6 +86,7 @@ def test_message_ids_with_and_without_spaces_are_one_parser() -> None:
     ]
     assert message_ids("<a@\r\n x>") == ["a@x"]
     assert message_ids("a@x b@y") == ["a@x", "b@y"]  # stored refs read back
+    assert message_ids("<a\x1b]0;t\x07@x> <b@y>") == ["b@y"]  # never into our References
 
 
 # --- generated headers against policy.default --------------------------------------

@@ -438,7 +438,8 @@ def message_ids(value: str) -> list[str]:
     for match in _MSGID.finditer(value):
         bracketed = match.group(1)
         token = "".join(bracketed.split()) if bracketed is not None else match.group(2)
-        if "@" in token and token not in seen:
+        # An id with control characters is no id (and never goes into our References).
+        if "@" in token and token not in seen and token.isprintable():
             seen.add(token)
             ids.append(token)
     return ids
