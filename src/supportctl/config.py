@@ -34,6 +34,7 @@ class ImapConfig(NamedTuple):
     authserv_id: str | None
     ca_file: str | None
     batch_bytes: int
+    poll_seconds: int = 60
 
 
 class SmtpConfig(NamedTuple):
@@ -79,6 +80,17 @@ class AgencyConfig(NamedTuple):
     support_address: str = "support@agency.example"
     mail_domain: str = "agency.example"
     auto_close_business_days: int = 5
+    authserv_id: str = ""  # trusted for mail read from files (IMAP accounts have their own)
+
+
+class AlertsConfig(NamedTuple):
+    mail: bool = False
+    command: list[str] | None = None
+    timeout_seconds: int = 30
+
+    @property
+    def channels(self) -> list[str]:
+        return [c for c, on in (("mail", self.mail), ("command", bool(self.command))) if on]
 
 
 class DatabaseConfig(NamedTuple):
@@ -95,6 +107,7 @@ class Config(NamedTuple):
     user: str | None = None
     exists: bool = False
     database: DatabaseConfig = DatabaseConfig()
+    alerts: AlertsConfig = AlertsConfig()
     banks: dict[str, BankAccount] = {}  # noqa: RUF012 - never mutated; by currency
 
     @property
@@ -162,6 +175,7 @@ def _cache_signature(path: Path, stat: os.stat_result) -> tuple[Any, ...]:
             SmtpConfig._fields,
             BankAccount._fields,
             DatabaseConfig._fields,
+            AlertsConfig._fields,
         ),
         str(path.absolute()),
         stat.st_mtime_ns,
@@ -213,6 +227,7 @@ def _from_values(path: Path, values: dict[str, Any]) -> Config:
         exists=True,
         database=DatabaseConfig(**(values.get("database") or {})),
         banks={cur: BankAccount(**acc) for cur, acc in values.get("bank", {}).items()},
+        alerts=AlertsConfig(**values.get("alerts", {})),
     )
 
 

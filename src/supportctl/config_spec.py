@@ -240,6 +240,13 @@ AGENCY_SPEC: tuple[Key, ...] = (
         _int_range(1, 365),
         "Resolved tickets close after this many business days without a reply.",
     ),
+    Key(
+        "authserv_id",
+        "",
+        _str,
+        "For mail read from files (fetch --source): the receiving server whose "
+        "Authentication-Results count, as an [[imap]] account's authserv_id does.",
+    ),
 )
 
 IMAP_SPEC: tuple[Key, ...] = (
@@ -295,6 +302,12 @@ IMAP_SPEC: tuple[Key, ...] = (
         8_000_000,
         _int_range(100_000, 1_000_000_000),
         "Upper bound of one FETCH batch in bytes (RFC822.SIZE).",
+    ),
+    Key(
+        "poll_seconds",
+        60,
+        _int_range(5, 86_400),
+        "`watch` polls this often when the server offers no IMAP IDLE.",
     ),
 )
 
@@ -429,6 +442,31 @@ def _banks(path: Path, raw: Any) -> dict[str, dict[str, Any]]:
     return banks
 
 
+def _argv(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or not value
+        or any(not isinstance(v, str) or not v for v in value)
+    ):
+        raise ValueError('a list of program and arguments, e.g. ["/usr/local/bin/page-duty"]')
+    return list(value)
+
+
+ALERTS_SPEC: tuple[Key, ...] = (
+    Key("mail", False, _bool, "Mail the ticket's owner (else the duty person) an alert."),
+    Key(
+        "command",
+        None,
+        _argv,
+        "Program run per alert with the ticket as JSON on stdin (argv list, no shell).",
+        ["/usr/local/bin/supportctl-ntfy"],
+    ),
+    Key("timeout_seconds", 30, _int_range(1, 600), "Time limit of one alert command run."),
+)
+
+
 TOP_SPEC: tuple[Key, ...] = (
     Key(
         "user",
@@ -462,7 +500,7 @@ def _section(path: Path, section: str, raw: Any, spec: tuple[Key, ...]) -> dict[
                 raise ConfigError(
                     f"{where} key '{key.name}' must be {exc}; found {raw[key.name]!r}"
                 ) from None
-        elif key.default is None and key.validate not in (_opt_str, _opt_email):
+        elif key.default is None and key.validate not in (_opt_str, _opt_email, _argv):
             if section in ("imap", "smtp") and key.name == "port":
                 continue
             raise ConfigError(f"{where} key '{key.name}' is required ({key.doc})")
@@ -493,7 +531,7 @@ def read_values(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    allowed = {"agency", "bank", "database", "imap", "smtp", "user"}
+    allowed = {"agency", "alerts", "bank", "database", "imap", "smtp", "user"}
     for key in raw:
         if key not in allowed:
             raise ConfigError(f"{path}: unknown key '{key}'; allowed: {', '.join(sorted(allowed))}")
@@ -544,6 +582,7 @@ def read_values(path: Path) -> dict[str, Any]:
                 f"{path}: [database] url holds a password: secrets never live in the config file",
                 hint="use PGPASSFILE, password_command or password_env",
             )
+    alerts = _section(path, "alerts", raw.get("alerts", {}), ALERTS_SPEC)
     return {
         "user": top.get("user"),
         "agency": agency,
@@ -551,6 +590,7 @@ def read_values(path: Path) -> dict[str, Any]:
         "imap": accounts,
         "smtp": smtp,
         "database": database,
+        "alerts": alerts,
     }
 
 
@@ -629,6 +669,13 @@ def render_config(
     lines.append(f"{prefix}# Outgoing mail: replies, acknowledgements, notices.")
     lines.append(f"{prefix}[smtp]")
     for key in SMTP_SPEC:
+        value = key.example if key.default is None else key.default
+        lines.append(f"{prefix}# {key.doc}")
+        lines.append(f"{prefix}{key.name} = {_toml_value(value)}")
+    lines.append("")
+    lines.append(f"{prefix}# Alerts to the owner of an urgent ticket (`supportctl watch`).")
+    lines.append(f"{prefix}[alerts]")
+    for key in ALERTS_SPEC:
         value = key.example if key.default is None else key.default
         lines.append(f"{prefix}# {key.doc}")
         lines.append(f"{prefix}{key.name} = {_toml_value(value)}")

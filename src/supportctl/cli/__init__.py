@@ -104,9 +104,12 @@ class SupportctlGroup(TyperGroup):
         except SupportctlError as exc:
             if debug:
                 traceback.print_exc()
-            _write_err(f"error: {exc.message}")
+            from supportctl.render.safe import one_line
+
+            # Messages may quote customer text (a subject, an address): never raw.
+            _write_err(f"error: {one_line(exc.message)}")
             if exc.hint:
-                _write_err(f"hint: {exc.hint}")
+                _write_err(f"hint: {one_line(exc.hint)}")
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             _write_err("interrupted")
@@ -124,8 +127,11 @@ class SupportctlGroup(TyperGroup):
                 raise typer.Exit(int(ExitCode.FAILED)) from None
             path = _crash_log(ctx, exc)
             where = f"details in {path}" if path else "no crash log could be written"
+            from supportctl.render.safe import one_line
+
             _write_err(
-                f"internal error: {exc.__class__.__name__}: {exc}; {where}, or rerun with --debug"
+                f"internal error: {exc.__class__.__name__}: {one_line(exc)}; {where}, "
+                "or rerun with --debug"
             )
             raise typer.Exit(int(ExitCode.FAILED)) from None
 
@@ -348,6 +354,24 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "remind_cmd",
         "command",
         "For cron: mail owners their tickets within one business hour of an SLA breach.",
+    ),
+    "watch": (
+        "supportctl.cli.watch",
+        "watch_cmd",
+        "command",
+        "Run the mail service: IMAP IDLE (else polling), tickets within seconds, alerts.",
+    ),
+    "status": (
+        "supportctl.cli.watch",
+        "status_cmd",
+        "command",
+        "Is mail flowing? Last sync and error per folder, watch heartbeat; exit 1 when stale.",
+    ),
+    "alert": (
+        "supportctl.cli.watch",
+        "alert_app",
+        "group",
+        "Alerts to the duty person (urgent, 24/7 out of hours): alert test.",
     ),
 }
 

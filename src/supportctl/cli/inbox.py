@@ -133,6 +133,10 @@ def fetch_cmd(
         bool,
         typer.Option("--history", help="Import everything as history (closed, still searchable)."),
     ] = False,
+    problems: Annotated[
+        bool,
+        typer.Option("--problems", help="List quarantined mail (not stored); fetches nothing."),
+    ] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Pull new mail from every IMAP account (or a file source) into tickets.
@@ -143,11 +147,16 @@ def fetch_cmd(
     Example:  supportctl fetch --source mbox:~/old-support.mbox --history-before 2026-10-01
     """
     from supportctl.errors import InputError
-    from supportctl.render.inbox import emit_explain, emit_summary
+    from supportctl.render.inbox import emit_explain, emit_problems, emit_summary
     from supportctl.render.jsonout import emit_json
 
     app_ctx = get_app_context(ctx)
     cutoff = _history_cutoff(app_ctx, history_before, history)
+    if problems:
+        from supportctl.services import mailadmin
+
+        emit_problems(app_ctx, mailadmin.problems(app_ctx.store), as_json=json_)
+        return
     if explain is not None:
         from supportctl.services import importing
 
@@ -181,6 +190,7 @@ def fetch_cmd(
                 "blocked": report.blocked,
                 "own": report.own,
                 "archived": report.moved,
+                "quarantined": report.quarantined,
                 "dry_run": report.dry_run,
             }
         )
@@ -235,6 +245,15 @@ def inbox_cmd(
             )
         else:
             emit_summary(app_ctx, report)
+    if app_ctx.config.imap:
+        from datetime import timedelta
+
+        from supportctl.services.status import stale_watches
+
+        for warning in stale_watches(
+            app_ctx.store, app_ctx.config, now=app_ctx.now(), max_age=timedelta(minutes=10)
+        ):
+            app_ctx.err.print(f"warning: {warning}", markup=False, soft_wrap=True)
     queue = inbox.queue(
         app_ctx.store,
         app_ctx.config,
@@ -245,6 +264,10 @@ def inbox_cmd(
         limit=None if json_ else limit,
     )
     emit_queue(app_ctx, queue, as_json=json_)
+    from supportctl.services.authentication import NOT_CONFIGURED, is_configured
+
+    if not is_configured(app_ctx.config):
+        app_ctx.err.print(f"note: {NOT_CONFIGURED}", markup=False, highlight=False, soft_wrap=True)
 
 
 def reparse_cmd(
@@ -260,5 +283,12 @@ def reparse_cmd(
     from supportctl.services import mailadmin
 
     app_ctx = get_app_context(ctx)
-    report = mailadmin.reparse(app_ctx.store, app_ctx.config, ticket_ids=tickets or None)
-    typer.echo(f"re-parsed {report.messages} messages; {report.changed} changed")
+    report = mailadmin.reparse(
+        app_ctx.store, app_ctx.config, ticket_ids=tickets or None, now=app_ctx.now()
+    )
+    line = f"re-parsed {report.messages} messages; {report.changed} changed"
+    if report.tickets:
+        line += f"; {report.tickets} tickets repaired ({report.matched} matched to a customer)"
+    if report.quarantined:
+        line += f"; {report.recovered} of {report.quarantined} quarantined stored"
+    typer.echo(line)

@@ -46,7 +46,11 @@ def message_json(m: MessageView) -> dict[str, Any]:
         },
         "arrived_at": m.arrived_at,
         "classification": m.classification,
-        "authentication": m.auth,
+        "authentication": {
+            **m.auth,
+            "authenticated": m.authenticated,
+            "reason": m.auth_reason or None,
+        },
         "text": m.text,
         "text_trimmed": trimmed_text(m),
         "attachments": [
@@ -68,11 +72,32 @@ def ticket_json(t: TicketView) -> dict[str, Any]:
         "classification": t.classification,
         "triage": t.is_triage,
         "needs_approval": t.needs_approval,
+        "reply_to": t.reply_to or None,
+        "replies_go_to": t.reply_to or t.requester,
+        "foreign_senders": t.foreign_senders,
         "created_at": t.created_at,
         "updated_at": t.updated_at,
     }
+    data["bounced"] = bool(t.row.get("bounced_at"))
+    data["bounces"] = [
+        {"reply_at": b.reply_at, "to": b.to, "reason": b.reason, "bounced_at": b.bounced_at}
+        for b in t.bounces
+    ]
     data["messages"] = [message_json(m) for m in t.messages]
     return data
+
+
+def _bounce_pairs(t: TicketView, tz: str) -> list[tuple[str, str]]:
+    """`bounced` lines for the top of `ticket show`: which reply bounced and why."""
+    return [
+        (
+            "bounced",
+            f"our reply of {local_time(b.reply_at, tz)} to {b.to} bounced"
+            + (f": {b.reason}" if b.reason else "")
+            + ("" if t.row.get("bounced_at") else " (answered again since)"),
+        )
+        for b in t.bounces
+    ]
 
 
 def _size(n: int) -> str:
@@ -142,6 +167,12 @@ def event_line(e: HistoryEvent) -> str:
     if kind == "ticket.merged":
         tasks = f", {d['delegations']} delegated tasks" if d.get("delegations") else ""
         return f"merged into #{d.get('into')} ({d.get('messages', 0)} messages{tasks} moved)"
+    if kind == "ticket.bounced":
+        first = d.get("first_response") or {}
+        clock = "" if first.get("new") else "; the first-response clock runs again"
+        return f"our reply to {d.get('to', '?')} bounced: {d.get('reason', '')}{clock}"
+    if kind == "ticket.reparsed":
+        return f"repaired by reparse: {', '.join(d.get('changed', []))} ({d.get('why', '')})"
     if kind == "ticket.merged_in":
         tasks = f" with {d['delegations']} delegated tasks" if d.get("delegations") else ""
         return f"#{d.get('from')} merged in{tasks}: {d.get('subject', '')}"
@@ -153,6 +184,18 @@ def event_line(e: HistoryEvent) -> str:
         return f"task {d.get('task_id')} done by {d.get('to')}: {d.get('task', '')}"
     if kind == "delegation.reassigned":
         return f"task {d.get('task_id')} reassigned {d.get('from')} → {d.get('to')}: {d.get('task', '')}"
+    if kind == "alert.sent":
+        to = f" {d['to']}" if d.get("to") else ""
+        return f"alerted{to} by {d.get('channel')} ({d.get('reason')})"
+    if kind == "alert.failed":
+        return f"alert by {d.get('channel')} ({d.get('reason')}) failed: {d.get('error', '')}"
+    if kind == "mail.foreign_sender":
+        from supportctl.render.safe import one_line
+
+        return (
+            f"foreign sender {one_line(d.get('from', '?'))} wrote (message {d.get('message', '?')}): "
+            "stored, not a reply target"
+        )
     if kind == "kb.article":
         return f"knowledge-base article {d.get('article')} written from this ticket: {d.get('title', '')}"
     if kind == "kb.used":
@@ -160,7 +203,9 @@ def event_line(e: HistoryEvent) -> str:
     if kind in ("time.logged", "time.edited", "time.removed"):
         return _time_event(kind, d)
     summary = ", ".join(
-        f"{k}={v}" for k, v in d.items() if v is not None and not isinstance(v, (dict, list))
+        f"{k}={v}"
+        for k, v in d.items()
+        if k != "run_by" and v is not None and not isinstance(v, (dict, list))
     )
     return f"{kind}: {summary}" if summary else kind
 
@@ -210,12 +255,18 @@ def _sla_text(h: History, tz: str) -> str:
 
 
 class _Lines:
-    """Lines to stdout: through rich on a terminal (bold headers), plain when piped."""
+    """Lines to stdout: through rich on a terminal (bold headers), plain when piped.
+
+    Every line is made terminal-safe here (customer text in every one) and reaches
+    rich with `markup=False`."""
 
     def __init__(self, app_ctx: AppContext) -> None:
         self.console = app_ctx.out if app_ctx.is_terminal() else None
 
     def __call__(self, text: str = "", *, bold: bool = False, dim: bool = False) -> None:
+        from supportctl.render.safe import term_safe
+
+        text = term_safe(text)
         if self.console is None:
             import sys
 
@@ -223,6 +274,44 @@ class _Lines:
         else:
             style = "bold" if bold else "dim" if dim else None
             self.console.print(text, style=style, markup=False, highlight=False)
+
+
+def _flags(t: TicketView) -> list[str]:
+    return [
+        f
+        for f, on in (
+            ("triage", t.is_triage),
+            ("needs-approval", t.needs_approval),
+            ("foreign-sender", bool(t.foreign_senders)),
+        )
+        if on
+    ]
+
+
+def _foreign(t: TicketView) -> list[tuple[str, str]]:
+    if not t.foreign_senders:
+        return []
+    from supportctl.render.safe import one_line
+
+    who = one_line(", ".join(t.foreign_senders))
+    return [
+        ("foreign sender", f"{who}: not the requester, a contact or the team; not a reply target")
+    ]
+
+
+def _requester(t: TicketView) -> str:
+    from supportctl.render.safe import one_line
+
+    if t.reply_to and t.reply_to != t.requester:
+        return one_line(f"{t.requester} (Reply-To {t.reply_to}: replies go there)")
+    return t.requester
+
+
+def _auth_line(m: MessageView) -> str:
+    from supportctl.render.safe import one_line
+
+    word = "authenticated" if m.authenticated else "not authenticated"
+    return f"{word}: {one_line(m.auth_reason)}"
 
 
 def _print_message(line: _Lines, m: MessageView, tz: str, ticket_id: int, full: bool) -> None:
@@ -234,8 +323,8 @@ def _print_message(line: _Lines, m: MessageView, tz: str, ticket_id: int, full: 
     line(f"Subject: {m.subject}")
     if m.to:
         line(f"To: {', '.join(m.to)}")
-    if m.auth.get("dmarc"):
-        line(f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}")
+    if m.authenticated is not None:
+        line(f"Auth: {_auth_line(m)}")
     line()
     note = None if full else hidden_note(m, ticket_id)
     line((m.text if note is None else trimmed_text(m)) or "(no text)")
@@ -271,71 +360,42 @@ def emit_ticket(
         _emit_timeline(app_ctx, t, history, full=full)
         return
     tz = app_ctx.config.agency.timezone
-    flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
+    flags = _flags(t)
     out = app_ctx.out
     keyvalue(
         out,
         f"Ticket #{t.id}: {t.subject}",
         [
+            *_foreign(t),
             ("customer", t.customer or "unknown"),
-            ("requester", t.requester),
+            ("requester", _requester(t)),
             ("status", t.status),
+            *_bounce_pairs(t, tz),
             ("urgency", f"{t.urgency} ({t.kind})"),
             ("mail", t.classification),
             ("flags", " ".join(flags) or "-"),
             ("created", local_time(t.created_at, tz)),
         ],
     )
+    line = _Lines(app_ctx)
     for m in t.messages:
-        out.print()
-        arrow = "→" if m.direction == "out" else "←"
-        who = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
-        out.print(
-            f"[bold]{arrow} {local_time(m.arrived_at, tz)}  {who}[/bold]",
-            highlight=False,
-            markup=True,
-            end="",
-        )
-        out.print(f"  ({m.classification})" if m.classification != "human" else "", markup=False)
-        out.print(f"Subject: {m.subject}", markup=False, highlight=False)
-        if m.to:
-            out.print(f"To: {', '.join(m.to)}", markup=False, highlight=False)
-        if m.auth.get("dmarc"):
-            out.print(
-                f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}",
-                markup=False,
-            )
-        out.print()
-        hidden = None if full else hidden_note(m, t.id)
-        shown = m.text if hidden is None else trimmed_text(m)
-        out.print(shown or "(no text)", markup=False, highlight=False)
-        if hidden is not None:
-            out.print(hidden, style="dim", markup=False, highlight=False)
-        for a in m.attachments:
-            note = (
-                "  Outlook TNEF (winmail.dat), not unpacked"
-                if a.content_type == "application/ms-tnef"
-                else ""
-            )
-            out.print(
-                f"  [{a.number}] {a.filename}  {a.content_type}  {_size(a.size)}{note}",
-                markup=False,
-                highlight=False,
-            )
+        _print_message(line, m, tz, t.id, full)
     if any(m.attachments for m in t.messages):
-        out.print()
-        out.print(f"save one: supportctl ticket attachment {t.id} K --save DIR", markup=False)
+        line()
+        line(f"save one: supportctl ticket attachment {t.id} K --save DIR")
 
 
 def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool) -> None:
     """Header, then messages and history events interleaved in time order."""
     tz = app_ctx.config.agency.timezone
-    flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
+    flags = _flags(t)
     line = _Lines(app_ctx)
     pairs = [
+        *_foreign(t),
         ("customer", t.customer or "unknown"),
-        ("requester", t.requester),
+        ("requester", _requester(t)),
         ("status", t.status),
+        *_bounce_pairs(t, tz),
         ("urgency", f"{t.urgency} ({t.kind})"),
         ("owner", h.owner or "nobody"),
         ("level", f"{h.level}" + (" (24/7)" if h.hours == "24x7" else "")),
@@ -355,6 +415,9 @@ def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool
             _print_message(line, item, tz, t.id, full)
         else:
             actor = f"  {item.actor}" if item.actor else ""
+            run_by = item.data.get("run_by") if isinstance(item.data, dict) else None
+            if run_by:
+                actor += f" (run by {run_by})"
             origin = f"#{item.ticket_id} " if item.ticket_id != t.id else ""
             line(f"· {local_time(item.at, tz)}{actor}  {origin}{event_line(item)}")
     if any(m.attachments for m in t.messages):

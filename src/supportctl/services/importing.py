@@ -36,7 +36,7 @@ from supportctl.store.db import Store
 
 if TYPE_CHECKING:
     from supportctl.config import Config, ImapConfig
-    from supportctl.mail.auth import AuthResults
+    from supportctl.domain.auth import Verdict
     from supportctl.mail.classify import Classification
     from supportctl.mail.parse import ParsedMail
 
@@ -88,6 +88,30 @@ def prepare(raw: bytes) -> tuple[ParsedMail, threads.Identity]:
     return parsed, threads.identity(raw, parsed.message_id)
 
 
+def prepare_or_none(raw: bytes) -> tuple[ParsedMail, threads.Identity] | None:
+    """`prepare` for the fetcher: a message it cannot parse is parsed again at ingest,
+    where the error sends it to the quarantine instead of ending the fetch."""
+    try:
+        return prepare(raw)
+    except Exception:  # any parser failure is handled at ingest
+        return None
+
+
+def problem_text(exc: BaseException) -> str:
+    """One line naming an exception, for the quarantine."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 500 else text[:499] + "…"
+
+
+def _is_environmental(exc: BaseException) -> bool:
+    """Errors of the database or the machine, not of one message: these stop the run."""
+    import sqlite3
+
+    return isinstance(exc, (sqlite3.OperationalError, OSError)) and not isinstance(
+        exc, UnicodeError
+    )
+
+
 @dataclass(frozen=True)
 class NewTicket:
     ticket_id: int
@@ -113,6 +137,7 @@ class ImportReport:
     outbound: int = 0
     bytes: int = 0
     moved: int = 0
+    quarantined: int = 0
     dry_run: bool = False
     sources: list[str] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # folders another run was fetching
@@ -133,6 +158,8 @@ class ImportReport:
             parts.append(f"{self.own} of our own")
         if self.moved:
             parts.append(f"{self.moved} archived")
+        if self.quarantined:
+            parts.append(f"{self.quarantined} quarantined (see `supportctl fetch --problems`)")
         return f"{verb} {self.stored} messages: " + ", ".join(parts)
 
 
@@ -156,6 +183,8 @@ class Lookups:
 
     @classmethod
     def load(cls, store: Store, config: Config) -> Lookups:
+        from supportctl.services.authentication import trusted_ids
+
         team = {
             str(r["email"]).lower(): str(r["handle"])
             for r in store.all("SELECT email, handle FROM people")
@@ -183,7 +212,7 @@ class Lookups:
             contacts=contacts,
             domains=domains,
             blocked=message_store.blocked_patterns(store),
-            trusted=tuple(a.authserv_id for a in config.imap if a.authserv_id),
+            trusted=trusted_ids(config),
             prefix=config.agency.ticket_tag_prefix,
             mail_domain=config.agency.mail_domain,
         )
@@ -198,7 +227,7 @@ class Plan:
     identity: threads.Identity
     duplicate_of: int | None
     classification: Classification
-    auth: AuthResults
+    auth: Verdict
     direction: str
     direction_reason: str
     is_own: bool
@@ -209,6 +238,7 @@ class Plan:
     customer_reason: str
     is_designated: bool
     needs_approval: bool
+    foreign_sender: str  # "" or the address of a stranger joining an existing ticket
     importance: str | None
     arrived_at: datetime
     arrived_reason: str
@@ -224,7 +254,11 @@ class Plan:
                 p.message_id or "(no Message-ID)",
                 f"body sha256 {self.identity.body_hash[:16]}…",
             ),
-            ("from", p.from_addr or "(none)", p.from_name),
+            (
+                "from",
+                p.from_addr or "(none)",
+                f"not one mailbox: {p.from_problem}" if p.from_problem else p.from_name,
+            ),
             ("subject", p.subject, ""),
             ("arrived", to_utc_text(self.arrived_at), self.arrived_reason),
             *(
@@ -235,7 +269,7 @@ class Plan:
             ("classification", self.classification.kind, self.classification.reason),
             (
                 "authentication",
-                "fail" if self.auth.failed else "ok" if self.auth.dmarc == "pass" else "unknown",
+                "authenticated" if self.auth.authenticated else "not authenticated",
                 self.auth.summary(),
             ),
             ("direction", self.direction, self.direction_reason),
@@ -262,6 +296,18 @@ class Plan:
             )
         )
         rows.append(("customer", self.customer_slug or "unknown (triage)", self.customer_reason))
+        for limit in p.limits:
+            rows.append(("limit", "cut", limit))
+        if self.foreign_sender:
+            rows.append(
+                (
+                    "sender",
+                    "foreign-sender",
+                    f"{self.foreign_sender} is neither the requester, a contact of the "
+                    "ticket's customer, nor the team: stored and flagged, never a reply "
+                    "target, orders nothing",
+                )
+            )
         rows.append(
             (
                 "approval",
@@ -280,15 +326,17 @@ class Plan:
     def _approval_reason(self) -> str:
         if not self.classification.is_human:
             return "non-human mail orders nothing"
-        if self.auth.failed:
-            return "DMARC failed: the sender is not authenticated"
         if self.customer_id is None:
             return "unknown sender"
-        return (
-            "a designated contact"
-            if self.is_designated
-            else "not a designated contact of the customer"
-        )
+        if not self.is_designated:
+            if self.parsed.from_problem:
+                return (
+                    f"From is not one mailbox ({self.parsed.from_problem}): no designated contact"
+                )
+            return "not a designated contact of the customer"
+        if not self.auth.authenticated:
+            return "a designated contact, but the mail is not authenticated"
+        return "an authenticated designated contact"
 
     def _urgency(self) -> tuple[str, str]:
         try:
@@ -322,6 +370,11 @@ def _importance(headers: dict[str, list[str]]) -> str | None:
     return None
 
 
+def customer_for(lookups: Lookups, address: str) -> tuple[int | None, str | None, bool, str]:
+    """(customer id, slug, designated contact, reason) for a sender address."""
+    return _customer(lookups, address.lower())
+
+
 def _customer(lookups: Lookups, address: str) -> tuple[int | None, str | None, bool, str]:
     contact = lookups.contacts.get(address)
     if contact is not None:
@@ -336,6 +389,24 @@ def _customer(lookups: Lookups, address: str) -> tuple[int | None, str | None, b
     return None, None, False, "no contact or mail domain matches; flagged triage"
 
 
+def _is_foreign(store: Store, lookups: Lookups, ticket: Any, sender: str) -> bool:
+    """Neither the ticket's requester (From or Reply-To of its first message), a contact
+    of its customer, nor the team (team mail is outbound and never asked about)."""
+    if sender == str(ticket["requester"] or "").lower():
+        return False
+    contact = lookups.contacts.get(sender)
+    if (
+        contact is not None
+        and ticket["customer_id"] is not None
+        and contact[0] == int(ticket["customer_id"])
+    ):
+        return False
+    from supportctl.services import requester
+
+    who = requester.of_ticket(store, ticket)
+    return sender not in (who.from_addr, who.reply_to)
+
+
 def plan_message(
     store: Store,
     lookups: Lookups,
@@ -345,8 +416,8 @@ def plan_message(
     trusted: tuple[str, ...] | None = None,
 ) -> Plan:
     """Parse and decide, without writing."""
-    from supportctl.mail.auth import parse_results
     from supportctl.mail.classify import classify
+    from supportctl.services.authentication import verdict
 
     parsed, ident = item.prepared if item.prepared is not None else prepare(item.raw)
     duplicate_of = message_store.find_identity(store, ident.message_id, ident.body_hash)
@@ -357,11 +428,13 @@ def plan_message(
         content_type=parsed.content_type,
         report_type=parsed.report_type,
     )
-    auth = parse_results(
+    auth = verdict(
         parsed.headers.get("authentication-results", []),
-        lookups.trusted if trusted is None else trusted,
+        from_addr=parsed.from_addr,
+        from_problem=parsed.from_problem,
+        trusted=lookups.trusted if trusted is None else trusted,
     )
-    sender = parsed.from_addr
+    sender = parsed.from_addr.lower()  # stored as written; matched case-insensitively
     if not cls.is_human:
         direction, direction_reason = "in", f"{cls.kind} mail is always inbound"
     elif sender in lookups.team:
@@ -385,13 +458,30 @@ def plan_message(
         tag=tag, tag_ticket=tag_ticket, candidates=candidates, known=known
     )
     customer_id, slug, designated, customer_reason = _customer(lookups, sender)
+    if designated and parsed.from_problem:
+        designated = False  # a From that is not exactly one mailbox names no contact
+        customer_reason += f" (but From is not one mailbox: {parsed.from_problem})"
+    foreign_sender = ""
     if decision.ticket_id is not None:
         row = ticket_store.get(store, decision.ticket_id)
+        if (
+            row is not None
+            and direction == "in"
+            and cls.is_human
+            and not is_own
+            and sender
+            and duplicate_of is None
+            and not blocked_by
+            and _is_foreign(store, lookups, row, sender)
+        ):
+            foreign_sender = sender
         if row is not None and row["customer_id"] is not None and customer_id is None:
             customer_id = int(row["customer_id"])
             customer_reason = f"from the ticket #{decision.ticket_id}"
             slug = store.scalar("SELECT slug FROM customers WHERE id = ?", (customer_id,))
-    needs_approval = cls.is_human and (customer_id is None or not designated or auth.failed)
+    needs_approval = cls.is_human and (
+        customer_id is None or not designated or not auth.authenticated
+    )
     if item.arrived_at is not None:
         arrived, arrived_reason = (
             item.arrived_at,
@@ -441,6 +531,7 @@ def plan_message(
         customer_reason=customer_reason,
         is_designated=designated,
         needs_approval=needs_approval,
+        foreign_sender=foreign_sender,
         importance=_importance(parsed.headers),
         arrived_at=arrived.astimezone(UTC),
         arrived_reason=arrived_reason,
@@ -511,6 +602,7 @@ def apply_plan(
             "size": len(plan.item.raw),
             "raw_codec": "none",
             "raw": plan.item.raw,
+            "parse_limits": "; ".join(p.limits),
         },
     )
     _store_attachments(store, row_id, p, plan.item.raw)
@@ -529,6 +621,19 @@ def apply_plan(
         report.threaded += 1
     if ticket_id is None:
         return row_id
+    if plan.foreign_sender:
+        from supportctl.services.requester import FOREIGN_EVENT
+        from supportctl.store import events
+
+        events.record(
+            store,
+            FOREIGN_EVENT,
+            at=plan.arrived_at,
+            actor=None,
+            ticket_id=ticket_id,
+            customer_id=plan.customer_id,
+            data={"from": plan.foreign_sender, "message": row_id},
+        )
     if plan.historic:
         if plan.action == "new":
             report.history_tickets.append(ticket_id)
@@ -554,6 +659,17 @@ def apply_plan(
         at=plan.arrived_at,
         now=now,
     )
+    if plan.classification.kind == "bounce":
+        named = [*p.embedded_ids, p.in_reply_to, *p.references]
+        tickets.on_bounce(
+            store,
+            ticket_id=ticket_store.resolve_id(store, ticket_id) or ticket_id,
+            bounce_row=row_id,
+            message_ids=[i for i in dict.fromkeys(named) if i][:200],
+            reason=p.bounce_reason or p.subject,
+            at=plan.arrived_at,
+            now=now,
+        )
     return row_id
 
 
@@ -588,17 +704,58 @@ def ingest_batch(
     trusted: tuple[str, ...] | None = None,
     state: tuple[str, str, int, int] | None = None,
 ) -> None:
-    """One transaction: every message of the batch and (for IMAP) the new watermark."""
+    """One transaction: every message of the batch and (for IMAP) the new watermark.
+
+    A message that cannot be parsed or stored goes to the quarantine (its own savepoint
+    is undone, the rest of the batch is stored), so no message stops intake.
+    """
     from supportctl.store import search
 
     with store.transaction(), search.deferred_index(store):
         for item in batch:
-            plan = plan_message(store, lookups, item, now=now, trusted=trusted)
-            apply_plan(store, config, plan, report, now=now)
-            report.bytes += len(item.raw)
+            ingest_one(store, config, lookups, item, report, now=now, trusted=trusted)
         if state is not None:
             account, folder, uidvalidity, last_uid = state
             mailstate.put(store, account, folder, uidvalidity, last_uid, to_utc_text(now))
+
+
+def ingest_one(
+    store: Store,
+    config: Config,
+    lookups: Lookups,
+    item: RawMail,
+    report: ImportReport,
+    *,
+    now: datetime,
+    trusted: tuple[str, ...] | None = None,
+) -> int | None:
+    """Store one message inside the caller's transaction; None when it was quarantined."""
+    from supportctl.store import quarantine
+
+    counts = {k: list(v) if isinstance(v, list) else v for k, v in vars(report).items()}
+    try:
+        with store.savepoint("message"):
+            plan = plan_message(store, lookups, item, now=now, trusted=trusted)
+            row_id = apply_plan(store, config, plan, report, now=now)
+    except Exception as exc:
+        if _is_environmental(exc):
+            raise
+        vars(report).update(counts)  # the counts as they were before this message
+        loc = item.location
+        quarantine.put(
+            store,
+            item.raw,
+            error=problem_text(exc),
+            origin=item.origin,
+            location=(loc.account, loc.folder, loc.uidvalidity, loc.uid) if loc else None,
+            arrived_at=to_utc_text(item.arrived_at) if item.arrived_at else None,
+            now=to_utc_text(now),
+        )
+        report.quarantined += 1
+        report.bytes += len(item.raw)
+        return None
+    report.bytes += len(item.raw)
+    return row_id
 
 
 def explain(
@@ -619,9 +776,17 @@ def explain(
         first, _sep, rest = raw.partition(b"\n")
         raw = rest
         arrived_at = arrived_at or from_line_time(first)
-    return plan_message(
-        store, lookups, RawMail(raw=raw, arrived_at=arrived_at, origin="explain"), now=now
-    )
+    try:
+        return plan_message(
+            store, lookups, RawMail(raw=raw, arrived_at=arrived_at, origin="explain"), now=now
+        )
+    except Exception as exc:
+        if _is_environmental(exc):
+            raise
+        raise InputError(
+            f"this message cannot be parsed: {problem_text(exc)}",
+            hint="`supportctl fetch` would keep it in the quarantine (see `fetch --problems`)",
+        ) from None
 
 
 # --- sources ------------------------------------------------------------------------
@@ -704,6 +869,10 @@ def _run_items(
         if dry_run:
             _dry_batch(store, config, lookups, batch, report, now=now, on_plan=on_plan)
         else:
+            # Parsed before the write transaction, so the lock is held for the writes only.
+            for item in batch:
+                if item.prepared is None:
+                    item.prepared = prepare_or_none(item.raw)
             ingest_batch(store, config, lookups, batch, report, now=now)
             checkpoint.after_commit()
         batch.clear()
@@ -738,10 +907,16 @@ def _dry_batch(
     try:
         with store.transaction():
             for item in batch:
-                plan = plan_message(store, lookups, item, now=now)
-                if on_plan is not None:
-                    on_plan(plan)
-                apply_plan(store, config, plan, report, now=now)
+                try:
+                    with store.savepoint("message"):
+                        plan = plan_message(store, lookups, item, now=now)
+                        if on_plan is not None:
+                            on_plan(plan)
+                        apply_plan(store, config, plan, report, now=now)
+                except Exception as exc:
+                    if _is_environmental(exc):
+                        raise
+                    report.quarantined += 1
                 report.bytes += len(item.raw)
             raise _Rollback
     except _Rollback:
@@ -761,8 +936,18 @@ def fetch_accounts(
     on_start: Callable[[int, int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     history_before: datetime | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    via: str = "fetch",
 ) -> ImportReport:
-    """Sync every configured account (or the named ones); one report for the run."""
+    """Sync every configured account (or the named ones); one report for the run.
+
+    `should_stop` (the `watch` service's shutdown) is asked after every committed batch:
+    when it says yes the run ends there, every committed batch kept. Each account's
+    outcome is recorded for `status` (`via`: which kind of run synced it): the start of
+    a sync that reached the end, or the error that ended it.
+    """
+    from supportctl.store import watch as watch_store
+
     accounts = [a for a in config.imap if account_names is None or a.name in account_names]
     if not config.imap:
         raise ConfigError(
@@ -781,17 +966,25 @@ def fetch_accounts(
     lookups.history_before = history_before
     for account in accounts:
         report.sources.append(account.name)
-        _sync_account_with_retries(
-            store,
-            config,
-            account,
-            lookups,
-            report,
-            now=now,
-            on_progress=on_progress,
-            on_start=on_start,
-            sleep=sleep,
-        )
+        try:
+            _sync_account_with_retries(
+                store,
+                config,
+                account,
+                lookups,
+                report,
+                now=now,
+                on_progress=on_progress,
+                on_start=on_start,
+                sleep=sleep,
+                should_stop=should_stop,
+            )
+        except (MailError, ConfigError) as exc:
+            watch_store.record_error(store, account.name, account.folders, exc.message, now)
+            raise
+        if should_stop is not None and should_stop():
+            break
+        watch_store.record_ok(store, account.name, account.folders, now, via=via)
     return report
 
 
@@ -806,6 +999,7 @@ def _sync_account_with_retries(
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
     sleep: Callable[[float], None],
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     from supportctl.config import resolve_secret
     from supportctl.mail.imap import TransientMailError
@@ -826,6 +1020,7 @@ def _sync_account_with_retries(
                 now=now,
                 on_progress=on_progress,
                 on_start=on_start,
+                should_stop=should_stop,
             )
             return
         except TransientMailError as exc:
@@ -850,6 +1045,7 @@ def _sync_account(
     now: datetime,
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     from supportctl.mail.imap import ImapSession, quick_status
 
@@ -877,7 +1073,10 @@ def _sync_account(
                     now=now,
                     on_progress=on_progress,
                     on_start=on_start,
+                    should_stop=should_stop,
                 )
+            if should_stop is not None and should_stop():
+                return
 
 
 def _folder_has_work(
@@ -905,6 +1104,7 @@ def _sync_folder(
     now: datetime,
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     state = mailstate.get(store, account.name, folder)
     uidvalidity, uidnext, count = session.status(folder)
@@ -932,7 +1132,7 @@ def _sync_folder(
     committed: list[int] = []
     with message_store.BulkWrite(store, account.batch_bytes) as checkpoint:
         for batch in session.fetch_batches(
-            folder, sizes, account.batch_bytes, uidvalidity, prepare
+            folder, sizes, account.batch_bytes, uidvalidity, prepare_or_none
         ):
             items = [
                 RawMail(
@@ -961,6 +1161,8 @@ def _sync_folder(
             seen_bytes += sum(len(item.raw) for item in items)
             if on_progress is not None:
                 on_progress(seen, seen_bytes)
+            if should_stop is not None and should_stop():
+                break  # the batches after this one are fetched again next time
     if account.archive_folder and committed:
         # Only now, after every batch is committed and the last one read.
         session.move(folder, committed, account.archive_folder)

@@ -55,11 +55,18 @@ TABLES: tuple[str, ...] = (
     "article_tags",
     "article_history",
     "article_uses",
+    "watch_locks",
+    "sync_status",
+    "quarantine",
     "month_totals",  # last: inserting time entries clears the months they fall in
 )
 
 # Columns that point at another row of the same table: copied as NULL, then set.
-SELF_REFERENCES = {"tickets": "merged_into", "articles": "translation_of"}
+SELF_REFERENCES = {
+    "tickets": "merged_into",
+    "articles": "translation_of",
+    "messages": "bounce_of",
+}
 
 BATCH = 500
 _MOD = 1 << 256

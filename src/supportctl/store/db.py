@@ -21,7 +21,7 @@ BUSY_TIMEOUT_MS = 30_000
 
 # The number of migrations in store/migrations.py (which checks it on import): opening
 # a database compares its user_version with this, without importing the migrations.
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 17
 
 # What services name instead of the engine's own types: a result row (read by column
 # name or position), and the error a query the engine cannot run raises (an FTS5
@@ -71,6 +71,9 @@ class Store:
         self.path = path
         self.label = str(path)
         self._depth = 0
+        # Who ran the command when it acts for someone else (`--as`): the history
+        # records both (store.events).
+        self.run_by: str | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -115,6 +118,21 @@ class Store:
         else:
             self._depth = 0
             self.conn.execute("COMMIT")
+
+    @contextmanager
+    def savepoint(self, name: str = "item") -> Iterator[None]:
+        """Inside a transaction: undo only this block's writes when it raises."""
+        if not self.in_transaction:
+            raise RuntimeError("savepoint must run inside a write transaction")
+        self.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            self.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            self.execute(f"RELEASE SAVEPOINT {name}")
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
         row: Row | None = self.conn.execute(sql, params).fetchone()

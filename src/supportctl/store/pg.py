@@ -137,6 +137,7 @@ class PgStore(Store):
         self.url = url
         self.label = describe(url)
         self.fresh = False
+        self.run_by: str | None = None
         self._depth = 0
 
     @property
