@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -178,12 +179,12 @@ verbose = 0
     return measure(argv)
 
 
-def ours_workspace(root: Path, port: int, name: str) -> dict[str, str]:
+def ours_workspace(root: Path, port: int, name: str, db: str | None = None) -> dict[str, str]:
     ws = root / name
     shutil.rmtree(ws, ignore_errors=True)
     ws.mkdir()
     env = {
-        "SUPPORTCTL_DB": str(ws / "supportctl.db"),
+        "SUPPORTCTL_DB": db or str(ws / "supportctl.db"),
         "SUPPORTCTL_CONFIG": str(ws / "config.toml"),
         "BENCH_IMAP_PASSWORD": "secret",
         "NO_COLOR": "1",
@@ -220,10 +221,18 @@ def ours_workspace(root: Path, port: int, name: str) -> dict[str, str]:
     return env
 
 
-def ours_run(root: Path, port: int) -> tuple[float, float, dict[str, str]]:
-    env = ours_workspace(root, port, "ours")
+def ours_run(root: Path, port: int, cluster: Any = None) -> tuple[float, float, dict[str, str]]:
+    db = None
+    if cluster is not None:  # a fresh database on the private PostgreSQL cluster
+        global _PG_RUNS
+        _PG_RUNS += 1
+        db = cluster.createdb(f"ingest_{_PG_RUNS}")
+    env = ours_workspace(root, port, "ours", db)
     seconds, rss = measure([tool("supportctl"), "fetch"], env)
     return seconds, rss, env
+
+
+_PG_RUNS = 0
 
 
 def median_of(runs: int, fn, *args):  # type: ignore[no-untyped-def]
@@ -237,6 +246,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--port", type=int, default=10243)
     parser.add_argument("--skip-getmail", action="store_true", help="getmail6 takes ~24x mbsync")
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="also fetch into a private PostgreSQL cluster (team mode; target <= 2x SQLite)",
+    )
     args = parser.parse_args()
     compile_sources()
     root = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
@@ -263,6 +277,21 @@ def main() -> None:
         ours_wall, ours_rss, last = median_of(args.runs, ours_run, root, args.port)
         print(f"  ours {ours_wall:.2f} s, {ours_rss:.1f} MB", flush=True)
         env = last[2]
+        if args.postgresql:
+            sys.path.insert(0, str(REPO))
+            from tests.pgcluster import Cluster
+
+            cluster = Cluster().start()
+            os.environ["PGPASSFILE"] = str(cluster.passfile)
+            try:
+                pg_wall, pg_rss, _ = median_of(args.runs, ours_run, root, args.port, cluster)
+            finally:
+                cluster.stop()
+            print(
+                f"  ours into PostgreSQL {pg_wall:.2f} s, {pg_rss:.1f} MB: "
+                f"{pg_wall / ours_wall:.2f}x SQLite (target <= 2, RSS <= 150 MB)",
+                flush=True,
+            )
         if args.skip_getmail:
             gm_wall = gm_rss = float("nan")
         else:
