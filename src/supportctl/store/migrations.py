@@ -748,8 +748,11 @@ def keep_month_totals_per_person(db: Database) -> None:
     `log list --person P` over all time sums kept rows instead of classifying every
     customer-month the person ever touched. A customer-month's person rows are valid
     while its `month_totals` row says `by_person = 1`; deleting that row (the triggers
-    of `add_month_totals_cache` do, on any change it depends on) deletes them too."""
+    of `add_month_totals_cache` do, on any change it depends on) deletes them too.
+    `month_totals` gets an index by month: a listing reads a range of months."""
     db.execute("ALTER TABLE month_totals ADD COLUMN by_person INTEGER NOT NULL DEFAULT 0")
+    # the kept rows of a range of months, without walking every customer's
+    db.execute("CREATE INDEX month_totals_month ON month_totals (month, tz, rules)")
     _run(
         db,
         """
