@@ -152,13 +152,24 @@ def inbox_cmd(
 
     Example:  supportctl inbox --no-fetch --mine --limit 20
     """
-    from supportctl.render.inbox import emit_queue, emit_summary
+    from supportctl.render.inbox import emit_queue, emit_queue_json, emit_summary
     from supportctl.services import inbox
 
     app_ctx = get_app_context(ctx)
     if not no_fetch and app_ctx.config.imap:
         report = _fetch(app_ctx, source=None, dry_run=False, account=None)
         emit_summary(app_ctx, report)
+    if json_:
+        warnings, rows = inbox.stream(
+            app_ctx.store,
+            app_ctx.config,
+            now=app_ctx.now(),
+            mine=app_ctx.actor(as_) if mine else None,
+            customer=customer,
+            include_all=all_,
+        )
+        emit_queue_json(warnings, rows)
+        return
     queue = inbox.queue(
         app_ctx.store,
         app_ctx.config,
@@ -166,9 +177,9 @@ def inbox_cmd(
         mine=app_ctx.actor(as_) if mine else None,
         customer=customer,
         include_all=all_,
-        limit=None if json_ else limit,
+        limit=limit,
     )
-    emit_queue(app_ctx, queue, as_json=json_)
+    emit_queue(app_ctx, queue, as_json=False)
 
 
 def reparse_cmd(
