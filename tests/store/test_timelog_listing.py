@@ -92,9 +92,14 @@ def test_limited_listing_matches_full_classification(
         assert [(r.id, r.parts) for r in fast.rows] == [(r.id, r.parts) for r in full.rows[-limit:]]
     # and the invoice's view of each customer-month is the same classification
     october = timesheet.list_entries(store, month="2026-10", customer=customer, tz=TZ)
+    whole_month = timesheet.month_of_all(store, "2026-10", tz=TZ)
     for slug in ("acme", "kovo", "pixel"):
         cid = store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
-        by_id = {r.id: r.parts for r in timesheet.month_rows(store, cid, "2026-10", tz=TZ)}
+        alone = timesheet.month_rows(store, cid, "2026-10", tz=TZ)
+        assert whole_month.rows.get(slug, []) == alone  # one read of the month, same rows
+        if slug == "acme" and alone:
+            assert whole_month.quotas[slug] == timesheet.quota_for(store, cid, "2026-10", tz=TZ)
+        by_id = {r.id: r.parts for r in alone}
         for r in october.rows:
             if r.customer == slug:
                 assert by_id[r.id] == r.parts

@@ -181,6 +181,24 @@ def month_rows(
     return listing.rows
 
 
+class MonthOfAll(NamedTuple):
+    """Every customer's entries of one month (each customer-month read and classified
+    once), for building all of a month's invoices."""
+
+    rows: dict[str, list[EntryRow]]  # by customer slug, in start order
+    quotas: dict[str, Quota]  # maintenance customers with entries, by slug
+
+
+def month_of_all(store: Store, month: str, *, tz: str = DEFAULT_TZ) -> MonthOfAll:
+    """`month_rows` and `quota_for` of every customer at once: one read of the month."""
+    parse_month(month)
+    listing = _listing(store, month=month, tz=tz)
+    rows: dict[str, list[EntryRow]] = {}
+    for row in listing.rows:
+        rows.setdefault(row.customer, []).append(row)
+    return MonthOfAll(rows, listing.quotas)
+
+
 class Listing(NamedTuple):
     rows: list[EntryRow]  # the shown rows (the latest `limit` when a limit was given)
     matched: int  # entries matched
