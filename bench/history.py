@@ -107,15 +107,15 @@ def build(directory: Path, tickets: int, open_tickets: int, entries: int) -> Non
     started = time.perf_counter()
     setup(directory, customers=CUSTOMERS, people=PEOPLE)
     env = workspace_env(directory)
+    fill(directory / "supportctl.db", tickets, open_tickets, customers=CUSTOMERS, people=PEOPLE)
+    fill_time(directory / "supportctl.db", entries)
     # A customer without a single ticket: a search limited to it finds nothing.
     subprocess.run(
-        [tool("supportctl"), "customer", "add", "quiet", "--name", "Quiet Oy", "--plan", "adhoc"],
+        [tool("supportctl"), "customer", "add", "silent", "--name", "Silent Oy", "--plan", "adhoc"],
         check=True,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
     )
-    fill(directory / "supportctl.db", tickets, open_tickets, customers=CUSTOMERS, people=PEOPLE)
-    fill_time(directory / "supportctl.db", entries)
     print(
         f"built {tickets:,} tickets, {entries:,} time entries in "
         f"{time.perf_counter() - started:.0f} s: {directory}",
@@ -126,7 +126,7 @@ def build(directory: Path, tickets: int, open_tickets: int, entries: int) -> Non
 def commands(exe: str, out: str) -> dict[str, list[str]]:
     return {
         "search lomake --customer c07": [exe, "search", "lomake", "--customer", "c07"],
-        "search lomake --customer quiet": [exe, "search", "lomake", "--customer", "quiet"],
+        "search lomake --customer silent": [exe, "search", "lomake", "--customer", "silent"],
         "log list --person dev3": [exe, "log", "list", "--person", "dev3"],
         f"report {MONTH}": [exe, "report", MONTH],
         f"log list --month {MONTH} --json": [exe, "log", "list", "--month", MONTH, "--json"],

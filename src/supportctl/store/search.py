@@ -72,18 +72,36 @@ def hits(
     )
 
 
-def snippets(store: Store, source: str, match: str, rowids: Sequence[int]) -> dict[int, str]:
-    """rowid -> snippet with the matches between MARK_START and MARK_END."""
+def snippets(
+    store: Store, source: str, match: str, rowids: Sequence[int], *, scattered: bool = False
+) -> dict[int, str]:
+    """rowid -> snippet with the matches between MARK_START and MARK_END.
+
+    `scattered`: the rowids were picked by a filter (one customer's rows) and may lie
+    far apart in the history, so each is looked up by itself instead of walking the
+    range between them."""
     if not rowids:
         return {}
     table, _columns, _join, _ticket, _at, column = _SOURCES[source]
+    text = _in_text(source, match)
+    if scattered:
+        found: dict[int, str] = {}
+        for rowid in rowids:
+            row = store.one(
+                f"SELECT snippet({table}, {column}, {_SNIP}) FROM {table} "
+                f"WHERE {table} MATCH ? AND rowid = ?",
+                (text, rowid),
+            )
+            if row is not None and row[0] is not None:
+                found[rowid] = row[0]
+        return found
     marks = ", ".join("?" for _ in rowids)
     # FTS5 turns `rowid IN (...)` next to MATCH into a walk over every match; a rowid
     # range is walked incrementally. The range holds no more matches than `hits` read.
     rows = store.all(
         f"SELECT rowid, CASE WHEN rowid IN ({marks}) THEN snippet({table}, {column}, {_SNIP}) END "
         f"FROM {table} WHERE {table} MATCH ? AND rowid >= ? AND rowid <= ?",
-        [*rowids, _in_text(source, match), min(rowids), max(rowids)],
+        [*rowids, text, min(rowids), max(rowids)],
     )
     return {int(r[0]): r[1] for r in rows if r[1] is not None}
 
