@@ -86,6 +86,9 @@ def test_limited_listing_matches_full_classification(
     for month in ("2026-10", None):  # one month, and all time
         fast = timesheet.list_entries(store, month=month, customer=customer, tz=TZ, limit=limit)
         full = timesheet.list_entries(store, month=month, customer=customer, tz=TZ)
+        streamed = timesheet.list_entries(store, month=month, customer=customer, tz=TZ, stream=True)
+        assert list(streamed.rows) == full.rows  # rows built as read, for --json/--csv
+        assert (streamed.totals, streamed.matched) == (full.totals, full.matched)
         assert fast.totals == full.totals
         assert fast.quotas == full.quotas
         assert fast.matched == full.matched == len(full.rows)

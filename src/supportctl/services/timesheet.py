@@ -200,7 +200,9 @@ def month_of_all(store: Store, month: str, *, tz: str = DEFAULT_TZ) -> MonthOfAl
 
 
 class Listing(NamedTuple):
-    rows: list[EntryRow]  # the shown rows (the latest `limit` when a limit was given)
+    # the shown rows (the latest `limit` when a limit was given); with `stream`, an
+    # iterator to read once, built as the entries are read
+    rows: list[EntryRow]
     matched: int  # entries matched
     totals: dict[str, int]  # minutes per class over every matched entry
     month: str | None
@@ -216,10 +218,13 @@ def list_entries(
     ticket: int | None = None,
     tz: str,
     limit: int | None = None,
+    stream: bool = False,
 ) -> Listing:
     """Entries matching the filters in start order, classified within their customer-months.
 
     With `limit`, only the latest `limit` rows are built; totals cover every match.
+    With `stream` (and no limit) `rows` is an iterator that builds each row as it is
+    read, for output written row by row (`--json`, `--csv`): memory stays flat.
     """
     if month is not None:
         parse_month(month)
@@ -235,6 +240,7 @@ def list_entries(
         ticket_id=ticket,
         tz=tz,
         limit=limit,
+        stream=stream,
     )
 
 
@@ -247,6 +253,7 @@ def _listing(
     ticket_id: int | None = None,
     tz: str,
     limit: int | None = None,
+    stream: bool = False,
 ) -> Listing:
     from supportctl.domain.billing_rules import CLASSES, Part
 
@@ -305,6 +312,12 @@ def _listing(
                     parts_of.setdefault(entry_id, []).append(part)
         if month is not None and plan.plan == "maintenance":
             quotas[plan.slug] = quota
+    if limit is None and stream:
+        read = entry_store.listing_rows(
+            store, start_from=bounds[0], start_before=bounds[1], **filters
+        )
+        built = (_entry_row(r, [Part(*p) for p in parts_of.get(r["id"], ())], zone) for r in read)
+        return Listing(built, len(matched), totals, month, quotas)  # type: ignore[arg-type]
     if limit is None:
         full = entry_store.listing(store, start_from=bounds[0], start_before=bounds[1], **filters)
     else:

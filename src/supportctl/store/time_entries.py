@@ -9,6 +9,7 @@ a person has.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from supportctl.store.db import Store
@@ -136,8 +137,35 @@ def listing(
     ticket_id: int | None = None,
 ) -> list[sqlite3.Row]:
     """Entries matching every given filter, in start order."""
+    return list(
+        listing_rows(
+            store,
+            start_from=start_from,
+            start_before=start_before,
+            customer_id=customer_id,
+            person_id=person_id,
+            ticket_id=ticket_id,
+        )
+    )
+
+
+def listing_rows(
+    store: Store,
+    *,
+    start_from: str | None = None,
+    start_before: str | None = None,
+    customer_id: int | None = None,
+    person_id: int | None = None,
+    ticket_id: int | None = None,
+) -> Iterator[sqlite3.Row]:
+    """`listing`, yielded as the rows are read (a whole month for `--json`)."""
     where, params = _where(start_from, start_before, customer_id, person_id, ticket_id)
-    return store.all(_LIST_SELECT + where + " ORDER BY e.start_at, e.id", params)
+    cursor = store.conn.execute(_LIST_SELECT + where + " ORDER BY e.start_at, e.id", params)
+    try:
+        while batch := cursor.fetchmany(500):
+            yield from batch
+    finally:
+        cursor.close()
 
 
 def _where(
