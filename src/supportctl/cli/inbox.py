@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -240,6 +240,7 @@ def inbox_cmd(
             include_all=all_,
         )
         emit_queue_json(warnings, rows)
+        _note_authentication(app_ctx)
         return
     queue = inbox.queue(
         app_ctx.store,
@@ -251,6 +252,14 @@ def inbox_cmd(
         limit=limit,
     )
     emit_queue(app_ctx, queue, as_json=False)
+    _note_authentication(app_ctx)
+
+
+def _note_authentication(app_ctx: Any) -> None:
+    from supportctl.services.authentication import NOT_CONFIGURED, is_configured
+
+    if not is_configured(app_ctx.config):
+        app_ctx.err.print(f"note: {NOT_CONFIGURED}", markup=False, highlight=False, soft_wrap=True)
 
 
 def reparse_cmd(
