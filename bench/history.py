@@ -135,8 +135,9 @@ def commands(exe: str, out: str) -> dict[str, list[str]]:
     }
 
 
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and the peak RSS (MB) of the child, measured with wait4."""
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of the child, the
+    last two from wait4. On a shared, busy machine CPU time is the steadier figure."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         argv,
@@ -153,7 +154,7 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode})")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def drop_caches() -> None:
@@ -189,12 +190,14 @@ def main() -> None:
         )
     warm: dict[tuple[str, str], list[float]] = {}
     rss: dict[tuple[str, str], float] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
     for round_ in range(2 + args.runs):
         for name, argv in jobs.items():
             for desk, env in envs.items():
-                elapsed, peak = timed(argv, env)
+                elapsed, peak, used = timed(argv, env)
                 if round_ >= 2:
                     warm.setdefault((name, desk), []).append(elapsed)
+                    cpu.setdefault((name, desk), []).append(used)
                     rss[(name, desk)] = max(rss.get((name, desk), 0.0), peak)
     cold: dict[tuple[str, str], list[float]] = {}
     can_drop = os.geteuid() == 0
@@ -210,7 +213,8 @@ def main() -> None:
     )
     print(
         f"{'command':34} {'small ms':>9} {'large ms':>9} {'warm x':>7} "
-        f"{'cold small':>10} {'cold large':>10} {'cold x':>7} {'RSS MB':>7}"
+        f"{'cold small':>10} {'cold large':>10} {'cold x':>7} {'RSS MB':>7} "
+        f"{'cpu small':>9} {'cpu large':>9} {'cpu x':>6}"
     )
     for name in jobs:
         s = statistics.median(warm[(name, "small")])
@@ -223,6 +227,8 @@ def main() -> None:
         else:
             line += f" {'-':>10} {'-':>10} {'-':>7}"
         line += f" {rss[(name, 'large')]:7.0f}"
+        cs_, cl_ = (statistics.median(cpu[(name, d)]) for d in ("small", "large"))
+        line += f" {cs_ * 1000:9.0f} {cl_ * 1000:9.0f} {cl_ / cs_:6.2f}"
         print(line)
     if not can_drop:
         print("cold runs skipped: dropping the page cache needs root")
