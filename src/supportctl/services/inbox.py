@@ -118,9 +118,8 @@ def stream(
     def rows() -> Iterator[InboxRow]:
         for batch in ticket_store.queue_batches(store, **filters):
             clocks = clock_for_tickets(store, config, batch, now)
-            counts = message_counts(store, [int(r["id"]) for r in batch])
             for r in batch:
-                item = _row(r, counts.get(int(r["id"]), 0))
+                item = _row(r, r["message_count"])
                 item.clock = clocks.get(item.id)
                 yield item
 

@@ -176,14 +176,20 @@ def queue_batches(
     customer_id: int | None = None,
     size: int = 1000,
 ) -> Iterator[list[sqlite3.Row]]:
-    """Every ticket of `queue`, in queue order, `size` rows at a time as they are read."""
+    """Every ticket of `queue`, in queue order, `size` rows at a time as they are read,
+    each with its number of messages (`message_count`, from the messages index)."""
     where, params = _queue_where(
         include_closed=include_closed,
         human_only=human_only,
         owner_id=owner_id,
         customer_id=customer_id,
     )
-    select = _QUEUE_SELECT
+    select = _QUEUE_SELECT.replace(
+        " FROM tickets t ",
+        ", (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id) AS message_count "
+        "FROM tickets t ",
+        1,
+    )
     if not include_closed:
         select = select.replace("FROM tickets t ", "FROM tickets t INDEXED BY tickets_queue ", 1)
     cursor = store.conn.execute(f"{select}{where} ORDER BY {QUEUE_ORDER}", params)
