@@ -793,13 +793,13 @@ def search_index_knows_the_customer(db: Database) -> None:
 @migration
 def index_resolution_time_and_cover_minutes(db: Database) -> None:
     """`report MONTH` counts the month's resolved tickets from an index on `resolved_at`
-    and sums minutes per person from an index carrying person and minutes in start
-    order, so neither reads the table rows of other months."""
+    and sums each person's minutes of the month from a range (per person, by start) of
+    an index that carries the minutes: no table row is read, of that month or another."""
     db.execute(
         "CREATE INDEX tickets_resolved_at ON tickets (resolved_at) WHERE merged_into IS NULL"
     )
     db.execute(
-        "CREATE INDEX time_entries_person_minutes ON time_entries (start_at, person_id, minutes)"
+        "CREATE INDEX time_entries_person_minutes ON time_entries (person_id, start_at, minutes)"
     )
 
 
