@@ -58,7 +58,8 @@ TABLES: tuple[str, ...] = (
     "watch_locks",
     "sync_status",
     "quarantine",
-    "month_totals",  # last: inserting time entries clears the months they fall in
+    "month_totals",  # late: inserting time entries clears the months they fall in
+    "person_month_totals",  # after month_totals: deleting one of those clears these
 )
 
 # Columns that point at another row of the same table: copied as NULL, then set.
