@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.tables import Col, table
+from supportctl.render.tables import Col, legend, table
 
 if TYPE_CHECKING:
     from supportctl.context import AppContext
@@ -70,7 +70,14 @@ FLAG_BADGES = {
     "list": "L",
     "bounce": "X",
 }
-FLAGS_LEGEND = "flags: D delegated, T triage, A needs approval, R auto-reply, L list, X bounce"
+FLAG_MEANINGS = {
+    "D": "delegated",
+    "T": "triage",
+    "A": "needs approval",
+    "R": "auto-reply",
+    "L": "list",
+    "X": "bounce",
+}
 LEVEL_STYLES = {"premium": "bold magenta", "light": "dim"}
 
 
@@ -111,7 +118,7 @@ def inbox_columns() -> list[Col]:
             give=2,
             short=flag_badges,
             short_name="fl",
-            legend=FLAGS_LEGEND,
+            legend=legend("flags", FLAG_MEANINGS),
             eager=True,
             hide_empty=True,
         ),

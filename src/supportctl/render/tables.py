@@ -68,8 +68,8 @@ class Col:
     - `give`: the order in which the column gives way when space runs out (1 first;
       0 never). It then switches to `short` (a function of the cell), or is cut to
       `narrow` cells, or else is dropped.
-    - `short_name`: the header once `short` is in force; `legend`: a line printed
-      under the table when it is.
+    - `short_name`: the header once `short` is in force; `legend`: given the short
+      values shown, the line under the table that explains them.
     - `eager`: give way as soon as the free text would be cut, not only when it
       would fall under FLEX_MIN cells (for short forms that lose little).
     - `hide_empty`: leave the column out on a terminal when no row has a value.
@@ -88,7 +88,7 @@ class Col:
         short: Callable[[Any], Any] | None = None,
         short_name: str | None = None,
         narrow: int | None = None,
-        legend: str | None = None,
+        legend: Callable[[set[str]], str] | None = None,
         hide_empty: bool = False,
         eager: bool = False,
     ) -> None:
@@ -164,7 +164,21 @@ def say(target: AppContext | Console, text: str, *, style: str | None = None) ->
     if not _wants_rich(target):
         _write(text)
         return
-    _console(target).print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+    _console(target).print(text, style=style, markup=False, highlight=False, soft_wrap=False)
+
+
+def say_line(target: AppContext | Console, text: str, *, style: str | None = None) -> None:
+    """One item of a list: one line, cut with `…` at the terminal width; whole when piped."""
+    text = one_line(text)
+    if not _wants_rich(target):
+        _write(text)
+        return
+    from rich.text import Text
+
+    console = _console(target)
+    line = Text(text, style=style or "")
+    line.truncate(console.width, overflow="ellipsis")
+    console.print(line, no_wrap=True, overflow="ellipsis", soft_wrap=False)
 
 
 def table(
@@ -197,8 +211,8 @@ def table(
 
     console.print(Text("\n").join(lines), no_wrap=True, overflow="crop", crop=True, soft_wrap=False)
     for note in (*legends, caption, more):
-        if note:
-            console.print(note, style="dim", markup=False, highlight=False, soft_wrap=True)
+        if note:  # wrapped on words at the terminal width, never past it
+            console.print(note, style="dim", markup=False, highlight=False, soft_wrap=False)
 
 
 def fit(
@@ -278,8 +292,25 @@ def fit(
 
     head = line([Text(header(i), style="bold") for i in active])
     lines = [head] + [line([r[i] for i in active]) for r in cells]
-    legends = [cols[i].legend or "" for i in sorted(shortened) if i in active and cols[i].legend]
+    legends = []
+    for i in sorted(shortened):
+        explain = cols[i].legend
+        if i in active and explain is not None:
+            note = explain({r[i].plain for r in cells if r[i].plain})
+            if note:
+                legends.append(note)
     return lines, legends
+
+
+def legend(title: str, meanings: dict[str, str]) -> Callable[[set[str]], str]:
+    """A legend of the letters or words that occur in the shown values."""
+
+    def explain(values: set[str]) -> str:
+        seen = "".join(values)
+        used = [f"{code} {text}" for code, text in meanings.items() if code in seen]
+        return f"{title}: {', '.join(used)}" if used else ""
+
+    return explain
 
 
 def _plain(
