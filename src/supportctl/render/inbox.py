@@ -231,7 +231,7 @@ def emit_inbox(
         return
     tz = app_ctx.config.agency.timezone
     table(
-        app_ctx.out,
+        app_ctx,
         inbox_columns(),
         [inbox_cells(r, tz) for r in rows],
         limit=limit,
@@ -279,7 +279,7 @@ def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:
             }
         )
         return
-    table(app_ctx.out, ["step", "decision", "why"], [list(s) for s in steps], limit=None)
+    table(app_ctx, ["step", "decision", "why"], [list(s) for s in steps], limit=None)
 
 
 class FetchProgress:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.tables import table
+from supportctl.render.tables import Col, table
 
 if TYPE_CHECKING:
     from supportctl.context import AppContext
@@ -21,4 +21,5 @@ def weeks_table(target: AppContext, weeks: Sequence[Any], *, current: str | None
         )
         for w in weeks
     ]
-    table(target, ("week", "dates", "on duty", "why"), rows, limit=None, empty="no weeks")
+    columns = (Col("week"), Col("dates"), Col("on duty"), Col("why", flex=True))
+    table(target, columns, rows, limit=None, empty="no weeks")

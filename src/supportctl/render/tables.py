@@ -73,10 +73,11 @@ class Col:
     - `eager`: give way as soon as the free text would be cut, not only when it
       would fall under FLEX_MIN cells (for short forms that lose little).
     - `hide_empty`: leave the column out on a terminal when no row has a value.
+    - `cap`: a second text column's widest (cut with `…` beyond it).
     """
 
-    __slots__ = ("eager", "flex", "give", "hide_empty", "legend", "name", "narrow", "right")
-    __slots__ += ("short", "short_name")
+    __slots__ = ("cap", "eager", "flex", "give", "hide_empty", "legend", "name", "narrow")
+    __slots__ += ("right", "short", "short_name")
 
     def __init__(
         self,
@@ -91,6 +92,7 @@ class Col:
         legend: Callable[[set[str]], str] | None = None,
         hide_empty: bool = False,
         eager: bool = False,
+        cap: int | None = None,
     ) -> None:
         self.name = name
         self.flex = flex
@@ -102,6 +104,7 @@ class Col:
         self.legend = legend
         self.hide_empty = hide_empty
         self.eager = eager
+        self.cap = cap
 
 
 def _col(spec: str | Col) -> Col:
@@ -241,7 +244,7 @@ def fit(
     steps = sorted((c.give, i) for i, c in enumerate(cols) if c.give > 0)
     widths: dict[int, int] = {}
     while True:
-        widths = {i: min(natural(i), narrowed.get(i, 1 << 30)) for i in active}
+        widths = {i: min(natural(i), narrowed.get(i, cols[i].cap or 1 << 30)) for i in active}
         fixed = sum(w for i, w in widths.items() if i != flex) + GAP * (len(active) - 1)
         if flex is None:
             if fixed <= width or not steps:
@@ -286,8 +289,8 @@ def fit(
                 out.append_text(text)
             else:
                 out.append_text(text)
-                if n < len(active) - 1:
-                    out.append(pad)
+                out.append(pad)
+        out.rstrip()
         return out
 
     head = line([Text(header(i), style="bold") for i in active])
@@ -300,6 +303,11 @@ def fit(
             if note:
                 legends.append(note)
     return lines, legends
+
+
+def same(cell: Any) -> Any:
+    """A `short` that keeps the values and only shortens the header (`short_name`)."""
+    return cell
 
 
 def legend(title: str, meanings: dict[str, str]) -> Callable[[set[str]], str]:
