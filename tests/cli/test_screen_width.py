@@ -207,11 +207,13 @@ VIEWS: dict[str, tuple[list[str], list[str] | None, Callable[[Any], list[tuple[s
     "report": (
         ["report", "2026-11"],
         ["report", "2026-11", "--json"],
-        lambda doc: [
-            (b["id"], str(b["tickets"]), str(b["response"]), str(b["resolution"]))
-            for b in doc["breaches_by_customer"] + doc["breaches_by_level"]
-        ]
-        + [(w["id"], str(w["tickets"])) for w in doc["tickets_per_week"]],
+        lambda doc: (
+            [
+                (b["id"], str(b["tickets"]), str(b["response"]), str(b["resolution"]))
+                for b in doc["breaches_by_customer"] + doc["breaches_by_level"]
+            ]
+            + [(w["id"], str(w["tickets"])) for w in doc["tickets_per_week"]]
+        ),
     ),
 }
 
@@ -290,3 +292,33 @@ def test_piped_output_is_never_cut_or_wrapped(desk: Callable[..., str], tmp_path
     assert all("1250000.00" in line for line in fees[1:])
     month = lines_of(desk("invoice", "2026-10", "--out", str(tmp_path), columns=80))
     assert not any(ch in "".join(month) for ch in "┃│┏")
+
+
+LINK = "https://kovosrot-zdar.example/administrace/objednavky?stav=nevyrizene&razeni=datum"
+
+
+def test_ticket_show_wraps_on_words_and_keeps_urls_and_addresses_whole(
+    desk: Callable[..., str],
+) -> None:
+    text = nfd(
+        "Dobrý den, objednávky se od včerejška nezobrazují v administraci, viz "
+        f"{LINK} – prosím o kontrolu. Kopie šla na jiri.stastny-aijala@kovosrot-zdar.example "
+        "a také na vedení. Děkujeme za rychlou pomoc, je to pro nás velmi důležité."
+    )
+    created = desk(
+        "ticket", "new", "--customer", "kovosrot-zdar", "--from", "yhteys@kovosrot-zdar.example",
+        nfd("Objednávky se nezobrazují v administraci e-shopu"), text,
+    )  # fmt: skip
+    number = re.search(r"#(\d+)", created)
+    assert number
+    out = lines_of(desk("--color", "ticket", "show", number.group(1), columns=60))
+    assert any(line.strip() == LINK for line in out)  # on a line of its own, whole
+    assert any("jiri.stastny-aijala@kovosrot-zdar.example" in line for line in out)
+    assert all(cell_len(line) <= 60 for line in out if LINK not in line), out
+    words = [w for line in out for w in line.split()]
+    assert nfd("důležité.") in words and nfd("Děkujeme") in words  # no word broken
+    header = [line for line in out[1:12] if line and line[0].isalpha()]
+    starts = {len(line) - len(line[10:].lstrip()) for line in header}
+    assert len(starts) == 1, header  # the values of the header block line up
+    piped = lines_of(desk("ticket", "show", number.group(1), columns=60))
+    assert any(LINK in line and "Dobr" in line for line in piped)  # piped: not wrapped

@@ -151,7 +151,9 @@ def cell_width(text: str) -> int:
 
     width = 0
     for ch in text:
-        if unicodedata.combining(ch) or ch in "\u200b\u200c\u200d\ufe0f":
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        if "\U0001f3fb" <= ch <= "\U0001f3ff":  # skin tones join the emoji before them
             continue
         width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
     return width

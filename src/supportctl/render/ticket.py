@@ -175,19 +175,63 @@ def _sla_text(h: History, tz: str) -> str:
 
 
 class _Lines:
-    """Lines to stdout: through rich on a terminal (bold headers), plain when piped."""
+    """Lines to stdout: through rich on a terminal (bold headers, text wrapped on words at
+    the terminal width), plain and unwrapped when piped. Everything is terminal-safe."""
 
     def __init__(self, app_ctx: AppContext) -> None:
         self.console = app_ctx.out if app_ctx.is_terminal() else None
 
     def __call__(self, text: str = "", *, bold: bool = False, dim: bool = False) -> None:
+        from supportctl.render.safe import term_safe
+
+        text = term_safe(text)
         if self.console is None:
             import sys
 
             sys.stdout.write(text + "\n")
+            return
+        from rich.text import Text
+
+        style = "bold" if bold else "dim" if dim else ""
+        width = self.console.width
+        for line in text.split("\n"):
+            for part in wrap_words(line, width):
+                self.console.print(Text(part, style=style), soft_wrap=True)
+
+
+def wrap_words(line: str, width: int) -> list[str]:
+    """`line` wrapped on spaces to `width` terminal cells; a word longer than that (a
+    URL, an address) stays whole on a line of its own. Continuation lines repeat the
+    line's indent and quote marks (`> `), as mail readers show them."""
+    from supportctl.render.tables import cell_width
+
+    if cell_width(line) <= width:
+        return [line]
+    body = line.lstrip(" >")
+    prefix = line[: len(line) - len(body)]
+    indent = prefix if ">" in prefix else " " * len(prefix)
+    if cell_width(indent) * 2 > width:
+        indent = ""
+    lines: list[str] = []
+    current = prefix
+    size = cell_width(current)
+    bare = True  # nothing but the prefix on the current line yet
+    for word in body.split(" "):
+        if not word:
+            continue
+        w = cell_width(word)
+        if not bare and size + 1 + w > width:
+            lines.append(current)
+            current, size, bare = indent, cell_width(indent), True
+        if bare:
+            current += word
+            size += w
+            bare = False
         else:
-            style = "bold" if bold else "dim" if dim else None
-            self.console.print(text, style=style, markup=False, highlight=False)
+            current += " " + word
+            size += 1 + w
+    lines.append(current)
+    return lines
 
 
 def _print_message(line: _Lines, m: MessageView, tz: str, ticket_id: int, full: bool) -> None:
@@ -237,9 +281,8 @@ def emit_ticket(
         return
     tz = app_ctx.config.agency.timezone
     flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
-    out = app_ctx.out
     keyvalue(
-        out,
+        app_ctx,
         f"Ticket #{t.id}: {t.subject}",
         [
             ("customer", t.customer or "unknown"),
@@ -251,45 +294,12 @@ def emit_ticket(
             ("created", local_time(t.created_at, tz)),
         ],
     )
+    line = _Lines(app_ctx)
     for m in t.messages:
-        out.print()
-        arrow = "→" if m.direction == "out" else "←"
-        who = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
-        out.print(
-            f"[bold]{arrow} {local_time(m.arrived_at, tz)}  {who}[/bold]",
-            highlight=False,
-            markup=True,
-            end="",
-        )
-        out.print(f"  ({m.classification})" if m.classification != "human" else "", markup=False)
-        out.print(f"Subject: {m.subject}", markup=False, highlight=False)
-        if m.to:
-            out.print(f"To: {', '.join(m.to)}", markup=False, highlight=False)
-        if m.auth.get("dmarc"):
-            out.print(
-                f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}",
-                markup=False,
-            )
-        out.print()
-        hidden = None if full else hidden_note(m, t.id)
-        shown = m.text if hidden is None else trimmed_text(m)
-        out.print(shown or "(no text)", markup=False, highlight=False)
-        if hidden is not None:
-            out.print(hidden, style="dim", markup=False, highlight=False)
-        for a in m.attachments:
-            note = (
-                "  Outlook TNEF (winmail.dat), not unpacked"
-                if a.content_type == "application/ms-tnef"
-                else ""
-            )
-            out.print(
-                f"  [{a.number}] {a.filename}  {a.content_type}  {_size(a.size)}{note}",
-                markup=False,
-                highlight=False,
-            )
+        _print_message(line, m, tz, t.id, full)
     if any(m.attachments for m in t.messages):
-        out.print()
-        out.print(f"save one: supportctl ticket attachment {t.id} K --save DIR", markup=False)
+        line()
+        line(f"save one: supportctl ticket attachment {t.id} K --save DIR")
 
 
 def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool) -> None:
