@@ -85,8 +85,7 @@ class SupportctlGroup(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
         mode = self.rich_markup_mode
-        if not _stdout_is_terminal():
-            self.rich_markup_mode = None  # plain help when piped: no rich import
+        self.rich_markup_mode = None  # plain help (see _plain_help)
         try:
             super().format_help(ctx, formatter)
         finally:
@@ -321,6 +320,17 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+def _install_help_formatter() -> None:
+    from typer import _click
+
+    from supportctl.cli.helpformat import BalancedHelpFormatter
+
+    _click.Context.formatter_class = BalancedHelpFormatter
+
+
+_install_help_formatter()
+
+
 class _Placeholder(TyperCommand):
     """Stands in for a command in the help listing without importing its module."""
 
@@ -337,8 +347,7 @@ def _load(name: str, spec: tuple[str, str, str, str]) -> Any:
         holder.command(name)(resolve_annotations(target))
         command = typer.main.get_command(holder)
     command.name = name
-    if not _stdout_is_terminal():
-        _plain_help(command)
+    _plain_help(command)
     return command
 
 
@@ -359,15 +368,10 @@ def _lazy_group(target: typer.Typer) -> Any:
     return group
 
 
-def _stdout_is_terminal() -> bool:
-    try:
-        return os.isatty(1)
-    except (OSError, ValueError):
-        return False
-
-
 def _plain_help(command: Any) -> None:
-    """Rich help boxes on a terminal; plain click help when piped (costs no rich import)."""
+    """Plain click help, on a terminal too: rich's boxed panels leave the help column of
+    an option a few words wide at 80 columns, and plain help costs no rich import. The
+    wrapping avoids one-word lines (cli.helpformat)."""
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
     for sub in getattr(command, "commands", {}).values():

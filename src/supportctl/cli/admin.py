@@ -514,7 +514,7 @@ def team_edit(
 ) -> None:
     """Change a team member: name, e-mail, skills, absences, or leaving.
 
-    Example:  supportctl team edit bob --skill dns:5 --away 2026-12-21..2027-01-06
+    Example:  supportctl team edit bob --away 2026-12-21..2027-01-06
     """
     from supportctl.render.team import emit_people
     from supportctl.services import team

@@ -16,7 +16,7 @@ WeeksOption = Annotated[int, typer.Option("--weeks", min=1, max=520, help="How m
 
 @rota_app.command("show")
 def show_cmd(ctx: typer.Context, weeks: WeeksOption = 8, json_: JsonFlag = False) -> None:
-    """List the coming ISO weeks with dates, the duty person and why (regular/swap/absence).
+    """List the coming ISO weeks: dates, who is on duty and why (regular, swap, absence).
 
     Example:  supportctl rota show --weeks 8
     """
