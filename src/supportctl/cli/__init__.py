@@ -92,6 +92,14 @@ class SupportctlGroup(TyperGroup):
             self._listing = False
             self.rich_markup_mode = mode
 
+    def shell_complete(self, ctx: Any, incomplete: str) -> Any:
+        """Complete command names from the registry, without importing their modules."""
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
+
     def invoke(self, ctx: Any) -> Any:
         import traceback
 
@@ -311,6 +319,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "command",
         "Reply to a ticket by mail from $EDITOR, -m or --template; --dry-run, --cc, --attach.",
     ),
+    "completion": (
+        "supportctl.cli.complete",
+        "completion_cmd",
+        "command",
+        "Print the shell completion script: supportctl completion bash|zsh|fish.",
+    ),
     "remind": (
         "supportctl.cli.remind",
         "remind_cmd",
@@ -380,6 +394,10 @@ def _plain_help(command: Any) -> None:
 
 def main() -> None:
     resolve_annotations(root)
+    if "_SUPPORTCTL_COMPLETE" in os.environ:  # the shell asks for completions (see complete.py)
+        from typer.completion import completion_init
+
+        completion_init()
     try:
         app(prog_name="supportctl")
     except SystemExit as exc:

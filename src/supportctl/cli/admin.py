@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from supportctl.cli import complete
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -269,7 +271,7 @@ def customer_add(
 @customer_app.command("edit")
 def customer_edit(
     ctx: typer.Context,
-    slug: Annotated[str, typer.Argument(help="The customer.")],
+    slug: Annotated[str, typer.Argument(help="The customer.", autocompletion=complete.customers)],
     name: Name = None,
     plan: PlanOpt = None,
     level: LevelOpt = None,
@@ -349,7 +351,7 @@ def customer_list(ctx: typer.Context, json_: JsonFlag = False) -> None:
 @customer_app.command("show")
 def customer_show(
     ctx: typer.Context,
-    slug: Annotated[str, typer.Argument(help="The customer.")],
+    slug: Annotated[str, typer.Argument(help="The customer.", autocompletion=complete.customers)],
     json_: JsonFlag = False,
 ) -> None:
     """Show one customer with its contacts.
@@ -372,7 +374,9 @@ def customer_show(
 @contact_app.command("add")
 def contact_add(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="The customer's slug.")],
+    customer: Annotated[
+        str, typer.Argument(help="The customer's slug.", autocompletion=complete.customers)
+    ],
     email: Annotated[str, typer.Argument(help="The contact's e-mail address.")],
     name: Annotated[str, typer.Option("--name", help="The contact's name.")] = "",
     can_order: Annotated[
@@ -407,7 +411,10 @@ def contact_add(
 @contact_app.command("list")
 def contact_list(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Argument(help="Only this customer's contacts.")] = None,
+    customer: Annotated[
+        str | None,
+        typer.Argument(help="Only this customer's contacts.", autocompletion=complete.customers),
+    ] = None,
     json_: JsonFlag = False,
 ) -> None:
     """List contacts, all or one customer's.
@@ -424,7 +431,9 @@ def contact_list(
 @contact_app.command("remove")
 def contact_remove(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="The customer's slug.")],
+    customer: Annotated[
+        str, typer.Argument(help="The customer's slug.", autocompletion=complete.customers)
+    ],
     email: Annotated[str, typer.Argument(help="The contact's e-mail address.")],
 ) -> None:
     """Remove a contact from a customer.
@@ -495,7 +504,7 @@ def team_add(
 @team_app.command("edit")
 def team_edit(
     ctx: typer.Context,
-    handle: Annotated[str, typer.Argument(help="The team member.")],
+    handle: Annotated[str, typer.Argument(help="The team member.", autocompletion=complete.people)],
     name: Annotated[str | None, typer.Option("--name", help="Full name.")] = None,
     email: Annotated[str | None, typer.Option("--email", help="Work e-mail.")] = None,
     skill: SkillOpt = None,

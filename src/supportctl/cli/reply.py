@@ -12,13 +12,20 @@ from typing import Annotated
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import AsOption, JsonFlag, get_app_context
 
 
 def reply_cmd(
     ctx: typer.Context,
     ticket_id: Annotated[
-        int | None, typer.Argument(metavar="N", help="The ticket to answer.", show_default=False)
+        int | None,
+        typer.Argument(
+            metavar="N",
+            help="The ticket to answer.",
+            show_default=False,
+            autocompletion=complete.tickets,
+        ),
     ] = None,
     message: Annotated[
         str | None,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import AsOption, JsonFlag, get_app_context, sub_app
 
 rota_app = sub_app("The duty rota: order, start week, swaps, absences skipped; ics export.")
@@ -40,7 +41,10 @@ def show_cmd(ctx: typer.Context, weeks: WeeksOption = 8, json_: JsonFlag = False
 @rota_app.command("set")
 def set_cmd(
     ctx: typer.Context,
-    handles: Annotated[list[str], typer.Argument(help="Team handles in duty order.")],
+    handles: Annotated[
+        list[str],
+        typer.Argument(help="Team handles in duty order.", autocompletion=complete.people),
+    ],
     start: Annotated[
         str | None,
         typer.Option(
@@ -71,7 +75,10 @@ def set_cmd(
 def swap_cmd(
     ctx: typer.Context,
     week: Annotated[str, typer.Argument(metavar="YYYY-Www", help="The ISO week.")],
-    handle: Annotated[str, typer.Argument(help="Who is on duty that week instead.")],
+    handle: Annotated[
+        str,
+        typer.Argument(help="Who is on duty that week instead.", autocompletion=complete.people),
+    ],
     as_: AsOption = None,
 ) -> None:
     """Put someone else on duty for one week (this week or later).
