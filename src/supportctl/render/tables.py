@@ -57,7 +57,7 @@ def clock_style(clock: Any) -> str:
 
 
 GAP = 2  # cells between columns
-FLEX_MIN = 16  # below this the free-text column makes other columns give way
+FLEX_MIN = 20  # below this the free-text column makes other columns give way
 
 
 class Col:
