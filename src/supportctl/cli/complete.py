@@ -81,10 +81,11 @@ def completion_cmd(
     """Print the shell completion script for bash, zsh or fish.
 
     Completes commands, options, open ticket numbers, customer slugs, team handles and
-    months. Install it once, e.g. for bash:
+    months. Install it once (bash, zsh, fish):
 
     \b
-      supportctl completion bash > ~/.local/share/bash-completion/completions/supportctl
+      D=~/.local/share/bash-completion/completions
+      mkdir -p $D && supportctl completion bash > $D/supportctl
       supportctl completion zsh > "${fpath[1]}/_supportctl"
       supportctl completion fish > ~/.config/fish/completions/supportctl.fish
 
