@@ -165,7 +165,7 @@ def _print_templates(app_ctx: object, items: list[object], *, as_json: bool) -> 
             ]
         )
         return
-    from supportctl.render.tables import table
+    from supportctl.render.tables import Col, table
 
     rows = [
         [t.name, ", ".join(t.languages), t.summary]  # type: ignore[attr-defined]
@@ -173,7 +173,7 @@ def _print_templates(app_ctx: object, items: list[object], *, as_json: bool) -> 
     ]
     table(
         app_ctx,  # type: ignore[arg-type]
-        ["name", "languages", "what it says"],
+        [Col("name"), Col("languages"), Col("what it says", flex=True)],
         rows,
         title="canned replies",
         caption="use: supportctl reply N --template NAME",

@@ -279,7 +279,9 @@ def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:
             }
         )
         return
-    table(app_ctx, ["step", "decision", "why"], [list(s) for s in steps], limit=None)
+    table(
+        app_ctx, ["step", "decision", Col("why", flex=True)], [list(s) for s in steps], limit=None
+    )
 
 
 class FetchProgress:
