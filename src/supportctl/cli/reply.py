@@ -51,6 +51,14 @@ def reply_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the message; send and record nothing.")
     ] = False,
+    kb_article: Annotated[
+        int | None,
+        typer.Option(
+            "--kb",
+            metavar="ID",
+            help="Put a shared knowledge-base article into the reply (in the customer's language when translated).",
+        ),
+    ] = None,
     as_: AsOption = None,
     json_: JsonFlag = False,
 ) -> None:
@@ -81,15 +89,21 @@ def reply_cmd(
     store, config = app_ctx.store, app_ctx.config
     outbound.require_ticket(store, ticket_id)  # unknown ticket, no [smtp]: fail before the editor
     transport = None if dry_run else outbound.transport_for(config)
+    article = None
+    if kb_article is not None:  # unknown or internal article: exit 2 before the editor
+        from supportctl.services import kb
+
+        article = kb.for_reply(store, kb_article, ticket_id)
+    insert = kb.reply_text(article) if article is not None else ""
     if message is not None:
-        body = message
+        body = message + ("\n\n" + insert if insert else "")
     elif file is not None:
-        body = _read(file)
+        body = _read(file) + ("\n\n" + insert if insert else "")
     else:
         start = outbound.draft(
             store, config, ticket_id=ticket_id, template=template, actor=actor, now=now
         )
-        body = _edit(start)
+        body = _edit(insert + start if insert else start)
     sent = outbound.reply(
         store,
         config,
@@ -102,10 +116,14 @@ def reply_cmd(
         dry_run=dry_run,
         transport=transport,
     )
+    if article is not None and not dry_run:
+        kb.record_use(store, article, sent.ticket_id or ticket_id, actor=actor, now=app_ctx.now())
     if json_:
         from supportctl.render.jsonout import emit_json
 
         data = sent.as_json()
+        if article is not None:
+            data["kb_article"] = article.id
         if dry_run:
             data["message"] = sent.text
         emit_json(data)

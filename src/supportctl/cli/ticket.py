@@ -41,6 +41,11 @@ def ticket_show(
     emit_ticket(
         app_ctx, ticketview.get(app_ctx.store, real), as_json=json_, history=history, full=full
     )
+    if not json_:  # the knowledge base: articles from this ticket, then suggestions
+        from supportctl.render.kb import emit_ticket_kb
+        from supportctl.services.suggest import suggest
+
+        emit_ticket_kb(app_ctx, suggest(app_ctx.store, real))
 
 
 @ticket_app.command("attachment")

@@ -153,6 +153,10 @@ def event_line(e: HistoryEvent) -> str:
         return f"task {d.get('task_id')} done by {d.get('to')}: {d.get('task', '')}"
     if kind == "delegation.reassigned":
         return f"task {d.get('task_id')} reassigned {d.get('from')} → {d.get('to')}: {d.get('task', '')}"
+    if kind == "kb.article":
+        return f"knowledge-base article {d.get('article')} written from this ticket: {d.get('title', '')}"
+    if kind == "kb.used":
+        return f"knowledge-base article {d.get('article')} ({d.get('lang', '?')}) used in a reply: {d.get('title', '')}"
     summary = ", ".join(f"{k}={v}" for k, v in d.items() if not isinstance(v, (dict, list)))
     return f"{kind}: {summary}" if summary else kind
 
