@@ -133,6 +133,12 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
     run("invoice", "2026-10", "--issue", "--out", str(base / "invoices"))
     for n in range(8):
         run("block", "add", f"@roskaposti-{n}.example")
+    for n in range(6):
+        run(
+            "kb", "add", f"{SUBJECTS[n]} – ohje {n}", "--lang", ("fi", "cs")[n % 2],
+            "--tag", "wordpress", "--tag", "dns", "--tag", "mail-delivery",
+            "-m", nfd(f"Tarkista lomakkeen asetukset ja DNS-tietueet, pak ověřte přesměrování {n}."),
+        )  # fmt: skip
     return run
 
 
@@ -197,6 +203,8 @@ VIEWS: dict[str, tuple[list[str], list[str] | None, Callable[[Any], list[tuple[s
         lambda doc: [(str(f["id"]), f["date"], "1250000.00") for f in doc],
     ),
     "block list": (["block", "list"], ["block", "list", "--json"], ids()),
+    "kb list": (["kb", "list"], ["kb", "list", "--json"], ids()),
+    "kb search": (["kb", "search", "dns"], ["kb", "search", "dns", "--json"], ids()),
     "invoice month": (
         ["invoice", "2026-10"],
         ["invoice", "2026-10", "--json"],
