@@ -330,3 +330,16 @@ def test_ticket_show_wraps_on_words_and_keeps_urls_and_addresses_whole(
     assert len(starts) == 1, header  # the values of the header block line up
     piped = lines_of(desk("ticket", "show", number.group(1), columns=60))
     assert any(LINK in line and "Dobr" in line for line in piped)  # piped: not wrapped
+
+
+def test_piped_columns_align_in_terminal_cells(desk: Callable[..., str]) -> None:
+    """Decomposed, wide and emoji subjects still line up the column after them."""
+    from supportctl.render.tables import cell_width
+
+    out = lines_of(desk("inbox", "--no-fetch", columns=80))
+    header = out[0]
+    sla_at = cell_width(header[: header.index("SLA")])
+    for line in out[1:51]:
+        match = re.search(r"  (reply|fix) ", line)
+        assert match, line
+        assert cell_width(line[: match.start() + 2]) == sla_at, line

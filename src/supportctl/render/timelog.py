@@ -263,7 +263,7 @@ def listing_table(
                     str(part.minutes),
                     e.person if first else "",
                     _where(e.ticket, e.customer) if first else "",
-                    e.description if first else f"↳ rest of entry {e.id}",
+                    e.description if first else f"↳ part {index + 1}",
                     _class_label(part.cls, part.is_extra, e.class_override is not None),
                 ]
             )
