@@ -64,9 +64,11 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
     }
     runner = CliRunner()
 
-    def run(*args: str, columns: int = 200, now: str = NOW) -> str:
+    def run(*args: str, columns: int = 200, now: str = NOW, no_color: str = "1") -> str:
         result = runner.invoke(
-            app, list(args), env={**env, "COLUMNS": str(columns), "SUPPORTCTL_NOW": now}
+            app,
+            list(args),
+            env={**env, "COLUMNS": str(columns), "SUPPORTCTL_NOW": now, "NO_COLOR": no_color},
         )
         assert result.exit_code == 0, f"{args}: {result.stdout}{result.stderr}"
         return str(result.stdout)
@@ -343,3 +345,14 @@ def test_piped_columns_align_in_terminal_cells(desk: Callable[..., str]) -> None
         match = re.search(r"  (reply|fix) ", line)
         assert match, line
         assert cell_width(line[: match.start() + 2]) == sla_at, line
+
+
+def test_colours_mean_the_same_and_no_color_is_respected(desk: Callable[..., str]) -> None:
+    late = "\x1b[1;31m"  # bold red: urgent and late SLA, in every view
+    inbox = desk("--color", "inbox", "--no-fetch", columns=120, no_color="")
+    review = desk("--color", "delegated", columns=120, no_color="")
+    assert late + "!" in inbox and late + "reply late" in inbox
+    assert late + "late" in review
+    for view in (["inbox", "--no-fetch"], ["delegated"], ["log", "list", "--month", "2026-10"]):
+        plain = desk("--color", *view, columns=120, no_color="1")
+        assert not re.search(r"\x1b\[[0-9;]*3[0-7]m", plain), view  # NO_COLOR: no colour

@@ -185,7 +185,9 @@ class _Lines:
     def __init__(self, app_ctx: AppContext) -> None:
         self.console = app_ctx.out if app_ctx.is_terminal() else None
 
-    def __call__(self, text: str = "", *, bold: bool = False, dim: bool = False) -> None:
+    def __call__(
+        self, text: str = "", *, bold: bool = False, dim: bool = False, hang: str | None = None
+    ) -> None:
         from supportctl.render.safe import term_safe
 
         text = term_safe(text)
@@ -199,14 +201,15 @@ class _Lines:
         style = "bold" if bold else "dim" if dim else ""
         width = self.console.width
         for line in text.split("\n"):
-            for part in wrap_words(line, width):
+            for part in wrap_words(line, width, hang):
                 self.console.print(Text(part, style=style), soft_wrap=True)
 
 
-def wrap_words(line: str, width: int) -> list[str]:
+def wrap_words(line: str, width: int, hang: str | None = None) -> list[str]:
     """`line` wrapped on spaces to `width` terminal cells; a word longer than that (a
     URL, an address) stays whole on a line of its own. Continuation lines repeat the
-    line's indent and quote marks (`> `), as mail readers show them."""
+    line's indent and quote marks (`> `), as mail readers show them, or start with
+    `hang` when given."""
     from supportctl.render.tables import cell_width
 
     if cell_width(line) <= width:
@@ -214,6 +217,8 @@ def wrap_words(line: str, width: int) -> list[str]:
     body = line.lstrip(" >")
     prefix = line[: len(line) - len(body)]
     indent = prefix if ">" in prefix else " " * len(prefix)
+    if hang is not None:
+        indent = hang
     if cell_width(indent) * 2 > width:
         indent = ""
     lines: list[str] = []
@@ -335,7 +340,7 @@ def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool
         else:
             actor = f"  {item.actor}" if item.actor else ""
             origin = f"#{item.ticket_id} " if item.ticket_id != t.id else ""
-            line(f"· {local_time(item.at, tz)}{actor}  {origin}{event_line(item)}")
+            line(f"· {local_time(item.at, tz)}{actor}  {origin}{event_line(item)}", hang="  ")
     if any(m.attachments for m in t.messages):
         line()
         line(f"save one: supportctl ticket attachment {t.id} K --save DIR")
