@@ -313,3 +313,20 @@ def test_kb_add_guesses_the_language_when_not_given(desk: Any) -> None:
     desk.ok("kb", "add", "Salasana", "-m", "Hei, salasana vaihdetaan profiilissa ja se on helppoa.")
     desk.ok("kb", "add", "Password", "-m", "The password is changed in the profile.")
     assert [a["lang"] for a in desk.json("kb", "list", "--json")] == ["en", "fi", "cs"]
+
+
+def test_reply_kb_with_a_filled_canned_reply(desk: Any, initialized: Path) -> None:
+    config = initialized / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '\n[smtp]\nhost = "127.0.0.1"\nport = 1\ntls = "none"\n',
+        encoding="utf-8",
+    )
+    desk.ok("kb", "add", "Salasana", "--lang", "fi", "--shared", "-m", "Käytä palautuslinkkiä.")
+    out = desk.ok(
+        "reply", "1", "--template", "investigating", "-m", "Tunnus on lukittu.", "--kb", "1",
+        "--dry-run", "--as", "alice",
+    ).stdout  # fmt: skip
+    body = out.split("\n\n", 1)[1]
+    assert "\n\nTunnus on lukittu.\n\nkiitos ilmoituksesta." in body
+    assert body.rstrip().endswith("Käytä palautuslinkkiä.")

@@ -201,6 +201,36 @@ CountryOpt = Annotated[
     str | None, typer.Option("--country", help="Two-letter country (default: from the VAT ID).")
 ]
 
+MonthlyFeeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--monthly-fee", help="The plan's fee billed every month, e.g. 290.00 (0 for none)."
+    ),
+]
+PlanStartOpt = Annotated[
+    str | None,
+    typer.Option("--plan-start", help="First day of the plan: its first fee is pro-rated by days."),
+]
+PlanEndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--plan-end", help="Last day of the plan ('none' clears): fee pro-rated, then none."
+    ),
+]
+BillingEmailOpt = Annotated[
+    str | None,
+    typer.Option("--billing-email", help="Where `invoice send` mails invoices ('' clears)."),
+]
+TimezoneOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone", help="Customer's time zone for invoice times (default: its country's)."
+    ),
+]
+CompanyIdOpt = Annotated[
+    str | None, typer.Option("--company-id", help="Business ID (Y-tunnus, IČO) for invoices.")
+]
+
 
 def _address(text: str | None) -> str | None:
     return None if text is None else text.replace("\\n", "\n")
@@ -228,6 +258,12 @@ def customer_add(
     address: AddressOpt = None,
     vat_id: VatIdOpt = None,
     country: CountryOpt = None,
+    monthly_fee: MonthlyFeeOpt = None,
+    plan_start: PlanStartOpt = None,
+    plan_end: PlanEndOpt = None,
+    company_id: CompanyIdOpt = None,
+    billing_email: BillingEmailOpt = None,
+    timezone: TimezoneOpt = None,
     json_: JsonFlag = False,
 ) -> None:
     """Add a customer.
@@ -256,6 +292,12 @@ def customer_add(
         address=_address(address),
         vat_id=vat_id,
         country=country,
+        monthly_fee=monthly_fee,
+        plan_start=plan_start,
+        plan_end=plan_end,
+        company_id=company_id,
+        billing_email=billing_email,
+        timezone=timezone,
     )
     customer = customers.add(
         app_ctx.store,
@@ -299,11 +341,18 @@ def customer_edit(
         str | None,
         typer.Option("--until", help="With --level/--hours: a temporary raise until this date."),
     ] = None,
+    monthly_fee: MonthlyFeeOpt = None,
+    plan_start: PlanStartOpt = None,
+    plan_end: PlanEndOpt = None,
+    company_id: CompanyIdOpt = None,
+    billing_email: BillingEmailOpt = None,
+    timezone: TimezoneOpt = None,
     json_: JsonFlag = False,
 ) -> None:
     """Change a customer; with --until a raised level or coverage is temporary.
 
     Example:  supportctl customer edit acme --level premium --until 2026-12-31
+    Example:  supportctl customer edit acme --monthly-fee 290.00 --plan-start 2026-10-16
     """
     from supportctl.render.customers import emit_customer
     from supportctl.services import customers
@@ -328,9 +377,20 @@ def customer_edit(
         vat_id=vat_id,
         country=country,
         until=until,
+        monthly_fee=monthly_fee,
+        plan_start=plan_start,
+        plan_end=plan_end,
+        company_id=company_id,
+        billing_email=billing_email,
+        timezone=timezone,
     )
     customer = customers.edit(
-        app_ctx.store, slug=slug, data=data, now=app_ctx.now(), actor=app_ctx.actor(required=False)
+        app_ctx.store,
+        slug=slug,
+        data=data,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(required=False),
+        today=app_ctx.today() if until is not None else None,
     )
     emit_customer(app_ctx, customer, as_json=json_, verb="updated")
 
@@ -428,6 +488,49 @@ def contact_list(
     emit_contacts(app_ctx, customers.list_contacts(app_ctx.store, customer), as_json=json_)
 
 
+@contact_app.command("edit")
+def contact_edit(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="The customer's slug.")],
+    email: Annotated[str, typer.Argument(help="The contact's e-mail address.")],
+    name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    new_email: Annotated[
+        str | None, typer.Option("--email", metavar="ADDR", help="A new e-mail address.")
+    ] = None,
+    can_order: Annotated[
+        bool | None,
+        typer.Option(
+            "--can-order/--no-can-order",
+            help="A designated contact (may order billable work), or no longer.",
+        ),
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Change a contact: rename, a new address, designated or not.
+
+    Example:  supportctl contact edit acme liisa@acme.fi --name "Liisa Korhonen" --can-order
+    """
+    from supportctl.render.customers import emit_contacts
+    from supportctl.services import customers
+
+    app_ctx = get_app_context(ctx)
+    contact = customers.edit_contact(
+        app_ctx.store,
+        slug=customer,
+        email=email,
+        new_email=new_email,
+        name=name,
+        can_order=can_order,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(required=False),
+    )
+    if json_:
+        emit_contacts(app_ctx, [contact], as_json=True, single=True)
+    else:
+        kind = "designated contact" if contact.can_order else "contact"
+        typer.echo(f"updated {kind} {contact.email} of {customer}")
+
+
 @contact_app.command("remove")
 def contact_remove(
     ctx: typer.Context,
@@ -461,7 +564,10 @@ SkillOpt = Annotated[
 ]
 AwayOpt = Annotated[
     list[str] | None,
-    typer.Option("--away", help="Absence: 2026-12-21..2027-01-06 or one day (repeatable)."),
+    typer.Option(
+        "--away",
+        help="Absence: 2026-12-21..2027-01-06, 21.12.2026..6.1.2027 or one day (repeatable).",
+    ),
 ]
 
 
@@ -494,6 +600,7 @@ def team_add(
         away=away or [],
         now=app_ctx.now(),
         actor=app_ctx.actor(required=False),
+        today=app_ctx.today() if away else None,
     )
     if json_:
         emit_people(app_ctx, [person], as_json=True, single=True)
@@ -541,11 +648,27 @@ def team_edit(
         active=active,
         now=app_ctx.now(),
         actor=app_ctx.actor(required=False),
+        today=app_ctx.today() if away else None,
     )
     if json_:
         emit_people(app_ctx, [person], as_json=True, single=True)
     else:
         typer.echo(f"updated {person.handle}")
+    if active is False or away:
+        from supportctl.services import rota
+
+        stranded = [
+            p
+            for p in rota.problems(app_ctx.store, app_ctx.config, now=app_ctx.now())
+            if p.owner == person.handle
+        ]
+        if stranded:
+            count = len(stranded)
+            typer.echo(
+                f"warning: {person.handle} owns {count} open ticket{'s' if count != 1 else ''}; "
+                "see `supportctl rota show --problems`",
+                err=True,
+            )
 
 
 @team_app.command("list")

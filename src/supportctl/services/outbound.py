@@ -141,6 +141,19 @@ def _local_now(config: Config, now: datetime) -> datetime:
     return now.astimezone(ZoneInfo(config.agency.timezone))
 
 
+def _customer_zone(config: Config, customer: Any) -> str:
+    """The zone of times in mail to this customer: its own, else its country's."""
+    if customer is None:
+        return config.agency.timezone
+    return str(customer.zone_name(config.agency.timezone))
+
+
+def _zone_info(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
 def _from_addr(config: Config) -> str:
     return config.smtp.from_addr if config.smtp is not None else config.agency.support_address
 
@@ -512,6 +525,7 @@ def draft(
     template: str | None,
     actor: str | None,
     now: datetime,
+    text: str | None = None,
 ) -> str:
     """The editor's starting text: a canned reply (if any), then the quoted customer mail."""
     ticket = _ticket(store, ticket_id)
@@ -520,7 +534,9 @@ def draft(
     lang = _language(store, ticket, parent)
     top = ""
     if template:
-        top = canned(store, config, ticket_id=ticket["id"], name=template, actor=actor, now=now)
+        top = canned(
+            store, config, ticket_id=ticket["id"], name=template, actor=actor, now=now, text=text
+        )
     quoted = ""
     if parent is not None and parent["direction"] == "in" and parent["text_body"].strip():
         when = parent["date"] or parent["arrived_at"]
@@ -555,9 +571,20 @@ def _language(store: Store, ticket: Any, parent: Any | None) -> str:
 
 
 def canned(
-    store: Store, config: Config, *, ticket_id: int, name: str, actor: str | None, now: datetime
+    store: Store,
+    config: Config,
+    *,
+    ticket_id: int,
+    name: str,
+    actor: str | None,
+    now: datetime,
+    text: str | None = None,
 ) -> str:
-    """A canned reply rendered for this ticket, in the customer's language."""
+    """A canned reply rendered for this ticket, in the customer's language.
+
+    `text` fills the template's place for the writer's own words (`{{ text }}`); without
+    it, a template that has such a place is refused (exit 2), one that has none is sent
+    as it is."""
     from supportctl.render import mail as mail_render
 
     ticket = _ticket(store, ticket_id)
@@ -586,7 +613,13 @@ def canned(
         "auto_close_days": config.agency.auto_close_business_days,
         "lang": lang,
     }
-    return mail_render.render_canned(config.config_dir, name, lang, context)
+    try:
+        return mail_render.render_canned(config.config_dir, name, lang, context, text=text)
+    except mail_render.NeedsText:
+        raise InputError(
+            f"the canned reply '{name}' has a place for your own text ({{{{ text }}}})",
+            hint=f'fill it with -m: supportctl reply {ticket_id} --template {name} -m "…"',
+        ) from None
 
 
 def _duty(store: Store, config: Config, now: datetime) -> Any:
@@ -657,7 +690,9 @@ def reply(
         cc=cc_addrs,
         subject=compose.tagged_subject(subject_source or "", ticket["id"], prefix),
         body=body,
-        date=_local_now(config, now),
+        date=now.astimezone(
+            _zone_info(_customer_zone(config, _customer(store, ticket["customer_id"])))
+        ),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
@@ -725,13 +760,12 @@ def acknowledge(
     lang = _language(store, ticket, first)
     customer = _customer(store, ticket["customer_id"])
     due = ticket["due_response_at"]
+    zone = _customer_zone(config, customer)
     context = {
         "ticket": _ticket_context(config, ticket),
         "customer": {"name": customer.name, "slug": customer.slug} if customer else None,
-        "due_response": mail_render.format_when(from_utc_text(due), lang, config.agency.timezone)
-        if due
-        else None,
-        "timezone": config.agency.timezone,
+        "due_response": mail_render.format_when(from_utc_text(due), lang, zone) if due else None,
+        "timezone": zone,
         "agency": _agency(config),
         "lang": lang,
     }
@@ -748,7 +782,7 @@ def acknowledge(
             prefix,
         ),
         body=body,
-        date=_local_now(config, now),
+        date=now.astimezone(_zone_info(zone)),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
@@ -796,6 +830,10 @@ def _ack_refusal(store: Store, ticket: Any, first: Any | None, now: datetime) ->
     created = from_utc_text(ticket["created_at"])
     if (now - created).total_seconds() > ACK_MAX_AGE_HOURS * 3600:
         return f"the ticket arrived more than {ACK_MAX_AGE_HOURS} hours ago"
+    if first["date"] and (now - from_utc_text(first["date"])).total_seconds() > (
+        ACK_MAX_AGE_HOURS * 3600
+    ):
+        return f"the mail is dated more than {ACK_MAX_AGE_HOURS} hours ago (old mail imported late)"
     if any(
         e["kind"] == "mail.sent" and e["data"].get("kind") == "ack"
         for e in events.for_ticket(store, ticket["id"])
@@ -891,7 +929,9 @@ def notify_status(
             ticket["subject"] or "", ticket["id"], config.agency.ticket_tag_prefix
         ),
         body=body,
-        date=_local_now(config, now),
+        date=now.astimezone(
+            _zone_info(_customer_zone(config, _customer(store, ticket["customer_id"])))
+        ),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
@@ -1038,8 +1078,8 @@ def remind(
 ) -> RemindReport:
     """Mail each owner their tickets within one business hour of an SLA breach (for cron).
 
-    A ticket nobody owns (it arrived while the rota was empty) goes to this week's duty
-    person; with nobody on duty either it is listed in the report's `unowned`.
+    A ticket nobody owns (it arrived while the rota was empty, or its owner has left the
+    team) goes to this week's duty person; with nobody on duty either it is listed in the report's `unowned`.
     """
     from datetime import timedelta
 
@@ -1049,7 +1089,10 @@ def remind(
     from supportctl.services.calendar import business_calendar
 
     calendar = business_calendar(store, config, around=now)
-    rows = out_store.open_tickets_with_owner(store)
+    # Mail that was already more than a day old by its Date header when it was imported
+    # (an old mailbox) never sets off a reminder.
+    old = out_store.imported_old(store, ACK_MAX_AGE_HOURS * 3600)
+    rows = [r for r in out_store.open_tickets_with_owner(store) if r["id"] not in old]
     on_duty = ""  # no one
     if any(r["owner"] is None for r in rows):
         from supportctl.services.rota import owner_for_arrival
@@ -1147,3 +1190,39 @@ def remind(
         if transport is not None:
             transport.close()
     return report
+
+
+def send_document(
+    store: Store,
+    config: Config,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    attachment: compose.Attachment,
+    language: str,
+    kind: str,
+    actor: str | None,
+    now: datetime,
+    transport: Transport | None = None,
+    dry_run: bool = False,
+    event_data: dict[str, Any] | None = None,
+    zone: str | None = None,
+) -> Sent:
+    """One mail with a document attached to a customer (an invoice, say), sent and
+    recorded like every other mail (`_deliver`); with dry_run only built and shown."""
+    outgoing = compose.Outgoing(
+        from_addr=_from_addr(config),
+        from_name=config.agency.name,
+        to=(to,),
+        subject=subject,
+        body=body,
+        date=_local_now(config, now) if zone is None else now.astimezone(_zone_info(zone)),
+        message_id=compose.new_message_id(config.agency.mail_domain),
+        attachments=(attachment,),
+        language=language,
+    )
+    plan = _Plan(outgoing, kind, None, False, actor, event_data=dict(event_data or {}))
+    outcome = _deliver(store, config, plan, transport=transport, now=now, dry_run=dry_run)
+    assert isinstance(outcome, Sent)  # no loop guard check: never skipped
+    return outcome

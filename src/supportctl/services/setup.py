@@ -28,6 +28,7 @@ def init(
     group: str | None = None,
     user: str | None = None,
     agency: dict[str, Any] | None = None,
+    banks: dict[str, dict[str, Any]] | None = None,
 ) -> InitResult:
     """Create the config file (agency section only) and the database; safe to run again."""
     config_created = False
@@ -35,7 +36,7 @@ def init(
         config_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(config_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(render_config(agency, user=user))
+            fh.write(render_config(agency, user=user, banks=banks))
         config_created = True
     else:
         load_config(config_path)  # a broken existing config is reported, not overwritten
