@@ -74,6 +74,9 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
         return str(result.stdout)
 
     run("init", "--user", "alice")
+    from tests.cli.test_invoice_cli import add_banks
+
+    add_banks(base)  # invoices say where to pay
     run(
         "customer", "add", "kovosrot-zdar", "--name", nfd("Kovošrot Žďár nad Sázavou s.r.o."),
         "--plan", "maintenance", "--level", "premium", "--included-minutes", "120",
