@@ -340,12 +340,19 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+class _HelpFormatterClass:
+    """`Context.formatter_class`, imported only when help or usage is formatted."""
+
+    def __get__(self, obj: object, owner: object) -> Any:
+        from supportctl.cli.helpformat import BalancedHelpFormatter
+
+        return BalancedHelpFormatter
+
+
 def _install_help_formatter() -> None:
     from typer import _click
 
-    from supportctl.cli.helpformat import BalancedHelpFormatter
-
-    _click.Context.formatter_class = BalancedHelpFormatter
+    _click.Context.formatter_class = _HelpFormatterClass()  # type: ignore[assignment]
 
 
 _install_help_formatter()
