@@ -66,6 +66,7 @@ FLAG_BADGES = {
     "delegated": "D",
     "triage": "T",
     "needs-approval": "A",
+    "foreign-sender": "F",
     "autoreply": "R",
     "list": "L",
     "bounce": "X",
@@ -74,6 +75,7 @@ FLAG_MEANINGS = {
     "D": "delegated",
     "T": "triage",
     "A": "needs approval",
+    "F": "foreign sender",
     "R": "auto-reply",
     "L": "list",
     "X": "bounce",
@@ -173,6 +175,8 @@ def _flag_list(row: InboxRow) -> list[str]:
         flags.append("triage")
     if row.needs_approval:
         flags.append("needs-approval")
+    if row.foreign_sender:
+        flags.append("foreign-sender")
     if row.classification != "human":
         flags.append(row.classification)
     return flags
@@ -279,9 +283,10 @@ def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:
             }
         )
         return
-    table(
-        app_ctx, ["step", "decision", Col("why", flex=True)], [list(s) for s in steps], limit=None
-    )
+    from supportctl.render.safe import one_line
+
+    rows = [[one_line(cell) for cell in step] for step in steps]  # mail text is hostile
+    table(app_ctx, ["step", "decision", Col("why", flex=True)], rows, limit=None)
 
 
 class FetchProgress:
