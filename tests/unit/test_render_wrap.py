@@ -53,3 +53,43 @@ def test_cell_width_agrees_with_rich(text: str) -> None:
     text = "".join(ch for ch in text if ch.isprintable() or unicodedata.combining(ch))
     for sample in (text, unicodedata.normalize("NFD", text)):
         assert cell_width(sample) == cell_len(sample)
+
+
+texts = st.lists(
+    st.sampled_from([*"abc äöåřžčďě-", "e\u0301", "日", "🔥"]), min_size=0, max_size=60
+).map("".join)
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 99999), texts, texts), min_size=1, max_size=30),
+    st.integers(min_value=40, max_value=200),
+)
+def test_a_table_fits_its_width_and_keeps_ids_whole(
+    rows: list[tuple[int, str, str]], width: int
+) -> None:
+    from supportctl.render.inbox import inbox_columns
+    from supportctl.render.tables import fit
+
+    cells = [
+        [
+            n,
+            "3d",
+            "kovosrot-zdar",
+            "premium",
+            "!",
+            owner,
+            "waiting",
+            "delegated triage",
+            subject,
+            "reply late 22d 1h",
+        ]
+        for n, owner, subject in rows
+    ]
+    lines, _legend = fit(inbox_columns(), cells, width)
+    assert len(lines) == len(rows) + 1
+    for line, (n, _o, _s) in zip(lines[1:], rows, strict=True):
+        assert cell_len(line.plain) <= width
+        assert line.plain.split()[0] == str(n)
+        if width >= 80:  # the widths people use: nothing but the free text is cut
+            assert "22d 1h" in line.plain and "kovosrot-zdar" in line.plain
+            assert "waiting" in line.plain

@@ -293,6 +293,8 @@ def fit(
                 out.append_text(text)
                 out.append(pad)
         out.rstrip()
+        if cell_len(out.plain) > width:  # nothing left to give: cut the line at the edge
+            out.truncate(width, overflow="ellipsis")
         return out
 
     head = line([Text(header(i), style="bold") for i in active])
