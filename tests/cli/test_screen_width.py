@@ -115,7 +115,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
         )  # fmt: skip
     task = nfd("Zkontrolovat DNS záznamy, přesměrování a certifikát – Tarkista myös lomake")
     for n in range(1, 13):
-        run("delegate", "new", str(n), f"{task} {n}", "--to", ("alice", "bob")[n % 2])
+        run("delegate", "new", str(n), f"{task} {n}", "--to", ("alice", "bob", "cecilie")[n % 3])
         if n == 6:
             run("delegated", "--review", "--as", "alice")
     for day in range(1, 29):
@@ -182,6 +182,16 @@ VIEWS: dict[str, tuple[list[str], list[str] | None, Callable[[Any], list[tuple[s
         ["delegated", "--mine", "--as", "bob"],
         ["delegated", "--mine", "--as", "bob", "--json"],
         review_tokens,
+    ),
+    "delegated summary": (  # more tasks than --limit: one row per person
+        ["delegated", "--limit", "5"],
+        ["delegated", "--json"],
+        lambda doc: [(h,) for h in sorted({r["to"] for r in doc})],
+    ),
+    "delegated --since-last": (
+        ["delegated", "--since-last"],
+        ["delegated", "--since-last", "--json"],
+        lambda doc: [("task", str(t["id"]), f"#{t['ticket']}") for t in doc["new"]],
     ),
     "log list": (
         ["log", "list", "--month", "2026-10", "--limit", "100"],
