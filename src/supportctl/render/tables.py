@@ -16,8 +16,10 @@ wrapped or cut (one row per line, of any length), which is what grep, cut and
 directly follows the same rule through its own `is_terminal`. `--color` forces the
 terminal form; `--json` is the stable interface for scripts.
 
-Every text cell passes through `_cell`, the one place where text from outside is made
-terminal-safe (`render.safe.one_line`) before it reaches either form.
+Every cell passes through `_cell` (`render.safe.one_line`: terminal-safe, one line),
+titles, captions and key/value blocks through `render.safe.term_safe`, so no view can
+put a customer's escape sequence on the terminal; text reaches rich as `Text`, never as
+markup (`[/b]` in a subject is shown, not parsed).
 """
 
 from __future__ import annotations
@@ -139,7 +141,7 @@ def _rich_cell(value: Any) -> Text:
 
     if isinstance(value, Text):
         safe = _cell(value)
-        return value if safe == value.plain else Text(safe)
+        return value if safe == value.plain else Text(safe, style=value.style)
     return Text(_cell(value))
 
 
@@ -217,7 +219,9 @@ def table(
     console.print(Text("\n").join(lines), no_wrap=True, overflow="crop", crop=True, soft_wrap=False)
     for note in (*legends, caption, more):
         if note:  # wrapped on words at the terminal width, never past it
-            console.print(note, style="dim", markup=False, highlight=False, soft_wrap=False)
+            console.print(
+                term_safe(note), style="dim", markup=False, highlight=False, soft_wrap=False
+            )
 
 
 def fit(
@@ -352,7 +356,7 @@ def _plain(
     for r, s in zip(cells, sizes, strict=True):
         _write(line(r, s))
     if caption:
-        _write(caption)
+        _write(term_safe(caption))
     if more:
         _write(more)
 
@@ -369,7 +373,7 @@ def keyvalue(target: AppContext | Console, title: str, pairs: Sequence[tuple[str
     """A titled block of `key  value` lines; long values wrap under their value column."""
     title = one_line(title)
     if not _wants_rich(target):
-        _write(title)
+        _write(term_safe(title, newlines=False))
         width = max((len(k) for k, _ in pairs), default=0)
         for key, value in pairs:
             text = _block(value).replace("\n", "\n" + " " * (width + 2))
@@ -378,9 +382,11 @@ def keyvalue(target: AppContext | Console, title: str, pairs: Sequence[tuple[str
     from rich.table import Table
     from rich.text import Text
 
-    tbl = Table(title=title, show_header=False, box=None, pad_edge=False, title_justify="left")
+    tbl = Table(
+        title=Text(title), show_header=False, box=None, pad_edge=False, title_justify="left"
+    )
     tbl.add_column("key", style="bold", no_wrap=True)
     tbl.add_column("value", overflow="fold")
     for key, value in pairs:
-        tbl.add_row(key, Text(_block(value)))
+        tbl.add_row(Text(_block(key)), Text(_block(value)))
     _console(target).print(tbl)

@@ -78,8 +78,26 @@ def ticket_json(t: TicketView) -> dict[str, Any]:
         "created_at": t.created_at,
         "updated_at": t.updated_at,
     }
+    data["bounced"] = bool(t.row.get("bounced_at"))
+    data["bounces"] = [
+        {"reply_at": b.reply_at, "to": b.to, "reason": b.reason, "bounced_at": b.bounced_at}
+        for b in t.bounces
+    ]
     data["messages"] = [message_json(m) for m in t.messages]
     return data
+
+
+def _bounce_pairs(t: TicketView, tz: str) -> list[tuple[str, str]]:
+    """`bounced` lines for the top of `ticket show`: which reply bounced and why."""
+    return [
+        (
+            "bounced",
+            f"our reply of {local_time(b.reply_at, tz)} to {b.to} bounced"
+            + (f": {b.reason}" if b.reason else "")
+            + ("" if t.row.get("bounced_at") else " (answered again since)"),
+        )
+        for b in t.bounces
+    ]
 
 
 def _size(n: int) -> str:
@@ -149,6 +167,12 @@ def event_line(e: HistoryEvent) -> str:
     if kind == "ticket.merged":
         tasks = f", {d['delegations']} delegated tasks" if d.get("delegations") else ""
         return f"merged into #{d.get('into')} ({d.get('messages', 0)} messages{tasks} moved)"
+    if kind == "ticket.bounced":
+        first = d.get("first_response") or {}
+        clock = "" if first.get("new") else "; the first-response clock runs again"
+        return f"our reply to {d.get('to', '?')} bounced: {d.get('reason', '')}{clock}"
+    if kind == "ticket.reparsed":
+        return f"repaired by reparse: {', '.join(d.get('changed', []))} ({d.get('why', '')})"
     if kind == "ticket.merged_in":
         tasks = f" with {d['delegations']} delegated tasks" if d.get("delegations") else ""
         return f"#{d.get('from')} merged in{tasks}: {d.get('subject', '')}"
@@ -388,6 +412,7 @@ def emit_ticket(
             ("customer", t.customer or "unknown"),
             ("requester", _requester(t)),
             ("status", t.status),
+            *_bounce_pairs(t, tz),
             ("urgency", f"{t.urgency} ({t.kind})"),
             ("mail", t.classification),
             ("flags", " ".join(flags) or "-"),
@@ -412,6 +437,7 @@ def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool
         ("customer", t.customer or "unknown"),
         ("requester", _requester(t)),
         ("status", t.status),
+        *_bounce_pairs(t, tz),
         ("urgency", f"{t.urgency} ({t.kind})"),
         ("owner", h.owner or "nobody"),
         ("level", f"{h.level}" + (" (24/7)" if h.hours == "24x7" else "")),
