@@ -65,6 +65,7 @@ def _sla_json(row: InboxRow) -> dict[str, Any] | None:
 
 
 FLAG_BADGES = {
+    "bounced": "B",
     "delegated": "D",
     "triage": "T",
     "needs-approval": "A",
@@ -74,6 +75,7 @@ FLAG_BADGES = {
     "bounce": "X",
 }
 FLAG_MEANINGS = {
+    "B": "our reply bounced",
     "D": "delegated",
     "T": "triage",
     "A": "needs approval",
