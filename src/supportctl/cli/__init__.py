@@ -85,7 +85,7 @@ class SupportctlGroup(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
         mode = self.rich_markup_mode
-        self.rich_markup_mode = None  # plain help (see _plain_help)
+        self.rich_markup_mode = None  # plain help, on a terminal too (see _plain_help)
         try:
             super().format_help(ctx, formatter)
         finally:
@@ -420,9 +420,10 @@ def _lazy_group(target: typer.Typer) -> Any:
 
 
 def _plain_help(command: Any) -> None:
-    """Plain click help, on a terminal too: rich's boxed panels leave the help column of
-    an option a few words wide at 80 columns, and plain help costs no rich import. The
-    wrapping avoids one-word lines (cli.helpformat)."""
+    """Plain click help, on a terminal as when piped: rich help boxes would import
+    typer's rich formatting (about 45 ms) before the first line, and their option help
+    column is a few words wide at 80 columns. The wrapping avoids one-word lines
+    (cli.helpformat)."""
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
     for sub in getattr(command, "commands", {}).values():
