@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from supportctl.cli import complete
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -322,7 +324,7 @@ def customer_add(
 @customer_app.command("edit")
 def customer_edit(
     ctx: typer.Context,
-    slug: Annotated[str, typer.Argument(help="The customer.")],
+    slug: Annotated[str, typer.Argument(help="The customer.", autocompletion=complete.customers)],
     name: Name = None,
     plan: PlanOpt = None,
     level: LevelOpt = None,
@@ -420,7 +422,7 @@ def customer_list(ctx: typer.Context, json_: JsonFlag = False) -> None:
 @customer_app.command("show")
 def customer_show(
     ctx: typer.Context,
-    slug: Annotated[str, typer.Argument(help="The customer.")],
+    slug: Annotated[str, typer.Argument(help="The customer.", autocompletion=complete.customers)],
     json_: JsonFlag = False,
 ) -> None:
     """Show one customer with its contacts.
@@ -443,7 +445,9 @@ def customer_show(
 @contact_app.command("add")
 def contact_add(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="The customer's slug.")],
+    customer: Annotated[
+        str, typer.Argument(help="The customer's slug.", autocompletion=complete.customers)
+    ],
     email: Annotated[str, typer.Argument(help="The contact's e-mail address.")],
     name: Annotated[str, typer.Option("--name", help="The contact's name.")] = "",
     can_order: Annotated[
@@ -478,7 +482,10 @@ def contact_add(
 @contact_app.command("list")
 def contact_list(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Argument(help="Only this customer's contacts.")] = None,
+    customer: Annotated[
+        str | None,
+        typer.Argument(help="Only this customer's contacts.", autocompletion=complete.customers),
+    ] = None,
     json_: JsonFlag = False,
 ) -> None:
     """List contacts, all or one customer's.
@@ -538,7 +545,9 @@ def contact_edit(
 @contact_app.command("remove")
 def contact_remove(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="The customer's slug.")],
+    customer: Annotated[
+        str, typer.Argument(help="The customer's slug.", autocompletion=complete.customers)
+    ],
     email: Annotated[str, typer.Argument(help="The contact's e-mail address.")],
 ) -> None:
     """Remove a contact from a customer.
@@ -613,7 +622,7 @@ def team_add(
 @team_app.command("edit")
 def team_edit(
     ctx: typer.Context,
-    handle: Annotated[str, typer.Argument(help="The team member.")],
+    handle: Annotated[str, typer.Argument(help="The team member.", autocompletion=complete.people)],
     name: Annotated[str | None, typer.Option("--name", help="Full name.")] = None,
     email: Annotated[str | None, typer.Option("--email", help="Work e-mail.")] = None,
     skill: SkillOpt = None,
@@ -632,7 +641,7 @@ def team_edit(
 ) -> None:
     """Change a team member: name, e-mail, skills, absences, or leaving.
 
-    Example:  supportctl team edit bob --skill dns:5 --away 2026-12-21..2027-01-06
+    Example:  supportctl team edit bob --away 2026-12-21..2027-01-06
     """
     from supportctl.render.team import emit_people
     from supportctl.services import team
