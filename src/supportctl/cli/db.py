@@ -41,7 +41,7 @@ def copy_cmd(
 ) -> None:
     """Copy every table into an empty destination, then verify each table's rows.
 
-    Example:  supportctl db copy ~/support.db postgresql://alice@desk.agency.example/support
+    Example:  supportctl db copy ~/support.db postgresql://desk.example/support
     """
     from pathlib import Path
 
