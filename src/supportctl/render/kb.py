@@ -145,9 +145,9 @@ def _cell(app_ctx: AppContext, text: str) -> Any:
 
 
 def _snippet(snippet: str) -> str:
-    from supportctl.store.search import MARK_END, MARK_START
+    from supportctl.domain.snippets import marked_plain
 
-    return one_line(snippet.replace(MARK_START, "**").replace(MARK_END, "**"))
+    return one_line(marked_plain(snippet))
 
 
 def emit_hits(app_ctx: AppContext, hits: Sequence[ArticleHit], *, as_json: bool) -> None:

@@ -13,15 +13,15 @@ if TYPE_CHECKING:
 
 
 def _plain(snippet: str) -> str:
-    from supportctl.store.search import MARK_END, MARK_START
+    from supportctl.domain.snippets import marked_plain
 
-    return snippet.replace(MARK_START, "**").replace(MARK_END, "**").replace("\n", " ")
+    return marked_plain(snippet).replace("\n", " ")
 
 
 def _rich(snippet: str) -> Any:
     from rich.text import Text
 
-    from supportctl.store.search import MARK_END, MARK_START
+    from supportctl.domain.snippets import MARK_END, MARK_START
 
     text = Text()
     rest = snippet.replace("\n", " ")

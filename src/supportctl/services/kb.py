@@ -377,7 +377,7 @@ class ArticleHit:
     lang: str
     visibility: str
     changed_at: str
-    snippet: str  # matches between store.search.MARK_START / MARK_END
+    snippet: str  # matches between domain.snippets.MARK_START / MARK_END
 
 
 def search(

@@ -23,7 +23,7 @@ class Hit:
     status: str
     at: str
     source: str  # "subject" | "message" | "note"
-    snippet: str  # matches wrapped in search_store.MARK_START / MARK_END
+    snippet: str  # matches wrapped in domain.snippets.MARK_START / MARK_END
 
 
 def to_match(text: str) -> str:
