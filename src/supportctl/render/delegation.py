@@ -15,8 +15,8 @@ from supportctl.render.tables import TABLE_ROW_CAP
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from supportctl.context import AppContext
     from supportctl.domain.sla import Clock
+    from supportctl.render.screen import Screen
     from supportctl.services.delegation import Changes, Delegated, Review, ReviewRow, Task
 
 FLAG_TEXT = {"untouched": "untouched", "past-sla": "past SLA"}
@@ -51,7 +51,7 @@ def emit_json(value: Any) -> None:
     sys.stdout.flush()
 
 
-def _zone(app_ctx: AppContext) -> tzinfo:
+def _zone(app_ctx: Screen) -> tzinfo:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(app_ctx.config.agency.timezone)
@@ -134,29 +134,29 @@ def _flags_text(flags: tuple[str, ...]) -> str:
 # --- output helpers ----------------------------------------------------------------------
 
 
-def _rich(target: AppContext | Console) -> bool:
+def _rich(target: Screen | Console) -> bool:
     """Rich on a terminal (or a given Console); plain lines when piped, without importing rich."""
-    from supportctl.context import AppContext
+    from supportctl.render.screen import wants_rich
 
-    return not isinstance(target, AppContext) or target.is_terminal()
+    return wants_rich(target)
 
 
-def _say(target: AppContext | Console, text: str = "", style: str | None = None) -> None:
-    from supportctl.context import AppContext
+def _say(target: Screen | Console, text: str = "", style: str | None = None) -> None:
+    from supportctl.render.screen import console_of
 
     if not _rich(target):
         import sys
 
         sys.stdout.write(text + "\n")
         return
-    console = target.out if isinstance(target, AppContext) else target
+    console = console_of(target)
     console.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
 
 
 # --- single tasks ----------------------------------------------------------------------
 
 
-def emit_delegated(app_ctx: AppContext, result: Delegated, *, as_json: bool) -> None:
+def emit_delegated(app_ctx: Screen, result: Delegated, *, as_json: bool) -> None:
     t = result.task
     if as_json:
         data = task_json(t)
@@ -170,7 +170,7 @@ def emit_delegated(app_ctx: AppContext, result: Delegated, *, as_json: bool) -> 
         _say(app_ctx, f"  next in line: {', '.join(result.runners_up)}")
 
 
-def emit_task(app_ctx: AppContext, t: Task, *, as_json: bool, verb: str) -> None:
+def emit_task(app_ctx: Screen, t: Task, *, as_json: bool, verb: str) -> None:
     if as_json:
         emit_json(task_json(t))
         return
@@ -184,7 +184,7 @@ def emit_task(app_ctx: AppContext, t: Task, *, as_json: bool, verb: str) -> None
 # --- the review --------------------------------------------------------------------------
 
 
-def emit_review(app_ctx: AppContext, result: Review, *, as_json: bool, fmt: str) -> None:
+def emit_review(app_ctx: Screen, result: Review, *, as_json: bool, fmt: str) -> None:
     if as_json:
         emit_json([row_json(r) for r in result.rows])
         return
@@ -294,7 +294,7 @@ def _empty_text(result: Review) -> str:
     return f"{who} no open delegated tasks"
 
 
-def review_tables(target: AppContext | Console, result: Review, zone: tzinfo) -> None:
+def review_tables(target: Screen | Console, result: Review, zone: tzinfo) -> None:
     """All tasks grouped by person when they fit; else one row per person with the oldest.
 
     Rendering is what a long review costs, so a queue longer than --limit becomes a
@@ -373,7 +373,7 @@ def changes_json(changes: Changes) -> dict[str, Any]:
     }
 
 
-def emit_changes(app_ctx: AppContext, changes: Changes, *, as_json: bool, fmt: str) -> None:
+def emit_changes(app_ctx: Screen, changes: Changes, *, as_json: bool, fmt: str) -> None:
     if as_json:
         emit_json(changes_json(changes))
         return

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.tables import table
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
+    from supportctl.render.screen import Screen
     from supportctl.services.importing import ImportReport, Plan
     from supportctl.services.inbox import InboxRow, Queue
 
@@ -148,9 +148,7 @@ def local_time(utc_text: str | None, timezone: str) -> str:
     return from_utc_text(utc_text).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def emit_inbox(
-    app_ctx: AppContext, rows: list[InboxRow], *, as_json: bool, limit: int | None
-) -> None:
+def emit_inbox(app_ctx: Screen, rows: list[InboxRow], *, as_json: bool, limit: int | None) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -166,7 +164,7 @@ def emit_inbox(
     )
 
 
-def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:
+def emit_queue(app_ctx: Screen, queue: Queue, *, as_json: bool) -> None:
     """The inbox queue: one JSON array of every matching row, or the table of the first rows."""
     import sys
 
@@ -189,12 +187,12 @@ def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:
     table(app_ctx, inbox_columns(), cells, limit=None, caption=caption)
 
 
-def emit_summary(app_ctx: AppContext, report: ImportReport) -> None:
+def emit_summary(app_ctx: Screen, report: ImportReport) -> None:
     """The one-line summary of a fetch (stderr, so --json output stays clean)."""
     app_ctx.err.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
 
 
-def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:
+def emit_explain(app_ctx: Screen, plan: Plan, *, as_json: bool) -> None:
     steps = plan.steps()
     if as_json:
         from supportctl.render.jsonout import emit_json
@@ -217,7 +215,7 @@ class FetchProgress:
 
     THRESHOLD = 300
 
-    def __init__(self, app_ctx: AppContext) -> None:
+    def __init__(self, app_ctx: Screen) -> None:
         self.app_ctx = app_ctx
         self.progress: Any = None
         self.task: Any = None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.tables import table
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
+    from supportctl.render.screen import Screen
     from supportctl.services.search import Hit
 
 
@@ -34,7 +34,7 @@ def _rich(snippet: str) -> Any:
     return text
 
 
-def emit_hits(app_ctx: AppContext, hits: Sequence[Hit], *, as_json: bool) -> None:
+def emit_hits(app_ctx: Screen, hits: Sequence[Hit], *, as_json: bool) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 

@@ -15,23 +15,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from supportctl.context import AppContext
+    from supportctl.render.screen import Screen
+
+from supportctl.render.screen import console_of, wants_rich
 
 TABLE_ROW_CAP = 50
 
 
-def _wants_rich(target: AppContext | Console) -> bool:
-    from supportctl.context import AppContext
-
-    if not isinstance(target, AppContext):
-        return True
-    return target.is_terminal()
+def _wants_rich(target: Screen | Console) -> bool:
+    return wants_rich(target)
 
 
-def _console(target: AppContext | Console) -> Console:
-    from supportctl.context import AppContext
-
-    return target.out if isinstance(target, AppContext) else target
+def _console(target: Screen | Console) -> Console:
+    return console_of(target)
 
 
 def _cell(value: Any) -> str:
@@ -46,7 +42,7 @@ def _write(line: str) -> None:
 
 
 def table(
-    target: AppContext | Console,
+    target: Screen | Console,
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     *,
@@ -102,7 +98,7 @@ def _plain(
         _write(more)
 
 
-def keyvalue(target: AppContext | Console, title: str, pairs: Sequence[tuple[str, Any]]) -> None:
+def keyvalue(target: Screen | Console, title: str, pairs: Sequence[tuple[str, Any]]) -> None:
     """A titled block of `key  value` lines."""
     if not _wants_rich(target):
         _write(title)

@@ -8,7 +8,7 @@ from supportctl.render.inbox import local_time
 from supportctl.render.tables import keyvalue
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
+    from supportctl.render.screen import Screen
     from supportctl.services.tickets import History, HistoryEvent
     from supportctl.services.ticketview import MessageView, TicketView
 
@@ -228,7 +228,7 @@ def _sla_text(h: History, tz: str) -> str:
 class _Lines:
     """Lines to stdout: through rich on a terminal (bold headers), plain when piped."""
 
-    def __init__(self, app_ctx: AppContext) -> None:
+    def __init__(self, app_ctx: Screen) -> None:
         self.console = app_ctx.out if app_ctx.is_terminal() else None
 
     def __call__(self, text: str = "", *, bold: bool = False, dim: bool = False) -> None:
@@ -305,7 +305,7 @@ def _print_message(line: _Lines, m: MessageView, tz: str, ticket_id: int, full: 
 
 
 def emit_ticket(
-    app_ctx: AppContext,
+    app_ctx: Screen,
     t: TicketView,
     *,
     as_json: bool,
@@ -379,7 +379,7 @@ def emit_ticket(
         out.print(f"save one: supportctl ticket attachment {t.id} K --save DIR", markup=False)
 
 
-def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool) -> None:
+def _emit_timeline(app_ctx: Screen, t: TicketView, h: History, *, full: bool) -> None:
     """Header, then messages and history events interleaved in time order."""
     tz = app_ctx.config.agency.timezone
     flags = _flags(t)
