@@ -12,7 +12,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.main
@@ -23,6 +23,9 @@ from supportctl import __version__
 from supportctl.cli.common import resolve_annotations
 from supportctl.context import AppContext
 from supportctl.errors import ExitCode, SupportctlError
+
+if TYPE_CHECKING:
+    from supportctl.store.db import Store
 
 
 def _write_err(text: str) -> None:
@@ -180,8 +183,18 @@ def root(
         debug=debug,
         color=color,
     )
+    app_ctx.on_open.append(lambda store: _arm_autoclose(app_ctx, store))
     ctx.obj = app_ctx
     ctx.call_on_close(app_ctx.close)
+
+
+def _arm_autoclose(app_ctx: AppContext, store: Store) -> None:
+    """Resolved tickets close by themselves after N quiet business days: applied just
+    before a command's first write (one indexed query when none are due), never by a
+    command that only reads."""
+    from supportctl.services import autoclose
+
+    autoclose.arm(store, lambda: app_ctx.config, app_ctx.now)
 
 
 # name -> (module, attribute, "group" | "command", one-line help). Order is the help order.

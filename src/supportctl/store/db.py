@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -40,13 +40,21 @@ class Store:
         # Who ran the command when it acts for someone else (`--as`): the history
         # records both (store.events).
         self.run_by: str | None = None
+        # Run once, just before the first write transaction begins (in its own
+        # transactions): upkeep that only a command that writes should do, such as
+        # closing quiet resolved tickets (services.autoclose.arm).
+        self.before_first_write: Callable[[], object] | None = None
 
     @contextmanager
-    def transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:
+    def transaction(
+        self, *, wait_ms: int | None = None, cache: bool = False
+    ) -> Iterator[sqlite3.Connection]:
         """One write transaction; nested calls join the outer one.
 
         `wait_ms` waits that long (instead of BUSY_TIMEOUT_MS) for another writer to
-        finish, for writes that may as well be skipped (caches).
+        finish, for writes that may as well be skipped (caches). `cache` marks a write
+        that only keeps something computed (holidays, totals): it does not count as the
+        command's first write, so `before_first_write` waits for a real one.
         """
         if self._depth:
             self._depth += 1
@@ -55,6 +63,10 @@ class Store:
             finally:
                 self._depth -= 1
             return
+        hook = self.before_first_write
+        if hook is not None and not cache:
+            self.before_first_write = None
+            hook()
         try:
             if wait_ms is not None:
                 self.conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
