@@ -26,11 +26,9 @@ from supportctl.errors import InputError
 from supportctl.store import delegations as delegation_store
 from supportctl.store import events
 from supportctl.store import tickets as ticket_store
-from supportctl.store.db import Store
+from supportctl.store.db import Row, Store
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from supportctl.config import Config
     from supportctl.domain.calendar import BusinessCalendar
 
@@ -207,7 +205,7 @@ def on_message(
 
 
 def _leave_status(
-    store: Store, config: Config, row: sqlite3.Row, new: str, now: datetime
+    store: Store, config: Config, row: Row, new: str, now: datetime
 ) -> dict[str, Any]:
     """Column changes for moving `row` to status `new` at `now` (clock pause/resume)."""
     values: dict[str, Any] = {"status": new}
@@ -239,7 +237,7 @@ def _leave_status(
 # -- lookups ------------------------------------------------------------------
 
 
-def require(store: Store, ticket_id: int) -> sqlite3.Row:
+def require(store: Store, ticket_id: int) -> Row:
     """The ticket (following merges), or InputError naming the way out."""
     resolved = ticket_store.resolve_id(store, ticket_id)
     row = ticket_store.get(store, resolved) if resolved is not None else None
