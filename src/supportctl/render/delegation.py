@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from supportctl.domain.sla import Clock
+    from supportctl.render.models.delegation import Changes, Delegated, Review, ReviewRow, Task
     from supportctl.render.screen import Screen
-    from supportctl.services.delegation import Changes, Delegated, Review, ReviewRow, Task
 
 FLAG_TEXT = {"untouched": "untouched", "past-sla": "past SLA"}
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.tables import table
 
 if TYPE_CHECKING:
+    from supportctl.render.models.inbox import InboxRow, Queue
     from supportctl.render.screen import Screen
     from supportctl.services.importing import ImportReport, Plan
-    from supportctl.services.inbox import InboxRow, Queue
 
 
 def inbox_json(row: InboxRow) -> dict[str, Any]:

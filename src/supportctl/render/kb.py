@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.safe import one_line, term_safe
 
 if TYPE_CHECKING:
+    from supportctl.render.models.kb import Article, ArticleHit
+    from supportctl.render.models.suggest import Suggestion, TicketKb
     from supportctl.render.screen import Screen
-    from supportctl.services.kb import Article, ArticleHit
-    from supportctl.services.suggest import Suggestion, TicketKb
 
 
 class _Lines:

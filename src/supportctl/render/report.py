@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.tables import keyvalue, table
 
 if TYPE_CHECKING:
+    from supportctl.render.models.report import MonthReport
     from supportctl.render.screen import Screen
-    from supportctl.services.report import MonthReport
 
 BAR_WIDTH = 40
 

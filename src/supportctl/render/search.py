@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.tables import table
 
 if TYPE_CHECKING:
+    from supportctl.render.models.search import Hit
     from supportctl.render.screen import Screen
-    from supportctl.services.search import Hit
 
 
 def _plain(snippet: str) -> str:

@@ -8,8 +8,8 @@ from supportctl.render.inbox import local_time
 from supportctl.render.tables import keyvalue
 
 if TYPE_CHECKING:
+    from supportctl.render.models.tickets import History, HistoryEvent
     from supportctl.render.screen import Screen
-    from supportctl.services.tickets import History, HistoryEvent
     from supportctl.services.ticketview import MessageView, TicketView
 
 

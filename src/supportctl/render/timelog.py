@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from supportctl.render.models.timelog import Logged, Timer
+    from supportctl.render.models.timesheet import EntryRow, Listing
     from supportctl.render.screen import Screen
-    from supportctl.services.timelog import Logged, Timer
-    from supportctl.services.timesheet import EntryRow, Listing
 
 ROW_KEYS = (
     "id",

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from supportctl.domain import sla
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
+from supportctl.render.models.tickets import History, HistoryEvent
 from supportctl.store import delegations as delegation_store
 from supportctl.store import events
 from supportctl.store import tickets as ticket_store
@@ -602,33 +603,6 @@ def auto_close(store: Store, config: Config, now: datetime) -> list[int]:
 
 
 # -- history for `ticket show` ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HistoryEvent:
-    id: int
-    at: str
-    actor: str | None
-    kind: str
-    ticket_id: int
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class History:
-    """Owner, level, SLA clock and every recorded event of a ticket (merged ones too)."""
-
-    id: int
-    owner: str | None
-    level: str
-    hours: str
-    first_response_at: str | None
-    due_response_at: str | None
-    due_resolution_at: str | None
-    paused_minutes: int
-    merged_from: list[int]
-    clock: sla.Clock
-    events: list[HistoryEvent]
 
 
 def resolve(store: Store, ticket_id: int) -> int:

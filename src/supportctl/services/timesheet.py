@@ -10,10 +10,11 @@ cover work beyond them and then expire, so a carry never carries again.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from supportctl.errors import InputError
+from supportctl.render.models.timesheet import EntryRow, Listing, Quota
 from supportctl.services.timebase import (
     DEFAULT_TZ,
     month_bounds,
@@ -30,35 +31,6 @@ from supportctl.store.db import Row, Store
 
 if TYPE_CHECKING:
     from supportctl.domain.billing_rules import Part
-
-
-class EntryRow(NamedTuple):
-    """One entry of a listing, with its classified parts (one, or two when split)."""
-
-    id: int
-    uuid: str
-    date: date  # local date of the start
-    start_at: datetime  # aware UTC
-    end_at: datetime  # aware UTC
-    minutes: int
-    person: str
-    ticket: int | None
-    customer: str
-    description: str
-    kind: str
-    is_internal: bool
-    class_override: str | None
-    corrects_invoice: str | None
-    parts: list[Part]
-
-
-class Quota(NamedTuple):
-    """A maintenance customer's included minutes for one month."""
-
-    included_minutes: int  # the month's own plus carried-in
-    carried_in_minutes: int
-    used_minutes: int
-    left_minutes: int
 
 
 # --------------------------------------------------------------------------- classes
@@ -179,14 +151,6 @@ def month_rows(
     parse_month(month)
     listing = _listing(store, month=month, customer_id=_customer_id(store, customer_id), tz=tz)
     return listing.rows
-
-
-class Listing(NamedTuple):
-    rows: list[EntryRow]  # the shown rows (the latest `limit` when a limit was given)
-    matched: int  # entries matched
-    totals: dict[str, int]  # minutes per class over every matched entry
-    month: str | None
-    quotas: dict[str, Quota]  # maintenance customers of a one-month listing, by slug
 
 
 def list_entries(
