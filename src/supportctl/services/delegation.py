@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import delegation as rules
+from supportctl.domain.queue import queue_key
 from supportctl.domain.timeutil import to_utc_text
 from supportctl.errors import InputError
 from supportctl.render.models.delegation import (
@@ -468,7 +469,7 @@ def review(
         rows.sort(key=lambda x: (x.to, x.created, x.id))
     else:
         # my queue: urgent, then premium, standard, light, then oldest first
-        rows.sort(key=lambda x: rules.queue_key(x.urgency, x.level, x.created_text, x.id))
+        rows.sort(key=lambda x: queue_key(x.urgency, x.level, x.created_text, x.id))
     if summary_rows is None:
         people = _summaries(rows)
     else:
