@@ -230,6 +230,15 @@ def inbox_cmd(
             )
         else:
             emit_summary(app_ctx, report)
+    if app_ctx.config.imap:
+        from datetime import timedelta
+
+        from supportctl.services.status import stale_watches
+
+        for warning in stale_watches(
+            app_ctx.store, app_ctx.config, now=app_ctx.now(), max_age=timedelta(minutes=10)
+        ):
+            app_ctx.err.print(f"warning: {warning}", markup=False, soft_wrap=True)
     queue = inbox.queue(
         app_ctx.store,
         app_ctx.config,

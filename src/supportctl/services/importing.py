@@ -814,8 +814,18 @@ def fetch_accounts(
     on_start: Callable[[int, int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     history_before: datetime | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    via: str = "fetch",
 ) -> ImportReport:
-    """Sync every configured account (or the named ones); one report for the run."""
+    """Sync every configured account (or the named ones); one report for the run.
+
+    `should_stop` (the `watch` service's shutdown) is asked after every committed batch:
+    when it says yes the run ends there, every committed batch kept. Each account's
+    outcome is recorded for `status` (`via`: which kind of run synced it): the start of
+    a sync that reached the end, or the error that ended it.
+    """
+    from supportctl.store import watch as watch_store
+
     accounts = [a for a in config.imap if account_names is None or a.name in account_names]
     if not config.imap:
         raise ConfigError(
@@ -834,17 +844,25 @@ def fetch_accounts(
     lookups.history_before = history_before
     for account in accounts:
         report.sources.append(account.name)
-        _sync_account_with_retries(
-            store,
-            config,
-            account,
-            lookups,
-            report,
-            now=now,
-            on_progress=on_progress,
-            on_start=on_start,
-            sleep=sleep,
-        )
+        try:
+            _sync_account_with_retries(
+                store,
+                config,
+                account,
+                lookups,
+                report,
+                now=now,
+                on_progress=on_progress,
+                on_start=on_start,
+                sleep=sleep,
+                should_stop=should_stop,
+            )
+        except (MailError, ConfigError) as exc:
+            watch_store.record_error(store, account.name, account.folders, exc.message, now)
+            raise
+        if should_stop is not None and should_stop():
+            break
+        watch_store.record_ok(store, account.name, account.folders, now, via=via)
     return report
 
 
@@ -859,6 +877,7 @@ def _sync_account_with_retries(
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
     sleep: Callable[[float], None],
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     from supportctl.config import resolve_secret
     from supportctl.mail.imap import TransientMailError
@@ -879,6 +898,7 @@ def _sync_account_with_retries(
                 now=now,
                 on_progress=on_progress,
                 on_start=on_start,
+                should_stop=should_stop,
             )
             return
         except TransientMailError as exc:
@@ -903,6 +923,7 @@ def _sync_account(
     now: datetime,
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     from supportctl.mail.imap import ImapSession, quick_status
 
@@ -926,7 +947,10 @@ def _sync_account(
                 now=now,
                 on_progress=on_progress,
                 on_start=on_start,
+                should_stop=should_stop,
             )
+            if should_stop is not None and should_stop():
+                return
 
 
 def _folder_has_work(
@@ -954,6 +978,7 @@ def _sync_folder(
     now: datetime,
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     state = mailstate.get(store, account.name, folder)
     uidvalidity, uidnext, count = session.status(folder)
@@ -1010,6 +1035,8 @@ def _sync_folder(
             seen_bytes += sum(len(item.raw) for item in items)
             if on_progress is not None:
                 on_progress(seen, seen_bytes)
+            if should_stop is not None and should_stop():
+                break  # the batches after this one are fetched again next time
     if account.archive_folder and committed:
         # Only now, after every batch is committed and the last one read.
         session.move(folder, committed, account.archive_folder)
