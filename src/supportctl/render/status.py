@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from supportctl.render.safe import one_line
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.status import Status
+    from supportctl.render.models.status import Status
+    from supportctl.render.screen import Screen
 
 
 def _ago(now: datetime, moment: datetime | None, zone: ZoneInfo) -> str:
@@ -26,7 +26,7 @@ def _ago(now: datetime, moment: datetime | None, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({age})"
 
 
-def emit_status(app_ctx: AppContext, status: Status) -> None:
+def emit_status(app_ctx: Screen, status: Status) -> None:
     from rich.table import Table
     from rich.text import Text
 
