@@ -372,7 +372,7 @@ def _cached_or_computed(
     if not missing:
         return known
     try:
-        with store.transaction(wait_ms=250, cache=True):
+        with store.cache_transaction(wait_ms=250):
             again = entry_store.cached_totals(store, month, tz, rules, missing)
             still = [c for c in missing if c not in again]
             computed = _compute_totals(store, plans, month, tz, still)

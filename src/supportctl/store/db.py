@@ -46,15 +46,11 @@ class Store:
         self.before_first_write: Callable[[], object] | None = None
 
     @contextmanager
-    def transaction(
-        self, *, wait_ms: int | None = None, cache: bool = False
-    ) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:
         """One write transaction; nested calls join the outer one.
 
         `wait_ms` waits that long (instead of BUSY_TIMEOUT_MS) for another writer to
-        finish, for writes that may as well be skipped (caches). `cache` marks a write
-        that only keeps something computed (holidays, totals): it does not count as the
-        command's first write, so `before_first_write` waits for a real one.
+        finish, for writes that may as well be skipped (caches).
         """
         if self._depth:
             self._depth += 1
@@ -64,7 +60,7 @@ class Store:
                 self._depth -= 1
             return
         hook = self.before_first_write
-        if hook is not None and not cache:
+        if hook is not None:
             self.before_first_write = None
             hook()
         try:
@@ -87,6 +83,20 @@ class Store:
         else:
             self._depth = 0
             self.conn.execute("COMMIT")
+
+    @contextmanager
+    def cache_transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:
+        """A transaction that only keeps something computed (holidays, totals): it does
+        not count as the command's first write, so `before_first_write` waits for one."""
+        hook, self.before_first_write = self.before_first_write, None
+        try:
+            with (
+                self.transaction() if wait_ms is None else self.transaction(wait_ms=wait_ms)
+            ) as conn:
+                yield conn
+        finally:
+            if self.before_first_write is None:
+                self.before_first_write = hook
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
         row: Row | None = self.conn.execute(sql, params).fetchone()
