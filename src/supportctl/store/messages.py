@@ -41,6 +41,18 @@ _MESSAGE_COLUMNS = (
     "raw_codec",
     "raw",
 )
+# What a row may leave out (the table's own defaults): mail we send has no
+# Authentication-Results and is never blocked; raw bytes are stored as they are.
+_MESSAGE_DEFAULTS: dict[str, Any] = {
+    "ticket_id": None,
+    "date": None,
+    "auth_dmarc": None,
+    "auth_dkim": None,
+    "auth_spf": None,
+    "is_blocked": 0,
+    "is_own": 0,
+    "raw_codec": "none",
+}
 _INSERT_SQL = (
     f"INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in _MESSAGE_COLUMNS)})"
@@ -140,7 +152,12 @@ def tickets_for_message_ids(store: Store, ids: Sequence[str]) -> dict[str, int]:
 
 
 def insert(store: Store, values: dict[str, Any]) -> int:
-    cur = store.execute(_INSERT_SQL, [values.get(c) for c in _MESSAGE_COLUMNS])
+    """Store one message, mail read or mail sent (the one insert path for `messages`);
+    a column left out takes its default (`_MESSAGE_DEFAULTS`), any other is required."""
+    cur = store.execute(
+        _INSERT_SQL,
+        [values[c] if c in values else _MESSAGE_DEFAULTS[c] for c in _MESSAGE_COLUMNS],
+    )
     return int(cur.lastrowid or 0)
 
 

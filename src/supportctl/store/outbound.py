@@ -9,31 +9,13 @@ from supportctl.store.db import Store
 
 
 def insert_message(store: Store, values: dict[str, Any]) -> int:
-    """Store one sent message (direction 'out', raw bytes); returns the row id."""
-    cols = (
-        "ticket_id",
-        "message_id",
-        "body_hash",
-        "in_reply_to",
-        "refs",
-        "from_addr",
-        "from_name",
-        "to_addrs",
-        "cc_addrs",
-        "date",
-        "arrived_at",
-        "subject",
-        "text_body",
-        "classification",
-        "size",
-        "raw",
-    )
-    cur = store.execute(
-        f"INSERT INTO messages (direction, is_own, {', '.join(cols)}) "
-        f"VALUES ('out', 1, {', '.join('?' for _ in cols)})",
-        [values[c] for c in cols],
-    )
-    return int(cur.lastrowid or 0)
+    """Store one sent message (direction 'out', our own, raw bytes); returns the row id.
+
+    The same insert as mail read (`store.messages.insert`), so both write one column list.
+    """
+    from supportctl.store import messages
+
+    return messages.insert(store, {**values, "direction": "out", "is_own": 1})
 
 
 def log(
