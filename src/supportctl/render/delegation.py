@@ -52,9 +52,9 @@ def emit_json(value: Any) -> None:
 
 
 def _zone(app_ctx: Screen) -> tzinfo:
-    from zoneinfo import ZoneInfo
+    from supportctl.domain.timeutil import zone
 
-    return ZoneInfo(app_ctx.config.agency.timezone)
+    return zone(app_ctx.config.agency.timezone)
 
 
 def _local(moment: datetime | None, zone: tzinfo) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import delegation as rules
 from supportctl.domain.queue import queue_key
-from supportctl.domain.timeutil import to_utc_text
+from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
 from supportctl.render.models.delegation import (
     Changes,
@@ -48,8 +48,7 @@ MAX_TASK_CHARS = 500
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+_parse = from_utc_text  # stored UTC text -> aware datetime
 
 
 def _task(row: Any) -> Task:

@@ -34,7 +34,7 @@ from supportctl.domain.billing import (
     ReportLine,
 )
 from supportctl.domain.money import parse_amount
-from supportctl.domain.timeutil import from_utc_text, to_utc_text
+from supportctl.domain.timeutil import from_utc_text, to_utc_text, zone
 from supportctl.errors import InputError
 from supportctl.store import customers as customer_store
 from supportctl.store import events
@@ -49,10 +49,7 @@ STORED_FORMATS = ("html", "md", "txt", "csv")
 Progress = Callable[[int, int], None]
 
 
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
+_zone = zone  # domain.timeutil.zone
 
 
 def check_month(month: str) -> str:

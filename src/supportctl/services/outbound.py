@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import loopguard
-from supportctl.domain.timeutil import from_utc_text, to_utc_text
+from supportctl.domain.timeutil import from_utc_text, to_utc_text, zone
 from supportctl.errors import ConfigError, InputError, MailError
 from supportctl.mail import compose
 from supportctl.store import events
@@ -148,10 +148,7 @@ def _customer_zone(config: Config, customer: Any) -> str:
     return str(customer.zone_name(config.agency.timezone))
 
 
-def _zone_info(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
+_zone_info = zone  # domain.timeutil.zone
 
 
 def _from_addr(config: Config) -> str:

@@ -8,9 +8,8 @@ UTC text, so a month is the UTC range [start, end) of its local bounds.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from supportctl.domain.timeutil import to_utc_text
+from supportctl.domain.timeutil import to_utc_text, zone
 from supportctl.errors import InputError
 from supportctl.store import people as people_store
 from supportctl.store.db import Store
@@ -23,12 +22,6 @@ def person_id(store: Store, handle: str) -> int:
     if found is None:
         raise InputError(f"no team member '{handle}'", hint="run `supportctl team list`")
     return int(found)
-
-
-def zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
 
 
 def local_text(moment: datetime | str, tz: str) -> str:

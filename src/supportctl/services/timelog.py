@@ -18,11 +18,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
+from supportctl.domain.timeutil import zone as _zone
 from supportctl.errors import InputError
 from supportctl.render.models.timelog import Logged, Timer
 from supportctl.services.timebase import DEFAULT_TZ, local_month, local_text
 from supportctl.services.timebase import person_id as _person
-from supportctl.services.timebase import zone as _zone
 from supportctl.store import customers as customer_store
 from supportctl.store import tickets as ticket_store
 from supportctl.store import time_entries as entry_store

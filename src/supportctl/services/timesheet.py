@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from supportctl.domain.timeutil import zone as _zone
 from supportctl.errors import InputError
 from supportctl.render.models.timesheet import EntryRow, Listing, Quota
 from supportctl.services.timebase import (
@@ -23,7 +24,6 @@ from supportctl.services.timebase import (
     previous_month,
 )
 from supportctl.services.timebase import person_id as _person_id
-from supportctl.services.timebase import zone as _zone
 from supportctl.store import customers as customer_store
 from supportctl.store import tickets as ticket_store
 from supportctl.store import time_entries as entry_store

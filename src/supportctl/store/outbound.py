@@ -86,7 +86,7 @@ def open_tickets_with_owner(store: Store) -> list[sqlite3.Row]:
 def imported_old(store: Store, max_age_seconds: int) -> set[int]:
     """Open tickets whose first mail was dated more than `max_age_seconds` before the
     ticket was created in the database (an old mailbox imported late)."""
-    from datetime import datetime
+    from supportctl.domain.timeutil import from_utc_text as moment
 
     rows = store.all(
         "SELECT t.id, e.at, (SELECT min(m.date) FROM messages m WHERE m.ticket_id = t.id "
@@ -94,9 +94,6 @@ def imported_old(store: Store, max_age_seconds: int) -> set[int]:
         "FROM tickets t JOIN events e ON e.ticket_id = t.id AND e.kind = 'ticket.created' "
         "WHERE t.status IN ('new', 'open', 'waiting') AND t.merged_into IS NULL"
     )
-
-    def moment(text: str) -> datetime:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
     return {
         int(r["id"])
