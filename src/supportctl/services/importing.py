@@ -611,23 +611,7 @@ def apply_plan(
 
 
 def _store_attachments(store: Store, row_id: int, parsed: ParsedMail, raw: bytes) -> None:
-    for att in parsed.attachments:
-        if att.start >= 0:  # a range of the raw bytes just stored: written once
-            message_store.put_blob_ref(store, att.sha256, att.end - att.start, row_id, att.start)
-        else:
-            message_store.put_blob(store, att.sha256, att.data)
-        message_store.add_attachment(
-            store,
-            row_id,
-            {
-                "position": att.position,
-                "filename": att.filename,
-                "content_type": att.content_type,
-                "size": att.size,
-                "sha256": att.sha256,
-                "transfer_encoding": att.transfer_encoding,
-            },
-        )
+    message_store.store_attachments(store, row_id, parsed.attachments)
 
 
 def ingest_batch(

@@ -96,8 +96,8 @@ def reparse(
 ) -> ReparseReport:
     """Parse stored raw mail again: text, subject, addresses, classification, attachments."""
     from supportctl.mail.classify import classify
-    from supportctl.mail.parse import parse_message
     from supportctl.services.authentication import trusted_ids, verdict
+    from supportctl.services.importing import prepare
 
     if ticket_ids:
         for tid in ticket_ids:
@@ -114,7 +114,8 @@ def reparse(
                 row = message_store.get(store, row_id)
                 if row is None:
                     continue
-                parsed = parse_message(message_store.raw_bytes(row))
+                # parsed as import parses it: big attachments as ranges of the raw mail
+                parsed, _identity = prepare(message_store.raw_bytes(row))
                 cls = classify(
                     parsed.headers,
                     from_addr=parsed.from_addr,
@@ -144,20 +145,7 @@ def reparse(
                     report.changed += 1
                 message_store.update_parsed(store, row_id, values)
                 message_store.delete_attachments(store, row_id)
-                for att in parsed.attachments:
-                    message_store.put_blob(store, att.sha256, att.data)
-                    message_store.add_attachment(
-                        store,
-                        row_id,
-                        {
-                            "position": att.position,
-                            "filename": att.filename,
-                            "content_type": att.content_type,
-                            "size": att.size,
-                            "sha256": att.sha256,
-                            "transfer_encoding": att.transfer_encoding,
-                        },
-                    )
+                message_store.store_attachments(store, row_id, parsed.attachments)
                 report.messages += 1
         if on_progress is not None:
             on_progress(report.messages, len(ids))
