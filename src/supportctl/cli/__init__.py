@@ -200,43 +200,43 @@ def _arm_autoclose(app_ctx: AppContext, store: Store) -> None:
 # name -> (module, attribute, "group" | "command", one-line help). Order is the help order.
 COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "init": (
-        "supportctl.cli.admin",
+        "supportctl.cli.workspace",
         "init_cmd",
         "command",
         "Create the config file and the database (safe to run again).",
     ),
     "demo": (
-        "supportctl.cli.admin",
+        "supportctl.cli.workspace",
         "demo_cmd",
         "command",
         "Build a throw-away demo workspace that walks through the whole product.",
     ),
     "customer": (
-        "supportctl.cli.admin",
+        "supportctl.cli.customers",
         "customer_app",
         "group",
         "Customers: plan, level, rates, VAT, billing step, included minutes, domains.",
     ),
     "contact": (
-        "supportctl.cli.admin",
+        "supportctl.cli.customers",
         "contact_app",
         "group",
         "Contacts of a customer; --can-order marks designated contacts.",
     ),
     "team": (
-        "supportctl.cli.admin",
+        "supportctl.cli.team",
         "team_app",
         "group",
         "Developers: handles, skills with levels, absences.",
     ),
     "backup": (
-        "supportctl.cli.admin",
+        "supportctl.cli.workspace",
         "backup_cmd",
         "command",
         "Write a consistent copy of the database, safe while others write.",
     ),
     "config": (
-        "supportctl.cli.admin",
+        "supportctl.cli.config",
         "config_app",
         "group",
         "Look at the configuration in force.",
