@@ -53,17 +53,16 @@ _zone = zone  # domain.timeutil.zone
 
 
 def check_month(month: str) -> str:
-    from supportctl.services.timebase import parse_month
+    from supportctl.services.timebase import month as parse
 
-    year, mon = parse_month(month)
-    return f"{year:04d}-{mon:02d}"
+    return parse(month)
 
 
 def month_days(month: str) -> tuple[date, date]:
-    year, mon = (int(x) for x in month.split("-"))
-    first = date(year, mon, 1)
-    nxt = date(year + (mon == 12), mon % 12 + 1, 1)
-    return first, nxt - timedelta(days=1)
+    from supportctl.domain.month import Month
+
+    value = Month.parse(month)
+    return value.first_day(), value.last_day()
 
 
 def _lines_of(text: str) -> tuple[str, ...]:
