@@ -107,9 +107,12 @@ class SupportctlGroup(TyperGroup):
         except SupportctlError as exc:
             if debug:
                 traceback.print_exc()
-            _write_err(f"error: {exc.message}")
+            from supportctl.render.safe import one_line
+
+            # Messages may quote customer text (a subject, an address): never raw.
+            _write_err(f"error: {one_line(exc.message)}")
             if exc.hint:
-                _write_err(f"hint: {exc.hint}")
+                _write_err(f"hint: {one_line(exc.hint)}")
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             _write_err("interrupted")
@@ -127,8 +130,11 @@ class SupportctlGroup(TyperGroup):
                 raise typer.Exit(int(ExitCode.FAILED)) from None
             path = _crash_log(ctx, exc)
             where = f"details in {path}" if path else "no crash log could be written"
+            from supportctl.render.safe import one_line
+
             _write_err(
-                f"internal error: {exc.__class__.__name__}: {exc}; {where}, or rerun with --debug"
+                f"internal error: {exc.__class__.__name__}: {one_line(exc)}; {where}, "
+                "or rerun with --debug"
             )
             raise typer.Exit(int(ExitCode.FAILED)) from None
 

@@ -132,5 +132,6 @@ def _row(r: Any, message_count: int = 0) -> InboxRow:
         level=r["level"],
         hours=r["hours"],
         delegated=bool(r["delegated"]),
+        bounced=bool(r["bounced_at"]),
         foreign_sender=bool(r["foreign_sender"]),
     )

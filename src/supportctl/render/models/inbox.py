@@ -30,6 +30,7 @@ class InboxRow:
     hours: str = "business"
     delegated: bool = False
     clock: Clock | None = None
+    bounced: bool = False  # our last reply bounced and no reply went out since
     foreign_sender: bool = False
 
 
