@@ -400,3 +400,16 @@ def test_ticket_temporary_raise_applies_to_tickets_created_meanwhile(desk: Any) 
         show(desk, after, env=after_env)["hours"],
     ) == ("light", "business")
     assert show(desk, during, env=after_env)["level"] == "premium"  # kept at creation
+
+
+def test_a_fetch_that_brings_no_mail_still_closes_due_tickets(desk: Any, tmp_path: Path) -> None:
+    """The mail service runs auto-close on every run, not only when mail arrives."""
+    tid = new(desk, "pixel", "Question")
+    desk.ok("ticket", "status", str(tid), "resolved", env=WED)
+    empty = tmp_path / "empty.mbox"
+    empty.write_bytes(b"")
+    due = at("2026-12-02T10:00:00Z")
+    desk.ok("fetch", "--source", f"mbox:{empty}", "--dry-run", env=due)
+    assert show(desk, tid, env=due)["status"] == "resolved"  # a dry run writes nothing
+    desk.ok("fetch", "--source", f"mbox:{empty}", env=due)
+    assert show(desk, tid, env=due)["status"] == "closed"

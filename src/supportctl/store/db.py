@@ -84,6 +84,14 @@ class Store:
             self._depth = 0
             self.conn.execute("COMMIT")
 
+    def run_before_first_write(self) -> None:
+        """Run the pending `before_first_write` upkeep now, if it has not run yet (the mail
+        service does on every run, whether or not mail came)."""
+        hook = self.before_first_write
+        if hook is not None:
+            self.before_first_write = None
+            hook()
+
     @contextmanager
     def cache_transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:
         """A transaction that only keeps something computed (holidays, totals): it does
