@@ -39,7 +39,9 @@ class EntryRow(NamedTuple):
 
 
 class Listing(NamedTuple):
-    rows: list[EntryRow]  # the shown rows (the latest `limit` when a limit was given)
+    # the shown rows (the latest `limit` when a limit was given); with `stream`, an
+    # iterator to read once, built as the entries are read
+    rows: list[EntryRow]
     matched: int  # entries matched
     totals: dict[str, int]  # minutes per class over every matched entry
     month: str | None
