@@ -91,3 +91,23 @@ def test_every_command_and_option_is_documented():
                 if names and not any(n in docs for n in names) and names != ["--help"]:
                     missing.append(f"{' '.join(path)} {names[0]}")
     assert not missing, missing
+
+
+def test_help_reads_well_at_80_columns(cli):
+    """No line past 80 columns and no paragraph ending in a word alone on its line."""
+    from supportctl.cli.helpformat import _orphaned
+
+    bad = []
+    for path in [[], *(p for p, _c in _all_commands())]:
+        out = cli.ok(*path, "--help", env={"COLUMNS": "80"}).stdout
+        wide = [line for line in out.splitlines() if len(line) > 80]
+        # Paragraphs of the help text and each option's help (its column from 3 spaces in).
+        blocks = [b for b in out.split("\n\n")]
+        blocks += [
+            "\n".join(line[line.index("   ") :] for line in b.splitlines() if "   " in line)
+            for b in blocks
+        ]
+        orphans = [b for b in blocks if _orphaned(b)]
+        if wide or orphans:
+            bad.append((" ".join(path), wide, orphans))
+    assert not bad, bad

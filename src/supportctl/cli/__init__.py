@@ -88,12 +88,20 @@ class SupportctlGroup(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
         mode = self.rich_markup_mode
-        self.rich_markup_mode = None  # plain help, on a terminal too: no rich import
+        self.rich_markup_mode = None  # plain help, on a terminal too (see _plain_help)
         try:
             super().format_help(ctx, formatter)
         finally:
             self._listing = False
             self.rich_markup_mode = mode
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> Any:
+        """Complete command names from the registry, without importing their modules."""
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
 
     def invoke(self, ctx: Any) -> Any:
         import traceback
@@ -336,6 +344,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "command",
         "Reply to a ticket by mail from $EDITOR, -m or --template; --dry-run, --cc, --attach.",
     ),
+    "completion": (
+        "supportctl.cli.complete",
+        "completion_cmd",
+        "command",
+        "Print the shell completion script: supportctl completion bash|zsh|fish.",
+    ),
     "remind": (
         "supportctl.cli.remind",
         "remind_cmd",
@@ -361,6 +375,24 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "Alerts to the duty person (urgent, 24/7 out of hours): alert test.",
     ),
 }
+
+
+class _HelpFormatterClass:
+    """`Context.formatter_class`, imported only when help or usage is formatted."""
+
+    def __get__(self, obj: object, owner: object) -> Any:
+        from supportctl.cli.helpformat import BalancedHelpFormatter
+
+        return BalancedHelpFormatter
+
+
+def _install_help_formatter() -> None:
+    from typer import _click
+
+    _click.Context.formatter_class = _HelpFormatterClass()  # type: ignore[assignment]
+
+
+_install_help_formatter()
 
 
 class _Placeholder(TyperCommand):
@@ -402,7 +434,9 @@ def _lazy_group(target: typer.Typer) -> Any:
 
 def _plain_help(command: Any) -> None:
     """Plain click help, on a terminal as when piped: rich help boxes would import
-    typer's rich formatting (about 45 ms) before the first line; the text is the same."""
+    typer's rich formatting (about 45 ms) before the first line, and their option help
+    column is a few words wide at 80 columns. The wrapping avoids one-word lines
+    (cli.helpformat)."""
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
     for sub in getattr(command, "commands", {}).values():
@@ -411,6 +445,10 @@ def _plain_help(command: Any) -> None:
 
 def main() -> None:
     resolve_annotations(root)
+    if "_SUPPORTCTL_COMPLETE" in os.environ:  # the shell asks for completions (see complete.py)
+        from typer.completion import completion_init
+
+        completion_init()
     try:
         app(prog_name="supportctl")
     except SystemExit as exc:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import JsonFlag, get_app_context, sub_app
 
 customer_app = sub_app(
@@ -170,7 +171,7 @@ def customer_add(
 @customer_app.command("edit")
 def customer_edit(
     ctx: typer.Context,
-    slug: Annotated[str, typer.Argument(help="The customer.")],
+    slug: Annotated[str, typer.Argument(help="The customer.", autocompletion=complete.customers)],
     name: Name = None,
     plan: PlanOpt = None,
     level: LevelOpt = None,
@@ -268,7 +269,7 @@ def customer_list(ctx: typer.Context, json_: JsonFlag = False) -> None:
 @customer_app.command("show")
 def customer_show(
     ctx: typer.Context,
-    slug: Annotated[str, typer.Argument(help="The customer.")],
+    slug: Annotated[str, typer.Argument(help="The customer.", autocompletion=complete.customers)],
     json_: JsonFlag = False,
 ) -> None:
     """Show one customer with its contacts.
@@ -291,7 +292,9 @@ def customer_show(
 @contact_app.command("add")
 def contact_add(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="The customer's slug.")],
+    customer: Annotated[
+        str, typer.Argument(help="The customer's slug.", autocompletion=complete.customers)
+    ],
     email: Annotated[str, typer.Argument(help="The contact's e-mail address.")],
     name: Annotated[str, typer.Option("--name", help="The contact's name.")] = "",
     can_order: Annotated[
@@ -326,7 +329,10 @@ def contact_add(
 @contact_app.command("list")
 def contact_list(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Argument(help="Only this customer's contacts.")] = None,
+    customer: Annotated[
+        str | None,
+        typer.Argument(help="Only this customer's contacts.", autocompletion=complete.customers),
+    ] = None,
     json_: JsonFlag = False,
 ) -> None:
     """List contacts, all or one customer's.
@@ -386,7 +392,9 @@ def contact_edit(
 @contact_app.command("remove")
 def contact_remove(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="The customer's slug.")],
+    customer: Annotated[
+        str, typer.Argument(help="The customer's slug.", autocompletion=complete.customers)
+    ],
     email: Annotated[str, typer.Argument(help="The contact's e-mail address.")],
 ) -> None:
     """Remove a contact from a customer.

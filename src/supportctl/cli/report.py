@@ -6,12 +6,15 @@ from typing import Annotated
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import JsonFlag, get_app_context
 
 
 def report_cmd(
     ctx: typer.Context,
-    month: Annotated[str, typer.Argument(metavar="YYYY-MM", help="The month.")],
+    month: Annotated[
+        str, typer.Argument(metavar="YYYY-MM", help="The month.", autocompletion=complete.months)
+    ],
     json_: JsonFlag = False,
 ) -> None:
     """Month figures: tickets in and out, first-response times, SLA breaches, tickets per week.

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import JsonFlag, get_app_context, sub_app
 
 team_app = sub_app("Developers: handles, skills with levels, absences.")
@@ -66,7 +67,7 @@ def team_add(
 @team_app.command("edit")
 def team_edit(
     ctx: typer.Context,
-    handle: Annotated[str, typer.Argument(help="The team member.")],
+    handle: Annotated[str, typer.Argument(help="The team member.", autocompletion=complete.people)],
     name: Annotated[str | None, typer.Option("--name", help="Full name.")] = None,
     email: Annotated[str | None, typer.Option("--email", help="Work e-mail.")] = None,
     skill: SkillOpt = None,
@@ -85,7 +86,7 @@ def team_edit(
 ) -> None:
     """Change a team member: name, e-mail, skills, absences, or leaving.
 
-    Example:  supportctl team edit bob --skill dns:5 --away 2026-12-21..2027-01-06
+    Example:  supportctl team edit bob --away 2026-12-21..2027-01-06
     """
     from supportctl.render.team import emit_people
     from supportctl.services import team

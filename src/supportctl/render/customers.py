@@ -9,7 +9,7 @@ from supportctl.domain.models import Contact, Customer
 from supportctl.domain.money import format_plain
 from supportctl.render.jsonout import emit_json
 from supportctl.render.screen import Screen
-from supportctl.render.tables import keyvalue, table
+from supportctl.render.tables import Col, keyvalue, table
 
 
 def customer_json(c: Customer, contacts: list[Contact] | None = None) -> dict[str, Any]:
@@ -123,13 +123,27 @@ def emit_customer(
         emit_contacts(app_ctx, contacts, as_json=False)
 
 
+def _level_letter(cell: Any) -> Any:
+    from supportctl.render.inbox import level_letter
+
+    return level_letter(cell)
+
+
 def emit_customer_list(app_ctx: Screen, items: list[Customer], *, as_json: bool) -> None:
     if as_json:
         emit_json([customer_json(c) for c in items])
         return
     table(
         app_ctx,
-        ["id", "name", "plan", "level", "rate", "included", "domains"],
+        [
+            Col("id"),
+            Col("name", flex=True),
+            Col("plan", give=4),
+            Col("level", give=1, short=_level_letter, short_name="l", eager=True),
+            Col("rate", right=True),
+            Col("included", right=True, give=3),
+            Col("domains", cap=30, give=2, narrow=14),
+        ],
         [
             (
                 c.slug,
@@ -154,7 +168,7 @@ def emit_contacts(
         return
     table(
         app_ctx,
-        ["email", "customer", "name", "may order"],
+        [Col("email"), Col("customer"), Col("name", flex=True), Col("may order")],
         [(ct.email, ct.customer, ct.name, "yes" if ct.can_order else "") for ct in items],
         empty="no contacts",
     )

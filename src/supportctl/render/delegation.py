@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.tables import TABLE_ROW_CAP
+from supportctl.render.tables import TABLE_ROW_CAP, Col, legend
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from supportctl.render.screen import Screen
 
 FLAG_TEXT = {"untouched": "untouched", "past-sla": "past SLA"}
+FLAG_BADGES = {"untouched": "U", "past SLA": "S"}
 
 
 def _utc(moment: datetime | None) -> str | None:
@@ -136,23 +137,22 @@ def _flags_text(flags: tuple[str, ...]) -> str:
 
 def _rich(target: Screen | Console) -> bool:
     """Rich on a terminal (or a given Console); plain lines when piped, without importing rich."""
-    from supportctl.render.screen import wants_rich
+    from supportctl.render.tables import _wants_rich
 
-    return wants_rich(target)
+    return _wants_rich(target)
 
 
 def _say(target: Screen | Console, text: str = "", style: str | None = None) -> None:
-    from supportctl.render.safe import term_safe
-    from supportctl.render.screen import console_of
+    from supportctl.render.tables import say
 
-    text = term_safe(text)
-    if not _rich(target):
-        import sys
+    say(target, text, style=style)
 
-        sys.stdout.write(text + "\n")
-        return
-    console = console_of(target)
-    console.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
+
+def _item(target: Screen | Console, text: str) -> None:
+    """One item line: cut with `…` at the terminal width; whole when piped."""
+    from supportctl.render.tables import say_line
+
+    say_line(target, text)
 
 
 # --- single tasks ----------------------------------------------------------------------
@@ -216,7 +216,9 @@ def _sla_cell(r: ReviewRow, minutes_per_day: int, rich: bool) -> Any:
         return text
     from rich.text import Text
 
-    return Text(text, style="bold red" if r.clock.breached else r.clock.colour)
+    from supportctl.render.tables import clock_style
+
+    return Text(text, style=clock_style(r.clock))
 
 
 def _flags_cell(flags: tuple[str, ...], rich: bool) -> Any:
@@ -225,7 +227,9 @@ def _flags_cell(flags: tuple[str, ...], rich: bool) -> Any:
         return text
     from rich.text import Text
 
-    return Text(text, style="bold red")
+    from supportctl.render.tables import LATE
+
+    return Text(text, style=LATE)
 
 
 def _ticket_text(r: ReviewRow) -> str:
@@ -233,8 +237,54 @@ def _ticket_text(r: ReviewRow) -> str:
     return text + (f" {r.customer}" if r.customer else "")
 
 
-TASK_COLUMNS = ("to", "id", "ticket", "task", "age", "time", "SLA", "flags")
-SUMMARY_COLUMNS = ("person", "open", "est.", "age", "oldest task", "SLA", "flags")
+def _ticket_cell(r: ReviewRow, rich: bool) -> Any:
+    text = _ticket_text(r)
+    if not rich or r.urgency != "urgent":
+        return text
+    from rich.text import Text
+
+    from supportctl.render.tables import URGENT
+
+    cell = Text(text)
+    cell.stylize(URGENT, 0, 1)
+    return cell
+
+
+def flag_badges(cell: Any) -> Any:
+    """Flags as letters (U untouched, S past SLA), keeping the cell's colour."""
+    from rich.text import Text
+
+    plain = getattr(cell, "plain", str(cell))
+    letters = "".join(FLAG_BADGES.get(f, f[:1].upper()) for f in plain.split(", ") if f)
+    return Text(letters, style=getattr(cell, "style", ""))
+
+
+FLAGS_LEGEND = legend("flags", {"U": "untouched", "S": "past SLA"})
+
+
+def _flags_col() -> Col:
+    return Col("flags", give=1, short=flag_badges, short_name="fl", legend=FLAGS_LEGEND, eager=True)
+
+
+TASK_COLUMNS = (
+    Col("to", give=3, narrow=8),
+    Col("id", right=True),
+    Col("ticket"),
+    Col("task", flex=True),
+    Col("age", right=True),
+    Col("time", right=True, give=2),
+    Col("SLA"),
+    _flags_col(),
+)
+SUMMARY_COLUMNS = (
+    Col("person"),
+    Col("open", right=True),
+    Col("est.", right=True, give=2),
+    Col("age", right=True),
+    Col("oldest task", flex=True),
+    Col("SLA"),
+    _flags_col(),
+)
 
 
 FOOTNOTES = (
@@ -243,7 +293,7 @@ FOOTNOTES = (
 )
 
 
-def _layout(result: Review, *, rich: bool) -> tuple[tuple[str, ...], list[list[Any]], str | None]:
+def _layout(result: Review, *, rich: bool) -> tuple[tuple[Col, ...], list[list[Any]], str | None]:
     """Columns, rows and the caption of the review table."""
     from supportctl.domain.durations import format_minutes
 
@@ -260,7 +310,7 @@ def _layout(result: Review, *, rich: bool) -> tuple[tuple[str, ...], list[list[A
                 [
                     who,
                     r.id,
-                    _ticket_text(r),
+                    _ticket_cell(r, rich),
                     r.task,
                     f"{r.age_business_days}d",
                     format_minutes(r.minutes_logged) if r.minutes_logged else "-",
@@ -268,7 +318,7 @@ def _layout(result: Review, *, rich: bool) -> tuple[tuple[str, ...], list[list[A
                     _flags_cell(r.flags, rich),
                 ]
             )
-        columns: tuple[str, ...] = TASK_COLUMNS
+        columns: tuple[Col, ...] = TASK_COLUMNS
     else:
         heads = {r.to: r for r in result.rows}
         for p in result.people:
@@ -417,6 +467,6 @@ def emit_changes(app_ctx: Screen, changes: Changes, *, as_json: bool, fmt: str) 
     for name, items in sections:
         _say(app_ctx, f"{name} ({len(items)})", style="bold")
         for item in items[:TABLE_ROW_CAP]:
-            _say(app_ctx, f"  {item}")
+            _item(app_ctx, f"  {item}")
         if len(items) > TABLE_ROW_CAP:
             _say(app_ctx, f"  … and {len(items) - TABLE_ROW_CAP} more (use --json)")

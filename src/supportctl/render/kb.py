@@ -114,7 +114,7 @@ def emit_list(app_ctx: Screen, articles: Sequence[Article], *, as_json: bool) ->
 
         emit_json([article_json(a) for a in articles])
         return
-    from supportctl.render.tables import table
+    from supportctl.render.tables import Col, table
 
     rows = [
         (
@@ -131,7 +131,16 @@ def emit_list(app_ctx: Screen, articles: Sequence[Article], *, as_json: bool) ->
     ]
     table(
         app_ctx,
-        ("id", "lang", "visibility", "title", "tags", "uses", "last use", "changed"),
+        (
+            Col("id", right=True),
+            Col("lang"),
+            Col("visibility", give=4),
+            Col("title", flex=True),
+            Col("tags", give=1, narrow=12),
+            Col("uses", right=True),
+            Col("last use", give=2),
+            Col("changed", give=3),
+        ),
         rows,
         limit=None,
         empty="no articles yet: supportctl kb add TITLE",
@@ -171,7 +180,7 @@ def emit_hits(app_ctx: Screen, hits: Sequence[ArticleHit], *, as_json: bool) -> 
             ]
         )
         return
-    from supportctl.render.tables import table
+    from supportctl.render.tables import Col, table
 
     rows = [
         (
@@ -185,7 +194,13 @@ def emit_hits(app_ctx: Screen, hits: Sequence[ArticleHit], *, as_json: bool) -> 
     ]
     table(
         app_ctx,
-        ("id", "lang", "visibility", "title", "snippet"),
+        (
+            Col("id", right=True),
+            Col("lang"),
+            Col("visibility", give=2),
+            Col("title", cap=40, give=1, narrow=16),
+            Col("snippet", flex=True),
+        ),
         rows,
         limit=None,
         empty="no matching articles",
@@ -254,7 +269,7 @@ def emit_suggestions(app_ctx: Screen, kb: TicketKb, *, as_json: bool) -> None:
             }
         )
         return
-    from supportctl.render.tables import table
+    from supportctl.render.tables import Col, table
 
     rows = [
         (
@@ -270,7 +285,15 @@ def emit_suggestions(app_ctx: Screen, kb: TicketKb, *, as_json: bool) -> None:
     ]
     table(
         app_ctx,
-        ("kind", "id", "lang", "vis/status", "title", "matched", "open"),
+        (
+            Col("kind"),
+            Col("id", right=True),
+            Col("lang"),
+            Col("vis/status", give=2),
+            Col("title", flex=True),
+            Col("matched", give=1),
+            Col("open"),
+        ),
         rows,
         limit=None,
         empty=f"nothing relevant for #{kb.ticket_id}",

@@ -40,8 +40,10 @@ def is_console(target: Any) -> TypeGuard[Console]:
 
 
 def wants_rich(target: Screen | Console) -> bool:
-    """Rich output for a given Console, or for a screen that is a terminal."""
-    return is_console(target) or cast("Screen", target).is_terminal()
+    """Rich output when the screen, or the Console given, is a terminal."""
+    if is_console(target):
+        return bool(target.is_terminal)
+    return cast("Screen", target).is_terminal()
 
 
 def console_of(target: Screen | Console) -> Console:

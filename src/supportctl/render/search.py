@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.tables import table
+from supportctl.render.tables import Col, table
 
 if TYPE_CHECKING:
     from supportctl.render.models.search import Hit
@@ -72,7 +72,7 @@ def emit_hits(app_ctx: Screen, hits: Sequence[Hit], *, as_json: bool) -> None:
             local_time(h.at, tz),
             h.customer or "?",
             h.status,
-            h.subject[:50],
+            h.subject,
             h.source,
             snippet(h.snippet),
         )
@@ -80,7 +80,15 @@ def emit_hits(app_ctx: Screen, hits: Sequence[Hit], *, as_json: bool) -> None:
     ]
     table(
         app_ctx,
-        ("#", "when", "customer", "status", "subject", "in", "snippet"),
+        (
+            Col("#", right=True),
+            Col("when", give=3),
+            Col("customer"),
+            Col("status"),
+            Col("subject", cap=40, give=2, narrow=16),
+            Col("in", give=1),
+            Col("snippet", flex=True),
+        ),
         rows,
         limit=None,
         empty="no matches",

@@ -7,7 +7,7 @@ from typing import Any
 from supportctl.domain.models import Person
 from supportctl.render.jsonout import emit_json
 from supportctl.render.screen import Screen
-from supportctl.render.tables import table
+from supportctl.render.tables import Col, table
 
 
 def person_json(p: Person) -> dict[str, Any]:
@@ -29,7 +29,14 @@ def emit_people(
         return
     table(
         app_ctx,
-        ["id", "name", "email", "skills", "away", "status"],
+        [
+            Col("id"),
+            Col("name", give=2, narrow=14),
+            Col("email"),
+            Col("skills", flex=True),
+            Col("away", hide_empty=True, give=1, narrow=10),
+            Col("status"),
+        ],
         [
             (
                 p.handle,

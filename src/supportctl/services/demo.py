@@ -416,6 +416,8 @@ def inbox_with_clocks(ws: DemoWorkspace) -> None:
         [
             'supportctl search "ei toimi"',
             "supportctl inbox --no-fetch --mine --as alice",
+            "COLUMNS=80 supportctl inbox --no-fetch   # one line per ticket at 80 columns",
+            "source <(supportctl completion bash)   # Tab completes tickets, customers, ...",
             # The sample mail came in last month (the demo's Monday is early in the next).
             "supportctl report " + (ws.now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
         ]
