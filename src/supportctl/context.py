@@ -62,6 +62,9 @@ class AppContext:
         self._out: Console | None = None
         self._err: Console | None = None
         self._closers: list[Callable[[], None]] = []
+        # Called with the store when it is opened (the CLI arms auto-close this way:
+        # the context only builds things and runs no use case itself).
+        self.on_open: list[Callable[[Store], None]] = []
 
     @property
     def config(self) -> Config:
@@ -77,11 +80,8 @@ class AppContext:
             from supportctl.store.db import open_store
 
             self._store = open_store(self.db_target, password=self.db_password)
-            # Resolved tickets close by themselves after N quiet business days, applied
-            # whenever a command opens the database (one indexed query when none are due).
-            from supportctl.services import autoclose
-
-            autoclose.run(self._store, lambda: self.config, self.now())
+            for hook in self.on_open:
+                hook(self._store)
         return self._store
 
     @property

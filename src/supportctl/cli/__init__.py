@@ -12,7 +12,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.main
@@ -23,6 +23,9 @@ from supportctl import __version__
 from supportctl.cli.common import resolve_annotations
 from supportctl.context import AppContext
 from supportctl.errors import ExitCode, SupportctlError
+
+if TYPE_CHECKING:
+    from supportctl.store.db import Store
 
 
 def _write_err(text: str) -> None:
@@ -212,38 +215,48 @@ def root(
         debug=debug,
         color=color,
     )
+    app_ctx.on_open.append(lambda store: _arm_autoclose(app_ctx, store))
     ctx.obj = app_ctx
     ctx.call_on_close(app_ctx.close)
+
+
+def _arm_autoclose(app_ctx: AppContext, store: Store) -> None:
+    """Resolved tickets close by themselves after N quiet business days: applied just
+    before a command's first write (one indexed query when none are due), never by a
+    command that only reads."""
+    from supportctl.services import autoclose
+
+    autoclose.arm(store, lambda: app_ctx.config, app_ctx.now)
 
 
 # name -> (module, attribute, "group" | "command", one-line help). Order is the help order.
 COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "init": (
-        "supportctl.cli.admin",
+        "supportctl.cli.workspace",
         "init_cmd",
         "command",
         "Create the config file and the database (safe to run again).",
     ),
     "demo": (
-        "supportctl.cli.admin",
+        "supportctl.cli.workspace",
         "demo_cmd",
         "command",
         "Build a throw-away demo workspace that walks through the whole product.",
     ),
     "customer": (
-        "supportctl.cli.admin",
+        "supportctl.cli.customers",
         "customer_app",
         "group",
         "Customers: plan, level, rates, VAT, billing step, included minutes, domains.",
     ),
     "contact": (
-        "supportctl.cli.admin",
+        "supportctl.cli.customers",
         "contact_app",
         "group",
         "Contacts of a customer; --can-order marks designated contacts.",
     ),
     "team": (
-        "supportctl.cli.admin",
+        "supportctl.cli.team",
         "team_app",
         "group",
         "Developers: handles, skills with levels, absences.",
@@ -255,13 +268,13 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "Copy a whole desk between a SQLite file and a PostgreSQL server.",
     ),
     "backup": (
-        "supportctl.cli.admin",
+        "supportctl.cli.workspace",
         "backup_cmd",
         "command",
         "Write a consistent copy of the database, safe while others write.",
     ),
     "config": (
-        "supportctl.cli.admin",
+        "supportctl.cli.config",
         "config_app",
         "group",
         "Look at the configuration in force.",

@@ -50,6 +50,8 @@ def _fetch(  # type: ignore[no-untyped-def]
             f"{folder} is being fetched by another run right now; skipped it this time",
             markup=False,
         )
+    if not dry_run:
+        app_ctx.store.run_before_first_write()  # auto-close runs on every fetch
     if not dry_run and report.new_tickets:
         _acknowledge(app_ctx, [t.ticket_id for t in report.new_tickets])
     return report

@@ -66,11 +66,14 @@ def render_cmd(
     app_ctx = get_app_context(ctx)
     actor = app_ctx.actor(None, required=issue)
     store, config = app_ctx.store, app_ctx.config
+    from supportctl.services.timebase import month as parse_month
+
+    the_month = parse_month(month)  # parsed once here; passed on as a Month
     with _progress(app_ctx, "rendering invoices", quiet=json_) as progress:
         run = invoicing.render_month(
             store,
             config,
-            month,
+            the_month,
             fmt=fmt,
             out_dir=out,
             customer=customer,

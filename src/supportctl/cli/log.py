@@ -364,10 +364,13 @@ def log_list(
     from supportctl.services import timesheet
 
     app_ctx = get_app_context(ctx)
+    from supportctl.services.timebase import month as parse_month
+
     tz = app_ctx.config.agency.timezone
+    store = app_ctx.store
     listing = timesheet.list_entries(
-        app_ctx.store,
-        month=month,
+        store,
+        month=None if month is None else parse_month(month),
         customer=customer,
         person=person,
         ticket=ticket,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportctl.context import AppContext
 from supportctl.domain.durations import format_minutes
 from supportctl.domain.models import Contact, Customer
 from supportctl.domain.money import format_plain
 from supportctl.render.jsonout import emit_json
+from supportctl.render.screen import Screen
 from supportctl.render.tables import Col, keyvalue, table
 
 
@@ -61,7 +61,7 @@ def contact_json(ct: Contact) -> dict[str, Any]:
 
 
 def emit_customer(
-    app_ctx: AppContext,
+    app_ctx: Screen,
     c: Customer,
     *,
     as_json: bool,
@@ -129,7 +129,7 @@ def _level_letter(cell: Any) -> Any:
     return level_letter(cell)
 
 
-def emit_customer_list(app_ctx: AppContext, items: list[Customer], *, as_json: bool) -> None:
+def emit_customer_list(app_ctx: Screen, items: list[Customer], *, as_json: bool) -> None:
     if as_json:
         emit_json([customer_json(c) for c in items])
         return
@@ -161,7 +161,7 @@ def emit_customer_list(app_ctx: AppContext, items: list[Customer], *, as_json: b
 
 
 def emit_contacts(
-    app_ctx: AppContext, items: list[Contact], *, as_json: bool, single: bool = False
+    app_ctx: Screen, items: list[Contact], *, as_json: bool, single: bool = False
 ) -> None:
     if as_json:
         emit_json(contact_json(items[0]) if single else [contact_json(ct) for ct in items])

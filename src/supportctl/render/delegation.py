@@ -15,9 +15,9 @@ from supportctl.render.tables import TABLE_ROW_CAP, Col, legend
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from supportctl.context import AppContext
     from supportctl.domain.sla import Clock
-    from supportctl.services.delegation import Changes, Delegated, Review, ReviewRow, Task
+    from supportctl.render.models.delegation import Changes, Delegated, Review, ReviewRow, Task
+    from supportctl.render.screen import Screen
 
 FLAG_TEXT = {"untouched": "untouched", "past-sla": "past SLA"}
 FLAG_BADGES = {"untouched": "U", "past SLA": "S"}
@@ -52,10 +52,10 @@ def emit_json(value: Any) -> None:
     sys.stdout.flush()
 
 
-def _zone(app_ctx: AppContext) -> tzinfo:
-    from zoneinfo import ZoneInfo
+def _zone(app_ctx: Screen) -> tzinfo:
+    from supportctl.domain.timeutil import zone
 
-    return ZoneInfo(app_ctx.config.agency.timezone)
+    return zone(app_ctx.config.agency.timezone)
 
 
 def _local(moment: datetime | None, zone: tzinfo) -> str:
@@ -135,20 +135,20 @@ def _flags_text(flags: tuple[str, ...]) -> str:
 # --- output helpers ----------------------------------------------------------------------
 
 
-def _rich(target: AppContext | Console) -> bool:
+def _rich(target: Screen | Console) -> bool:
     """Rich on a terminal (or a given Console); plain lines when piped, without importing rich."""
     from supportctl.render.tables import _wants_rich
 
     return _wants_rich(target)
 
 
-def _say(target: AppContext | Console, text: str = "", style: str | None = None) -> None:
+def _say(target: Screen | Console, text: str = "", style: str | None = None) -> None:
     from supportctl.render.tables import say
 
     say(target, text, style=style)
 
 
-def _item(target: AppContext | Console, text: str) -> None:
+def _item(target: Screen | Console, text: str) -> None:
     """One item line: cut with `…` at the terminal width; whole when piped."""
     from supportctl.render.tables import say_line
 
@@ -158,7 +158,7 @@ def _item(target: AppContext | Console, text: str) -> None:
 # --- single tasks ----------------------------------------------------------------------
 
 
-def emit_delegated(app_ctx: AppContext, result: Delegated, *, as_json: bool) -> None:
+def emit_delegated(app_ctx: Screen, result: Delegated, *, as_json: bool) -> None:
     t = result.task
     if as_json:
         data = task_json(t)
@@ -172,7 +172,7 @@ def emit_delegated(app_ctx: AppContext, result: Delegated, *, as_json: bool) -> 
         _say(app_ctx, f"  next in line: {', '.join(result.runners_up)}")
 
 
-def emit_task(app_ctx: AppContext, t: Task, *, as_json: bool, verb: str) -> None:
+def emit_task(app_ctx: Screen, t: Task, *, as_json: bool, verb: str) -> None:
     if as_json:
         emit_json(task_json(t))
         return
@@ -186,7 +186,7 @@ def emit_task(app_ctx: AppContext, t: Task, *, as_json: bool, verb: str) -> None
 # --- the review --------------------------------------------------------------------------
 
 
-def emit_review(app_ctx: AppContext, result: Review, *, as_json: bool, fmt: str) -> None:
+def emit_review(app_ctx: Screen, result: Review, *, as_json: bool, fmt: str) -> None:
     if as_json:
         emit_json([row_json(r) for r in result.rows])
         return
@@ -348,7 +348,7 @@ def _empty_text(result: Review) -> str:
     return f"{who} no open delegated tasks"
 
 
-def review_tables(target: AppContext | Console, result: Review, zone: tzinfo) -> None:
+def review_tables(target: Screen | Console, result: Review, zone: tzinfo) -> None:
     """All tasks grouped by person when they fit; else one row per person with the oldest.
 
     Rendering is what a long review costs, so a queue longer than --limit becomes a
@@ -427,7 +427,7 @@ def changes_json(changes: Changes) -> dict[str, Any]:
     }
 
 
-def emit_changes(app_ctx: AppContext, changes: Changes, *, as_json: bool, fmt: str) -> None:
+def emit_changes(app_ctx: Screen, changes: Changes, *, as_json: bool, fmt: str) -> None:
     if as_json:
         emit_json(changes_json(changes))
         return

@@ -13,10 +13,10 @@ from supportctl.render.tables import Col, legend, table
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from supportctl.context import AppContext
+    from supportctl.render.models.inbox import InboxRow, Queue
+    from supportctl.render.models.mailadmin import Problem
+    from supportctl.render.screen import Screen
     from supportctl.services.importing import ImportReport, Plan
-    from supportctl.services.inbox import InboxRow, Queue
-    from supportctl.services.mailadmin import Problem
 
 
 def inbox_json(row: InboxRow) -> dict[str, Any]:
@@ -234,9 +234,7 @@ def local_time(utc_text: str | None, timezone: str) -> str:
     return from_utc_text(utc_text).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def emit_inbox(
-    app_ctx: AppContext, rows: list[InboxRow], *, as_json: bool, limit: int | None
-) -> None:
+def emit_inbox(app_ctx: Screen, rows: list[InboxRow], *, as_json: bool, limit: int | None) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -263,7 +261,7 @@ def emit_queue_json(warnings: list[str], rows: Iterable[InboxRow]) -> None:
     emit_json_array(inbox_json(r) for r in rows)
 
 
-def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:
+def emit_queue(app_ctx: Screen, queue: Queue, *, as_json: bool) -> None:
     """The inbox queue: one JSON array of every matching row, or the table of the first rows."""
     import sys
 
@@ -288,12 +286,12 @@ def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:
     table(app_ctx, inbox_columns(), cells, limit=None, caption=caption)
 
 
-def emit_summary(app_ctx: AppContext, report: ImportReport) -> None:
+def emit_summary(app_ctx: Screen, report: ImportReport) -> None:
     """The one-line summary of a fetch (stderr, so --json output stays clean)."""
     app_ctx.err.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
 
 
-def emit_problems(app_ctx: AppContext, rows: list[Problem], *, as_json: bool) -> None:
+def emit_problems(app_ctx: Screen, rows: list[Problem], *, as_json: bool) -> None:
     """Quarantined mail: where it came from and why it could not be stored."""
     if as_json:
         from supportctl.render.jsonout import emit_json
@@ -323,7 +321,7 @@ def emit_problems(app_ctx: AppContext, rows: list[Problem], *, as_json: bool) ->
     )
 
 
-def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:
+def emit_explain(app_ctx: Screen, plan: Plan, *, as_json: bool) -> None:
     steps = plan.steps()
     if as_json:
         from supportctl.render.jsonout import emit_json
@@ -346,7 +344,7 @@ class FetchProgress:
 
     THRESHOLD = 300
 
-    def __init__(self, app_ctx: AppContext) -> None:
+    def __init__(self, app_ctx: Screen) -> None:
         self.app_ctx = app_ctx
         self.progress: Any = None
         self.task: Any = None

@@ -26,6 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.billing import InvoiceReport
 from supportctl.domain.money import minor_digits
+from supportctl.render.templates import build_environment
+from supportctl.render.templates import packaged_templates_dir as packaged_templates_dir
+from supportctl.render.templates import user_templates_dir as user_templates_dir
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -34,21 +37,6 @@ FORMATS = ("html", "md", "txt", "csv", "pdf")
 TEMPLATE_FORMATS = ("html", "md", "txt")
 TEMPLATE_NAMES = {fmt: f"invoice/report.{fmt}.j2" for fmt in TEMPLATE_FORMATS}
 PDF_HINT = "install the pdf extra: pip install 'supportctl[pdf]' (WeasyPrint)"
-
-
-def packaged_templates_dir() -> Path:
-    """The default templates: inside the installed package, or the repo's templates/."""
-    import supportctl
-
-    package_dir = Path(supportctl.__file__).resolve().parent
-    installed = package_dir / "templates"
-    if installed.is_dir():
-        return installed
-    return package_dir.parent.parent / "templates"
-
-
-def user_templates_dir(config_dir: Path) -> Path:
-    return config_dir / "templates"
 
 
 # --- locale formatting -----------------------------------------------------------
@@ -590,21 +578,7 @@ def environment(user_dir: Path | None, locale: str = "en", currency: str = "EUR"
     Binding the locale into the filters (rather than reading it from the render context
     on every call) keeps a 50,000-line month close to the cost of a bare render.
     """
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
-
-    loaders = []
-    if user_dir is not None:
-        loaders.append(FileSystemLoader(str(user_dir)))
-    loaders.append(FileSystemLoader(str(packaged_templates_dir())))
-    env = Environment(
-        loader=ChoiceLoader(loaders),
-        autoescape=_autoescape,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
+    env = build_environment(user_dir, autoescape=_autoescape)
     env.filters.update(_make_filters(locale_format(locale), currency))
     env.globals["text_work"] = text_work
     return env

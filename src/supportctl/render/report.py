@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.tables import Col, keyvalue, table
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.report import MonthReport
+    from supportctl.render.models.report import MonthReport
+    from supportctl.render.screen import Screen
 
 BAR_WIDTH = 40
 
@@ -51,7 +51,7 @@ def bar_lines(weeks: list[tuple[str, int]], width: int = BAR_WIDTH) -> list[tupl
     return [(w, "█" * (round(n / top * width) if top else 0), n) for w, n in weeks]
 
 
-def emit_report(app_ctx: AppContext, r: MonthReport, *, as_json: bool) -> None:
+def emit_report(app_ctx: Screen, r: MonthReport, *, as_json: bool) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 

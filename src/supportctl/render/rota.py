@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.tables import Col, same, table
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
+    from supportctl.render.screen import Screen
 
 
-def weeks_table(target: AppContext, weeks: Sequence[Any], *, current: str | None = None) -> None:
+def weeks_table(target: Screen, weeks: Sequence[Any], *, current: str | None = None) -> None:
     rows = [
         (
             f"{w.id} ◀" if w.id == current else w.id,
@@ -25,7 +25,7 @@ def weeks_table(target: AppContext, weeks: Sequence[Any], *, current: str | None
     table(target, columns, rows, limit=None, empty="no weeks")
 
 
-def problems_table(target: AppContext, problems: Sequence[Any]) -> None:
+def problems_table(target: Screen, problems: Sequence[Any]) -> None:
     """Open tickets whose owner has left or is away, with who is on duty now."""
     rows = [
         (

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.tables import Col, table
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.search import Hit
+    from supportctl.render.models.search import Hit
+    from supportctl.render.screen import Screen
 
 
 def _plain(snippet: str) -> str:
-    from supportctl.store.search import MARK_END, MARK_START
+    from supportctl.domain.snippets import marked_plain
 
-    return snippet.replace(MARK_START, "**").replace(MARK_END, "**").replace("\n", " ")
+    return marked_plain(snippet).replace("\n", " ")
 
 
 def _plain_safe(snippet: str) -> str:
@@ -27,8 +27,8 @@ def _plain_safe(snippet: str) -> str:
 def _rich(snippet: str) -> Any:
     from rich.text import Text
 
+    from supportctl.domain.snippets import MARK_END, MARK_START
     from supportctl.render.safe import one_line
-    from supportctl.store.search import MARK_END, MARK_START
 
     # The marks are control characters themselves: split on them first, then make each
     # piece of customer text terminal-safe.
@@ -43,7 +43,7 @@ def _rich(snippet: str) -> Any:
     return text
 
 
-def emit_hits(app_ctx: AppContext, hits: Sequence[Hit], *, as_json: bool) -> None:
+def emit_hits(app_ctx: Screen, hits: Sequence[Hit], *, as_json: bool) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 

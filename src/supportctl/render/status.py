@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.status import Status
+    from supportctl.render.models.status import Status
+    from supportctl.render.screen import Screen
 
 
 def _ago(now: datetime, moment: datetime | None, zone: ZoneInfo) -> str:
@@ -40,7 +40,7 @@ def _relative(cell: object) -> str:
     return (age + tail).strip()
 
 
-def emit_status(app_ctx: AppContext, status: Status) -> None:
+def emit_status(app_ctx: Screen, status: Status) -> None:
     from supportctl.render.tables import Col, say, table
 
     zone = ZoneInfo(app_ctx.config.agency.timezone)

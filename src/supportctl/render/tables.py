@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-    from supportctl.context import AppContext
+    from supportctl.render.screen import Screen
+
+from supportctl.render.screen import console_of, wants_rich
 
 TABLE_ROW_CAP = 50
 
@@ -113,18 +115,12 @@ def _col(spec: str | Col) -> Col:
     return spec if isinstance(spec, Col) else Col(spec)
 
 
-def _wants_rich(target: AppContext | Console) -> bool:
-    from supportctl.context import AppContext
-
-    if isinstance(target, AppContext):
-        return target.is_terminal()
-    return bool(target.is_terminal)
+def _wants_rich(target: Screen | Console) -> bool:
+    return wants_rich(target)
 
 
-def _console(target: AppContext | Console) -> Console:
-    from supportctl.context import AppContext
-
-    return target.out if isinstance(target, AppContext) else target
+def _console(target: Screen | Console) -> Console:
+    return console_of(target)
 
 
 def _cell(value: Any) -> str:
@@ -165,7 +161,7 @@ def _write(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-def say(target: AppContext | Console, text: str, *, style: str | None = None) -> None:
+def say(target: Screen | Console, text: str, *, style: str | None = None) -> None:
     """One line of text from anywhere, safe for the terminal; plain when piped."""
     text = term_safe(text)
     if not _wants_rich(target):
@@ -174,7 +170,7 @@ def say(target: AppContext | Console, text: str, *, style: str | None = None) ->
     _console(target).print(text, style=style, markup=False, highlight=False, soft_wrap=False)
 
 
-def say_line(target: AppContext | Console, text: str, *, style: str | None = None) -> None:
+def say_line(target: Screen | Console, text: str, *, style: str | None = None) -> None:
     """One item of a list: one line, cut with `…` at the terminal width; whole when piped."""
     text = one_line(text)
     if not _wants_rich(target):
@@ -189,7 +185,7 @@ def say_line(target: AppContext | Console, text: str, *, style: str | None = Non
 
 
 def table(
-    target: AppContext | Console,
+    target: Screen | Console,
     columns: Sequence[str | Col],
     rows: Sequence[Sequence[Any]],
     *,
@@ -369,7 +365,7 @@ def _block(value: Any) -> str:
     return term_safe(plain if isinstance(plain, str) else value).replace("\t", " ")
 
 
-def keyvalue(target: AppContext | Console, title: str, pairs: Sequence[tuple[str, Any]]) -> None:
+def keyvalue(target: Screen | Console, title: str, pairs: Sequence[tuple[str, Any]]) -> None:
     """A titled block of `key  value` lines; long values wrap under their value column."""
     title = one_line(title)
     if not _wants_rich(target):

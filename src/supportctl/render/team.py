@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportctl.context import AppContext
 from supportctl.domain.models import Person
 from supportctl.render.jsonout import emit_json
+from supportctl.render.screen import Screen
 from supportctl.render.tables import Col, table
 
 
@@ -22,7 +22,7 @@ def person_json(p: Person) -> dict[str, Any]:
 
 
 def emit_people(
-    app_ctx: AppContext, items: list[Person], *, as_json: bool, single: bool = False
+    app_ctx: Screen, items: list[Person], *, as_json: bool, single: bool = False
 ) -> None:
     if as_json:
         emit_json(person_json(items[0]) if single else [person_json(p) for p in items])

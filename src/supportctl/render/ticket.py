@@ -8,8 +8,8 @@ from supportctl.render.inbox import local_time
 from supportctl.render.tables import keyvalue
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.tickets import History, HistoryEvent
+    from supportctl.render.models.tickets import History, HistoryEvent
+    from supportctl.render.screen import Screen
     from supportctl.services.ticketview import MessageView, TicketView
 
 
@@ -258,7 +258,7 @@ class _Lines:
     """Lines to stdout: through rich on a terminal (bold headers, text wrapped on words at
     the terminal width), plain and unwrapped when piped. Everything is terminal-safe."""
 
-    def __init__(self, app_ctx: AppContext) -> None:
+    def __init__(self, app_ctx: Screen) -> None:
         self.console = app_ctx.out if app_ctx.is_terminal() else None
 
     def __call__(
@@ -383,7 +383,7 @@ def _print_message(line: _Lines, m: MessageView, tz: str, ticket_id: int, full: 
 
 
 def emit_ticket(
-    app_ctx: AppContext,
+    app_ctx: Screen,
     t: TicketView,
     *,
     as_json: bool,
@@ -427,7 +427,7 @@ def emit_ticket(
         line(f"save one: supportctl ticket attachment {t.id} K --save DIR")
 
 
-def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool) -> None:
+def _emit_timeline(app_ctx: Screen, t: TicketView, h: History, *, full: bool) -> None:
     """Header, then messages and history events interleaved in time order."""
     tz = app_ctx.config.agency.timezone
     flags = _flags(t)

@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.timelog import Logged, Timer
-    from supportctl.services.timesheet import EntryRow, Listing
+    from supportctl.render.models.timelog import Logged, Timer
+    from supportctl.render.models.timesheet import EntryRow, Listing
+    from supportctl.render.screen import Screen
 
 ROW_KEYS = (
     "id",
@@ -117,7 +117,7 @@ def _timer_doc(timer: Timer | None) -> dict[str, Any] | None:
 
 
 def emit_timer(
-    app_ctx: AppContext,
+    app_ctx: Screen,
     timer: Timer | None,
     *,
     as_json: bool,
@@ -305,7 +305,7 @@ def listing_table(
 
 
 def emit_listing(
-    app_ctx: AppContext,
+    app_ctx: Screen,
     listing: Listing,
     *,
     tz: str,

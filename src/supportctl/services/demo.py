@@ -328,11 +328,12 @@ def month_end_invoices(ws: DemoWorkspace) -> None:
     above); once the month is over, they are issued, with references and QR codes."""
     from zoneinfo import ZoneInfo
 
+    from supportctl.domain.timeutil import from_utc_text
     from supportctl.services import invoicing
     from supportctl.store import time_entries as entry_store
 
     latest = entry_store.latest_start(ws.store)
-    moment = ws.now if latest is None else datetime.fromisoformat(latest.replace("Z", "+00:00"))
+    moment = ws.now if latest is None else from_utc_text(latest)
     month = moment.astimezone(ZoneInfo(ws.config.agency.timezone)).strftime("%Y-%m")
     out_dir = ws.directory / "invoices" / month
     for fmt in ("html", "md"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias
@@ -78,6 +78,10 @@ class Store:
         # Who ran the command when it acts for someone else (`--as`): the history
         # records both (store.events).
         self.run_by: str | None = None
+        # Run once, just before the first write transaction begins (in its own
+        # transactions): upkeep that only a command that writes should do, such as
+        # closing quiet resolved tickets (services.autoclose.arm).
+        self.before_first_write: Callable[[], object] | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -102,6 +106,10 @@ class Store:
             finally:
                 self._depth -= 1
             return
+        hook = self.before_first_write
+        if hook is not None:
+            self.before_first_write = None
+            hook()
         try:
             if wait_ms is not None:
                 self.conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
@@ -122,6 +130,28 @@ class Store:
         else:
             self._depth = 0
             self.conn.execute("COMMIT")
+
+    def run_before_first_write(self) -> None:
+        """Run the pending `before_first_write` upkeep now, if it has not run yet (the mail
+        service does on every run, whether or not mail came)."""
+        hook = self.before_first_write
+        if hook is not None:
+            self.before_first_write = None
+            hook()
+
+    @contextmanager
+    def cache_transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:
+        """A transaction that only keeps something computed (holidays, totals): it does
+        not count as the command's first write, so `before_first_write` waits for one."""
+        hook, self.before_first_write = self.before_first_write, None
+        try:
+            with (
+                self.transaction() if wait_ms is None else self.transaction(wait_ms=wait_ms)
+            ) as conn:
+                yield conn
+        finally:
+            if self.before_first_write is None:
+                self.before_first_write = hook
 
     @contextmanager
     def savepoint(self, name: str = "item") -> Iterator[None]:

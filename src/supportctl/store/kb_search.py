@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
+from supportctl.domain.snippets import MARK_END, MARK_START
 from supportctl.store.db import Row, Store
-from supportctl.store.search import MARK_END, MARK_START, pg_headlines, pg_query
+from supportctl.store.search import pg_headlines, pg_query
 
 _SNIP = f"'{MARK_START}', '{MARK_END}', '…', 14"
 

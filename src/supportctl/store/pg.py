@@ -138,6 +138,7 @@ class PgStore(Store):
         self.label = describe(url)
         self.fresh = False
         self.run_by: str | None = None
+        self.before_first_write: Any = None
         self._depth = 0
 
     @property
@@ -147,9 +148,9 @@ class PgStore(Store):
     @property
     def local_dir(self) -> Path:
         """This machine's data directory (the desk itself is on the server)."""
-        from supportctl.paths import default_data_dir
+        from platformdirs import user_data_path
 
-        return default_data_dir()
+        return user_data_path("supportctl")
 
     @contextmanager
     def transaction(self, *, wait_ms: int | None = None) -> Iterator[Any]:
@@ -160,6 +161,10 @@ class PgStore(Store):
             finally:
                 self._depth -= 1
             return
+        hook = self.before_first_write
+        if hook is not None:
+            self.before_first_write = None
+            hook()
         # One writer at a time, like SQLite's BEGIN IMMEDIATE: every check-then-write a
         # service makes inside a transaction stays true until it commits, and no
         # deadlock or serialization failure can reach the user. Sent with BEGIN as one
