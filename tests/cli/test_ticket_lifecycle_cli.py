@@ -173,10 +173,12 @@ def test_ticket_resolved_closes_after_five_quiet_business_days(desk: Any) -> Non
 
 
 def test_commands_that_only_read_leave_the_database_file_as_it_was(
-    desk: Any, initialized: Path
+    desk: Any, initialized: Path, db_engine: str
 ) -> None:
     """Auto-close is upkeep for commands that write: a read-only command, even when a
     resolved ticket is due to close, changes not one byte of the database."""
+    if db_engine == "postgresql":
+        pytest.skip("compares the bytes of the SQLite file")
     tid = new(desk, "pixel", "Question")
     desk.ok("log", "add", str(tid), "25m", "looked into it", "--as", "alice", env=WED)
     desk.ok("ticket", "status", str(tid), "resolved", env=WED)
