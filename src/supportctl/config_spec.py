@@ -381,7 +381,14 @@ def read_values(path: Path) -> dict[str, Any]:
 
     try:
         with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+            data = fh.read()
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line})",
+            hint="save the file as UTF-8",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:

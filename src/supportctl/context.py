@@ -47,8 +47,10 @@ class AppContext:
         debug: bool = False,
         clock: Callable[[], datetime] = _utc_now,
         color: bool | None = None,
+        config_explicit: bool = False,
     ) -> None:
         self.config_path = config_path
+        self.config_explicit = config_explicit
         self.db_path = db_path
         self.debug = debug
         self.clock = clock
@@ -64,13 +66,18 @@ class AppContext:
         if self._config is None:
             from supportctl.config import load_config
 
-            self._config = load_config(self.config_path)
+            self._config = load_config(self.config_path, required=self.config_explicit)
         return self._config
 
     @property
     def store(self) -> Store:
         if self._store is None:
             from supportctl.store.db import open_store
+
+            if self.config_explicit and self._config is None and not self.config_path.exists():
+                from supportctl.config import load_config
+
+                load_config(self.config_path, required=True)  # the one "no config file" error
 
             self._store = open_store(self.db_path)
             # Resolved tickets close by themselves after N quiet business days, applied

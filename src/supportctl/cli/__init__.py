@@ -303,6 +303,7 @@ def root(
         db_path=(db or default_db_path()).expanduser(),
         debug=debug,
         color=color,
+        config_explicit=config is not None,
     )
     ctx.obj = app_ctx
     ctx.call_on_close(app_ctx.close)

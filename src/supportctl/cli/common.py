@@ -91,7 +91,7 @@ def _guarded(param: Any, process: Any) -> Any:
         bad = _undecodable(value)
         if bad is not None:
             shown = bad.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            raise BadParameter(f"not valid UTF-8 text ({shown!r})", ctx=ctx, param=param)
+            raise BadParameter(f"not valid UTF-8 text ('{shown}')", ctx=ctx, param=param)
         result = process(ctx, value)
         number = _out_of_range(result)
         if number is not None:
