@@ -244,9 +244,7 @@ def _run_password_command(what: str, command: str) -> str:
             "",
         )
         said = f": {first.strip()}" if first else " (nothing on stderr)"
-        raise ConfigError(
-            f"{what}: password_command failed with exit code {done.returncode}{said}"
-        )
+        raise ConfigError(f"{what}: password_command failed with exit code {done.returncode}{said}")
     try:
         return done.stdout.decode("utf-8").rstrip("\n")
     except UnicodeDecodeError:

@@ -104,7 +104,9 @@ def test_usage_errors_are_one_line_with_a_help_hint(cli, initialized) -> None:
     assert one_line(unknown).startswith("error: No such command 'tikcet'")
 
 
-@pytest.mark.parametrize("group", [(), ("customer",), ("team",), ("rota",), ("ticket",), ("config",)])
+@pytest.mark.parametrize(
+    "group", [(), ("customer",), ("team",), ("rota",), ("ticket",), ("config",)]
+)
 def test_a_group_without_a_subcommand_prints_its_help(cli, group) -> None:
     result = cli.ok(*group)
     assert "Usage:" in result.stdout and "Commands" in result.stdout
@@ -140,7 +142,7 @@ def _imap_config(workspace: Path, password_command: str) -> None:
     [
         ("\"sh -c 'echo wrong vault >&2; echo second >&2; exit 4'\"", "exit code 4: wrong vault"),
         ("""'printf "\\377\\376"'""", "not UTF-8"),
-        ("\"pass show 'unbalanced\"", "No closing quotation"),
+        ('"pass show \'unbalanced"', "No closing quotation"),
         ('"no-such-program-here"', "no such program 'no-such-program-here'"),
     ],
 )

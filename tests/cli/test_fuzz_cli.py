@@ -126,12 +126,25 @@ def _digest(path: Path) -> str:
 @pytest.fixture
 def fuzz_desk(cli: Any, initialized: Path) -> Path:
     cli.ok(
-        "customer", "add", "acme", "--name", "Acme Oy", "--plan", "maintenance", "--level",
-        "premium", "--rate", "75", "--domain", "acme.fi",
+        "customer",
+        "add",
+        "acme",
+        "--name",
+        "Acme Oy",
+        "--plan",
+        "maintenance",
+        "--level",
+        "premium",
+        "--rate",
+        "75",
+        "--domain",
+        "acme.fi",
     )
     cli.ok("contact", "add", "acme", "matti@acme.fi", "--name", "Matti", "--can-order")
     for handle in ("alice", "bob"):
-        cli.ok("team", "add", handle, "--name", handle.title(), "--email", f"{handle}@agency.example")
+        cli.ok(
+            "team", "add", handle, "--name", handle.title(), "--email", f"{handle}@agency.example"
+        )
     cli.ok("rota", "set", "alice", "bob", "--start", "2026-W48", env=NOW)
     for subject in ("First", "Second"):
         cli.ok("ticket", "new", "--customer", "acme", "--from", "matti@acme.fi", subject, env=NOW)
@@ -195,7 +208,9 @@ def test_every_parameter_refuses_malformed_values_cleanly(
             config.write_bytes(pristine_config)
     report = os.environ.get("SUPPORTCTL_FUZZ_REPORT")
     if report:
-        Path(report).write_text(json.dumps({"counts": counts, "problems": problems, "accepted": accepted}, indent=1))
+        Path(report).write_text(
+            json.dumps({"counts": counts, "problems": problems, "accepted": accepted}, indent=1)
+        )
     assert counts["internal"] == 0 and not problems, (
         f"{counts}\n" + "\n".join(problems[:40]) + f"\n… {len(problems)} problems"
     )

@@ -58,11 +58,13 @@ def tidy(text: str) -> str:
         text = raw.decode("utf-8", "backslashreplace")
     text = one_line(text)
     text = re.sub(
-        r"'([^']{%d,})'" % (_ECHO_LIMIT + 1),
+        "'([^']{" + str(_ECHO_LIMIT + 1) + ",})'",
         lambda m: "'" + one_line(m.group(1), _ECHO_LIMIT) + "'",
         text,
     )
-    text = re.sub(r"\S{%d,}" % (2 * _ECHO_LIMIT + 1), lambda m: one_line(m.group(0), 80), text)
+    text = re.sub(
+        r"\S{" + str(2 * _ECHO_LIMIT + 1) + ",}", lambda m: one_line(m.group(0), _ECHO_LIMIT), text
+    )
     return one_line(text, _LINE_LIMIT)
 
 

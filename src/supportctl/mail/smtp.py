@@ -11,7 +11,6 @@ demo and for trying things out: nothing leaves the machine.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -190,10 +189,9 @@ class OutboxTransport:
         return str(self.directory)
 
     def open(self) -> None:
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise MailError(f"cannot create the outbox {self.directory}: {exc.strerror}") from None
+        from supportctl.files import private_dir
+
+        private_dir(self.directory, "the outbox")
 
     def send(self, raw: bytes, *, sender: str, recipients: Sequence[str]) -> str:
         import re
@@ -205,14 +203,9 @@ class OutboxTransport:
         number = len(list(self.directory.glob("*.eml"))) + 1
         path = self.directory / f"{number:04d}-{stem}.eml"
         envelope = f"X-Envelope-From: {sender}\r\nX-Envelope-To: {', '.join(recipients)}\r\n"
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(envelope.encode("ascii", "replace") + raw)
-        except OSError as exc:
-            raise MailError(
-                f"cannot write to the outbox {self.directory}: {exc.strerror}"
-            ) from None
+        from supportctl.files import write_file
+
+        write_file(path, envelope.encode("ascii", "replace") + raw, what="outbox mail")
         self.written.append(path)
         return str(path)
 

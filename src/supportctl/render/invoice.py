@@ -562,7 +562,7 @@ def render_csv(report: InvoiceReport) -> str:
 
 def copy_defaults(target_dir: Path) -> tuple[list[Path], list[Path]]:
     """Copy the packaged invoice templates to `target_dir`; existing files are kept."""
-    import shutil
+    from supportctl.files import write_file
 
     source = packaged_templates_dir()
     copied: list[Path] = []
@@ -572,8 +572,7 @@ def copy_defaults(target_dir: Path) -> tuple[list[Path], list[Path]]:
         if dest.exists():
             kept.append(dest)
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source / name, dest)
+        write_file(dest, (source / name).read_bytes(), what="the template")
         copied.append(dest)
     return copied, kept
 

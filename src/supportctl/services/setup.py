@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from supportctl.config import load_config
 from supportctl.config_spec import render_config
 from supportctl.errors import ConfigError
+from supportctl.files import write_file
 from supportctl.store.db import Store, backup_to, create_database, open_store
 
 
@@ -32,10 +32,7 @@ def init(
     """Create the config file (agency section only) and the database; safe to run again."""
     config_created = False
     if not config_path.exists():
-        config_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(config_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(render_config(agency, user=user))
+        write_file(config_path, render_config(agency, user=user).encode("utf-8"), what="the config")
         config_created = True
     else:
         load_config(config_path)  # a broken existing config is reported, not overwritten

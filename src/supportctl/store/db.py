@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -61,17 +61,38 @@ class Store:
                 if wait_ms is not None:
                     self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except sqlite3.OperationalError as exc:
+            known = write_failure(exc, self.path)
+            if known is not None:
+                raise known from None
             raise StoreError(f"{self.path}: cannot start a write: {exc}") from None
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            self._rollback()
+            known = write_failure(exc, self.path) if isinstance(exc, sqlite3.Error) else None
+            if known is not None:
+                raise known from None
             raise
         else:
             self._depth = 0
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                known = write_failure(exc, self.path)
+                if known is not None:
+                    raise known from None
+                raise
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already done so itself (it
+        rolls back on its own after SQLITE_FULL, say, and a second ROLLBACK would
+        hide that error behind "no transaction is active")."""
+        if self.conn.in_transaction:
+            with suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
         row: Row | None = self.conn.execute(sql, params).fetchone()
@@ -165,14 +186,57 @@ def open_store(path: Path, *, create: bool = False) -> Store:
 
 
 def backup_to(store: Store, target: Path) -> None:
-    """A consistent copy while others may be writing (VACUUM INTO)."""
-    if target.exists():
+    """A consistent copy while others may be writing (VACUUM INTO).
+
+    The copy is made under a temporary name next to the target (created 0600 first, so
+    the engine fills a private file) and linked into place when complete: a full disk
+    leaves nothing behind, and an existing file or link at the target is never touched.
+    """
+    from supportctl.files import check_target, failure, place, private_dir, temp_path
+
+    check_target(target, "the backup")
+    if target.exists() or target.is_symlink():
         from supportctl.errors import InputError
 
         raise InputError(f"{target} already exists; choose a new file name")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent, "the backup")
+    temp = temp_path(target)
     try:
-        store.conn.execute("VACUUM INTO ?", (str(target),))
-    except sqlite3.OperationalError as exc:
-        raise StoreError(f"backup to {target} failed: {exc}") from None
-    os.chmod(target, 0o600)
+        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+        try:
+            store.conn.execute("VACUUM INTO ?", (str(temp),))
+        except sqlite3.OperationalError as exc:
+            if is_disk_full(exc):
+                raise StoreError(
+                    f"disk full: cannot write the backup {target}; nothing was changed"
+                ) from None
+            raise StoreError(f"backup to {target} failed: {exc}") from None
+        place(temp, target, overwrite=False, what="the backup")
+    except OSError as exc:
+        raise failure(exc, "the backup", target) from None
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_failure(exc: sqlite3.Error, path: Path) -> StoreError | None:
+    """A write that failed because of the disk or the file's permissions, as one clear
+    error; anything else (a bug, a constraint) is None and propagates as it is."""
+    if is_disk_full(exc):
+        return StoreError(f"disk full: {path}: the change was not saved; nothing was changed")
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_READONLY or "readonly database" in str(exc):
+        return StoreError(
+            f"read-only: {path} cannot be written by this user; nothing was changed",
+            hint="reading still works; `supportctl doctor` explains who may write where",
+        )
+    if code == sqlite3.SQLITE_IOERR or "disk I/O error" in str(exc):
+        return StoreError(f"{path}: the disk failed while writing ({exc}); nothing was changed")
+    return None
+
+
+def is_disk_full(exc: sqlite3.Error) -> bool:
+    """True for SQLite's "database or disk is full" (SQLITE_FULL), however it is worded."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
