@@ -501,15 +501,21 @@ def render_csv(report: InvoiceReport) -> str:
 
     cur = report.currency
     buf = io.StringIO()
+    from supportctl.render.safe import csv_cell
+
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+
+    def write(row: tuple[object, ...]) -> None:  # no cell becomes a live formula
+        writer.writerow([csv_cell(v) for v in row])
+
+    write(tuple(CSV_COLUMNS))
 
     def amount(minor: int) -> str:
         return str(to_decimal(minor, cur))
 
     for section, lines in (("work", report.lines), ("awaiting-approval", report.awaiting)):
         for ln in lines:
-            writer.writerow(
+            write(
                 (
                     section,
                     ln.day.isoformat(),
@@ -528,7 +534,7 @@ def render_csv(report: InvoiceReport) -> str:
                 )
             )
     for fee in report.fees:
-        writer.writerow(
+        write(
             (
                 "fee",
                 fee.day.isoformat(),
@@ -554,9 +560,7 @@ def render_csv(report: InvoiceReport) -> str:
         (vat_label, report.vat_minor),
         ("gross", report.gross_minor),
     ):
-        writer.writerow(
-            ("total", "", "", "", "", "", "", "", label, "", "", amount(value), cur, "")
-        )
+        write(("total", "", "", "", "", "", "", "", label, "", "", amount(value), cur, ""))
     return buf.getvalue()
 
 

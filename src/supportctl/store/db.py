@@ -125,8 +125,21 @@ def _connect(path: Path) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
+        if is_disk_full(exc) or _no_space_left(path):
+            raise StoreError(
+                f"disk full: {path}: the database cannot be opened; nothing was changed"
+            ) from None
         raise StoreError(f"{path}: cannot open the database: {exc}") from None
     return conn
+
+
+def _no_space_left(path: Path) -> bool:
+    """True when the database's file system has no free block: opening a WAL database
+    needs room for its shared-memory file, and SQLite reports that as an I/O error."""
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def create_database(path: Path, *, group: str | None = None) -> bool:
