@@ -84,7 +84,8 @@ class AppContext:
             # whenever a command opens the database (one indexed query when none are due).
             from supportctl.services import autoclose
 
-            autoclose.run(self._store, lambda: self.config, self.now())
+            if not self._store.read_only:
+                autoclose.run(self._store, lambda: self.config, self.now())
         return self._store
 
     def set_store(self, store: Store) -> None:

@@ -39,7 +39,9 @@ def init(
     if db_path.exists() and db_path.is_dir():
         raise ConfigError(f"{db_path} is a directory, not a database file")
     db_created = create_database(db_path, group=group)
-    store = open_store(db_path)
+    store = open_store(
+        db_path, create=True
+    )  # an empty file is set up; another program's is refused
     store.close()
     return InitResult(config_path, db_path, config_created, db_created)
 

@@ -36,6 +36,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self.read_only = False
         self._depth = 0
 
     @contextmanager
@@ -112,25 +113,140 @@ class Store:
         self.conn.close()
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, *, create: bool = False) -> tuple[sqlite3.Connection, bool]:
+    """Open the file, make sure it is ours (see `_check_identity`), then set the
+    pragmas; returns the connection and whether it is read-only.
+
+    A database this user may read but not write (or whose folder is not writable, so
+    the WAL index cannot be made) is opened read-only: reads work, and the first write
+    is refused as "read-only" by `Store.transaction`.
+    """
+    read_only = False
     try:
         conn = sqlite3.connect(
             path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
         )
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            _check_identity(conn, path, create=create)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if not _is_read_only(exc) or create:
+                raise
+            conn.close()
+            conn = _connect_read_only(path)
+            _check_identity(conn, path, create=False)
+            read_only = True
         conn.execute("PRAGMA foreign_keys = ON")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        if not read_only:
+            conn.execute("PRAGMA synchronous = NORMAL")
+    except StoreError:
+        conn.close()
+        raise
     except sqlite3.DatabaseError as exc:
         if is_disk_full(exc) or _no_space_left(path):
             raise StoreError(
                 f"disk full: {path}: the database cannot be opened; nothing was changed"
             ) from None
         raise StoreError(f"{path}: cannot open the database: {exc}") from None
-    return conn
+    return conn, read_only
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection. When even that needs a write (the WAL index file cannot be
+    made because the folder is not writable), the file is read as it stands on disk,
+    which is complete only while no write-ahead log is pending: otherwise refused."""
+    from urllib.parse import quote
+
+    def connect(flags: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            f"file:{quote(str(path.absolute()))}?{flags}",
+            uri=True,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
+    conn = connect("mode=ro")
+    try:
+        conn.execute("PRAGMA application_id").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if not _is_read_only(exc):
+            raise
+    wal = path.with_name(path.name + "-wal")
+    try:
+        pending = wal.stat().st_size > 0
+    except FileNotFoundError:
+        pending = False
+    if pending:
+        raise StoreError(
+            f"read-only: {path} cannot be read safely: its folder is not writable by this "
+            "user while others have changes pending; nothing was changed",
+            hint="`supportctl doctor` explains who may write where",
+        )
+    return connect("mode=ro&immutable=1")
+
+
+def _is_read_only(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code == sqlite3.SQLITE_READONLY or "readonly database" in str(exc)
+
+
+# supportctl's mark in the SQLite header (PRAGMA application_id): "SPCT". A file
+# without it is not opened, so SUPPORTCTL_DB pointing at another program's database
+# (or at an empty file) never gets supportctl's tables written into it.
+APPLICATION_ID = 0x53504354
+# Tables every supportctl database has had since its first version: a database from
+# before the mark is recognised by them and given the mark on opening.
+_OUR_TABLES = ("customers", "customer_domains", "contacts", "people", "skills", "absences")
+
+
+def _check_identity(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
+    """Refuse a file that is not a supportctl database, before anything is written.
+
+    Ours: the mark is set. An empty file (0 bytes, or SQLite's empty database) is set
+    up only by `init` (`create`). A database written before the mark existed (user
+    version within ours, our tables present) gets the mark. Anything else is refused.
+    """
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == APPLICATION_ID:
+        return
+    if app_id != 0:
+        raise StoreError(
+            f"{path} belongs to another program (SQLite application id {app_id:#x}), "
+            "not supportctl; nothing was changed",
+            hint="point --db or SUPPORTCTL_DB at a supportctl database",
+        )
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version == 0 and not names:
+        if create:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            return
+        raise StoreError(
+            f"{path} is an empty file, not a supportctl database; nothing was changed",
+            hint="run `supportctl init` to set it up, or point SUPPORTCTL_DB at your database",
+        )
+    if version >= 1 and set(_OUR_TABLES) <= names:
+        try:  # a supportctl database from before the mark: mark it (a one-time upgrade)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except sqlite3.OperationalError as exc:
+            if not _is_read_only(exc):
+                raise
+        return
+    raise StoreError(
+        f"{path} is not a supportctl database (another program's SQLite file?); "
+        "nothing was changed",
+        hint="point --db or SUPPORTCTL_DB at a supportctl database, or `supportctl init` a new one",
+    )
 
 
 def _no_space_left(path: Path) -> bool:
@@ -178,8 +294,9 @@ def open_store(path: Path, *, create: bool = False) -> Store:
         )
     if create:
         create_database(path)
-    conn = _connect(path)
+    conn, read_only = _connect(path, create=create)
     store = Store(conn, path)
+    store.read_only = read_only
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
