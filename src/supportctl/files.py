@@ -22,6 +22,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from supportctl.errors import InputError, StoreError, SupportctlError
@@ -64,7 +65,8 @@ def failure(exc: OSError, what: str, path: Path) -> SupportctlError:
 
 def private_dir(folder: Path, what: str = "folder") -> None:
     """Create `folder` and any missing parents as 0700; existing folders are left as
-    they are (a shared, group-owned folder keeps its mode)."""
+    they are. Inside a group-shared folder (setgid, see `init --group`) a new folder is
+    shared the same way (2770), so colleagues can keep writing there."""
     missing: list[Path] = []
     probe = folder
     while not probe.exists():
@@ -76,12 +78,17 @@ def private_dir(folder: Path, what: str = "folder") -> None:
         raise InputError(f"{what}: {probe} is a file, not a folder")
     for one in reversed(missing):
         try:
+            shared = os.stat(one.parent).st_mode & stat.S_ISGID
+        except OSError:
+            shared = 0
+        mode = 0o2770 if shared else 0o700
+        try:
             os.mkdir(one, 0o700)
         except FileExistsError:
             continue
         except OSError as exc:
             raise failure(exc, what, one) from None
-        os.chmod(one, 0o700)
+        os.chmod(one, mode)
 
 
 def check_target(path: Path, what: str) -> None:

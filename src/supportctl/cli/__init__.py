@@ -277,12 +277,22 @@ def root(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option("--db", envvar="SUPPORTCTL_DB", help="Database file.", show_default=False),
+        typer.Option(
+            "--db",
+            envvar="SUPPORTCTL_DB",
+            help="Database file.",
+            show_default=False,
+            readable=False,  # checked on opening, with a message `doctor` follows up
+        ),
     ] = None,
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", envvar="SUPPORTCTL_CONFIG", help="Config file (TOML).", show_default=False
+            "--config",
+            envvar="SUPPORTCTL_CONFIG",
+            help="Config file (TOML).",
+            show_default=False,
+            readable=False,
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
@@ -348,6 +358,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "backup_cmd",
         "command",
         "Write a consistent copy of the database, safe while others write.",
+    ),
+    "doctor": (
+        "supportctl.cli.admin",
+        "doctor_cmd",
+        "command",
+        "Explain file and permission problems with the config and the database (shared set-ups).",
     ),
     "config": (
         "supportctl.cli.admin",

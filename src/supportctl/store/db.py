@@ -259,31 +259,75 @@ def _no_space_left(path: Path) -> bool:
 
 
 def create_database(path: Path, *, group: str | None = None) -> bool:
-    """Create the file with safe permissions if it does not exist; True when created."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        if group:
-            _apply_group(path, group)
-        return False
-    mode = 0o660 if group else 0o600
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
-    os.close(fd)
-    os.chmod(path, mode)
+    """Create the file with safe permissions if it does not exist; True when created.
+
+    With `group` the database's folder and the file are shared with that Unix group
+    (see `share_with_group`); otherwise the file is 0600 and a new folder 0700.
+    """
+    from supportctl.files import private_dir
+
     if group:
-        _apply_group(path, group)
-    return True
+        _check_group(group)
+    private_dir(path.parent, "the database folder")
+    created = False
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+        created = True
+    if group:
+        share_with_group(path, group)
+    return created
 
 
-def _apply_group(path: Path, group: str) -> None:
+def _check_group(group: str) -> int:
     import grp
-    import shutil
 
     try:
-        grp.getgrnam(group)
+        return grp.getgrnam(group).gr_gid
     except KeyError:
         raise ConfigError(f"no such group '{group}'") from None
-    shutil.chown(path, group=group)
-    os.chmod(path, 0o660)
+
+
+# Folders that are never made group-shared: a database kept directly in one of them
+# needs a folder of its own first.
+_NOT_SHARED = ("/", "/home", "/root", "/tmp", "/var", "/srv", "/opt", "/usr", "/etc")
+
+
+def share_with_group(path: Path, group: str) -> None:
+    """Let every member of `group` use the database at `path`.
+
+    The folder becomes group-owned, group-writable and setgid (2770), so the WAL and
+    shared-memory files SQLite creates beside the database, and any later backup or
+    draft, belong to the group as well; the database and its companions become 0660.
+    A colleague who could write the file but not the folder would get "attempt to
+    write a readonly database" on every command.
+    """
+    import shutil
+
+    gid = _check_group(group)
+    folder = path.absolute().parent
+    home = os.path.expanduser("~")
+    if str(folder) in _NOT_SHARED or str(folder) == home:
+        raise ConfigError(
+            f"{folder} would be shared with group '{group}'; keep the database in a "
+            "folder of its own",
+            hint="e.g. --db /srv/support/desk/supportctl.db",
+        )
+    try:
+        shutil.chown(folder, group=gid)
+        os.chmod(folder, 0o2770)
+        for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+            one = folder / name
+            if one.exists() and not one.is_symlink():
+                shutil.chown(one, group=gid)
+                os.chmod(one, 0o660)
+    except PermissionError:
+        raise ConfigError(
+            f"cannot give {folder} to group '{group}': only its owner (or root) can; "
+            "nothing else was changed",
+            hint=f"ask the owner to run: chgrp -R {group} {folder} && chmod 2770 {folder}",
+        ) from None
 
 
 def open_store(path: Path, *, create: bool = False) -> Store:
@@ -294,6 +338,11 @@ def open_store(path: Path, *, create: bool = False) -> Store:
         )
     if create:
         create_database(path)
+    if not os.access(path, os.R_OK):
+        raise StoreError(
+            f"permission denied: this user cannot read {path}; nothing was changed",
+            hint="`supportctl doctor` explains who may read and write it",
+        )
     conn, read_only = _connect(path, create=create)
     store = Store(conn, path)
     store.read_only = read_only
