@@ -46,6 +46,7 @@ class SmtpConfig(NamedTuple):
     from_addr: str
     acknowledge: bool
     notify_delegate: bool = False
+    ca_file: str | None = None
 
 
 class AgencyConfig(NamedTuple):

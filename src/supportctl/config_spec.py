@@ -313,6 +313,13 @@ SMTP_SPEC: tuple[Key, ...] = (
         "From address of our mail; defaults to agency.support_address.",
         "support@agency.example",
     ),
+    Key(
+        "ca_file",
+        None,
+        _opt_str,
+        "CA bundle for a private certificate (optional).",
+        "/etc/ssl/private-ca.pem",
+    ),
     Key("acknowledge", False, _bool, "Acknowledge new tickets by mail."),
     Key(
         "notify_delegate",

@@ -57,8 +57,10 @@ def tidy(text: str) -> str:
             raw = text.encode("utf-8", "backslashreplace")
         text = raw.decode("utf-8", "backslashreplace")
     text = one_line(text)
+    # A quoted value: the quotes stand apart from words ('acme', not the apostrophe
+    # between two of them), so the text between two values is never taken for one.
     text = re.sub(
-        "'([^']{" + str(_ECHO_LIMIT + 1) + ",})'",
+        r"(?:^|(?<=[\s(=:,]))'([^']{" + str(_ECHO_LIMIT + 1) + r",})'(?=$|[\s),.;:])",
         lambda m: "'" + one_line(m.group(1), _ECHO_LIMIT) + "'",
         text,
     )

@@ -38,7 +38,27 @@ def _fetch(app_ctx, *, source: str | None, dry_run: bool, account: list[str] | N
         progress.stop()
     if not dry_run and report.new_tickets:
         _acknowledge(app_ctx, [t.ticket_id for t in report.new_tickets])
+    if report.failures:
+        _fail_partly(app_ctx, report)
     return report
+
+
+def _fail_partly(app_ctx, report) -> None:  # type: ignore[no-untyped-def]
+    """Some folders or accounts failed while the rest synced: say what was stored, name
+    each failure on its own line, and end with exit 6."""
+    from supportctl.errors import MailError
+    from supportctl.render.inbox import emit_summary
+    from supportctl.render.safe import one_line
+
+    emit_summary(app_ctx, report)
+    for failure in report.failures:
+        app_ctx.err.print(f"warning: {one_line(failure)}", markup=False, soft_wrap=True)
+    count = len(report.failures)
+    raise MailError(
+        f"{count} mail folder{'s' if count != 1 else ''} or account{'s' if count != 1 else ''} "
+        "could not be fetched (see above); the rest was stored",
+        hint="check folders and archive_folder in `supportctl config show` against the server's",
+    )
 
 
 def _acknowledge(app_ctx, ticket_ids: list[int]) -> None:  # type: ignore[no-untyped-def]

@@ -65,6 +65,11 @@ class SmtpTransport:
                 else str(exc.smtp_error)
             )
             reason = f"server said {exc.smtp_code} {' '.join(text.split())}"
+        elif isinstance(exc, ssl.SSLCertVerificationError):
+            from supportctl.mail.tls import certificate_problem
+
+            what, hint = certificate_problem(exc, self.config.host)
+            return MailError(f"SMTP server {self.where}: {what}", hint=hint)
         elif isinstance(exc, ssl.SSLError):
             reason = f"TLS failed ({exc.reason or exc.__class__.__name__})"
         elif isinstance(exc, OSError) and exc.strerror:
@@ -77,7 +82,6 @@ class SmtpTransport:
         if self._conn is not None:
             return
         import smtplib
-        import ssl
 
         cfg = self.config
         password = None
@@ -87,10 +91,13 @@ class SmtpTransport:
             password = resolve_secret(
                 f"smtp {cfg.user}@{cfg.host}", cfg.password_command, cfg.password_env
             )
+        from supportctl.mail.tls import client_context
+
+        context = client_context(cfg.ca_file) if cfg.tls != "none" else None
         try:
             if cfg.tls == "implicit":
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.host, cfg.port, timeout=self.timeout, context=ssl.create_default_context()
+                    cfg.host, cfg.port, timeout=self.timeout, context=context
                 )
             else:
                 conn = smtplib.SMTP(cfg.host, cfg.port, timeout=self.timeout)
@@ -104,7 +111,7 @@ class SmtpTransport:
                         f"SMTP server {self.where} does not offer STARTTLS",
                         hint='use tls = "implicit" (port 465), or "none" towards a loopback relay',
                     )
-                conn.starttls(context=ssl.create_default_context())
+                conn.starttls(context=context)
                 conn.ehlo()
             if cfg.user and password is not None:
                 _login(conn, cfg.user, password)

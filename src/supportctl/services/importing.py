@@ -112,6 +112,8 @@ class ImportReport:
     moved: int = 0
     dry_run: bool = False
     sources: list[str] = field(default_factory=list)
+    # One line per folder or account that could not be synced while the others were.
+    failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         verb = "would store" if self.dry_run else "stored"
@@ -734,17 +736,23 @@ def fetch_accounts(
     lookups = Lookups.load(store, config)
     for account in accounts:
         report.sources.append(account.name)
-        _sync_account_with_retries(
-            store,
-            config,
-            account,
-            lookups,
-            report,
-            now=now,
-            on_progress=on_progress,
-            on_start=on_start,
-            sleep=sleep,
-        )
+        try:
+            _sync_account_with_retries(
+                store,
+                config,
+                account,
+                lookups,
+                report,
+                now=now,
+                on_progress=on_progress,
+                on_start=on_start,
+                sleep=sleep,
+            )
+        except (MailError, ConfigError) as exc:
+            if len(accounts) == 1:
+                raise
+            # One account down (a wrong password, a server away) does not stop the rest.
+            report.failures.append(exc.message)
     return report
 
 
@@ -814,19 +822,28 @@ def _sync_account(
     trusted = (account.authserv_id,) if account.authserv_id else ()
     with ImapSession(account, password) as session:
         for folder in account.folders:
-            _sync_folder(
-                store,
-                config,
-                account,
-                session,
-                folder,
-                lookups,
-                report,
-                trusted=trusted,
-                now=now,
-                on_progress=on_progress,
-                on_start=on_start,
-            )
+            try:
+                _sync_folder(
+                    store,
+                    config,
+                    account,
+                    session,
+                    folder,
+                    lookups,
+                    report,
+                    trusted=trusted,
+                    now=now,
+                    on_progress=on_progress,
+                    on_start=on_start,
+                )
+            except MailError as exc:
+                # A folder the server does not have (or an archive folder it will not
+                # create) is reported with the folders it does have; the others sync.
+                names = session.folder_names()
+                listing = f"; the server's folders: {', '.join(names)}" if names else ""
+                report.failures.append(
+                    f"imap account '{account.name}' folder '{folder}': {exc.message}{listing}"
+                )
 
 
 def _folder_has_work(
