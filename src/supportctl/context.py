@@ -132,6 +132,11 @@ class AppContext:
     def actor(self, as_handle: str | None = None, *, required: bool = True) -> str | None:
         """The acting person: --as, else SUPPORTCTL_USER, else the config's `user`."""
         handle = as_handle or os.environ.get("SUPPORTCTL_USER") or self.config.user
+        if handle is not None and not handle.isascii():
+            try:
+                handle.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ConfigError("SUPPORTCTL_USER is not valid UTF-8") from None
         if handle is None and required:
             raise ConfigError(
                 "who are you? no acting person is set",

@@ -103,8 +103,11 @@ def _known_failure(exc: BaseException) -> SupportctlError | None:
 
     if isinstance(exc, OSError):
         return _os_error(exc)
-    if isinstance(exc, OverflowError):
-        return InputError(f"a number is too large: {exc}")
+    if isinstance(exc, OverflowError):  # a number inside a text argument, say
+        return InputError(f"a number is too large to store (at most {2**63 - 1})")
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc):
+        # Undecodable bytes from the environment or a file name, on their way out.
+        return InputError("some text is not valid UTF-8 (from the environment or a file name)")
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc)
         if "disk is full" in text or "disk I/O error" in text:
