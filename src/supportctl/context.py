@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,6 +93,12 @@ class AppContext:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def today(self) -> date:
+        """Today in the agency's time zone (what `today` and weekday names count from)."""
+        from zoneinfo import ZoneInfo
+
+        return self.now().astimezone(ZoneInfo(self.config.agency.timezone)).date()
 
     def is_terminal(self) -> bool:
         """True when stdout is a terminal (or colour is forced): people get rich output."""

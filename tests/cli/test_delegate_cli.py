@@ -271,7 +271,11 @@ def test_done_twice_and_reassign_done_refused(cli, store, desk, snapshot):
     done = cli.json("delegate", "done", str(task), "--json", env=at(WED))
     assert done["status"] == "done" and done["done"] == WED
     before = snapshot()
-    assert "already done" in cli.fails(2, "delegate", "done", str(task)).stderr
+    # the time as the tables show it (Helsinki), not the stored UTC text
+    assert (
+        "already done (since 2026-10-14 11:30)"
+        in cli.fails(2, "delegate", "done", str(task)).stderr
+    )
     assert "already done" in cli.fails(2, "delegate", "reassign", str(task), "--to", "carol").stderr
     assert snapshot() == before
     kinds = [

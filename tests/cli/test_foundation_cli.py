@@ -103,6 +103,10 @@ def test_czech_customer_defaults_locale_from_vat_id(cli, initialized):
         (["customer", "add", "acme", "--plan", "adhoc", "--vat", "150"], "VAT"),
         (["customer", "add", "acme", "--plan", "adhoc", "--domain", "not a domain"], "domain"),
         (["customer", "add", "acme", "--plan", "adhoc", "--reaction", "soon"], "reaction"),
+        (["customer", "add", "acme", "--plan", "adhoc", "--locale", "de_DE"], "no 'de' texts"),
+        (["customer", "add", "acme", "--plan", "adhoc", "--locale", "fi_XX"], "not a known locale"),
+        (["customer", "add", "acme", "--plan", "adhoc", "--locale", "suomi"], "not a locale"),
+        (["customer", "edit", "dup", "--locale", "sv_SE"], "no 'sv' texts"),
         (["customer", "add", "acme"], "--plan"),
         (["customer", "add", "dup", "--plan", "adhoc"], "already exists"),
         (
@@ -200,6 +204,38 @@ def test_contacts_designated_and_removal(cli, initialized):
     cli.ok("contact", "remove", "acme", "liisa@acme.fi")
     assert [c["id"] for c in cli.json("contact", "list", "--json")] == ["matti@acme.fi"]
     cli.fails(2, "contact", "add", "acme", "matti@acme.fi")
+
+
+def test_contact_edit_renames_readdresses_and_designates(cli, initialized, snapshot):
+    cli.ok("customer", "add", "acme", "--plan", "maintenance")
+    cli.ok("contact", "add", "acme", "liisa@acme.fi", "--name", "Lisa")
+    cli.ok("contact", "add", "acme", "matti@acme.fi", "--can-order")
+    out = cli.ok(
+        "contact", "edit", "acme", "Liisa@acme.fi", "--name", "Liisa Korhonen", "--can-order"
+    )
+    assert out.stdout == "updated designated contact liisa@acme.fi of acme\n"
+    cli.ok(
+        "contact", "edit", "acme", "matti@acme.fi", "--no-can-order", "--email", "matti.v@acme.fi"
+    )
+    contacts = cli.json("contact", "list", "acme", "--json")
+    assert [(c["id"], c["name"], c["can_order"]) for c in contacts] == [
+        ("liisa@acme.fi", "Liisa Korhonen", True),
+        ("matti.v@acme.fi", "", False),
+    ]
+    before = snapshot()
+    assert "nothing to change" in cli.fails(2, "contact", "edit", "acme", "liisa@acme.fi").stderr
+    assert (
+        "not a contact"
+        in cli.fails(2, "contact", "edit", "acme", "x@acme.fi", "--name", "X").stderr
+    )
+    assert (
+        "already a contact"
+        in cli.fails(
+            2, "contact", "edit", "acme", "liisa@acme.fi", "--email", "matti.v@acme.fi"
+        ).stderr
+    )
+    cli.fails(2, "contact", "edit", "acme", "liisa@acme.fi", "--email", "not-an-address")
+    assert snapshot() == before
 
 
 def test_team_skills_absences_and_leaving(cli, initialized):

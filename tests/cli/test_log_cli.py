@@ -111,6 +111,28 @@ def test_date_yesterday_ends_at_this_time_of_day(cli: Any, desk: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("day", "end_at"),
+    [
+        ("12.10.2026", "2026-10-12T12:00:00Z"),
+        ("12.10.", "2026-10-12T12:00:00Z"),
+        ("12. 10. 2026", "2026-10-12T12:00:00Z"),
+        ("monday", "2026-10-12T12:00:00Z"),
+        ("2026-10-12", "2026-10-12T12:00:00Z"),
+    ],
+)
+def test_date_local_forms_and_weekday_names(cli: Any, desk: Path, day: str, end_at: str) -> None:
+    cli.ok("log", "1", "30m", "--date", day, "Plugins")
+    assert entries(desk)[0]["end_at"] == end_at
+
+
+def test_a_duration_is_one_argument_and_the_hint_says_quote(cli: Any, desk: Path) -> None:
+    result = cli.fails(2, "log", "1", "1h", "30m", "x")
+    assert 'quote it: log … "1h 30m" "what"' in result.stderr
+    cli.ok("log", "1", "1h 30m", "x")
+    assert entries(desk)[0]["minutes"] == 90
+
+
 def test_end_as_date_time_crosses_midnight(cli: Any, desk: Path) -> None:
     cli.ok(
         "log",
@@ -153,10 +175,20 @@ def test_add_writes_a_history_event(cli: Any, desk: Path) -> None:
         (("1", "--", "-5m", "x"), "is not a duration"),
         (("1", "25h", "x"), "more than 24 hours"),
         (("1", "1441", "x"), "more than 24 hours"),
-        (("1", "--start", "11:00", "--end", "16:00", "x"), "in the future"),
+        (
+            ("1", "--start", "11:00", "--end", "16:00", "x"),
+            "end at 2026-10-14 16:00, in the future",
+        ),
         (("1", "--start", "09:00", "--end", "08:00", "x"), "to cross midnight"),
         (("1", "--date", "2026-10-15", "10m", "x"), "in the future"),
         (("1", "--date", "someday", "10m", "x"), "is not a date"),
+        (("1", "--date", "2026-13-01", "10m", "x"), "is not a day of the calendar"),
+        (("1", "--date", "-5", "10m", "x"), "write 2026-11-13, 13.11.2026, 13.11."),
+        (("1", "--date", "12.10", "10m", "x"), "'12.10' is not a date"),
+        (("1", "--date", "11/03/2026", "10m", "x"), "'11/03/2026' is not a date"),
+        (("1", "--date", "11/13/2026", "10m", "x"), "'11/13/2026' is not a date"),
+        (("1", "--start", "12.10 09:00", "--end", "09:30", "x"), "'12.10' is not a date"),
+        (("1", "1h", "30m", "x"), "'1h 30m': a duration is one argument"),
         (("1", "--start", "9:00", "--end", "9:30", "45m", "x"), "not 45m"),
         (("99", "10m", "x"), "no ticket #99"),
         (("--customer", "nope", "10m", "x"), "no customer 'nope'"),
@@ -183,6 +215,8 @@ def test_overlap_is_refused_unless_allowed(cli: Any, desk: Path, snapshot: Any) 
     before = snapshot()
     result = cli.fails(2, "log", "2", "--start", "09:30", "--end", "10:30", "second")
     assert "overlapping" in result.stderr and "--allow-overlap" in result.stderr
+    # times as the tables show them: agency-local
+    assert "entry 1 from 2026-10-14 09:00 to 10:00 overlapping" in result.stderr
     assert snapshot() == before
     cli.ok("log", "1", "--start", "10:00", "--end", "10:30", "adjacent is fine")
     cli.ok("log", "2", "--start", "09:30", "--end", "10:30", "second", "--allow-overlap")
@@ -407,6 +441,50 @@ def test_edit_changes_fields_and_records_old_and_new(cli: Any, desk: Path) -> No
     assert entries(desk)[0]["minutes"] == 30
 
 
+def test_edit_moves_an_entry_to_another_ticket_or_customer(cli: Any, desk: Path) -> None:
+    cli.ok("log", "1", "--start", "09:00", "--end", "09:25", "Plugins")
+    out = cli.ok("log", "edit", "1", "--ticket", "2").stdout
+    assert out == "changed entry 1: ticket #1 -> #2\n"
+    assert (entries(desk)[0]["ticket_id"], entries(desk)[0]["customer_id"]) == (2, 1)
+    out = cli.ok("log", "edit", "1", "--customer", "kovo").stdout
+    assert out == "changed entry 1: ticket #2 -> no ticket, customer acme -> kovo\n"
+    assert [(e["ticket"], e["customer"]) for e in cli.json("log", "list", "--json")] == [
+        (None, "kovo")
+    ]
+    data = json.loads(
+        db(desk)
+        .execute("SELECT data FROM events WHERE kind = 'time.edited' ORDER BY id DESC")
+        .fetchone()[0]
+    )
+    assert data["old"] == {"ticket_id": 2, "customer_id": 1}
+    assert data["new"] == {"ticket_id": None, "customer_id": 2}
+    cli.ok("log", "edit", "1", "--class", "billable")
+    assert cli.ok("log", "edit", "1", "--class", "auto").stdout == (
+        "changed entry 1: class billable -> auto\n"
+    )
+
+
+def test_edit_does_not_move_an_entry_out_of_or_into_an_invoiced_month(
+    cli: Any, desk: Path, snapshot: Any
+) -> None:
+    cli.ok("log", "1", "--date", "2026-09-30", "--start", "10:00", "--end", "10:30", "Sept")
+    cli.ok("log", "--customer", "kovo", "--date", "2026-09-29", "20m", "kovo work")
+    _issue(desk, "pixel", "2026-09", "2026-0002")
+    r = cli.fails(2, "log", "edit", "2", "--customer", "pixel")
+    assert "pixel 2026-09 is invoiced (2026-0002) and frozen" in r.stderr
+    _issue(desk, "acme", "2026-09", "2026-0003")
+    before = snapshot()
+    r = cli.fails(2, "log", "edit", "1", "--customer", "kovo")
+    assert "acme 2026-09 is invoiced (2026-0003)" in r.stderr
+    assert (
+        "belongs to 'acme', not 'kovo'"
+        in cli.fails(2, "log", "edit", "2", "--ticket", "1", "--customer", "kovo").stderr
+    )
+    assert "no ticket #99" in cli.fails(2, "log", "edit", "2", "--ticket", "99").stderr
+    assert "no customer 'nope'" in cli.fails(2, "log", "edit", "2", "--customer", "nope").stderr
+    assert snapshot() == before
+
+
 def test_edit_and_rm_refusals_change_nothing(cli: Any, desk: Path, snapshot: Any) -> None:
     cli.ok("log", "1", "--start", "09:00", "--end", "09:25", "Plugins")
     cli.ok("log", "1", "--start", "10:00", "--end", "10:25", "Theme")
@@ -455,7 +533,8 @@ def test_timer_start_status_stop_drops_seconds(cli: Any, desk: Path) -> None:
 def test_one_timer_per_person(cli: Any, desk: Path, snapshot: Any) -> None:
     cli.ok("log", "start", "1", "a", env=at("2026-10-14T10:00:00Z"))
     before = snapshot()
-    assert "already has a timer" in cli.fails(2, "log", "start", "--customer", "kovo", "b").stderr
+    refused = cli.fails(2, "log", "start", "--customer", "kovo", "b").stderr
+    assert "already has a timer running on #1 since 2026-10-14 13:00" in refused
     assert snapshot() == before
     cli.ok("log", "start", "--customer", "kovo", "b", "--as", "bob")
     assert cli.json("log", "status", "--as", "bob", "--json")["customer"] == "kovo"

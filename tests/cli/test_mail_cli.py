@@ -398,3 +398,55 @@ def test_imported_mail_is_searchable_and_the_index_triggers_stay(
         env=NOW,
     )
     assert [h["source"] for h in cli.json("search", "varmuuskopiointi", "--json")] == ["subject"]
+
+
+def test_inbox_with_the_mail_server_down_warns_and_shows_the_queue(cli, desk: Path) -> None:
+    cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
+    config = desk / "config.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[[imap]]\nname = "support"\nhost = "127.0.0.1"\nport = 9\ntls = "none"\n'
+        + 'user = "tuki@koodiverstas.example"\npassword_env = "UNUSED"\n'
+    )
+    result = cli("inbox", "--json", env={**NOW, "UNUSED": "x"})
+    assert result.exit_code == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 7
+    warnings = [line for line in result.stderr.splitlines() if "mail not fetched" in line]
+    assert len(warnings) == 1
+    warning = warnings[0]
+    assert warning.startswith("warning: mail not fetched (") and "--no-fetch" in warning
+    shown = cli.ok("inbox", env={**NOW, "UNUSED": "x"})
+    assert "mail not fetched" in shown.stderr and "Portfolio page layout" in shown.stdout
+    strict = cli("inbox", "--strict", env={**NOW, "UNUSED": "x"})
+    assert strict.exit_code in (3, 6) and strict.stdout == ""
+    assert strict.stderr.startswith("error: ")
+
+
+def test_maildir_copied_long_after_is_dated_by_the_date_header(
+    cli, desk: Path, tmp_path: Path
+) -> None:
+    import os
+
+    box = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (box / sub).mkdir(parents=True)
+    old = box / "cur" / "1.eml"
+    old.write_bytes(
+        b"From: Matti <matti@acme.fi>\nTo: tuki@koodiverstas.example\nSubject: Vanha\n"
+        b"Message-ID: <old-md@acme.fi>\nDate: Mon, 05 Mar 2012 10:00:00 +0200\n\nHei\n"
+    )
+    fresh = box / "cur" / "2.eml"
+    fresh.write_bytes(
+        b"From: Matti <matti@acme.fi>\nTo: tuki@koodiverstas.example\nSubject: Uusi\n"
+        b"Message-ID: <new-md@acme.fi>\nDate: Wed, 14 Oct 2026 10:00:00 +0300\n\nHei\n"
+    )
+    copied = 1791966600  # 2026-10-14T08:30:00Z: when the folder was copied here
+    os.utime(old, (copied, copied))
+    os.utime(fresh, (copied, copied))
+    cli.ok("fetch", "--source", f"maildir:{box}", env=NOW)
+    rows = {t["subject"]: t for t in cli.json("inbox", "--no-fetch", "--all", "--json", env=NOW)}
+    # the old mail is dated by its Date header; the fresh one keeps the file time
+    shown = cli.json("ticket", "show", str(rows["Vanha"]["id"]), "--json", env=NOW)
+    assert shown["created_at"] == "2012-03-05T08:00:00Z"
+    shown = cli.json("ticket", "show", str(rows["Uusi"]["id"]), "--json", env=NOW)
+    assert shown["created_at"] == "2026-10-14T08:30:00Z"

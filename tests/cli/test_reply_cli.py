@@ -144,6 +144,73 @@ def test_reply_cli_template_in_the_customers_language(cli, ticket, tmp_path):  #
     assert "(dry run: nothing sent or recorded)" in result.stderr
 
 
+def test_reply_cli_template_with_m_is_filled_without_an_editor(cli, ticket, tmp_path):  # type: ignore[no-untyped-def]
+    _with_smtp(ticket)
+    failing = {"EDITOR": _editor(tmp_path, "exit 1")}  # an editor would fail: none runs
+    result = cli.ok(
+        "reply",
+        "1",
+        "--template",
+        "need-info",
+        "-m",
+        "Sivu on nyt taas auki.",
+        "--dry-run",
+        "--as",
+        "alice",
+        env=failing,
+    )
+    assert "Hei Matti,\n\nSivu on nyt taas auki.\n\nkiitos viestistäsi." in result.stdout
+
+
+def test_reply_cli_template_without_a_terminal_goes_as_it_is(cli, ticket, tmp_path):  # type: ignore[no-untyped-def]
+    _with_smtp(ticket)
+    failing = {"EDITOR": _editor(tmp_path, "exit 1")}
+    result = cli(
+        "reply", "1", "--template", "investigating", "--dry-run", "--as", "alice", env=failing
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Editing failed" not in result.stderr and "internal error" not in result.stderr
+    assert "Hei Matti,\n\nkiitos ilmoituksesta." in result.stdout
+
+
+def test_reply_cli_template_with_a_place_to_fill_needs_m(cli, ticket, tmp_path, snapshot):  # type: ignore[no-untyped-def]
+    _with_smtp(ticket)
+    folder = ticket / "templates" / "mail" / "canned"
+    folder.mkdir(parents=True)
+    (folder / "fixed.txt.j2").write_text(
+        "{# Fixed: says what was done. #}\nHei {{ requester_name }},\n\nkorjasimme: {{ text }}\n\n{{ me.name }}\n",
+        encoding="utf-8",
+    )
+    before = snapshot()
+    result = cli.fails(2, "reply", "1", "--template", "fixed", "--as", "alice")
+    assert "the canned reply 'fixed' has a place for your own text ({{ text }})" in result.stderr
+    assert "--template fixed -m" in result.stderr
+    cli.fails(2, "reply", "1", "--template", "fixed", "--dry-run", "--as", "alice")
+    assert snapshot() == before
+    out = cli.ok(
+        "reply",
+        "1",
+        "--template",
+        "fixed",
+        "-m",
+        "välimuisti tyhjennetty",
+        "--dry-run",
+        "--as",
+        "alice",
+    ).stdout
+    assert "korjasimme: välimuisti tyhjennetty\n\nAlice Mäkinen" in out
+
+
+def test_reply_cli_a_failing_editor_is_exit_2_not_an_internal_error(
+    cli, ticket, tmp_path, snapshot
+):  # type: ignore[no-untyped-def]
+    _with_smtp(ticket)
+    before = snapshot()
+    result = cli.fails(2, "reply", "1", env={"EDITOR": str(tmp_path / "no-such-editor")})
+    assert result.stderr.startswith("error: cannot start the editor")
+    assert snapshot() == before
+
+
 def test_reply_cli_dry_run_needs_no_smtp_and_records_nothing(cli, ticket, snapshot):  # type: ignore[no-untyped-def]
     before = snapshot()
     result = cli.ok(

@@ -199,6 +199,117 @@ def test_ticket_merge_keeps_history_and_both_ids_resolve(desk: Any) -> None:
     assert show(desk, first)["events"][-1]["data"]["text"] == "goes to the merged ticket"
 
 
+def test_ticket_new_by_phone_without_an_address(desk: Any, snapshot: Any) -> None:
+    before = snapshot()
+    r = desk.fails(2, "ticket", "new", "--customer", "acme", "Lomake", env=WED)
+    assert "--phone" in r.stderr
+    for bad in ("12", "call me", "+358 40 abc", "+" + "1" * 16, "040\x1b[2J"):
+        r = desk.fails(2, "ticket", "new", "--customer", "acme", "--phone", bad, "X", env=WED)
+        assert "is not a telephone number" in r.stderr and "\x1b" not in r.stderr
+    assert snapshot() == before
+    out = desk.ok(
+        "ticket",
+        "new",
+        "--customer",
+        "acme",
+        "--phone",
+        " +358 40  123 4567 ",
+        "Lomake ei toimi",
+        "Soitti klo 10",
+        env=WED,
+    )
+    tid = int(out.stdout.split()[0].lstrip("#"))
+    t = show(desk, tid)
+    assert t["requester"] == "+358 40 123 4567" and t["customer"] == "acme"
+    assert any(
+        e["kind"] == "ticket.note" and e["data"]["phone"] == "+358 40 123 4567" for e in t["events"]
+    )
+    human = desk.ok("ticket", "show", str(tid), env=WED).stdout
+    assert "note (by phone from +358 40 123 4567): Soitti klo 10" in human
+    assert "None" not in human and "?" not in human
+    both = desk.ok(
+        "ticket",
+        "new",
+        "--customer",
+        "acme",
+        "--from",
+        "matti@acme.fi",
+        "--phone",
+        "040 1234567",
+        "Soitto",
+        env=WED,
+    )
+    assert show(desk, int(both.stdout.split()[0].lstrip("#")))["requester"] == "matti@acme.fi"
+
+
+def test_ticket_show_history_of_time_entries_has_no_python_values(desk: Any) -> None:
+    tid = new(desk, "acme", "Form broken")
+    other = new(desk, "acme", "Other")
+    desk.ok("log", str(tid), "25m", "Plugins", "--as", "alice", env=WED)
+    desk.ok("log", "edit", "1", "--class", "billable", "--as", "alice", env=WED)
+    desk.ok("log", "edit", "1", "--class", "auto", "--ticket", str(other), "--as", "alice", env=WED)
+    desk.ok("log", str(tid), "5m", "Check", "--allow-overlap", "--as", "alice", env=WED)
+    desk.ok("log", "rm", "2", "--as", "alice", env=WED)
+    human = desk.ok("ticket", "show", str(tid), env=WED).stdout
+    assert "None" not in human and "uuid" not in human
+    assert "time logged: entry 1, 25 min: Plugins" in human
+    assert "time entry 1 changed: class auto → billable" in human
+    assert f"time entry 1 changed: ticket #{tid} → #{other}, class billable → auto" in human
+    assert "time entry 2 removed (5 min)" in human
+
+
+def test_ticket_merge_of_two_customers_needs_force_and_keeps_the_higher_urgency(
+    desk: Any, snapshot: Any
+) -> None:
+    first = new(desk, "acme", "Form broken")
+    second = new(desk, "pixel", "Site down")
+    desk.ok("ticket", "urgency", str(second), "urgent", env=WED)
+    assert show(desk, first)["urgency"] == "normal"
+    before = snapshot()
+    result = desk.fails(2, "ticket", "merge", str(second), str(first), env=WED)
+    assert (
+        f"not merged: #{second} is pixel's and #{first} is acme's: pixel's mail would join acme's ticket"
+        in result.stderr
+    )
+    assert "--force" in result.stderr
+    assert snapshot() == before
+    desk.ok("ticket", "merge", str(second), str(first), "--force", env=WED)
+    merged = show(desk, first)
+    assert merged["urgency"] == "urgent" and merged["merged_from"] == [second]
+
+
+def test_ticket_merge_of_two_customers_asks_on_a_terminal(desk: Any, snapshot: Any) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    first = new(desk, "acme", "Form broken")
+    second = new(desk, "pixel", "Site down")
+
+    def merge_answering(answer: bytes) -> tuple[int, str]:
+        controller, terminal = pty.openpty()
+        os.write(controller, answer)
+        proc = subprocess.run(
+            [sys.executable, "-m", "supportctl", "ticket", "merge", str(second), str(first)],
+            stdin=terminal,
+            capture_output=True,
+            env={**os.environ, **WED},
+            timeout=120,
+        )
+        os.close(controller)
+        os.close(terminal)
+        return proc.returncode, (proc.stdout + proc.stderr).decode()
+
+    before = snapshot()
+    code, output = merge_answering(b"n\n")
+    assert code == 2 and "Merge anyway?" in output and "not merged" in output
+    assert snapshot() == before
+    code, output = merge_answering(b"y\n")
+    assert code == 0 and f"#{second} merged into #{first}" in output
+    assert show(desk, first)["merged_from"] == [second]
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -646,3 +646,106 @@ def test_config_notify_delegate_mails_without_the_flag(cli, desk, tmp_path):  # 
     out = cli.ok("delegate", "1", "uusi DNS-tietue", "--skill", "dns", "--as", "alice")
     assert "sent delegation notice on #1 to bob@agency.example" in out.stderr
     assert [r[1] for r in sink.received] == [["bob@agency.example"]]
+
+
+def test_remind_never_mails_someone_who_left(cli, desk, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    sink, _port, _ws = desk
+    cli.ok("team", "add", "olli", "--name", "Olli", "--email", "olli@agency.example")
+    cli.ok("rota", "set", "alice", "--start", "2026-W42")
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    cli.ok("ticket", "assign", "1", "olli", "--as", "alice")
+    cli.ok("team", "edit", "olli", "--left")
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T13:10:00Z")  # 50 business minutes left
+    data = cli.json("remind", "--json")
+    assert [(o["id"], [t["id"] for t in o["tickets"]]) for o in data["owners"]] == [("alice", [1])]
+    assert [rcpt for _from, rcpt, _raw in sink.received] == [["alice@agency.example"]]
+
+
+OLD_MAIL = (
+    b"From: Matti Virtanen <matti.virtanen@acme.fi>\n"
+    b"To: support@agency.example\n"
+    b"Subject: Vanha kysymys lomakkeesta\n"
+    b"Message-ID: <old-1@acme.fi>\n"
+    b"Date: Tue, 14 Mar 2017 09:12:00 +0200\n"
+    b"Content-Type: text/plain; charset=utf-8\n"
+    b"\n"
+    b"Hei, lomake ei tallenna mitaan.\n"
+)
+
+
+def _exported_mbox(path: Path, *messages: bytes) -> str:
+    """An mbox as a mail client exports it: every From line carries the export time."""
+    box = mailbox.mbox(str(path))
+    for raw in messages:
+        item = mailbox.mboxMessage(raw)
+        item.set_from("MAILER-DAEMON", (2026, 10, 14, 8, 0, 0, 2, 287, 0))
+        box.add(item)
+    box.flush()
+    box.close()
+    return f"mbox:{path}"
+
+
+def test_old_mail_in_an_exported_mbox_arrives_at_its_date_and_is_never_answered(
+    cli, initialized, smtp_server, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    sink, port = smtp_server
+    _configure(initialized, port, acknowledge=True)
+    _setup_people(cli)
+    cli.ok("rota", "set", "alice", "--start", "2026-W42")
+    source = _exported_mbox(tmp_path / "export.mbox", OLD_MAIL, FI_MAIL)
+    eml = tmp_path / "old.eml"
+    eml.write_bytes(Path(source[5:]).read_bytes().split(b"\n\nFrom ")[0])
+    steps = {s["step"]: s for s in cli.json("fetch", "--explain", str(eml), "--json")["steps"]}
+    assert steps["arrived"]["outcome"] == "2017-03-14T07:12:00Z"
+    assert steps["arrived"]["reason"].startswith("Date header (the mailbox file time")
+    result = cli.ok("fetch", "--source", source)
+    assert "acknowledged 1 new ticket" in result.stderr
+    assert _rows(initialized, "SELECT id, created_at FROM tickets ORDER BY id") == [
+        (1, "2017-03-14T07:12:00Z"),
+        (2, "2026-10-14T08:00:00Z"),  # a file time within a day of the Date header stands
+    ]
+    # Only the fresh mail is acknowledged; the old one is skipped with the reason.
+    assert [r[1] for r in sink.received] == [["matti.virtanen@acme.fi"]]
+    assert _parse(sink.received[0][2])["In-Reply-To"] == "<fi-1@acme.fi>"
+    skipped = _rows(initialized, "SELECT ticket_id, data FROM events WHERE kind = 'mail.skipped'")
+    assert skipped[0][0] == 1 and "more than 24 hours ago" in skipped[0][1]
+    # Nor does the old ticket ever set off a reminder (its clock was over in 2017).
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T13:10:00Z")
+    data = cli.json("remind", "--json")
+    assert [(o["id"], [t["id"] for t in o["tickets"]]) for o in data["owners"]] == [("alice", [2])]
+
+
+def test_history_before_imports_old_mail_closed_and_searchable(
+    cli, initialized, smtp_server, tmp_path, monkeypatch, snapshot
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    sink, port = smtp_server
+    _configure(initialized, port, acknowledge=True)
+    _setup_people(cli)
+    cli.ok("rota", "set", "alice", "--start", "2026-W42")
+    source = _mbox(tmp_path / "in.mbox", OLD_MAIL, FI_MAIL)
+    before = snapshot()
+    bad = cli.fails(2, "fetch", "--source", source, "--history-before", "11/03/2026")
+    assert "is not a date" in bad.stderr
+    cli.fails(2, "fetch", "--source", source, "--history-before", "1.10.2026", "--history")
+    assert snapshot() == before
+    result = cli.json("fetch", "--source", source, "--history-before", "1.10.2026", "--json")
+    assert (result["new_tickets"], result["history_tickets"]) == ([2], [1])
+    rows = _rows(
+        initialized,
+        "SELECT t.id, t.status, p.handle, t.due_response_at IS NOT NULL, t.closed_at "
+        "FROM tickets t LEFT JOIN people p ON p.id = t.owner_id ORDER BY t.id",
+    )
+    assert rows == [(1, "closed", None, 0, "2017-03-14T07:12:00Z"), (2, "new", "alice", 1, None)]
+    queue = cli.json("inbox", "--no-fetch", "--json")
+    assert [t["id"] for t in queue] == [2]
+    assert [h["id"] for h in cli.json("search", "lomake", "--json")] == [1]
+    assert [r[1] for r in sink.received] == [["matti.virtanen@acme.fi"]]  # only the new one
+    # --history takes everything as history: a second mailbox adds closed tickets only.
+    later = FI_MAIL.replace(b"<fi-1@acme.fi>", b"<fi-7@acme.fi>").replace(
+        b"Subject: =?utf-8?q?Etusivu_ei_toimi_=E2=80=93_kiire?=", b"Subject: Arkisto"
+    )
+    result = cli.json("fetch", "--source", _mbox(tmp_path / "b.mbox", later), "--history", "--json")
+    assert (result["new_tickets"], result["history_tickets"]) == ([], [3])
+    assert len(sink.received) == 1

@@ -9,8 +9,10 @@ import pytest
 
 from supportctl.domain.calendar import BusinessCalendar
 from supportctl.domain.rota import (
+    IsAbsent,
     Rota,
     absence_checker,
+    absent_days,
     duty_for_week,
     owner_for,
     parse_week,
@@ -99,3 +101,27 @@ def test_rota_owner_after_christmas_holidays() -> None:
     # Wed 23 Dec 2026 18:00: 24/25 closed, next business moment is Mon 28 Dec (W53)
     arrival = datetime(2026, 12, 23, 18, 0, tzinfo=HEL)
     assert owner_for(arrival, ROTA, CAL, NOBODY_AWAY).name == "2026-W53"
+
+
+def test_rota_swap_onto_someone_away_or_gone_does_not_stand() -> None:
+    w50, w51, w01 = date(2026, 12, 7), date(2026, 12, 14), date(2027, 1, 4)
+    rota = Rota(
+        ("alice", "bob", "carol"),
+        parse_week("2026-W48"),
+        {w50: "dave", w51: "dave", w01: "erik"},
+        forced=frozenset({w51}),
+        gone=frozenset({"erik", "alice"}),
+    )
+    friday_off = absence_checker({"dave": [(date(2026, 12, 11), date(2026, 12, 11))]})
+    sunday_off = absence_checker({"dave": [(date(2026, 12, 13), date(2026, 12, 13))]})
+
+    def duty(monday: date, away: IsAbsent) -> tuple[str | None, str]:
+        d = duty_for_week(rota, monday, CAL, away)
+        return d.person, d.reason
+
+    assert duty(w50, friday_off) == ("carol", "swap set aside: dave away; regular")
+    assert duty(w50, sunday_off) == ("dave", "swap")  # not a business day
+    assert duty(w51, absence_checker({"dave": [(w51, w51)]})) == ("dave", "swap (forced)")
+    # erik has left, and so has alice, next in the order: bob takes the week.
+    assert duty(w01, NOBODY_AWAY) == ("bob", "swap set aside: erik left; absence: alice away")
+    assert absent_days("dave", w50, CAL, friday_off) == [date(2026, 12, 11)]

@@ -394,6 +394,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "command",
         "Full-text search over tickets, mail and notes.",
     ),
+    "kb": (
+        "supportctl.cli.kb",
+        "kb_app",
+        "group",
+        "Knowledge base: add, edit, show, list, search, rm, suggest, export articles.",
+    ),
     "report": (
         "supportctl.cli.report",
         "report_cmd",

@@ -390,7 +390,12 @@ def customer_edit(
         until=until,
     )
     customer = customers.edit(
-        app_ctx.store, slug=slug, data=data, now=app_ctx.now(), actor=app_ctx.actor(required=False)
+        app_ctx.store,
+        slug=slug,
+        data=data,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(required=False),
+        today=app_ctx.today() if until is not None else None,
     )
     emit_customer(app_ctx, customer, as_json=json_, verb="updated")
 
@@ -483,6 +488,49 @@ def contact_list(
     emit_contacts(app_ctx, customers.list_contacts(app_ctx.store, customer), as_json=json_)
 
 
+@contact_app.command("edit")
+def contact_edit(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="The customer's slug.")],
+    email: Annotated[str, typer.Argument(help="The contact's e-mail address.")],
+    name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    new_email: Annotated[
+        str | None, typer.Option("--email", metavar="ADDR", help="A new e-mail address.")
+    ] = None,
+    can_order: Annotated[
+        bool | None,
+        typer.Option(
+            "--can-order/--no-can-order",
+            help="A designated contact (may order billable work), or no longer.",
+        ),
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Change a contact: rename, a new address, designated or not.
+
+    Example:  supportctl contact edit acme liisa@acme.fi --name "Liisa Korhonen" --can-order
+    """
+    from supportctl.render.customers import emit_contacts
+    from supportctl.services import customers
+
+    app_ctx = get_app_context(ctx)
+    contact = customers.edit_contact(
+        app_ctx.store,
+        slug=customer,
+        email=email,
+        new_email=new_email,
+        name=name,
+        can_order=can_order,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(required=False),
+    )
+    if json_:
+        emit_contacts(app_ctx, [contact], as_json=True, single=True)
+    else:
+        kind = "designated contact" if contact.can_order else "contact"
+        typer.echo(f"updated {kind} {contact.email} of {customer}")
+
+
 @contact_app.command("remove")
 def contact_remove(
     ctx: typer.Context,
@@ -514,7 +562,10 @@ SkillOpt = Annotated[
 ]
 AwayOpt = Annotated[
     list[str] | None,
-    typer.Option("--away", help="Absence: 2026-12-21..2027-01-06 or one day (repeatable)."),
+    typer.Option(
+        "--away",
+        help="Absence: 2026-12-21..2027-01-06, 21.12.2026..6.1.2027 or one day (repeatable).",
+    ),
 ]
 
 
@@ -547,6 +598,7 @@ def team_add(
         away=away or [],
         now=app_ctx.now(),
         actor=app_ctx.actor(required=False),
+        today=app_ctx.today() if away else None,
     )
     if json_:
         emit_people(app_ctx, [person], as_json=True, single=True)
@@ -594,11 +646,27 @@ def team_edit(
         active=active,
         now=app_ctx.now(),
         actor=app_ctx.actor(required=False),
+        today=app_ctx.today() if away else None,
     )
     if json_:
         emit_people(app_ctx, [person], as_json=True, single=True)
     else:
         typer.echo(f"updated {person.handle}")
+    if active is False or away:
+        from supportctl.services import rota
+
+        stranded = [
+            p
+            for p in rota.problems(app_ctx.store, app_ctx.config, now=app_ctx.now())
+            if p.owner == person.handle
+        ]
+        if stranded:
+            count = len(stranded)
+            typer.echo(
+                f"warning: {person.handle} owns {count} open ticket{'s' if count != 1 else ''}; "
+                "see `supportctl rota show --problems`",
+                err=True,
+            )
 
 
 @team_app.command("list")

@@ -85,7 +85,11 @@ def delegate_done(
 
     app_ctx = get_app_context(ctx)
     result = delegation.done(
-        app_ctx.store, task_id=task, actor=app_ctx.actor(as_, required=False), now=app_ctx.now()
+        app_ctx.store,
+        task_id=task,
+        actor=app_ctx.actor(as_, required=False),
+        now=app_ctx.now(),
+        tz=app_ctx.config.agency.timezone,
     )
     emit_task(app_ctx, result, as_json=json_, verb="done")
 

@@ -10,7 +10,14 @@ import typer
 from supportctl.cli.common import AsOption, CustomerOption, JsonFlag, LimitOption, get_app_context
 
 
-def _fetch(app_ctx, *, source: str | None, dry_run: bool, account: list[str] | None):  # type: ignore[no-untyped-def]
+def _fetch(  # type: ignore[no-untyped-def]
+    app_ctx,
+    *,
+    source: str | None,
+    dry_run: bool,
+    account: list[str] | None,
+    history_before=None,
+):
     from supportctl.render.inbox import FetchProgress
     from supportctl.services import importing
 
@@ -24,6 +31,7 @@ def _fetch(app_ctx, *, source: str | None, dry_run: bool, account: list[str] | N
                 now=app_ctx.now(),
                 dry_run=dry_run,
                 on_progress=progress.update,
+                history_before=history_before,
             )
         else:
             report = importing.fetch_accounts(
@@ -33,6 +41,7 @@ def _fetch(app_ctx, *, source: str | None, dry_run: bool, account: list[str] | N
                 account_names=account or None,
                 on_start=progress.start,
                 on_progress=progress.update,
+                history_before=history_before,
             )
     finally:
         progress.stop()
@@ -82,6 +91,25 @@ def _acknowledge(app_ctx, ticket_ids: list[int]) -> None:  # type: ignore[no-unt
         )
 
 
+def _history_cutoff(app_ctx, day: str | None, everything: bool):  # type: ignore[no-untyped-def]
+    """The moment before which mail is history: local midnight of `day`, or no limit."""
+    from datetime import UTC, datetime, time
+    from zoneinfo import ZoneInfo
+
+    from supportctl.errors import InputError
+    from supportctl.services import validate
+
+    if day is not None and everything:
+        raise InputError("give --history-before DATE or --history, not both")
+    if everything:
+        return datetime.max.replace(tzinfo=UTC)
+    if day is None:
+        return None
+    zone = ZoneInfo(app_ctx.config.agency.timezone)
+    first = validate.day(day, app_ctx.today(), "--history-before")
+    return datetime.combine(first, time(0), zone).astimezone(UTC)
+
+
 def fetch_cmd(
     ctx: typer.Context,
     source: Annotated[
@@ -108,17 +136,33 @@ def fetch_cmd(
         list[str] | None,
         typer.Option("--account", metavar="NAME", help="Only this [[imap]] account (repeatable)."),
     ] = None,
+    history_before: Annotated[
+        str | None,
+        typer.Option(
+            "--history-before",
+            metavar="DATE",
+            help="Mail that arrived before this day is history: imported closed, no SLA clock, no mail out.",
+        ),
+    ] = None,
+    history: Annotated[
+        bool,
+        typer.Option("--history", help="Import everything as history (closed, still searchable)."),
+    ] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Pull new mail from every IMAP account (or a file source) into tickets.
 
-    Example:  supportctl fetch --source mbox:~/old-support.mbox
+    With --history-before DATE (or --history for everything) an old mailbox becomes an
+    archive: its tickets are closed, searchable, and nobody is mailed about them.
+
+    Example:  supportctl fetch --source mbox:~/old-support.mbox --history-before 2026-10-01
     """
     from supportctl.errors import InputError
     from supportctl.render.inbox import emit_explain, emit_summary
     from supportctl.render.jsonout import emit_json
 
     app_ctx = get_app_context(ctx)
+    cutoff = _history_cutoff(app_ctx, history_before, history)
     if explain is not None:
         from supportctl.services import importing
 
@@ -126,7 +170,11 @@ def fetch_cmd(
         if not path.is_file():
             raise InputError(f"no file {path}", hint="give a saved message: --explain FILE.eml")
         plan = importing.explain(
-            app_ctx.store, app_ctx.config, path.read_bytes(), now=app_ctx.now()
+            app_ctx.store,
+            app_ctx.config,
+            path.read_bytes(),
+            now=app_ctx.now(),
+            history_before=cutoff,
         )
         emit_explain(app_ctx, plan, as_json=json_)
         return
@@ -134,13 +182,14 @@ def fetch_cmd(
         raise InputError(
             "--dry-run works with --source only", hint="use --explain FILE.eml for one message"
         )
-    report = _fetch(app_ctx, source=source, dry_run=dry_run, account=account)
+    report = _fetch(app_ctx, source=source, dry_run=dry_run, account=account, history_before=cutoff)
     if json_:
         emit_json(
             {
                 "id": None,
                 "stored": report.stored,
                 "new_tickets": [t.ticket_id for t in report.new_tickets],
+                "history_tickets": report.history_tickets,
                 "threaded": report.threaded,
                 "non_human": report.non_human,
                 "duplicates": report.duplicates,
@@ -165,20 +214,42 @@ def inbox_cmd(
     ] = False,
     customer: CustomerOption = None,
     limit: LimitOption = 50,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Fail (exit 3 or 6) when fetching fails, without the queue."),
+    ] = False,
     as_: AsOption = None,
     json_: JsonFlag = False,
 ) -> None:
     """Fetch new mail, then the queue: urgent, premium, standard, light, oldest first, with SLA clocks.
 
+    When fetching fails (mail server down, login refused) the queue is still shown after
+    one warning line, exit 0; --strict fails instead.
+
     Example:  supportctl inbox --no-fetch --mine --limit 20
     """
+    from supportctl.errors import ConfigError, MailError
     from supportctl.render.inbox import emit_queue, emit_summary
     from supportctl.services import inbox
 
     app_ctx = get_app_context(ctx)
     if not no_fetch and app_ctx.config.imap:
-        report = _fetch(app_ctx, source=None, dry_run=False, account=None)
-        emit_summary(app_ctx, report)
+        try:
+            report = _fetch(app_ctx, source=None, dry_run=False, account=None)
+        except (MailError, ConfigError) as exc:
+            if strict:
+                raise
+            from supportctl.render.safe import one_line
+
+            app_ctx.err.print(
+                f"warning: mail not fetched ({one_line(exc.message, 300)}); the queue below is "
+                "what was stored before (--no-fetch skips fetching, --strict fails instead)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        else:
+            emit_summary(app_ctx, report)
     queue = inbox.queue(
         app_ctx.store,
         app_ctx.config,

@@ -185,7 +185,8 @@ def fee_add_cmd(
     amount: Annotated[str, typer.Argument(help="Amount in the customer's currency, e.g. 120.00.")],
     description: Annotated[str, typer.Argument(help="What the fee is for.")],
     day: Annotated[
-        str | None, typer.Option("--date", help="Date of the fee (default today), 2026-10-14.")
+        str | None,
+        typer.Option("--date", help="Date of the fee (default today): 2026-10-14 or 14.10.2026."),
     ] = None,
     json_: JsonFlag = False,
 ) -> None:

@@ -77,16 +77,28 @@ def _target_and_words(words: list[str], customer: str | None) -> tuple[int | Non
     return int(first), words[1:]
 
 
-def _duration_and_text(words: list[str]) -> tuple[str | None, str]:
+def _is_duration(word: str) -> bool:
     from supportctl.domain.durations import parse_duration
 
-    if words:
-        try:
-            parse_duration(words[0])
-        except ValueError:
-            pass
-        else:
-            return words[0], " ".join(words[1:])
+    try:
+        parse_duration(word)
+    except ValueError:
+        return False
+    return True
+
+
+def _duration_and_text(words: list[str]) -> tuple[str | None, str]:
+    """The duration (one argument) and the description; a second bare duration word
+    (`log 42 1h 30m "x"`) is refused rather than logged as part of the description."""
+    from supportctl.errors import InputError
+
+    if words and _is_duration(words[0]):
+        if len(words) > 1 and _is_duration(words[1]):
+            raise InputError(
+                f"'{words[0]} {words[1]}': a duration is one argument",
+                hint=f'quote it: log … "{words[0]} {words[1]}" "what"',
+            )
+        return words[0], " ".join(words[1:])
     return None, " ".join(words)
 
 
@@ -111,7 +123,9 @@ def log_add(
     on_date: Annotated[
         str | None,
         typer.Option(
-            "--date", metavar="DATE", help="Day of the work: 2026-10-14, yesterday (default today)."
+            "--date",
+            metavar="DATE",
+            help="Day of the work: 2026-10-14, 14.10.2026, 14.10., yesterday, monday (default today).",
         ),
     ] = None,
     kind: Annotated[
@@ -218,6 +232,7 @@ def log_start(
         description=" ".join(rest),
         actor=actor,
         now=app_ctx.now(),
+        tz=_tz_source(app_ctx),
     )
     from supportctl.render.timelog import emit_timer
 
@@ -373,10 +388,23 @@ def log_edit(
         ),
     ] = None,
     allow_overlap: OverlapOption = False,
+    to_ticket: Annotated[
+        int | None,
+        typer.Option("--ticket", metavar="N", help="Move the entry to this ticket."),
+    ] = None,
+    to_customer: Annotated[
+        str | None,
+        typer.Option(
+            "--customer", metavar="SLUG", help="Move the entry to this customer (no ticket)."
+        ),
+    ] = None,
     as_: AsOption = None,
     json_: JsonFlag = False,
 ) -> None:
     """Change an entry; the history keeps the old and new values.
+
+    --ticket/--customer move it to another ticket or customer (not out of or into an
+    invoiced month).
 
     Example:  supportctl log edit 17 --minutes 40m --description "Plugins and theme update"
     """
@@ -395,6 +423,8 @@ def log_edit(
         class_override=None if clear else class_,
         clear_class=clear,
         allow_overlap=allow_overlap,
+        ticket=to_ticket,
+        customer=to_customer,
         actor=actor,
         now=app_ctx.now(),
         tz=_tz_source(app_ctx),

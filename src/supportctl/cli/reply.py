@@ -2,6 +2,7 @@
 
 The editor starts with the customer's last message quoted (and a canned reply above it
 with `--template`); leaving only the quote is an empty message and sends nothing. A
+canned reply with `-m` (or without a terminal) is filled and sent without an editor. A
 failed send keeps the text as a draft and says where.
 """
 
@@ -36,7 +37,11 @@ def reply_cmd(
     ] = None,
     template: Annotated[
         str | None,
-        typer.Option("--template", metavar="NAME", help="Start from a canned reply."),
+        typer.Option(
+            "--template",
+            metavar="NAME",
+            help="A canned reply; -m TEXT fills its place for your words (no editor then).",
+        ),
     ] = None,
     list_templates: Annotated[
         bool, typer.Option("--templates", help="List the canned replies and exit.")
@@ -44,13 +49,24 @@ def reply_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the message; send and record nothing.")
     ] = False,
+    kb_article: Annotated[
+        int | None,
+        typer.Option(
+            "--kb",
+            metavar="ID",
+            help="Put a shared knowledge-base article into the reply (in the customer's language when translated).",
+        ),
+    ] = None,
     as_: AsOption = None,
     json_: JsonFlag = False,
 ) -> None:
     """Reply to a ticket's customer by mail; the sent mail joins the ticket's history.
 
     Without -m or --file, $EDITOR opens with the customer's last message quoted.
-    The subject carries the ticket tag, and In-Reply-To/References thread it.
+    With --template NAME, -m TEXT fills the canned reply without an editor; without a
+    terminal (cron, scripts) the canned reply goes as it is, unless it has a place for
+    your text to fill. The subject carries the ticket tag, and In-Reply-To/References
+    thread it.
 
     Example:  supportctl reply 42 -m "Fixed: the contact form sends again."
     """
@@ -67,22 +83,38 @@ def reply_cmd(
         )
     if message is not None and file is not None:
         raise InputError("give the text with -m or with --file, not both")
-    if template is not None and (message is not None or file is not None):
-        raise InputError("--template starts the editor; it does not combine with -m or --file")
     actor = app_ctx.actor(as_, required=False)
     now = app_ctx.now()
     store, config = app_ctx.store, app_ctx.config
     outbound.require_ticket(store, ticket_id)  # unknown ticket, no [smtp]: fail before the editor
     transport = None if dry_run else outbound.transport_for(config)
-    if message is not None:
-        body = message
-    elif file is not None:
-        body = _read(file)
+    article = None
+    if kb_article is not None:  # unknown or internal article: exit 2 before the editor
+        from supportctl.services import kb
+
+        article = kb.for_reply(store, kb_article, ticket_id)
+    insert = kb.reply_text(article) if article is not None else ""
+    text = message if message is not None else _read(file) if file is not None else None
+    if template is not None and (text is not None or not _on_terminal()):
+        # Filled from -m/--file, or (no terminal: cron, scripts) sent as it is.
+        body = outbound.canned(
+            store, config, ticket_id=ticket_id, name=template, actor=actor, now=now, text=text
+        )
+        if insert:
+            body = body.rstrip("\n") + "\n\n" + insert
+    elif text is not None:
+        body = text + ("\n\n" + insert if insert else "")
     else:
         start = outbound.draft(
-            store, config, ticket_id=ticket_id, template=template, actor=actor, now=now
+            store,
+            config,
+            ticket_id=ticket_id,
+            template=template,
+            actor=actor,
+            now=now,
+            text="" if template else None,
         )
-        body = _edit(start)
+        body = _edit(insert + start if insert else start)
     sent = outbound.reply(
         store,
         config,
@@ -95,10 +127,14 @@ def reply_cmd(
         dry_run=dry_run,
         transport=transport,
     )
+    if article is not None and not dry_run:
+        kb.record_use(store, article, sent.ticket_id or ticket_id, actor=actor, now=app_ctx.now())
     if json_:
         from supportctl.render.jsonout import emit_json
 
         data = sent.as_json()
+        if article is not None:
+            data["kb_article"] = article.id
         if dry_run:
             data["message"] = sent.text
         emit_json(data)
@@ -127,6 +163,15 @@ def _read(path: Path) -> str:
         raise InputError(f"cannot read {path}: {reason}") from None
 
 
+def _on_terminal() -> bool:
+    import sys
+
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _edit(text: str) -> str:
     import click
 
@@ -134,7 +179,7 @@ def _edit(text: str) -> str:
 
     try:
         edited = click.edit(text, extension=".txt", require_save=False)
-    except click.UsageError as exc:
+    except click.ClickException as exc:
         raise InputError(
             f"cannot start the editor: {exc.message}",
             hint="set $EDITOR, or pass -m TEXT / --file PATH",

@@ -15,7 +15,17 @@ WeeksOption = Annotated[int, typer.Option("--weeks", min=1, max=520, help="How m
 
 
 @rota_app.command("show")
-def show_cmd(ctx: typer.Context, weeks: WeeksOption = 8, json_: JsonFlag = False) -> None:
+def show_cmd(
+    ctx: typer.Context,
+    weeks: WeeksOption = 8,
+    problems: Annotated[
+        bool,
+        typer.Option(
+            "--problems", help="List open tickets owned by someone who is away or has left."
+        ),
+    ] = False,
+    json_: JsonFlag = False,
+) -> None:
     """List the coming ISO weeks with dates, the duty person and why (regular/swap/absence).
 
     Example:  supportctl rota show --weeks 8
@@ -26,6 +36,17 @@ def show_cmd(ctx: typer.Context, weeks: WeeksOption = 8, json_: JsonFlag = False
 
     app_ctx = get_app_context(ctx)
     now = app_ctx.now()
+    if problems:
+        found = rota.problems(app_ctx.store, app_ctx.config, now=now)
+        if json_:
+            emit_json([p.as_json() for p in found])
+            return
+        from supportctl.render.rota import problems_table
+
+        problems_table(app_ctx, found)
+        if found:
+            typer.echo("hint: hand them over with `supportctl ticket assign N HANDLE`", err=True)
+        return
     duty = rota.show(app_ctx.store, app_ctx.config, weeks=weeks, now=now)
     if json_:
         emit_json(duty)
@@ -72,9 +93,16 @@ def swap_cmd(
     ctx: typer.Context,
     week: Annotated[str, typer.Argument(metavar="YYYY-Www", help="The ISO week.")],
     handle: Annotated[str, typer.Argument(help="Who is on duty that week instead.")],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Put them on duty even if they are away that week."),
+    ] = False,
     as_: AsOption = None,
 ) -> None:
     """Put someone else on duty for one week (this week or later).
+
+    Someone away on a business day of the week is refused unless --force; someone who
+    has left, always. `rota unswap WEEK` undoes a swap.
 
     Example:  supportctl rota swap 2026-W50 dave
     """
@@ -88,8 +116,35 @@ def swap_cmd(
         handle=handle,
         now=app_ctx.now(),
         actor=app_ctx.actor(as_, required=False),
+        force=force,
     )
     typer.echo(f"{duty.id} ({duty.start:%d.%m.}–{duty.end:%d.%m.%Y}): {duty.person} on duty")
+
+
+@rota_app.command("unswap")
+def unswap_cmd(
+    ctx: typer.Context,
+    week: Annotated[str, typer.Argument(metavar="YYYY-Www", help="The ISO week.")],
+    as_: AsOption = None,
+) -> None:
+    """Undo the swap of one week: the regular order applies again.
+
+    Example:  supportctl rota unswap 2026-W50
+    """
+    from supportctl.services import rota
+
+    app_ctx = get_app_context(ctx)
+    duty = rota.unswap(
+        app_ctx.store,
+        app_ctx.config,
+        week=week,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(as_, required=False),
+    )
+    who = duty.person or "nobody"
+    typer.echo(
+        f"{duty.id} ({duty.start:%d.%m.}–{duty.end:%d.%m.%Y}): {who} on duty ({duty.reason})"
+    )
 
 
 @rota_app.command("ics")

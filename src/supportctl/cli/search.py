@@ -16,9 +16,15 @@ def search_cmd(
     ],
     customer: CustomerOption = None,
     limit: LimitOption = 50,
+    kb_only: Annotated[bool, typer.Option("--kb", help="Knowledge-base articles only.")] = False,
+    tickets_only: Annotated[bool, typer.Option("--tickets", help="Tickets only.")] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Search ticket subjects, mail texts and notes, newest first, with a snippet.
+
+    Knowledge-base articles come first (source `kb`, best match first); --kb shows
+    only articles, --tickets only tickets. --limit applies to each. With --customer
+    only tickets are searched (articles belong to no customer).
 
     Example:  supportctl search "lomake ei toimi" --customer acme
     """
@@ -26,5 +32,13 @@ def search_cmd(
     from supportctl.services.search import search
 
     app_ctx = get_app_context(ctx)
-    hits = search(app_ctx.store, text, customer=customer, limit=limit)
+    if kb_only and tickets_only:
+        from supportctl.errors import InputError
+
+        raise InputError("--kb and --tickets exclude each other; give one or neither")
+    hits = [] if kb_only else search(app_ctx.store, text, customer=customer, limit=limit)
+    if not tickets_only and customer is None:  # articles belong to no customer
+        from supportctl.services import kb
+
+        hits = kb.search_hits(app_ctx.store, text, limit=limit) + hits
     emit_hits(app_ctx, hits, as_json=json_)

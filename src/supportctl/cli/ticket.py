@@ -38,6 +38,11 @@ def ticket_show(
     emit_ticket(
         app_ctx, ticketview.get(app_ctx.store, real), as_json=json_, history=history, full=full
     )
+    if not json_:  # the knowledge base: articles from this ticket, then suggestions
+        from supportctl.render.kb import emit_ticket_kb
+        from supportctl.services.suggest import suggest
+
+        emit_ticket_kb(app_ctx, suggest(app_ctx.store, real))
 
 
 @ticket_app.command("attachment")
@@ -77,12 +82,18 @@ def ticket_new(
     subject: Annotated[str, typer.Argument(help="A short subject.")],
     customer: Annotated[str, typer.Option("--customer", metavar="SLUG", help="The customer.")],
     from_addr: Annotated[
-        str, typer.Option("--from", metavar="ADDR", help="Who asked (e-mail address).")
-    ],
+        str | None, typer.Option("--from", metavar="ADDR", help="Who asked (e-mail address).")
+    ] = None,
     text: Annotated[str, typer.Argument(help="What was asked (optional).")] = "",
+    phone: Annotated[
+        str | None,
+        typer.Option("--phone", metavar="NUMBER", help="Who asked, by telephone number."),
+    ] = None,
     as_: AsOption = None,
 ) -> None:
     """Open a ticket by hand, for a request that came by phone or in person.
+
+    Give the requester with --from ADDR, --phone NUMBER (no e-mail needed), or both.
 
     Example:  supportctl ticket new --customer acme --from matti.virtanen@acme.fi "Lomake ei toimi" "Soitti klo 10"
     """
@@ -98,6 +109,7 @@ def ticket_new(
         text=text,
         actor=app_ctx.actor(as_, required=False),
         now=app_ctx.now(),
+        phone=phone,
     )
     _echo_created(app_ctx, ticket_id)
 
@@ -266,21 +278,37 @@ def ticket_merge(
     ctx: typer.Context,
     source: Annotated[int, typer.Argument(metavar="N", help="The ticket to merge away.")],
     target: Annotated[int, typer.Argument(metavar="M", help="The ticket that stays.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Merge tickets of two different customers.")
+    ] = False,
     as_: AsOption = None,
 ) -> None:
     """Merge ticket N into ticket M: messages move, history stays, both numbers keep working.
 
+    The ticket left keeps the higher urgency. Tickets of two different customers are
+    merged after a yes on a terminal, otherwise only with --force.
+
     Example:  supportctl ticket merge 43 42
     """
+    import sys
+
+    from supportctl.errors import InputError
     from supportctl.services import tickets
 
     app_ctx = get_app_context(ctx)
+    if not force:
+        question = tickets.merge_question(app_ctx.store, source_id=source, target_id=target)
+        if question is not None and sys.stdin is not None and sys.stdin.isatty():
+            if not typer.confirm(f"{question}. Merge anyway?", default=False):
+                raise InputError("not merged")
+            force = True
     change = tickets.merge(
         app_ctx.store,
         source_id=source,
         target_id=target,
         actor=app_ctx.actor(as_, required=False),
         now=app_ctx.now(),
+        force=force,
     )
     typer.echo(f"#{change.old} merged into #{change.new}")
 

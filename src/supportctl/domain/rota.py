@@ -4,6 +4,10 @@ Weeks are named the ISO way (`2026-W48`) and handled internally as their Monday.
 order repeats from the start week (weeks before it count backwards in the same cycle);
 a swap puts a named person on one week; otherwise a person absent on any business day of
 the week is skipped for the whole week and the next in order takes it (DESIGN §2).
+A swap onto someone who is away that week (an absence recorded after the swap) or who
+has left does not stand: the week goes on in the regular order, and the reason says
+which swap was set aside. Only a swap made with --force keeps an absent person on duty;
+nobody who has left is ever on duty.
 A new ticket belongs to the duty person of the week containing the next business
 moment after its arrival, so Sunday-night mail goes to next week's person.
 """
@@ -50,13 +54,17 @@ class Rota:
     order: tuple[str, ...]
     start: date | None
     swaps: Mapping[date, str]
+    forced: frozenset[date] = frozenset()  # swaps kept even though the person is away
+    gone: frozenset[str] = frozenset()  # people who have left: never on duty
 
 
 @dataclass(frozen=True)
 class Duty:
     week: date
     person: str | None
-    reason: str  # "regular", "swap", "absence: alice away", "everyone absent", "no rota"
+    # "regular", "swap", "swap (forced)", "absence: alice away", "swap set aside: bob away;
+    # regular", "everyone absent", "no rota"
+    reason: str
 
     @property
     def name(self) -> str:
@@ -70,23 +78,38 @@ def duty_for_week(
     rota: Rota, monday: date, calendar: BusinessCalendar, is_absent: IsAbsent
 ) -> Duty:
     """The duty person of the ISO week starting on `monday`."""
-    swapped = rota.swaps.get(monday)
-    if swapped is not None:
-        return Duty(monday, swapped, "swap")
-    if not rota.order or rota.start is None:
-        return Duty(monday, None, "no rota")
     business_days = calendar.business_days_of_week(monday)
+    swapped = rota.swaps.get(monday)
+    set_aside = ""
+    if swapped is not None:
+        if swapped in rota.gone:
+            set_aside = f"swap set aside: {swapped} left; "
+        elif monday in rota.forced:
+            return Duty(monday, swapped, "swap (forced)")
+        elif any(is_absent(swapped, day) for day in business_days):
+            set_aside = f"swap set aside: {swapped} away; "
+        else:
+            return Duty(monday, swapped, "swap")
+    if not rota.order or rota.start is None:
+        return Duty(monday, None, set_aside + "no rota")
     index = ((monday - rota.start).days // 7) % len(rota.order)
     skipped: list[str] = []
     for step in range(len(rota.order)):
         handle = rota.order[(index + step) % len(rota.order)]
-        if any(is_absent(handle, day) for day in business_days):
+        if handle in rota.gone or any(is_absent(handle, day) for day in business_days):
             skipped.append(handle)
             continue
         if not skipped:
-            return Duty(monday, handle, "regular")
-        return Duty(monday, handle, f"absence: {', '.join(skipped)} away")
-    return Duty(monday, None, "everyone absent")
+            return Duty(monday, handle, set_aside + "regular")
+        return Duty(monday, handle, set_aside + f"absence: {', '.join(skipped)} away")
+    return Duty(monday, None, set_aside + "everyone absent")
+
+
+def absent_days(
+    handle: str, monday: date, calendar: BusinessCalendar, is_absent: IsAbsent
+) -> list[date]:
+    """The business days of the week starting on `monday` on which `handle` is away."""
+    return [day for day in calendar.business_days_of_week(monday) if is_absent(handle, day)]
 
 
 def weeks(

@@ -129,7 +129,35 @@ def canned_templates(config_dir: Path) -> list[CannedTemplate]:
     return out
 
 
-def render_canned(config_dir: Path, name: str, lang: str, context: dict[str, Any]) -> str:
+class NeedsText(Exception):
+    """A canned reply has a place for the writer's own text (`{{ text }}`) and none came."""
+
+
+class TextSlot:
+    """The writer's own text in a canned reply: `{{ text }}` is a place that must be filled,
+    `{% if text %}…{% endif %}` an optional one. Remembers whether the template used it."""
+
+    def __init__(self, value: str | None) -> None:
+        self.value = value
+        self.used = False
+
+    def __bool__(self) -> bool:
+        self.used = True
+        return bool(self.value)
+
+    def __str__(self) -> str:
+        self.used = True
+        if self.value is None:
+            raise NeedsText
+        return self.value
+
+
+def render_canned(
+    config_dir: Path, name: str, lang: str, context: dict[str, Any], *, text: str | None = None
+) -> str:
+    """A canned reply; `text` (from -m) fills its `{{ text }}` place, or, in a template
+    without one, follows its first paragraph (the greeting). NeedsText when the template
+    has a place to fill and `text` is None."""
     known = _canned_files(config_dir)
     if name not in known:
         names = ", ".join(sorted(known)) or "none"
@@ -137,4 +165,11 @@ def render_canned(config_dir: Path, name: str, lang: str, context: dict[str, Any
             f"no canned reply '{name}' (known: {names})",
             hint="run `supportctl reply --templates`",
         )
-    return render(config_dir, f"canned/{name}", lang, context)
+    slot = TextSlot(text)
+    rendered = render(config_dir, f"canned/{name}", lang, {**context, "text": slot})
+    if text and not slot.used:
+        greeting, sep, rest = rendered.partition("\n\n")
+        rendered = (
+            f"{greeting}\n\n{text.strip()}\n\n{rest}" if sep else f"{text.strip()}\n\n{rendered}"
+        )
+    return rendered

@@ -153,8 +153,43 @@ def event_line(e: HistoryEvent) -> str:
         return f"task {d.get('task_id')} done by {d.get('to')}: {d.get('task', '')}"
     if kind == "delegation.reassigned":
         return f"task {d.get('task_id')} reassigned {d.get('from')} → {d.get('to')}: {d.get('task', '')}"
-    summary = ", ".join(f"{k}={v}" for k, v in d.items() if not isinstance(v, (dict, list)))
+    if kind == "kb.article":
+        return f"knowledge-base article {d.get('article')} written from this ticket: {d.get('title', '')}"
+    if kind == "kb.used":
+        return f"knowledge-base article {d.get('article')} ({d.get('lang', '?')}) used in a reply: {d.get('title', '')}"
+    if kind in ("time.logged", "time.edited", "time.removed"):
+        return _time_event(kind, d)
+    summary = ", ".join(
+        f"{k}={v}" for k, v in d.items() if v is not None and not isinstance(v, (dict, list))
+    )
     return f"{kind}: {summary}" if summary else kind
+
+
+def _time_event(kind: str, d: dict[str, Any]) -> str:
+    """Time entry history without stored ids or Python values."""
+    entry = d.get("entry", "?")
+    if kind == "time.logged":
+        new = d.get("new") or {}
+        return f"time logged: entry {entry}, {new.get('minutes', '?')} min: {new.get('description', '')}"
+    if kind == "time.removed":
+        old = d.get("old") or {}
+        return f"time entry {entry} removed ({old.get('minutes', '?')} min)"
+    old, new = d.get("old") or {}, d.get("new") or {}
+    labels = {"ticket_id": "ticket", "customer_id": "customer", "class_override": "class"}
+    changed = ", ".join(
+        f"{labels.get(k, k)} {_plain(k, old.get(k))} → {_plain(k, v)}"
+        for k, v in new.items()
+        if k not in ("end_at", "customer_id")
+    )
+    return f"time entry {entry} changed: {changed}"
+
+
+def _plain(key: str, value: object) -> str:
+    if key == "ticket_id":
+        return "no ticket" if value is None else f"#{value}"
+    if key == "class_override":
+        return "auto" if value is None else str(value)
+    return "-" if value is None else str(value)
 
 
 def _sla_text(h: History, tz: str) -> str:

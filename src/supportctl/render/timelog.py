@@ -80,10 +80,27 @@ def emit_change(result: dict[str, Any], *, verb: str, as_json: bool) -> None:
     if verb == "removed":
         sys.stdout.write(f"removed entry {result['id']} ({result['old']['minutes']} min)\n")
         return
+    from supportctl.render.safe import term_safe
+
     changes = ", ".join(
-        f"{k} {result['old'][k]} -> {v}" for k, v in result["new"].items() if k != "end_at"
+        f"{_field(k)} {_value(k, result['old'].get(k))} -> {_value(k, v)}"
+        for k, v in result["new"].items()
+        if k not in ("end_at", "customer_id")
     )
-    sys.stdout.write(f"changed entry {result['id']}: {changes}\n")
+    sys.stdout.write(f"changed entry {result['id']}: {term_safe(changes)}\n")
+
+
+def _field(key: str) -> str:
+    return {"ticket_id": "ticket", "class_override": "class", "start_at": "start"}.get(key, key)
+
+
+def _value(key: str, value: Any) -> str:
+    """A changed value for people: no Python None, tickets as #N."""
+    if key == "ticket_id":
+        return "no ticket" if value is None else f"#{value}"
+    if key == "class_override":
+        return "auto" if value is None else str(value)
+    return "-" if value is None else str(value)
 
 
 def _timer_doc(timer: Timer | None) -> dict[str, Any] | None:

@@ -173,7 +173,13 @@ def add(
 
 
 def edit(
-    store: Store, *, slug: str, data: CustomerInput, now: datetime, actor: str | None
+    store: Store,
+    *,
+    slug: str,
+    data: CustomerInput,
+    now: datetime,
+    actor: str | None,
+    today: date | None = None,
 ) -> Customer:
     with store.transaction():
         before = require(store, slug)
@@ -183,8 +189,8 @@ def edit(
                 "the currency of an existing customer cannot change; invoices depend on it"
             )
         if data.until is not None:
-            until = validate.iso_date(data.until, "--until")
-            if until < now.date():
+            until = validate.day(data.until, today or now.date(), "--until")
+            if until < (today or now.date()):
                 raise InputError(f"--until {until} is in the past")
             if "level" not in values and "hours" not in values:
                 raise InputError("--until goes with --level or --hours (a temporary raise)")
@@ -262,6 +268,57 @@ def add_contact(
 def list_contacts(store: Store, slug: str | None) -> list[Contact]:
     customer_id = require(store, slug).id if slug else None
     return customer_store.contacts(store, customer_id)
+
+
+def edit_contact(
+    store: Store,
+    *,
+    slug: str,
+    email: str,
+    new_email: str | None,
+    name: str | None,
+    can_order: bool | None,
+    now: datetime,
+    actor: str | None,
+) -> Contact:
+    """Change a contact's name, address or whether they may order billable work."""
+    address = validate.email(new_email).lower() if new_email is not None else None
+    if name is None and address is None and can_order is None:
+        raise InputError("nothing to change; give --name, --email, --can-order or --no-can-order")
+    with store.transaction():
+        customer = require(store, slug)
+        before = customer_store.contact_for(store, customer.id, email.strip().lower())
+        if before is None:
+            raise InputError(
+                f"'{email}' is not a contact of '{slug}'",
+                hint=f"run `supportctl contact list {slug}`",
+            )
+        if (
+            address is not None
+            and address != before.email
+            and customer_store.contact_for(store, customer.id, address) is not None
+        ):
+            raise InputError(f"'{address}' is already a contact of '{slug}'")
+        after_email = address or before.email
+        after_name = name.strip() if name is not None else before.name
+        after_order = before.can_order if can_order is None else can_order
+        customer_store.update_contact(
+            store, before.id, email=after_email, name=after_name, can_order=after_order
+        )
+        events.record(
+            store,
+            "contact.edited",
+            at=now,
+            actor=actor,
+            customer_id=customer.id,
+            data={
+                "old": {"email": before.email, "name": before.name, "can_order": before.can_order},
+                "new": {"email": after_email, "name": after_name, "can_order": after_order},
+            },
+        )
+        contact = customer_store.contact_for(store, customer.id, after_email)
+    assert contact is not None
+    return contact
 
 
 def remove_contact(

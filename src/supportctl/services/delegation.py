@@ -330,12 +330,16 @@ def delegate(
     return Delegated(_task(row), chosen_by, runners_up, forced)
 
 
-def done(store: Store, *, task_id: int, actor: str | None, now: datetime) -> Task:
-    """Mark an open task done."""
+def done(store: Store, *, task_id: int, actor: str | None, now: datetime, tz: str = "UTC") -> Task:
+    """Mark an open task done; `tz` is the zone times in messages are shown in."""
     with store.transaction():
         row = _require_task(store, task_id)
         if row["status"] == "done":
-            raise InputError(f"task {task_id} is already done (since {row['done_at']})")
+            from supportctl.services.timebase import local_text
+
+            raise InputError(
+                f"task {task_id} is already done (since {local_text(row['done_at'], tz)})"
+            )
         if not task_store.mark_done(
             store, task_id, version=row["version"], done_at=to_utc_text(now)
         ):

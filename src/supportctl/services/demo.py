@@ -592,6 +592,79 @@ def time_logged(ws: DemoWorkspace) -> None:
 # In order: the rota exists before mail comes in (owners), the queue and the review
 # come after the mail, time is logged before the invoices that bill it, and the
 # acknowledgements go out for the tickets the steps above opened.
+def knowledge_base(ws: DemoWorkspace) -> None:
+    """Three articles (a Finnish one with its Czech translation, and one drafted from
+    the Czech outage ticket); a new ticket then shows the Czech article as a suggestion."""
+    from supportctl.services import kb
+
+    original = kb.add(
+        ws.store,
+        title="Uuden käyttäjätunnuksen lisääminen WordPressiin",
+        body="Uuden käyttäjän voi lisätä WordPressin hallinnasta: Käyttäjät → Lisää uusi.\n"
+        "Valitse rooli (kirjoittaja, toimittaja tai ylläpitäjä); käyttäjä saa sähköpostiin "
+        "linkin salasanan asettamiseen.\n",
+        lang="fi",
+        tags=["wordpress"],
+        shared=True,
+        translation_of=None,
+        ticket_id=None,
+        actor=ws.actor,
+        now=ws.now,
+    )
+    kb.add(
+        ws.store,
+        title="Přidání nového uživatele do administrace WordPressu",
+        body="Nového uživatele přidáte v administraci WordPressu: Uživatelé → Přidat nového.\n"
+        "Zvolte roli (autor, editor nebo administrátor); uživatel dostane e-mailem odkaz "
+        "pro nastavení hesla.\n",
+        lang="cs",
+        tags=["wordpress"],
+        shared=True,
+        translation_of=original,
+        ticket_id=None,
+        actor=ws.actor,
+        now=ws.now,
+    )
+    outage = next((t for t in range(1, 20) if _subject_starts(ws, t, "Web nefunguje")), None)
+    drafted = 0
+    if outage is not None:  # = kb add --from-ticket N --yes
+        draft = kb.draft_from_ticket(ws.store, outage, None)
+        kb.add(
+            ws.store,
+            title=draft.title,
+            body=draft.body,
+            lang=draft.lang,
+            tags=list(draft.tags),
+            shared=False,
+            translation_of=None,
+            ticket_id=draft.ticket_id,
+            actor=ws.actor,
+            now=ws.now,
+        )
+        drafted = 1
+    ws.say(f"knowledge: {2 + drafted} articles ({drafted} drafted from ticket #{outage})")
+    new_user = next((t for t in range(1, 30) if _subject_starts(ws, t, "Nový uživatel")), None)
+    ws.show_command("kb", "list")
+    if new_user is not None:
+        ws.show_command("ticket", "show", str(new_user), note="ends with a suggested article")
+    ws.look.extend(
+        [
+            "supportctl kb list",
+            f"supportctl kb show {original}",
+            "supportctl kb search heslo",
+            f"supportctl kb add --from-ticket {outage or 3}",
+            "supportctl kb export ./help",
+        ]
+    )
+
+
+def _subject_starts(ws: DemoWorkspace, ticket_id: int, prefix: str) -> bool:
+    from supportctl.store import tickets as ticket_store
+
+    row = ticket_store.get(ws.store, ticket_id)
+    return row is not None and str(row["subject"]).startswith(prefix)
+
+
 STEPS: list[Step] = [
     agency_customers_team,
     duty_rota,
@@ -601,4 +674,5 @@ STEPS: list[Step] = [
     time_logged,
     month_end_invoices,
     acknowledgements_to_outbox,
+    knowledge_base,
 ]

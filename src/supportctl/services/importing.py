@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import threading as threads
@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from supportctl.mail.parse import ParsedMail
 
 FILE_BATCH_MESSAGES = 200
+# A file time more than this later than the Date header is an export's, not an arrival.
+FILE_TIME_SLACK = timedelta(days=1)
 RETRIES = 3
 BACKOFF_SECONDS = 1.0
 
@@ -101,6 +103,7 @@ class ImportReport:
     """What one run did; `new_tickets` is for hooks that run after the commit."""
 
     new_tickets: list[NewTicket] = field(default_factory=list)
+    history_tickets: list[int] = field(default_factory=list)  # imported closed
     stored: int = 0
     threaded: int = 0
     non_human: int = 0
@@ -123,6 +126,8 @@ class ImportReport:
             f"{self.non_human} non-human",
             f"{self.duplicates} duplicates skipped",
         ]
+        if self.history_tickets:
+            parts.append(f"{len(self.history_tickets)} old tickets imported closed")
         if self.blocked:
             parts.append(f"{self.blocked} from blocked senders")
         if self.own:
@@ -147,6 +152,8 @@ class Lookups:
     trusted: tuple[str, ...]
     prefix: str
     mail_domain: str
+    # Mail that arrived before this moment is history: imported closed, no SLA clock.
+    history_before: datetime | None = None
 
     @classmethod
     def load(cls, store: Store, config: Config) -> Lookups:
@@ -207,6 +214,7 @@ class Plan:
     arrived_at: datetime
     arrived_reason: str
     action: str  # duplicate | blocked | own | outbound | thread | new
+    historic: bool = False  # older than --history-before: closed, no clock, no answer
 
     def steps(self) -> list[tuple[str, str, str]]:
         """(step, outcome, reason) lines for `fetch --explain`."""
@@ -220,6 +228,11 @@ class Plan:
             ("from", p.from_addr or "(none)", p.from_name),
             ("subject", p.subject, ""),
             ("arrived", to_utc_text(self.arrived_at), self.arrived_reason),
+            *(
+                [("history", "imported closed", "arrived before --history-before")]
+                if self.historic
+                else []
+            ),
             ("classification", self.classification.kind, self.classification.reason),
             (
                 "authentication",
@@ -385,6 +398,16 @@ def plan_message(
             item.arrived_at,
             "server arrival time" if item.location else "mailbox file time",
         )
+        if item.location is None and parsed.date is not None:
+            late = item.arrived_at - parsed.date
+            if late > FILE_TIME_SLACK:
+                # An mbox From line or a file time written when the mail was exported or
+                # copied: the Date header is nearer the truth.
+                arrived = parsed.date
+                arrived_reason = (
+                    f"Date header (the mailbox file time {to_utc_text(item.arrived_at)} "
+                    f"is {late.days} day{'s' if late.days != 1 else ''} later: an export)"
+                )
     elif parsed.date is not None:
         arrived, arrived_reason = parsed.date, "Date header"
     else:
@@ -401,6 +424,7 @@ def plan_message(
         action = "outbound"
     else:
         action = "new"
+    historic = lookups.history_before is not None and arrived < lookups.history_before
     return Plan(
         item=item,
         parsed=parsed,
@@ -422,6 +446,7 @@ def plan_message(
         arrived_at=arrived.astimezone(UTC),
         arrived_reason=arrived_reason,
         action=action,
+        historic=historic,
     )
 
 
@@ -459,6 +484,7 @@ def apply_plan(
             needs_approval=plan.needs_approval,
             actor=None,
             now=now,
+            historic=plan.historic,
         )
     row_id = message_store.insert(
         store,
@@ -504,7 +530,12 @@ def apply_plan(
         report.threaded += 1
     if ticket_id is None:
         return row_id
-    if plan.action == "new":
+    if plan.historic:
+        if plan.action == "new":
+            report.history_tickets.append(ticket_id)
+        if plan.direction == "in":
+            return row_id  # old mail reopens nothing and starts no clock
+    elif plan.action == "new":
         report.new_tickets.append(
             NewTicket(
                 ticket_id,
@@ -572,12 +603,19 @@ def ingest_batch(
 
 
 def explain(
-    store: Store, config: Config, raw: bytes, *, now: datetime, arrived_at: datetime | None = None
+    store: Store,
+    config: Config,
+    raw: bytes,
+    *,
+    now: datetime,
+    arrived_at: datetime | None = None,
+    history_before: datetime | None = None,
 ) -> Plan:
     """Run one message through the pipeline without writing anything."""
     from supportctl.mail.sources import from_line_time
 
     lookups = Lookups.load(store, config)
+    lookups.history_before = history_before
     if raw.startswith(b"From "):
         first, _sep, rest = raw.partition(b"\n")
         raw = rest
@@ -610,8 +648,11 @@ def import_file_source(
     dry_run: bool = False,
     on_progress: Progress | None = None,
     on_plan: Callable[[Plan], None] | None = None,
+    history_before: datetime | None = None,
 ) -> ImportReport:
-    """Feed an mbox file or a Maildir through the pipeline (batches of 200 per commit)."""
+    """Feed an mbox file or a Maildir through the pipeline (batches of 200 per commit).
+
+    Mail that arrived before `history_before` is imported closed (see `Lookups`)."""
     from pathlib import Path
 
     from supportctl.mail import sources
@@ -638,6 +679,7 @@ def import_file_source(
         dry_run=dry_run,
         on_progress=on_progress,
         on_plan=on_plan,
+        history_before=history_before,
     )
     return report
 
@@ -652,8 +694,10 @@ def _run_items(
     dry_run: bool,
     on_progress: Progress | None,
     on_plan: Callable[[Plan], None] | None = None,
+    history_before: datetime | None = None,
 ) -> None:
     lookups = Lookups.load(store, config)
+    lookups.history_before = history_before
     batch: list[RawMail] = []
     seen_bytes = 0
 
@@ -717,6 +761,7 @@ def fetch_accounts(
     on_progress: Progress | None = None,
     on_start: Callable[[int, int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    history_before: datetime | None = None,
 ) -> ImportReport:
     """Sync every configured account (or the named ones); one report for the run."""
     accounts = [a for a in config.imap if account_names is None or a.name in account_names]
@@ -734,6 +779,7 @@ def fetch_accounts(
             )
     report = ImportReport()
     lookups = Lookups.load(store, config)
+    lookups.history_before = history_before
     for account in accounts:
         report.sources.append(account.name)
         try:

@@ -588,10 +588,9 @@ def add_fee(
     if day is None:
         fee_day = now.astimezone(_zone(config.agency.timezone)).date()
     else:
-        try:
-            fee_day = date.fromisoformat(day.strip())
-        except ValueError:
-            raise InputError(f"--date '{day}' must look like 2026-10-14") from None
+        from supportctl.services import validate
+
+        fee_day = validate.day(day, now.astimezone(_zone(config.agency.timezone)).date(), "--date")
     with store.transaction():
         customer = customer_store.get_by_slug(store, slug)
         if customer is None:

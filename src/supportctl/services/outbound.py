@@ -512,6 +512,7 @@ def draft(
     template: str | None,
     actor: str | None,
     now: datetime,
+    text: str | None = None,
 ) -> str:
     """The editor's starting text: a canned reply (if any), then the quoted customer mail."""
     ticket = _ticket(store, ticket_id)
@@ -520,7 +521,9 @@ def draft(
     lang = _language(store, ticket, parent)
     top = ""
     if template:
-        top = canned(store, config, ticket_id=ticket["id"], name=template, actor=actor, now=now)
+        top = canned(
+            store, config, ticket_id=ticket["id"], name=template, actor=actor, now=now, text=text
+        )
     quoted = ""
     if parent is not None and parent["direction"] == "in" and parent["text_body"].strip():
         when = parent["date"] or parent["arrived_at"]
@@ -555,9 +558,20 @@ def _language(store: Store, ticket: Any, parent: Any | None) -> str:
 
 
 def canned(
-    store: Store, config: Config, *, ticket_id: int, name: str, actor: str | None, now: datetime
+    store: Store,
+    config: Config,
+    *,
+    ticket_id: int,
+    name: str,
+    actor: str | None,
+    now: datetime,
+    text: str | None = None,
 ) -> str:
-    """A canned reply rendered for this ticket, in the customer's language."""
+    """A canned reply rendered for this ticket, in the customer's language.
+
+    `text` fills the template's place for the writer's own words (`{{ text }}`); without
+    it, a template that has such a place is refused (exit 2), one that has none is sent
+    as it is."""
     from supportctl.render import mail as mail_render
 
     ticket = _ticket(store, ticket_id)
@@ -586,7 +600,13 @@ def canned(
         "auto_close_days": config.agency.auto_close_business_days,
         "lang": lang,
     }
-    return mail_render.render_canned(config.config_dir, name, lang, context)
+    try:
+        return mail_render.render_canned(config.config_dir, name, lang, context, text=text)
+    except mail_render.NeedsText:
+        raise InputError(
+            f"the canned reply '{name}' has a place for your own text ({{{{ text }}}})",
+            hint=f'fill it with -m: supportctl reply {ticket_id} --template {name} -m "…"',
+        ) from None
 
 
 def _duty(store: Store, config: Config, now: datetime) -> Any:
@@ -794,6 +814,10 @@ def _ack_refusal(store: Store, ticket: Any, first: Any | None, now: datetime) ->
     created = from_utc_text(ticket["created_at"])
     if (now - created).total_seconds() > ACK_MAX_AGE_HOURS * 3600:
         return f"the ticket arrived more than {ACK_MAX_AGE_HOURS} hours ago"
+    if first["date"] and (now - from_utc_text(first["date"])).total_seconds() > (
+        ACK_MAX_AGE_HOURS * 3600
+    ):
+        return f"the mail is dated more than {ACK_MAX_AGE_HOURS} hours ago (old mail imported late)"
     if any(
         e["kind"] == "mail.sent" and e["data"].get("kind") == "ack"
         for e in events.for_ticket(store, ticket["id"])
@@ -1036,8 +1060,8 @@ def remind(
 ) -> RemindReport:
     """Mail each owner their tickets within one business hour of an SLA breach (for cron).
 
-    A ticket nobody owns (it arrived while the rota was empty) goes to this week's duty
-    person; with nobody on duty either it is listed in the report's `unowned`.
+    A ticket nobody owns (it arrived while the rota was empty, or its owner has left the
+    team) goes to this week's duty person; with nobody on duty either it is listed in the report's `unowned`.
     """
     from datetime import timedelta
 
@@ -1047,7 +1071,10 @@ def remind(
     from supportctl.services.calendar import business_calendar
 
     calendar = business_calendar(store, config, around=now)
-    rows = out_store.open_tickets_with_owner(store)
+    # Mail that was already more than a day old by its Date header when it was imported
+    # (an old mailbox) never sets off a reminder.
+    old = out_store.imported_old(store, ACK_MAX_AGE_HOURS * 3600)
+    rows = [r for r in out_store.open_tickets_with_owner(store) if r["id"] not in old]
     on_duty = ""  # no one
     if any(r["owner"] is None for r in rows):
         from supportctl.services.rota import owner_for_arrival

@@ -30,11 +30,15 @@ class DutyWeek:
 
 
 def load(store: Store) -> tuple[rules.Rota, rules.IsAbsent]:
+    gone = rota_store.inactive(store)
     rota = rules.Rota(
-        tuple(rota_store.order(store)), rota_store.start(store), rota_store.swaps(store)
+        tuple(rota_store.order(store)),
+        rota_store.start(store),
+        rota_store.swaps(store),
+        forced=rota_store.forced_swaps(store),
+        gone=frozenset(gone),
     )
     away = rules.absence_checker(rota_store.absences(store))
-    gone = rota_store.inactive(store)
     if not gone:
         return rota, away
     # Someone who has left is skipped like someone absent the whole week.
@@ -96,10 +100,7 @@ def set_order(
     return handles, monday
 
 
-def swap(
-    store: Store, config: Config, *, week: str, handle: str, now: datetime, actor: str | None
-) -> DutyWeek:
-    """Put `handle` on duty for `week`; weeks already over are refused."""
+def _swappable_week(config: Config, week: str, now: datetime) -> date:
     from zoneinfo import ZoneInfo
 
     monday = parse_week(week)
@@ -108,17 +109,113 @@ def swap(
         raise InputError(
             f"{rules.week_name(monday)} is in the past; only this or a later week can be swapped"
         )
+    return monday
+
+
+def _span(days: list[date]) -> str:
+    first, last = days[0], days[-1]
+    if first == last:
+        return f"{first:%a %d.%m.%Y}"
+    return f"{first:%a %d.%m.}–{last:%a %d.%m.%Y}"
+
+
+def swap(
+    store: Store,
+    config: Config,
+    *,
+    week: str,
+    handle: str,
+    now: datetime,
+    actor: str | None,
+    force: bool = False,
+) -> DutyWeek:
+    """Put `handle` on duty for `week`; weeks already over are refused, and so is someone
+    who has left, or (without `force`) someone away on a business day of that week."""
+    monday = _swappable_week(config, week, now)
     person_id = _person_id(store, handle)
+    name = rules.week_name(monday)
+    if handle in rota_store.inactive(store):
+        raise InputError(f"{handle} has left the team and cannot be on duty in {name}")
+    calendar = business_calendar(store, config, around=now, years=[monday.year])
+    away = rules.absence_checker(rota_store.absences(store))
+    days = rules.absent_days(handle, monday, calendar, away)
+    if days and not force:
+        raise InputError(
+            f"{handle} is away {_span(days)}, a business day of {name}",
+            hint="pick someone present, or add --force to put them on duty anyway",
+        )
+    forced = bool(days)
     with store.transaction():
-        rota_store.set_swap(store, monday, person_id, to_utc_text(now))
+        rota_store.set_swap(store, monday, person_id, to_utc_text(now), forced=forced)
         events.record(
             store,
             "rota.swap",
             at=now,
             actor=actor,
-            data={"week": rules.week_name(monday), "person": handle},
+            data={"week": name, "person": handle, "forced": forced},
         )
-    return DutyWeek(rules.week_name(monday), monday, monday + timedelta(days=6), handle, "swap")
+    reason = "swap (forced)" if forced else "swap"
+    return DutyWeek(name, monday, monday + timedelta(days=6), handle, reason)
+
+
+def unswap(
+    store: Store, config: Config, *, week: str, now: datetime, actor: str | None
+) -> DutyWeek:
+    """Undo the swap of `week`: the regular order (with absences skipped) applies again."""
+    monday = _swappable_week(config, week, now)
+    name = rules.week_name(monday)
+    with store.transaction():
+        if not rota_store.remove_swap(store, monday):
+            raise InputError(f"{name} has no swap to undo", hint="see `supportctl rota show`")
+        events.record(store, "rota.unswap", at=now, actor=actor, data={"week": name})
+    calendar = business_calendar(store, config, around=now, years=[monday.year])
+    rota, is_absent = load(store)
+    duty = rules.duty_for_week(rota, monday, calendar, is_absent)
+    return DutyWeek(name, monday, monday + timedelta(days=6), duty.person, duty.reason)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An open ticket whose owner cannot look after it now."""
+
+    ticket_id: int
+    subject: str
+    owner: str
+    why: str  # "left the team", "away until 18.12.2026"
+    on_duty: str | None  # who could take it: this week's duty person
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "ticket": self.ticket_id,
+            "subject": self.subject,
+            "owner": self.owner,
+            "why": self.why,
+            "on_duty": self.on_duty,
+        }
+
+
+def problems(store: Store, config: Config, *, now: datetime) -> list[Problem]:
+    """Open tickets owned by someone who has left or is away today."""
+    from supportctl.store import tickets as tickets_store
+
+    calendar = business_calendar(store, config, around=now)
+    today = calendar.local_date(now)
+    absences = rota_store.absences(store)
+    gone = rota_store.inactive(store)
+    rota, is_absent = load(store)
+    on_duty = rules.owner_for(now, rota, calendar, is_absent).person
+    out: list[Problem] = []
+    for row in tickets_store.open_with_owner(store):
+        handle = row["owner"]
+        if handle in gone:
+            why = "left the team"
+        else:
+            current = [end for start, end in absences.get(handle, ()) if start <= today <= end]
+            if not current:
+                continue
+            why = f"away until {max(current):%d.%m.%Y}"
+        out.append(Problem(row["id"], row["subject"] or "", handle, why, on_duty))
+    return out
 
 
 def owner_for_arrival(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from supportctl.domain.models import Person
 from supportctl.domain.timeutil import to_utc_text
@@ -30,13 +30,14 @@ def add(
     away: list[str],
     now: datetime,
     actor: str | None,
+    today: date | None = None,
 ) -> Person:
     validate.handle(handle)
     if not name.strip():
         raise InputError("--name must not be empty")
     address = validate.email(email)
     parsed_skills = [validate.skill(s) for s in skills]
-    ranges = [validate.date_range(a) for a in away]
+    ranges = [validate.date_range(a, today or now.date(), "--away") for a in away]
     with store.transaction():
         if people_store.get_by_handle(store, handle) is not None:
             raise InputError(
@@ -78,10 +79,11 @@ def edit(
     active: bool | None,
     now: datetime,
     actor: str | None,
+    today: date | None = None,
 ) -> Person:
     address = validate.email(email) if email is not None else None
     parsed_skills = [validate.skill(s) for s in skills]
-    ranges = [validate.date_range(a) for a in away]
+    ranges = [validate.date_range(a, today or now.date(), "--away") for a in away]
     if name is not None and not name.strip():
         raise InputError("--name must not be empty")
     if not any(

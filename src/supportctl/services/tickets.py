@@ -60,10 +60,13 @@ def create_ticket(
     needs_approval: bool,
     actor: str | None,
     now: datetime,
+    historic: bool = False,
 ) -> int:
     """Insert a new ticket with owner, urgency, kind, level and SLA due times.
 
     Records `ticket.created` and, when the rota names someone, `ticket.assigned`.
+    A `historic` ticket (old mail imported as history) is closed from the start, with
+    no SLA due times and no owner: it is in the archive and in search, not in the queue.
     Joins the caller's transaction.
     """
     from supportctl.domain.urgency import assess
@@ -75,17 +78,24 @@ def create_ticket(
     day = calendar.local_date(arrived_at)
     level = customer.level_on(day) if customer else "standard"
     hours = customer.hours_on(day) if customer else "business"
-    targets = sla.due_times(
-        calendar,
-        arrived_at,
-        plan=customer.plan if customer else None,
-        level=level,
-        hours=hours,
-        reaction_minutes=customer.reaction_minutes if customer else None,
-    )
+    due_response: str | None = None
+    due_resolution: str | None = None
+    if not historic:
+        targets = sla.due_times(
+            calendar,
+            arrived_at,
+            plan=customer.plan if customer else None,
+            level=level,
+            hours=hours,
+            reaction_minutes=customer.reaction_minutes if customer else None,
+        )
+        due_response = to_utc_text(targets.due_response)
+        due_resolution = to_utc_text(targets.due_resolution)
     verdict = assess(subject, body, importance=importance, classification=classification)
     with store.transaction():
-        owner_id, duty = owner_for_arrival(store, config, arrived_at, calendar)
+        owner_id, duty = (
+            (None, None) if historic else owner_for_arrival(store, config, arrived_at, calendar)
+        )
         ticket_id = ticket_store.insert(
             store,
             {
@@ -94,7 +104,8 @@ def create_ticket(
                 "subject": subject,
                 "kind": verdict.kind,
                 "urgency": verdict.urgency,
-                "status": "new",
+                "status": "closed" if historic else "new",
+                "closed_at": to_utc_text(arrived_at) if historic else None,
                 "owner_id": owner_id,
                 "classification": classification,
                 "is_triage": int(is_triage),
@@ -103,8 +114,8 @@ def create_ticket(
                 "hours": hours,
                 "created_at": to_utc_text(arrived_at),
                 "updated_at": to_utc_text(now),
-                "due_response_at": to_utc_text(targets.due_response),
-                "due_resolution_at": to_utc_text(targets.due_resolution),
+                "due_response_at": due_response,
+                "due_resolution_at": due_resolution,
             },
         )
         events.record(
@@ -124,10 +135,13 @@ def create_ticket(
                 "why": verdict.reason,
                 "level": level,
                 "hours": hours,
-                "due_response_at": to_utc_text(targets.due_response),
-                "due_resolution_at": to_utc_text(targets.due_resolution),
+                "due_response_at": due_response,
+                "due_resolution_at": due_resolution,
+                **({"history": True} if historic else {}),
             },
         )
+        if duty is None:
+            return ticket_id
         events.record(
             store,
             "ticket.assigned",
@@ -261,33 +275,44 @@ def new_by_hand(
     config: Config,
     *,
     customer: str,
-    from_addr: str,
+    from_addr: str | None,
     subject: str,
     text: str,
     actor: str | None,
     now: datetime,
+    phone: str | None = None,
 ) -> int:
     """A ticket for a request that came another way (phone): `ticket new`.
 
-    A request from someone who is not a designated contact is flagged needs-approval,
-    as it would be by mail.
+    The requester is an e-mail address, a telephone number, or both (the address is the
+    one mail goes to). A request from someone who is not a designated contact (and a
+    caller known only by number) is flagged needs-approval, as it would be by mail.
     """
+    from supportctl.services import validate
     from supportctl.services.customers import require as require_customer
     from supportctl.store import customers as customer_store
 
-    address = from_addr.strip().lower()
-    if "@" not in address or address.startswith("@") or address.endswith("@"):
+    if from_addr is None and phone is None:
+        raise InputError(
+            "who asked? give --from ADDR or --phone NUMBER",
+            hint='supportctl ticket new --customer acme --phone "+358 40 123 4567" "Lomake ei toimi"',
+        )
+    number = validate.phone(phone) if phone is not None else None
+    address = from_addr.strip().lower() if from_addr is not None else ""
+    if from_addr is not None and (
+        "@" not in address or address.startswith("@") or address.endswith("@")
+    ):
         raise InputError(f"'{from_addr}' is not an e-mail address", hint="--from name@example.com")
     if not subject.strip():
         raise InputError("the subject is empty; give the request a short subject")
     cust = require_customer(store, customer)
-    contact = customer_store.contact_for(store, cust.id, address)
+    contact = customer_store.contact_for(store, cust.id, address) if address else None
     with store.transaction():
         ticket_id = create_ticket(
             store,
             config,
             customer_id=cust.id,
-            requester=address,
+            requester=address or (number or ""),
             subject=subject.strip(),
             body=text,
             arrived_at=now,
@@ -305,8 +330,14 @@ def new_by_hand(
                 at=now,
                 actor=actor,
                 ticket_id=ticket_id,
-                data={"text": text.strip(), "via": "phone", "from": address},
+                data={
+                    "text": text.strip(),
+                    "via": "phone",
+                    "from": address or number,
+                    **({"phone": number} if number else {}),
+                },
             )
+
     return ticket_id
 
 
@@ -427,8 +458,28 @@ def assign(
     return Change(row["id"], "owner", old, handle)
 
 
+def merge_question(store: Store, *, source_id: int, target_id: int) -> str | None:
+    """Why merging `source_id` into `target_id` needs a yes (different customers), or None."""
+    source = ticket_store.with_customer_slug(store, source_id)
+    target = ticket_store.with_customer_slug(store, target_id)
+    if source is None or target is None:
+        return None  # `merge` names the unknown ticket
+    if source["slug"] is None or target["slug"] is None or source["slug"] == target["slug"]:
+        return None
+    return (
+        f"#{source_id} is {source['slug']}'s and #{target_id} is {target['slug']}'s: "
+        f"{source['slug']}'s mail would join {target['slug']}'s ticket"
+    )
+
+
 def merge(
-    store: Store, *, source_id: int, target_id: int, actor: str | None, now: datetime
+    store: Store,
+    *,
+    source_id: int,
+    target_id: int,
+    actor: str | None,
+    now: datetime,
+    force: bool = False,
 ) -> Change:
     """Merge ticket `source_id` into `target_id`: its messages and delegated tasks
     move, its history stays.
@@ -438,7 +489,8 @@ def merge(
     Open tasks are work still to do on the one request now left, so they move with the
     mail (done ones too, to keep the request's story in one place). Time entries stay
     where they were logged: their customer-month, approval and any issued invoice are
-    those of the ticket they were logged on.
+    those of the ticket they were logged on. Tickets of two different customers are
+    merged only with `force`; the ticket left keeps the higher urgency of the two.
     """
     source = ticket_store.get(store, source_id)
     if source is None:
@@ -448,6 +500,12 @@ def merge(
     target = require(store, target_id)
     if target["id"] == source["id"]:
         raise InputError(f"cannot merge ticket #{source_id} into itself")
+    question = merge_question(store, source_id=int(source["id"]), target_id=int(target["id"]))
+    if question is not None and not force:
+        raise InputError(
+            f"not merged: {question}",
+            hint="add --force if that is right (on a terminal you are asked)",
+        )
     with store.transaction():
         moved = ticket_store.move_messages(store, source["id"], target["id"])
         tasks = delegation_store.move_to_ticket(store, source["id"], target["id"])
@@ -470,6 +528,8 @@ def merge(
             changes["first_response_at"] = source["first_response_at"]
         if source["created_at"] < target["created_at"]:
             changes["created_at"] = source["created_at"]
+        if URGENCIES.index(source["urgency"]) < URGENCIES.index(target["urgency"]):
+            changes["urgency"] = source["urgency"]
         ticket_store.update(store, target["id"], changes)
         events.record(
             store,
@@ -490,6 +550,8 @@ def merge(
                 "subject": source["subject"],
                 "messages": moved,
                 "delegations": tasks,
+                **({"urgency": changes["urgency"]} if "urgency" in changes else {}),
+                **({"customers_differ": True} if question is not None else {}),
             },
         )
     return Change(int(target["id"]), "merged", str(source["id"]), str(target["id"]))

@@ -31,6 +31,14 @@ def zone(name: str) -> Any:
     return ZoneInfo(name)
 
 
+def local_text(moment: datetime | str, tz: str) -> str:
+    """A moment (or stored UTC text) as the tables show it: '2026-10-14 09:10', local."""
+    from supportctl.domain.timeutil import from_utc_text
+
+    when = from_utc_text(moment) if isinstance(moment, str) else moment
+    return when.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
+
+
 def parse_month(text: str) -> tuple[int, int]:
     """'2026-10' -> (2026, 10); InputError otherwise."""
     try:

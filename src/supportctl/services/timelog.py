@@ -2,7 +2,7 @@
 billable classes and quotas are in `timesheet`.
 
 `log` is run many times a day, so the add path imports only the stdlib, the store
-and the duration parser; the billing rules and dateutil are imported inside the
+and the duration parser; the billing rules are imported inside the
 functions that need them. The agency time zone comes in as a callable, because most
 entries (a duration ending now) never need it and reading the config costs start-up
 time: it is asked for only when a local date or clock time is involved, or when an
@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
-from supportctl.services.timebase import DEFAULT_TZ, local_month
+from supportctl.services.timebase import DEFAULT_TZ, local_month, local_text
 from supportctl.services.timebase import person_id as _person
 from supportctl.services.timebase import zone as _zone
 from supportctl.store import customers as customer_store
@@ -56,27 +56,14 @@ class Logged(NamedTuple):
 
 
 def parse_day(text: str, today: date) -> date:
-    """--date: 2026-10-14, today, yesterday, or what dateutil reads (day first)."""
-    cleaned = text.strip().lower()
-    if cleaned == "today":
-        return today
-    if cleaned == "yesterday":
-        return today - timedelta(days=1)
-    try:
-        return date.fromisoformat(cleaned)
-    except ValueError:
-        pass
-    from dateutil import parser as date_parser
+    """--date in one of the forms `domain.dates` accepts (never a guess)."""
+    from supportctl.domain.dates import DateError
+    from supportctl.domain.dates import parse_day as parse
 
     try:
-        parsed: datetime = date_parser.parse(
-            cleaned, dayfirst=True, default=datetime(today.year, 1, 1)
-        )
-        return parsed.date()
-    except (ValueError, OverflowError):
-        raise InputError(
-            f"--date '{text}' is not a date; use 2026-10-14, today or yesterday"
-        ) from None
+        return parse(text, today)
+    except DateError as exc:
+        raise InputError(f"--date {exc}") from None
 
 
 def _moment(text: str, what: str, day: date, tz: str) -> tuple[datetime, bool]:
@@ -88,15 +75,31 @@ def _moment(text: str, what: str, day: date, tz: str) -> tuple[datetime, bool]:
     if clock is not None:
         local = datetime(day.year, day.month, day.day, clock[0], clock[1], tzinfo=zone)
         return local.astimezone(UTC), False
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
+    import re
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)", text, re.ASCII):
+        # An exact moment with its offset (a stopped timer passes its start this way).
+        try:
+            exact = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"{what} '{text}' is not a time of the calendar") from None
+        return exact.astimezone(UTC).replace(second=0, microsecond=0), True
+    # A date and a clock time: the date in a form `domain.dates` reads, then the time.
+    day_text, _sep, clock_text = text.strip().replace("T", " ").rpartition(" ")
+    clock = parse_clock(clock_text) if day_text.strip() else None
+    if clock is None:
         raise InputError(
-            f"{what} '{text}' is not a time; use 09:10 or a date-time such as '2026-10-14 09:10'"
-        ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC).replace(second=0, microsecond=0), True
+            f"{what} '{text}' is not a time; use 09:10 or a date and time such as '2026-10-14 09:10'"
+        )
+    from supportctl.domain.dates import DateError
+    from supportctl.domain.dates import parse_day as parse
+
+    try:
+        on = parse(day_text, day)
+    except DateError as exc:
+        raise InputError(f"{what} {exc}") from None
+    local = datetime(on.year, on.month, on.day, clock[0], clock[1], tzinfo=zone)
+    return local.astimezone(UTC), True
 
 
 def _duration(text: str) -> int:
@@ -180,7 +183,7 @@ def resolve_times(
     _check_minutes(minutes, duration or f"{start}-{end}")
     if end_at > now:
         raise InputError(
-            f"that entry would end at {to_utc_text(end_at)}, in the future; log work after it is done"
+            f"that entry would end at {local_text(end_at, tz())}, in the future; log work after it is done"
         )
     return start_at, end_at, minutes
 
@@ -243,6 +246,7 @@ def _overlap_check(
     handle: str,
     start_at: datetime,
     end_at: datetime,
+    tz: TzSource,
     exclude_id: int | None = None,
 ) -> None:
     earliest = to_utc_text(start_at - timedelta(minutes=MAX_MINUTES))
@@ -250,8 +254,13 @@ def _overlap_check(
         store, person_id, to_utc_text(start_at), to_utc_text(end_at), earliest, exclude_id
     )
     if row is not None:
+        zone_name = tz()
+        first = local_text(row["start_at"], zone_name)
+        last = local_text(row["end_at"], zone_name)
+        if last[:10] == first[:10]:
+            last = last[11:]
         raise InputError(
-            f"{handle} already has entry {row['id']} from {row['start_at']} to {row['end_at']} overlapping this one; pass --allow-overlap to log both"
+            f"{handle} already has entry {row['id']} from {first} to {last} overlapping this one; pass --allow-overlap to log both"
         )
 
 
@@ -348,7 +357,7 @@ def add_entry(
         if corrects is not None:
             _check_corrects(store, corrects, customer_id, slug, start_at, tz)
         if not allow_overlap:
-            _overlap_check(store, person_id, person, start_at, end_at)
+            _overlap_check(store, person_id, person, start_at, end_at, tz)
         values: dict[str, Any] = {
             "uuid": new_uuid(),
             "person_id": person_id,
@@ -416,11 +425,17 @@ def edit_entry(
     class_override: str | None = None,
     clear_class: bool = False,
     allow_overlap: bool = False,
+    ticket: int | None = None,
+    customer: str | None = None,
     actor: str,
     now: datetime,
     tz: TzSource,
 ) -> dict[str, Any]:
-    """Change an entry; returns {'old': …, 'new': …} of the changed fields."""
+    """Change an entry; returns {'old': …, 'new': …} of the changed fields.
+
+    `ticket` or `customer` moves the entry to another ticket (and its customer) or to a
+    customer without a ticket; neither the month it leaves nor the one it joins may be
+    invoiced."""
     from supportctl.domain.durations import whole_minutes
     from supportctl.store import events
 
@@ -458,7 +473,19 @@ def edit_entry(
             )
             _frozen_check(store, row["customer_id"], row["customer"], new_start, tz)
             if not allow_overlap:
-                _overlap_check(store, row["person_id"], row["person"], new_start, new_end, entry_id)
+                _overlap_check(
+                    store, row["person_id"], row["person"], new_start, new_end, tz, entry_id
+                )
+        if ticket is not None or customer is not None:
+            ticket_id, customer_id, slug = _target(store, ticket, customer)
+            if (ticket_id, customer_id) != (row["ticket_id"], row["customer_id"]):
+                if row["corrects_invoice"] and customer_id != row["customer_id"]:
+                    raise InputError(
+                        f"entry {entry_id} corrects invoice {row['corrects_invoice']} of "
+                        f"{row['customer']}; it cannot move to another customer"
+                    )
+                _frozen_check(store, customer_id, slug, new_start, tz)
+                changes.update(ticket_id=ticket_id, customer_id=customer_id)
         if description is not None:
             if not description.strip():
                 raise InputError("the description must not be empty")
@@ -470,7 +497,7 @@ def edit_entry(
         changes = {k: v for k, v in changes.items() if row[k] != v}
         if not changes:
             raise InputError(
-                f"nothing to change in entry {entry_id}; pass --minutes, --start, --end, --description or --class"
+                f"nothing to change in entry {entry_id}; pass --minutes, --start, --end, --description, --class, --ticket or --customer"
             )
         entry_store.update(store, entry_id, changes)
         old = {k: row[k] for k in changes}
@@ -484,6 +511,9 @@ def edit_entry(
             subject_ref=f"time:{entry_id}",
             data={"entry": entry_id, "uuid": row["uuid"], "old": old, "new": changes},
         )
+        if "customer_id" in changes:
+            old = {**old, "customer": row["customer"]}
+            changes = {**changes, "customer": slug}
     return {"id": entry_id, "old": old, "new": changes}
 
 
@@ -551,6 +581,7 @@ def start_timer(
     description: str,
     actor: str,
     now: datetime,
+    tz: TzSource = lambda: DEFAULT_TZ,
 ) -> Timer:
     """Start the person's timer; one running timer per person."""
     from supportctl.store import events
@@ -561,7 +592,7 @@ def start_timer(
         if running is not None:
             what = f"#{running['ticket_id']}" if running["ticket_id"] else running["customer"]
             raise InputError(
-                f"{person} already has a timer running on {what} since {running['started_at']}; run `supportctl log stop` first"
+                f"{person} already has a timer running on {what} since {local_text(running['started_at'], tz())}; run `supportctl log stop` first"
             )
         ticket_id, customer_id, slug = _target(store, ticket, customer)
         started = to_utc_text(now)

@@ -47,9 +47,28 @@ def domain(value: str) -> str:
     return cleaned
 
 
+# The languages supportctl ships mail templates and invoice labels for.
+SHIPPED_LANGUAGES = ("fi", "cs", "en")
+
+
 def locale(value: str) -> str:
+    """A locale supportctl ships (fi, cs, en), alone or with a country babel knows."""
     if not re.fullmatch(LOCALE_RE, value):
-        raise InputError(f"'{value}' is not a locale; use e.g. fi_FI, cs_CZ or en")
+        raise InputError(f"'{value[:40]}' is not a locale; use e.g. fi_FI, cs_CZ or en")
+    language = value.split("_")[0]
+    if language not in SHIPPED_LANGUAGES:
+        raise InputError(
+            f"no '{language}' texts ship with supportctl; use fi_FI, cs_CZ or en (or en_GB …)"
+        )
+    if "_" in value:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(value)
+        except (UnknownLocaleError, ValueError):
+            raise InputError(
+                f"'{value}' is not a known locale; use fi_FI, cs_CZ or en (or en_GB …)"
+            ) from None
     return value
 
 
@@ -84,18 +103,40 @@ def skill_name(value: str) -> str:
     return name
 
 
-def iso_date(value: str, what: str = "date") -> date:
+def phone(value: str) -> str:
+    """A telephone number as people write it (+358 40 123 4567, 040-1234567): 5 to 15
+    digits, an optional leading +, spaces, dashes, dots and brackets; returned tidied."""
+    text = " ".join(value.split())
+    digits = [ch for ch in text if ch.isascii() and ch.isdigit()]
+    if (
+        not text
+        or not re.fullmatch(r"\+?[0-9][0-9 ().-]*[0-9]", text, re.ASCII)
+        or not 5 <= len(digits) <= 15
+    ):
+        from supportctl.render.safe import one_line
+
+        raise InputError(
+            f"'{one_line(value, 40)}' is not a telephone number",
+            hint='write it like "+358 40 123 4567"',
+        )
+    return text
+
+
+def day(value: str, today: date, what: str = "date") -> date:
+    """A day in one of the forms `domain.dates` accepts; exit 2 naming them otherwise."""
+    from supportctl.domain.dates import DateError, parse_day
+
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{what} '{value}' is not a date; write YYYY-MM-DD") from None
+        return parse_day(value, today)
+    except DateError as exc:
+        raise InputError(f"{what} {exc}") from None
 
 
-def date_range(value: str) -> tuple[date, date]:
-    """'2026-12-21..2027-01-06' or a single day '2026-12-24'."""
-    start_text, sep, end_text = value.partition("..")
-    start = iso_date(start_text.strip(), "absence start")
-    end = iso_date(end_text.strip(), "absence end") if sep else start
-    if end < start:
-        raise InputError(f"absence '{value}' ends before it starts")
-    return start, end
+def date_range(value: str, today: date, what: str = "absence") -> tuple[date, date]:
+    """'2026-12-21..2027-01-06', '21.12.2026..6.1.2027' or a single day."""
+    from supportctl.domain.dates import DateError, parse_range
+
+    try:
+        return parse_range(value, today)
+    except DateError as exc:
+        raise InputError(f"{what} {exc}") from None

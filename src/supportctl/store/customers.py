@@ -186,6 +186,15 @@ def insert_contact(
     return int(cur.lastrowid or 0)
 
 
+def update_contact(
+    store: Store, contact_id: int, *, email: str, name: str, can_order: bool
+) -> None:
+    store.execute(
+        "UPDATE contacts SET email = ?, name = ?, can_order = ? WHERE id = ?",
+        (email.lower(), name, int(can_order), contact_id),
+    )
+
+
 def delete_contact(store: Store, contact_id: int) -> None:
     store.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
 

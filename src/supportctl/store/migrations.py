@@ -554,6 +554,113 @@ def add_month_totals_cache(db: Database) -> None:
         db.execute(statement)
 
 
+@migration
+def add_knowledge_base(db: Database) -> None:
+    """Articles (title, Markdown body, language, visibility, tags, translations, the
+    ticket one was written from), every change of one kept whole in `article_history`,
+    each use in a reply in `article_uses` (counted where read, never copied).
+
+    An article is removed by marking it (`removed_at`), so its history and uses stay.
+    The full-text part (articles, and resolved tickets by subject and first customer
+    message for suggestions) is SQLite FTS5: its tables are made here, its queries
+    live in `store/kb_search.py` only.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+    body TEXT NOT NULL,
+    lang TEXT NOT NULL CHECK (lang IN ('fi', 'cs', 'en')),
+    visibility TEXT NOT NULL DEFAULT 'internal' CHECK (visibility IN ('internal', 'shared')),
+    translation_of INTEGER REFERENCES articles(id),
+    ticket_id INTEGER REFERENCES tickets(id) ON DELETE SET NULL,
+    created_by TEXT,
+    created_at TEXT NOT NULL,
+    changed_by TEXT,
+    changed_at TEXT NOT NULL,
+    removed_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX articles_translation ON articles(translation_of) WHERE translation_of IS NOT NULL;
+CREATE INDEX articles_ticket ON articles(ticket_id) WHERE ticket_id IS NOT NULL;
+CREATE TABLE article_tags (
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    tag TEXT NOT NULL,
+    PRIMARY KEY (article_id, tag)
+);
+CREATE INDEX article_tags_tag ON article_tags(tag, article_id);
+CREATE TABLE article_history (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    at TEXT NOT NULL,
+    actor TEXT,
+    action TEXT NOT NULL CHECK (action IN ('created', 'edited', 'removed')),
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    translation_of INTEGER
+);
+CREATE INDEX article_history_article ON article_history(article_id, id);
+CREATE TABLE article_uses (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    actor TEXT
+);
+CREATE INDEX article_uses_article ON article_uses(article_id, at);
+CREATE INDEX article_uses_ticket ON article_uses(ticket_id)
+""",
+    )
+    solved = (
+        "INSERT INTO solved_fts (rowid, subject, body) SELECT t.id, t.subject, coalesce(("
+        "SELECT substr(m.text_body, 1, 4000) FROM messages m WHERE m.ticket_id = t.id "
+        "AND m.direction = 'in' ORDER BY m.arrived_at, m.id LIMIT 1), ("
+        "SELECT substr(json_extract(e.data, '$.text'), 1, 4000) FROM events e "
+        "WHERE e.ticket_id = t.id AND e.kind = 'ticket.note' ORDER BY e.id LIMIT 1), '') "
+        "FROM tickets t WHERE {where}"
+    )
+    statements = [
+        f"CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, {_FTS})",
+        "CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles "
+        "WHEN new.removed_at IS NULL BEGIN "
+        "INSERT INTO articles_fts (rowid, title, body) VALUES (new.id, new.title, new.body); END",
+        "CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body, removed_at ON articles "
+        "BEGIN DELETE FROM articles_fts WHERE rowid = old.id; "
+        "INSERT INTO articles_fts (rowid, title, body) SELECT new.id, new.title, new.body "
+        "WHERE new.removed_at IS NULL; END",
+        # Resolved and closed tickets by subject and first customer message: what a new
+        # ticket is compared with for "similar resolved tickets". Kept by triggers on
+        # the ticket's status, subject and merge.
+        f"CREATE VIRTUAL TABLE solved_fts USING fts5(subject, body, {_FTS})",
+        solved.format(where="t.status IN ('resolved', 'closed') AND t.merged_into IS NULL"),
+        "CREATE TRIGGER tickets_solved_insert AFTER INSERT ON tickets "
+        "WHEN new.status IN ('resolved', 'closed') AND new.merged_into IS NULL BEGIN "
+        + solved.format(where="t.id = new.id")
+        + "; END",
+        "CREATE TRIGGER tickets_solved_update AFTER UPDATE OF status, subject, merged_into "
+        "ON tickets BEGIN DELETE FROM solved_fts WHERE rowid = old.id; "
+        + solved.format(
+            where="t.id = new.id AND new.status IN ('resolved', 'closed') AND new.merged_into IS NULL"
+        )
+        + "; END",
+        "CREATE TRIGGER tickets_solved_delete AFTER DELETE ON tickets BEGIN "
+        "DELETE FROM solved_fts WHERE rowid = old.id; END",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+@migration
+def add_forced_rota_swaps(db: Database) -> None:
+    """A swap made with --force keeps its person on duty though they are away that week."""
+    db.execute("ALTER TABLE rota_swaps ADD COLUMN forced INTEGER NOT NULL DEFAULT 0")
+
+
 if len(MIGRATIONS) != SCHEMA_VERSION:  # the constant opening a database compares with
     raise RuntimeError(
         f"store.db.SCHEMA_VERSION is {SCHEMA_VERSION} but there are {len(MIGRATIONS)} migrations"

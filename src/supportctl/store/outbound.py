@@ -90,14 +90,38 @@ def reminded_keys(store: Store, since: str) -> set[tuple[int, str, str]]:
 
 
 def open_tickets_with_owner(store: Store) -> list[sqlite3.Row]:
-    """Open tickets with an SLA clock and their owner's handle (None: nobody owns it)."""
+    """Open tickets with an SLA clock and their owner's handle (None: nobody owns it, or
+    the owner has left the team)."""
     return store.all(
         "SELECT t.id, t.subject, t.status, t.hours, t.first_response_at, t.due_response_at, "
         "t.due_resolution_at, t.waiting_since, p.handle AS owner "
-        "FROM tickets t LEFT JOIN people p ON p.id = t.owner_id "
+        "FROM tickets t LEFT JOIN people p ON p.id = t.owner_id AND p.active = 1 "
         "WHERE t.status IN ('new', 'open', 'waiting') AND t.merged_into IS NULL "
         "AND (t.due_response_at IS NOT NULL OR t.due_resolution_at IS NOT NULL)"
     )
+
+
+def imported_old(store: Store, max_age_seconds: int) -> set[int]:
+    """Open tickets whose first mail was dated more than `max_age_seconds` before the
+    ticket was created in the database (an old mailbox imported late)."""
+    from datetime import datetime
+
+    rows = store.all(
+        "SELECT t.id, e.at, (SELECT min(m.date) FROM messages m WHERE m.ticket_id = t.id "
+        "AND m.direction = 'in') AS first_date "
+        "FROM tickets t JOIN events e ON e.ticket_id = t.id AND e.kind = 'ticket.created' "
+        "WHERE t.status IN ('new', 'open', 'waiting') AND t.merged_into IS NULL"
+    )
+
+    def moment(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    return {
+        int(r["id"])
+        for r in rows
+        if r["first_date"]
+        and (moment(r["at"]) - moment(r["first_date"])).total_seconds() > max_age_seconds
+    }
 
 
 def contact_name(store: Store, address: str) -> str | None:

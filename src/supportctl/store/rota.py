@@ -50,11 +50,28 @@ def swaps(store: Store) -> dict[date, str]:
     }
 
 
-def set_swap(store: Store, monday: date, person_id: int, created_at: str) -> None:
+def forced_swaps(store: Store) -> frozenset[date]:
+    """The Mondays of swaps made with --force."""
+    return frozenset(
+        date.fromisoformat(r[0]) for r in store.all("SELECT week FROM rota_swaps WHERE forced = 1")
+    )
+
+
+def set_swap(
+    store: Store, monday: date, person_id: int, created_at: str, *, forced: bool = False
+) -> None:
     store.execute(
-        "INSERT INTO rota_swaps (week, person_id, created_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (week) DO UPDATE SET person_id = excluded.person_id, created_at = excluded.created_at",
-        (monday.isoformat(), person_id, created_at),
+        "INSERT INTO rota_swaps (week, person_id, created_at, forced) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (week) DO UPDATE SET person_id = excluded.person_id, "
+        "created_at = excluded.created_at, forced = excluded.forced",
+        (monday.isoformat(), person_id, created_at, int(forced)),
+    )
+
+
+def remove_swap(store: Store, monday: date) -> bool:
+    """Forget the swap of one week; False when there was none."""
+    return (
+        store.execute("DELETE FROM rota_swaps WHERE week = ?", (monday.isoformat(),)).rowcount > 0
     )
 
 

@@ -241,3 +241,12 @@ def open_human(store: Store) -> list[sqlite3.Row]:
         "SELECT id, created_at, subject, urgency FROM tickets WHERE status NOT IN"
         " ('resolved', 'closed') AND merged_into IS NULL AND classification = 'human' ORDER BY id"
     )
+
+
+def open_with_owner(store: Store) -> list[sqlite3.Row]:
+    """(id, subject, owner handle) of every open ticket that has an owner, by id."""
+    return store.all(
+        "SELECT t.id, t.subject, p.handle AS owner FROM tickets t "
+        "JOIN people p ON p.id = t.owner_id "
+        "WHERE t.status IN ('new', 'open', 'waiting') AND t.merged_into IS NULL ORDER BY t.id"
+    )

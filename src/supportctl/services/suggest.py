@@ -1,0 +1,173 @@
+"""Suggestions from the knowledge base: what `ticket show` ends with and `kb suggest` lists.
+
+The ticket's subject and first customer message become a set of folded word stems
+(domain/kb.py), ranked by the full-text index (store/kb_search.py, bm25) against
+articles and resolved tickets; a candidate is shown only with at least two of the
+ticket's words and one of them in its title (or three anywhere), with those words as
+its reason. Articles in the ticket's language come first, one per translation group.
+
+`ticket show` imports this module on every run, so it stays small: plain classes
+(a dataclass costs about a millisecond of start-up to build) and no editor, export or
+article-editing code.
+"""
+
+from __future__ import annotations
+
+from supportctl.domain import kb as rules
+from supportctl.errors import InputError
+from supportctl.store import articles as article_store
+from supportctl.store import kb_search
+from supportctl.store.db import Row, Store
+
+
+class Suggestion:
+    """One suggested article or resolved ticket, with the ticket words it contains."""
+
+    __slots__ = ("detail", "id", "kind", "lang", "relevance", "title", "words")
+
+    def __init__(
+        self,
+        kind: str,  # "article" | "ticket"
+        id: int,
+        title: str,
+        lang: str,
+        relevance: float,  # bm25, for ordering only
+        words: list[str],
+        detail: str,  # visibility of an article, status of a ticket
+    ) -> None:
+        self.kind = kind
+        self.id = id
+        self.title = title
+        self.lang = lang
+        self.relevance = relevance
+        self.words = words
+        self.detail = detail
+
+    @property
+    def command(self) -> str:
+        if self.kind == "article":
+            return f"supportctl kb show {self.id}"
+        return f"supportctl ticket show {self.id}"
+
+
+class TicketKb:
+    """What `ticket show` ends with: articles written from it, and suggestions."""
+
+    __slots__ = ("articles", "lang", "ticket_id", "tickets", "written")
+
+    def __init__(
+        self,
+        ticket_id: int,
+        lang: str,
+        written: list[tuple[int, str]],  # (article id, title)
+        articles: list[Suggestion],
+        tickets: list[Suggestion],
+    ) -> None:
+        self.ticket_id = ticket_id
+        self.lang = lang
+        self.written = written
+        self.articles = articles
+        self.tickets = tickets
+
+
+def require_ticket(store: Store, ticket_id: int) -> Row:
+    """The ticket a number stands for now (merges followed), as `articles.ticket_head`."""
+    from supportctl.store import tickets as ticket_store
+
+    real = ticket_store.resolve_id(store, ticket_id)
+    row = article_store.ticket_head(store, real) if real is not None else None
+    if row is None:
+        raise InputError(f"no ticket #{ticket_id}", hint="see `supportctl inbox --all`")
+    return row
+
+
+def question(head: Row) -> str:
+    """The customer's question: the first mail in, or a hand-made ticket's first note."""
+    if head["question"] is not None:
+        return str(head["question"])
+    if head["first_note"]:
+        import json
+
+        return str(json.loads(head["first_note"]).get("text") or "")
+    return ""
+
+
+def suggest(store: Store, ticket_id: int, *, articles: int = 3, tickets: int = 3) -> TicketKb:
+    """Articles and similar resolved tickets for a ticket, best first; only relevant ones."""
+    head = require_ticket(store, ticket_id)
+    real = int(head["id"])
+    text = question(head)
+    subject = head["subject"] or ""
+    lang = rules.ticket_language(head["locale"], f"{subject}\n{text}")
+    written = [(int(r["id"]), r["title"]) for r in article_store.for_ticket(store, real)]
+    found = rules.terms([subject, text[:3000]])
+    match = rules.fts_query(found)
+    if match is None:
+        return TicketKb(real, lang, written, [], [])
+    return TicketKb(
+        real,
+        lang,
+        written,
+        _articles(store, found, match, lang, articles) if articles > 0 else [],
+        _tickets(store, found, match, lang, real, tickets) if tickets > 0 else [],
+    )
+
+
+def _articles(
+    store: Store, found: list[rules.Term], match: str, lang: str, limit: int
+) -> list[Suggestion]:
+    ranked = kb_search.rank_articles(store, match, max(limit * 4, 12))
+    rows = article_store.get_many(store, [i for i, _r in ranked])
+    candidates = []
+    for article_id, relevance in ranked:
+        row = rows.get(article_id)
+        if row is None:
+            continue
+        hit = rules.matched(found, f"{row['title']}\n{row['body']}")
+        if rules.is_relevant(hit, rules.matched(found, row["title"])):
+            candidates.append((row, relevance, hit))
+    candidates.sort(key=lambda c: (c[0]["lang"] != lang, -c[1]))
+    chosen: list[Suggestion] = []
+    groups: set[int] = set()
+    for row, relevance, hit in candidates:
+        group = int(row["translation_of"] or row["id"])
+        if group in groups:
+            continue
+        groups.add(group)
+        chosen.append(
+            Suggestion(
+                "article",
+                int(row["id"]),
+                row["title"],
+                row["lang"],
+                relevance,
+                hit,
+                row["visibility"],
+            )
+        )
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+def _tickets(
+    store: Store, found: list[rules.Term], match: str, lang: str, exclude: int, limit: int
+) -> list[Suggestion]:
+    ranked = kb_search.rank_solved(store, match, exclude, max(limit * 4, 12))
+    heads = kb_search.solved_heads(store, [i for i, _r in ranked])
+    candidates = []
+    for other, relevance in ranked:
+        row = heads.get(other)
+        if row is None:
+            continue
+        hit = rules.matched(found, f"{row['subject']}\n{row['body']}")
+        if rules.is_relevant(hit, rules.matched(found, row["subject"])):
+            other_lang = rules.ticket_language(row["locale"], f"{row['subject']}\n{row['body']}")
+            candidates.append((row, relevance, hit, other_lang))
+    candidates.sort(key=lambda c: (c[3] != lang, -c[1]))
+    return [
+        Suggestion(
+            "ticket", int(row["id"]), row["subject"], other_lang, relevance, hit, row["status"]
+        )
+        for row, relevance, hit, other_lang in candidates[:limit]
+    ]

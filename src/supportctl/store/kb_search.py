@@ -1,0 +1,95 @@
+"""The knowledge base's full-text part (SQLite FTS5): article search and the ranking
+behind suggestions.
+
+Two FTS5 tables made by the `add_knowledge_base` migration and kept by triggers:
+`articles_fts` (title, body; rowid = article id; removed articles leave it) and
+`solved_fts` (subject, first customer message; rowid = ticket id; resolved and closed
+tickets only). Both fold diacritics like `search` (`unicode61 remove_diacritics 2`).
+Ranking is FTS5's bm25, title/subject weighted over body; this module returns the
+relevance as a positive number (bm25 negated). Another engine replaces this module
+only; what to search by is decided in `domain/kb.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from supportctl.store.db import Row, Store
+from supportctl.store.search import MARK_END, MARK_START
+
+_SNIP = f"'{MARK_START}', '{MARK_END}', '…', 14"
+
+# Fills `solved_fts` from the tickets (the migration does the same): for databases
+# built by direct inserts, such as the benchmarks'.
+REINDEX_SOLVED = (
+    "INSERT INTO solved_fts (rowid, subject, body) SELECT t.id, t.subject, coalesce(("
+    "SELECT substr(m.text_body, 1, 4000) FROM messages m WHERE m.ticket_id = t.id "
+    "AND m.direction = 'in' ORDER BY m.arrived_at, m.id LIMIT 1), ("
+    "SELECT substr(json_extract(e.data, '$.text'), 1, 4000) FROM events e "
+    "WHERE e.ticket_id = t.id AND e.kind = 'ticket.note' ORDER BY e.id LIMIT 1), '') "
+    "FROM tickets t WHERE t.status IN ('resolved', 'closed') AND t.merged_into IS NULL "
+    "AND t.id NOT IN (SELECT rowid FROM solved_fts)"
+)
+
+
+def rank_articles(store: Store, match: str, limit: int) -> list[tuple[int, float]]:
+    """(article id, relevance) of the best `limit` articles for an FTS5 query."""
+    rows = store.all(
+        "SELECT rowid, bm25(articles_fts, 3.0, 1.0) AS score FROM articles_fts "
+        "WHERE articles_fts MATCH ? ORDER BY score LIMIT ?",
+        (match, limit),
+    )
+    return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+# Similar resolved tickets are looked for among this many of the most recent ones: the
+# cost of a suggestion then stays the same however long the desk's history grows.
+SOLVED_WINDOW = 5_000
+
+
+def rank_solved(
+    store: Store, match: str, exclude: int, limit: int, window: int = SOLVED_WINDOW
+) -> list[tuple[int, float]]:
+    """(ticket id, relevance) of the best `limit` resolved tickets other than `exclude`,
+    among the `window` most recently opened ones."""
+    floor = store.scalar(
+        "SELECT rowid FROM solved_fts ORDER BY rowid DESC LIMIT 1 OFFSET ?", (window - 1,)
+    )
+    rows = store.all(
+        "SELECT rowid, bm25(solved_fts, 2.0, 1.0) AS score FROM solved_fts "
+        "WHERE solved_fts MATCH ? AND rowid >= ? ORDER BY score LIMIT ?",
+        (match, int(floor or 0), limit + 1),
+    )
+    return [(int(r[0]), -float(r[1])) for r in rows if int(r[0]) != exclude][:limit]
+
+
+def solved_heads(store: Store, ticket_ids: Sequence[int]) -> dict[int, Row]:
+    """id -> subject, first customer text, status, resolved_at, customer slug and locale."""
+    if not ticket_ids:
+        return {}
+    marks = ", ".join("?" for _ in ticket_ids)
+    rows = store.all(
+        "SELECT t.id, t.subject, t.status, t.resolved_at, c.slug AS customer, "
+        "c.locale AS locale, f.body AS body FROM tickets t "
+        "JOIN solved_fts f ON f.rowid = t.id "
+        f"LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id IN ({marks})",
+        list(ticket_ids),
+    )
+    return {int(r["id"]): r for r in rows}
+
+
+def search_articles(store: Store, match: str, limit: int, *, lang: str | None = None) -> list[Row]:
+    """(id, snippet) of articles matching an FTS5 query, best first."""
+    params: list[Any] = [match]
+    where = ""
+    if lang is not None:
+        where = " AND a.lang = ?"
+        params.append(lang)
+    params.append(limit)
+    return store.all(
+        f"SELECT f.rowid AS id, snippet(articles_fts, -1, {_SNIP}) AS snippet "
+        "FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+        f"WHERE articles_fts MATCH ?{where} ORDER BY bm25(articles_fts, 3.0, 1.0) LIMIT ?",
+        params,
+    )
