@@ -239,3 +239,21 @@ def test_database_writes_on_a_full_disk_are_exit_7_and_change_nothing(
     cli.ok("customer", "add", "other", "--plan", "adhoc")
     cli.ok("fetch", "--source", f"mbox:{source}", env=NOW)
     assert len(cli.json("inbox", "--no-fetch", "--all", "--json", env=NOW)) == 4
+
+
+def test_outbox_mail_on_a_full_disk_is_exit_7_and_records_nothing(
+    cli, desk, small_disk: Path, snapshot
+) -> None:
+    outbox = small_disk / "outbox"
+    env = {"SUPPORTCTL_OUTBOX": str(outbox)}
+    cli.ok("reply", "1", "-m", "First answer.", env=env)  # makes the folder
+    (first,) = outbox.iterdir()
+    assert mode(first) == 0o600 and mode(outbox) == 0o700
+    before = snapshot()
+    filler = fill(small_disk)
+    assert_disk_full(cli.fails(7, "reply", "1", "-m", "Second answer.", env=env))
+    assert list(outbox.iterdir()) == [first]  # no 0-byte or temporary file
+    assert snapshot() == before
+    filler.unlink()
+    cli.ok("reply", "1", "-m", "Second answer.", env=env)
+    assert len(list(outbox.iterdir())) == 2
