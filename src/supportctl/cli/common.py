@@ -179,7 +179,7 @@ def sub_app(help_text: str, *, default: str | None = None) -> typer.Typer:
     """A command group with our conventions (no pretty tracebacks; optional short form)."""
     kwargs: dict[str, Any] = {
         "help": help_text,
-        "no_args_is_help": default is None,
+        "no_args_is_help": True,  # a group run alone prints its help (exit 0)
         "pretty_exceptions_enable": False,
         "add_completion": False,
     }
