@@ -172,6 +172,7 @@ def test_every_parameter_refuses_malformed_values_cleanly(
     counts = {"tried": 0, "exit 2": 0, "other refusal": 0, "accepted": 0, "internal": 0}
     problems: list[str] = []
     accepted: list[str] = []
+    others: list[str] = []
     for argv, param, kind in cases:
         counts["tried"] += 1
         result = runner.invoke(app, argv, env={**NOW, "SUPPORTCTL_USER": "alice"})
@@ -192,6 +193,7 @@ def test_every_parameter_refuses_malformed_values_cleanly(
             counts["exit 2"] += 1
         else:
             counts["other refusal"] += 1
+            others.append(f"{label}: exit {result.exit_code}: {stderr.strip()[:120]}")
         if result.exit_code != 0 and not internal:
             lines = [line for line in stderr.splitlines() if line.strip()]
             if len(lines) > 2 or any(len(line) > 300 for line in lines):
@@ -209,7 +211,10 @@ def test_every_parameter_refuses_malformed_values_cleanly(
     report = os.environ.get("SUPPORTCTL_FUZZ_REPORT")
     if report:
         Path(report).write_text(
-            json.dumps({"counts": counts, "problems": problems, "accepted": accepted}, indent=1)
+            json.dumps(
+                {"counts": counts, "problems": problems, "accepted": accepted, "others": others},
+                indent=1,
+            )
         )
     assert counts["internal"] == 0 and not problems, (
         f"{counts}\n" + "\n".join(problems[:40]) + f"\n… {len(problems)} problems"

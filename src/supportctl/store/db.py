@@ -332,6 +332,8 @@ def share_with_group(path: Path, group: str) -> None:
 
 def open_store(path: Path, *, create: bool = False) -> Store:
     """Open (and migrate if needed) the database; a missing file is exit 3 unless `create`."""
+    if path.is_dir():
+        raise ConfigError(f"{path} is a directory, not a database file")
     if not path.exists() and not create:
         raise ConfigError(
             f"no database at {path}; run `supportctl init` (or point SUPPORTCTL_DB at one)"
