@@ -49,11 +49,24 @@ class SmtpConfig(NamedTuple):
     ca_file: str | None = None
 
 
+class BankAccount(NamedTuple):
+    """The agency's account for one currency (`[bank.EUR]`), validated at load."""
+
+    currency: str
+    iban: str  # compact, upper case
+    bic: str
+    bank_name: str = ""
+    account: str = ""  # the Czech domestic form, e.g. 19-2000145399/0800
+    constant_symbol: str = ""  # Czech konstantní symbol, printed and put in the QR code
+
+
 class AgencyConfig(NamedTuple):
     name: str = "Our Agency"
     address: str = ""
     vat_id: str = ""
-    bank: str = ""
+    company_id: str = ""
+    reference: str = "fi"
+    supply_date: str = "month-end"
     payment_terms_days: int = 14
     timezone: str = "Europe/Helsinki"
     country: str = "FI"
@@ -76,6 +89,7 @@ class Config(NamedTuple):
     smtp: SmtpConfig | None = None
     user: str | None = None
     exists: bool = False
+    banks: dict[str, BankAccount] = {}  # noqa: RUF012 - never mutated; by currency
 
     @property
     def config_dir(self) -> Path:
@@ -144,7 +158,7 @@ def _cache_signature(path: Path, stat: os.stat_result) -> tuple[Any, ...]:
     return (
         _CACHE_FORMAT,
         __version__,
-        (AgencyConfig._fields, ImapConfig._fields, SmtpConfig._fields),
+        (AgencyConfig._fields, ImapConfig._fields, SmtpConfig._fields, BankAccount._fields),
         str(path.absolute()),
         stat.st_mtime_ns,
         stat.st_ctime_ns,
@@ -193,6 +207,7 @@ def _from_values(path: Path, values: dict[str, Any]) -> Config:
         smtp=None if smtp is None else SmtpConfig(**smtp),
         user=values["user"],
         exists=True,
+        banks={cur: BankAccount(**acc) for cur, acc in values.get("bank", {}).items()},
     )
 
 

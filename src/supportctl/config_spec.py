@@ -182,7 +182,24 @@ AGENCY_SPEC: tuple[Key, ...] = (
     Key("name", "Our Agency", _nonempty, "The agency's name, printed on invoices."),
     Key("address", "", _str, "Postal address, printed on invoices (newlines allowed)."),
     Key("vat_id", "", _str, "The agency's VAT ID, printed on invoices."),
-    Key("bank", "", _str, "Bank details printed on invoices (IBAN, BIC, bank name)."),
+    Key(
+        "company_id",
+        "",
+        _str,
+        "Business ID printed on invoices (Y-tunnus, IČO), if any.",
+    ),
+    Key(
+        "reference",
+        "fi",
+        _choice("fi", "rf"),
+        "Payment reference on invoices: 'fi' (Finnish viitenumero) or 'rf' (ISO 11649).",
+    ),
+    Key(
+        "supply_date",
+        "month-end",
+        _choice("month-end", "issue-date"),
+        "Date of taxable supply (DUZP) on Czech invoices: last day of the month billed, or the issue date.",
+    ),
     Key(
         "payment_terms_days", 14, _int_range(0, 365), "Days from the invoice date to the due date."
     ),
@@ -329,6 +346,71 @@ SMTP_SPEC: tuple[Key, ...] = (
     ),
 )
 
+
+def _iban(value: Any) -> str:
+    from supportctl.domain.payment import compact, iban_error
+
+    problem = iban_error(_str(value))
+    if problem is not None:
+        raise ValueError(problem)
+    return compact(value)
+
+
+def _bic(value: Any) -> str:
+    from supportctl.domain.payment import is_bic
+
+    if not is_bic(_str(value)):
+        raise ValueError("a BIC of 8 or 11 characters, e.g. 'NDEAFIHH'")
+    return str(value).strip().upper()
+
+
+def _symbol(value: Any) -> str:
+    text = _str(value).strip()
+    if text and not (text.isascii() and text.isdigit() and len(text) <= 10):
+        raise ValueError("at most ten digits")
+    return text
+
+
+BANK_SPEC: tuple[Key, ...] = (
+    Key("iban", None, _iban, "The account's IBAN (checked by mod 97).", "FI21 1234 5600 0007 85"),
+    Key("bic", None, _bic, "The bank's BIC (SWIFT code).", "NDEAFIHH"),
+    Key("bank_name", "", _str, "The bank's name, printed on invoices."),
+    Key(
+        "account",
+        "",
+        _str,
+        "For CZK: the Czech account form, e.g. '19-2000145399/0800' (must match the IBAN).",
+    ),
+    Key(
+        "constant_symbol",
+        "",
+        _symbol,
+        "For CZK: konstantní symbol printed and put in the QR code (optional).",
+    ),
+)
+
+
+def _banks(path: Path, raw: Any) -> dict[str, dict[str, Any]]:
+    from supportctl.domain.payment import same_czech_account
+
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [bank] must be tables per currency, e.g. [bank.EUR]")
+    banks: dict[str, dict[str, Any]] = {}
+    for currency, table in raw.items():
+        try:
+            _currency(currency)
+        except ValueError as exc:
+            raise ConfigError(f"{path}: [bank.{currency}] must be named by {exc}") from None
+        values = _section(path, f"bank.{currency}", table, BANK_SPEC)
+        if values["account"] and not same_czech_account(values["account"], values["iban"]):
+            raise ConfigError(
+                f"{path}: [bank.{currency}] key 'account' ({values['account']}) "
+                f"is not the account of the IBAN {values['iban']}"
+            )
+        banks[currency] = {"currency": currency, **values}
+    return banks
+
+
 TOP_SPEC: tuple[Key, ...] = (
     Key(
         "user",
@@ -400,12 +482,20 @@ def read_values(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    allowed = {"agency", "imap", "smtp", "user"}
+    allowed = {"agency", "bank", "imap", "smtp", "user"}
     for key in raw:
         if key not in allowed:
             raise ConfigError(f"{path}: unknown key '{key}'; allowed: {', '.join(sorted(allowed))}")
     top = _section(path, "", {k: v for k, v in raw.items() if k == "user"}, TOP_SPEC)
-    agency = _section(path, "agency", raw.get("agency", {}), AGENCY_SPEC)
+    agency_raw = raw.get("agency", {})
+    if isinstance(agency_raw, dict) and "bank" in agency_raw:
+        raise ConfigError(
+            f"{path}: [agency] key 'bank' (one free-text line) is replaced by one table per currency",
+            hint='write [bank.EUR] with iban = "FI21 1234 5600 0007 85" and bic = "NDEAFIHH" '
+            "(see docs/config.sample.toml)",
+        )
+    agency = _section(path, "agency", agency_raw, AGENCY_SPEC)
+    banks = _banks(path, raw.get("bank", {}))
     imap_raw = raw.get("imap", [])
     if not isinstance(imap_raw, list):
         raise ConfigError(
@@ -434,7 +524,13 @@ def read_values(path: Path) -> dict[str, Any]:
             )
         values["from_addr"] = values.pop("from") or agency["support_address"]
         smtp = values
-    return {"user": top.get("user"), "agency": agency, "imap": accounts, "smtp": smtp}
+    return {
+        "user": top.get("user"),
+        "agency": agency,
+        "bank": banks,
+        "imap": accounts,
+        "smtp": smtp,
+    }
 
 
 def _toml_value(value: Any) -> str:
@@ -451,7 +547,11 @@ def _toml_value(value: Any) -> str:
 
 
 def render_config(
-    agency: dict[str, Any] | None = None, *, full: bool = False, user: str | None = None
+    agency: dict[str, Any] | None = None,
+    *,
+    full: bool = False,
+    user: str | None = None,
+    banks: dict[str, dict[str, Any]] | None = None,
 ) -> str:
     """The config file `init` writes (full=False) or the documented sample (full=True)."""
     agency = agency or {}
@@ -469,6 +569,24 @@ def render_config(
         lines.append(f"# {key.doc}")
         lines.append(f"{key.name} = {_toml_value(value)}")
     lines.append("")
+    for currency, bank in (banks or {}).items():
+        lines.append(f"[bank.{currency}]")
+        for key in BANK_SPEC:
+            if key.name in bank:
+                lines.append(f"{key.name} = {_toml_value(bank[key.name])}")
+        lines.append("")
+    if full or not banks:
+        prefix = "" if full else "# "
+        lines.append(
+            f"{prefix}# The agency's bank account for invoices in one currency; one table per"
+        )
+        lines.append(f"{prefix}# currency. An invoice in a currency without one cannot be issued.")
+        lines.append(f"{prefix}[bank.EUR]")
+        for key in BANK_SPEC:
+            value = key.example if key.default is None else key.default
+            lines.append(f"{prefix}# {key.doc}")
+            lines.append(f"{prefix}{key.name} = {_toml_value(value)}")
+        lines.append("")
     prefix = "" if full else "# "
     lines.append(f"{prefix}# One [[imap]] table per mailbox to pull support mail from.")
     lines.append(f"{prefix}[[imap]]")

@@ -9,12 +9,30 @@ from pathlib import Path
 import pytest
 
 NOW = "2026-11-02T10:00:00Z"
+BANKS = """
+[bank.EUR]
+iban = "FI21 1234 5600 0007 85"
+bic = "NDEAFIHH"
+bank_name = "Nordea"
+
+[bank.CZK]
+iban = "CZ65 0800 0000 1920 0014 5399"
+bic = "GIBACZPX"
+bank_name = "Česká spořitelna"
+account = "19-2000145399/0800"
+"""
+
+
+def add_banks(workspace: Path, text: str = BANKS) -> None:
+    config = workspace / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
 @pytest.fixture
 def month(cli, initialized: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Three customers with work in October 2026 and one fee; returns the workspace."""
     monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    add_banks(initialized)
     cli.ok("team", "add", "alice", "--name", "Alice Mäkinen", "--email", "alice@agency.example")
     cli.ok(
         "customer",
@@ -471,6 +489,33 @@ def test_invoice_correction_entry_names_the_invoice_it_corrects(
     assert "Rate correction (korjaa laskua 2026-0001)" in md
 
 
+def test_a_correction_never_uses_the_next_months_included_minutes(
+    cli, month: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli.ok("invoice", "2026-10", "--issue", "--customer", "acme", "--out", str(month / "o"))
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-12-01T12:00:00Z")
+    log = ("log", "add", "--customer", "acme", "--date")
+    cli.ok(
+        *log,
+        "2026-11-02",
+        "--start",
+        "09:00",
+        "--end",
+        "09:40",
+        "Missed",
+        "--corrects",
+        "2026-0001",
+    )
+    cli.ok(*log, "2026-11-03", "--start", "09:00", "--end", "10:00", "Plugin updates")
+    run = cli.json("invoice", "2026-11", "--customer", "acme", "--out", str(month / "n"), "--json")
+    report = run["reports"][0]["report"]
+    classes = [(ln["description"], ln["cls"], ln["minutes"]) for ln in report["lines"]]
+    # the correction is billed; November's own 60 included minutes are all still there
+    assert classes == [("Missed", "billable", 40), ("Plugin updates", "included", 60)]
+    assert report["quota"]["used_minutes"] == 60 and report["quota"]["left_minutes"] == 0
+    assert report["lines"][0]["corrects"] == "2026-0001"
+
+
 def test_approval_after_the_month_was_issued_names_the_unbilled_time(
     cli, month: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -502,3 +547,176 @@ def test_approval_after_the_month_was_issued_names_the_unbilled_time(
     quiet = cli.ok("ticket", "approve", "79", "--override", "ok by mail", "--json")
     assert json.loads(quiet.stdout)["unbilled"] == []
     assert "note:" not in quiet.stderr
+
+
+# --- bank accounts, payment references, the plan's monthly fee, the running month -------
+
+
+def test_invoice_in_a_currency_without_a_bank_account_is_refused(
+    cli, month: Path, snapshot
+) -> None:
+    config = month / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").split("\n[bank.CZK]")[0] + "\n")
+    before = snapshot()
+    result = cli.fails(2, "invoice", "2026-10", "--issue", "--out", str(month / "o"))
+    assert "CZK" in result.stderr and "[bank.CZK]" in result.stderr
+    assert snapshot() == before  # nothing issued, not even acme's EUR invoice
+    assert not (month / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ('[bank.EUR]\niban = "FI21 1234 5600 0007 86"\nbic = "NDEAFIHH"\n', "iban"),
+        ('[bank.EUR]\niban = "FI21 1234 5600 0007 85"\nbic = "NDEA"\n', "bic"),
+        (
+            '[bank.CZK]\niban = "CZ6508000000192000145399"\nbic = "GIBACZPX"\n'
+            'account = "2000145399/0800"\n',
+            "account",
+        ),
+    ],
+)
+def test_a_bad_bank_account_is_a_config_error_naming_the_key(
+    cli, initialized: Path, table: str, key: str
+) -> None:
+    add_banks(initialized, "\n" + table)
+    result = cli.fails(3, "invoice", "2026-10", "--out", str(initialized / "o"))  # config error
+    assert f"key '{key}'" in result.stderr and "[bank." in result.stderr
+
+
+def test_the_old_free_text_bank_line_is_refused_with_a_hint(cli, initialized: Path) -> None:
+    config = initialized / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[agency]\n", '[agency]\nbank = "IBAN FI00"\n', 1))
+    result = cli.fails(3, "invoice", "2026-10", "--out", str(initialized / "o"))  # config error
+    assert "key 'bank'" in result.stderr and "[bank.EUR]" in result.stderr
+
+
+def test_issued_invoices_carry_their_payment_reference(cli, month: Path) -> None:
+    out = month / "o"
+    run = cli.json("invoice", "2026-10", "--issue", "--out", str(out), "--json")
+    by_customer = {r["customer"]: r for r in run["reports"]}
+    acme = by_customer["acme"]["report"]["payment"]
+    kovo = by_customer["kovo"]["report"]["payment"]
+    assert acme["reference"] == "202600017" and acme["reference_kind"] == "fi"
+    assert acme["qr_kind"] == "epc" and len(acme["barcode"]) == 54
+    assert kovo["reference"] == kovo["variable_symbol"] == "20260002"
+    assert kovo["qr_kind"] == "spd" and "X-VS:20260002" in kovo["qr_payload"]
+    with _db(month) as conn:
+        stored = dict(conn.execute("SELECT number, reference FROM invoices").fetchall())
+    assert stored == {"2026-0001": "202600017", "2026-0002": "20260002"}
+    for fmt in ("html", "md", "txt"):
+        doc = cli.ok("invoice", "show", "2026-0001", "--format", fmt).stdout
+        assert "2026 00017" in doc, fmt  # printed in groups of five
+
+
+def test_a_draft_shows_draft_instead_of_a_reference(cli, month: Path) -> None:
+    run = cli.json("invoice", "2026-10", "--customer", "acme", "--out", str(month / "d"), "--json")
+    pay = run["reports"][0]["report"]["payment"]
+    assert pay["reference"] is None and pay["qr_payload"] is None
+    txt = cli.ok("invoice", "2026-10", "--customer", "acme", "-f", "txt", "--out", str(month / "d"))
+    assert txt.exit_code == 0
+    text = (month / "d" / "acme-2026-10.txt").read_text(encoding="utf-8")
+    assert "Viitenumero" in text and "luonnos" in text
+
+
+def test_issuing_a_month_that_has_not_ended_needs_force(
+    cli, month: Path, monkeypatch: pytest.MonkeyPatch, snapshot
+) -> None:
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-31T20:00:00Z")  # 22:00 in Helsinki
+    before = snapshot()
+    result = cli.fails(2, "invoice", "2026-10", "--issue", "--out", str(month / "o"))
+    assert "has not ended" in result.stderr and "--force" in result.stderr
+    assert snapshot() == before
+    cli.ok("invoice", "2026-10", "--customer", "acme", "--out", str(month / "o"))  # a draft is fine
+    cli.ok(
+        "invoice", "2026-10", "--issue", "--force", "--customer", "acme", "--out", str(month / "o")
+    )
+    assert cli.json("invoice", "list", "--json")[0]["customer"] == "acme"
+
+
+def test_a_maintenance_month_of_included_work_bills_the_monthly_fee(
+    cli, month: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-12-01T10:00:00Z")
+    cli.ok("customer", "edit", "acme", "--monthly-fee", "290.00")
+    shown = cli.json("customer", "show", "acme", "--json")
+    assert shown["monthly_fee"] == {"amount_minor": 29000, "currency": "EUR"}
+    cli.ok(
+        "log",
+        "add",
+        "--customer",
+        "acme",
+        "--date",
+        "2026-11-03",
+        "--start",
+        "09:00",
+        "--end",
+        "09:30",
+        "Plugin updates",
+    )
+    run = cli.json("invoice", "2026-11", "--customer", "acme", "--out", str(month / "n"), "--json")
+    report = run["reports"][0]["report"]
+    assert [ln["cls"] for ln in report["lines"]] == ["included"]
+    assert report["plan_fee"]["amount_minor"] == 29000
+    assert report["net_minor"] == 29000 and report["gross_minor"] == 29000 + 7395
+    md = cli.ok("invoice", "2026-11", "--customer", "acme", "-f", "md", "--out", str(month / "n"))
+    assert md.exit_code == 0
+    assert "Kuukausimaksu (maintenance)" in (month / "n" / "acme-2026-11.md").read_text()
+
+
+def test_a_plan_starting_on_the_16th_bills_half_the_fee(
+    cli, month: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-12-01T10:00:00Z")
+    cli.ok(
+        "customer",
+        "add",
+        "newco",
+        "--plan",
+        "hosting",
+        "--monthly-fee",
+        "100.00",
+        "--plan-start",
+        "2026-11-16",
+    )
+    run = cli.json("invoice", "2026-11", "--customer", "newco", "--out", str(month / "n"), "--json")
+    fee = run["reports"][0]["report"]["plan_fee"]
+    assert (fee["days"], fee["month_days"], fee["amount_minor"]) == (15, 30, 5000)
+    before = cli.json(
+        "invoice", "2026-10", "--customer", "newco", "--out", str(month / "n"), "--json"
+    )
+    assert before["reports"][0]["report"]["plan_fee"] is None  # before the plan: no fee
+    # a month with only the fee is issued too (all customers with a fee are in the run)
+    monthly = cli.json("invoice", "2026-11", "--out", str(month / "m"), "--json")
+    assert "newco" in {r["customer"] for r in monthly["reports"]}
+
+
+def test_invoice_times_are_in_the_customers_time_zone_and_say_so(cli, month: Path) -> None:
+    out = month / "tz"
+    cli.ok("invoice", "2026-10", "--customer", "kovo", "-f", "md", "--out", str(out))
+    md = (out / "kovo-2026-10.md").read_text(encoding="utf-8")
+    # logged 13:00-13:07 Helsinki time: 12:00-12:07 in Prague, the customer's country
+    assert "| 12:00 | 12:07 |" in md and "Europe/Prague" in md
+    cli.ok("customer", "edit", "kovo", "--timezone", "Europe/Helsinki")
+    cli.ok("invoice", "2026-10", "--customer", "kovo", "-f", "md", "--out", str(out))
+    md = (out / "kovo-2026-10.md").read_text(encoding="utf-8")
+    assert "| 13:00 | 13:07 |" in md and "Europe/Helsinki" in md
+    bad = cli.fails(2, "customer", "edit", "kovo", "--timezone", "Mars/Olympus")
+    assert "--timezone" in bad.stderr
+
+
+def test_plan_dates_and_fee_are_checked(cli, month: Path, snapshot) -> None:
+    before = snapshot()
+    assert (
+        "before"
+        in cli.fails(
+            2, "customer", "edit", "acme", "--plan-start", "2026-11-16", "--plan-end", "2026-11-01"
+        ).stderr
+    )
+    assert (
+        "2026-13-01"
+        in cli.fails(2, "customer", "edit", "acme", "--plan-start", "2026-13-01").stderr
+    )
+    assert "monthly fee" in cli.fails(2, "customer", "edit", "acme", "--monthly-fee", "-5").stderr
+    assert snapshot() == before

@@ -22,7 +22,7 @@ party = Party("Acme Oy", ("Satamakatu 3",), "FI87654321", "FI")
 report = InvoiceReport(
     month="2026-10", period_start=date(2026, 10, 1), period_end=date(2026, 10, 31),
     number="2026-0001", status="issued", issue_date=date(2026, 11, 2), due_date=date(2026, 11, 16),
-    agency=party, agency_bank="IBAN FI00", payment_terms_days=14, customer_slug="acme",
+    agency=party, payment=None, payment_terms_days=14, customer_slug="acme",
     customer=party, plan="adhoc", locale="fi_FI", currency="EUR", rate_minor=7500,
     billing_step_minutes=1, lines=(), awaiting=(), fees=(), class_totals=(), quota=None,
     billable_minutes=0, extra_count=0, net_minor=0, vat_percent=Decimal("25.5"), vat_minor=0,

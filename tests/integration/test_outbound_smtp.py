@@ -749,3 +749,18 @@ def test_history_before_imports_old_mail_closed_and_searchable(
     result = cli.json("fetch", "--source", _mbox(tmp_path / "b.mbox", later), "--history", "--json")
     assert (result["new_tickets"], result["history_tickets"]) == ([], [3])
     assert len(sink.received) == 1
+
+
+def test_acknowledgement_times_are_in_the_customers_time_zone(
+    cli, initialized, smtp_server, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    sink, port = smtp_server
+    _configure(initialized, port, acknowledge=True)
+    _setup_people(cli)
+    cli.ok("customer", "edit", "kovo", "--country", "CZ")  # its zone: Europe/Prague
+    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", CS_MAIL))
+    msg = _parse(sink.received[0][2])
+    assert msg["Date"] == "Wed, 14 Oct 2026 10:30:00 +0200"  # 11:30 in Helsinki
+    body = msg.get_content().replace("\r\n", "\n")
+    assert "(Europe/Prague)" in body and "Europe/Helsinki" not in body

@@ -122,3 +122,43 @@ def test_line_amount_matches_exact_decimal_arithmetic(m, rate) -> None:
 def test_billed_minutes_is_the_least_step_multiple_not_below(m, s) -> None:
     billed = billing.billed_minutes(m, s)
     assert billed % s == 0 and m <= billed < m + s
+
+
+def test_monthly_fee_is_pro_rated_by_days_at_the_plans_start_and_end() -> None:
+    from datetime import date
+
+    nov = (date(2026, 11, 1), date(2026, 11, 30))
+    assert billing.prorated_fee(29000, *nov, None, None) == (30, 30, 29000)
+    assert billing.prorated_fee(29000, *nov, date(2026, 11, 16), None) == (15, 30, 14500)
+    assert billing.prorated_fee(10000, *nov, None, date(2026, 11, 10)) == (10, 30, 3333)
+    assert billing.prorated_fee(10000, *nov, date(2026, 12, 1), None) == (0, 30, 0)
+    assert billing.prorated_fee(10000, *nov, None, date(2026, 10, 31)) == (0, 30, 0)
+    assert billing.prorated_fee(
+        3100, date(2026, 10, 1), date(2026, 10, 31), date(2026, 10, 16), date(2026, 10, 16)
+    ) == (1, 31, 100)
+
+
+def test_credit_note_negates_every_amount_and_names_the_invoice() -> None:
+    from datetime import date
+
+    from tests.unit.test_invoice_render import sample_report
+
+    original = sample_report("fi_FI")
+    credit = billing.credit_note(original, "2026-0009", date(2026, 11, 20))
+    assert (credit.number, credit.kind, credit.credits) == ("2026-0009", "credit", "2026-0007")
+    assert (credit.net_minor, credit.vat_minor, credit.gross_minor) == (
+        -original.net_minor,
+        -original.vat_minor,
+        -original.gross_minor,
+    )
+    assert [ln.amount_minor for ln in credit.lines] == [-ln.amount_minor for ln in original.lines]
+    assert [f.amount_minor for f in credit.fees] == [-f.amount_minor for f in original.fees]
+    assert credit.plan_fee is not None and original.plan_fee is not None
+    assert credit.plan_fee.amount_minor == -original.plan_fee.amount_minor
+    assert credit.payment is None and credit.awaiting == ()
+    assert (
+        sum(ln.amount_minor for ln in credit.lines)
+        + sum(f.amount_minor for f in credit.fees)
+        + credit.plan_fee.amount_minor
+        == credit.net_minor
+    )

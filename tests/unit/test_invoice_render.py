@@ -12,15 +12,39 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from supportctl.config import BankAccount
 from supportctl.domain import billing
-from supportctl.domain.billing import FeeLine, InvoiceReport, Party, QuotaLine, ReportLine
+from supportctl.domain.billing import (
+    FeeLine,
+    InvoiceReport,
+    Party,
+    PlanFeeLine,
+    QuotaLine,
+    ReportLine,
+)
 from supportctl.render import invoice as render
+from supportctl.services.invoicing import payment_info
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "invoice"
 HEL = ZoneInfo("Europe/Helsinki")
 AGENCY = Party(
-    "Koodiverstas Oy", ("Hämeenkatu 12 A", "33100 Tampere", "Finland"), "FI12345678", "FI"
+    "Koodiverstas Oy",
+    ("Hämeenkatu 12 A", "33100 Tampere", "Finland"),
+    "FI12345678",
+    "FI",
+    "1234567-8",
 )
+BANKS = {
+    "EUR": BankAccount("EUR", "FI2112345600000785", "NDEAFIHH", "Nordea"),
+    "CZK": BankAccount(
+        "CZK",
+        "CZ6508000000192000145399",
+        "GIBACZPX",
+        "Česká spořitelna",
+        "19-2000145399/0800",
+        "0308",
+    ),
+}
 
 
 def _line(
@@ -83,8 +107,13 @@ def sample_report(
         awaiting = [_line(5, 9, 11, 0, 25, "needs-approval", desc="New banner (asked by Liisa)")]
         fees = [FeeLine(1, date(2026, 10, 14), "Expedited response", 12000)]
         quota = QuotaLine(60, 0, 60, 0)
-        customer = Party("Acme Oy", ("Satamakatu 3", "00160 Helsinki", "Finland"), vat_id, country)
+        customer = Party(
+            "Acme Oy", ("Satamakatu 3", "00160 Helsinki", "Finland"), vat_id, country, "8765432-1"
+        )
         hint = None
+        plan_fee = PlanFeeLine(
+            "maintenance", date(2026, 10, 1), date(2026, 10, 31), 31, 31, 29000, 29000
+        )
     elif locale == "cs_CZ":
         plan, currency, rate, step, vat, country, vat_id = (
             "hosting",
@@ -104,9 +133,16 @@ def sample_report(
         fees = []
         quota = None
         customer = Party(
-            "Kovošrot Žďár s.r.o.", ("Průmyslová 8", "591 01 Žďár nad Sázavou"), vat_id, country
+            "Kovošrot Žďár s.r.o.",
+            ("Průmyslová 8", "591 01 Žďár nad Sázavou"),
+            vat_id,
+            country,
+            "12345678",
         )
         hint = 120
+        plan_fee = PlanFeeLine(
+            "hosting", date(2026, 10, 16), date(2026, 10, 31), 16, 31, 50000, 25806
+        )
     else:
         plan, currency, rate, step, vat, country, vat_id = (
             "adhoc",
@@ -126,14 +162,25 @@ def sample_report(
         quota = None
         customer = Party("Pixel Studio", ("1 Harbour Street", "Helsinki"), vat_id, country)
         hint = None
+        plan_fee = None
     if descriptions:
         lines = [_line(99, 3, 9, 0, 5, "billable", rate=rate, desc=d) for d in descriptions]
     reverse = billing.is_reverse_charge(country, vat_id, "FI")
     tot = billing.totals(
         [ln.amount_minor for ln in lines if ln.cls == "billable"],
-        [f.amount_minor for f in fees],
+        [f.amount_minor for f in fees] + ([plan_fee.amount_minor] if plan_fee else []),
         vat,
         reverse_charge=reverse,
+    )
+    pay = payment_info(
+        BANKS[currency],
+        agency_name=AGENCY.name,
+        reference_kind="fi",
+        number=number,
+        currency=currency,
+        gross_minor=tot.gross_minor,
+        due=date(2026, 11, 16),
+        locale=locale,
     )
     return InvoiceReport(
         month="2026-10",
@@ -144,7 +191,7 @@ def sample_report(
         issue_date=date(2026, 11, 2),
         due_date=date(2026, 11, 16),
         agency=AGENCY,
-        agency_bank="IBAN FI21 1234 5600 0007 85, BIC NDEAFIHH",
+        payment=pay,
         payment_terms_days=14,
         customer_slug="acme",
         customer=customer,
@@ -166,6 +213,9 @@ def sample_report(
         gross_minor=tot.gross_minor,
         is_reverse_charge=tot.is_reverse_charge,
         plan_hint_minutes=hint,
+        supply_date=date(2026, 10, 31),
+        plan_fee=plan_fee,
+        timezone="Europe/Helsinki",
     )
 
 
@@ -222,7 +272,8 @@ def test_invoice_awaiting_approval_is_a_separate_unbilled_section() -> None:
     assert "New banner (asked by Liisa)" in section
     assert "New banner" not in html.split('<section class="awaiting">')[0]
     assert all(ln.cls != "needs-approval" for ln in report.lines)
-    assert report.net_minor == 6875 + 1500 + 12000  # 55 min + 12 min at 75.00 + the fee
+    # 55 min + 12 min at 75.00, the fee and the monthly fee
+    assert report.net_minor == 6875 + 1500 + 12000 + 29000
 
 
 def test_invoice_user_template_overrides_the_default(tmp_path: Path) -> None:
@@ -294,3 +345,57 @@ def test_invoice_html_footer_quotes_the_agency_name_for_css() -> None:
     assert 'Smith & \\"Sons\\" \\3C /style\\3E ' in footer
     # the body still shows the name HTML-escaped
     assert "Smith &amp; &#34;Sons&#34; &lt;/style&gt;" in html
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_an_issued_report_comes_back_whole_from_its_stored_json(lang: str) -> None:
+    import json
+
+    from supportctl.render.jsonout import to_jsonable
+    from supportctl.services.invoicing import report_from_data
+
+    report = sample_report(LOCALES[lang])
+    data = json.loads(json.dumps(to_jsonable(report)))
+    again = report_from_data(data, "Europe/Helsinki")
+    assert again == report
+    assert render.render_text(again, "html") == render.render_text(report, "html")
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_text_invoice_keeps_whole_headers_and_aligned_columns(lang: str) -> None:
+    report = sample_report(LOCALES[lang])
+    t = render.labels_for(report.locale)
+    lines = render.render_text(report, "txt").splitlines()
+    header = lines.index(t["entries"]) + 2  # the heading, its rule, then the header
+    names = [
+        t[k] for k in ("date", "start", "end", "minutes", "person", "ticket", "class", "amount")
+    ]
+    for name in names:
+        assert name in lines[header], name  # never cut to a few letters
+    starts = [lines[header].index(name) for name in (t["start"], t["end"])]
+    rows = [ln for ln in lines[header + 2 :] if ln[:1].isalnum()][: len(report.lines)]
+    assert len(rows) == len(report.lines)
+    for row, ln in zip(rows, report.lines, strict=True):
+        fmt = render.locale_format(report.locale)
+        assert row[starts[0] :].startswith(fmt.time(ln.start))  # each column where its header is
+        assert row[starts[1] :].startswith(fmt.time(ln.end))
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_csv_names_the_invoice_and_customer_on_every_row(lang: str) -> None:
+    import csv
+    import io
+
+    report = sample_report(LOCALES[lang])
+    rows = list(csv.reader(io.StringIO(render.render_text(report, "csv"))))
+    assert rows[0][:2] == ["invoice", "customer"]
+    assert all(r[:2] == ["2026-0007", "acme"] for r in rows[1:])
+    payment = [r for r in rows if r[2] == "payment"]
+    assert len(payment) == 1 and report.payment is not None
+    assert str(report.payment.reference) in payment[0][10]
+    draft = list(
+        csv.reader(
+            io.StringIO(render.render_text(sample_report(LOCALES[lang], number=None), "csv"))
+        )
+    )
+    assert all(r[0] == "draft" for r in draft[1:])

@@ -261,6 +261,36 @@ CountryOpt = Annotated[
     str | None, typer.Option("--country", help="Two-letter country (default: from the VAT ID).")
 ]
 
+MonthlyFeeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--monthly-fee", help="The plan's fee billed every month, e.g. 290.00 (0 for none)."
+    ),
+]
+PlanStartOpt = Annotated[
+    str | None,
+    typer.Option("--plan-start", help="First day of the plan: its first fee is pro-rated by days."),
+]
+PlanEndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--plan-end", help="Last day of the plan ('none' clears): fee pro-rated, then none."
+    ),
+]
+BillingEmailOpt = Annotated[
+    str | None,
+    typer.Option("--billing-email", help="Where `invoice send` mails invoices ('' clears)."),
+]
+TimezoneOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone", help="Customer's time zone for invoice times (default: its country's)."
+    ),
+]
+CompanyIdOpt = Annotated[
+    str | None, typer.Option("--company-id", help="Business ID (Y-tunnus, IČO) for invoices.")
+]
+
 
 def _address(text: str | None) -> str | None:
     return None if text is None else text.replace("\\n", "\n")
@@ -288,6 +318,12 @@ def customer_add(
     address: AddressOpt = None,
     vat_id: VatIdOpt = None,
     country: CountryOpt = None,
+    monthly_fee: MonthlyFeeOpt = None,
+    plan_start: PlanStartOpt = None,
+    plan_end: PlanEndOpt = None,
+    company_id: CompanyIdOpt = None,
+    billing_email: BillingEmailOpt = None,
+    timezone: TimezoneOpt = None,
     json_: JsonFlag = False,
 ) -> None:
     """Add a customer.
@@ -316,6 +352,12 @@ def customer_add(
         address=_address(address),
         vat_id=vat_id,
         country=country,
+        monthly_fee=monthly_fee,
+        plan_start=plan_start,
+        plan_end=plan_end,
+        company_id=company_id,
+        billing_email=billing_email,
+        timezone=timezone,
     )
     customer = customers.add(
         app_ctx.store,
@@ -359,11 +401,18 @@ def customer_edit(
         str | None,
         typer.Option("--until", help="With --level/--hours: a temporary raise until this date."),
     ] = None,
+    monthly_fee: MonthlyFeeOpt = None,
+    plan_start: PlanStartOpt = None,
+    plan_end: PlanEndOpt = None,
+    company_id: CompanyIdOpt = None,
+    billing_email: BillingEmailOpt = None,
+    timezone: TimezoneOpt = None,
     json_: JsonFlag = False,
 ) -> None:
     """Change a customer; with --until a raised level or coverage is temporary.
 
     Example:  supportctl customer edit acme --level premium --until 2026-12-31
+    Example:  supportctl customer edit acme --monthly-fee 290.00 --plan-start 2026-10-16
     """
     from supportctl.render.customers import emit_customer
     from supportctl.services import customers
@@ -388,6 +437,12 @@ def customer_edit(
         vat_id=vat_id,
         country=country,
         until=until,
+        monthly_fee=monthly_fee,
+        plan_start=plan_start,
+        plan_end=plan_end,
+        company_id=company_id,
+        billing_email=billing_email,
+        timezone=timezone,
     )
     customer = customers.edit(
         app_ctx.store,

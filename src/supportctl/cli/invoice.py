@@ -42,6 +42,10 @@ def render_cmd(
         bool,
         typer.Option("--issue", help="Number the invoices, record them and freeze the month."),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With --issue: issue a month that has not ended yet."),
+    ] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Render one report per customer with work or fees in MONTH, and a summary.
@@ -68,6 +72,7 @@ def render_cmd(
             out_dir=out,
             customer=customer,
             issue=issue,
+            force=force,
             now=app_ctx.now(),
             actor=actor,
             progress=progress,
@@ -131,6 +136,8 @@ def void_cmd(
 ) -> None:
     """Void an issued invoice: the customer-month opens again; the number is never reused.
 
+    An invoice that was sent gets a credit note with its own number, negated amounts.
+
     Example:  supportctl invoice void 2026-0001 --reason "wrong rate"
     """
     from supportctl.render.invoice import emit_invoice
@@ -138,7 +145,12 @@ def void_cmd(
 
     app_ctx = get_app_context(ctx)
     info = invoicing.void(
-        app_ctx.store, number, reason=reason, now=app_ctx.now(), actor=app_ctx.actor(None)
+        app_ctx.store,
+        number,
+        reason=reason,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(None),
+        config=app_ctx.config,
     )
     if json_:
         emit_invoice(app_ctx, info, as_json=True)
@@ -147,6 +159,55 @@ def void_cmd(
         f"voided invoice {info.id} ({info.customer} {info.month}); {info.customer} {info.month} is open again",
         markup=False,
     )
+    if info.credit_note:
+        app_ctx.out.print(
+            f"it was sent, so credit note {info.credit_note} credits it "
+            f"(supportctl invoice show {info.credit_note} --format pdf)",
+            markup=False,
+        )
+
+
+@invoice_app.command("send")
+def send_cmd(
+    ctx: typer.Context,
+    number: Annotated[
+        str | None, typer.Argument(help="The invoice number, e.g. 2026-0001.")
+    ] = None,
+    month: Annotated[
+        str | None, typer.Option("--month", help="Send every issued, unsent invoice of MONTH.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would go where; send nothing.")
+    ] = False,
+    again: Annotated[
+        bool, typer.Option("--again", help="Send an invoice that was already sent once more.")
+    ] = False,
+    json_: JsonFlag = False,
+) -> None:
+    """Mail issued invoices to the customers' billing addresses (PDF, else HTML).
+
+    The mail is in the customer's language and carries the issued document byte for
+    byte; each sending is recorded with the invoice. Drafts, void invoices and
+    customers without a billing address are refused, and then nothing is sent.
+
+    Example:  supportctl invoice send 2026-0001
+    Example:  supportctl invoice send --month 2026-10 --dry-run
+    """
+    from supportctl.render.invoice import emit_sent
+    from supportctl.services import invoicing
+
+    app_ctx = get_app_context(ctx)
+    sent = invoicing.send(
+        app_ctx.store,
+        app_ctx.config,
+        number=number,
+        month=month,
+        dry_run=dry_run,
+        again=again,
+        now=app_ctx.now(),
+        actor=app_ctx.actor(None, required=not dry_run),
+    )
+    emit_sent(app_ctx, sent, as_json=json_)
 
 
 @invoice_app.command("templates")

@@ -114,6 +114,26 @@ def totals(
     return Totals(net, vat, net + vat, percent, reverse_charge)
 
 
+def prorated_fee(
+    fee_minor: int,
+    first: date,
+    last: date,
+    plan_start: date | None,
+    plan_end: date | None,
+) -> tuple[int, int, int]:
+    """The plan's monthly fee for the month [first, last]: (days billed, days in the
+    month, amount). A plan starting or ending inside the month pays for its days only,
+    rounded half-up to the minor unit; outside the plan, nothing."""
+    days_in_month = (last - first).days + 1
+    start = max(first, plan_start) if plan_start else first
+    end = min(last, plan_end) if plan_end else last
+    days = max(0, (end - start).days + 1)
+    if days == days_in_month:
+        return days, days_in_month, fee_minor
+    exact = Decimal(fee_minor) * Decimal(days) / Decimal(days_in_month)
+    return days, days_in_month, int(exact.quantize(_ONE, rounding=ROUND_HALF_UP))
+
+
 def plan_that_fits(billable_minutes: int, plan_sizes: Iterable[int]) -> int | None:
     """The smallest maintenance quota (minutes) that would have covered this work, if any."""
     if billable_minutes <= 0:
@@ -131,6 +151,7 @@ class Party:
     address_lines: tuple[str, ...]
     vat_id: str
     country: str
+    company_id: str = ""  # business ID: Y-tunnus, IČO
 
 
 @dataclass(frozen=True)
@@ -139,7 +160,7 @@ class ReportLine:
 
     entry_id: int
     day: date
-    start: datetime  # in the agency's time zone
+    start: datetime  # in the customer's time zone (the report's `timezone`)
     end: datetime
     minutes: int
     billed_minutes: int
@@ -159,6 +180,42 @@ class FeeLine:
     day: date
     description: str
     amount_minor: int
+
+
+@dataclass(frozen=True)
+class PlanFeeLine:
+    """The plan's monthly fee on this month's invoice (pro-rated when days < month_days)."""
+
+    plan: str
+    first_day: date
+    last_day: date
+    days: int
+    month_days: int
+    monthly_minor: int
+    amount_minor: int
+
+    @property
+    def is_prorated(self) -> bool:
+        return self.days != self.month_days
+
+
+@dataclass(frozen=True)
+class PaymentInfo:
+    """Where and how to pay: the agency's account for the invoice's currency and the
+    invoice's reference, with the bank barcode and the QR code's text where they apply.
+    A draft has no reference (and so no barcode or QR code)."""
+
+    iban: str
+    bic: str
+    bank_name: str
+    account: str  # the Czech domestic form, if configured
+    reference: str | None  # viitenumero, RF reference or variabilní symbol; None on drafts
+    reference_kind: str  # fi | rf | vs
+    variable_symbol: str | None
+    constant_symbol: str
+    barcode: str | None  # the 54-digit virtuaaliviivakoodi (EUR to a Finnish account)
+    qr_kind: str | None  # epc | spd
+    qr_payload: str | None
 
 
 @dataclass(frozen=True)
@@ -187,7 +244,7 @@ class InvoiceReport:
     issue_date: date
     due_date: date
     agency: Party
-    agency_bank: str
+    payment: PaymentInfo | None  # None when no account is configured for the currency
     payment_terms_days: int
     customer_slug: str
     customer: Party
@@ -209,10 +266,51 @@ class InvoiceReport:
     gross_minor: int
     is_reverse_charge: bool
     plan_hint_minutes: int | None
+    supply_date: date | None = None  # DUZP (date of the taxable supply)
+    plan_fee: PlanFeeLine | None = None
+    timezone: str = ""  # the zone of the times on the invoice (the customer's)
+    kind: str = "invoice"  # invoice | credit
+    credits: str | None = None  # a credit note: the number of the invoice it credits
 
     @property
     def has_step(self) -> bool:
         return self.billing_step_minutes > 1
+
+
+def credit_note(original: InvoiceReport, number: str, issue_date: date) -> InvoiceReport:
+    """The credit note of an issued invoice: the same lines with every amount negated,
+    its own number, and the number of the invoice it credits. Nothing is due on it."""
+    from dataclasses import replace
+
+    def neg_line(line: ReportLine) -> ReportLine:
+        return replace(line, amount_minor=-line.amount_minor)
+
+    plan_fee = original.plan_fee
+    return replace(
+        original,
+        number=number,
+        status="issued",
+        kind="credit",
+        credits=original.number,
+        issue_date=issue_date,
+        due_date=issue_date,
+        payment=None,
+        lines=tuple(neg_line(ln) for ln in original.lines),
+        awaiting=(),
+        fees=tuple(replace(f, amount_minor=-f.amount_minor) for f in original.fees),
+        plan_fee=None
+        if plan_fee is None
+        else replace(plan_fee, amount_minor=-plan_fee.amount_minor),
+        class_totals=tuple(
+            replace(ct, amount_minor=-ct.amount_minor)
+            for ct in original.class_totals
+            if ct.cls != "needs-approval"
+        ),
+        net_minor=-original.net_minor,
+        vat_minor=-original.vat_minor,
+        gross_minor=-original.gross_minor,
+        plan_hint_minutes=None,
+    )
 
 
 def class_totals(lines: Iterable[ReportLine]) -> tuple[ClassTotal, ...]:

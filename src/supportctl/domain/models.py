@@ -23,6 +23,41 @@ class Money(NamedTuple):
     currency: str
 
 
+# The time zone of countries that have one (the EU and neighbours we bill); a
+# customer elsewhere, or in a country of several zones, sets its own.
+COUNTRY_ZONES = {
+    "AT": "Europe/Vienna",
+    "BE": "Europe/Brussels",
+    "BG": "Europe/Sofia",
+    "CH": "Europe/Zurich",
+    "CY": "Asia/Nicosia",
+    "CZ": "Europe/Prague",
+    "DE": "Europe/Berlin",
+    "DK": "Europe/Copenhagen",
+    "EE": "Europe/Tallinn",
+    "FI": "Europe/Helsinki",
+    "FR": "Europe/Paris",
+    "GB": "Europe/London",
+    "GR": "Europe/Athens",
+    "HR": "Europe/Zagreb",
+    "HU": "Europe/Budapest",
+    "IE": "Europe/Dublin",
+    "IS": "Atlantic/Reykjavik",
+    "IT": "Europe/Rome",
+    "LT": "Europe/Vilnius",
+    "LU": "Europe/Luxembourg",
+    "LV": "Europe/Riga",
+    "MT": "Europe/Malta",
+    "NL": "Europe/Amsterdam",
+    "NO": "Europe/Oslo",
+    "PL": "Europe/Warsaw",
+    "RO": "Europe/Bucharest",
+    "SE": "Europe/Stockholm",
+    "SI": "Europe/Ljubljana",
+    "SK": "Europe/Bratislava",
+}
+
+
 class Customer(NamedTuple):
     id: int
     slug: str
@@ -44,6 +79,16 @@ class Customer(NamedTuple):
     raise_level: str | None = None
     raise_hours: str | None = None
     raise_until: date | None = None
+    monthly_fee_minor: int = 0  # the plan's fee per month, in the rate's currency
+    plan_start: date | None = None  # the fee is pro-rated by days in the first month
+    plan_end: date | None = None  # ... and in the last; none billed after it
+    company_id: str = ""  # business ID (Y-tunnus, IČO)
+    billing_email: str = ""  # where `invoice send` mails the invoices
+    timezone: str = ""  # times shown to the customer; '' = its country's zone
+
+    def zone_name(self, fallback: str) -> str:
+        """The customer's time zone: its own, else its country's, else `fallback`."""
+        return self.timezone or COUNTRY_ZONES.get(self.country.upper(), fallback)
 
     def level_on(self, day: date) -> str:
         """The service level in force on `day`, a temporary raise included."""

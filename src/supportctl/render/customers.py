@@ -30,7 +30,13 @@ def customer_json(c: Customer, contacts: list[Contact] | None = None) -> dict[st
         "domains": list(c.domains),
         "address": c.address,
         "vat_id": c.vat_id,
+        "company_id": c.company_id,
+        "billing_email": c.billing_email or None,
+        "timezone": c.timezone or None,
         "country": c.country,
+        "monthly_fee": {"amount_minor": c.monthly_fee_minor, "currency": c.rate.currency},
+        "plan_start": c.plan_start.isoformat() if c.plan_start else None,
+        "plan_end": c.plan_end.isoformat() if c.plan_end else None,
         "raise": None
         if not c.raise_until
         else {
@@ -94,11 +100,22 @@ def emit_customer(
                 if c.billing_step_minutes == 1
                 else f"per started {format_minutes(c.billing_step_minutes)}",
             ),
+            (
+                "monthly fee",
+                format_plain(c.monthly_fee_minor, c.rate.currency)
+                + (f" from {c.plan_start}" if c.plan_start else "")
+                + (f" until {c.plan_end}" if c.plan_end else "")
+                if c.monthly_fee_minor
+                else "-",
+            ),
             ("locale", c.locale),
             ("mail domains", ", ".join(c.domains) or "-"),
             ("VAT ID", c.vat_id or "-"),
+            ("business ID", c.company_id or "-"),
             ("country", c.country),
             ("billing address", c.address.replace("\n", ", ") or "-"),
+            ("invoices mailed to", c.billing_email or "-"),
+            ("time zone", c.timezone or "(its country's)"),
         ],
     )
     if contacts is not None:

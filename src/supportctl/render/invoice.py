@@ -208,6 +208,8 @@ _EN = {
     "net": "Net",
     "vat": "VAT",
     "gross": "Total due",
+    # Council Directive 2006/112/EC art. 196 (the customer pays the tax) and art. 226
+    # point 11a (the invoice says "Reverse charge").
     "reverse_charge": "Reverse charge: VAT is to be accounted for by the recipient (Art. 196, Council Directive 2006/112/EC).",
     "awaiting": "Awaiting approval (not billed)",
     "awaiting_note": "Ordered by someone who is not a designated contact; billed once a designated contact approves.",
@@ -219,6 +221,29 @@ _EN = {
     "needs-approval": "needs approval",
     "total": "Total",
     "fee": "fee",
+    "title": "Invoice",
+    "supply_date": "Date of supply",
+    "company_id": "Business ID",
+    "account": "Account number",
+    "ref_fi": "Reference number",
+    "ref_rf": "Reference (RF)",
+    "ref_vs": "Variable symbol",
+    "variable_symbol": "Variable symbol",
+    "constant_symbol": "Constant symbol",
+    "draft_ref": "draft",
+    "barcode": "Virtual bank barcode",
+    "qr_epc": "Scan with a banking app (EPC QR code)",
+    "qr_spd": "QR payment (QR Platba)",
+    "amount_due": "Amount",
+    "no_bank": "No bank account is configured for {currency}.",
+    "plan_fee": "Monthly fee ({plan})",
+    "plan_fee_days": "{days}/{month_days} days",
+    "vat_summary": "VAT summary",
+    "vat_rate": "VAT rate",
+    "times_in": "Times are in the {zone} time zone.",
+    "credit_title": "Credit note",
+    "credits": "Credits invoice {number}",
+    "credit_pay": "Nothing to pay: this credit note cancels the invoice it names.",
 }
 _FI = {
     **_EN,
@@ -259,7 +284,13 @@ _FI = {
     "net": "Veroton summa",
     "vat": "ALV",
     "gross": "Maksettava yhteensä",
-    "reverse_charge": "Käännetty verovelvollisuus: ostaja on verovelvollinen (AVL 8 c §, direktiivi 2006/112/EY 196 art.).",
+    # A service to a business customer in another EU country is sold where the buyer
+    # is (AVL 65 §, the general rule for services to businesses) and the buyer pays the
+    # tax (arvonlisäverodirektiivi 2006/112/EY 196 art.); the invoice says "käännetty
+    # verovelvollisuus" (direktiivin 226 art. 11 a kohta). Verohallinto, syventävä
+    # ohje "Palvelujen ulkomaankaupan arvonlisäverotus", VH/4150/00.01.00/2021. Not
+    # AVL 8 c §: that is the domestic reverse charge for construction services.
+    "reverse_charge": "Käännetty verovelvollisuus: ostaja on verovelvollinen (AVL 65 §, arvonlisäverodirektiivi 2006/112/EY 196 art.).",
     "awaiting": "Odottaa hyväksyntää (ei laskutettu)",
     "awaiting_note": "Tilaaja ei ole nimetty yhteyshenkilö; laskutetaan, kun nimetty yhteyshenkilö hyväksyy.",
     "no_entries": "Ei kirjattua työtä tässä kuussa.",
@@ -270,6 +301,29 @@ _FI = {
     "needs-approval": "odottaa hyväksyntää",
     "total": "Yhteensä",
     "fee": "maksu",
+    "title": "Lasku",
+    "supply_date": "Toimituspäivä",
+    "company_id": "Y-tunnus",
+    "account": "Tilinumero",
+    "ref_fi": "Viitenumero",
+    "ref_rf": "Viitenumero (RF)",
+    "ref_vs": "Variabilní symbol",
+    "variable_symbol": "Variabilní symbol",
+    "constant_symbol": "Konstantní symbol",
+    "draft_ref": "luonnos",
+    "barcode": "Virtuaaliviivakoodi",
+    "qr_epc": "Lue pankkisovelluksella (EPC QR-koodi)",
+    "qr_spd": "QR Platba",
+    "amount_due": "Summa",
+    "no_bank": "Valuutalle {currency} ei ole määritetty pankkitiliä.",
+    "plan_fee": "Kuukausimaksu ({plan})",
+    "plan_fee_days": "{days}/{month_days} päivää",
+    "vat_summary": "ALV-erittely",
+    "vat_rate": "ALV-kanta",
+    "times_in": "Kellonajat aikavyöhykkeellä {zone}.",
+    "credit_title": "Hyvityslasku",
+    "credits": "Hyvitys laskusta {number}",
+    "credit_pay": "Ei maksettavaa: hyvityslasku kumoaa mainitun laskun.",
 }
 _CS = {
     **_EN,
@@ -310,6 +364,12 @@ _CS = {
     "net": "Základ",
     "vat": "DPH",
     "gross": "Celkem k úhradě",
+    # The customer (in another member state) accounts for the tax: the directive's
+    # art. 196 and art. 226 bod 11a ("přenesení daňové povinnosti"); "daň odvede
+    # zákazník" is the wording § 29 odst. 2 ZDPH asks of a Czech payer's invoice in the
+    # same case, a service to a business with its place of supply where the customer
+    # is (§ 9 odst. 1 ZDPH; Finanční správa, "Místo plnění při poskytnutí služby").
+    # Not § 92a ZDPH: that is the domestic reverse charge between Czech payers.
     "reverse_charge": "Daň odvede zákazník (přenesení daňové povinnosti, čl. 196 směrnice 2006/112/ES).",
     "awaiting": "Čeká na schválení (neúčtováno)",
     "awaiting_note": "Zadal ji někdo, kdo není určenou kontaktní osobou; účtuje se po schválení určenou kontaktní osobou.",
@@ -321,12 +381,91 @@ _CS = {
     "needs-approval": "čeká na schválení",
     "total": "Celkem",
     "fee": "poplatek",
+    "title": "Faktura – daňový doklad",
+    "supply_date": "Datum zdan. plnění",  # DUZP
+    "company_id": "IČO",
+    "account": "Číslo účtu",
+    "ref_fi": "Referenční číslo",
+    "ref_rf": "Reference (RF)",
+    "ref_vs": "Variabilní symbol",
+    "variable_symbol": "Variabilní symbol",
+    "constant_symbol": "Konstantní symbol",
+    "draft_ref": "koncept",
+    "barcode": "Virtuální čárový kód",
+    "qr_epc": "Načtěte v bankovní aplikaci (EPC QR kód)",
+    "qr_spd": "QR Platba",
+    "amount_due": "Částka",
+    "no_bank": "Pro měnu {currency} není nastaven bankovní účet.",
+    "plan_fee": "Měsíční paušál ({plan})",
+    "plan_fee_days": "{days}/{month_days} dní",
+    "vat_summary": "Rekapitulace DPH",
+    "vat_rate": "Sazba DPH",
+    "times_in": "Časy jsou uvedeny v časovém pásmu {zone}.",
+    "credit_title": "Opravný daňový doklad",
+    "credits": "Opravuje daňový doklad č. {number}",
+    "credit_pay": "Nic k úhradě: tento doklad ruší uvedenou fakturu.",
 }
 LABELS = {"en": _EN, "fi": _FI, "cs": _CS}
 
 
 def labels_for(locale: str) -> dict[str, str]:
     return LABELS.get(locale.split("_")[0].lower(), _EN)
+
+
+# The mail `invoice send` writes, in the customer's language.
+_MAIL = {
+    "en": {
+        "subject": "Invoice {number} – {agency}",
+        "credit_subject": "Credit note {number} – {agency}",
+        "body": "Hello,\n\nplease find attached invoice {number} for {period}.\n\n{payment}\n\nBest regards,\n{agency}\n",
+        "credit_body": "Hello,\n\nplease find attached credit note {number}, which credits invoice {credits}. There is nothing to pay.\n\nBest regards,\n{agency}\n",
+    },
+    "fi": {
+        "subject": "Lasku {number} – {agency}",
+        "credit_subject": "Hyvityslasku {number} – {agency}",
+        "body": "Hei,\n\nliitteenä lasku {number} ajalta {period}.\n\n{payment}\n\nYstävällisin terveisin\n{agency}\n",
+        "credit_body": "Hei,\n\nliitteenä hyvityslasku {number}, joka hyvittää laskun {credits}. Maksettavaa ei ole.\n\nYstävällisin terveisin\n{agency}\n",
+    },
+    "cs": {
+        "subject": "Faktura {number} – {agency}",
+        "credit_subject": "Opravný daňový doklad {number} – {agency}",
+        "body": "Dobrý den,\n\nv příloze zasíláme fakturu {number} za období {period}.\n\n{payment}\n\nS pozdravem\n{agency}\n",
+        "credit_body": "Dobrý den,\n\nv příloze zasíláme opravný daňový doklad {number} k faktuře {credits}. Nic k úhradě.\n\nS pozdravem\n{agency}\n",
+    },
+}
+
+
+def invoice_mail(report: InvoiceReport) -> tuple[str, str]:
+    """(subject, body) of the mail carrying an issued invoice or credit note."""
+    lang = report.locale.split("_")[0].lower()
+    texts = _MAIL.get(lang, _MAIL["en"])
+    t = labels_for(report.locale)
+    fmt = locale_format(report.locale)
+    agency = _one_line(report.agency.name)
+    number = report.number or ""
+    if report.kind == "credit":
+        subject = texts["credit_subject"].format(number=number, agency=agency)
+        body = texts["credit_body"].format(number=number, credits=report.credits, agency=agency)
+        return subject, body
+    lines = [
+        f"{t['amount_due']}: {fmt.money(report.gross_minor, report.currency)}",
+        f"{t['due_date']}: {fmt.date(report.due_date)}",
+    ]
+    pay = report.payment
+    if pay is not None:
+        if pay.reference:
+            lines.append(
+                f"{t['ref_' + pay.reference_kind]}: {_reference(pay.reference, pay.reference_kind)}"
+            )
+        if pay.account:
+            lines.append(f"{t['account']}: {pay.account}")
+        lines += [f"IBAN: {_iban(pay.iban)}", f"BIC: {pay.bic}"]
+    period = f"{fmt.date(report.period_start)} – {fmt.date(report.period_end)}"
+    subject = texts["subject"].format(number=number, agency=agency)
+    body = texts["body"].format(
+        number=number, period=period, payment="\n".join(lines), agency=agency
+    )
+    return subject, body
 
 
 # --- the environment ---------------------------------------------------------------
@@ -358,6 +497,47 @@ _MD_ESCAPES = str.maketrans(
 def md_escape(value: Any) -> str:
     """Text safe inside a Markdown table cell: no pipes, no raw HTML, one line."""
     return str(value).translate(_MD_ESCAPES)
+
+
+def _iban(value: Any) -> str:
+    from supportctl.domain.payment import format_iban
+
+    return format_iban(str(value))
+
+
+def _reference(value: Any, kind: str = "fi") -> str:
+    """A reference as printed: Finnish in groups of five, RF in fours, a symbol as is."""
+    from supportctl.domain.payment import format_reference
+
+    return str(value) if kind == "vs" else format_reference(str(value))
+
+
+def qr_svg(payload: str) -> bytes:
+    """The QR code of `payload` as SVG (error correction M, as the EPC guideline asks)."""
+    import segno
+
+    code = segno.make(payload, error="m", micro=False, encoding="utf-8", boost_error=False)
+    out = io.BytesIO()
+    code.save(out, kind="svg", scale=4, border=4, xmldecl=False, svgns=True)
+    return out.getvalue()
+
+
+def qr_png(payload: str, scale: int = 6) -> bytes:
+    """The same QR code as PNG (segno writes PNG itself): for decoding in tests."""
+    import segno
+
+    code = segno.make(payload, error="m", micro=False, encoding="utf-8", boost_error=False)
+    out = io.BytesIO()
+    code.save(out, kind="png", scale=scale, border=4)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=64)
+def qr_data_uri(payload: str) -> str:
+    """The QR code as a data: URI for an <img>, base64 so HTML escaping cannot touch it."""
+    import base64
+
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(payload)).decode("ascii")
 
 
 def _one_line(value: Any) -> str:
@@ -395,6 +575,9 @@ def _make_filters(fmt: LocaleFormat, currency: str) -> dict[str, Callable[..., A
         "minutes": fmt.minutes,
         "percent": fmt.percent,
         "md": md_escape,
+        "iban": _iban,
+        "reference": _reference,
+        "qr_data_uri": qr_data_uri,
         "one_line": _one_line,
         "css_string": css_string,
     }
@@ -423,7 +606,49 @@ def environment(user_dir: Path | None, locale: str = "en", currency: str = "EUR"
         auto_reload=False,
     )
     env.filters.update(_make_filters(locale_format(locale), currency))
+    env.globals["text_work"] = text_work
     return env
+
+
+def text_columns(
+    headers: list[str], rows: list[list[str]], align: str, gap: str = "  "
+) -> list[str]:
+    """Fixed-width lines (header first): each column as wide as its widest cell or its
+    whole header, so no language's header is cut and any time format lines up."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            if len(cell) > widths[i]:
+                widths[i] = len(cell)
+
+    def line(cells: list[str]) -> str:
+        return gap.join(
+            c.rjust(w) if a == "r" else c.ljust(w)
+            for c, w, a in zip(cells, widths, align, strict=True)
+        ).rstrip()
+
+    return [line(headers), *(line(r) for r in rows)]
+
+
+def text_work(report: InvoiceReport, t: dict[str, str], awaiting: bool = False) -> list[str]:
+    """The plain-text work table's lines: the header, then one line per entry."""
+    fmt = locale_format(report.locale)
+    step = report.has_step and not awaiting
+    headers = [t["date"], t["start"], t["end"], t["minutes"]]
+    headers += [t["billed"]] if step else []
+    headers += [t["person"], t["ticket"]]
+    headers += [] if awaiting else [t["class"], t["amount"]]
+    align = "lllr" + ("r" if step else "") + "ll" + ("" if awaiting else "lr")
+    rows = []
+    for ln in report.awaiting if awaiting else report.lines:
+        cells = [fmt.date(ln.day), fmt.time(ln.start), fmt.time(ln.end), str(ln.minutes)]
+        cells += [str(ln.billed_minutes)] if step else []
+        cells += [_one_line(ln.person), "" if ln.ticket is None else f"#{ln.ticket}"]
+        if not awaiting:
+            billable = ln.cls == "billable"
+            cells += [t[ln.cls], fmt.amount(ln.amount_minor, report.currency) if billable else ""]
+        rows.append(cells)
+    return text_columns(headers, rows, align)
 
 
 def _context(report: InvoiceReport) -> dict[str, Any]:
@@ -478,6 +703,8 @@ def html_to_pdf(html: str) -> bytes:
 
 
 CSV_COLUMNS = (
+    "invoice",
+    "customer",
     "section",
     "date",
     "start",
@@ -495,27 +722,38 @@ CSV_COLUMNS = (
 )
 
 
+class _RowPrefix:
+    """A csv writer that starts every row with the same cells (invoice, customer), so
+    each row still says whose it is once the file is filtered or merged with others.
+    Every cell goes through `csv_cell`: none becomes a live spreadsheet formula."""
+
+    def __init__(self, writer: Any, prefix: tuple[str, ...]) -> None:
+        self._writer = writer
+        self._prefix = prefix
+
+    def writerow(self, row: Any) -> Any:
+        from supportctl.render.safe import csv_cell
+
+        return self._writer.writerow([csv_cell(v) for v in (*self._prefix, *row)])
+
+
 def render_csv(report: InvoiceReport) -> str:
     """Locale-neutral CSV (ISO dates, '.' decimals) for spreadsheets and accounting."""
     from supportctl.domain.money import to_decimal
 
     cur = report.currency
     buf = io.StringIO()
-    from supportctl.render.safe import csv_cell
-
-    writer = csv.writer(buf, lineterminator="\n")
-
-    def write(row: tuple[object, ...]) -> None:  # no cell becomes a live formula
-        writer.writerow([csv_cell(v) for v in row])
-
-    write(tuple(CSV_COLUMNS))
+    csv.writer(buf, lineterminator="\n").writerow(CSV_COLUMNS)
+    writer = _RowPrefix(
+        csv.writer(buf, lineterminator="\n"), (report.number or "draft", report.customer_slug)
+    )
 
     def amount(minor: int) -> str:
         return str(to_decimal(minor, cur))
 
     for section, lines in (("work", report.lines), ("awaiting-approval", report.awaiting)):
         for ln in lines:
-            write(
+            writer.writerow(
                 (
                     section,
                     ln.day.isoformat(),
@@ -533,8 +771,28 @@ def render_csv(report: InvoiceReport) -> str:
                     ln.corrects or "",
                 )
             )
+    if report.plan_fee is not None:
+        pf = report.plan_fee
+        writer.writerow(
+            (
+                "fee",
+                pf.first_day.isoformat(),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                f"monthly fee ({pf.plan}) {pf.days}/{pf.month_days} days",
+                "plan-fee",
+                "",
+                amount(pf.amount_minor),
+                cur,
+                "",
+            )
+        )
     for fee in report.fees:
-        write(
+        writer.writerow(
             (
                 "fee",
                 fee.day.isoformat(),
@@ -560,7 +818,30 @@ def render_csv(report: InvoiceReport) -> str:
         (vat_label, report.vat_minor),
         ("gross", report.gross_minor),
     ):
-        write(("total", "", "", "", "", "", "", "", label, "", "", amount(value), cur, ""))
+        writer.writerow(
+            ("total", "", "", "", "", "", "", "", label, "", "", amount(value), cur, "")
+        )
+    if report.payment is not None:
+        pay = report.payment
+        kind = {"fi": "reference", "rf": "rf reference", "vs": "variable symbol"}
+        writer.writerow(
+            (
+                "payment",
+                report.due_date.isoformat(),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                f"{kind[pay.reference_kind]} {pay.reference or 'draft'}; iban {pay.iban}",
+                "",
+                "",
+                amount(report.gross_minor),
+                cur,
+                "",
+            )
+        )
     return buf.getvalue()
 
 
@@ -718,6 +999,11 @@ def _invoice_json(info: Any) -> dict[str, Any]:
         "gross": money(info.gross_minor),
         "lines": info.lines,
         "formats": info.formats,
+        "kind": info.kind,
+        "reference": info.reference,
+        "credits": info.credits,
+        "credit_note": info.credit_note,
+        "sent_at": None if info.sent_at is None else info.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -730,9 +1016,13 @@ def emit_invoice(app_ctx: Any, info: Any, *, as_json: bool) -> None:
         return
     keyvalue(
         app_ctx.out,
-        f"Invoice {info.id}",
+        f"{'Credit note' if info.kind == 'credit' else 'Invoice'} {info.id}",
         [
             ("customer", info.customer),
+            ("reference", info.reference or "-"),
+            *([("credits invoice", info.credits)] if info.credits else []),
+            *([("credit note", info.credit_note)] if info.credit_note else []),
+            ("sent", info.sent_at.strftime("%Y-%m-%d %H:%M UTC") if info.sent_at else "not yet"),
             ("month", info.month),
             ("status", info.status + (f" ({info.void_reason})" if info.void_reason else "")),
             ("issued", info.issued_at.strftime("%Y-%m-%d %H:%M UTC")),
@@ -763,7 +1053,8 @@ def emit_invoices(app_ctx: Any, infos: list[Any], *, as_json: bool) -> None:
                 i.id,
                 i.customer,
                 i.month,
-                i.status,
+                (f"credit note for {i.credits}" if i.kind == "credit" else i.status)
+                + (" (sent)" if i.sent_at else ""),
                 _plain_money(i.gross_minor, i.currency),
                 i.currency,
             )
@@ -807,3 +1098,39 @@ def emit_fees(app_ctx: Any, fees: list[Any], *, as_json: bool, single: bool = Fa
         ],
         empty="no fees",
     )
+
+
+def emit_sent(app_ctx: Any, sent: list[Any], *, as_json: bool) -> None:
+    from supportctl.render.jsonout import emit_json
+    from supportctl.render.safe import term_safe
+
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": s.number,
+                    "number": s.number,
+                    "customer": s.customer,
+                    "to": s.to,
+                    "subject": s.subject,
+                    "document": s.filename,
+                    "bytes": s.size,
+                    "dry_run": s.dry_run,
+                    "sent_via": s.where,
+                }
+                for s in sent
+            ]
+        )
+        return
+    out = app_ctx.out
+    for s in sent:
+        verb = "would send" if s.dry_run else "sent"
+        out.print(
+            term_safe(
+                f"{verb} invoice {s.number} ({s.customer}) to {s.to}: "
+                f"{s.filename}, {s.size} bytes" + ("" if s.dry_run else f" via {s.where}")
+            ),
+            markup=False,
+        )
+        if s.dry_run:
+            out.print(term_safe(s.text), markup=False)

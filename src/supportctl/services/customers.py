@@ -40,6 +40,12 @@ class CustomerInput(NamedTuple):
     vat_id: str | None = None
     country: str | None = None
     until: str | None = None
+    monthly_fee: str | None = None
+    plan_start: str | None = None
+    plan_end: str | None = None
+    company_id: str | None = None
+    billing_email: str | None = None
+    timezone: str | None = None
 
 
 def require(store: Store, slug: str) -> Customer:
@@ -111,7 +117,55 @@ def _values(data: CustomerInput, currency: str) -> dict[str, Any]:
         if len(data.country) != 2 or not data.country.isalpha():
             raise InputError(f"country '{data.country}' must be a two-letter code such as FI or CZ")
         values["country"] = data.country.upper()
+    if data.monthly_fee is not None:
+        try:
+            fee = parse_amount(data.monthly_fee, currency)
+        except ValueError as exc:
+            raise InputError(f"monthly fee: {exc}") from None
+        if fee < 0:
+            raise InputError(f"monthly fee '{data.monthly_fee}' must not be negative")
+        values["monthly_fee_minor"] = fee
+    for key, text in (("plan_start", data.plan_start), ("plan_end", data.plan_end)):
+        if text is not None:
+            values[key] = _plan_day(text, "--" + key.replace("_", "-"))
+    if data.company_id is not None:
+        values["company_id"] = data.company_id.strip()
+    if data.timezone is not None:
+        values["timezone"] = _timezone(data.timezone)
+    if data.billing_email is not None:
+        values["billing_email"] = (
+            validate.email(data.billing_email) if data.billing_email.strip() else ""
+        )
     return values
+
+
+def _timezone(text: str) -> str:
+    """An IANA zone such as Europe/Prague; '' (or 'none') goes back to the country's."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = text.strip()
+    if name.lower() in ("", "none"):
+        return ""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"--timezone '{text}' is not a time zone such as Europe/Prague") from None
+    return name
+
+
+def _check_plan_dates(start: str | None, end: str | None) -> None:
+    if start and end and end < start:
+        raise InputError(f"--plan-end {end} is before --plan-start {start}")
+
+
+def _plan_day(text: str, option: str) -> str | None:
+    """A plan start or end date; 'none' clears it."""
+    if text.strip().lower() in ("", "none", "-"):
+        return None
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise InputError(f"{option} '{text}' must look like 2026-10-16 (or 'none')") from None
 
 
 def add(
@@ -150,6 +204,7 @@ def add(
         COUNTRY_LOCALES.get(values["country"], COUNTRY_LOCALES.get(config.agency.country, "en")),
     )
     values["slug"] = slug
+    _check_plan_dates(values.get("plan_start"), values.get("plan_end"))
     domains = [validate.domain(d) for d in data.domains]
     with store.transaction():
         if customer_store.get_by_slug(store, slug) is not None:
@@ -211,6 +266,10 @@ def edit(
                 raise InputError(f"customer '{slug}' has no mail domain '{dom}'")
         if not values and not data.domains and not data.remove_domains:
             raise InputError("nothing to change; pass at least one option (see --help)")
+        _check_plan_dates(
+            values.get("plan_start", before.plan_start and before.plan_start.isoformat()),
+            values.get("plan_end", before.plan_end and before.plan_end.isoformat()),
+        )
         customer_store.update(store, before.id, values)
         old = {k: getattr(before, k, None) for k in values}
         events.record(

@@ -30,10 +30,22 @@ DEMO_AGENCY = {
     "name": "Koodiverstas Oy",
     "address": "Hämeenkatu 12 A\n33100 Tampere\nFinland",
     "vat_id": "FI12345678",
-    "bank": "IBAN FI21 1234 5600 0007 85, BIC NDEAFIHH, Nordea",
+    "company_id": "1234567-8",
     "support_address": "tuki@koodiverstas.example",
     "mail_domain": "koodiverstas.example",
     "ticket_tag_prefix": "KV",
+}
+
+
+DEMO_BANKS = {
+    "EUR": {"iban": "FI21 1234 5600 0007 85", "bic": "NDEAFIHH", "bank_name": "Nordea"},
+    "CZK": {
+        "iban": "CZ65 0800 0000 1920 0014 5399",
+        "bic": "GIBACZPX",
+        "bank_name": "Česká spořitelna",
+        "account": "19-2000145399/0800",
+        "constant_symbol": "0308",
+    },
 }
 
 
@@ -104,6 +116,9 @@ def agency_customers_team(ws: DemoWorkspace) -> None:
                 reaction="15m",
                 address="Satamakatu 3\n00160 Helsinki\nFinland",
                 vat_id="FI87654321",
+                monthly_fee="290.00",
+                company_id="8765432-1",
+                billing_email="laskut@acme.fi",
             ),
         ),
         customers.add(
@@ -122,6 +137,9 @@ def agency_customers_team(ws: DemoWorkspace) -> None:
                 domains=("kovosrot.cz",),
                 address="Průmyslová 8\n591 01 Žďár nad Sázavou\nCzech Republic",
                 vat_id="CZ12345678",
+                monthly_fee="490.00",
+                company_id="12345678",
+                billing_email="faktury@kovosrot.cz",
             ),
         ),
         customers.add(
@@ -139,6 +157,7 @@ def agency_customers_team(ws: DemoWorkspace) -> None:
                 domains=("pixelstudio.example",),
                 address="1 Harbour Street\nTallinn\nEstonia",
                 country="EE",
+                billing_email="accounts@pixelstudio.example",
             ),
         ),
     ]
@@ -291,7 +310,7 @@ def build(directory: Path, now: datetime) -> DemoWorkspace:
         from supportctl.errors import InputError
 
         raise InputError(f"{directory} already holds a workspace; give an empty --dir")
-    init(config_path, db_path, user="alice", agency=DEMO_AGENCY)
+    init(config_path, db_path, user="alice", agency=DEMO_AGENCY, banks=DEMO_BANKS)
     store = open_store(db_path)
     ws = DemoWorkspace(directory, config_path, db_path, load_config(config_path), store, now)
     try:
@@ -303,7 +322,8 @@ def build(directory: Path, now: datetime) -> DemoWorkspace:
 
 
 def month_end_invoices(ws: DemoWorkspace) -> None:
-    """The month's invoice reports in HTML and Markdown (kept last: it bills the steps above)."""
+    """The month's invoice reports in HTML and Markdown (kept last: it bills the steps
+    above); once the month is over, they are issued, with references and QR codes."""
     from zoneinfo import ZoneInfo
 
     from supportctl.services import invoicing
@@ -323,6 +343,27 @@ def month_end_invoices(ws: DemoWorkspace) -> None:
         for report in run.reports:
             ws.say(f"invoice:   {report.path}")
     ws.look.extend([f"supportctl invoice {month} --out {out_dir}", "supportctl invoice templates"])
+    _first, last = invoicing.month_days(month)
+    if ws.now.astimezone(ZoneInfo(ws.config.agency.timezone)).date() <= last:
+        return  # the month runs on: its invoices are drafts
+    issued = invoicing.render_month(
+        ws.store,
+        ws.config,
+        month,
+        fmt="html",
+        out_dir=out_dir / "issued",
+        issue=True,
+        now=ws.now,
+        actor=ws.actor,
+    )
+    for report in issued.reports:
+        ws.say(f"issued:    {report.number} {report.customer} -> {report.path}")
+    ws.look.extend(
+        [
+            "supportctl invoice list",
+            f"supportctl invoice send --month {month} --dry-run",
+        ]
+    )
 
 
 def duty_rota(ws: DemoWorkspace) -> None:

@@ -24,9 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import billing
 from supportctl.domain.billing import (
+    ClassTotal,
     FeeLine,
     InvoiceReport,
     Party,
+    PaymentInfo,
+    PlanFeeLine,
     QuotaLine,
     ReportLine,
 )
@@ -39,7 +42,7 @@ from supportctl.store import invoices as invoice_store
 from supportctl.store.db import Store
 
 if TYPE_CHECKING:
-    from supportctl.config import Config
+    from supportctl.config import BankAccount, Config
     from supportctl.domain.models import Customer
 
 STORED_FORMATS = ("html", "md", "txt", "csv")
@@ -59,7 +62,7 @@ def check_month(month: str) -> str:
     return f"{year:04d}-{mon:02d}"
 
 
-def _month_days(month: str) -> tuple[date, date]:
+def month_days(month: str) -> tuple[date, date]:
     year, mon = (int(x) for x in month.split("-"))
     first = date(year, mon, 1)
     nxt = date(year + (mon == 12), mon % 12 + 1, 1)
@@ -68,6 +71,88 @@ def _month_days(month: str) -> tuple[date, date]:
 
 def _lines_of(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def payment_info(
+    bank: BankAccount,
+    *,
+    agency_name: str,
+    reference_kind: str,
+    number: str | None,
+    currency: str,
+    gross_minor: int,
+    due: date,
+    locale: str,
+) -> PaymentInfo:
+    """The payment block of an invoice: account, reference, barcode and QR code text.
+
+    CZK invoices are paid by variabilní symbol and carry the QR Platba code; EUR
+    invoices carry the Finnish or RF reference and the EPC QR code, and the bank
+    barcode when the account is Finnish. A draft has no reference, so nothing a
+    banking app could pay from.
+    """
+    from supportctl.domain import payment
+
+    czech = currency == "CZK"
+    vs = payment.variable_symbol(number) if number and (czech or locale.startswith("cs")) else None
+    kind = "vs" if czech else reference_kind
+    reference = None
+    barcode = qr_kind = qr_payload = None
+    if number is not None:
+        reference = vs if czech else payment.reference_for(number, reference_kind)
+        if czech and gross_minor > 0:
+            qr_kind = "spd"
+            qr_payload = payment.spd_payload(
+                iban=bank.iban,
+                bic=bank.bic,
+                amount_minor=gross_minor,
+                currency=currency,
+                variable_symbol=vs,
+                constant_symbol=bank.constant_symbol or None,
+                due=due,
+                message=f"Faktura {number}",
+            )
+        elif currency == "EUR" and gross_minor > 0 and reference is not None:
+            qr_kind = "epc"
+            qr_payload = payment.epc_qr_payload(
+                bic=bank.bic,
+                name=agency_name,
+                iban=bank.iban,
+                amount_minor=gross_minor,
+                reference=reference,
+            )
+            if bank.iban.startswith("FI"):
+                barcode = payment.virtual_barcode(bank.iban, gross_minor, reference, due)
+    return PaymentInfo(
+        iban=bank.iban,
+        bic=bank.bic,
+        bank_name=bank.bank_name,
+        account=bank.account,
+        reference=reference,
+        reference_kind=kind,
+        variable_symbol=vs,
+        constant_symbol=bank.constant_symbol,
+        barcode=barcode,
+        qr_kind=qr_kind,
+        qr_payload=qr_payload,
+    )
+
+
+def plan_fee_line(customer: Customer, month: str) -> PlanFeeLine | None:
+    """The plan's monthly fee for `month`, pro-rated by days at the plan's start or end."""
+    if customer.monthly_fee_minor <= 0:
+        return None
+    first, last = month_days(month)
+    days, in_month, amount = billing.prorated_fee(
+        customer.monthly_fee_minor, first, last, customer.plan_start, customer.plan_end
+    )
+    if days <= 0:
+        return None
+    start = max(first, customer.plan_start) if customer.plan_start else first
+    end = min(last, customer.plan_end) if customer.plan_end else last
+    return PlanFeeLine(
+        customer.plan, start, end, days, in_month, customer.monthly_fee_minor, amount
+    )
 
 
 def maintenance_plan_sizes(store: Store) -> tuple[int, ...]:
@@ -92,6 +177,8 @@ def build(
 
     agency = config.agency
     zone = _zone(agency.timezone)
+    shown_tz = customer.zone_name(agency.timezone)
+    shown = zone if shown_tz == agency.timezone else _zone(shown_tz)
     rows = month_rows(store, customer.id, month, tz=agency.timezone)
     step = customer.billing_step_minutes
     rate = customer.rate.amount_minor
@@ -99,8 +186,8 @@ def build(
     awaiting: list[ReportLine] = []
     amounts: dict[int, int] = {}
     for row in rows:
-        start = row.start_at.astimezone(zone)
-        end = row.end_at.astimezone(zone)
+        start = row.start_at.astimezone(shown)
+        end = row.end_at.astimezone(shown)
         offset = 0
         last = len(row.parts) - 1
         for i, part in enumerate(row.parts):
@@ -116,7 +203,7 @@ def build(
                 billed, amount = part.minutes, 0
             line = ReportLine(
                 entry_id=row.id,
-                day=row.date,
+                day=row.date if shown is zone else start.date(),
                 start=part_start,
                 end=part_end,
                 minutes=part.minutes,
@@ -135,10 +222,11 @@ def build(
         FeeLine(r["id"], date.fromisoformat(r["day"]), r["description"], r["amount_minor"])
         for r in invoice_store.fees_for(store, customer.id, month)
     )
+    plan_fee = plan_fee_line(customer, month)
     reverse = billing.is_reverse_charge(customer.country, customer.vat_id, agency.country)
     tot = billing.totals(
         (ln.amount_minor for ln in lines if ln.cls == "billable"),
-        (f.amount_minor for f in fees),
+        (*(f.amount_minor for f in fees), *((plan_fee.amount_minor,) if plan_fee else ())),
         Decimal(customer.vat),
         reverse_charge=reverse,
     )
@@ -152,7 +240,22 @@ def build(
         sizes = plan_sizes if plan_sizes is not None else maintenance_plan_sizes(store)
         hint = billing.plan_that_fits(billable_minutes, sizes)
     issue_day = (issued_at or now).astimezone(zone).date()
-    first, last_day = _month_days(month)
+    first, last_day = month_days(month)
+    due = issue_day + timedelta(days=agency.payment_terms_days)
+    currency = customer.rate.currency
+    bank = config.banks.get(currency)
+    pay = None
+    if bank is not None:
+        pay = payment_info(
+            bank,
+            agency_name=agency.name,
+            reference_kind=agency.reference,
+            number=number,
+            currency=currency,
+            gross_minor=tot.gross_minor,
+            due=due,
+            locale=customer.locale,
+        )
     return InvoiceReport(
         month=month,
         period_start=first,
@@ -160,17 +263,27 @@ def build(
         number=number,
         status=status,
         issue_date=issue_day,
-        due_date=issue_day + timedelta(days=agency.payment_terms_days),
-        agency=Party(agency.name, _lines_of(agency.address), agency.vat_id, agency.country),
-        agency_bank=agency.bank,
+        due_date=due,
+        agency=Party(
+            agency.name,
+            _lines_of(agency.address),
+            agency.vat_id,
+            agency.country,
+            agency.company_id,
+        ),
+        payment=pay,
         payment_terms_days=agency.payment_terms_days,
         customer_slug=customer.slug,
         customer=Party(
-            customer.name, _lines_of(customer.address), customer.vat_id, customer.country
+            customer.name,
+            _lines_of(customer.address),
+            customer.vat_id,
+            customer.country,
+            customer.company_id,
         ),
         plan=customer.plan,
         locale=customer.locale,
-        currency=customer.rate.currency,
+        currency=currency,
         rate_minor=rate,
         billing_step_minutes=step,
         lines=tuple(lines),
@@ -186,6 +299,9 @@ def build(
         gross_minor=tot.gross_minor,
         is_reverse_charge=tot.is_reverse_charge,
         plan_hint_minutes=hint,
+        supply_date=last_day if agency.supply_date == "month-end" else issue_day,
+        timezone=shown_tz,
+        plan_fee=plan_fee,
     )
 
 
@@ -236,7 +352,11 @@ def _customers_for(
         return [found]
     start, end = month_bounds(month, config.agency.timezone)
     ids = set(invoice_store.customers_with_work(store, start, end, month))
-    return [c for c in customer_store.list_all(store) if c.id in ids]
+    return [
+        c
+        for c in customer_store.list_all(store)
+        if c.id in ids or plan_fee_line(c, month) is not None
+    ]
 
 
 def _summary(report: InvoiceReport, status: str, path: Path | None) -> RenderedReport:
@@ -296,6 +416,7 @@ def render_month(
     out_dir: Path | None = None,
     customer: str | None = None,
     issue: bool = False,
+    force: bool = False,
     now: datetime,
     actor: str | None,
     progress: Progress | None = None,
@@ -310,6 +431,8 @@ def render_month(
         raise InputError(
             "--format pdf needs WeasyPrint, which is not installed", hint=render.PDF_HINT
         )
+    if issue and not force:
+        _refuse_unfinished(month, now, config.agency.timezone)
     target = out_dir if out_dir is not None else Path("invoices") / month
     user_dir = _user_dir(config)
     plan_sizes = maintenance_plan_sizes(store)
@@ -353,6 +476,18 @@ def render_month(
     return MonthRun(month, fmt, target, issue, results)
 
 
+def _refuse_unfinished(month: str, now: datetime, tz: str) -> None:
+    """Issuing a month that has not ended would freeze it with work still to come."""
+    _first, last = month_days(month)
+    today = now.astimezone(_zone(tz)).date()
+    if today <= last:
+        raise InputError(
+            f"{month} has not ended yet (it runs until {last.isoformat()}); "
+            "its invoices are issued once it is over",
+            hint="render a draft without --issue, or pass --force to issue it now",
+        )
+
+
 def _invoice_id(store: Store, number: str | None) -> int:
     row = invoice_store.by_number(store, number or "")
     assert row is not None
@@ -387,8 +522,14 @@ def _issue_one(
     from supportctl.render.jsonout import to_jsonable
 
     draft = build(store, config, cust, month, now=now, plan_sizes=plan_sizes)
-    if not draft.lines and not draft.awaiting and not draft.fees:
+    if not draft.lines and not draft.awaiting and not draft.fees and draft.plan_fee is None:
         raise InputError(f"{cust.slug} has no work or fees in {month}; nothing to issue")
+    if draft.currency not in config.banks:
+        raise InputError(
+            f"no bank account for {draft.currency} is configured; "
+            f"{cust.slug}'s invoice cannot say where to pay",
+            hint=f"add [bank.{draft.currency}] with iban and bic to {config.path}",
+        )
     year = now.astimezone(_zone(config.agency.timezone)).year
     number = invoice_store.next_number(store, year, config.agency.invoice_number_format)
     if invoice_store.number_taken(store, number):
@@ -397,7 +538,17 @@ def _issue_one(
             hint=f"make agency.invoice_number_format ('{config.agency.invoice_number_format}') "
             "include {year} and {seq}",
         )
-    report = replace(draft, number=number, status="issued")
+    pay = payment_info(
+        config.banks[draft.currency],
+        agency_name=config.agency.name,
+        reference_kind=config.agency.reference,
+        number=number,
+        currency=draft.currency,
+        gross_minor=draft.gross_minor,
+        due=draft.due_date,
+        locale=draft.locale,
+    )
+    report = replace(draft, number=number, status="issued", payment=pay)
     data = to_jsonable(report)
     invoice_id = invoice_store.insert_invoice(
         store,
@@ -410,12 +561,15 @@ def _issue_one(
         vat_minor=report.vat_minor,
         gross_minor=report.gross_minor,
         data=json.dumps(data, ensure_ascii=False),
+        reference=pay.reference,
     )
     rows: list[tuple[Any, ...]] = [
         (ln.entry_id, None, ln.cls, ln.minutes, ln.billed_minutes, ln.amount_minor)
         for ln in (*report.lines, *report.awaiting)
     ]
     rows += [(None, f.id, "fee", 0, 0, f.amount_minor) for f in report.fees]
+    if report.plan_fee is not None:
+        rows.append((None, None, "plan-fee", 0, 0, report.plan_fee.amount_minor))
     invoice_store.insert_lines(store, invoice_id, rows)
     for stored in STORED_FORMATS:
         invoice_store.insert_document(
@@ -439,10 +593,90 @@ def _issue_one(
             "vat_minor": report.vat_minor,
             "gross_minor": report.gross_minor,
             "currency": report.currency,
+            "reference": pay.reference,
             "lines": len(rows),
         },
     )
     return report
+
+
+def report_from_data(data: dict[str, Any], tz: str) -> InvoiceReport:
+    """The InvoiceReport an invoice was issued with, from its stored JSON (`data`)."""
+    zone = _zone(data.get("timezone") or tz)
+
+    def day(value: str | None) -> date | None:
+        return None if value is None else date.fromisoformat(value)
+
+    def party(value: dict[str, Any]) -> Party:
+        return Party(
+            value["name"],
+            tuple(value["address_lines"]),
+            value["vat_id"],
+            value["country"],
+            value.get("company_id", ""),
+        )
+
+    def line(value: dict[str, Any]) -> ReportLine:
+        return ReportLine(
+            **{
+                **value,
+                "day": date.fromisoformat(value["day"]),
+                "start": from_utc_text(value["start"]).astimezone(zone),
+                "end": from_utc_text(value["end"]).astimezone(zone),
+            }
+        )
+
+    pay = data.get("payment")
+    fee = data.get("plan_fee")
+    quota = data.get("quota")
+    return InvoiceReport(
+        month=data["month"],
+        period_start=date.fromisoformat(data["period_start"]),
+        period_end=date.fromisoformat(data["period_end"]),
+        number=data["number"],
+        status=data["status"],
+        issue_date=date.fromisoformat(data["issue_date"]),
+        due_date=date.fromisoformat(data["due_date"]),
+        agency=party(data["agency"]),
+        payment=None if pay is None else PaymentInfo(**pay),
+        payment_terms_days=data["payment_terms_days"],
+        customer_slug=data["customer_slug"],
+        customer=party(data["customer"]),
+        plan=data["plan"],
+        locale=data["locale"],
+        currency=data["currency"],
+        rate_minor=data["rate_minor"],
+        billing_step_minutes=data["billing_step_minutes"],
+        lines=tuple(line(v) for v in data["lines"]),
+        awaiting=tuple(line(v) for v in data["awaiting"]),
+        fees=tuple(
+            FeeLine(f["id"], date.fromisoformat(f["day"]), f["description"], f["amount_minor"])
+            for f in data["fees"]
+        ),
+        class_totals=tuple(ClassTotal(**ct) for ct in data["class_totals"]),
+        quota=None if quota is None else QuotaLine(**quota),
+        billable_minutes=data["billable_minutes"],
+        extra_count=data["extra_count"],
+        net_minor=data["net_minor"],
+        vat_percent=Decimal(data["vat_percent"]),
+        vat_minor=data["vat_minor"],
+        gross_minor=data["gross_minor"],
+        is_reverse_charge=data["is_reverse_charge"],
+        plan_hint_minutes=data.get("plan_hint_minutes"),
+        supply_date=day(data.get("supply_date")),
+        plan_fee=None
+        if fee is None
+        else PlanFeeLine(
+            **{
+                **fee,
+                "first_day": date.fromisoformat(fee["first_day"]),
+                "last_day": date.fromisoformat(fee["last_day"]),
+            }
+        ),
+        timezone=data.get("timezone", tz),
+        kind=data.get("kind", "invoice"),
+        credits=data.get("credits"),
+    )
 
 
 # --- show, void, list ------------------------------------------------------------------
@@ -462,6 +696,11 @@ class InvoiceInfo:
     gross_minor: int
     lines: int
     formats: list[str]
+    kind: str = "invoice"
+    reference: str | None = None
+    credits: str | None = None  # a credit note: the invoice it credits
+    credit_note: str | None = None  # an invoice: the credit note that credits it
+    sent_at: datetime | None = None
 
 
 def _info(store: Store, row: Any) -> InvoiceInfo:
@@ -478,6 +717,11 @@ def _info(store: Store, row: Any) -> InvoiceInfo:
         gross_minor=row["gross_minor"],
         lines=row["line_count"],
         formats=invoice_store.document_formats(store, row["id"]),
+        kind=row["kind"],
+        reference=row["reference"],
+        credits=row["credits"],
+        credit_note=invoice_store.credit_note_for(store, row["number"]),
+        sent_at=from_utc_text(row["sent_at"]) if row["sent_at"] else None,
     )
 
 
@@ -514,16 +758,36 @@ def document(store: Store, number: str, fmt: str) -> bytes:
 
 
 def void(
-    store: Store, number: str, *, reason: str, now: datetime, actor: str | None
+    store: Store,
+    number: str,
+    *,
+    reason: str,
+    now: datetime,
+    actor: str | None,
+    config: Config | None = None,
 ) -> InvoiceInfo:
-    """Void an issued invoice: its customer-month opens again; the number stays used."""
+    """Void an issued invoice: its customer-month opens again; the number stays used.
+
+    An invoice the customer was already sent is in their books: voiding it issues a
+    credit note (hyvityslasku, opravný daňový doklad) with its own number, naming the
+    invoice and negating its amounts, stored in every format like an invoice.
+    """
     if not reason.strip():
         raise InputError("--reason must say why the invoice is voided")
     with store.transaction():
         row = _require(store, number)
+        if row["kind"] == "credit":
+            raise InputError(
+                f"{number} is a credit note; it is not voided",
+                hint="bill the amount again on a new invoice",
+            )
         if row["status"] == "void":
             raise InputError(f"invoice {number} is already void ({row['void_reason']})")
         invoice_store.set_void(store, row["id"], reason.strip())
+        if row["sent_at"] is not None:
+            if config is None:
+                raise InputError(f"invoice {number} was sent; voiding it needs the config")
+            _issue_credit_note(store, config, row, reason.strip(), now, actor)
         events.record(
             store,
             "invoice.voided",
@@ -534,6 +798,206 @@ def void(
             data={"number": number, "month": row["month"], "reason": reason.strip()},
         )
     return get(store, number)
+
+
+def _issue_credit_note(
+    store: Store, config: Config, row: Any, reason: str, now: datetime, actor: str | None
+) -> str:
+    from supportctl.render import invoice as render
+    from supportctl.render.jsonout import to_jsonable
+
+    tz = config.agency.timezone
+    original = report_from_data(json.loads(row["data"]), tz)
+    year = now.astimezone(_zone(tz)).year
+    number = invoice_store.next_number(store, year, config.agency.invoice_number_format)
+    if invoice_store.number_taken(store, number):
+        raise InputError(f"invoice number {number} is already used; numbers are never reused")
+    credit = billing.credit_note(original, number, now.astimezone(_zone(tz)).date())
+    credit_id = invoice_store.insert_invoice(
+        store,
+        number=number,
+        customer_id=row["customer_id"],
+        month=row["month"],
+        issued_at=to_utc_text(now),
+        currency=credit.currency,
+        net_minor=credit.net_minor,
+        vat_minor=credit.vat_minor,
+        gross_minor=credit.gross_minor,
+        data=json.dumps(to_jsonable(credit), ensure_ascii=False),
+        reference=row["reference"],
+        kind="credit",
+        credits=row["number"],
+    )
+    user_dir = _user_dir(config)
+    for stored in STORED_FORMATS:
+        invoice_store.insert_document(
+            store, credit_id, stored, render.render_bytes(credit, stored, user_dir)
+        )
+    if "pdf" in invoice_store.document_formats(store, row["id"]) and render.pdf_available():
+        html = invoice_store.document(store, credit_id, "html")
+        assert html is not None
+        invoice_store.insert_document(store, credit_id, "pdf", render.html_to_pdf(html.decode()))
+    events.record(
+        store,
+        "invoice.credited",
+        at=now,
+        actor=actor,
+        customer_id=row["customer_id"],
+        subject_ref=f"invoice:{number}",
+        data={
+            "number": number,
+            "credits": row["number"],
+            "reason": reason,
+            "gross_minor": credit.gross_minor,
+            "currency": credit.currency,
+        },
+    )
+    return number
+
+
+# --- sending -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentInvoice:
+    number: str
+    customer: str
+    to: str
+    subject: str
+    filename: str
+    size: int
+    dry_run: bool
+    where: str
+    text: str  # the mail as a person reads it (headers, body, attachment names)
+
+
+def _sendable(store: Store, row: Any, again: bool) -> Customer:
+    number = row["number"]
+    if row["status"] == "void":
+        raise InputError(f"invoice {number} is void; a void invoice is not sent")
+    if row["sent_at"] is not None and not again:
+        raise InputError(
+            f"invoice {number} was already sent ({row['sent_at']})",
+            hint="pass --again to send it once more",
+        )
+    customer = customer_store.get_by_id(store, row["customer_id"])
+    assert customer is not None
+    if not customer.billing_email:
+        raise InputError(
+            f"customer {customer.slug} has no billing address; nothing was sent",
+            hint=f"supportctl customer edit {customer.slug} --billing-email ADDRESS",
+        )
+    return customer
+
+
+def send(
+    store: Store,
+    config: Config,
+    *,
+    number: str | None = None,
+    month: str | None = None,
+    dry_run: bool = False,
+    again: bool = False,
+    now: datetime,
+    actor: str | None,
+    transport: Any = None,
+) -> list[SentInvoice]:
+    """Mail issued invoices (one, or every issued one of a month) to each customer's
+    billing address, in the customer's language, with the issued document attached:
+    PDF when WeasyPrint is installed, else HTML, byte for byte what was issued.
+
+    Everything is checked before anything is sent: a void invoice, one sent before
+    (without `again`) or a customer without a billing address stops the whole run.
+    Each sent mail is recorded with the invoice (`sent_at`, an `invoice.sent` event).
+    """
+    from supportctl.mail.compose import Attachment
+    from supportctl.render import invoice as render
+    from supportctl.services import outbound
+
+    if (number is None) == (month is None):
+        raise InputError("name one invoice number, or --month for all issued in a month")
+    if number is not None:
+        row = invoice_store.by_number(store, number)
+        if row is None:
+            raise InputError(
+                f"no issued invoice '{number}'; a draft is not sent",
+                hint="issue the month first: supportctl invoice MONTH --issue",
+            )
+        rows = [row]
+    else:
+        month = check_month(month or "")
+        rows = [
+            r
+            for r in invoice_store.list_invoices(store, month)
+            if r["status"] == "issued" and (again or r["sent_at"] is None)
+        ]
+        if not rows:
+            raise InputError(f"no issued invoice of {month} is waiting to be sent")
+    fmt = "pdf" if render.pdf_available() else "html"
+    mails = []
+    for row in rows:
+        customer = _sendable(store, row, again)
+        report = report_from_data(json.loads(row["data"]), config.agency.timezone)
+        content = _stored_document(store, row, fmt)
+        subject, body = render.invoice_mail(report)
+        filename = file_name(customer.slug, row["month"], row["number"], fmt)
+        content_type = "application/pdf" if fmt == "pdf" else "text/html"
+        mails.append((row, customer, subject, body, Attachment(filename, content, content_type)))
+    results = []
+    for row, customer, subject, body, attachment in mails:
+        with store.transaction():
+            sent = outbound.send_document(
+                store,
+                config,
+                to=customer.billing_email,
+                subject=subject,
+                body=body,
+                attachment=attachment,
+                language=customer.locale.split("_")[0],
+                kind="invoice",
+                actor=actor,
+                now=now,
+                transport=transport,
+                dry_run=dry_run,
+                event_data={"invoice": row["number"]},
+                zone=customer.zone_name(config.agency.timezone),
+            )
+            if not dry_run:
+                if invoice_store.document(store, row["id"], fmt) is None:
+                    # a PDF made now from the issued HTML: kept, so `invoice show` gives
+                    # the very bytes the customer got
+                    invoice_store.insert_document(store, row["id"], fmt, attachment.data)
+                invoice_store.set_sent(store, row["id"], to_utc_text(now))
+                events.record(
+                    store,
+                    "invoice.sent",
+                    at=now,
+                    actor=actor,
+                    customer_id=row["customer_id"],
+                    subject_ref=f"invoice:{row['number']}",
+                    data={
+                        "number": row["number"],
+                        "to": customer.billing_email,
+                        "document": attachment.filename,
+                        "bytes": len(attachment.data),
+                        "message_id": sent.message_id,
+                        "again": row["sent_at"] is not None,
+                    },
+                )
+        results.append(
+            SentInvoice(
+                number=row["number"],
+                customer=customer.slug,
+                to=customer.billing_email,
+                subject=subject,
+                filename=attachment.filename,
+                size=len(attachment.data),
+                dry_run=dry_run,
+                where=sent.where,
+                text=sent.text,
+            )
+        )
+    return results
 
 
 # --- fees ------------------------------------------------------------------------------

@@ -141,6 +141,19 @@ def _local_now(config: Config, now: datetime) -> datetime:
     return now.astimezone(ZoneInfo(config.agency.timezone))
 
 
+def _customer_zone(config: Config, customer: Any) -> str:
+    """The zone of times in mail to this customer: its own, else its country's."""
+    if customer is None:
+        return config.agency.timezone
+    return str(customer.zone_name(config.agency.timezone))
+
+
+def _zone_info(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
 def _from_addr(config: Config) -> str:
     return config.smtp.from_addr if config.smtp is not None else config.agency.support_address
 
@@ -677,7 +690,9 @@ def reply(
         cc=cc_addrs,
         subject=compose.tagged_subject(subject_source or "", ticket["id"], prefix),
         body=body,
-        date=_local_now(config, now),
+        date=now.astimezone(
+            _zone_info(_customer_zone(config, _customer(store, ticket["customer_id"])))
+        ),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
@@ -743,13 +758,12 @@ def acknowledge(
     lang = _language(store, ticket, first)
     customer = _customer(store, ticket["customer_id"])
     due = ticket["due_response_at"]
+    zone = _customer_zone(config, customer)
     context = {
         "ticket": _ticket_context(config, ticket),
         "customer": {"name": customer.name, "slug": customer.slug} if customer else None,
-        "due_response": mail_render.format_when(from_utc_text(due), lang, config.agency.timezone)
-        if due
-        else None,
-        "timezone": config.agency.timezone,
+        "due_response": mail_render.format_when(from_utc_text(due), lang, zone) if due else None,
+        "timezone": zone,
         "agency": _agency(config),
         "lang": lang,
     }
@@ -766,7 +780,7 @@ def acknowledge(
             prefix,
         ),
         body=body,
-        date=_local_now(config, now),
+        date=now.astimezone(_zone_info(zone)),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
@@ -913,7 +927,9 @@ def notify_status(
             ticket["subject"] or "", ticket["id"], config.agency.ticket_tag_prefix
         ),
         body=body,
-        date=_local_now(config, now),
+        date=now.astimezone(
+            _zone_info(_customer_zone(config, _customer(store, ticket["customer_id"])))
+        ),
         message_id=compose.new_message_id(config.agency.mail_domain, ticket["id"]),
         in_reply_to=in_reply_to,
         references=references,
@@ -1172,3 +1188,39 @@ def remind(
         if transport is not None:
             transport.close()
     return report
+
+
+def send_document(
+    store: Store,
+    config: Config,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    attachment: compose.Attachment,
+    language: str,
+    kind: str,
+    actor: str | None,
+    now: datetime,
+    transport: Transport | None = None,
+    dry_run: bool = False,
+    event_data: dict[str, Any] | None = None,
+    zone: str | None = None,
+) -> Sent:
+    """One mail with a document attached to a customer (an invoice, say), sent and
+    recorded like every other mail (`_deliver`); with dry_run only built and shown."""
+    outgoing = compose.Outgoing(
+        from_addr=_from_addr(config),
+        from_name=config.agency.name,
+        to=(to,),
+        subject=subject,
+        body=body,
+        date=_local_now(config, now) if zone is None else now.astimezone(_zone_info(zone)),
+        message_id=compose.new_message_id(config.agency.mail_domain),
+        attachments=(attachment,),
+        language=language,
+    )
+    plan = _Plan(outgoing, kind, None, False, actor, event_data=dict(event_data or {}))
+    outcome = _deliver(store, config, plan, transport=transport, now=now, dry_run=dry_run)
+    assert isinstance(outcome, Sent)  # no loop guard check: never skipped
+    return outcome

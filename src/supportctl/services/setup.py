@@ -28,20 +28,21 @@ def init(
     group: str | None = None,
     user: str | None = None,
     agency: dict[str, Any] | None = None,
+    banks: dict[str, dict[str, Any]] | None = None,
 ) -> InitResult:
     """Create the config file (agency section only) and the database; safe to run again."""
     config_created = False
     if not config_path.exists():
-        write_file(config_path, render_config(agency, user=user).encode("utf-8"), what="the config")
+        text = render_config(agency, user=user, banks=banks)
+        write_file(config_path, text.encode("utf-8"), what="the config")
         config_created = True
     else:
         load_config(config_path)  # a broken existing config is reported, not overwritten
     if db_path.exists() and db_path.is_dir():
         raise ConfigError(f"{db_path} is a directory, not a database file")
     db_created = create_database(db_path, group=group)
-    store = open_store(
-        db_path, create=True
-    )  # an empty file is set up; another program's is refused
+    # An empty file is set up as a new database; another program's is refused.
+    store = open_store(db_path, create=True)
     store.close()
     return InitResult(config_path, db_path, config_created, db_created)
 

@@ -277,7 +277,7 @@ def _check_corrects(
     store: Store, number: str, customer_id: int, slug: str, start_at: datetime, tz: TzSource
 ) -> None:
     row = entry_store.invoice_by_number(store, number)
-    if row is None or row["status"] != "issued":
+    if row is None or row["status"] != "issued" or row["kind"] != "invoice":
         raise InputError(f"no issued invoice '{number}' to correct")
     if row["customer_id"] != customer_id:
         raise InputError(f"invoice {number} is not for '{slug}'")
@@ -286,6 +286,23 @@ def _check_corrects(
         raise InputError(
             f"a correction of {number} ({row['month']}) goes into a later month, not {month}"
         )
+
+
+def _correction_class(
+    store: Store, customer_id: int, class_override: str | None, internal: bool
+) -> str | None:
+    """A correction is billed at the corrected month's terms: that month's included work
+    was settled on its invoice, so the correction is work beyond it (billable), stored
+    as the entry's class so it never uses the included minutes of the month it is
+    logged in. An explicit --class or --internal still wins."""
+    from supportctl.store import customers as customer_store
+
+    if class_override is not None or internal:
+        return class_override
+    customer = customer_store.get_by_id(store, customer_id)
+    if customer is not None and customer.plan == "maintenance":
+        return "billable"
+    return None
 
 
 def _entry_data(values: dict[str, Any]) -> dict[str, Any]:
@@ -356,6 +373,7 @@ def add_entry(
         _frozen_check(store, customer_id, slug, start_at, tz)
         if corrects is not None:
             _check_corrects(store, corrects, customer_id, slug, start_at, tz)
+            class_override = _correction_class(store, customer_id, class_override, internal)
         if not allow_overlap:
             _overlap_check(store, person_id, person, start_at, end_at, tz)
         values: dict[str, Any] = {

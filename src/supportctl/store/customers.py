@@ -35,6 +35,12 @@ _CUSTOMER_COLUMNS = (
     "raise_level",
     "raise_hours",
     "raise_until",
+    "monthly_fee_minor",
+    "plan_start",
+    "plan_end",
+    "company_id",
+    "billing_email",
+    "timezone",
 )
 
 
@@ -62,6 +68,12 @@ def _customer(row: sqlite3.Row, domains: tuple[str, ...]) -> Customer:
         raise_level=row["raise_level"],
         raise_hours=row["raise_hours"],
         raise_until=date.fromisoformat(row["raise_until"]) if row["raise_until"] else None,
+        monthly_fee_minor=row["monthly_fee_minor"],
+        plan_start=date.fromisoformat(row["plan_start"]) if row["plan_start"] else None,
+        plan_end=date.fromisoformat(row["plan_end"]) if row["plan_end"] else None,
+        company_id=row["company_id"],
+        billing_email=row["billing_email"],
+        timezone=row["timezone"],
     )
 
 

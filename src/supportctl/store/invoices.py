@@ -41,11 +41,28 @@ def insert_invoice(
     vat_minor: int,
     gross_minor: int,
     data: str,
+    reference: str | None = None,
+    kind: str = "invoice",
+    credits: str | None = None,
 ) -> int:
     cur = store.execute(
         "INSERT INTO invoices (number, customer_id, month, issued_at, status, currency, "
-        "net_minor, vat_minor, gross_minor, data) VALUES (?, ?, ?, ?, 'issued', ?, ?, ?, ?, ?)",
-        (number, customer_id, month, issued_at, currency, net_minor, vat_minor, gross_minor, data),
+        "net_minor, vat_minor, gross_minor, data, reference, kind, credits) "
+        "VALUES (?, ?, ?, ?, 'issued', ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            number,
+            customer_id,
+            month,
+            issued_at,
+            currency,
+            net_minor,
+            vat_minor,
+            gross_minor,
+            data,
+            reference,
+            kind,
+            credits,
+        ),
     )
     return int(cur.lastrowid or 0)
 
@@ -97,7 +114,8 @@ def by_number(store: Store, number: str) -> sqlite3.Row | None:
 
 def issued_for(store: Store, customer_id: int, month: str) -> sqlite3.Row | None:
     return store.one(
-        _SELECT + " WHERE i.customer_id = ? AND i.month = ? AND i.status = 'issued'",
+        _SELECT + " WHERE i.customer_id = ? AND i.month = ? AND i.status = 'issued' "
+        "AND i.kind = 'invoice'",
         (customer_id, month),
     )
 
@@ -106,6 +124,15 @@ def list_invoices(store: Store, month: str | None = None) -> list[sqlite3.Row]:
     if month is None:
         return store.all(_SELECT + " ORDER BY i.id")
     return store.all(_SELECT + " WHERE i.month = ? ORDER BY i.id", (month,))
+
+
+def set_sent(store: Store, invoice_id: int, at: str) -> None:
+    store.execute("UPDATE invoices SET sent_at = ? WHERE id = ?", (at, invoice_id))
+
+
+def credit_note_for(store: Store, number: str) -> str | None:
+    value = store.scalar("SELECT number FROM invoices WHERE credits = ?", (number,))
+    return None if value is None else str(value)
 
 
 def set_void(store: Store, invoice_id: int, reason: str) -> None:

@@ -661,6 +661,31 @@ def add_forced_rota_swaps(db: Database) -> None:
     db.execute("ALTER TABLE rota_swaps ADD COLUMN forced INTEGER NOT NULL DEFAULT 0")
 
 
+@migration
+def add_plan_fee_payment_reference_and_credit_notes(db: Database) -> None:
+    """The plan's monthly fee and its start and end (a fee pro-rated by days), the
+    customer's business ID (IČO), billing address and time zone, each issued invoice's payment
+    reference (viitenumero, RF reference or variabilní symbol) and when it was sent,
+    and credit notes: rows of kind 'credit' that name the invoice they credit."""
+    _run(
+        db,
+        """
+ALTER TABLE customers ADD COLUMN monthly_fee_minor INTEGER NOT NULL DEFAULT 0
+    CHECK (monthly_fee_minor >= 0);
+ALTER TABLE customers ADD COLUMN plan_start TEXT;
+ALTER TABLE customers ADD COLUMN plan_end TEXT;
+ALTER TABLE customers ADD COLUMN company_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN billing_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN timezone TEXT NOT NULL DEFAULT '';
+ALTER TABLE invoices ADD COLUMN reference TEXT;
+ALTER TABLE invoices ADD COLUMN kind TEXT NOT NULL DEFAULT 'invoice'
+    CHECK (kind IN ('invoice', 'credit'));
+ALTER TABLE invoices ADD COLUMN credits TEXT;
+ALTER TABLE invoices ADD COLUMN sent_at TEXT
+""",
+    )
+
+
 if len(MIGRATIONS) != SCHEMA_VERSION:  # the constant opening a database compares with
     raise RuntimeError(
         f"store.db.SCHEMA_VERSION is {SCHEMA_VERSION} but there are {len(MIGRATIONS)} migrations"

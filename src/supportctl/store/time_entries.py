@@ -103,6 +103,7 @@ def issued_invoice(store: Store, customer_id: int, months: tuple[str, ...]) -> s
     marks = ", ".join("?" for _ in months)
     return store.one(
         f"SELECT number, month FROM invoices WHERE customer_id = ? AND status = 'issued' "
+        "AND kind = 'invoice' "
         f"AND month IN ({marks}) ORDER BY month LIMIT 1",
         (customer_id, *months),
     )
@@ -120,7 +121,8 @@ def waiting_on_ticket(store: Store, ticket_id: int) -> list[sqlite3.Row]:
 
 def invoice_by_number(store: Store, number: str) -> sqlite3.Row | None:
     return store.one(
-        "SELECT id, number, customer_id, month, status FROM invoices WHERE number = ?", (number,)
+        "SELECT id, number, customer_id, month, status, kind FROM invoices WHERE number = ?",
+        (number,),
     )
 
 
