@@ -79,6 +79,7 @@ class DemoWorkspace:
             "supportctl customer list",
             "supportctl customer show acme",
             "supportctl team list",
+            "supportctl doctor",
         ]
     )
 
