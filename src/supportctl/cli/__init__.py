@@ -110,8 +110,10 @@ def _known_failure(exc: BaseException) -> SupportctlError | None:
         return InputError("some text is not valid UTF-8 (from the environment or a file name)")
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc)
-        if "disk is full" in text or "disk I/O error" in text:
+        if "disk is full" in text:
             return StoreError(f"disk full: {text}; nothing was changed")
+        if "disk I/O error" in text:
+            return StoreError(f"the disk failed ({text}); nothing was changed")
         if "readonly database" in text or "read-only" in text:
             return StoreError(
                 f"read-only: {text}; nothing was changed",
