@@ -80,6 +80,7 @@ class AgencyConfig(NamedTuple):
     support_address: str = "support@agency.example"
     mail_domain: str = "agency.example"
     auto_close_business_days: int = 5
+    authserv_id: str = ""  # trusted for mail read from files (IMAP accounts have their own)
 
 
 class Config(NamedTuple):

@@ -240,6 +240,13 @@ AGENCY_SPEC: tuple[Key, ...] = (
         _int_range(1, 365),
         "Resolved tickets close after this many business days without a reply.",
     ),
+    Key(
+        "authserv_id",
+        "",
+        _str,
+        "For mail read from files (fetch --source): the receiving server whose "
+        "Authentication-Results count, as an [[imap]] account's authserv_id does.",
+    ),
 )
 
 IMAP_SPEC: tuple[Key, ...] = (

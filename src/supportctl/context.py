@@ -150,6 +150,30 @@ class AppContext:
             )
         return handle
 
+    def act_as(self, handle: str) -> str:
+        """Check an `--as` handle against the team; the history then records who ran the
+        command too (the configured user) when it is someone else."""
+        from supportctl.errors import InputError
+        from supportctl.store import people as people_store
+
+        handle = handle.strip()
+        store = self.store
+        if not handle or people_store.id_by_handle(store, handle) is None:
+            import difflib
+
+            handles = [p.handle for p in people_store.list_all(store)]
+            close = difflib.get_close_matches(handle, handles, n=1, cutoff=0.0)
+            raise InputError(
+                f"no team member '{handle}' (--as); nothing was done",
+                hint=f"did you mean --as {close[0]}? (see `supportctl team list`)"
+                if close
+                else "add the person first: `supportctl team add HANDLE …`",
+            )
+        runner = os.environ.get("SUPPORTCTL_USER") or self.config.user
+        if runner and runner != handle:
+            store.run_by = runner
+        return handle
+
     def close(self) -> None:
         for closer in self._closers:
             closer()

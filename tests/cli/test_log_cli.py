@@ -591,41 +591,74 @@ def test_stop_discard_logs_nothing(cli: Any, desk: Path) -> None:
 # --------------------------------------------------------------------------- approve
 
 
+TRUST = (
+    '\n[[imap]]\nname = "support"\nhost = "127.0.0.1"\nport = 9\ntls = "none"\n'
+    'user = "tuki@agency.example"\npassword_env = "UNUSED"\nauthserv_id = "mx.agency.example"\n'
+)
+
+
+def trust_mx(path: Path) -> None:
+    """Configure the receiving server whose Authentication-Results count."""
+    config = path / "config.toml"
+    config.write_text(config.read_text() + TRUST)
+
+
 def _message(
     path: Path,
     ticket: int,
     sender: str,
-    dmarc: str | None,
-    dkim: str | None = None,
-    spf: str | None = None,
+    results: str | None,
     direction: str = "in",
 ) -> int:
+    """A stored message with real raw bytes: `results` is its Authentication-Results."""
+    head = f"From: {sender}\r\nSubject: ok\r\nMessage-ID: <{abs(hash((sender, results, direction)))}@x>\r\n"
+    if results is not None:
+        head = f"Authentication-Results: {results}\r\n" + head
+    raw = (head + "\r\nok\r\n").encode()
     conn = db(path)
     cur = conn.execute(
-        "INSERT INTO messages (ticket_id, direction, message_id, body_hash, from_addr, arrived_at, auth_dmarc, auth_dkim, auth_spf, raw) "
-        "VALUES (?, ?, ?, ?, ?, '2026-10-14T09:00:00Z', ?, ?, ?, x'')",
-        (
-            ticket,
-            direction,
-            f"<{sender}-{dmarc}-{dkim}-{spf}-{direction}@x>",
-            "h",
-            sender,
-            dmarc,
-            dkim,
-            spf,
-        ),
+        "INSERT INTO messages (ticket_id, direction, message_id, body_hash, from_addr, arrived_at, raw) "
+        "VALUES (?, ?, ?, ?, ?, '2026-10-14T09:00:00Z', ?)",
+        (ticket, direction, f"<{sender}-{results}-{direction}@x>", "h", sender, raw),
     )
     conn.commit()
     return int(cur.lastrowid or 0)
 
 
 @pytest.mark.parametrize(
-    ("sender", "dmarc", "dkim", "spf", "ticket", "message"),
+    ("sender", "results", "ticket", "message"),
     [
-        ("liisa@acme.fi", "pass", None, None, 2, "not a designated contact"),
-        ("matti@acme.fi", "fail", "pass", "pass", 2, "did not pass authentication"),
-        ("matti@acme.fi", None, "pass", "fail", 2, "did not pass authentication"),
-        ("matti@acme.fi", "pass", None, None, 1, "is not on ticket #2"),
+        (
+            "liisa@acme.fi",
+            "mx.agency.example; dmarc=pass header.from=acme.fi",
+            2,
+            "not a designated contact",
+        ),
+        (
+            "matti@acme.fi",
+            "mx.agency.example; dkim=pass header.d=acme.fi; spf=pass smtp.mailfrom=acme.fi; dmarc=fail header.from=acme.fi",
+            2,
+            "is not authenticated",
+        ),
+        (
+            "matti@acme.fi",
+            "mx.agency.example; dkim=pass header.d=evil.example; spf=pass smtp.mailfrom=evil.example; dmarc=none",
+            2,
+            "is not authenticated",
+        ),
+        (
+            "matti@acme.fi",
+            "relay.evil.example; dmarc=pass header.from=acme.fi",
+            2,
+            "is not authenticated",
+        ),
+        ("matti@acme.fi", None, 2, "is not authenticated"),
+        (
+            "matti@acme.fi",
+            "mx.agency.example; dmarc=pass header.from=acme.fi",
+            1,
+            "is not on ticket #2",
+        ),
     ],
 )
 def test_approve_refuses_unauthorised_messages(
@@ -633,21 +666,68 @@ def test_approve_refuses_unauthorised_messages(
     desk: Path,
     snapshot: Any,
     sender: str,
-    dmarc: str | None,
-    dkim: str | None,
-    spf: str | None,
+    results: str | None,
     ticket: int,
     message: str,
 ) -> None:
-    msg = _message(desk, ticket, sender, dmarc, dkim, spf)
+    trust_mx(desk)
+    msg = _message(desk, ticket, sender, results)
     before = snapshot()
     result = cli.fails(2, "ticket", "approve", "2", "--message", str(msg))
     assert message in result.stderr
     assert snapshot() == before
 
 
+def test_approve_refuses_everything_without_an_authserv_id(
+    cli: Any, desk: Path, snapshot: Any
+) -> None:
+    msg = _message(desk, 2, "matti@acme.fi", "mx.agency.example; dmarc=pass header.from=acme.fi")
+    before = snapshot()
+    result = cli.fails(2, "ticket", "approve", "2", "--message", str(msg))
+    assert "no authserv_id configured" in result.stderr
+    assert snapshot() == before
+
+
+def test_approve_clears_the_flag_everywhere_at_once(cli: Any, desk: Path) -> None:
+    """needs-approval is derived from the request and its approval: one `ticket approve`
+    clears it in the inbox, `ticket show` and the time classes (kept month totals too)."""
+    cli.ok("log", "1", "20m", "Plugins", "--date", "2026-10-13")
+    cli.ok("log", "2", "90m", "New page")
+
+    def month() -> tuple[dict[str, str], int]:
+        shown = cli.ok("log", "list", "--month", "2026-10").stdout  # keeps the month's totals
+        assert ("needs-approval" in shown) is (kept_before is None)
+        rows = cli.json("log", "list", "--month", "2026-10", "--json")
+        entries = {r["description"]: r["class"] for r in rows if "description" in r}
+        return entries, db(desk).execute("SELECT count(*) FROM month_totals").fetchone()[0]
+
+    kept_before = None
+    classes, kept = month()
+    assert classes == {"New page": "needs-approval", "Plugins": "included"}
+    assert kept >= 1  # the month's totals are kept now
+    assert {r["id"]: r["needs_approval"] for r in cli.json("inbox", "--no-fetch", "--json")} == {
+        1: False,
+        2: True,
+    }
+    assert cli.json("ticket", "show", "2", "--json")["needs_approval"] is True
+    assert "needs-approval" in cli.ok("ticket", "show", "2").stdout
+    cli.ok("ticket", "approve", "2", "--override", "agreed in the monthly meeting")
+    assert [r["needs_approval"] for r in cli.json("inbox", "--no-fetch", "--json")] == [
+        False,
+        False,
+    ]
+    assert cli.json("ticket", "show", "2", "--json")["needs_approval"] is False
+    assert "needs-approval" not in cli.ok("ticket", "show", "2").stdout
+    kept_before = kept
+    classes, _kept = month()
+    # 20 min of the 60 included first (Plugins), then New page: 40 included + 50 billable
+    assert classes["Plugins"] == "included"
+    assert classes["New page"] in ("included+billable", "billable", "included")
+    assert "needs-approval" not in classes.values()
+
+
 def test_approve_other_refusals(cli: Any, desk: Path, snapshot: Any) -> None:
-    out = _message(desk, 2, "matti@acme.fi", "pass", direction="out")
+    out = _message(desk, 2, "matti@acme.fi", None, direction="out")
     before = snapshot()
     assert "--message ID" in cli.fails(2, "ticket", "approve", "2").stderr
     assert "outgoing" in cli.fails(2, "ticket", "approve", "2", "--message", str(out)).stderr
@@ -663,7 +743,11 @@ def test_approve_other_refusals(cli: Any, desk: Path, snapshot: Any) -> None:
 def test_approve_with_an_authenticated_message_from_a_designated_contact(
     cli: Any, desk: Path
 ) -> None:
-    msg = _message(desk, 2, "matti@acme.fi", None, "pass", "pass")  # no DMARC verdict: DKIM and SPF
+    trust_mx(desk)
+    # no DMARC verdict: a DKIM pass aligned with the From domain
+    msg = _message(
+        desk, 2, "matti@acme.fi", "mx.agency.example; dkim=pass header.d=acme.fi; dmarc=none"
+    )
     cli.ok("log", "2", "30m", "New page")
     assert cli.json("log", "list", "--json")[0]["class"] == "needs-approval"
     data = cli.json("ticket", "approve", "2", "--message", str(msg), "--json")

@@ -73,17 +73,24 @@ def desk(cli, initialized: Path) -> Path:
 def test_fetch_mbox_sample_then_again_is_a_no_op(cli, desk: Path) -> None:
     first = cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
     assert (
-        "stored 12 messages: 8 new tickets, 4 replies threaded, 3 non-human, 0 duplicates skipped"
+        "stored 14 messages: 9 new tickets, 5 replies threaded, 3 non-human, 0 duplicates skipped"
         in first.stderr
     )
     again = cli.ok("fetch", "--source", f"mbox:{SAMPLE}", "--json", env=NOW)
     data = json.loads(again.stdout)
-    assert data["stored"] == 0 and data["duplicates"] == 12 and data["new_tickets"] == []
+    assert data["stored"] == 0 and data["duplicates"] == 14 and data["new_tickets"] == []
     rows = cli.json("inbox", "--no-fetch", "--json")
     by_requester = {r["requester"]: r for r in rows}
     assert by_requester["matti.virtanen@acme.fi"]["customer"] == "acme"
-    assert by_requester["matti.virtanen@acme.fi"]["needs_approval"] is False
+    # No authserv_id is configured, so nothing is authenticated: even a designated
+    # contact's request waits for approval, and `inbox` says why, once.
+    assert by_requester["matti.virtanen@acme.fi"]["needs_approval"] is True
     assert by_requester["liisa.korhonen@acme.fi"]["needs_approval"] is True
+    note = cli.ok("inbox", "--no-fetch").stderr
+    assert [line for line in note.splitlines() if "authserv_id" in line] == [
+        "note: no authserv_id is configured: no mail is authenticated, so every request "
+        "waits for approval (see README, Mail in)"
+    ]
     assert by_requester["petra.dvorakova@kovosrot.cz"]["needs_approval"] is True
     unknown = by_requester["paivi.lahtinen@posti.example.net"]
     assert unknown["customer"] is None and unknown["triage"] is True
@@ -98,7 +105,10 @@ def test_ticket_show_json_threads_tag_reply_autoreply_bounce_and_outbound(cli, d
     one = cli.json("ticket", "show", "1", "--json")
     assert one["id"] == 1 and one["subject"] == "Sivusto on alhaalla! Kiire"
     kinds = [(m["direction"], m["classification"]) for m in one["messages"]]
-    assert kinds == [("in", "human"), ("in", "autoreply"), ("in", "human")]
+    assert kinds == [("in", "human"), ("in", "autoreply"), ("in", "human"), ("in", "human")]
+    # a stranger's guessed `Re: [KV #1]` joins, flagged; replies still go to Matti
+    assert one["foreign_senders"] == ["random@evil.example"]
+    assert one["replies_go_to"] == "matti.virtanen@acme.fi"
     assert one["messages"][0]["headers"]["from"] == "matti.virtanen@acme.fi"
     assert "verkkokauppamme acme.fi on alhaalla" in one["messages"][0]["text"]
     assert "sivusto toimii taas" in one["messages"][2]["text"]
@@ -165,7 +175,7 @@ def test_fetch_explain_prints_decisions_and_writes_nothing(cli, desk: Path, snap
 def test_fetch_dry_run_counts_and_writes_nothing(cli, desk: Path, snapshot) -> None:
     before = snapshot()
     result = cli.ok("fetch", "--source", f"mbox:{SAMPLE}", "--dry-run", env=NOW)
-    assert "would store 12 messages: 8 new tickets" in result.stderr
+    assert "would store 14 messages: 9 new tickets" in result.stderr
     assert snapshot() == before
 
 
@@ -209,7 +219,7 @@ def test_reparse_keeps_threads_and_counts(cli, desk: Path) -> None:
     cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
     before = cli.json("ticket", "show", "3", "--json")
     out = cli.ok("reparse")
-    assert out.stdout.strip() == "re-parsed 12 messages; 0 changed"
+    assert out.stdout.strip() == "re-parsed 14 messages; 0 changed"
     assert cli.json("ticket", "show", "3", "--json") == before
     assert "re-parsed 3 messages" in cli.ok("reparse", "3").stdout
     assert "no ticket #77" in cli.fails(2, "reparse", "77").stderr
@@ -219,7 +229,7 @@ def test_inbox_without_accounts_lists_without_fetching(cli, desk: Path) -> None:
     assert "inbox is empty" in cli.ok("inbox").stdout
     cli.ok("fetch", "--source", f"mbox:{SAMPLE}", env=NOW)
     rows = cli.json("inbox", "--json")
-    assert len(rows) == 7
+    assert len(rows) == 8
     assert rows[0]["urgency"] == "urgent"
 
 
@@ -278,7 +288,10 @@ Tämä on aito.
         "dmarc": "fail",
         "dkim": "none",
         "spf": "fail",
+        "authenticated": False,
+        "reason": "dmarc=fail (dmarc=fail dkim=none spf=fail by mx.koodiverstas.example)",
     }
+    assert "no authserv_id" not in cli.ok("inbox", "--no-fetch").stderr
 
 
 def test_unreachable_server_is_retried_then_exit_6(
@@ -382,7 +395,7 @@ def test_imported_mail_is_searchable_and_the_index_triggers_stay(
     db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
     db.execute("INSERT INTO tickets_fts (tickets_fts) VALUES ('integrity-check')")
     db.close()
-    assert counts[0] == counts[1] == 12 and counts[2] == counts[3] == 8
+    assert counts[0] == counts[1] == 14 and counts[2] == counts[3] == 9
     assert {"messages_fts_insert", "tickets_fts_insert"} <= triggers
     hits = cli.json("search", "alhaalla", "--json")
     assert [h["source"] for h in hits] == ["message"]
@@ -410,7 +423,7 @@ def test_inbox_with_the_mail_server_down_warns_and_shows_the_queue(cli, desk: Pa
     )
     result = cli("inbox", "--json", env={**NOW, "UNUSED": "x"})
     assert result.exit_code == 0, result.stderr
-    assert len(json.loads(result.stdout)) == 7
+    assert len(json.loads(result.stdout)) == 8
     warnings = [line for line in result.stderr.splitlines() if "mail not fetched" in line]
     assert len(warnings) == 1
     warning = warnings[0]

@@ -17,12 +17,23 @@ from supportctl.context import AppContext
 JsonFlag = Annotated[
     bool, typer.Option("--json", help="Print one JSON document instead of a table.")
 ]
+
+
+def _check_as(ctx: typer.Context, value: str | None) -> str | None:
+    """`--as` must name a team member: checked before the command runs, so a wrong
+    handle writes nothing (exit 2, with the closest handle as a hint)."""
+    if value is None or ctx.resilient_parsing:
+        return value
+    return get_app_context(ctx).act_as(value)
+
+
 AsOption = Annotated[
     str | None,
     typer.Option(
         "--as",
         metavar="HANDLE",
-        help="Act as this person (else SUPPORTCTL_USER, else config `user`).",
+        help="Act as this team member (else SUPPORTCTL_USER, else config `user`).",
+        callback=_check_as,
     ),
 ]
 LimitOption = Annotated[

@@ -260,6 +260,10 @@ def inbox_cmd(
         limit=None if json_ else limit,
     )
     emit_queue(app_ctx, queue, as_json=json_)
+    from supportctl.services.authentication import NOT_CONFIGURED, is_configured
+
+    if not is_configured(app_ctx.config):
+        app_ctx.err.print(f"note: {NOT_CONFIGURED}", markup=False, highlight=False, soft_wrap=True)
 
 
 def reparse_cmd(

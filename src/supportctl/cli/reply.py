@@ -29,6 +29,14 @@ def reply_cmd(
         Path | None,
         typer.Option("--file", help="Read the reply text from a file ('-' for stdin)."),
     ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="ADDRESS",
+            help="Send to this address instead of the requester; it must have written on the ticket.",
+        ),
+    ] = None,
     cc: Annotated[
         list[str] | None, typer.Option("--cc", help="Copy to this address (repeatable).")
     ] = None,
@@ -62,6 +70,10 @@ def reply_cmd(
 ) -> None:
     """Reply to a ticket's customer by mail; the sent mail joins the ticket's history.
 
+    It goes to the requester: the Reply-To of the ticket's first message, else its
+    From (`ticket show` shows both), plus --cc; --to picks another address that
+    already wrote on the ticket.
+
     Without -m or --file, $EDITOR opens with the customer's last message quoted.
     With --template NAME, -m TEXT fills the canned reply without an editor; without a
     terminal (cron, scripts) the canned reply goes as it is, unless it has a place for
@@ -87,6 +99,7 @@ def reply_cmd(
     now = app_ctx.now()
     store, config = app_ctx.store, app_ctx.config
     outbound.require_ticket(store, ticket_id)  # unknown ticket, no [smtp]: fail before the editor
+    outbound.reply_target(store, ticket_id, to)  # a --to that never wrote: before the editor too
     transport = None if dry_run else outbound.transport_for(config)
     article = None
     if kb_article is not None:  # unknown or internal article: exit 2 before the editor
@@ -126,6 +139,7 @@ def reply_cmd(
         attach=attach or [],
         dry_run=dry_run,
         transport=transport,
+        to=to,
     )
     if article is not None and not dry_run:
         kb.record_use(store, article, sent.ticket_id or ticket_id, actor=actor, now=app_ctx.now())

@@ -36,7 +36,11 @@ def ticket_show(
     real = tickets.resolve(app_ctx.store, ticket_id)
     history = tickets.history(app_ctx.store, app_ctx.config, real, app_ctx.now())
     emit_ticket(
-        app_ctx, ticketview.get(app_ctx.store, real), as_json=json_, history=history, full=full
+        app_ctx,
+        ticketview.get(app_ctx.store, real, app_ctx.config),
+        as_json=json_,
+        history=history,
+        full=full,
     )
     if not json_:  # the knowledge base: articles from this ticket, then suggestions
         from supportctl.render.kb import emit_ticket_kb
@@ -339,7 +343,8 @@ def ticket_approve(
     """Approve billable work on a request that needs approval.
 
     The message must be on this ticket, from a designated contact of its customer, and
-    authenticated (DMARC pass; or, with no DMARC verdict, DKIM and SPF pass).
+    authenticated by the trusted server (`authserv_id`): DMARC pass for the From
+    domain; or, with no DMARC verdict, a DKIM or SPF pass aligned with it.
 
     Example:  supportctl ticket approve 42 --message 17
     """
@@ -354,6 +359,7 @@ def ticket_approve(
         override=override,
         actor=actor,
         now=app_ctx.now(),
+        config=app_ctx.config,
         tz=app_ctx.config.agency.timezone,
     )
     if json_:

@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from email.message import Message
 from typing import Any
 
+from supportctl.mail.sender import check_from
+
 # Letters that are plausible in fi/cs/de/en/sk/pl text; used to choose among 8-bit charsets.
 _GOOD = frozenset("äöåÄÖÅüÜßéÉáÁíÍóÓúÚýÝčČďĎěĚňŇřŘšŠťŤůŮžŽôÔľĽçÇñÑąćęłńśźżĄĆĘŁŃŚŹŻ€–—‘’‚“”„…•°§«»")
 _CANDIDATES = ("windows-1252", "windows-1250", "iso-8859-2")
@@ -76,6 +78,7 @@ class ParsedMail:
     )  # Message-ID/References of a bounced original
     embedded_subject: str = ""
     defects: int = 0
+    from_problem: str = ""  # why From is not exactly one mailbox (mail.sender); "" if it is
 
 
 # Headers kept for classification, authentication, urgency hints and display.
@@ -692,6 +695,9 @@ def parse_message(raw: bytes) -> ParsedMail:
     if not from_list:
         from_list = _addresses(headers_all(msg, "Sender"))
     from_name, from_addr = from_list[0] if from_list else ("", "")
+    from_check = check_from(headers_all(msg, "From"))  # strict From: a separate check
+    if "@" in from_check.addr:
+        from_addr = from_check.addr  # the real addr-spec (in angle brackets, if any)
     walker = _Walker()
     try:
         walker.walk(msg, body)
@@ -726,6 +732,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         embedded_ids=walker.embedded_ids,
         embedded_subject=walker.embedded_subject,
         defects=len(msg.defects),
+        from_problem=from_check.problem,
     )
 
 

@@ -110,6 +110,8 @@ def _flag_list(row: InboxRow) -> list[str]:
         flags.append("triage")
     if row.needs_approval:
         flags.append("needs-approval")
+    if row.foreign_sender:
+        flags.append("foreign-sender")
     if row.classification != "human":
         flags.append(row.classification)
     return flags
@@ -204,7 +206,10 @@ def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:
             }
         )
         return
-    table(app_ctx.out, ["step", "decision", "why"], [list(s) for s in steps], limit=None)
+    from supportctl.render.safe import one_line
+
+    rows = [[one_line(cell) for cell in step] for step in steps]  # mail text is hostile
+    table(app_ctx.out, ["step", "decision", "why"], rows, limit=None)
 
 
 class FetchProgress:

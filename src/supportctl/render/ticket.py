@@ -46,7 +46,11 @@ def message_json(m: MessageView) -> dict[str, Any]:
         },
         "arrived_at": m.arrived_at,
         "classification": m.classification,
-        "authentication": m.auth,
+        "authentication": {
+            **m.auth,
+            "authenticated": m.authenticated,
+            "reason": m.auth_reason or None,
+        },
         "text": m.text,
         "text_trimmed": trimmed_text(m),
         "attachments": [
@@ -68,6 +72,9 @@ def ticket_json(t: TicketView) -> dict[str, Any]:
         "classification": t.classification,
         "triage": t.is_triage,
         "needs_approval": t.needs_approval,
+        "reply_to": t.reply_to or None,
+        "replies_go_to": t.reply_to or t.requester,
+        "foreign_senders": t.foreign_senders,
         "created_at": t.created_at,
         "updated_at": t.updated_at,
     }
@@ -153,6 +160,13 @@ def event_line(e: HistoryEvent) -> str:
         return f"task {d.get('task_id')} done by {d.get('to')}: {d.get('task', '')}"
     if kind == "delegation.reassigned":
         return f"task {d.get('task_id')} reassigned {d.get('from')} → {d.get('to')}: {d.get('task', '')}"
+    if kind == "mail.foreign_sender":
+        from supportctl.render.safe import one_line
+
+        return (
+            f"foreign sender {one_line(d.get('from', '?'))} wrote (message {d.get('message', '?')}): "
+            "stored, not a reply target"
+        )
     if kind == "kb.article":
         return f"knowledge-base article {d.get('article')} written from this ticket: {d.get('title', '')}"
     if kind == "kb.used":
@@ -160,7 +174,9 @@ def event_line(e: HistoryEvent) -> str:
     if kind in ("time.logged", "time.edited", "time.removed"):
         return _time_event(kind, d)
     summary = ", ".join(
-        f"{k}={v}" for k, v in d.items() if v is not None and not isinstance(v, (dict, list))
+        f"{k}={v}"
+        for k, v in d.items()
+        if k != "run_by" and v is not None and not isinstance(v, (dict, list))
     )
     return f"{kind}: {summary}" if summary else kind
 
@@ -225,6 +241,44 @@ class _Lines:
             self.console.print(text, style=style, markup=False, highlight=False)
 
 
+def _flags(t: TicketView) -> list[str]:
+    return [
+        f
+        for f, on in (
+            ("triage", t.is_triage),
+            ("needs-approval", t.needs_approval),
+            ("foreign-sender", bool(t.foreign_senders)),
+        )
+        if on
+    ]
+
+
+def _foreign(t: TicketView) -> list[tuple[str, str]]:
+    if not t.foreign_senders:
+        return []
+    from supportctl.render.safe import one_line
+
+    who = one_line(", ".join(t.foreign_senders))
+    return [
+        ("foreign sender", f"{who}: not the requester, a contact or the team; not a reply target")
+    ]
+
+
+def _requester(t: TicketView) -> str:
+    from supportctl.render.safe import one_line
+
+    if t.reply_to and t.reply_to != t.requester:
+        return one_line(f"{t.requester} (Reply-To {t.reply_to}: replies go there)")
+    return t.requester
+
+
+def _auth_line(m: MessageView) -> str:
+    from supportctl.render.safe import one_line
+
+    word = "authenticated" if m.authenticated else "not authenticated"
+    return f"{word}: {one_line(m.auth_reason)}"
+
+
 def _print_message(line: _Lines, m: MessageView, tz: str, ticket_id: int, full: bool) -> None:
     line()
     arrow = "→" if m.direction == "out" else "←"
@@ -234,8 +288,8 @@ def _print_message(line: _Lines, m: MessageView, tz: str, ticket_id: int, full: 
     line(f"Subject: {m.subject}")
     if m.to:
         line(f"To: {', '.join(m.to)}")
-    if m.auth.get("dmarc"):
-        line(f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}")
+    if m.authenticated is not None:
+        line(f"Auth: {_auth_line(m)}")
     line()
     note = None if full else hidden_note(m, ticket_id)
     line((m.text if note is None else trimmed_text(m)) or "(no text)")
@@ -271,14 +325,15 @@ def emit_ticket(
         _emit_timeline(app_ctx, t, history, full=full)
         return
     tz = app_ctx.config.agency.timezone
-    flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
+    flags = _flags(t)
     out = app_ctx.out
     keyvalue(
         out,
         f"Ticket #{t.id}: {t.subject}",
         [
+            *_foreign(t),
             ("customer", t.customer or "unknown"),
-            ("requester", t.requester),
+            ("requester", _requester(t)),
             ("status", t.status),
             ("urgency", f"{t.urgency} ({t.kind})"),
             ("mail", t.classification),
@@ -300,11 +355,8 @@ def emit_ticket(
         out.print(f"Subject: {m.subject}", markup=False, highlight=False)
         if m.to:
             out.print(f"To: {', '.join(m.to)}", markup=False, highlight=False)
-        if m.auth.get("dmarc"):
-            out.print(
-                f"Auth: dmarc={m.auth['dmarc']} dkim={m.auth['dkim']} spf={m.auth['spf']}",
-                markup=False,
-            )
+        if m.authenticated is not None:
+            out.print(f"Auth: {_auth_line(m)}", markup=False, highlight=False)
         out.print()
         hidden = None if full else hidden_note(m, t.id)
         shown = m.text if hidden is None else trimmed_text(m)
@@ -330,11 +382,12 @@ def emit_ticket(
 def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool) -> None:
     """Header, then messages and history events interleaved in time order."""
     tz = app_ctx.config.agency.timezone
-    flags = [f for f, on in (("triage", t.is_triage), ("needs-approval", t.needs_approval)) if on]
+    flags = _flags(t)
     line = _Lines(app_ctx)
     pairs = [
+        *_foreign(t),
         ("customer", t.customer or "unknown"),
-        ("requester", t.requester),
+        ("requester", _requester(t)),
         ("status", t.status),
         ("urgency", f"{t.urgency} ({t.kind})"),
         ("owner", h.owner or "nobody"),
@@ -355,6 +408,9 @@ def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool
             _print_message(line, item, tz, t.id, full)
         else:
             actor = f"  {item.actor}" if item.actor else ""
+            run_by = item.data.get("run_by") if isinstance(item.data, dict) else None
+            if run_by:
+                actor += f" (run by {run_by})"
             origin = f"#{item.ticket_id} " if item.ticket_id != t.id else ""
             line(f"· {local_time(item.at, tz)}{actor}  {origin}{event_line(item)}")
     if any(m.attachments for m in t.messages):

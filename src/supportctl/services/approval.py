@@ -5,9 +5,8 @@ ticket whose requester is not one, or whose request failed authentication, is
 `needs-approval` until approved, and an approval rests on something stored:
 
 - a message on that ticket from a designated contact of the ticket's customer that
-  the receiving server authenticated. The rule: DMARC `pass`; or, where the server
-  gave no DMARC verdict (none recorded, `none` or `temperror`), both DKIM and SPF
-  `pass`. A DMARC `fail` is never enough, whatever DKIM and SPF say;
+  is authenticated by the one rule of `domain.auth` (the same verdict import,
+  `fetch --explain` and `ticket show` give);
 - or, with no such message, an override reason, recorded with who gave it.
 
 No approval by phone: there is no third way.
@@ -16,7 +15,7 @@ No approval by phone: there is no third way.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
@@ -28,17 +27,8 @@ from supportctl.store import tickets as ticket_store
 from supportctl.store import time_entries as entry_store
 from supportctl.store.db import Row, Store
 
-_NO_DMARC_VERDICT = (None, "", "none", "temperror")
-
-
-def is_authenticated(dmarc: str | None, dkim: str | None, spf: str | None) -> bool:
-    """The documented rule for trusting a message's sender (see the module docstring)."""
-    verdict = (dmarc or "").strip().lower()
-    if verdict == "pass":
-        return True
-    if verdict not in _NO_DMARC_VERDICT:
-        return False
-    return (dkim or "").strip().lower() == "pass" and (spf or "").strip().lower() == "pass"
+if TYPE_CHECKING:
+    from supportctl.config import Config
 
 
 def _message(store: Store, ref: str) -> Row | None:
@@ -65,6 +55,7 @@ def approve(
     override: str | None,
     actor: str,
     now: datetime,
+    config: Config,
     tz: str = DEFAULT_TZ,
 ) -> dict[str, Any]:
     """Record the approval of billable work on a ticket (one transaction, one event).
@@ -109,14 +100,18 @@ def approve(
                 raise InputError(
                     f"message {row['id']} is our own outgoing mail, not the customer's"
                 )
+            from supportctl.render.safe import one_line
+            from supportctl.services.authentication import verdict_of_stored
+
             sender = (row["from_addr"] or "").lower()
             if not customer_store.can_order(store, ticket["customer_id"], sender):
                 raise InputError(
-                    f'message {row["id"]} is from {sender or "an unknown sender"}, not a designated contact; use --override "reason" if the work was agreed otherwise'
+                    f'message {row["id"]} is from {one_line(sender) or "an unknown sender"}, not a designated contact; use --override "reason" if the work was agreed otherwise'
                 )
-            if not is_authenticated(row["auth_dmarc"], row["auth_dkim"], row["auth_spf"]):
+            verdict = verdict_of_stored(store, config, int(row["id"]))
+            if not verdict.authenticated:
                 raise InputError(
-                    f"message {row['id']} from {sender} did not pass authentication (dmarc={row['auth_dmarc'] or 'none'}, dkim={row['auth_dkim'] or 'none'}, spf={row['auth_spf'] or 'none'}); it cannot approve billable work"
+                    f"message {row['id']} from {one_line(sender)} is not authenticated ({one_line(verdict.summary())}); it cannot approve billable work"
                 )
             values["approval_message_id"] = int(row["id"])
             data = {"message": int(row["id"]), "from": sender}

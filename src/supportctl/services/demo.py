@@ -34,6 +34,8 @@ DEMO_AGENCY = {
     "support_address": "tuki@koodiverstas.example",
     "mail_domain": "koodiverstas.example",
     "ticket_tag_prefix": "KV",
+    # the sample mailbox was received by this server: its Authentication-Results count
+    "authserv_id": "mx.koodiverstas.example",
 }
 
 

@@ -36,7 +36,7 @@ from supportctl.store.db import Store
 
 if TYPE_CHECKING:
     from supportctl.config import Config, ImapConfig
-    from supportctl.mail.auth import AuthResults
+    from supportctl.domain.auth import Verdict
     from supportctl.mail.classify import Classification
     from supportctl.mail.parse import ParsedMail
 
@@ -157,6 +157,8 @@ class Lookups:
 
     @classmethod
     def load(cls, store: Store, config: Config) -> Lookups:
+        from supportctl.services.authentication import trusted_ids
+
         team = {
             str(r["email"]).lower(): str(r["handle"])
             for r in store.all("SELECT email, handle FROM people")
@@ -184,7 +186,7 @@ class Lookups:
             contacts=contacts,
             domains=domains,
             blocked=message_store.blocked_patterns(store),
-            trusted=tuple(a.authserv_id for a in config.imap if a.authserv_id),
+            trusted=trusted_ids(config),
             prefix=config.agency.ticket_tag_prefix,
             mail_domain=config.agency.mail_domain,
         )
@@ -199,7 +201,7 @@ class Plan:
     identity: threads.Identity
     duplicate_of: int | None
     classification: Classification
-    auth: AuthResults
+    auth: Verdict
     direction: str
     direction_reason: str
     is_own: bool
@@ -210,6 +212,7 @@ class Plan:
     customer_reason: str
     is_designated: bool
     needs_approval: bool
+    foreign_sender: str  # "" or the address of a stranger joining an existing ticket
     importance: str | None
     arrived_at: datetime
     arrived_reason: str
@@ -225,7 +228,11 @@ class Plan:
                 p.message_id or "(no Message-ID)",
                 f"body sha256 {self.identity.body_hash[:16]}…",
             ),
-            ("from", p.from_addr or "(none)", p.from_name),
+            (
+                "from",
+                p.from_addr or "(none)",
+                f"not one mailbox: {p.from_problem}" if p.from_problem else p.from_name,
+            ),
             ("subject", p.subject, ""),
             ("arrived", to_utc_text(self.arrived_at), self.arrived_reason),
             *(
@@ -236,7 +243,7 @@ class Plan:
             ("classification", self.classification.kind, self.classification.reason),
             (
                 "authentication",
-                "fail" if self.auth.failed else "ok" if self.auth.dmarc == "pass" else "unknown",
+                "authenticated" if self.auth.authenticated else "not authenticated",
                 self.auth.summary(),
             ),
             ("direction", self.direction, self.direction_reason),
@@ -263,6 +270,16 @@ class Plan:
             )
         )
         rows.append(("customer", self.customer_slug or "unknown (triage)", self.customer_reason))
+        if self.foreign_sender:
+            rows.append(
+                (
+                    "sender",
+                    "foreign-sender",
+                    f"{self.foreign_sender} is neither the requester, a contact of the "
+                    "ticket's customer, nor the team: stored and flagged, never a reply "
+                    "target, orders nothing",
+                )
+            )
         rows.append(
             (
                 "approval",
@@ -281,15 +298,17 @@ class Plan:
     def _approval_reason(self) -> str:
         if not self.classification.is_human:
             return "non-human mail orders nothing"
-        if self.auth.failed:
-            return "DMARC failed: the sender is not authenticated"
         if self.customer_id is None:
             return "unknown sender"
-        return (
-            "a designated contact"
-            if self.is_designated
-            else "not a designated contact of the customer"
-        )
+        if not self.is_designated:
+            if self.parsed.from_problem:
+                return (
+                    f"From is not one mailbox ({self.parsed.from_problem}): no designated contact"
+                )
+            return "not a designated contact of the customer"
+        if not self.auth.authenticated:
+            return "a designated contact, but the mail is not authenticated"
+        return "an authenticated designated contact"
 
     def _urgency(self) -> tuple[str, str]:
         try:
@@ -337,6 +356,24 @@ def _customer(lookups: Lookups, address: str) -> tuple[int | None, str | None, b
     return None, None, False, "no contact or mail domain matches; flagged triage"
 
 
+def _is_foreign(store: Store, lookups: Lookups, ticket: Any, sender: str) -> bool:
+    """Neither the ticket's requester (From or Reply-To of its first message), a contact
+    of its customer, nor the team (team mail is outbound and never asked about)."""
+    if sender == str(ticket["requester"] or "").lower():
+        return False
+    contact = lookups.contacts.get(sender)
+    if (
+        contact is not None
+        and ticket["customer_id"] is not None
+        and contact[0] == int(ticket["customer_id"])
+    ):
+        return False
+    from supportctl.services import requester
+
+    who = requester.of_ticket(store, ticket)
+    return sender not in (who.from_addr, who.reply_to)
+
+
 def plan_message(
     store: Store,
     lookups: Lookups,
@@ -346,8 +383,8 @@ def plan_message(
     trusted: tuple[str, ...] | None = None,
 ) -> Plan:
     """Parse and decide, without writing."""
-    from supportctl.mail.auth import parse_results
     from supportctl.mail.classify import classify
+    from supportctl.services.authentication import verdict
 
     parsed, ident = item.prepared if item.prepared is not None else prepare(item.raw)
     duplicate_of = message_store.find_identity(store, ident.message_id, ident.body_hash)
@@ -358,9 +395,11 @@ def plan_message(
         content_type=parsed.content_type,
         report_type=parsed.report_type,
     )
-    auth = parse_results(
+    auth = verdict(
         parsed.headers.get("authentication-results", []),
-        lookups.trusted if trusted is None else trusted,
+        from_addr=parsed.from_addr,
+        from_problem=parsed.from_problem,
+        trusted=lookups.trusted if trusted is None else trusted,
     )
     sender = parsed.from_addr
     if not cls.is_human:
@@ -386,13 +425,30 @@ def plan_message(
         tag=tag, tag_ticket=tag_ticket, candidates=candidates, known=known
     )
     customer_id, slug, designated, customer_reason = _customer(lookups, sender)
+    if designated and parsed.from_problem:
+        designated = False  # a From that is not exactly one mailbox names no contact
+        customer_reason += f" (but From is not one mailbox: {parsed.from_problem})"
+    foreign_sender = ""
     if decision.ticket_id is not None:
         row = ticket_store.get(store, decision.ticket_id)
+        if (
+            row is not None
+            and direction == "in"
+            and cls.is_human
+            and not is_own
+            and sender
+            and duplicate_of is None
+            and not blocked_by
+            and _is_foreign(store, lookups, row, sender)
+        ):
+            foreign_sender = sender
         if row is not None and row["customer_id"] is not None and customer_id is None:
             customer_id = int(row["customer_id"])
             customer_reason = f"from the ticket #{decision.ticket_id}"
             slug = store.scalar("SELECT slug FROM customers WHERE id = ?", (customer_id,))
-    needs_approval = cls.is_human and (customer_id is None or not designated or auth.failed)
+    needs_approval = cls.is_human and (
+        customer_id is None or not designated or not auth.authenticated
+    )
     if item.arrived_at is not None:
         arrived, arrived_reason = (
             item.arrived_at,
@@ -442,6 +498,7 @@ def plan_message(
         customer_reason=customer_reason,
         is_designated=designated,
         needs_approval=needs_approval,
+        foreign_sender=foreign_sender,
         importance=_importance(parsed.headers),
         arrived_at=arrived.astimezone(UTC),
         arrived_reason=arrived_reason,
@@ -530,6 +587,19 @@ def apply_plan(
         report.threaded += 1
     if ticket_id is None:
         return row_id
+    if plan.foreign_sender:
+        from supportctl.services.requester import FOREIGN_EVENT
+        from supportctl.store import events
+
+        events.record(
+            store,
+            FOREIGN_EVENT,
+            at=plan.arrived_at,
+            actor=None,
+            ticket_id=ticket_id,
+            customer_id=plan.customer_id,
+            data={"from": plan.foreign_sender, "message": row_id},
+        )
     if plan.historic:
         if plan.action == "new":
             report.history_tickets.append(ticket_id)

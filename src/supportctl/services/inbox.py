@@ -42,6 +42,7 @@ class InboxRow:
     hours: str = "business"
     delegated: bool = False
     clock: Clock | None = None
+    foreign_sender: bool = False
 
 
 def list_open(store: Store, *, include_all: bool = False) -> list[InboxRow]:
@@ -165,4 +166,5 @@ def _row(r: Any, message_count: int = 0) -> InboxRow:
         level=r["level"],
         hours=r["hours"],
         delegated=bool(r["delegated"]),
+        foreign_sender=bool(r["foreign_sender"]),
     )

@@ -95,11 +95,10 @@ def reparse(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ReparseReport:
     """Parse stored raw mail again: text, subject, addresses, classification, attachments."""
-    from supportctl.mail.auth import parse_results
     from supportctl.mail.classify import classify
     from supportctl.mail.parse import parse_message
+    from supportctl.services.authentication import trusted_ids, verdict
 
-    trusted = tuple(a.authserv_id for a in getattr(config, "imap", []) if a.authserv_id)
     if ticket_ids:
         for tid in ticket_ids:
             if not ticket_store.exists(store, tid):
@@ -123,7 +122,12 @@ def reparse(
                     content_type=parsed.content_type,
                     report_type=parsed.report_type,
                 )
-                auth = parse_results(parsed.headers.get("authentication-results", []), trusted)
+                auth = verdict(
+                    parsed.headers.get("authentication-results", []),
+                    from_addr=parsed.from_addr,
+                    from_problem=parsed.from_problem,
+                    trusted=trusted_ids(config, message_store.accounts_of(store, row_id)),  # type: ignore[arg-type]
+                )
                 values = {
                     "from_addr": parsed.from_addr,
                     "from_name": parsed.from_name,

@@ -181,13 +181,20 @@ def _ids(value: str) -> list[str]:
 
 
 def _customer_thread(store: Store, ticket_id: int) -> list[Any]:
-    """The ticket's mail without our internal notices (delegation mails to colleagues)."""
+    """The ticket's mail without our internal notices (delegation mails to colleagues)
+    and without mail from foreign senders (never quoted, answered or threaded to)."""
+    from supportctl.services.requester import foreign_message_ids
+
     team = people_store.team_emails(store)
+    foreign = foreign_message_ids(store, ticket_id)
     return [
         r
         for r in out_store.thread(store, ticket_id)
-        if r["direction"] == "in"
-        or not {a.strip() for a in r["to_addrs"].split(",") if a.strip()} <= team
+        if (r["direction"] == "in" and r["id"] not in foreign)
+        or (
+            r["direction"] == "out"
+            and not {a.strip() for a in r["to_addrs"].split(",") if a.strip()} <= team
+        )
     ]
 
 
@@ -206,6 +213,33 @@ def _threading(parent: Any | None) -> tuple[str, tuple[str, ...]]:
         [compose.as_msgid(r) for r in _ids(parent["refs"])], compose.as_msgid(parent["message_id"])
     )
     return compose.as_msgid(parent["message_id"]), tuple(refs)
+
+
+def _target(store: Store, ticket: Any, thread: list[Any], to: str | None) -> str:
+    """The requester's address, or `to` when it already wrote on the ticket."""
+    from supportctl.services import requester
+
+    who = requester.of_ticket(store, ticket, thread)
+    if to is None:
+        return who.address
+    wanted = to.strip().lower()
+    everyone = out_store.thread(store, int(ticket["id"]))  # foreign senders wrote too
+    known = [who.address, who.from_addr, *requester.writers(everyone)]
+    allowed = list(dict.fromkeys(a for a in known if a))
+    if wanted not in allowed:
+        from supportctl.render.safe import one_line
+
+        raise InputError(
+            f"--to {one_line(wanted)}: that address has not written on ticket #{ticket['id']}",
+            hint="it can go to: " + ", ".join(one_line(a) for a in allowed),
+        )
+    return wanted
+
+
+def reply_target(store: Store, ticket_id: int, to: str | None = None) -> str:
+    """Where `reply` would send (bad input for a `to` that never wrote on the ticket)."""
+    ticket = _ticket(store, ticket_id)
+    return _target(store, ticket, _customer_thread(store, ticket["id"]), to)
 
 
 def _customer(store: Store, customer_id: int | None) -> Any:
@@ -653,8 +687,14 @@ def reply(
     attach: Sequence[Path] = (),
     dry_run: bool = False,
     transport: Transport | None = None,
+    to: str | None = None,
 ) -> Sent:
-    """Send a person's reply on a ticket; it is the ticket's first response if none came before."""
+    """Send a person's reply on a ticket; it is the ticket's first response if none came before.
+
+    It goes to the ticket's requester (`services.requester`: the Reply-To of the first
+    message, else its From), or with `to` to another address that already wrote on the
+    ticket; never to whoever wrote last by default.
+    """
     ticket = _ticket(store, ticket_id)
     if not dry_run and transport is None:
         transport = transport_for(config)  # no [smtp]: exit 3 before anything else
@@ -665,11 +705,7 @@ def reply(
         )
     thread = _customer_thread(store, ticket["id"])
     parent = _parent(thread)
-    to_addr = (
-        parent["from_addr"]
-        if parent is not None and parent["direction"] == "in"
-        else ticket["requester"]
-    )
+    to_addr = _target(store, ticket, thread, to)
     if not to_addr or "@" not in to_addr:
         raise InputError(
             f"ticket #{ticket['id']} has no customer address to reply to",
@@ -739,11 +775,12 @@ def acknowledge(
 ) -> Outcome:
     """Acknowledge a new ticket to its sender, if the loop guard allows it."""
     from supportctl.render import mail as mail_render
+    from supportctl.services import requester
 
     ticket = _ticket(store, ticket_id)
     thread = out_store.thread(store, ticket["id"])
     first = next((r for r in thread if r["direction"] == "in"), None)
-    address = first["from_addr"] if first is not None else ticket["requester"]
+    address = requester.of_ticket(store, ticket, thread).address  # Reply-To, else From
     reason = _ack_refusal(store, ticket, first, now)
     if reason:
         plan = _Plan(
@@ -903,11 +940,7 @@ def notify_status(
     ticket = _ticket(store, ticket_id)
     thread = _customer_thread(store, ticket["id"])
     parent = _parent(thread)
-    address = (
-        parent["from_addr"]
-        if parent is not None and parent["direction"] == "in"
-        else ticket["requester"]
-    )
+    address = _target(store, ticket, thread, None)
     lang = _language(store, ticket, parent)
     context = {
         "ticket": _ticket_context(config, ticket),

@@ -19,6 +19,7 @@ from supportctl.store import tickets as ticket_store
 from supportctl.store.db import Store
 
 if TYPE_CHECKING:
+    from supportctl.config import Config
     from supportctl.mail.quotes import Split
 
 
@@ -49,6 +50,8 @@ class MessageView:
     classification: str
     auth: dict[str, str | None]
     text: str
+    authenticated: bool | None = None  # the domain.auth verdict (None: outgoing mail)
+    auth_reason: str = ""
     attachments: list[AttachmentView] = field(default_factory=list)
 
     @cached_property
@@ -75,13 +78,16 @@ class TicketView:
     updated_at: str
     messages: list[MessageView]
     row: dict[str, Any]
+    reply_to: str = ""  # the first message's Reply-To: where replies go (else requester)
+    foreign_senders: list[str] = field(default_factory=list)
 
 
 def _split(text: str) -> list[str]:
     return [p.strip() for p in text.split(",") if p.strip()] if text else []
 
 
-def get(store: Store, ticket_id: int) -> TicketView:
+def get(store: Store, ticket_id: int, config: Config | None = None) -> TicketView:
+    """The ticket; with `config`, each incoming message carries its authentication verdict."""
     row = ticket_store.get(store, ticket_id)
     if row is None:
         raise InputError(f"no ticket #{ticket_id}", hint="see `supportctl inbox --all`")
@@ -126,7 +132,18 @@ def get(store: Store, ticket_id: int) -> TicketView:
                 attachments=attachment_views,
             )
         )
+        if config is not None and m["direction"] == "in":
+            from supportctl.services.authentication import verdict_of_stored
+
+            verdict = verdict_of_stored(store, config, int(m["id"]))
+            views[-1].authenticated = verdict.authenticated
+            views[-1].auth_reason = verdict.summary()
+    from supportctl.services import requester
+
+    who = requester.of_ticket(store, row)
     return TicketView(
+        reply_to=who.reply_to,
+        foreign_senders=ticket_store.foreign_senders(store, ticket_id),
         id=int(row["id"]),
         subject=row["subject"],
         requester=row["requester"],
@@ -136,7 +153,7 @@ def get(store: Store, ticket_id: int) -> TicketView:
         kind=row["kind"],
         classification=row["classification"],
         is_triage=bool(row["is_triage"]),
-        needs_approval=bool(row["needs_approval"]),
+        needs_approval=ticket_store.awaits_approval(row),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         messages=views,

@@ -38,6 +38,9 @@ class Store:
         self.path = path
         self.read_only = False
         self._depth = 0
+        # Who ran the command when it acts for someone else (`--as`): the history
+        # records both (store.events).
+        self.run_by: str | None = None
 
     @contextmanager
     def transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:

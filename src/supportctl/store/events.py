@@ -21,6 +21,9 @@ def record(
     subject_ref: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> int:
+    run_by = getattr(store, "run_by", None)
+    if run_by and run_by != actor:
+        data = {**(data or {}), "run_by": run_by}
     cur = store.execute(
         "INSERT INTO events (at, actor, kind, ticket_id, customer_id, subject_ref, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (

@@ -287,3 +287,13 @@ def add_block(store: Store, pattern: str, created_at: str, actor: str | None) ->
 
 def remove_block(store: Store, pattern: str) -> bool:
     return store.execute("DELETE FROM blocked WHERE pattern = ?", (pattern,)).rowcount > 0
+
+
+def accounts_of(store: Store, row_id: int) -> list[str]:
+    """The IMAP accounts a message was found in (none for mail from a file)."""
+    return [
+        str(r["account"])
+        for r in store.all(
+            "SELECT DISTINCT account FROM message_locations WHERE message_row = ?", (row_id,)
+        )
+    ]
