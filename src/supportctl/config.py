@@ -34,6 +34,7 @@ class ImapConfig(NamedTuple):
     authserv_id: str | None
     ca_file: str | None
     batch_bytes: int
+    poll_seconds: int = 60
 
 
 class SmtpConfig(NamedTuple):
@@ -83,6 +84,16 @@ class AgencyConfig(NamedTuple):
     authserv_id: str = ""  # trusted for mail read from files (IMAP accounts have their own)
 
 
+class AlertsConfig(NamedTuple):
+    mail: bool = False
+    command: list[str] | None = None
+    timeout_seconds: int = 30
+
+    @property
+    def channels(self) -> list[str]:
+        return [c for c, on in (("mail", self.mail), ("command", bool(self.command))) if on]
+
+
 class Config(NamedTuple):
     path: Path
     agency: AgencyConfig = AgencyConfig()
@@ -90,6 +101,7 @@ class Config(NamedTuple):
     smtp: SmtpConfig | None = None
     user: str | None = None
     exists: bool = False
+    alerts: AlertsConfig = AlertsConfig()
     banks: dict[str, BankAccount] = {}  # noqa: RUF012 - never mutated; by currency
 
     @property
@@ -159,7 +171,13 @@ def _cache_signature(path: Path, stat: os.stat_result) -> tuple[Any, ...]:
     return (
         _CACHE_FORMAT,
         __version__,
-        (AgencyConfig._fields, ImapConfig._fields, SmtpConfig._fields, BankAccount._fields),
+        (
+            AgencyConfig._fields,
+            ImapConfig._fields,
+            SmtpConfig._fields,
+            BankAccount._fields,
+            AlertsConfig._fields,
+        ),
         str(path.absolute()),
         stat.st_mtime_ns,
         stat.st_ctime_ns,
@@ -209,6 +227,7 @@ def _from_values(path: Path, values: dict[str, Any]) -> Config:
         user=values["user"],
         exists=True,
         banks={cur: BankAccount(**acc) for cur, acc in values.get("bank", {}).items()},
+        alerts=AlertsConfig(**values.get("alerts", {})),
     )
 
 

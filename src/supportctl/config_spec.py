@@ -303,6 +303,12 @@ IMAP_SPEC: tuple[Key, ...] = (
         _int_range(100_000, 1_000_000_000),
         "Upper bound of one FETCH batch in bytes (RFC822.SIZE).",
     ),
+    Key(
+        "poll_seconds",
+        60,
+        _int_range(5, 86_400),
+        "`watch` polls this often when the server offers no IMAP IDLE.",
+    ),
 )
 
 SMTP_SPEC: tuple[Key, ...] = (
@@ -418,6 +424,31 @@ def _banks(path: Path, raw: Any) -> dict[str, dict[str, Any]]:
     return banks
 
 
+def _argv(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or not value
+        or any(not isinstance(v, str) or not v for v in value)
+    ):
+        raise ValueError('a list of program and arguments, e.g. ["/usr/local/bin/page-duty"]')
+    return list(value)
+
+
+ALERTS_SPEC: tuple[Key, ...] = (
+    Key("mail", False, _bool, "Mail the ticket's owner (else the duty person) an alert."),
+    Key(
+        "command",
+        None,
+        _argv,
+        "Program run per alert with the ticket as JSON on stdin (argv list, no shell).",
+        ["/usr/local/bin/supportctl-ntfy"],
+    ),
+    Key("timeout_seconds", 30, _int_range(1, 600), "Time limit of one alert command run."),
+)
+
+
 TOP_SPEC: tuple[Key, ...] = (
     Key(
         "user",
@@ -451,7 +482,7 @@ def _section(path: Path, section: str, raw: Any, spec: tuple[Key, ...]) -> dict[
                 raise ConfigError(
                     f"{where} key '{key.name}' must be {exc}; found {raw[key.name]!r}"
                 ) from None
-        elif key.default is None and key.validate not in (_opt_str, _opt_email):
+        elif key.default is None and key.validate not in (_opt_str, _opt_email, _argv):
             if section in ("imap", "smtp") and key.name == "port":
                 continue
             raise ConfigError(f"{where} key '{key.name}' is required ({key.doc})")
@@ -489,7 +520,7 @@ def read_values(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    allowed = {"agency", "bank", "imap", "smtp", "user"}
+    allowed = {"agency", "alerts", "bank", "imap", "smtp", "user"}
     for key in raw:
         if key not in allowed:
             raise ConfigError(f"{path}: unknown key '{key}'; allowed: {', '.join(sorted(allowed))}")
@@ -531,12 +562,14 @@ def read_values(path: Path) -> dict[str, Any]:
             )
         values["from_addr"] = values.pop("from") or agency["support_address"]
         smtp = values
+    alerts = _section(path, "alerts", raw.get("alerts", {}), ALERTS_SPEC)
     return {
         "user": top.get("user"),
         "agency": agency,
         "bank": banks,
         "imap": accounts,
         "smtp": smtp,
+        "alerts": alerts,
     }
 
 
@@ -605,6 +638,13 @@ def render_config(
     lines.append(f"{prefix}# Outgoing mail: replies, acknowledgements, notices.")
     lines.append(f"{prefix}[smtp]")
     for key in SMTP_SPEC:
+        value = key.example if key.default is None else key.default
+        lines.append(f"{prefix}# {key.doc}")
+        lines.append(f"{prefix}{key.name} = {_toml_value(value)}")
+    lines.append("")
+    lines.append(f"{prefix}# Alerts to the owner of an urgent ticket (`supportctl watch`).")
+    lines.append(f"{prefix}[alerts]")
+    for key in ALERTS_SPEC:
         value = key.example if key.default is None else key.default
         lines.append(f"{prefix}# {key.doc}")
         lines.append(f"{prefix}{key.name} = {_toml_value(value)}")

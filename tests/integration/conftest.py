@@ -71,7 +71,7 @@ def _version_ok() -> tuple[bool, str]:
     return major_minor >= (2, 3) and major_minor < (2, 4), out
 
 
-def _write_config(root: Path, port: int) -> Path:
+def _write_config(root: Path, port: int, extra: str = "") -> Path:
     is_root = os.getuid() == 0
     if is_root:
         mail_user = "nobody"
@@ -140,6 +140,7 @@ service doveadm {{
     port = 0
   }}
 }}
+{extra}
 """
     )
     return conf
@@ -155,6 +156,16 @@ def _has_user(name: str) -> bool:
 
 @pytest.fixture(scope="session")
 def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
+    _require_dovecot()
+    server = DovecotServer.create()
+    try:
+        yield server.info
+    finally:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+
+
+def _require_dovecot() -> None:
     if shutil.which("dovecot") is None or not Path("/usr/lib/dovecot/imap").exists():
         message = "dovecot-imapd is not installed (apt-get install dovecot-imapd; ./scripts/test does it as root)"
         if in_ci():
@@ -163,48 +174,87 @@ def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
     ok, version = _version_ok()
     if not ok:
         pytest.fail(f"this test fixture writes a Dovecot 2.3 config; found dovecot {version}")
-    # Not under pytest's tmp dir: that is 0700, and dovecot's auth and mail processes
-    # run as other users that must traverse the path.
-    import tempfile
 
-    root = Path(tempfile.mkdtemp(prefix="supportctl-dovecot-"))
-    os.chmod(root, 0o755)
-    port = _free_port()
-    conf = _write_config(root, port)
-    log = (root / "log" / "stdout.log").open("wb")
-    proc = subprocess.Popen(
-        ["dovecot", "-F", "-c", str(conf)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                if s.recv(100).startswith(b"* OK"):
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            details = (
-                (root / "log" / "dovecot.log").read_text(errors="replace")
-                if (root / "log" / "dovecot.log").exists()
-                else ""
-            )
-            pytest.fail(f"dovecot did not start on 127.0.0.1:{port}: {details[-2000:]}")
-        time.sleep(0.05)
-    try:
-        yield Dovecot("127.0.0.1", port, USER, PASSWORD, root)
-    finally:
+
+class DovecotServer:
+    """A private Dovecot that a test may stop and start again on the same port."""
+
+    def __init__(self, root: Path, port: int, conf: Path) -> None:
+        self.root = root
+        self.port = port
+        self.conf = conf
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.info = Dovecot("127.0.0.1", port, USER, PASSWORD, root)
+
+    @classmethod
+    def create(cls, extra: str = "") -> DovecotServer:
+        import tempfile
+
+        # Not under pytest's tmp dir: that is 0700, and dovecot's auth and mail processes
+        # run as other users that must traverse the path.
+        root = Path(tempfile.mkdtemp(prefix="supportctl-dovecot-"))
+        os.chmod(root, 0o755)
+        port = _free_port()
+        server = cls(root, port, _write_config(root, port, extra))
+        server.start()
+        return server
+
+    def start(self) -> None:
+        log = (self.root / "log" / "stdout.log").open("ab")
+        proc = subprocess.Popen(
+            ["dovecot", "-F", "-c", str(self.conf)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        log.close()
+        self.proc = proc
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    if s.recv(100).startswith(b"* OK"):
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                path = self.root / "log" / "dovecot.log"
+                details = path.read_text(errors="replace") if path.exists() else ""
+                pytest.fail(f"dovecot did not start on 127.0.0.1:{self.port}: {details[-2000:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-        log.close()
-        shutil.rmtree(root, ignore_errors=True)
+            proc.wait()
+        # the master is gone; wait until the port is free again for a restart
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    pass
+            except OSError:
+                return
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def private_dovecot() -> Iterator[DovecotServer]:
+    """A Dovecot of this test's own (to stop and start again)."""
+    _require_dovecot()
+    server = DovecotServer.create()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -102,3 +102,12 @@ def test_a_folder_problem_keeps_json_clean(cli, box: Path) -> None:
     _accounts(box, _account(box, "support", folders=("INBOX", "Gone")))
     result = cli.fails(6, "fetch", "--json")
     assert result.stdout == ""
+
+
+def test_inbox_names_a_failing_folder_and_still_shows_the_queue(cli, box) -> None:
+    append(box.imap, "INBOX", [mail(1)])
+    _accounts(box, _account(box, "support", folders=("Gone", "INBOX")))
+    result = cli.ok("inbox")
+    assert "folder 'Gone'" in result.stderr and "the server's folders: INBOX" in result.stderr
+    assert "Kysymys 1" in result.stdout
+    assert "folder 'Gone'" in cli.fails(6, "inbox", "--strict").stderr

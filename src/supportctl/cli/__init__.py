@@ -474,6 +474,24 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "command",
         "For cron: mail owners their tickets within one business hour of an SLA breach.",
     ),
+    "watch": (
+        "supportctl.cli.watch",
+        "watch_cmd",
+        "command",
+        "Run the mail service: IMAP IDLE (else polling), tickets within seconds, alerts.",
+    ),
+    "status": (
+        "supportctl.cli.watch",
+        "status_cmd",
+        "command",
+        "Is mail flowing? Last sync and error per folder, watch heartbeat; exit 1 when stale.",
+    ),
+    "alert": (
+        "supportctl.cli.watch",
+        "alert_app",
+        "group",
+        "Alerts to the duty person (urgent, 24/7 out of hours): alert test.",
+    ),
 }
 
 

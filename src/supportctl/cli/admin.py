@@ -763,6 +763,11 @@ def config_show(ctx: typer.Context, json_: JsonFlag = False) -> None:
             **to_jsonable(cfg.smtp),
             "password_command": "••••" if cfg.smtp.password_command else None,
         },
+        "alerts": {
+            "mail": cfg.alerts.mail,
+            "command": cfg.alerts.command,
+            "timeout_seconds": cfg.alerts.timeout_seconds,
+        },
     }
     if json_:
         emit_json(data)
@@ -778,5 +783,6 @@ def config_show(ctx: typer.Context, json_: JsonFlag = False) -> None:
             *[(f"agency.{k}", v) for k, v in data["agency"].items()],
             ("imap accounts", ", ".join(a.name for a in cfg.imap) or "-"),
             ("smtp", cfg.smtp.host if cfg.smtp else "-"),
+            ("alerts", ", ".join(cfg.alerts.channels) or "-"),
         ],
     )

@@ -17,6 +17,7 @@ def _fetch(  # type: ignore[no-untyped-def]
     dry_run: bool,
     account: list[str] | None,
     history_before=None,
+    fail_partly: bool = True,
 ):
     from supportctl.render.inbox import FetchProgress
     from supportctl.services import importing
@@ -47,7 +48,7 @@ def _fetch(  # type: ignore[no-untyped-def]
         progress.stop()
     if not dry_run and report.new_tickets:
         _acknowledge(app_ctx, [t.ticket_id for t in report.new_tickets])
-    if report.failures:
+    if report.failures and fail_partly:
         _fail_partly(app_ctx, report)
     return report
 
@@ -57,17 +58,22 @@ def _fail_partly(app_ctx, report) -> None:  # type: ignore[no-untyped-def]
     each failure on its own line, and end with exit 6."""
     from supportctl.errors import MailError
     from supportctl.render.inbox import emit_summary
-    from supportctl.render.safe import one_line
 
     emit_summary(app_ctx, report)
-    for failure in report.failures:
-        app_ctx.err.print(f"warning: {one_line(failure)}", markup=False, soft_wrap=True)
+    _warn_failures(app_ctx, report)
     count = len(report.failures)
     raise MailError(
         f"{count} mail folder{'s' if count != 1 else ''} or account{'s' if count != 1 else ''} "
         "could not be fetched (see above); the rest was stored",
         hint="check folders and archive_folder in `supportctl config show` against the server's",
     )
+
+
+def _warn_failures(app_ctx, report) -> None:  # type: ignore[no-untyped-def]
+    from supportctl.render.safe import one_line
+
+    for failure in report.failures:
+        app_ctx.err.print(f"warning: {one_line(failure)}", markup=False, soft_wrap=True)
 
 
 def _acknowledge(app_ctx, ticket_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
@@ -235,7 +241,7 @@ def inbox_cmd(
     app_ctx = get_app_context(ctx)
     if not no_fetch and app_ctx.config.imap:
         try:
-            report = _fetch(app_ctx, source=None, dry_run=False, account=None)
+            report = _fetch(app_ctx, source=None, dry_run=False, account=None, fail_partly=strict)
         except (MailError, ConfigError) as exc:
             if strict:
                 raise
@@ -250,6 +256,16 @@ def inbox_cmd(
             )
         else:
             emit_summary(app_ctx, report)
+            _warn_failures(app_ctx, report)  # some folders failed; the rest was fetched
+    if app_ctx.config.imap:
+        from datetime import timedelta
+
+        from supportctl.services.status import stale_watches
+
+        for warning in stale_watches(
+            app_ctx.store, app_ctx.config, now=app_ctx.now(), max_age=timedelta(minutes=10)
+        ):
+            app_ctx.err.print(f"warning: {warning}", markup=False, soft_wrap=True)
     queue = inbox.queue(
         app_ctx.store,
         app_ctx.config,

@@ -506,3 +506,154 @@ def quick_status(
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.logout()
+
+
+class IdleConnection:
+    """One folder of one account kept in IMAP IDLE (RFC 2177), for `supportctl watch`.
+
+    The connection only listens: every change it reports is synced by the importer over
+    its own connections, exactly as `fetch` does. `wait` blocks in `select` on the
+    socket and a wake-up descriptor (the service's stop and reload signal), so an idle
+    watch costs no CPU between events. A closed connection (a restarted server, a
+    dropped link) surfaces as `TransientMailError`, like every network failure here.
+    """
+
+    def __init__(
+        self, account: ImapConfig, password: str, folder: str, *, timeout: float = TIMEOUT_SECONDS
+    ) -> None:
+        self.session = ImapSession(account, password, timeout=timeout)
+        self.folder = folder
+        self.has_idle = False
+        self._idling = False
+
+    def open(self) -> None:
+        s = self.session
+        s.connect()
+        caps = s._call("CAPABILITY", s.client.capabilities)
+        self.has_idle = b"IDLE" in caps
+        s._call(f"selecting {self.folder}", s.client.select_folder, self.folder, readonly=True)
+
+    def start(self) -> bool:
+        """Enter IDLE; True when the server reported a change before its continuation."""
+        s = self.session
+        return bool(s._call(f"IDLE on {self.folder}", self._start))
+
+    def _start(self) -> bool:
+        imap = self.session.client._imap
+        self.session.client._idle_tag = imap._command("IDLE")
+        self._idling = True
+        changed = False
+        for _ in range(100):
+            if imap._get_response() is None:  # the "+ idling" continuation
+                break
+            changed = True  # an untagged response (EXISTS …) came first
+        imap.untagged_responses.clear()
+        return changed
+
+    def _drain(self) -> list[Any]:
+        """Every response line already received, without blocking.
+
+        Lines the server sent together with an earlier one (the EXISTS right after
+        "+ idling", say) sit in imaplib's read buffer where `select` cannot see them;
+        reading in non-blocking mode first returns those, then whatever the socket has.
+        """
+        import imaplib
+
+        from imapclient.imapclient import _parse_untagged_response
+
+        client = self.session.client
+        sock = client.socket()
+        sock.setblocking(False)
+        out: list[Any] = []
+        try:
+            while True:
+                try:
+                    line = client._imap._get_line()
+                except (TimeoutError, OSError):
+                    break
+                except imaplib.IMAP4.abort as exc:
+                    if "EOF" in str(exc):  # nothing more to read now (or the end: see wait)
+                        break
+                    raise
+                out.append(_parse_untagged_response(line))
+        finally:
+            sock.setblocking(True)
+            client._set_read_timeout()
+        return out
+
+    def wait(self, timeout: float, wake_fd: int) -> str:
+        """'changed', 'timeout' or 'woken' (something was written to `wake_fd`)."""
+        import select
+
+        s = self.session
+        sock = s.client.socket()
+        empty_reads = 0
+        deadline = _monotonic() + timeout
+        check_first = True
+        while True:
+            if check_first:
+                responses = s._call(f"IDLE on {self.folder}", self._drain)
+            else:
+                left = deadline - _monotonic()
+                if left <= 0:
+                    return "timeout"
+                pending = getattr(sock, "pending", None)
+                if pending is not None and pending():
+                    readable: list[Any] = [sock]
+                else:
+                    try:
+                        readable, _w, _x = select.select([sock, wake_fd], [], [], left)
+                    except (OSError, ValueError) as exc:
+                        raise TransientMailError(f"waiting in IDLE: {_reason(exc)}") from None
+                if wake_fd in readable:
+                    return "woken"
+                if not readable:
+                    return "timeout"
+                responses = s._call(f"IDLE on {self.folder}", self._drain)
+                if not responses:
+                    # readable with nothing to read: the server closed the connection
+                    empty_reads += 1
+                    if empty_reads >= 3:
+                        self._idling = False
+                        raise TransientMailError(f"IDLE on {self.folder}: connection closed")
+                    continue
+            check_first = False
+            if not responses:
+                continue
+            empty_reads = 0
+            for item in responses:
+                if len(item) >= 1 and item[0] == b"BYE":
+                    self._idling = False
+                    raise TransientMailError(f"IDLE on {self.folder}: server said goodbye")
+            if any(
+                len(item) >= 2 and item[1] in (b"EXISTS", b"RECENT", b"EXPUNGE")
+                for item in responses
+            ):
+                return "changed"
+
+    def done(self) -> bool:
+        """Leave IDLE; True when the server reported new mail meanwhile."""
+        if not self._idling:
+            return False
+        s = self.session
+        self._idling = False
+        _text, responses = s._call(f"ending IDLE on {self.folder}", s.client.idle_done)
+        return any(len(item) >= 2 and item[1] == b"EXISTS" for item in responses)
+
+    def noop(self) -> bool:
+        """A round trip proving the connection is alive; True when mail arrived."""
+        s = self.session
+        _text, responses = s._call(f"NOOP on {self.folder}", s.client.noop)
+        return any(len(item) >= 2 and item[1] == b"EXISTS" for item in responses)
+
+    def close(self) -> None:
+        if self._idling:
+            with contextlib.suppress(Exception):
+                self.done()
+        self.session.close()
+
+
+def _monotonic() -> float:
+    import time
+
+    return time.monotonic()

@@ -160,6 +160,11 @@ def event_line(e: HistoryEvent) -> str:
         return f"task {d.get('task_id')} done by {d.get('to')}: {d.get('task', '')}"
     if kind == "delegation.reassigned":
         return f"task {d.get('task_id')} reassigned {d.get('from')} → {d.get('to')}: {d.get('task', '')}"
+    if kind == "alert.sent":
+        to = f" {d['to']}" if d.get("to") else ""
+        return f"alerted{to} by {d.get('channel')} ({d.get('reason')})"
+    if kind == "alert.failed":
+        return f"alert by {d.get('channel')} ({d.get('reason')}) failed: {d.get('error', '')}"
     if kind == "mail.foreign_sender":
         from supportctl.render.safe import one_line
 

@@ -115,8 +115,10 @@ class ImportReport:
     moved: int = 0
     dry_run: bool = False
     sources: list[str] = field(default_factory=list)
-    # One line per folder or account that could not be synced while the others were.
+    # One line per folder or account that could not be synced while the others were,
+    # and (account, folder, line) for each failed folder.
     failures: list[str] = field(default_factory=list)
+    failed_folders: list[tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         verb = "would store" if self.dry_run else "stored"
@@ -832,8 +834,18 @@ def fetch_accounts(
     on_start: Callable[[int, int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     history_before: datetime | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    via: str = "fetch",
 ) -> ImportReport:
-    """Sync every configured account (or the named ones); one report for the run."""
+    """Sync every configured account (or the named ones); one report for the run.
+
+    `should_stop` (the `watch` service's shutdown) is asked after every committed batch:
+    when it says yes the run ends there, every committed batch kept. Each account's
+    outcome is recorded for `status` (`via`: which kind of run synced it): the start of
+    a sync that reached the end, or the error that ended it.
+    """
+    from supportctl.store import watch as watch_store
+
     accounts = [a for a in config.imap if account_names is None or a.name in account_names]
     if not config.imap:
         raise ConfigError(
@@ -863,12 +875,25 @@ def fetch_accounts(
                 on_progress=on_progress,
                 on_start=on_start,
                 sleep=sleep,
+                should_stop=should_stop,
             )
         except (MailError, ConfigError) as exc:
+            watch_store.record_error(store, account.name, account.folders, exc.message, now)
             if len(accounts) == 1:
                 raise
             # One account down (a wrong password, a server away) does not stop the rest.
             report.failures.append(exc.message)
+            continue
+        if should_stop is not None and should_stop():
+            break
+        failed = {
+            folder: text for name, folder, text in report.failed_folders if name == account.name
+        }
+        for folder, text in failed.items():
+            watch_store.record_error(store, account.name, [folder], text, now)
+        synced = [folder for folder in account.folders if folder not in failed]
+        if synced:
+            watch_store.record_ok(store, account.name, synced, now, via=via)
     return report
 
 
@@ -883,6 +908,7 @@ def _sync_account_with_retries(
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
     sleep: Callable[[float], None],
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     from supportctl.config import resolve_secret
     from supportctl.mail.imap import TransientMailError
@@ -903,6 +929,7 @@ def _sync_account_with_retries(
                 now=now,
                 on_progress=on_progress,
                 on_start=on_start,
+                should_stop=should_stop,
             )
             return
         except TransientMailError as exc:
@@ -927,6 +954,7 @@ def _sync_account(
     now: datetime,
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     from supportctl.mail.imap import ImapSession, quick_status
 
@@ -951,15 +979,18 @@ def _sync_account(
                     now=now,
                     on_progress=on_progress,
                     on_start=on_start,
+                    should_stop=should_stop,
                 )
             except MailError as exc:
                 # A folder the server does not have (or an archive folder it will not
                 # create) is reported with the folders it does have; the others sync.
                 names = session.folder_names()
                 listing = f"; the server's folders: {', '.join(names)}" if names else ""
-                report.failures.append(
-                    f"imap account '{account.name}' folder '{folder}': {exc.message}{listing}"
-                )
+                text = f"imap account '{account.name}' folder '{folder}': {exc.message}{listing}"
+                report.failures.append(text)
+                report.failed_folders.append((account.name, folder, text))
+            if should_stop is not None and should_stop():
+                return
 
 
 def _folder_has_work(
@@ -987,6 +1018,7 @@ def _sync_folder(
     now: datetime,
     on_progress: Progress | None,
     on_start: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     state = mailstate.get(store, account.name, folder)
     uidvalidity, uidnext, count = session.status(folder)
@@ -1043,6 +1075,8 @@ def _sync_folder(
             seen_bytes += sum(len(item.raw) for item in items)
             if on_progress is not None:
                 on_progress(seen, seen_bytes)
+            if should_stop is not None and should_stop():
+                break  # the batches after this one are fetched again next time
     if account.archive_folder and committed:
         # Only now, after every batch is committed and the last one read.
         session.move(folder, committed, account.archive_folder)

@@ -1257,3 +1257,76 @@ def send_document(
     outcome = _deliver(store, config, plan, transport=transport, now=now, dry_run=dry_run)
     assert isinstance(outcome, Sent)  # no loop guard check: never skipped
     return outcome
+
+
+# --- alerts --------------------------------------------------------------------------
+
+
+def alert_mail(
+    store: Store,
+    config: Config,
+    *,
+    person: Any,
+    ticket: dict[str, Any] | None,
+    reason: str,
+    why: str,
+    now: datetime,
+    transport: Transport | None = None,
+) -> Outcome:
+    """Page `person` by mail about a ticket (or, with `ticket` None, a test alert).
+
+    The mail is internal (to a team member), so the customer loop guard does not apply;
+    on success an `alert.sent` event is recorded on the ticket in the same transaction
+    as the send (`services.alerts` keeps the rules of when).
+    """
+    from supportctl.render import mail as mail_render
+
+    context: dict[str, Any] = {
+        "owner": _person_context(person),
+        "agency": _agency(config),
+        "test": ticket is None,
+        "why": why,
+        "ticket": ticket,
+        "customer": {"name": ticket["customer"]} if ticket and ticket.get("customer") else None,
+    }
+    body = mail_render.render(config.config_dir, "alert", "en", context)
+    if ticket is None:
+        subject = "supportctl test alert"
+    else:
+        subject = f"{ticket['tag']} {why}: {compose.one_line(ticket['subject'], 60)}"
+    outgoing = compose.Outgoing(
+        from_addr=_from_addr(config),
+        from_name=config.agency.name,
+        to=(person.email,),
+        subject=subject,
+        body=body,
+        date=_local_now(config, now),
+        message_id=compose.new_message_id(config.agency.mail_domain),
+        auto_submitted="auto-generated",
+    )
+    extra: list[tuple[str, int | None, dict[str, Any]]] = []
+    if ticket is not None:
+        extra.append(
+            (
+                "alert.sent",
+                int(ticket["id"]),
+                {"reason": reason, "channel": "mail", "to": person.handle},
+            )
+        )
+    plan = _Plan(
+        outgoing,
+        "alert",
+        None,
+        automatic=True,
+        actor=None,
+        event_data={"reason": reason, "owner": person.handle},
+        extra_events=extra,
+    )
+    own = transport is None
+    if transport is None:
+        transport = transport_for(config)
+    try:
+        return _deliver(store, config, plan, transport=transport, now=now, dry_run=False)
+    finally:
+        if own:
+            transport.close()

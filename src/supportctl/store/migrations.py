@@ -686,6 +686,36 @@ ALTER TABLE invoices ADD COLUMN sent_at TEXT
     )
 
 
+@migration
+def add_watch_locks_and_sync_status(db: Database) -> None:
+    """`supportctl watch`: one lock row per watched name (an account, or the schedule of
+    reminders, auto-close and alerts) with its holder and heartbeat, so a second watch
+    can say who holds it and a lock left by a killed process is taken over; and per
+    account and folder the last successful sync and the last error, for `status`."""
+    _run(
+        db,
+        """
+CREATE TABLE watch_locks (
+    name TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    since TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL
+);
+CREATE TABLE sync_status (
+    account TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    ok_at TEXT,
+    ok_via TEXT,                     -- 'watch' or 'fetch': which kind of run synced it
+    error_at TEXT,
+    error TEXT,
+    PRIMARY KEY (account, folder)
+)
+""",
+    )
+
+
 if len(MIGRATIONS) != SCHEMA_VERSION:  # the constant opening a database compares with
     raise RuntimeError(
         f"store.db.SCHEMA_VERSION is {SCHEMA_VERSION} but there are {len(MIGRATIONS)} migrations"
