@@ -16,7 +16,8 @@ from supportctl.cli import app
 from supportctl.store.db import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# Beside the clone; SUPPORTCTL_SHARED names it for a checkout elsewhere (a worktree).
+SHARED = Path(os.environ.get("SUPPORTCTL_SHARED") or REPO.parent / "shared")
 CORPUS = SHARED / "corpus" / "mail"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -233,6 +233,7 @@ class SupportctlGroup(TyperGroup):
         except SupportctlError as exc:
             if debug:
                 traceback.print_exc()
+            # Messages may quote customer text (a subject, an address): never raw.
             _report(exc)
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:

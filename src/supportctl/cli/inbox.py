@@ -154,6 +154,10 @@ def fetch_cmd(
         bool,
         typer.Option("--history", help="Import everything as history (closed, still searchable)."),
     ] = False,
+    problems: Annotated[
+        bool,
+        typer.Option("--problems", help="List quarantined mail (not stored); fetches nothing."),
+    ] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Pull new mail from every IMAP account (or a file source) into tickets.
@@ -164,11 +168,16 @@ def fetch_cmd(
     Example:  supportctl fetch --source mbox:~/old-support.mbox --history-before 2026-10-01
     """
     from supportctl.errors import InputError
-    from supportctl.render.inbox import emit_explain, emit_summary
+    from supportctl.render.inbox import emit_explain, emit_problems, emit_summary
     from supportctl.render.jsonout import emit_json
 
     app_ctx = get_app_context(ctx)
     cutoff = _history_cutoff(app_ctx, history_before, history)
+    if problems:
+        from supportctl.services import mailadmin
+
+        emit_problems(app_ctx, mailadmin.problems(app_ctx.store), as_json=json_)
+        return
     if explain is not None:
         from supportctl.services import importing
 
@@ -202,6 +211,7 @@ def fetch_cmd(
                 "blocked": report.blocked,
                 "own": report.own,
                 "archived": report.moved,
+                "quarantined": report.quarantined,
                 "dry_run": report.dry_run,
             }
         )
@@ -295,5 +305,12 @@ def reparse_cmd(
     from supportctl.services import mailadmin
 
     app_ctx = get_app_context(ctx)
-    report = mailadmin.reparse(app_ctx.store, app_ctx.config, ticket_ids=tickets or None)
-    typer.echo(f"re-parsed {report.messages} messages; {report.changed} changed")
+    report = mailadmin.reparse(
+        app_ctx.store, app_ctx.config, ticket_ids=tickets or None, now=app_ctx.now()
+    )
+    line = f"re-parsed {report.messages} messages; {report.changed} changed"
+    if report.tickets:
+        line += f"; {report.tickets} tickets repaired ({report.matched} matched to a customer)"
+    if report.quarantined:
+        line += f"; {report.recovered} of {report.quarantined} quarantined stored"
+    typer.echo(line)

@@ -41,8 +41,13 @@ def _tag_pattern(ticket_id: int, prefix: str) -> re.Pattern[str]:
 
 
 def base_subject(subject: str, ticket_id: int, prefix: str = "") -> str:
-    """The subject without reply prefixes and without this ticket's tag."""
-    text = " ".join(subject.split())
+    """The subject without reply prefixes and without this ticket's tag.
+
+    Control characters, escape sequences and bidi controls the customer's subject held
+    are made visible the way the terminal shows them (`render.safe`), never sent on."""
+    from supportctl.render.safe import term_safe
+
+    text = " ".join(term_safe(subject, newlines=False).split())
     while True:
         stripped = _REPLY_PREFIX.sub("", text)
         stripped = _tag_pattern(ticket_id, prefix).sub(" ", stripped).strip()
@@ -69,9 +74,11 @@ def new_message_id(domain: str, ticket_id: int | None = None) -> str:
 def reference_chain(references: Sequence[str], parent: str | None, limit: int = 20) -> list[str]:
     """The parent's References plus the parent, de-duplicated, trimmed to the newest."""
     chain: list[str] = []
+    seen: set[str] = set()
     for ref in [*references, *([parent] if parent else [])]:
         ref = ref.strip()
-        if ref and ref not in chain:
+        if ref and ref not in seen:
+            seen.add(ref)
             chain.append(ref)
     if len(chain) > limit:
         # Keep the thread root and the newest ones (RFC 5322 3.6.4 allows trimming).

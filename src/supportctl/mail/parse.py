@@ -40,6 +40,12 @@ _LATIN_LIKE = frozenset(("us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1",
 _TEXT_TYPES = ("text/plain", "text/html")
 _MAX_TEXT_BYTES = 2_000_000
 _MAX_HTML_CHARS = 300_000  # a text part larger than this is kept as an attachment only
+# Caps that keep every step linear and short, whatever a message holds. Each cut is
+# recorded in `ParsedMail.limits` (stored with the message, shown by `fetch --explain`).
+MAX_HEADER_CHARS = 16_000  # one header value, before decoding
+MAX_ADDRESSES = 100  # per To or Cc
+REFS_FIRST, REFS_LAST = 10, 90  # References kept: the thread root end and the newest
+MAX_EMBEDDED_IDS = 100  # ids noted from a bounced or forwarded original
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,9 @@ class ParsedMail:
         default_factory=list
     )  # Message-ID/References of a bounced original
     embedded_subject: str = ""
+    bounce_reason: str = ""  # a delivery report's Diagnostic-Code or Status, in one line
     defects: int = 0
+    limits: list[str] = field(default_factory=list)  # caps that cut something, in words
     from_problem: str = ""  # why From is not exactly one mailbox (mail.sender); "" if it is
 
 
@@ -121,12 +129,52 @@ def _score(text: str) -> int:
     return score
 
 
+# A well-formed UTF-8 multi-byte sequence: text that holds some is UTF-8 text, even
+# when a stray line in another charset makes the whole of it invalid.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
 def guess_decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes of unknown charset: UTF-8 if valid, else the most plausible 8-bit one."""
+    """Decode bytes of unknown charset: UTF-8 if valid, else the most plausible 8-bit one.
+
+    UTF-8 text with a stray line in a legacy charset (a footer, a pasted quote) is
+    decoded line by line: only that line is guessed, the rest stays UTF-8.
+    """
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    legacy = _guess_legacy(data)
+    if b"\n" in data and _UTF8_SEQUENCE.search(data):
+        # Line by line only when that reads better than one legacy charset for all
+        # (short legacy text can hold a line that happens to be valid UTF-8).
+        mixed = _mixed_lines(data)
+        if _score(mixed) > _score(legacy[0]):
+            return mixed, "utf-8"
+    return legacy
+
+
+def _mixed_lines(data: bytes) -> str:
+    lines = data.split(b"\n")
+    bad = [n for n, line in enumerate(lines) if not _is_utf8(line)]
+    charset = _guess_legacy(b"\n".join(lines[n] for n in bad))[1]
+    return "\n".join(
+        line.decode(charset, "replace") if n in set(bad) else line.decode("utf-8")
+        for n, line in enumerate(lines)
+    )
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _guess_legacy(data: bytes) -> tuple[str, str]:
     best: tuple[int, str, str] | None = None
     for charset in _CANDIDATES:
         try:
@@ -147,7 +195,7 @@ def decode_bytes(data: bytes, declared: str | None) -> str:
         declared = declared.strip().strip('"').lower()
     if not declared or declared in ("unknown-8bit", "x-unknown", "8bit", "default", "binary"):
         return guess_decode(data)[0]
-    if data.isascii():
+    if data.isascii() and not _shifts_in_ascii(declared):
         return data.decode("ascii")
     if declared in _LATIN_LIKE or declared.startswith("iso-8859"):
         # Text labelled Latin-1 (or plain ASCII) that is valid UTF-8 is UTF-8.
@@ -165,6 +213,20 @@ def decode_bytes(data: bytes, declared: str | None) -> str:
         return guess_decode(data)[0]
 
 
+_SHIFTING = ("utf_7", "iso2022", "hz", "utf_16", "utf_32")
+
+
+def _shifts_in_ascii(declared: str) -> bool:
+    """Charsets whose ASCII bytes are not ASCII text (UTF-7, ISO-2022-*, UTF-16 ...)."""
+    import codecs
+
+    try:
+        name = codecs.lookup(declared).name.replace("-", "_")
+    except LookupError:
+        return False
+    return name.startswith(_SHIFTING)
+
+
 def decode_header_value(value: Any) -> str:
     """RFC 2047 words and raw 8-bit bytes in a header -> text."""
     if value is None:
@@ -172,24 +234,55 @@ def decode_header_value(value: Any) -> str:
     if isinstance(value, email.header.Header):
         value = str(value)
     text = str(value)
-    if not text.isascii():
-        # compat32 keeps raw 8-bit header bytes as surrogate escapes.
-        raw = text.encode("utf-8", "surrogateescape") if _has_surrogates(text) else None
-        if raw is not None:
-            text = guess_decode(raw)[0]
-    if "=?" not in text:
-        return _unfold(text)
+    if "=?" in text:
+        # Unfolded as policy.default does (line breaks out, the fold's blank kept).
+        text = _encoded_words("".join(text.splitlines()))
+    return _unfold(_raw_8bit_text(text))
+
+
+def _encoded_words(text: str) -> str:
+    """RFC 2047 words read by the stdlib's own parser (`policy.default`: white space
+    between adjacent words dropped, kept elsewhere, folds kept as a space, lenient
+    about spaces inside a word); each word's bytes then decoded like a body's
+    (`decode_bytes`: UTF-8 labelled Latin-1, unknown charsets, 7-bit charsets)."""
+    from email import _header_value_parser as hvp
+
+    try:
+        tokens = hvp.get_unstructured(text)
+    except Exception:  # lenient as it is, a parser failure must not lose the header
+        return _legacy_encoded_words(text)
+    out: list[str] = []
+    for token in tokens:
+        value = str(token)
+        charset = getattr(token, "charset", None) if token.token_type == "encoded-word" else None
+        if charset:
+            out.append(decode_bytes(_word_bytes(value, charset), charset))
+        else:
+            out.append(value)
+    return "".join(out)
+
+
+def _word_bytes(decoded: str, charset: str) -> bytes:
+    """The bytes of an encoded word back from the stdlib's text of it (it decodes with
+    surrogate escapes, and as ASCII when it does not know the charset)."""
+    try:
+        return decoded.encode(charset, "surrogateescape")
+    except (LookupError, UnicodeError):
+        return decoded.encode("utf-8", "surrogateescape")
+
+
+def _legacy_encoded_words(text: str) -> str:
     try:
         parts = email.header.decode_header(text)
     except (email.errors.HeaderParseError, ValueError, LookupError):
-        return _unfold(text)
+        return text
     out: list[str] = []
     for chunk, charset in parts:
         if isinstance(chunk, str):
             out.append(chunk)
         else:
             out.append(decode_bytes(chunk, charset) if charset else guess_decode(chunk)[0])
-    return _unfold("".join(out))
+    return "".join(out)
 
 
 def header(msg: Message, name: str) -> str | None:
@@ -203,14 +296,31 @@ def header(msg: Message, name: str) -> str | None:
     return values[0] if values else None
 
 
-def headers_all(msg: Message, name: str) -> list[str]:
+def headers_all(msg: Message, name: str, *, cap: int | None = MAX_HEADER_CHARS) -> list[str]:
+    """Every raw value of `name`, each cut to `cap` characters (None: whole)."""
     lower = name.lower()
     size = len(lower)  # compared first: most names differ in length, lower() is not free
-    return [str(v) for k, v in msg.raw_items() if len(k) == size and k.lower() == lower]
+    values = [str(v) for k, v in msg.raw_items() if len(k) == size and k.lower() == lower]
+    if cap is not None:
+        return [v if len(v) <= cap else v[:cap] for v in values]
+    return values
+
+
+def _header_limits(msg: Message) -> list[str]:
+    """What MAX_HEADER_CHARS cuts in this header block, in words."""
+    return [
+        f"{name}: {len(str(value)):,} characters, read the first {MAX_HEADER_CHARS:,}"
+        for name, value in msg.raw_items()
+        if len(str(value)) > MAX_HEADER_CHARS and name.lower() not in _ID_HEADERS
+    ]
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_SURROGATE_RUN = re.compile("[\udc80-\udcff]+")
 
 
 def _has_surrogates(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def _unfold(text: str) -> str:
@@ -222,43 +332,145 @@ def _unfold(text: str) -> str:
 
 # One plain mailbox: `addr@host` or `Display Name <addr@host>` with nothing that
 # needs RFC 5322's full grammar (quotes, comments, groups, lists, escapes, folding).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]"
+_DOT_ATOM = rf"{_ATEXT}+(?:\.{_ATEXT}+)*"
+_HOST = r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*"
 _SIMPLE_MAILBOX = re.compile(
-    r"(?:([A-Za-z0-9!#$%&'*+/=?^_`{|}~.\- ]*?) ?<([A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@"
-    r"[A-Za-z0-9.\-]+)>|([A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9.\-]+))"
+    rf"(?:((?:{_ATEXT}+(?: +{_ATEXT}+\.?)*)?) ?<({_DOT_ATOM}@{_HOST})>|({_DOT_ATOM}@{_HOST}))"
 )
 
 
 def _addresses(values: list[str]) -> list[tuple[str, str]]:
-    # `email.utils.getaddresses` costs ~70 microseconds a header; most headers hold
-    # one plain mailbox, which a regular expression reads the same way.
-    pairs: list[tuple[str, str]] = []
+    """(display name, address) of every mailbox in the headers, as `policy.default`
+    reads them; the address as the sender wrote it (matching lower-cases it)."""
+    # Raw 8-bit bytes (`päivi@pöytä.fi` unencoded) are decoded first, like the rest of
+    # the header: an address is text, never surrogate escapes.
+    values = [_raw_8bit_text(v) for v in values]
+    out: list[tuple[str, str]] = []
     for value in values:
+        # The stdlib's address parser costs ~100 microseconds a header; most headers
+        # hold one plain mailbox, which a regular expression reads the same way (a
+        # property test holds the two together).
         simple = _SIMPLE_MAILBOX.fullmatch(value.strip())
-        if simple is None:
-            pairs = email.utils.getaddresses(values)
-            break
-        name = " ".join((simple.group(1) or "").split())
-        pairs.append((name, simple.group(2) or simple.group(3)))
+        if simple is not None:
+            out.append((_phrase(simple.group(1) or ""), simple.group(2) or simple.group(3)))
+        else:
+            out.extend(_stdlib_addresses(value))
+    return [(name, addr) for name, addr in out if addr]
+
+
+# `<local@host.domain>` (a trailing dot tolerated) inside decoded text.
+_WHOLE_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+
+
+def _phrase(name: str) -> str:
+    """A display name of atoms, as the stdlib's phrase parser reads it: each word on
+    its own (a whole encoded word decoded), words joined by one space."""
+    words = name.split()
+    if not any("=?" in word for word in words):
+        return " ".join(words)
     out = []
-    for name, addr in pairs:
-        addr = addr.strip().strip("<>").lower()
-        if addr:
-            out.append((decode_header_value(name), addr))
+    for word in words:
+        if "=?" not in word:
+            out.append(word)
+        elif _WHOLE_WORD.fullmatch(word):
+            out.append(decode_header_value(word))
+        else:
+            return _stdlib_addresses(f"{name} <a@b.example>")[0][0]
+    return " ".join(out)
+
+
+_ANGLE_ADDR = re.compile(r"<\s*([^<>\s@]+@(?:[^\W_]|-)+(?:\.(?:[^\W_]|-)+)+\.?)\s*>")
+
+
+def _stdlib_addresses(value: str) -> list[tuple[str, str]]:
+    boxes = _parse_address_list(value)
+    if boxes and not any(domain for _name, _addr, domain in boxes):
+        # One encoded word holding the whole `Name <address>` (some webmail and
+        # scripts write it so): the decoded text names the mailbox.
+        decoded = decode_header_value(value)
+        found = list(_ANGLE_ADDR.finditer(decoded))
+        if len(found) == 1:
+            name = decoded[: found[0].start()].strip()
+            if len(name) > 1 and name[0] == name[-1] == '"':
+                name = name[1:-1].replace('\\"', '"')
+            return [(" ".join(name.split()), found[0].group(1))]
+    return [(name, addr) for name, addr, _domain in boxes]
+
+
+def _parse_address_list(value: str) -> list[tuple[str, str, bool]]:
+    """(display name, address, has a domain) as `policy.default` parses them."""
+    from email import policy
+
+    try:
+        header = policy.default.header_factory("to", "".join(value.splitlines()))
+        mailboxes = header.addresses
+    except Exception:  # lenient as it is, the stdlib parser must not lose a sender
+        return [
+            (decode_header_value(name), addr.strip().strip("<>"), "@" in addr)
+            for name, addr in email.utils.getaddresses([value])
+        ]
+    out = []
+    for box in mailboxes:
+        addr = box.addr_spec.strip()
+        out.append(
+            (_raw_8bit_text(box.display_name), "" if addr == "<>" else addr, bool(box.domain))
+        )
     return out
 
 
-def _ids(value: str) -> list[str]:
-    """Message-IDs in a References/In-Reply-To header, in order, without brackets."""
+# One id: `<left@right>` (white space inside is folding and dropped), or a bare
+# `left@right` token as older mailers write it; commas and comments separate.
+_MSGID = re.compile(r"<([^<>]*)>|([^\s<>,()]+)")
+_ID_HEADERS = frozenset(("references", "in-reply-to", "message-id"))
+
+
+def message_ids(value: str) -> list[str]:
+    """Message-IDs of a References/In-Reply-To value, in order, without brackets.
+
+    One pass of a compiled pattern and a set: linear in the value, with or without
+    white space between the ids. The one parser for incoming mail and stored refs.
+    """
+    if _has_surrogates(value):
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     ids: list[str] = []
-    for token in value.replace(",", " ").split():
-        token = token.strip()
-        if token.startswith("<") and ">" in token:
-            token = token[1 : token.index(">")]
-        elif "<" in token or ">" in token:
-            token = token.strip("<>")
-        if "@" in token and token not in ids:
+    seen: set[str] = set()
+    for match in _MSGID.finditer(value):
+        bracketed = match.group(1)
+        token = "".join(bracketed.split()) if bracketed is not None else match.group(2)
+        # An id with control characters is no id (and never goes into our References).
+        if "@" in token and token not in seen and token.isprintable():
+            seen.add(token)
             ids.append(token)
     return ids
+
+
+def cap_references(ids: list[str]) -> tuple[list[str], str | None]:
+    """At most REFS_FIRST + REFS_LAST ids: the oldest and the newest (RFC 5322 3.6.4)."""
+    if len(ids) <= REFS_FIRST + REFS_LAST:
+        return ids, None
+    note = f"References: {len(ids):,} ids, kept the first {REFS_FIRST} and the last {REFS_LAST}"
+    return ids[:REFS_FIRST] + ids[-REFS_LAST:], note
+
+
+def _raw_8bit_text(value: str) -> str:
+    """A header value with raw 8-bit bytes (compat32 keeps them as surrogate escapes)
+    decoded as text: as a whole when it is UTF-8, else each run of raw bytes in the
+    one legacy charset guessed from all of them (decoded words stay as they are)."""
+    if value.isascii() or not _has_surrogates(value):
+        return value
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    runs = [bytes(ord(ch) - 0xDC00 for ch in run) for run in _SURROGATE_RUN.findall(value)]
+    charset = _guess_legacy(b" ".join(run for run in runs if not _is_utf8(run)))[1]
+
+    def decode(match: re.Match[str]) -> str:
+        run = bytes(ord(ch) - 0xDC00 for ch in match.group(0))
+        return run.decode("utf-8") if _is_utf8(run) else run.decode(charset, "replace")
+
+    return _SURROGATE_RUN.sub(decode, value)
 
 
 def first_id(value: str | None) -> str:
@@ -486,7 +698,12 @@ def split_multipart(body: bytes, boundary: str) -> list[bytes] | None:
 
 def _cte(msg: Message) -> str:
     value = header(msg, "Content-Transfer-Encoding")
-    return value.strip().lower() if value else "7bit"
+    return _ascii(value.strip().lower(), "8bit") if value else "7bit"
+
+
+def _ascii(value: str, default: str) -> str:
+    """A token that must be ASCII (a MIME type, an encoding); else `default`."""
+    return value if value.isascii() else default
 
 
 def _decode_body(body: bytes, cte: str) -> bytes:
@@ -525,6 +742,8 @@ def _is_attachment(part: Message) -> bool:
         return True
     if part.get_content_type() not in _TEXT_TYPES:
         return True
+    if disposition == "inline":
+        return False  # inline text is read as the body, named or not (as the stdlib does)
     return bool(part.get_param("name") or part.get_param("filename", header="content-disposition"))
 
 
@@ -568,6 +787,7 @@ class _Walker:
         self.attachments: list[AttachmentRef] = []
         self.embedded_ids: list[str] = []
         self.embedded_subject = ""
+        self.bounce_reason = ""
 
     def attach(self, part: Message, data: bytes) -> None:
         position = len(self.attachments) + 1
@@ -576,7 +796,7 @@ class _Walker:
             AttachmentRef(
                 position=position,
                 filename=_filename(part, position),
-                content_type=part.get_content_type(),
+                content_type=_ascii(part.get_content_type(), "application/octet-stream"),
                 transfer_encoding=cte,
                 size=_decoded_size(data, cte),
                 data=data,
@@ -609,6 +829,8 @@ class _Walker:
         ):
             if ctype == "text/rfc822-headers":
                 self._note_ids(split_entity(_decode_body(body, _cte(part)) + b"\n\n")[0])
+            if ctype == "message/delivery-status" and not self.bounce_reason:
+                self.bounce_reason = delivery_reason(_decode_body(body, _cte(part))[:65536])
             self.attach(part, body)
             return
         if _is_attachment(part) and not (top and ctype in _TEXT_TYPES):
@@ -674,13 +896,42 @@ class _Walker:
             )
 
     def _note_ids(self, inner: Message) -> None:
+        seen = set(self.embedded_ids)
         for name in ("Message-ID", "In-Reply-To", "References"):
-            for value in headers_all(inner, name):
-                for ident in _ids(str(value)):
-                    if ident not in self.embedded_ids:
+            for value in headers_all(inner, name, cap=None):
+                ids = message_ids(str(value))
+                if name == "References":
+                    ids = cap_references(ids)[0]
+                for ident in ids:
+                    if ident not in seen and len(self.embedded_ids) < MAX_EMBEDDED_IDS:
+                        seen.add(ident)
                         self.embedded_ids.append(ident)
         if not self.embedded_subject:
             self.embedded_subject = decode_header_value(header(inner, "Subject"))
+
+
+_DSN_FIELD = re.compile(
+    r"^(diagnostic-code|status|action|final-recipient)[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def delivery_reason(report: bytes) -> str:
+    """Why a delivery failed, in one line, from a message/delivery-status part (RFC 3464):
+    the recipient and its Diagnostic-Code, else its Status."""
+    fields: dict[str, str] = {}
+    for name, value in _DSN_FIELD.findall(guess_decode(report)[0]):
+        fields.setdefault(name.lower(), " ".join(value.split()))
+    reason = fields.get("diagnostic-code") or fields.get("status", "")
+    reason = reason.split(";", 1)[1].strip() if reason.lower().startswith("smtp;") else reason
+    recipient = fields.get("final-recipient", "").split(";")[-1].strip()
+    text = f"{recipient}: {reason}" if recipient and reason else reason or recipient
+    return text[:300]
+
+
+def _same_address(addr: str) -> str:
+    """An address as compared with another reading of it: case and quotes aside."""
+    return addr.lower().replace('"', "")
 
 
 def parse_message(raw: bytes) -> ParsedMail:
@@ -695,9 +946,12 @@ def parse_message(raw: bytes) -> ParsedMail:
     if not from_list:
         from_list = _addresses(headers_all(msg, "Sender"))
     from_name, from_addr = from_list[0] if from_list else ("", "")
-    from_check = check_from(headers_all(msg, "From"))  # strict From: a separate check
-    if "@" in from_check.addr:
-        from_addr = from_check.addr  # the real addr-spec (in angle brackets, if any)
+    # Strict From: a separate check, on the text (raw 8-bit bytes decoded as above).
+    from_check = check_from([_raw_8bit_text(v) for v in headers_all(msg, "From")])
+    if "@" in from_check.addr and _same_address(from_check.addr) != _same_address(from_addr):
+        # The real addr-spec (in angle brackets, if any) where it differs from what we
+        # read; where they agree, the address keeps the case the sender wrote.
+        from_addr = from_check.addr
     walker = _Walker()
     try:
         walker.walk(msg, body)
@@ -712,26 +966,39 @@ def parse_message(raw: bytes) -> ParsedMail:
     ):
         # A structurally broken message still gets a readable body: its raw text.
         walker.texts = [tidy_text(guess_decode(body)[0])]
-    refs = _ids(" ".join(headers_all(msg, "References")))
-    in_reply_to_ids = _ids(header(msg, "In-Reply-To") or "")
+    limits = _header_limits(msg)
+    refs, cut = cap_references(message_ids(" ".join(headers_all(msg, "References", cap=None))))
+    if cut:
+        limits.append(cut)
+    in_reply_to_ids = message_ids(
+        " ".join(headers_all(msg, "In-Reply-To", cap=None))[:MAX_HEADER_CHARS]
+    )
+    to_addrs = [a for _n, a in _addresses(headers_all(msg, "To"))]
+    cc_addrs = [a for _n, a in _addresses(headers_all(msg, "Cc"))]
+    for name, addrs in (("To", to_addrs), ("Cc", cc_addrs)):
+        if len(addrs) > MAX_ADDRESSES:
+            limits.append(f"{name}: {len(addrs):,} addresses, kept the first {MAX_ADDRESSES}")
+            del addrs[MAX_ADDRESSES:]
     return ParsedMail(
         message_id=first_id(header(msg, "Message-ID")),
         in_reply_to=in_reply_to_ids[0] if in_reply_to_ids else "",
         references=refs,
         from_addr=from_addr,
         from_name=from_name,
-        to_addrs=[a for _n, a in _addresses(headers_all(msg, "To"))],
-        cc_addrs=[a for _n, a in _addresses(headers_all(msg, "Cc"))],
+        to_addrs=to_addrs,
+        cc_addrs=cc_addrs,
         date=_date(header(msg, "Date")),
         subject=decode_header_value(header(msg, "Subject")),
         text="\n\n".join(walker.texts),
-        content_type=msg.get_content_type(),
-        report_type=str(msg.get_param("report-type") or "").lower(),
+        content_type=_ascii(msg.get_content_type(), "text/plain"),
+        report_type=_ascii(str(msg.get_param("report-type") or "").lower(), ""),
         headers=headers,
         attachments=walker.attachments,
         embedded_ids=walker.embedded_ids,
         embedded_subject=walker.embedded_subject,
+        bounce_reason=walker.bounce_reason,
         defects=len(msg.defects),
+        limits=limits,
         from_problem=from_check.problem,
     )
 

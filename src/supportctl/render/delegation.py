@@ -143,7 +143,9 @@ def _rich(target: AppContext | Console) -> bool:
 
 def _say(target: AppContext | Console, text: str = "", style: str | None = None) -> None:
     from supportctl.context import AppContext
+    from supportctl.render.safe import term_safe
 
+    text = term_safe(text)
     if not _rich(target):
         import sys
 
@@ -192,7 +194,9 @@ def emit_review(app_ctx: AppContext, result: Review, *, as_json: bool, fmt: str)
     if fmt == "md":
         import sys
 
-        sys.stdout.write("\n".join(review_markdown(result, zone)) + "\n")
+        from supportctl.render.safe import term_safe
+
+        sys.stdout.write(term_safe("\n".join(review_markdown(result, zone))) + "\n")
         return
     review_tables(app_ctx, result, zone)
 
@@ -405,7 +409,9 @@ def emit_changes(app_ctx: AppContext, changes: Changes, *, as_json: bool, fmt: s
             lines += ["", f"**{name}** ({len(items)})", *(f"- {_md(item)}" for item in items)]
         import sys
 
-        sys.stdout.write("\n".join(lines) + "\n")
+        from supportctl.render.safe import term_safe
+
+        sys.stdout.write(term_safe("\n".join(lines)) + "\n")
         return
     _say(app_ctx, head + ":", style="bold")
     for name, items in sections:

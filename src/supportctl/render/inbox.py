@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from supportctl.context import AppContext
     from supportctl.services.importing import ImportReport, Plan
     from supportctl.services.inbox import InboxRow, Queue
+    from supportctl.services.mailadmin import Problem
 
 
 def inbox_json(row: InboxRow) -> dict[str, Any]:
@@ -35,6 +36,7 @@ def inbox_json(row: InboxRow) -> dict[str, Any]:
         "level": row.level,
         "hours": row.hours,
         "flags": _flag_list(row),
+        "bounced": row.bounced,
         "due": _due(row),
         "sla": _sla_json(row),
     }
@@ -104,6 +106,8 @@ def sla_cell(row: InboxRow, rich: bool = True) -> Any:
 
 def _flag_list(row: InboxRow) -> list[str]:
     flags = []
+    if row.bounced:
+        flags.append("bounced")
     if row.delegated:
         flags.append("delegated")
     if row.is_triage:
@@ -170,8 +174,10 @@ def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:
     """The inbox queue: one JSON array of every matching row, or the table of the first rows."""
     import sys
 
+    from supportctl.render.safe import one_line
+
     for warning in queue.warnings:
-        sys.stderr.write(f"warning: {warning}\n")
+        sys.stderr.write(f"warning: {one_line(warning)}\n")
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -192,6 +198,36 @@ def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:
 def emit_summary(app_ctx: AppContext, report: ImportReport) -> None:
     """The one-line summary of a fetch (stderr, so --json output stays clean)."""
     app_ctx.err.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
+
+
+def emit_problems(app_ctx: AppContext, rows: list[Problem], *, as_json: bool) -> None:
+    """Quarantined mail: where it came from and why it could not be stored."""
+    if as_json:
+        from supportctl.render.jsonout import emit_json
+
+        emit_json(
+            [
+                {
+                    "id": p.id,
+                    "origin": p.origin,
+                    "size": p.size,
+                    "error": p.error,
+                    "attempts": p.attempts,
+                    "first_seen": p.first_seen,
+                    "last_tried": p.last_tried,
+                }
+                for p in rows
+            ]
+        )
+        return
+    tz = app_ctx.config.agency.timezone
+    table(
+        app_ctx,
+        ["#", "first seen", "from", "size", "tries", "error"],
+        [[p.id, local_time(p.first_seen, tz), p.origin, p.size, p.attempts, p.error] for p in rows],
+        limit=None,
+        empty="no quarantined mail",
+    )
 
 
 def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:

@@ -26,6 +26,9 @@ class _Lines:
         self.console = app_ctx.out if app_ctx.is_terminal() else None
 
     def __call__(self, text: str = "", *, bold: bool = False, dim: bool = False) -> None:
+        from supportctl.render.safe import term_safe
+
+        text = term_safe(text)  # articles may be drafted from customer mail
         if self.console is None:
             sys.stdout.write(text + "\n")
         else:

@@ -18,19 +18,28 @@ def _plain(snippet: str) -> str:
     return snippet.replace(MARK_START, "**").replace(MARK_END, "**").replace("\n", " ")
 
 
+def _plain_safe(snippet: str) -> str:
+    from supportctl.render.safe import one_line
+
+    return one_line(_plain(snippet))
+
+
 def _rich(snippet: str) -> Any:
     from rich.text import Text
 
+    from supportctl.render.safe import one_line
     from supportctl.store.search import MARK_END, MARK_START
 
+    # The marks are control characters themselves: split on them first, then make each
+    # piece of customer text terminal-safe.
     text = Text()
     rest = snippet.replace("\n", " ")
     while MARK_START in rest:
         before, _, after = rest.partition(MARK_START)
         word, _, rest = after.partition(MARK_END)
-        text.append(before)
-        text.append(word, style="bold reverse")
-    text.append(rest)
+        text.append(one_line(before))
+        text.append(one_line(word), style="bold reverse")
+    text.append(one_line(rest))
     return text
 
 
@@ -56,7 +65,7 @@ def emit_hits(app_ctx: AppContext, hits: Sequence[Hit], *, as_json: bool) -> Non
     from supportctl.render.inbox import local_time
 
     tz = app_ctx.config.agency.timezone
-    snippet = _rich if app_ctx.is_terminal() else _plain
+    snippet = _rich if app_ctx.is_terminal() else _plain_safe
     rows = [
         (
             h.id,

@@ -78,8 +78,26 @@ def ticket_json(t: TicketView) -> dict[str, Any]:
         "created_at": t.created_at,
         "updated_at": t.updated_at,
     }
+    data["bounced"] = bool(t.row.get("bounced_at"))
+    data["bounces"] = [
+        {"reply_at": b.reply_at, "to": b.to, "reason": b.reason, "bounced_at": b.bounced_at}
+        for b in t.bounces
+    ]
     data["messages"] = [message_json(m) for m in t.messages]
     return data
+
+
+def _bounce_pairs(t: TicketView, tz: str) -> list[tuple[str, str]]:
+    """`bounced` lines for the top of `ticket show`: which reply bounced and why."""
+    return [
+        (
+            "bounced",
+            f"our reply of {local_time(b.reply_at, tz)} to {b.to} bounced"
+            + (f": {b.reason}" if b.reason else "")
+            + ("" if t.row.get("bounced_at") else " (answered again since)"),
+        )
+        for b in t.bounces
+    ]
 
 
 def _size(n: int) -> str:
@@ -149,6 +167,12 @@ def event_line(e: HistoryEvent) -> str:
     if kind == "ticket.merged":
         tasks = f", {d['delegations']} delegated tasks" if d.get("delegations") else ""
         return f"merged into #{d.get('into')} ({d.get('messages', 0)} messages{tasks} moved)"
+    if kind == "ticket.bounced":
+        first = d.get("first_response") or {}
+        clock = "" if first.get("new") else "; the first-response clock runs again"
+        return f"our reply to {d.get('to', '?')} bounced: {d.get('reason', '')}{clock}"
+    if kind == "ticket.reparsed":
+        return f"repaired by reparse: {', '.join(d.get('changed', []))} ({d.get('why', '')})"
     if kind == "ticket.merged_in":
         tasks = f" with {d['delegations']} delegated tasks" if d.get("delegations") else ""
         return f"#{d.get('from')} merged in{tasks}: {d.get('subject', '')}"
@@ -231,12 +255,18 @@ def _sla_text(h: History, tz: str) -> str:
 
 
 class _Lines:
-    """Lines to stdout: through rich on a terminal (bold headers), plain when piped."""
+    """Lines to stdout: through rich on a terminal (bold headers), plain when piped.
+
+    Every line is made terminal-safe here (customer text in every one) and reaches
+    rich with `markup=False`."""
 
     def __init__(self, app_ctx: AppContext) -> None:
         self.console = app_ctx.out if app_ctx.is_terminal() else None
 
     def __call__(self, text: str = "", *, bold: bool = False, dim: bool = False) -> None:
+        from supportctl.render.safe import term_safe
+
+        text = term_safe(text)
         if self.console is None:
             import sys
 
@@ -340,48 +370,19 @@ def emit_ticket(
             ("customer", t.customer or "unknown"),
             ("requester", _requester(t)),
             ("status", t.status),
+            *_bounce_pairs(t, tz),
             ("urgency", f"{t.urgency} ({t.kind})"),
             ("mail", t.classification),
             ("flags", " ".join(flags) or "-"),
             ("created", local_time(t.created_at, tz)),
         ],
     )
+    line = _Lines(app_ctx)
     for m in t.messages:
-        out.print()
-        arrow = "→" if m.direction == "out" else "←"
-        who = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
-        out.print(
-            f"[bold]{arrow} {local_time(m.arrived_at, tz)}  {who}[/bold]",
-            highlight=False,
-            markup=True,
-            end="",
-        )
-        out.print(f"  ({m.classification})" if m.classification != "human" else "", markup=False)
-        out.print(f"Subject: {m.subject}", markup=False, highlight=False)
-        if m.to:
-            out.print(f"To: {', '.join(m.to)}", markup=False, highlight=False)
-        if m.authenticated is not None:
-            out.print(f"Auth: {_auth_line(m)}", markup=False, highlight=False)
-        out.print()
-        hidden = None if full else hidden_note(m, t.id)
-        shown = m.text if hidden is None else trimmed_text(m)
-        out.print(shown or "(no text)", markup=False, highlight=False)
-        if hidden is not None:
-            out.print(hidden, style="dim", markup=False, highlight=False)
-        for a in m.attachments:
-            note = (
-                "  Outlook TNEF (winmail.dat), not unpacked"
-                if a.content_type == "application/ms-tnef"
-                else ""
-            )
-            out.print(
-                f"  [{a.number}] {a.filename}  {a.content_type}  {_size(a.size)}{note}",
-                markup=False,
-                highlight=False,
-            )
+        _print_message(line, m, tz, t.id, full)
     if any(m.attachments for m in t.messages):
-        out.print()
-        out.print(f"save one: supportctl ticket attachment {t.id} K --save DIR", markup=False)
+        line()
+        line(f"save one: supportctl ticket attachment {t.id} K --save DIR")
 
 
 def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool) -> None:
@@ -394,6 +395,7 @@ def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool
         ("customer", t.customer or "unknown"),
         ("requester", _requester(t)),
         ("status", t.status),
+        *_bounce_pairs(t, tz),
         ("urgency", f"{t.urgency} ({t.kind})"),
         ("owner", h.owner or "nobody"),
         ("level", f"{h.level}" + (" (24/7)" if h.hours == "24x7" else "")),

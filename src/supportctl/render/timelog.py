@@ -274,8 +274,10 @@ def emit_listing(
     table(app_ctx, columns, table_rows, title=title, limit=None, empty="no time entries match")
     if not listing.rows:
         return
+    from supportctl.render.safe import term_safe
+
     if app_ctx.is_terminal():
         for line in lines:
-            app_ctx.out.print(line, markup=False, highlight=False)
+            app_ctx.out.print(term_safe(line), markup=False, highlight=False)
     else:
-        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.write(term_safe("\n".join(lines)) + "\n")

@@ -88,6 +88,30 @@ def prepare(raw: bytes) -> tuple[ParsedMail, threads.Identity]:
     return parsed, threads.identity(raw, parsed.message_id)
 
 
+def prepare_or_none(raw: bytes) -> tuple[ParsedMail, threads.Identity] | None:
+    """`prepare` for the fetcher: a message it cannot parse is parsed again at ingest,
+    where the error sends it to the quarantine instead of ending the fetch."""
+    try:
+        return prepare(raw)
+    except Exception:  # any parser failure is handled at ingest
+        return None
+
+
+def problem_text(exc: BaseException) -> str:
+    """One line naming an exception, for the quarantine."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 500 else text[:499] + "…"
+
+
+def _is_environmental(exc: BaseException) -> bool:
+    """Errors of the database or the machine, not of one message: these stop the run."""
+    import sqlite3
+
+    return isinstance(exc, (sqlite3.OperationalError, OSError)) and not isinstance(
+        exc, UnicodeError
+    )
+
+
 @dataclass(frozen=True)
 class NewTicket:
     ticket_id: int
@@ -113,6 +137,7 @@ class ImportReport:
     outbound: int = 0
     bytes: int = 0
     moved: int = 0
+    quarantined: int = 0
     dry_run: bool = False
     sources: list[str] = field(default_factory=list)
     # One line per folder or account that could not be synced while the others were,
@@ -136,6 +161,8 @@ class ImportReport:
             parts.append(f"{self.own} of our own")
         if self.moved:
             parts.append(f"{self.moved} archived")
+        if self.quarantined:
+            parts.append(f"{self.quarantined} quarantined (see `supportctl fetch --problems`)")
         return f"{verb} {self.stored} messages: " + ", ".join(parts)
 
 
@@ -272,6 +299,8 @@ class Plan:
             )
         )
         rows.append(("customer", self.customer_slug or "unknown (triage)", self.customer_reason))
+        for limit in p.limits:
+            rows.append(("limit", "cut", limit))
         if self.foreign_sender:
             rows.append(
                 (
@@ -344,6 +373,11 @@ def _importance(headers: dict[str, list[str]]) -> str | None:
     return None
 
 
+def customer_for(lookups: Lookups, address: str) -> tuple[int | None, str | None, bool, str]:
+    """(customer id, slug, designated contact, reason) for a sender address."""
+    return _customer(lookups, address.lower())
+
+
 def _customer(lookups: Lookups, address: str) -> tuple[int | None, str | None, bool, str]:
     contact = lookups.contacts.get(address)
     if contact is not None:
@@ -403,7 +437,7 @@ def plan_message(
         from_problem=parsed.from_problem,
         trusted=lookups.trusted if trusted is None else trusted,
     )
-    sender = parsed.from_addr
+    sender = parsed.from_addr.lower()  # stored as written; matched case-insensitively
     if not cls.is_human:
         direction, direction_reason = "in", f"{cls.kind} mail is always inbound"
     elif sender in lookups.team:
@@ -571,6 +605,7 @@ def apply_plan(
             "size": len(plan.item.raw),
             "raw_codec": "none",
             "raw": plan.item.raw,
+            "parse_limits": "; ".join(p.limits),
         },
     )
     _store_attachments(store, row_id, p, plan.item.raw)
@@ -627,6 +662,17 @@ def apply_plan(
         at=plan.arrived_at,
         now=now,
     )
+    if plan.classification.kind == "bounce":
+        named = [*p.embedded_ids, p.in_reply_to, *p.references]
+        tickets.on_bounce(
+            store,
+            ticket_id=ticket_store.resolve_id(store, ticket_id) or ticket_id,
+            bounce_row=row_id,
+            message_ids=[i for i in dict.fromkeys(named) if i][:200],
+            reason=p.bounce_reason or p.subject,
+            at=plan.arrived_at,
+            now=now,
+        )
     return row_id
 
 
@@ -661,17 +707,58 @@ def ingest_batch(
     trusted: tuple[str, ...] | None = None,
     state: tuple[str, str, int, int] | None = None,
 ) -> None:
-    """One transaction: every message of the batch and (for IMAP) the new watermark."""
+    """One transaction: every message of the batch and (for IMAP) the new watermark.
+
+    A message that cannot be parsed or stored goes to the quarantine (its own savepoint
+    is undone, the rest of the batch is stored), so no message stops intake.
+    """
     from supportctl.store import search
 
     with store.transaction(), search.deferred_index(store):
         for item in batch:
-            plan = plan_message(store, lookups, item, now=now, trusted=trusted)
-            apply_plan(store, config, plan, report, now=now)
-            report.bytes += len(item.raw)
+            ingest_one(store, config, lookups, item, report, now=now, trusted=trusted)
         if state is not None:
             account, folder, uidvalidity, last_uid = state
             mailstate.put(store, account, folder, uidvalidity, last_uid, to_utc_text(now))
+
+
+def ingest_one(
+    store: Store,
+    config: Config,
+    lookups: Lookups,
+    item: RawMail,
+    report: ImportReport,
+    *,
+    now: datetime,
+    trusted: tuple[str, ...] | None = None,
+) -> int | None:
+    """Store one message inside the caller's transaction; None when it was quarantined."""
+    from supportctl.store import quarantine
+
+    counts = {k: list(v) if isinstance(v, list) else v for k, v in vars(report).items()}
+    try:
+        with store.savepoint("message"):
+            plan = plan_message(store, lookups, item, now=now, trusted=trusted)
+            row_id = apply_plan(store, config, plan, report, now=now)
+    except Exception as exc:
+        if _is_environmental(exc):
+            raise
+        vars(report).update(counts)  # the counts as they were before this message
+        loc = item.location
+        quarantine.put(
+            store,
+            item.raw,
+            error=problem_text(exc),
+            origin=item.origin,
+            location=(loc.account, loc.folder, loc.uidvalidity, loc.uid) if loc else None,
+            arrived_at=to_utc_text(item.arrived_at) if item.arrived_at else None,
+            now=to_utc_text(now),
+        )
+        report.quarantined += 1
+        report.bytes += len(item.raw)
+        return None
+    report.bytes += len(item.raw)
+    return row_id
 
 
 def explain(
@@ -692,9 +779,17 @@ def explain(
         first, _sep, rest = raw.partition(b"\n")
         raw = rest
         arrived_at = arrived_at or from_line_time(first)
-    return plan_message(
-        store, lookups, RawMail(raw=raw, arrived_at=arrived_at, origin="explain"), now=now
-    )
+    try:
+        return plan_message(
+            store, lookups, RawMail(raw=raw, arrived_at=arrived_at, origin="explain"), now=now
+        )
+    except Exception as exc:
+        if _is_environmental(exc):
+            raise
+        raise InputError(
+            f"this message cannot be parsed: {problem_text(exc)}",
+            hint="`supportctl fetch` would keep it in the quarantine (see `fetch --problems`)",
+        ) from None
 
 
 # --- sources ------------------------------------------------------------------------
@@ -777,6 +872,10 @@ def _run_items(
         if dry_run:
             _dry_batch(store, config, lookups, batch, report, now=now, on_plan=on_plan)
         else:
+            # Parsed before the write transaction, so the lock is held for the writes only.
+            for item in batch:
+                if item.prepared is None:
+                    item.prepared = prepare_or_none(item.raw)
             ingest_batch(store, config, lookups, batch, report, now=now)
             checkpoint.after_commit()
         batch.clear()
@@ -811,10 +910,16 @@ def _dry_batch(
     try:
         with store.transaction():
             for item in batch:
-                plan = plan_message(store, lookups, item, now=now)
-                if on_plan is not None:
-                    on_plan(plan)
-                apply_plan(store, config, plan, report, now=now)
+                try:
+                    with store.savepoint("message"):
+                        plan = plan_message(store, lookups, item, now=now)
+                        if on_plan is not None:
+                            on_plan(plan)
+                        apply_plan(store, config, plan, report, now=now)
+                except Exception as exc:
+                    if _is_environmental(exc):
+                        raise
+                    report.quarantined += 1
                 report.bytes += len(item.raw)
             raise _Rollback
     except _Rollback:
@@ -1046,7 +1151,7 @@ def _sync_folder(
     committed: list[int] = []
     with message_store.BulkWrite(store, account.batch_bytes) as checkpoint:
         for batch in session.fetch_batches(
-            folder, sizes, account.batch_bytes, uidvalidity, prepare
+            folder, sizes, account.batch_bytes, uidvalidity, prepare_or_none
         ):
             items = [
                 RawMail(

@@ -42,6 +42,7 @@ class InboxRow:
     hours: str = "business"
     delegated: bool = False
     clock: Clock | None = None
+    bounced: bool = False  # our last reply bounced and no reply went out since
     foreign_sender: bool = False
 
 
@@ -166,5 +167,6 @@ def _row(r: Any, message_count: int = 0) -> InboxRow:
         level=r["level"],
         hours=r["hours"],
         delegated=bool(r["delegated"]),
+        bounced=bool(r["bounced_at"]),
         foreign_sender=bool(r["foreign_sender"]),
     )

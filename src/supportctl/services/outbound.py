@@ -177,7 +177,9 @@ def require_ticket(store: Store, ticket_id: int) -> int:
 
 
 def _ids(value: str) -> list[str]:
-    return [t.strip("<>,") for t in (value or "").split() if t.strip("<>,")]
+    from supportctl.mail.parse import message_ids
+
+    return message_ids(value or "")
 
 
 def _customer_thread(store: Store, ticket_id: int) -> list[Any]:
@@ -193,7 +195,7 @@ def _customer_thread(store: Store, ticket_id: int) -> list[Any]:
         if (r["direction"] == "in" and r["id"] not in foreign)
         or (
             r["direction"] == "out"
-            and not {a.strip() for a in r["to_addrs"].split(",") if a.strip()} <= team
+            and not {a.strip().lower() for a in r["to_addrs"].split(",") if a.strip()} <= team
         )
     ]
 

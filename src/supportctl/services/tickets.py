@@ -187,6 +187,7 @@ def on_message(
         if direction == "out" and classification == "human":
             if row["first_response_at"] is None:
                 values["first_response_at"] = to_utc_text(at)
+            values["bounced_at"] = None  # a new reply went out after any bounce
             if row["status"] == "new":
                 values["status"] = "open"
         if (
@@ -204,6 +205,57 @@ def on_message(
                 data={"old": row["status"], "new": "open", "reason": "customer replied"},
             )
         ticket_store.update(store, ticket_id, values)
+
+
+def on_bounce(
+    store: Store,
+    *,
+    ticket_id: int,
+    bounce_row: int,
+    message_ids: list[str],
+    reason: str,
+    at: datetime,
+    now: datetime,
+) -> bool:
+    """A bounce joined the ticket: when it bounced one of our replies, that reply is
+    no answer. The ticket is flagged `bounced`, and the first response is the first
+    reply that did not bounce (none: the response clock runs again). Joins the
+    caller's transaction; False when the bounce names no reply of ours."""
+    from supportctl.store import messages as message_store
+
+    with store.transaction():
+        reply = message_store.bounce_target(store, ticket_id, message_ids)
+        if reply is None:
+            return False
+        message_store.set_bounce(store, bounce_row, int(reply["id"]), reason)
+        row = ticket_store.get(store, ticket_id)
+        if row is None:
+            return False
+        first = message_store.first_unbounced_reply(store, ticket_id)
+        ticket_store.update(
+            store,
+            ticket_id,
+            {
+                "bounced_at": to_utc_text(at),
+                "first_response_at": first,
+                "updated_at": to_utc_text(now),
+            },
+        )
+        events.record(
+            store,
+            "ticket.bounced",
+            at=now,
+            actor=None,
+            ticket_id=ticket_id,
+            data={
+                "reply": int(reply["id"]),
+                "reply_at": reply["arrived_at"],
+                "to": reply["to_addrs"],
+                "reason": reason,
+                "first_response": {"old": row["first_response_at"], "new": first},
+            },
+        )
+    return True
 
 
 def _leave_status(

@@ -80,6 +80,17 @@ class TicketView:
     row: dict[str, Any]
     reply_to: str = ""  # the first message's Reply-To: where replies go (else requester)
     foreign_senders: list[str] = field(default_factory=list)
+    bounces: list[BounceView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BounceView:
+    """One of our replies that bounced: when it went out, to whom, and why."""
+
+    reply_at: str
+    to: str
+    reason: str
+    bounced_at: str
 
 
 def _split(text: str) -> list[str]:
@@ -138,6 +149,17 @@ def get(store: Store, ticket_id: int, config: Config | None = None) -> TicketVie
             verdict = verdict_of_stored(store, config, int(m["id"]))
             views[-1].authenticated = verdict.authenticated
             views[-1].auth_reason = verdict.summary()
+    sent = {int(m["id"]): m for m in msgs}
+    bounces = [
+        BounceView(
+            sent[int(m["bounce_of"])]["arrived_at"],
+            sent[int(m["bounce_of"])]["to_addrs"],
+            m["bounce_reason"],
+            m["arrived_at"],
+        )
+        for m in msgs
+        if m["bounce_of"] is not None and int(m["bounce_of"]) in sent
+    ]
     from supportctl.services import requester
 
     who = requester.of_ticket(store, row)
@@ -158,6 +180,7 @@ def get(store: Store, ticket_id: int, config: Config | None = None) -> TicketVie
         updated_at=row["updated_at"],
         messages=views,
         row=dict(row),
+        bounces=bounces,
     )
 
 

@@ -21,7 +21,7 @@ BUSY_TIMEOUT_MS = 30_000
 
 # The number of migrations in store/migrations.py (which checks it on import): opening
 # a database compares its user_version with this, without importing the migrations.
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 
 # What services name instead of the engine's own types: a result row (read by column
 # name or position), and the error a query the engine cannot run raises (an FTS5
@@ -97,6 +97,21 @@ class Store:
         if self.conn.in_transaction:
             with suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
+
+    @contextmanager
+    def savepoint(self, name: str = "item") -> Iterator[None]:
+        """Inside a transaction: undo only this block's writes when it raises."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("savepoint must run inside a write transaction")
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            self.conn.execute(f"RELEASE {name}")
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
         row: Row | None = self.conn.execute(sql, params).fetchone()

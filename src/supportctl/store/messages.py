@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from supportctl.store.db import Store
+from supportctl.store.db import Row, Store
 
 _MESSAGE_COLUMNS = (
     "ticket_id",
@@ -40,7 +40,11 @@ _MESSAGE_COLUMNS = (
     "size",
     "raw_codec",
     "raw",
+    "parse_limits",
+    "bounce_of",
+    "bounce_reason",
 )
+_DEFAULTS = {"parse_limits": "", "bounce_reason": ""}
 _INSERT_SQL = (
     f"INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in _MESSAGE_COLUMNS)})"
@@ -140,7 +144,7 @@ def tickets_for_message_ids(store: Store, ids: Sequence[str]) -> dict[str, int]:
 
 
 def insert(store: Store, values: dict[str, Any]) -> int:
-    cur = store.execute(_INSERT_SQL, [values.get(c) for c in _MESSAGE_COLUMNS])
+    cur = store.execute(_INSERT_SQL, [values.get(c, _DEFAULTS.get(c)) for c in _MESSAGE_COLUMNS])
     return int(cur.lastrowid or 0)
 
 
@@ -215,7 +219,8 @@ def for_ticket(store: Store, ticket_id: int) -> list[sqlite3.Row]:
     return store.all(
         "SELECT id, ticket_id, direction, message_id, in_reply_to, refs, from_addr, from_name, "
         "to_addrs, cc_addrs, date, arrived_at, subject, text_body, classification, auth_dmarc, "
-        "auth_dkim, auth_spf, is_blocked, is_own, size FROM messages WHERE ticket_id = ? "
+        "auth_dkim, auth_spf, is_blocked, is_own, size, bounce_of, bounce_reason "
+        "FROM messages WHERE ticket_id = ? "
         "ORDER BY arrived_at, id",
         (ticket_id,),
     )
@@ -287,6 +292,36 @@ def add_block(store: Store, pattern: str, created_at: str, actor: str | None) ->
 
 def remove_block(store: Store, pattern: str) -> bool:
     return store.execute("DELETE FROM blocked WHERE pattern = ?", (pattern,)).rowcount > 0
+
+
+def bounce_target(store: Store, ticket_id: int, message_ids: Sequence[str]) -> Row | None:
+    """Our own (outbound) message on the ticket that one of `message_ids` names."""
+    if not message_ids:
+        return None
+    marks = ", ".join("?" for _ in message_ids)
+    return store.one(
+        "SELECT id, arrived_at, to_addrs FROM messages WHERE ticket_id = ? AND direction = 'out' "
+        f"AND message_id IN ({marks}) ORDER BY arrived_at DESC, id DESC LIMIT 1",
+        [ticket_id, *message_ids],
+    )
+
+
+def set_bounce(store: Store, row_id: int, bounce_of: int, reason: str) -> None:
+    store.execute(
+        "UPDATE messages SET bounce_of = ?, bounce_reason = ? WHERE id = ?",
+        (bounce_of, reason, row_id),
+    )
+
+
+def first_unbounced_reply(store: Store, ticket_id: int) -> str | None:
+    """When the first human reply that did not bounce went out (None: none did)."""
+    value = store.scalar(
+        "SELECT min(arrived_at) FROM messages m WHERE m.ticket_id = ? AND m.direction = 'out' "
+        "AND m.classification = 'human' AND NOT EXISTS (SELECT 1 FROM messages b "
+        "WHERE b.ticket_id = m.ticket_id AND b.bounce_of = m.id)",
+        (ticket_id,),
+    )
+    return None if value is None else str(value)
 
 
 def accounts_of(store: Store, row_id: int) -> list[str]:

@@ -716,6 +716,43 @@ CREATE TABLE sync_status (
     )
 
 
+@migration
+def add_mail_quarantine(db: Database) -> None:
+    """Mail that could not be parsed or stored: raw bytes and the error, until `reparse`
+    stores it. The sync state moves past such a message, so it never stops intake.
+    `messages.parse_limits` records where a cap cut a header or a list. A bounce of our
+    own reply names it (`messages.bounce_of`, `bounce_reason`) and marks the ticket
+    (`tickets.bounced_at`) until the next reply goes out."""
+    _run(
+        db,
+        """
+CREATE TABLE quarantine (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    origin TEXT NOT NULL DEFAULT '',
+    account TEXT,
+    folder TEXT,
+    uidvalidity INTEGER,
+    uid INTEGER,
+    arrived_at TEXT,
+    error TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    resolved_at TEXT,
+    message_row INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+    size INTEGER NOT NULL,
+    raw BLOB NOT NULL
+);
+CREATE INDEX quarantine_open ON quarantine(resolved_at, id);
+ALTER TABLE messages ADD COLUMN parse_limits TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN bounce_of INTEGER REFERENCES messages(id) ON DELETE SET NULL;
+ALTER TABLE messages ADD COLUMN bounce_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN bounced_at TEXT
+""",
+    )
+
+
 if len(MIGRATIONS) != SCHEMA_VERSION:  # the constant opening a database compares with
     raise RuntimeError(
         f"store.db.SCHEMA_VERSION is {SCHEMA_VERSION} but there are {len(MIGRATIONS)} migrations"

@@ -32,6 +32,7 @@ _TICKET_COLUMNS = (
     "waiting_since",
     "paused_minutes",
     "merged_into",
+    "bounced_at",
 )
 
 
@@ -106,7 +107,8 @@ _QUEUE_SELECT = (
     + AWAITS_APPROVAL
     + " AS needs_approval, t.classification, t.requester, t.owner_id, "
     "t.first_response_at, t.due_response_at, t.due_resolution_at, t.waiting_since, "
-    "t.resolved_at, t.closed_at, t.customer_id, c.slug AS customer, p.handle AS owner, "
+    "t.resolved_at, t.closed_at, t.customer_id, t.bounced_at, c.slug AS customer, "
+    "p.handle AS owner, "
     "(SELECT count(*) FROM delegations d WHERE d.ticket_id = t.id AND d.status = 'open') AS delegated, "
     "EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'mail.foreign_sender') "
     "AS foreign_sender "
