@@ -154,3 +154,23 @@ def test_password_command_failures_are_one_clear_line(
     line = one_line(cli.fails(3, "fetch"))
     assert expected in line, line
     assert "CalledProcessError" not in line and "b'" not in line
+
+
+def test_a_reader_that_stops_early_ends_quietly(initialized: Path) -> None:
+    """`supportctl … | head -1`: the closed pipe is no traceback and no internal error."""
+    for handle in ("alice", "bob", "carol"):
+        subprocess.run(
+            [sys.executable, "-m", "supportctl", "team", "add", handle, "--name", handle,
+             "--email", f"{handle}@agency.example"],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+    # The reader is gone before the output is written: `sleep` lets `true` exit first.
+    done = subprocess.run(
+        f"{{ sleep 1; {sys.executable} -m supportctl team list --json; }} | true; "
+        f"{{ sleep 1; {sys.executable} -m supportctl --color team list; }} | true",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr

@@ -213,7 +213,7 @@ class SupportctlGroup(TyperGroup):
                 path = " ".join(["supportctl", *ctx.command_path.split()[1:]])
                 _write_err(f"hint: see `{path} --help`")
             code = exc.exit_code
-        except _click.exceptions.Abort:
+        except typer.Abort:  # a prompt answered with end-of-input
             _write_err("aborted")
             code = int(ExitCode.FAILED)
         if not isinstance(code, int):
