@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,6 +61,49 @@ def wall(
         if i >= warmup:
             samples.append(elapsed)
     return statistics.median(samples)
+
+
+# A job for `interleaved`: name, argv (or argv of the run's index), env (or env of the
+# run's index). Per-run argv or env lets a command that writes (say `log 42 25m`) run
+# at its own moment every time.
+Job = tuple[
+    str,
+    Sequence[str] | Callable[[int], Sequence[str]],
+    dict[str, str] | Callable[[int], dict[str, str]],
+]
+
+
+def on_pty(argv: Sequence[str]) -> list[str]:
+    """argv run on a pseudo-terminal (`script`), as a person runs it: stdout is a tty."""
+    return ["script", "-qec", shlex.join(argv), "/dev/null"]
+
+
+def interleaved(
+    jobs: Sequence[Job], *, runs: int, warmup: int = 2, pty: bool = False
+) -> dict[str, float]:
+    """Median wall seconds per job, the jobs run in turn (A B A B …) `runs` times, so
+    that a busy moment of a shared machine falls on all of them alike."""
+    samples: dict[str, list[float]] = {name: [] for name, _a, _e in jobs}
+    for round_ in range(warmup + runs):
+        for name, argv, env in jobs:
+            args = list(argv(round_) if callable(argv) else argv)
+            extra = env(round_) if callable(env) else env
+            if pty:
+                args = on_pty(args)
+            started = time.perf_counter()
+            done = subprocess.run(
+                args,
+                env={**os.environ, **extra},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+            )
+            elapsed = time.perf_counter() - started
+            if done.returncode != 0:
+                raise SystemExit(f"{name} failed: {done.stderr.decode(errors='replace')}")
+            if round_ >= warmup:
+                samples[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 class Watson:

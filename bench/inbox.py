@@ -10,7 +10,9 @@ tickets (60 open, 1,000 messages) so that every command prints the same shape of
     .venv/bin/python bench/inbox.py [--runs 10] [--keep DIR]
 
 The big database is built with direct SQL inserts (the FTS triggers still index every
-message); `--keep DIR` builds it there once and reuses it on later runs.
+message); every message keeps its raw mail (headers, a text and an HTML part, about
+1 KB) in the row as `fetch` stores it, so reading a message row costs what it costs on a
+real desk. `--keep DIR` builds it there once and reuses it on later runs.
 """
 
 from __future__ import annotations
@@ -203,6 +205,9 @@ def fill(db_path: Path, tickets: int, open_tickets: int, customers: int, people:
             mid = (tid - 1) * MESSAGES_PER_TICKET + k + 1
             arrived = created + timedelta(minutes=7 * k)
             body = " ".join(rng.choice(SENTENCES) for _ in range(3))
+            sender = f"user{tid % 997}@c{customer}.example"
+            message_subject = subject if k == 0 else f"Re: {subject}"
+            raw = raw_mail(mid, sender, message_subject, arrived, body)
             message_rows.append(
                 (
                     mid,
@@ -210,12 +215,13 @@ def fill(db_path: Path, tickets: int, open_tickets: int, customers: int, people:
                     "in" if k % 2 == 0 else "out",
                     f"<{mid}@bench.example>",
                     str(mid),
-                    f"user{tid % 997}@c{customer}.example",
+                    sender,
                     text(arrived),
                     text(arrived),
-                    subject if k == 0 else f"Re: {subject}",
+                    message_subject,
                     body,
-                    600,
+                    len(raw),
+                    raw,
                 )
             )
         if len(message_rows) >= 200_000:
@@ -224,6 +230,31 @@ def fill(db_path: Path, tickets: int, open_tickets: int, customers: int, people:
     conn.execute("ANALYZE")
     conn.commit()
     conn.close()
+
+
+def raw_mail(mid: int, sender: str, subject: str, moment: datetime, body: str) -> bytes:
+    """A plausible stored message: relay headers, a DKIM signature, text and HTML parts."""
+    stamp = moment.strftime("%a, %d %b %Y %H:%M:%S +0000")
+    signature = f"{mid:064x}" * 3
+    html = "".join(f"<p>{sentence}</p>" for sentence in body.split(". "))
+    return (
+        f"Return-Path: <{sender}>\r\n"
+        f"Received: from mx{mid % 7}.example.net (mx{mid % 7}.example.net [192.0.2.{mid % 250}])\r\n"
+        f"\tby mail.agency.example with ESMTPS id {mid:x}; {stamp}\r\n"
+        f"Received: from client.example ([198.51.100.{mid % 250}]) by mx{mid % 7}.example.net\r\n"
+        f"\twith ESMTPSA id {mid * 7:x}; {stamp}\r\n"
+        f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.net; s=s1;\r\n"
+        f"\tbh={signature[:44]}=;\r\n\tb={signature}\r\n"
+        f"From: <{sender}>\r\nTo: support@agency.example\r\n"
+        f"Subject: {subject}\r\nDate: {stamp}\r\nMessage-ID: <{mid}@bench.example>\r\n"
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/alternative; boundary="b{mid}"\r\n\r\n'
+        f'--b{mid}\r\nContent-Type: text/plain; charset="utf-8"\r\n'
+        f"Content-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n\r\n"
+        f'--b{mid}\r\nContent-Type: text/html; charset="utf-8"\r\n'
+        f"Content-Transfer-Encoding: 8bit\r\n\r\n<html><body>{html}</body></html>\r\n"
+        f"--b{mid}--\r\n"
+    ).encode()
 
 
 def _flush(conn: sqlite3.Connection, tickets: list, messages: list, events: list) -> None:  # type: ignore[type-arg]
@@ -237,7 +268,7 @@ def _flush(conn: sqlite3.Connection, tickets: list, messages: list, events: list
         )
         conn.executemany(
             "INSERT INTO messages (id, ticket_id, direction, message_id, body_hash, from_addr, date, "
-            "arrived_at, subject, text_body, size, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, x'00')",
+            "arrived_at, subject, text_body, size, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             messages,
         )
         conn.executemany(

@@ -1,6 +1,6 @@
 """Mail out speed: `reply --dry-run`, a full `reply` into the outbox (compose, record,
 first response), `reply --templates`, `remind --dry-run`, against `watson add`
-measured in the same run (medians).
+measured in the same run, the commands in turn (A B A B …), medians.
 
     .venv/bin/python bench/reply.py [--runs 20]
 """
@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Watson, compile_sources, print_table, tool, wall
+from _common import Job, Watson, compile_sources, interleaved, print_table, tool
 
 
 def main() -> None:
@@ -45,29 +45,17 @@ def main() -> None:
     }
     text = "Hei Matti, katsomme asiaa heti. Terveisin Alice"
     watson = Watson()
-    rows = [
-        ("watson add", watson.add(args.runs)),
-        (
-            "supportctl customer list (context)",
-            wall([exe, "customer", "list"], env=env, runs=args.runs),
-        ),
-        (
-            "supportctl reply --templates",
-            wall([exe, "reply", "--templates"], env=env, runs=args.runs),
-        ),
-        (
-            "supportctl reply 1 --dry-run -m",
-            wall([exe, "reply", "1", "--dry-run", "-m", text], env=env, runs=args.runs),
-        ),
-        (
-            "supportctl reply 1 -m (outbox)",
-            wall([exe, "reply", "1", "-m", text], env=env, runs=args.runs),
-        ),
-        (
-            "supportctl remind --dry-run",
-            wall([exe, "remind", "--dry-run"], env=env, runs=args.runs),
-        ),
+    # In turn (watson, context, templates, dry run, reply, remind; again …): a busy
+    # moment of a shared machine falls on all of them alike.
+    jobs: list[Job] = [
+        ("watson add", watson.argv, watson.env),
+        ("supportctl customer list (context)", [exe, "customer", "list"], env),
+        ("supportctl reply --templates", [exe, "reply", "--templates"], env),
+        ("supportctl reply 1 --dry-run -m", [exe, "reply", "1", "--dry-run", "-m", text], env),
+        ("supportctl reply 1 -m (outbox)", [exe, "reply", "1", "-m", text], env),
+        ("supportctl remind --dry-run", [exe, "remind", "--dry-run"], env),
     ]
+    rows = list(interleaved(jobs, runs=args.runs).items())
     reference = rows[0][1]
     print(f"mail out, median of {args.runs} runs each, same machine, same run")
     print_table(rows, reference)

@@ -86,15 +86,23 @@ def test_limited_listing_matches_full_classification(
     for month in ("2026-10", None):  # one month, and all time
         fast = timesheet.list_entries(store, month=month, customer=customer, tz=TZ, limit=limit)
         full = timesheet.list_entries(store, month=month, customer=customer, tz=TZ)
+        streamed = timesheet.list_entries(store, month=month, customer=customer, tz=TZ, stream=True)
+        assert list(streamed.rows) == full.rows  # rows built as read, for --json/--csv
+        assert (streamed.totals, streamed.matched) == (full.totals, full.matched)
         assert fast.totals == full.totals
         assert fast.quotas == full.quotas
         assert fast.matched == full.matched == len(full.rows)
         assert [(r.id, r.parts) for r in fast.rows] == [(r.id, r.parts) for r in full.rows[-limit:]]
     # and the invoice's view of each customer-month is the same classification
     october = timesheet.list_entries(store, month="2026-10", customer=customer, tz=TZ)
+    whole_month = timesheet.month_of_all(store, "2026-10", tz=TZ)
     for slug in ("acme", "kovo", "pixel"):
         cid = store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
-        by_id = {r.id: r.parts for r in timesheet.month_rows(store, cid, "2026-10", tz=TZ)}
+        alone = timesheet.month_rows(store, cid, "2026-10", tz=TZ)
+        assert whole_month.rows.get(slug, []) == alone  # one read of the month, same rows
+        if slug == "acme" and alone:
+            assert whole_month.quotas[slug] == timesheet.quota_for(store, cid, "2026-10", tz=TZ)
+        by_id = {r.id: r.parts for r in alone}
         for r in october.rows:
             if r.customer == slug:
                 assert by_id[r.id] == r.parts
@@ -286,3 +294,105 @@ def test_the_quota_boundary_among_the_shown_rows(
         full = timesheet.list_entries(store, month=month, tz=TZ)
         assert fast.totals == full.totals
         assert [(r.id, r.parts) for r in fast.rows] == [(r.id, r.parts) for r in full.rows[-limit:]]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(entry, st.sampled_from([1, 2])), max_size=30),
+    st.lists(operation, max_size=6),
+    st.integers(min_value=1, max_value=6),
+)
+def test_a_persons_listing_over_all_time_matches_full_classification(
+    store: Store, raw: Any, ops: Any, limit: int
+) -> None:
+    """`log list --person P` without a month (kept per-person totals, only the latest
+    rows classified, from the first shown one on) equals classifying every
+    customer-month whole, after any change."""
+    if store.scalar("SELECT count(*) FROM customers") == 0:
+        _setup(store)
+        with store.transaction():
+            store.execute(
+                "INSERT INTO people (handle, name, email, created_at) VALUES ('bob', 'B', 'b@x', '2026-01-01T00:00:00Z')"
+            )
+    with store.transaction():
+        store.execute("DELETE FROM time_entries")
+        store.execute("UPDATE tickets SET approval_override = NULL")
+        store.execute("UPDATE customers SET plan = 'maintenance', included_minutes = 120, carry_over = 1 WHERE id = 1")  # fmt: skip
+        for n, (((customer, ticket), offset, minutes, kind, internal, override), person) in enumerate(raw):  # fmt: skip
+            entry_id = _insert(store, n, customer, ticket, OCT + timedelta(minutes=offset), minutes, kind, internal, override)  # fmt: skip
+            store.execute("UPDATE time_entries SET person_id = ? WHERE id = ?", (person, entry_id))
+
+    def check() -> None:
+        for person in ("alice", "bob"):
+            for customer in (None, "acme"):
+                fast = timesheet.list_entries(
+                    store, person=person, customer=customer, tz=TZ, limit=limit
+                )
+                full = timesheet.list_entries(store, person=person, customer=customer, tz=TZ)
+                assert fast.totals == full.totals
+                assert fast.matched == full.matched == len(full.rows)
+                assert [(r.id, r.parts) for r in fast.rows] == [
+                    (r.id, r.parts) for r in full.rows[-limit:]
+                ]
+
+    check()
+    for n, op in enumerate(ops, start=1000):
+        ids = [int(r[0]) for r in store.all("SELECT id FROM time_entries ORDER BY id")]
+        with store.transaction():
+            if op[0] == "add":
+                (customer, ticket), offset, minutes, kind, internal, override = op[1]
+                new = _insert(store, n, customer, ticket, OCT + timedelta(minutes=offset), minutes, kind, internal, override)  # fmt: skip
+                store.execute("UPDATE time_entries SET person_id = 2 WHERE id = ?", (new,))
+            elif op[0] == "edit" and ids:
+                _, pick, minutes, offset, override = op
+                start = OCT + timedelta(minutes=offset)
+                entry_store.update(
+                    store,
+                    ids[pick % len(ids)],
+                    {
+                        "minutes": minutes,
+                        "start_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "class_override": override,
+                    },
+                )
+            elif op[0] == "rm" and ids:
+                entry_store.delete(store, ids[op[1] % len(ids)])
+            elif op[0] == "approve":
+                store.execute(
+                    "UPDATE tickets SET approval_override = ? WHERE id = ?",
+                    ("ok" if op[2] else None, op[1]),
+                )
+            elif op[0] == "plan":
+                store.execute(
+                    "UPDATE customers SET plan = ?, included_minutes = ?, carry_over = ? WHERE id = 1",
+                    (op[1], op[2], int(op[3])),
+                )
+        check()
+
+
+def test_a_persons_totals_are_kept_once(store: Store, monkeypatch: Any) -> None:
+    """The per-person totals of a customer-month are computed once and kept; a new
+    entry in the month forgets that month's only."""
+    _setup(store)
+    with store.transaction():
+        for n in range(6):
+            _insert(store, n, 1 + n % 3, None, OCT + timedelta(days=n), 50, "work", False, None)
+    first = timesheet.list_entries(store, person="alice", tz=TZ, limit=2)
+    assert store.scalar("SELECT count(*) FROM person_month_totals") == 3
+    classified: list[Any] = []
+    real = timesheet._people_totals
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        classified.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(timesheet, "_people_totals", counted)
+    assert timesheet.list_entries(store, person="alice", tz=TZ, limit=2) == first
+    assert classified == []
+    with store.transaction():
+        _insert(store, 99, 3, None, OCT + timedelta(days=20), 30, "work", False, None)
+    again = timesheet.list_entries(store, person="alice", tz=TZ, limit=2)
+    assert len(classified) == 1 and classified[0] == [("2026-10", 3)]
+    assert again.matched == first.matched + 1

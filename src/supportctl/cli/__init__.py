@@ -180,8 +180,7 @@ class SupportctlGroup(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
         mode = self.rich_markup_mode
-        if not _stdout_is_terminal():
-            self.rich_markup_mode = None  # plain help when piped: no rich import
+        self.rich_markup_mode = None  # plain help, on a terminal too: no rich import
         try:
             super().format_help(ctx, formatter)
         finally:
@@ -512,8 +511,7 @@ def _load(name: str, spec: tuple[str, str, str, str]) -> Any:
         holder.command(name)(resolve_annotations(target))
         command = typer.main.get_command(holder)
     command.name = name
-    if not _stdout_is_terminal():
-        _plain_help(command)
+    _plain_help(command)
     return command
 
 
@@ -534,15 +532,9 @@ def _lazy_group(target: typer.Typer) -> Any:
     return group
 
 
-def _stdout_is_terminal() -> bool:
-    try:
-        return os.isatty(1)
-    except (OSError, ValueError):
-        return False
-
-
 def _plain_help(command: Any) -> None:
-    """Rich help boxes on a terminal; plain click help when piped (costs no rich import)."""
+    """Plain click help, on a terminal as when piped: rich help boxes would import
+    typer's rich formatting (about 45 ms) before the first line; the text is the same."""
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
     for sub in getattr(command, "commands", {}).values():

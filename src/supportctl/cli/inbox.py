@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -245,7 +245,7 @@ def inbox_cmd(
     Example:  supportctl inbox --no-fetch --mine --limit 20
     """
     from supportctl.errors import ConfigError, MailError
-    from supportctl.render.inbox import emit_queue, emit_summary
+    from supportctl.render.inbox import emit_queue, emit_queue_json, emit_summary
     from supportctl.services import inbox
 
     app_ctx = get_app_context(ctx)
@@ -276,6 +276,18 @@ def inbox_cmd(
             app_ctx.store, app_ctx.config, now=app_ctx.now(), max_age=timedelta(minutes=10)
         ):
             app_ctx.err.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    if json_:
+        warnings, rows = inbox.stream(
+            app_ctx.store,
+            app_ctx.config,
+            now=app_ctx.now(),
+            mine=app_ctx.actor(as_) if mine else None,
+            customer=customer,
+            include_all=all_,
+        )
+        emit_queue_json(warnings, rows)
+        _note_authentication(app_ctx)
+        return
     queue = inbox.queue(
         app_ctx.store,
         app_ctx.config,
@@ -283,9 +295,13 @@ def inbox_cmd(
         mine=app_ctx.actor(as_) if mine else None,
         customer=customer,
         include_all=all_,
-        limit=None if json_ else limit,
+        limit=limit,
     )
-    emit_queue(app_ctx, queue, as_json=json_)
+    emit_queue(app_ctx, queue, as_json=False)
+    _note_authentication(app_ctx)
+
+
+def _note_authentication(app_ctx: Any) -> None:
     from supportctl.services.authentication import NOT_CONFIGURED, is_configured
 
     if not is_configured(app_ctx.config):

@@ -361,6 +361,7 @@ def log_list(
         ticket=ticket,
         tz=tz,
         limit=None if (json_ or csv_) else limit,
+        stream=json_ or csv_,
     )
     from supportctl.render.timelog import emit_listing
 

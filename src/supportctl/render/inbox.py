@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.tables import table
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from supportctl.context import AppContext
     from supportctl.services.importing import ImportReport, Plan
     from supportctl.services.inbox import InboxRow, Queue
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 
 
 def inbox_json(row: InboxRow) -> dict[str, Any]:
+    due = _due(row)
     data: dict[str, Any] = {
         "id": row.id,
         "subject": row.subject,
@@ -37,8 +40,8 @@ def inbox_json(row: InboxRow) -> dict[str, Any]:
         "hours": row.hours,
         "flags": _flag_list(row),
         "bounced": row.bounced,
-        "due": _due(row),
-        "sla": _sla_json(row),
+        "due": due,
+        "sla": _sla_json(row, due),
     }
     data.update(row.extra)
     return data
@@ -51,13 +54,13 @@ def _due(row: InboxRow) -> str | None:
     return to_utc_text(clock.due) if clock is not None and clock.due is not None else None
 
 
-def _sla_json(row: InboxRow) -> dict[str, Any] | None:
+def _sla_json(row: InboxRow, due: str | None) -> dict[str, Any] | None:
     clock = row.clock
     if clock is None or clock.target is None:
         return None
     return {
         "target": clock.target,
-        "due": _due(row),
+        "due": due,
         "business_minutes_left": clock.business_minutes_left,
         "breached": clock.breached,
         "paused": clock.paused,
@@ -168,6 +171,17 @@ def emit_inbox(
         limit=limit,
         empty="inbox is empty: no open tickets",
     )
+
+
+def emit_queue_json(warnings: list[str], rows: Iterable[InboxRow]) -> None:
+    """The whole queue as one JSON array, written as the rows are read."""
+    import sys
+
+    from supportctl.render.jsonout import emit_json_array
+
+    for warning in warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    emit_json_array(inbox_json(r) for r in rows)
 
 
 def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:

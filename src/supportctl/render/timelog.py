@@ -253,11 +253,11 @@ def emit_listing(
 
     zone = ZoneInfo(tz)
     if as_json or as_csv:
-        rows = [r for e in listing.rows for r in part_rows(e, zone)]
+        rows = (r for e in listing.rows for r in part_rows(e, zone))
         if as_json:
-            import json
+            from supportctl.render.jsonout import emit_json_array
 
-            sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+            emit_json_array(rows)
         else:
             import csv
 

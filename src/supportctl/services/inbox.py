@@ -7,6 +7,7 @@ shows whatever the rows carry.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -81,9 +82,56 @@ def queue(
     Reads only the first `limit` open tickets from the queue index (None: all), so
     the cost does not grow with history. `mine` is a handle, `customer` a slug.
     """
-    from supportctl.errors import InputError
     from supportctl.services.sla import clock_for_tickets
-    from supportctl.store import rota as rota_store
+
+    filters = _filters(store, mine=mine, customer=customer, include_all=include_all)
+    rows = ticket_store.queue(store, limit=limit, **filters)
+    total = (
+        len(rows)
+        if limit is None or len(rows) < limit
+        else ticket_store.queue_count(store, **filters)
+    )
+    clocks = clock_for_tickets(store, config, rows, now)
+    counts = message_counts(store, [int(r["id"]) for r in rows])
+    items = []
+    for r in rows:
+        item = _row(r, counts.get(int(r["id"]), 0))
+        item.clock = clocks.get(item.id)
+        items.append(item)
+    return Queue(items, total, _warnings(store))
+
+
+def stream(
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    mine: str | None = None,
+    customer: str | None = None,
+    include_all: bool = False,
+) -> tuple[list[str], Iterator[InboxRow]]:
+    """Warnings, and every row of the queue in order with its clock, built a batch at a
+    time as they are read (for `--json`: memory stays flat however many tickets)."""
+    from supportctl.services.sla import clock_for_tickets
+
+    filters = _filters(store, mine=mine, customer=customer, include_all=include_all)
+
+    def rows() -> Iterator[InboxRow]:
+        for batch in ticket_store.queue_batches(store, **filters):
+            clocks = clock_for_tickets(store, config, batch, now)
+            for r in batch:
+                item = _row(r, r["message_count"])
+                item.clock = clocks.get(item.id)
+                yield item
+
+    return _warnings(store), rows()
+
+
+def _filters(
+    store: Store, *, mine: str | None, customer: str | None, include_all: bool
+) -> dict[str, Any]:
+    """The queue's filters from a handle and a slug; InputError for unknown ones."""
+    from supportctl.errors import InputError
 
     owner_id = customer_id = None
     if mine is not None:
@@ -100,31 +148,22 @@ def queue(
         if cust is None:
             raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
         customer_id = cust.id
-    filters: dict[str, Any] = {
+    return {
         "include_closed": include_all,
         "human_only": not include_all,
         "owner_id": owner_id,
         "customer_id": customer_id,
     }
-    rows = ticket_store.queue(store, limit=limit, **filters)
-    total = (
-        len(rows)
-        if limit is None or len(rows) < limit
-        else ticket_store.queue_count(store, **filters)
-    )
-    clocks = clock_for_tickets(store, config, rows, now)
-    counts = message_counts(store, [int(r["id"]) for r in rows])
-    items = []
-    for r in rows:
-        item = _row(r, counts.get(int(r["id"]), 0))
-        item.clock = clocks.get(item.id)
-        items.append(item)
-    warnings = []
+
+
+def _warnings(store: Store) -> list[str]:
+    from supportctl.store import rota as rota_store
+
     if not rota_store.order(store):
-        warnings.append(
+        return [
             "the rota is empty: new tickets stay unowned; run `supportctl rota set alice bob …`"
-        )
-    return Queue(items, total, warnings)
+        ]
+    return []
 
 
 def describe(store: Store, config: Config, ticket_id: int, now: datetime) -> str:

@@ -44,6 +44,7 @@ from supportctl.store.db import Store
 if TYPE_CHECKING:
     from supportctl.config import BankAccount, Config
     from supportctl.domain.models import Customer
+    from supportctl.services.timesheet import MonthOfAll
 
 STORED_FORMATS = ("html", "md", "txt", "csv")
 Progress = Callable[[int, int], None]
@@ -171,15 +172,27 @@ def build(
     status: str = "draft",
     issued_at: datetime | None = None,
     plan_sizes: tuple[int, ...] | None = None,
+    month_data: MonthOfAll | None = None,
 ) -> InvoiceReport:
-    """The customer-month as an InvoiceReport (draft unless `number` is given)."""
-    from supportctl.services.timesheet import month_rows, quota_for
+    """The customer-month as an InvoiceReport (draft unless `number` is given).
+
+    `month_data` (`timesheet.month_of_all`) holds every customer's entries of the month,
+    read once for a whole month of invoices; without it the customer-month is read here.
+    """
+    from supportctl.services.timesheet import quota_for
 
     agency = config.agency
     zone = _zone(agency.timezone)
     shown_tz = customer.zone_name(agency.timezone)
     shown = zone if shown_tz == agency.timezone else _zone(shown_tz)
-    rows = month_rows(store, customer.id, month, tz=agency.timezone)
+    if month_data is None:
+        from supportctl.services.timesheet import month_rows
+
+        rows = month_rows(store, customer.id, month, tz=agency.timezone)
+        quotas = None
+    else:
+        rows = month_data.rows.get(customer.slug, [])
+        quotas = month_data.quotas
     step = customer.billing_step_minutes
     rate = customer.rate.amount_minor
     lines: list[ReportLine] = []
@@ -232,7 +245,8 @@ def build(
     )
     quota = None
     if customer.plan == "maintenance":
-        q = quota_for(store, customer, month, tz=agency.timezone)
+        known = quotas.get(customer.slug) if quotas is not None else None
+        q = known or quota_for(store, customer, month, tz=agency.timezone)
         quota = QuotaLine(q.included_minutes, q.carried_in_minutes, q.used_minutes, q.left_minutes)
     billable_minutes = sum(ln.billed_minutes for ln in lines if ln.cls == "billable")
     hint = None
@@ -423,6 +437,7 @@ def render_month(
 ) -> MonthRun:
     """Render (and with `issue`, number and freeze) every customer's report for `month`."""
     from supportctl.render import invoice as render
+    from supportctl.services.timesheet import month_of_all
 
     month = check_month(month)
     if fmt not in render.FORMATS:
@@ -442,6 +457,9 @@ def render_month(
     total = len(chosen)
 
     def run() -> None:
+        # every customer's entries of the month in one read (inside the transaction
+        # when issuing), not a few queries per customer
+        month_data = month_of_all(store, month, tz=config.agency.timezone)
         for done, cust in enumerate(chosen, start=1):
             existing = invoice_store.issued_for(store, cust.id, month)
             if existing is not None:
@@ -451,7 +469,7 @@ def render_month(
                 results.append(_frozen_summary(existing, path))
             elif issue:
                 report = _issue_one(
-                    store, config, cust, month, now, actor, plan_sizes, fmt, user_dir
+                    store, config, cust, month, now, actor, plan_sizes, fmt, user_dir, month_data
                 )
                 path = target / file_name(cust.slug, month, report.number, fmt)
                 doc = invoice_store.document(store, _invoice_id(store, report.number), fmt)
@@ -459,7 +477,15 @@ def render_month(
                 outputs.append((path, doc))
                 results.append(_summary(report, "issued", path))
             else:
-                report = build(store, config, cust, month, now=now, plan_sizes=plan_sizes)
+                report = build(
+                    store,
+                    config,
+                    cust,
+                    month,
+                    now=now,
+                    plan_sizes=plan_sizes,
+                    month_data=month_data,
+                )
                 path = target / file_name(cust.slug, month, None, fmt)
                 outputs.append((path, render.render_bytes(report, fmt, user_dir)))
                 results.append(_summary(report, "draft", path))
@@ -517,11 +543,12 @@ def _issue_one(
     plan_sizes: tuple[int, ...],
     fmt: str,
     user_dir: Path,
+    month_data: MonthOfAll | None = None,
 ) -> InvoiceReport:
     from supportctl.render import invoice as render
     from supportctl.render.jsonout import to_jsonable
 
-    draft = build(store, config, cust, month, now=now, plan_sizes=plan_sizes)
+    draft = build(store, config, cust, month, now=now, plan_sizes=plan_sizes, month_data=month_data)
     if not draft.lines and not draft.awaiting and not draft.fees and draft.plan_fee is None:
         raise InputError(f"{cust.slug} has no work or fees in {month}; nothing to issue")
     if draft.currency not in config.banks:

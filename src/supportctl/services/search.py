@@ -85,7 +85,11 @@ def search(store: Store, text: str, *, customer: str | None = None, limit: int =
             break
     texts = {
         source: search_store.snippets(
-            store, source, match, [int(r["rowid"]) for r, s, _h in chosen if s == source]
+            store,
+            source,
+            match,
+            [int(r["rowid"]) for r, s, _h in chosen if s == source],
+            scattered=customer_id is not None,
         )
         for source in search_store.SOURCES
     }

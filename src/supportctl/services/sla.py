@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from supportctl.domain.sla import Clock, clock
+from supportctl.domain.sla import NO_CLOCK, Clock, clock
 from supportctl.services.calendar import business_calendar
 from supportctl.store.db import Row, Store
 
@@ -30,6 +30,8 @@ def _time(row: Row | Mapping[str, Any], key: str) -> datetime | None:
 def clock_for_row(calendar: BusinessCalendar, row: Row | Mapping[str, Any], now: datetime) -> Clock:
     """The clock of one ticket row (needs status, hours, first_response_at,
     due_response_at, due_resolution_at, waiting_since)."""
+    if row["status"] == "closed":  # no clock: skip reading its times (most of history)
+        return NO_CLOCK
     return clock(
         calendar,
         status=row["status"],
@@ -59,6 +61,8 @@ def clock_for_tickets(
         return {}
     years = {now.year}
     for row in rows:
+        if row["status"] == "closed":
+            continue
         for key in ("due_response_at", "due_resolution_at", "waiting_since"):
             if row[key]:
                 years.add(int(row[key][:4]))

@@ -181,8 +181,28 @@ def month_rows(
     return listing.rows
 
 
+class MonthOfAll(NamedTuple):
+    """Every customer's entries of one month (each customer-month read and classified
+    once), for building all of a month's invoices."""
+
+    rows: dict[str, list[EntryRow]]  # by customer slug, in start order
+    quotas: dict[str, Quota]  # maintenance customers with entries, by slug
+
+
+def month_of_all(store: Store, month: str, *, tz: str = DEFAULT_TZ) -> MonthOfAll:
+    """`month_rows` and `quota_for` of every customer at once: one read of the month."""
+    parse_month(month)
+    listing = _listing(store, month=month, tz=tz)
+    rows: dict[str, list[EntryRow]] = {}
+    for row in listing.rows:
+        rows.setdefault(row.customer, []).append(row)
+    return MonthOfAll(rows, listing.quotas)
+
+
 class Listing(NamedTuple):
-    rows: list[EntryRow]  # the shown rows (the latest `limit` when a limit was given)
+    # the shown rows (the latest `limit` when a limit was given); with `stream`, an
+    # iterator to read once, built as the entries are read
+    rows: list[EntryRow]
     matched: int  # entries matched
     totals: dict[str, int]  # minutes per class over every matched entry
     month: str | None
@@ -198,10 +218,13 @@ def list_entries(
     ticket: int | None = None,
     tz: str,
     limit: int | None = None,
+    stream: bool = False,
 ) -> Listing:
     """Entries matching the filters in start order, classified within their customer-months.
 
     With `limit`, only the latest `limit` rows are built; totals cover every match.
+    With `stream` (and no limit) `rows` is an iterator that builds each row as it is
+    read, for output written row by row (`--json`, `--csv`): memory stays flat.
     """
     if month is not None:
         parse_month(month)
@@ -217,6 +240,7 @@ def list_entries(
         ticket_id=ticket,
         tz=tz,
         limit=limit,
+        stream=stream,
     )
 
 
@@ -229,11 +253,16 @@ def _listing(
     ticket_id: int | None = None,
     tz: str,
     limit: int | None = None,
+    stream: bool = False,
 ) -> Listing:
     from supportctl.domain.billing_rules import CLASSES, Part
 
     if person_id is None and ticket_id is None and limit is not None:
         return _latest(store, month=month, customer_id=customer_id, tz=tz, limit=limit)
+    if person_id is not None and ticket_id is None and month is None and limit is not None:
+        return _person_latest(
+            store, person_id=person_id, customer_id=customer_id, tz=tz, limit=limit
+        )
     zone = _zone(tz)
     bounds: tuple[str | None, str | None] = (None, None)
     if month is not None:
@@ -283,6 +312,12 @@ def _listing(
                     parts_of.setdefault(entry_id, []).append(part)
         if month is not None and plan.plan == "maintenance":
             quotas[plan.slug] = quota
+    if limit is None and stream:
+        read = entry_store.listing_rows(
+            store, start_from=bounds[0], start_before=bounds[1], **filters
+        )
+        built = (_entry_row(r, [Part(*p) for p in parts_of.get(r["id"], ())], zone) for r in read)
+        return Listing(built, len(matched), totals, month, quotas)  # type: ignore[arg-type]
     if limit is None:
         full = entry_store.listing(store, start_from=bounds[0], start_before=bounds[1], **filters)
     else:
@@ -358,6 +393,127 @@ def _latest(
             parts_of.setdefault(raw[0], []).append(Part(*raw))
     rows = [_entry_row(r, parts_of[r["id"]], zone) for r in shown]
     return Listing(rows, matched, totals, month, quotas)
+
+
+def _person_latest(
+    store: Store, *, person_id: int, customer_id: int | None, tz: str, limit: int
+) -> Listing:
+    """A person's latest `limit` entries over all time with their parts, and the totals
+    of all their entries, bounded by what is shown rather than by the history.
+
+    Totals come from the kept per-person totals of each customer-month (computed once
+    per customer-month and kept, see `_keep_people`). The shown entries' parts come
+    from classifying, per customer-month, only its entries from the first shown one
+    on (everyone's), with the quota left before them taken from the month's totals.
+    """
+    from supportctl.domain.billing_rules import CLASSES, Part, classify_items, quota_minutes
+
+    totals = dict.fromkeys(CLASSES, 0)
+    span = entry_store.start_span(store, None, person_id)
+    if span is None:
+        return Listing([], 0, totals, None, {})
+    zone = _zone(tz)
+    plans = _plans(store)
+    months = _months_between(_local_month_of(span[0], zone), _local_month_of(span[1], zone))
+    known = _kept_totals(store, plans, months, tz, list(plans))
+    rules = _rules_stamp()
+    with_people = entry_store.months_with_people(store, months[0], months[-1], tz, rules)
+    missing = [key for key, row in known.items() if row[0] and key not in with_people]
+    fresh = _keep_people(store, plans, missing, tz, rules) if missing else {}
+    kept = entry_store.person_totals(store, person_id, months[0], months[-1], tz, rules)
+    for key, people in fresh.items():  # when they could not be kept
+        if person_id in people:
+            kept[key] = people[person_id]
+    matched = 0
+    for (_mon, cid), row in kept.items():
+        if customer_id is not None and cid != customer_id:
+            continue
+        matched += row[0]
+        for cls, minutes in zip(CLASSES, row[1:], strict=True):
+            totals[cls] += minutes
+    start, end = month_bounds(months[0], tz)[0], month_bounds(months[-1], tz)[1]
+    shown = entry_store.latest(store, start, end, customer_id, limit, person_id=person_id)
+    first_of: dict[tuple[str, int], str] = {}
+    for r in shown:
+        first_of.setdefault((_local_month_of(r["start_at"], zone), r["customer_id"]), r["start_at"])
+    wanted = {r["id"] for r in shown}
+    flag = entry_store.unapproved_flag(store)
+    parts_of: dict[int, list[Part]] = {}
+    for key, since in first_of.items():
+        plan = plans[key[1]]
+        items = entry_store.facts(
+            store,
+            start_from=since,
+            start_before=month_bounds(key[0], tz)[1],
+            customer_id=key[1],
+            flag=flag,
+        )
+        left = 0
+        if plan.plan == "maintenance":
+            before = known[key][-1] - sum(quota_minutes(i) for i in items)
+            left = max(0, known[key][-3] - before)
+        for raw in classify_items(items, plan.plan, left):
+            if raw[0] in wanted:
+                parts_of.setdefault(raw[0], []).append(Part(*raw))
+    rows = [_entry_row(r, parts_of[r["id"]], zone) for r in shown]
+    return Listing(rows, matched, totals, None, {})
+
+
+def _keep_people(
+    store: Store, plans: dict[int, _Plan], missing: list[tuple[str, int]], tz: str, rules: str
+) -> dict[tuple[str, int], dict[int, tuple[int, ...]]]:
+    """Compute the per-person totals of these customer-months (month, customer id) and
+    keep them: each is classified whole, once. Returns what it computed, by customer-
+    month and then person id; when the database cannot be written to (read-only, or
+    busy for longer than a moment), that is all there is of them."""
+    from supportctl.errors import StoreError
+    from supportctl.store.db import QueryError
+
+    try:
+        with store.transaction(wait_ms=250):
+            first, last = min(m for m, _c in missing), max(m for m, _c in missing)
+            done = entry_store.months_with_people(store, first, last, tz, rules)
+            computed = _people_totals(store, plans, [k for k in missing if k not in done], tz)
+            for (month, cid), rows in computed.items():
+                entry_store.keep_person_totals(store, month, cid, tz, rules, rows)
+    except (StoreError, QueryError):
+        computed = _people_totals(store, plans, missing, tz)
+    return computed
+
+
+def _people_totals(
+    store: Store, plans: dict[int, _Plan], keys: list[tuple[str, int]], tz: str
+) -> dict[tuple[str, int], dict[int, tuple[int, ...]]]:
+    """PERSON_TOTALS_COLUMNS by person id of each customer-month, classified whole."""
+    from supportctl.domain.billing_rules import CLASSES
+
+    computed: dict[tuple[str, int], dict[int, tuple[int, ...]]] = {}
+    for month, cid in keys:
+        facts = _month_facts_with_people(store, cid, month, tz)
+        raw, _quota = _classify(store, plans[cid], month, facts, tz, entry_store.WAITING)
+        person_of = {f[0]: f[8] for f in facts}
+        by_person: dict[int, list[int]] = {}
+        counted: set[int] = set()
+        for part in raw:
+            row = by_person.setdefault(person_of[part[0]], [0] * (1 + len(CLASSES)))
+            if part[0] not in counted:
+                counted.add(part[0])
+                row[0] += 1
+            row[1 + CLASSES.index(part[2])] += part[1]
+        computed[(month, cid)] = {p: tuple(v) for p, v in by_person.items()}
+    return computed
+
+
+def _month_facts_with_people(store: Store, customer_id: int, month: str, tz: str) -> list[Any]:
+    start, end = month_bounds(month, tz)
+    return entry_store.facts(
+        store,
+        start_from=start,
+        start_before=end,
+        customer_id=customer_id,
+        flag=entry_store.WAITING,
+        with_person=True,
+    )
 
 
 def _local_month_of(utc_text: str, zone: Any) -> str:

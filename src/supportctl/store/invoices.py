@@ -178,9 +178,10 @@ _FEE_SELECT = (
 
 
 def fees_for(store: Store, customer_id: int, month: str) -> list[sqlite3.Row]:
+    """The customer's fees dated in `month` (YYYY-MM): a range of its day index."""
     return store.all(
-        _FEE_SELECT + " WHERE f.customer_id = ? AND substr(f.day, 1, 7) = ? ORDER BY f.day, f.id",
-        (customer_id, month),
+        _FEE_SELECT + " WHERE f.customer_id = ? AND f.day >= ? AND f.day < ? ORDER BY f.day, f.id",
+        (customer_id, f"{month}-01", f"{month}-32"),
     )
 
 

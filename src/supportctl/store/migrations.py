@@ -753,6 +753,127 @@ ALTER TABLE tickets ADD COLUMN bounced_at TEXT
     )
 
 
+# The customer token a search row carries: `c<id>` (`c0` for a ticket with none).
+_CUSTOMER_OF_TICKET = "'c' || coalesce((SELECT customer_id FROM tickets WHERE id = {ticket}), 0)"
+
+
+@migration
+def search_index_knows_the_customer(db: Database) -> None:
+    """Each search row carries its ticket's customer as a token (`customer` column), so
+    `search WORD --customer X` intersects the word with the customer inside FTS5
+    instead of joining every match to `messages` (whose rows carry the raw mail) and
+    `tickets`. The three FTS tables are rebuilt with the column; triggers keep the
+    token current when a ticket changes customer or a message or note changes ticket.
+    """
+    message_customer = _CUSTOMER_OF_TICKET.format(ticket="new.ticket_id")
+    statements = [
+        "DROP TRIGGER tickets_fts_insert",
+        "DROP TRIGGER tickets_fts_update",
+        "DROP TRIGGER tickets_fts_delete",
+        "DROP TRIGGER messages_fts_insert",
+        "DROP TRIGGER messages_fts_update",
+        "DROP TRIGGER messages_fts_delete",
+        "DROP TRIGGER notes_fts_insert",
+        "DROP TRIGGER notes_fts_delete",
+        "DROP TABLE tickets_fts",
+        "DROP TABLE messages_fts",
+        "DROP TABLE notes_fts",
+        f"CREATE VIRTUAL TABLE tickets_fts USING fts5(subject, customer, {_FTS})",
+        f"CREATE VIRTUAL TABLE messages_fts USING fts5(subject, body, customer, {_FTS})",
+        f"CREATE VIRTUAL TABLE notes_fts USING fts5(body, customer, {_FTS})",
+        "INSERT INTO tickets_fts (rowid, subject, customer) "
+        "SELECT id, subject, 'c' || coalesce(customer_id, 0) FROM tickets",
+        "INSERT INTO messages_fts (rowid, subject, body, customer) "
+        "SELECT m.id, m.subject, m.text_body, 'c' || coalesce(t.customer_id, 0) "
+        "FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id",
+        "INSERT INTO notes_fts (rowid, body, customer) "
+        "SELECT e.id, json_extract(e.data, '$.text'), 'c' || coalesce(t.customer_id, 0) "
+        "FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id WHERE e.kind = 'ticket.note'",
+        "CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets BEGIN "
+        "INSERT INTO tickets_fts (rowid, subject, customer) "
+        "VALUES (new.id, new.subject, 'c' || coalesce(new.customer_id, 0)); END",
+        "CREATE TRIGGER tickets_fts_update AFTER UPDATE OF subject, customer_id ON tickets BEGIN "
+        "DELETE FROM tickets_fts WHERE rowid = old.id; "
+        "INSERT INTO tickets_fts (rowid, subject, customer) "
+        "VALUES (new.id, new.subject, 'c' || coalesce(new.customer_id, 0)); END",
+        "CREATE TRIGGER tickets_fts_customer AFTER UPDATE OF customer_id ON tickets "
+        "WHEN coalesce(old.customer_id, 0) != coalesce(new.customer_id, 0) BEGIN "
+        "UPDATE messages_fts SET customer = 'c' || coalesce(new.customer_id, 0) "
+        "WHERE rowid IN (SELECT id FROM messages WHERE ticket_id = new.id); "
+        "UPDATE notes_fts SET customer = 'c' || coalesce(new.customer_id, 0) "
+        "WHERE rowid IN (SELECT id FROM events WHERE ticket_id = new.id AND kind = 'ticket.note'); "
+        "END",
+        "CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN "
+        "DELETE FROM tickets_fts WHERE rowid = old.id; END",
+        "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
+        "INSERT INTO messages_fts (rowid, subject, body, customer) "
+        f"VALUES (new.id, new.subject, new.text_body, {message_customer}); END",
+        "CREATE TRIGGER messages_fts_update AFTER UPDATE OF subject, text_body, ticket_id "
+        "ON messages BEGIN DELETE FROM messages_fts WHERE rowid = old.id; "
+        "INSERT INTO messages_fts (rowid, subject, body, customer) "
+        f"VALUES (new.id, new.subject, new.text_body, {message_customer}); END",
+        "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN "
+        "DELETE FROM messages_fts WHERE rowid = old.id; END",
+        "CREATE TRIGGER notes_fts_insert AFTER INSERT ON events WHEN new.kind = 'ticket.note' BEGIN "
+        "INSERT INTO notes_fts (rowid, body, customer) "
+        f"VALUES (new.id, json_extract(new.data, '$.text'), {message_customer}); END",
+        "CREATE TRIGGER notes_fts_update AFTER UPDATE OF ticket_id ON events "
+        "WHEN new.kind = 'ticket.note' BEGIN "
+        f"UPDATE notes_fts SET customer = {message_customer} WHERE rowid = new.id; END",
+        "CREATE TRIGGER notes_fts_delete AFTER DELETE ON events WHEN old.kind = 'ticket.note' BEGIN "
+        "DELETE FROM notes_fts WHERE rowid = old.id; END",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+@migration
+def index_resolution_time_and_cover_minutes(db: Database) -> None:
+    """`report MONTH` counts the month's resolved tickets from an index on `resolved_at`
+    and sums each person's minutes of the month from a range (per person, by start) of
+    an index that carries the minutes: no table row is read, of that month or another."""
+    db.execute(
+        "CREATE INDEX tickets_resolved_at ON tickets (resolved_at) WHERE merged_into IS NULL"
+    )
+    db.execute(
+        "CREATE INDEX time_entries_person_minutes ON time_entries (person_id, start_at, minutes)"
+    )
+
+
+@migration
+def keep_month_totals_per_person(db: Database) -> None:
+    """Per person, customer and month class totals, kept next to `month_totals`, so
+    `log list --person P` over all time sums kept rows instead of classifying every
+    customer-month the person ever touched. A customer-month's person rows are valid
+    while its `month_totals` row says `by_person = 1`; deleting that row (the triggers
+    of `add_month_totals_cache` do, on any change it depends on) deletes them too.
+    `month_totals` gets an index by month: a listing reads a range of months."""
+    db.execute("ALTER TABLE month_totals ADD COLUMN by_person INTEGER NOT NULL DEFAULT 0")
+    # the kept rows of a range of months, without walking every customer's
+    db.execute("CREATE INDEX month_totals_month ON month_totals (month, tz, rules)")
+    _run(
+        db,
+        """
+CREATE TABLE person_month_totals (
+    person_id INTEGER NOT NULL,
+    tz TEXT NOT NULL,
+    month TEXT NOT NULL,
+    customer_id INTEGER NOT NULL,
+    entries INTEGER NOT NULL,
+    included INTEGER NOT NULL,
+    billable INTEGER NOT NULL,
+    non_billable INTEGER NOT NULL,
+    needs_approval INTEGER NOT NULL,
+    PRIMARY KEY (person_id, tz, month, customer_id)
+) WITHOUT ROWID;
+CREATE INDEX person_month_totals_month ON person_month_totals (customer_id, month, tz);
+CREATE TRIGGER month_totals_forget_people AFTER DELETE ON month_totals BEGIN
+DELETE FROM person_month_totals WHERE customer_id = OLD.customer_id AND month = OLD.month
+AND tz = OLD.tz; END
+""",
+    )
+
+
 if len(MIGRATIONS) != SCHEMA_VERSION:  # the constant opening a database compares with
     raise RuntimeError(
         f"store.db.SCHEMA_VERSION is {SCHEMA_VERSION} but there are {len(MIGRATIONS)} migrations"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from supportctl.store.db import Store
 
@@ -19,10 +18,12 @@ MARK_START = "\x02"
 MARK_END = "\x03"
 _SNIP = f"'{MARK_START}', '{MARK_END}', '…', 14"
 
-# source -> (fts table, the join that yields ticket_id and a time, snippet column)
+# source -> (fts table, text columns, the join that yields ticket_id and a time,
+# ticket_id, time, snippet column)
 _SOURCES = {
     "subject": (
         "tickets_fts",
+        "subject",
         "JOIN tickets t ON t.id = f.rowid",
         "t.id",
         "t.created_at",
@@ -30,52 +31,77 @@ _SOURCES = {
     ),
     "message": (
         "messages_fts",
-        "JOIN messages m ON m.id = f.rowid JOIN tickets t ON t.id = m.ticket_id",
+        "{subject body}",
+        "JOIN messages m ON m.id = f.rowid",
         "m.ticket_id",
         "m.arrived_at",
         "-1",
     ),
-    "note": (
-        "notes_fts",
-        "JOIN events e ON e.id = f.rowid JOIN tickets t ON t.id = e.ticket_id",
-        "e.ticket_id",
-        "e.at",
-        "0",
-    ),
+    "note": ("notes_fts", "body", "JOIN events e ON e.id = f.rowid", "e.ticket_id", "e.at", "0"),
 }
 SOURCES = tuple(_SOURCES)
+
+
+def customer_token(customer_id: int | None) -> str:
+    """The token a search row carries for its ticket's customer (see the migration
+    `search_index_knows_the_customer`)."""
+    return f"c{customer_id or 0}"
+
+
+def _in_text(source: str, match: str) -> str:
+    """`match` limited to the source's text columns (never the customer token)."""
+    return f"{_SOURCES[source][1]} : ({match})"
 
 
 def hits(
     store: Store, source: str, match: str, customer_id: int | None, limit: int
 ) -> list[sqlite3.Row]:
-    """(rowid, ticket_id, at) of the newest `limit` matches in one source."""
-    table, join, ticket, at, _column = _SOURCES[source]
-    params: list[Any] = [match]
-    where = ""
+    """(rowid, ticket_id, at) of the newest `limit` matches in one source.
+
+    The customer filter is part of the FTS5 query (a token in the `customer` column),
+    so only rows of that customer are ever joined: the cost follows the hits shown.
+    """
+    table, _columns, join, ticket, at, _column = _SOURCES[source]
+    query = _in_text(source, match)
     if customer_id is not None:
-        where = " AND t.customer_id = ?"
-        params.append(customer_id)
-    params.append(limit)
+        query += f' AND customer : "{customer_token(customer_id)}"'
     return store.all(
         f"SELECT f.rowid AS rowid, {ticket} AS ticket_id, {at} AS at FROM {table} f {join} "
-        f"WHERE {table} MATCH ?{where} ORDER BY f.rowid DESC LIMIT ?",
-        params,
+        f"WHERE {table} MATCH ? ORDER BY f.rowid DESC LIMIT ?",
+        (query, limit),
     )
 
 
-def snippets(store: Store, source: str, match: str, rowids: Sequence[int]) -> dict[int, str]:
-    """rowid -> snippet with the matches between MARK_START and MARK_END."""
+def snippets(
+    store: Store, source: str, match: str, rowids: Sequence[int], *, scattered: bool = False
+) -> dict[int, str]:
+    """rowid -> snippet with the matches between MARK_START and MARK_END.
+
+    `scattered`: the rowids were picked by a filter (one customer's rows) and may lie
+    far apart in the history, so each is looked up by itself instead of walking the
+    range between them."""
     if not rowids:
         return {}
-    table, _join, _ticket, _at, column = _SOURCES[source]
+    table, _columns, _join, _ticket, _at, column = _SOURCES[source]
+    text = _in_text(source, match)
+    if scattered:
+        found: dict[int, str] = {}
+        for rowid in rowids:
+            row = store.one(
+                f"SELECT snippet({table}, {column}, {_SNIP}) FROM {table} "
+                f"WHERE {table} MATCH ? AND rowid = ?",
+                (text, rowid),
+            )
+            if row is not None and row[0] is not None:
+                found[rowid] = row[0]
+        return found
     marks = ", ".join("?" for _ in rowids)
     # FTS5 turns `rowid IN (...)` next to MATCH into a walk over every match; a rowid
     # range is walked incrementally. The range holds no more matches than `hits` read.
     rows = store.all(
         f"SELECT rowid, CASE WHEN rowid IN ({marks}) THEN snippet({table}, {column}, {_SNIP}) END "
         f"FROM {table} WHERE {table} MATCH ? AND rowid >= ? AND rowid <= ?",
-        [*rowids, match, min(rowids), max(rowids)],
+        [*rowids, text, min(rowids), max(rowids)],
     )
     return {int(r[0]): r[1] for r in rows if r[1] is not None}
 
@@ -97,12 +123,15 @@ def ticket_heads(store: Store, ticket_ids: list[int]) -> dict[int, sqlite3.Row]:
 _DEFERRED = {
     "messages": (
         "messages_fts_insert",
-        "INSERT INTO messages_fts (rowid, subject, body) SELECT id, subject, text_body "
-        "FROM messages WHERE id > ? AND id NOT IN (SELECT rowid FROM messages_fts WHERE rowid > ?)",
+        "INSERT INTO messages_fts (rowid, subject, body, customer) "
+        "SELECT m.id, m.subject, m.text_body, 'c' || coalesce(t.customer_id, 0) "
+        "FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id "
+        "WHERE m.id > ? AND m.id NOT IN (SELECT rowid FROM messages_fts WHERE rowid > ?)",
     ),
     "tickets": (
         "tickets_fts_insert",
-        "INSERT INTO tickets_fts (rowid, subject) SELECT id, subject "
+        "INSERT INTO tickets_fts (rowid, subject, customer) "
+        "SELECT id, subject, 'c' || coalesce(customer_id, 0) "
         "FROM tickets WHERE id > ? AND id NOT IN (SELECT rowid FROM tickets_fts WHERE rowid > ?)",
     ),
 }

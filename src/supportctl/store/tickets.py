@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from supportctl.store.db import Store
@@ -166,6 +167,39 @@ def queue(
         sql += " LIMIT ?"
         params.append(limit)
     return store.all(sql, params)
+
+
+def queue_batches(
+    store: Store,
+    *,
+    include_closed: bool = False,
+    human_only: bool = False,
+    owner_id: int | None = None,
+    customer_id: int | None = None,
+    size: int = 1000,
+) -> Iterator[list[sqlite3.Row]]:
+    """Every ticket of `queue`, in queue order, `size` rows at a time as they are read,
+    each with its number of messages (`message_count`, from the messages index)."""
+    where, params = _queue_where(
+        include_closed=include_closed,
+        human_only=human_only,
+        owner_id=owner_id,
+        customer_id=customer_id,
+    )
+    select = _QUEUE_SELECT.replace(
+        " FROM tickets t ",
+        ", (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id) AS message_count "
+        "FROM tickets t ",
+        1,
+    )
+    if not include_closed:
+        select = select.replace("FROM tickets t ", "FROM tickets t INDEXED BY tickets_queue ", 1)
+    cursor = store.conn.execute(f"{select}{where} ORDER BY {QUEUE_ORDER}", params)
+    try:
+        while batch := cursor.fetchmany(size):
+            yield batch
+    finally:
+        cursor.close()
 
 
 def queue_count(

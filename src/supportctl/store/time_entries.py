@@ -9,6 +9,7 @@ a person has.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from supportctl.store.db import Store
@@ -136,8 +137,35 @@ def listing(
     ticket_id: int | None = None,
 ) -> list[sqlite3.Row]:
     """Entries matching every given filter, in start order."""
+    return list(
+        listing_rows(
+            store,
+            start_from=start_from,
+            start_before=start_before,
+            customer_id=customer_id,
+            person_id=person_id,
+            ticket_id=ticket_id,
+        )
+    )
+
+
+def listing_rows(
+    store: Store,
+    *,
+    start_from: str | None = None,
+    start_before: str | None = None,
+    customer_id: int | None = None,
+    person_id: int | None = None,
+    ticket_id: int | None = None,
+) -> Iterator[sqlite3.Row]:
+    """`listing`, yielded as the rows are read (a whole month for `--json`)."""
     where, params = _where(start_from, start_before, customer_id, person_id, ticket_id)
-    return store.all(_LIST_SELECT + where + " ORDER BY e.start_at, e.id", params)
+    cursor = store.conn.execute(_LIST_SELECT + where + " ORDER BY e.start_at, e.id", params)
+    try:
+        while batch := cursor.fetchmany(500):
+            yield from batch
+    finally:
+        cursor.close()
 
 
 def _where(
@@ -181,9 +209,11 @@ def facts(
     person_id: int | None = None,
     ticket_id: int | None = None,
     flag: str | None = None,
+    with_person: bool = False,
 ) -> list[Any]:
     """What the billing rules need, as plain tuples in start order: (id, minutes, kind,
-    is_internal, class_override, unapproved, customer_id, start_at).
+    is_internal, class_override, unapproved, customer_id, start_at), and the
+    person_id last `with_person`.
 
     Read from the covering index of migration 6. The unapproved tickets (few, from
     their partial index) go into the query as a literal list: SQLite tests a short
@@ -194,7 +224,11 @@ def facts(
         flag = unapproved_flag(store)
     sql = (
         f"SELECT e.id, e.minutes, e.kind, e.is_internal, e.class_override, {flag}, "
-        "e.customer_id, e.start_at FROM time_entries e" + where + " ORDER BY e.start_at, e.id"
+        "e.customer_id, e.start_at"
+        + (", e.person_id" if with_person else "")
+        + " FROM time_entries e"
+        + where
+        + " ORDER BY e.start_at, e.id"
     )
     cur = store.conn.cursor()
     cur.row_factory = None  # plain tuples: a month holds thousands of rows
@@ -310,13 +344,21 @@ def overridden(
 
 
 def latest(
-    store: Store, start_from: str, start_before: str, customer_id: int | None, limit: int
+    store: Store,
+    start_from: str,
+    start_before: str,
+    customer_id: int | None,
+    limit: int,
+    person_id: int | None = None,
 ) -> list[sqlite3.Row]:
-    """Full rows of the latest `limit` entries starting in the range, in start order."""
-    only = "" if customer_id is None else " AND customer_id = ?"
+    """Full rows of the latest `limit` entries starting in the range (of the customer,
+    of the person), in start order."""
+    only = ""
     params: list[Any] = [start_from, start_before]
-    if customer_id is not None:
-        params.append(customer_id)
+    for column, value in (("customer_id", customer_id), ("person_id", person_id)):
+        if value is not None:
+            only += f" AND {column} = ?"
+            params.append(value)
     return store.all(
         _LIST_SELECT + " WHERE e.id IN (SELECT id FROM time_entries "
         f"WHERE start_at >= ? AND start_at < ?{only} ORDER BY start_at DESC, id DESC LIMIT ?) "
@@ -383,10 +425,14 @@ def cached_totals_for_months(
     return found
 
 
-def start_span(store: Store, customer_id: int | None) -> tuple[str, str] | None:
-    """The first and the last start of any entry (of the customer), None with none.
-    Two subqueries: SQLite reads a lone min() or max() off the index end."""
+def start_span(
+    store: Store, customer_id: int | None, person_id: int | None = None
+) -> tuple[str, str] | None:
+    """The first and the last start of any entry (of the customer, or of the person),
+    None with none. Two subqueries: SQLite reads a lone min() or max() off the index end."""
     only = "" if customer_id is None else f" WHERE customer_id = {int(customer_id)}"
+    if person_id is not None:
+        only = f" WHERE person_id = {int(person_id)}"
     row = store.conn.execute(
         f"SELECT (SELECT min(start_at) FROM time_entries{only}), "
         f"(SELECT max(start_at) FROM time_entries{only})"
@@ -406,3 +452,68 @@ def keep_totals(
         f"VALUES ({', '.join('?' for _ in columns)})",
         [(cid, month, tz, rules, *row) for cid, row in rows.items()],
     )
+
+
+# Per person totals of a customer-month (`person_month_totals`, see its migration):
+# entries, then minutes per class in `billing_rules.CLASSES` order.
+PERSON_TOTALS_COLUMNS = ("entries", "included", "billable", "non_billable", "needs_approval")
+
+
+def months_with_people(
+    store: Store, first: str, last: str, tz: str, rules: str
+) -> set[tuple[str, int]]:
+    """(month, customer id) of the customer-months in [first, last] whose per-person
+    totals are kept."""
+    cur = store.conn.cursor()
+    cur.row_factory = None
+    rows = cur.execute(
+        "SELECT month, customer_id FROM month_totals WHERE month >= ? AND month <= ? "
+        "AND tz = ? AND rules = ? AND by_person = 1",
+        (first, last, tz, rules),
+    )
+    return {(str(r[0]), int(r[1])) for r in rows}
+
+
+def keep_person_totals(
+    store: Store,
+    month: str,
+    customer_id: int,
+    tz: str,
+    rules: str,
+    rows: dict[int, tuple[int, ...]],
+) -> None:
+    """Replace the customer-month's per-person totals (PERSON_TOTALS_COLUMNS by person
+    id) and mark them kept, if its month totals are still the ones of `rules`."""
+    store.execute(
+        "DELETE FROM person_month_totals WHERE customer_id = ? AND month = ? AND tz = ?",
+        (customer_id, month, tz),
+    )
+    columns = ("person_id", "tz", "month", "customer_id", *PERSON_TOTALS_COLUMNS)
+    store.conn.executemany(
+        f"INSERT INTO person_month_totals ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})",
+        [(pid, tz, month, customer_id, *row) for pid, row in rows.items()],
+    )
+    store.execute(
+        "UPDATE month_totals SET by_person = 1 WHERE customer_id = ? AND month = ? AND tz = ? "
+        "AND rules = ?",
+        (customer_id, month, tz, rules),
+    )
+
+
+def person_totals(
+    store: Store, person_id: int, first: str, last: str, tz: str, rules: str
+) -> dict[tuple[str, int], tuple[int, ...]]:
+    """The person's kept totals (PERSON_TOTALS_COLUMNS) by (month, customer id), for
+    the months in [first, last] whose per-person totals are kept."""
+    cur = store.conn.cursor()
+    cur.row_factory = None
+    rows = cur.execute(
+        f"SELECT p.month, p.customer_id, {', '.join('p.' + c for c in PERSON_TOTALS_COLUMNS)} "
+        "FROM person_month_totals p JOIN month_totals m ON m.customer_id = p.customer_id "
+        "AND m.month = p.month AND m.tz = p.tz "
+        "WHERE p.person_id = ? AND p.tz = ? AND p.month >= ? AND p.month <= ? "
+        "AND m.rules = ? AND m.by_person = 1",
+        (person_id, tz, first, last, rules),
+    )
+    return {(str(r[0]), int(r[1])): tuple(r[2:]) for r in rows}

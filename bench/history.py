@@ -1,0 +1,240 @@
+"""History does not slow a command that does not show it: the commands that used to read
+the whole history, on a desk of 100,000 tickets, 1,000,000 messages (raw mail kept)
+and 1,000,000 time entries against the same commands on a desk of 100 tickets, 1,000
+messages and 1,000 time entries, same run.
+
+    .venv/bin/python bench/history.py [--runs 10] [--cold-runs 3] [--keep /work/benchdesk]
+
+Warm: the commands run round-robin, both desks in turn, `runs` times; medians.
+Cold (needs root): the page cache is dropped (`echo 3 > /proc/sys/vm/drop_caches`)
+before every run. Targets (issue 16): large <= 1.10x small warm, <= 1.5x cold;
+`search WORD --customer X` cold <= 0.5 s on the large desk; `inbox --no-fetch --all
+--json` on the large desk <= 1.5 s and <= 150 MB peak RSS. Output goes to a pipe.
+
+The desks are built with bench/inbox.py's builder (tickets, messages with raw mail,
+events; FTS kept by the triggers) plus time entries with one history event each, as
+`log` writes them. `--keep DIR` builds them there once and reuses them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import compile_sources, tool
+from inbox import fill, setup, workspace_env
+
+TICKETS = 100_000
+OPEN = 20_000
+ENTRIES = 1_000_000
+SMALL_TICKETS = 100
+SMALL_OPEN = 60
+SMALL_ENTRIES = 1_000
+CUSTOMERS = 30
+PEOPLE = 8
+MONTH = "2026-10"
+WORDS = ("updated", "plugins", "fixed", "contact", "form", "DNS", "backup", "theme")
+
+
+def fill_time(db_path: Path, entries: int) -> None:
+    """Time entries on the desk's tickets, per person never overlapping, with the
+    `time.logged` event each one has; the last ones end before the bench's NOW."""
+    rng = random.Random(6)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    people = [r[0] for r in conn.execute("SELECT id FROM people ORDER BY id")]
+    tickets = conn.execute("SELECT id, customer_id FROM tickets ORDER BY id").fetchall()
+    last = datetime(2026, 11, 20, tzinfo=UTC)
+    first = last - timedelta(days=5 * 365)
+    per_person = entries // len(people)
+    step = (last - first).total_seconds() / per_person
+
+    def text(moment: datetime) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def rows():  # type: ignore[no-untyped-def]
+        n = 0
+        for person in people:
+            for i in range(per_person):
+                start = (first + timedelta(seconds=int(i * step))).replace(second=0)
+                minutes = rng.randint(5, max(5, min(90, int(step // 60) - 1)))
+                ticket, customer = tickets[rng.randrange(len(tickets))]
+                n += 1
+                yield (
+                    n,
+                    str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    person,
+                    ticket,
+                    customer,
+                    text(start),
+                    text(start + timedelta(minutes=minutes)),
+                    minutes,
+                    f"{rng.choice(WORDS)} {rng.choice(WORDS)}",
+                    "messaging" if n % 7 == 0 else "work",
+                    text(start),
+                )
+
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO time_entries (id, uuid, person_id, ticket_id, customer_id, start_at, "
+        "end_at, minutes, description, kind, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows(),
+    )
+    conn.execute(
+        "INSERT INTO events (at, actor, kind, ticket_id, customer_id, subject_ref, data) "
+        "SELECT created_at, 'dev', 'time.logged', ticket_id, customer_id, 'time:' || id, "
+        "json_object('entry', id, 'minutes', minutes) FROM time_entries"
+    )
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def build(directory: Path, tickets: int, open_tickets: int, entries: int) -> None:
+    if (directory / "supportctl.db").exists():
+        return
+    started = time.perf_counter()
+    setup(directory, customers=CUSTOMERS, people=PEOPLE)
+    env = workspace_env(directory)
+    fill(directory / "supportctl.db", tickets, open_tickets, customers=CUSTOMERS, people=PEOPLE)
+    fill_time(directory / "supportctl.db", entries)
+    # A customer without a single ticket: a search limited to it finds nothing.
+    subprocess.run(
+        [tool("supportctl"), "customer", "add", "silent", "--name", "Silent Oy", "--plan", "adhoc"],
+        check=True,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+    )
+    print(
+        f"built {tickets:,} tickets, {entries:,} time entries in "
+        f"{time.perf_counter() - started:.0f} s: {directory}",
+        flush=True,
+    )
+
+
+def commands(exe: str, out: str) -> dict[str, list[str]]:
+    return {
+        "search lomake --customer c07": [exe, "search", "lomake", "--customer", "c07"],
+        "search lomake --customer silent": [exe, "search", "lomake", "--customer", "silent"],
+        "log list --person dev3": [exe, "log", "list", "--person", "dev3"],
+        f"report {MONTH}": [exe, "report", MONTH],
+        f"log list --month {MONTH} --json": [exe, "log", "list", "--month", MONTH, "--json"],
+        "inbox --no-fetch --all --json": [exe, "inbox", "--no-fetch", "--all", "--json"],
+        f"invoice {MONTH} -f csv": [exe, "invoice", MONTH, "-f", "csv", "--out", out],
+    }
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of the child, the
+    last two from wait4. On a shared, busy machine CPU time is the steadier figure."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        argv,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    while proc.stdout.read(1 << 16):
+        pass
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode})")
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def drop_caches() -> None:
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the desks here")
+    parser.add_argument("--only", help="run only the commands whose name contains this")
+    parser.add_argument("--build-only", action="store_true", help="build the desks and stop")
+    args = parser.parse_args()
+    compile_sources()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="bench-history-"))
+    big, small = base / "big", base / "small"
+    build(big, TICKETS, OPEN, ENTRIES)
+    build(small, SMALL_TICKETS, SMALL_OPEN, SMALL_ENTRIES)
+    if args.build_only:
+        return
+    envs = {"large": workspace_env(big), "small": workspace_env(small)}
+    exe = tool("supportctl")
+    jobs = {
+        k: v
+        for k, v in commands(exe, tempfile.mkdtemp(prefix="bench-invoices-")).items()
+        if not args.only or args.only in k
+    }
+    for env in envs.values():  # migrate both desks before anything is timed
+        subprocess.run(
+            [exe, "team", "list"], env={**os.environ, **env}, check=True, capture_output=True
+        )
+    warm: dict[tuple[str, str], list[float]] = {}
+    rss: dict[tuple[str, str], float] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
+    for round_ in range(2 + args.runs):
+        for name, argv in jobs.items():
+            for desk, env in envs.items():
+                elapsed, peak, used = timed(argv, env)
+                if round_ >= 2:
+                    warm.setdefault((name, desk), []).append(elapsed)
+                    cpu.setdefault((name, desk), []).append(used)
+                    rss[(name, desk)] = max(rss.get((name, desk), 0.0), peak)
+    cold: dict[tuple[str, str], list[float]] = {}
+    can_drop = os.geteuid() == 0
+    if can_drop:
+        for _round in range(args.cold_runs):
+            for name, argv in jobs.items():
+                for desk, env in envs.items():
+                    drop_caches()
+                    cold.setdefault((name, desk), []).append(timed(argv, env)[0])
+    size = (big / "supportctl.db").stat().st_size / 1e6
+    print(
+        f"large desk {size:,.0f} MB; warm: median of {args.runs}, cold: median of {args.cold_runs}"
+    )
+    print(
+        f"{'command':34} {'small ms':>9} {'large ms':>9} {'warm x':>7} "
+        f"{'cold small':>10} {'cold large':>10} {'cold x':>7} {'RSS MB':>7} "
+        f"{'cpu small':>9} {'cpu large':>9} {'cpu x':>6}"
+    )
+    for name in jobs:
+        s = statistics.median(warm[(name, "small")])
+        big_ = statistics.median(warm[(name, "large")])
+        line = f"{name:34} {s * 1000:9.0f} {big_ * 1000:9.0f} {big_ / s:7.2f}"
+        if can_drop:
+            cs = statistics.median(cold[(name, "small")])
+            cl = statistics.median(cold[(name, "large")])
+            line += f" {cs * 1000:10.0f} {cl * 1000:10.0f} {cl / cs:7.2f}"
+        else:
+            line += f" {'-':>10} {'-':>10} {'-':>7}"
+        line += f" {rss[(name, 'large')]:7.0f}"
+        cs_, cl_ = (statistics.median(cpu[(name, d)]) for d in ("small", "large"))
+        line += f" {cs_ * 1000:9.0f} {cl_ * 1000:9.0f} {cl_ / cs_:6.2f}"
+        print(line)
+    if not can_drop:
+        print("cold runs skipped: dropping the page cache needs root")
+    print("targets: warm x <= 1.10, cold x <= 1.50; search --customer cold large <= 500 ms;")
+    print("inbox --no-fetch --all --json large <= 1500 ms and <= 150 MB")
+
+
+if __name__ == "__main__":
+    main()
