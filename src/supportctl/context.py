@@ -60,6 +60,9 @@ class AppContext:
         self._out: Console | None = None
         self._err: Console | None = None
         self._closers: list[Callable[[], None]] = []
+        # Called with the store when it is opened (the CLI arms auto-close this way:
+        # the context only builds things and runs no use case itself).
+        self.on_open: list[Callable[[Store], None]] = []
 
     @property
     def config(self) -> Config:
@@ -80,12 +83,8 @@ class AppContext:
                 load_config(self.config_path, required=True)  # the one "no config file" error
 
             self._store = open_store(self.db_path)
-            # Resolved tickets close by themselves after N quiet business days, applied
-            # whenever a command opens the database (one indexed query when none are due).
-            from supportctl.services import autoclose
-
-            if not self._store.read_only:
-                autoclose.run(self._store, lambda: self.config, self.now())
+            for hook in self.on_open:
+                hook(self._store)
         return self._store
 
     def set_store(self, store: Store) -> None:

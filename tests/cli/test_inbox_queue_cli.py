@@ -111,7 +111,7 @@ def test_inbox_colour_codes_on_a_terminal(desk: Any) -> None:
         "--no-fetch",
         env={"SUPPORTCTL_NOW": "2026-11-25T07:30:00Z", "NO_COLOR": ""},
     )
-    assert "\x1b[33m" in result.stdout  # yellow: under two business hours
+    assert "\x1b[1;33m" in result.stdout  # warning (bold orange, yellow on 16 colours)
     result = desk.ok(
         "--color",
         "inbox",

@@ -463,3 +463,52 @@ def test_maildir_copied_long_after_is_dated_by_the_date_header(
     assert shown["created_at"] == "2012-03-05T08:00:00Z"
     shown = cli.json("ticket", "show", str(rows["Uusi"]["id"]), "--json", env=NOW)
     assert shown["created_at"] == "2026-10-14T08:30:00Z"
+
+
+def test_reparse_stores_attachments_as_import_does(
+    cli, desk: Path, tmp_path: Path, initialized: Path
+) -> None:
+    """One attachment store: reparse writes a big attachment's blob as a reference into
+    the raw mail, as import does, even when the blob row has gone."""
+    import base64
+    import sqlite3
+
+    payload = bytes(range(256)) * 200
+    mbox = _mbox(
+        tmp_path / "big.mbox",
+        f"""
+From: Sam <sam@pixelstudio.example>
+Subject: logs
+Message-ID: <big-2@pixelstudio.example>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="zz"
+
+--zz
+Content-Type: text/plain; charset=utf-8
+
+Logs attached.
+--zz
+Content-Type: application/octet-stream; name="server.log.gz"
+Content-Transfer-Encoding: base64
+
+{base64.encodebytes(payload).decode()}
+--zz--
+""",
+    )
+    cli.ok("fetch", "--source", f"mbox:{mbox}", env=NOW)
+    db = sqlite3.connect(initialized / "supportctl.db")
+    imported = db.execute(
+        "SELECT sha256, size, length(data), message_row, raw_offset FROM blobs"
+    ).fetchall()
+    db.execute("DELETE FROM blobs")
+    db.commit()
+    db.close()
+    cli.ok("reparse")
+    db = sqlite3.connect(initialized / "supportctl.db")
+    reparsed = db.execute(
+        "SELECT sha256, size, length(data), message_row, raw_offset FROM blobs"
+    ).fetchall()
+    db.close()
+    assert reparsed == imported and imported[0][2] == 0
+    cli.ok("ticket", "attachment", "1", "1", "--save", str(tmp_path))
+    assert (tmp_path / "server.log.gz").read_bytes() == payload

@@ -158,14 +158,51 @@ def test_ticket_waiting_pauses_resolution_clock(desk: Any) -> None:
 
 def test_ticket_resolved_closes_after_five_quiet_business_days(desk: Any) -> None:
     tid = new(desk, "pixel", "Question")
+    other = new(desk, "kovo", "Another question")
     desk.ok("ticket", "status", str(tid), "resolved", env=WED)
-    # Wednesday + 4 business days (Tuesday) is too early; any command applies the rule.
-    desk.ok("team", "list", env=at("2026-12-01T10:00:00Z"))
+    # Wednesday + 4 business days (Tuesday) is too early; any command that writes
+    # applies the rule.
+    desk.ok("ticket", "note", str(other), "still open", env=at("2026-12-01T10:00:00Z"))
     assert show(desk, tid, env=at("2026-12-01T10:00:00Z"))["status"] == "resolved"
-    desk.ok("team", "list", env=at("2026-12-02T10:00:00Z"))
+    desk.ok("ticket", "note", str(other), "still open", env=at("2026-12-02T10:00:00Z"))
     t = show(desk, tid, env=at("2026-12-02T10:00:00Z"))
     assert t["status"] == "closed"
     assert t["events"][-1]["data"]["reason"] == "no reply for 5 business days"
+
+
+def test_commands_that_only_read_leave_the_database_file_as_it_was(
+    desk: Any, initialized: Path
+) -> None:
+    """Auto-close is upkeep for commands that write: a read-only command, even when a
+    resolved ticket is due to close, changes not one byte of the database."""
+    tid = new(desk, "pixel", "Question")
+    desk.ok("log", "add", str(tid), "25m", "looked into it", "--as", "alice", env=WED)
+    desk.ok("ticket", "status", str(tid), "resolved", env=WED)
+    due = at("2026-12-02T10:00:00Z")  # five quiet business days later
+    reads = [
+        ("inbox", "--no-fetch"),
+        ("inbox", "--no-fetch", "--json"),
+        ("log", "list"),
+        ("log", "list", "--json"),
+        ("ticket", "show", str(tid)),
+        ("ticket", "show", str(tid), "--json"),
+        ("team", "list"),
+        ("search", "Question"),
+    ]
+    for args in reads:  # the day before, so the caches a read may fill (holidays, totals) are full
+        desk.ok(*args, env=at("2026-12-01T10:00:00Z"))
+    db = initialized / "supportctl.db"
+    before = db.read_bytes()
+    for args in reads:
+        desk.ok(*args, env=due)
+        assert db.read_bytes() == before, f"{' '.join(args)} wrote to the database"
+    assert (
+        not (initialized / "supportctl.db-wal").exists()
+        or not (initialized / "supportctl.db-wal").stat().st_size
+    )
+    assert show(desk, tid, env=due)["status"] == "resolved"
+    desk.ok("ticket", "note", str(tid), "a write closes it first", env=due)
+    assert show(desk, tid, env=due)["status"] == "closed"
 
 
 def test_ticket_overrides_assign_and_note(desk: Any) -> None:
@@ -363,3 +400,16 @@ def test_ticket_temporary_raise_applies_to_tickets_created_meanwhile(desk: Any) 
         show(desk, after, env=after_env)["hours"],
     ) == ("light", "business")
     assert show(desk, during, env=after_env)["level"] == "premium"  # kept at creation
+
+
+def test_a_fetch_that_brings_no_mail_still_closes_due_tickets(desk: Any, tmp_path: Path) -> None:
+    """The mail service runs auto-close on every run, not only when mail arrives."""
+    tid = new(desk, "pixel", "Question")
+    desk.ok("ticket", "status", str(tid), "resolved", env=WED)
+    empty = tmp_path / "empty.mbox"
+    empty.write_bytes(b"")
+    due = at("2026-12-02T10:00:00Z")
+    desk.ok("fetch", "--source", f"mbox:{empty}", "--dry-run", env=due)
+    assert show(desk, tid, env=due)["status"] == "resolved"  # a dry run writes nothing
+    desk.ok("fetch", "--source", f"mbox:{empty}", env=due)
+    assert show(desk, tid, env=due)["status"] == "closed"

@@ -12,7 +12,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.main
@@ -23,6 +23,9 @@ from supportctl import __version__
 from supportctl.cli.common import guard_params, resolve_annotations
 from supportctl.context import AppContext
 from supportctl.errors import ExitCode, SupportctlError
+
+if TYPE_CHECKING:
+    from supportctl.store.db import Store
 
 
 def _write_err(text: str) -> None:
@@ -97,9 +100,8 @@ def _os_error(exc: OSError) -> SupportctlError | None:
 
 def _known_failure(exc: BaseException) -> SupportctlError | None:
     """A failure that is the world's doing rather than a bug, as a SupportctlError."""
-    import sqlite3
-
-    from supportctl.errors import InputError, StoreError
+    from supportctl.errors import InputError
+    from supportctl.store.db import engine_failure
 
     if isinstance(exc, OSError):
         return _os_error(exc)
@@ -108,18 +110,7 @@ def _known_failure(exc: BaseException) -> SupportctlError | None:
     if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc):
         # Undecodable bytes from the environment or a file name, on their way out.
         return InputError("some text is not valid UTF-8 (from the environment or a file name)")
-    if isinstance(exc, sqlite3.OperationalError):
-        text = str(exc)
-        if "disk is full" in text:
-            return StoreError(f"disk full: {text}; nothing was changed")
-        if "disk I/O error" in text:
-            return StoreError(f"the disk failed ({text}); nothing was changed")
-        if "readonly database" in text or "read-only" in text:
-            return StoreError(
-                f"read-only: {text}; nothing was changed",
-                hint="reading still works; `supportctl doctor` explains who may write where",
-            )
-    return None
+    return engine_failure(exc)
 
 
 def _crash_log(ctx: Any, exc: BaseException) -> Path | None:
@@ -180,7 +171,7 @@ class SupportctlGroup(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
         mode = self.rich_markup_mode
-        self.rich_markup_mode = None  # plain help, on a terminal too: no rich import
+        self.rich_markup_mode = None  # plain help, on a terminal too (see _plain_help)
         try:
             super().format_help(ctx, formatter)
         finally:
@@ -220,6 +211,14 @@ class SupportctlGroup(TyperGroup):
         if standalone:
             sys.exit(code)
         return code
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> Any:
+        """Complete command names from the registry, without importing their modules."""
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
 
     def invoke(self, ctx: Any) -> Any:
         import traceback
@@ -324,56 +323,66 @@ def root(
         color=color,
         config_explicit=config is not None,
     )
+    app_ctx.on_open.append(lambda store: _arm_autoclose(app_ctx, store))
     ctx.obj = app_ctx
     ctx.call_on_close(app_ctx.close)
+
+
+def _arm_autoclose(app_ctx: AppContext, store: Store) -> None:
+    """Resolved tickets close by themselves after N quiet business days: applied just
+    before a command's first write (one indexed query when none are due), never by a
+    command that only reads."""
+    from supportctl.services import autoclose
+
+    autoclose.arm(store, lambda: app_ctx.config, app_ctx.now)
 
 
 # name -> (module, attribute, "group" | "command", one-line help). Order is the help order.
 COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "init": (
-        "supportctl.cli.admin",
+        "supportctl.cli.workspace",
         "init_cmd",
         "command",
         "Create the config file and the database (safe to run again).",
     ),
     "demo": (
-        "supportctl.cli.admin",
+        "supportctl.cli.workspace",
         "demo_cmd",
         "command",
         "Build a throw-away demo workspace that walks through the whole product.",
     ),
     "customer": (
-        "supportctl.cli.admin",
+        "supportctl.cli.customers",
         "customer_app",
         "group",
         "Customers: plan, level, rates, VAT, billing step, included minutes, domains.",
     ),
     "contact": (
-        "supportctl.cli.admin",
+        "supportctl.cli.customers",
         "contact_app",
         "group",
         "Contacts of a customer; --can-order marks designated contacts.",
     ),
     "team": (
-        "supportctl.cli.admin",
+        "supportctl.cli.team",
         "team_app",
         "group",
         "Developers: handles, skills with levels, absences.",
     ),
     "backup": (
-        "supportctl.cli.admin",
+        "supportctl.cli.workspace",
         "backup_cmd",
         "command",
         "Write a consistent copy of the database, safe while others write.",
     ),
     "doctor": (
-        "supportctl.cli.admin",
+        "supportctl.cli.workspace",
         "doctor_cmd",
         "command",
         "Explain file and permission problems with the config and the database (shared set-ups).",
     ),
     "config": (
-        "supportctl.cli.admin",
+        "supportctl.cli.config",
         "config_app",
         "group",
         "Look at the configuration in force.",
@@ -468,6 +477,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "command",
         "Reply to a ticket by mail from $EDITOR, -m or --template; --dry-run, --cc, --attach.",
     ),
+    "completion": (
+        "supportctl.cli.complete",
+        "completion_cmd",
+        "command",
+        "Print the shell completion script: supportctl completion bash|zsh|fish.",
+    ),
     "remind": (
         "supportctl.cli.remind",
         "remind_cmd",
@@ -493,6 +508,24 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "Alerts to the duty person (urgent, 24/7 out of hours): alert test.",
     ),
 }
+
+
+class _HelpFormatterClass:
+    """`Context.formatter_class`, imported only when help or usage is formatted."""
+
+    def __get__(self, obj: object, owner: object) -> Any:
+        from supportctl.cli.helpformat import BalancedHelpFormatter
+
+        return BalancedHelpFormatter
+
+
+def _install_help_formatter() -> None:
+    from typer import _click
+
+    _click.Context.formatter_class = _HelpFormatterClass()  # type: ignore[assignment]
+
+
+_install_help_formatter()
 
 
 class _Placeholder(TyperCommand):
@@ -534,7 +567,9 @@ def _lazy_group(target: typer.Typer) -> Any:
 
 def _plain_help(command: Any) -> None:
     """Plain click help, on a terminal as when piped: rich help boxes would import
-    typer's rich formatting (about 45 ms) before the first line; the text is the same."""
+    typer's rich formatting (about 45 ms) before the first line, and their option help
+    column is a few words wide at 80 columns. The wrapping avoids one-word lines
+    (cli.helpformat)."""
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
     for sub in getattr(command, "commands", {}).values():
@@ -543,6 +578,10 @@ def _plain_help(command: Any) -> None:
 
 def main() -> None:
     resolve_annotations(root)
+    if "_SUPPORTCTL_COMPLETE" in os.environ:  # the shell asks for completions (see complete.py)
+        from typer.completion import completion_init
+
+        completion_init()
     try:
         app(prog_name="supportctl")
     except SystemExit as exc:

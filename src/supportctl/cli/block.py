@@ -48,7 +48,7 @@ def block_list(ctx: typer.Context, json_: JsonFlag = False) -> None:
         emit_json([{"id": e.id, "created_at": e.created_at, "actor": e.actor} for e in entries])
         return
     table(
-        app_ctx.out,
+        app_ctx,
         ["blocked", "since", "by"],
         [[e.id, e.created_at, e.actor or ""] for e in entries],
         empty="nobody is blocked",

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from supportctl.cli import complete
 from supportctl.context import AppContext
 
 JsonFlag = Annotated[
@@ -32,6 +33,7 @@ AsOption = Annotated[
     typer.Option(
         "--as",
         metavar="HANDLE",
+        autocompletion=complete.people,
         help="Act as this team member (else SUPPORTCTL_USER, else config `user`).",
         callback=_check_as,
     ),
@@ -40,7 +42,13 @@ LimitOption = Annotated[
     int, typer.Option("--limit", min=1, help="Show at most this many rows in the table.")
 ]
 CustomerOption = Annotated[
-    str | None, typer.Option("--customer", metavar="SLUG", help="Only this customer.")
+    str | None,
+    typer.Option(
+        "--customer",
+        metavar="SLUG",
+        help="Only this customer.",
+        autocompletion=complete.customers,
+    ),
 ]
 
 

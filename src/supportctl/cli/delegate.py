@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import AsOption, JsonFlag, get_app_context, sub_app
 
 if TYPE_CHECKING:
@@ -17,7 +18,10 @@ delegate_app = sub_app(
 )
 
 ToOption = Annotated[
-    str | None, typer.Option("--to", metavar="HANDLE", help="Give it to this person.")
+    str | None,
+    typer.Option(
+        "--to", metavar="HANDLE", help="Give it to this person.", autocompletion=complete.people
+    ),
 ]
 ForceFlag = Annotated[
     bool, typer.Option("--force", help="With --to: allow a person who is absent today.")
@@ -28,7 +32,9 @@ NotifyFlag = Annotated[bool, typer.Option("--notify", help="Mail the person the 
 @delegate_app.command("new")
 def delegate_new(
     ctx: typer.Context,
-    ticket: Annotated[int, typer.Argument(help="The ticket number.")],
+    ticket: Annotated[
+        int, typer.Argument(help="The ticket number.", autocompletion=complete.tickets)
+    ],
     task: Annotated[str, typer.Argument(help="What needs doing, in a sentence.")],
     skill: Annotated[
         str | None,
@@ -98,7 +104,12 @@ def delegate_done(
 def delegate_reassign(
     ctx: typer.Context,
     task: Annotated[int, typer.Argument(help="The task id (see `supportctl delegated`).")],
-    to: Annotated[str, typer.Option("--to", metavar="HANDLE", help="The new person.")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", metavar="HANDLE", help="The new person.", autocompletion=complete.people
+        ),
+    ],
     force: ForceFlag = False,
     notify: NotifyFlag = False,
     as_: AsOption = None,

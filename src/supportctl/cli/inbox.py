@@ -46,6 +46,8 @@ def _fetch(  # type: ignore[no-untyped-def]
             )
     finally:
         progress.stop()
+    if not dry_run:
+        app_ctx.store.run_before_first_write()  # auto-close runs on every fetch
     if not dry_run and report.new_tickets:
         _acknowledge(app_ctx, [t.ticket_id for t in report.new_tickets])
     if report.failures and fail_partly:

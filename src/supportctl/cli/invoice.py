@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import CustomerOption, JsonFlag, get_app_context, sub_app
 
 if TYPE_CHECKING:
@@ -31,7 +32,9 @@ FormatOption = Annotated[
 @invoice_app.command("render")
 def render_cmd(
     ctx: typer.Context,
-    month: Annotated[str, typer.Argument(help="The month, e.g. 2026-10.")],
+    month: Annotated[
+        str, typer.Argument(help="The month, e.g. 2026-10.", autocompletion=complete.months)
+    ],
     customer: CustomerOption = None,
     fmt: FormatOption = "html",
     out: Annotated[
@@ -63,11 +66,14 @@ def render_cmd(
     app_ctx = get_app_context(ctx)
     actor = app_ctx.actor(None, required=issue)
     store, config = app_ctx.store, app_ctx.config
+    from supportctl.services.timebase import month as parse_month
+
+    the_month = parse_month(month)  # parsed once here; passed on as a Month
     with _progress(app_ctx, "rendering invoices", quiet=json_) as progress:
         run = invoicing.render_month(
             store,
             config,
-            month,
+            the_month,
             fmt=fmt,
             out_dir=out,
             customer=customer,
@@ -113,7 +119,10 @@ def show_cmd(
 @invoice_app.command("list")
 def list_cmd(
     ctx: typer.Context,
-    month: Annotated[str | None, typer.Argument(help="Only this month, e.g. 2026-10.")] = None,
+    month: Annotated[
+        str | None,
+        typer.Argument(help="Only this month, e.g. 2026-10.", autocompletion=complete.months),
+    ] = None,
     json_: JsonFlag = False,
 ) -> None:
     """List issued and voided invoices.
@@ -242,7 +251,9 @@ def templates_cmd(
 @fee_app.command("add")
 def fee_add_cmd(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer slug.")],
+    customer: Annotated[
+        str, typer.Argument(help="Customer slug.", autocompletion=complete.customers)
+    ],
     amount: Annotated[str, typer.Argument(help="Amount in the customer's currency, e.g. 120.00.")],
     description: Annotated[str, typer.Argument(help="What the fee is for.")],
     day: Annotated[
@@ -284,7 +295,9 @@ def fee_add_cmd(
 def fee_list_cmd(
     ctx: typer.Context,
     customer: CustomerOption = None,
-    month: Annotated[str | None, typer.Option("--month", help="Only this month.")] = None,
+    month: Annotated[
+        str | None, typer.Option("--month", help="Only this month.", autocompletion=complete.months)
+    ] = None,
     json_: JsonFlag = False,
 ) -> None:
     """List one-off fees.

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import AsOption, CustomerOption, JsonFlag, get_app_context, sub_app
 
 if TYPE_CHECKING:
@@ -34,12 +35,23 @@ OverlapOption = Annotated[
 ]
 WorkCustomerOption = Annotated[
     str | None,
-    typer.Option("--customer", metavar="SLUG", help="Work for a customer without a ticket."),
+    typer.Option(
+        "--customer",
+        metavar="SLUG",
+        help="Work for a customer without a ticket.",
+        autocompletion=complete.customers,
+    ),
 ]
 # `log list` filters, named here so that building the command evaluates short names
 # rather than whole expressions (log list is run about as often as log itself).
 MonthFilter = Annotated[
-    str | None, typer.Option("--month", metavar="YYYY-MM", help="Only this month (local time).")
+    str | None,
+    typer.Option(
+        "--month",
+        metavar="YYYY-MM",
+        help="Only this month (local time).",
+        autocompletion=complete.months,
+    ),
 ]
 PersonFilter = Annotated[
     str | None, typer.Option("--person", metavar="HANDLE", help="Only this person.")
@@ -352,10 +364,13 @@ def log_list(
     from supportctl.services import timesheet
 
     app_ctx = get_app_context(ctx)
+    from supportctl.services.timebase import month as parse_month
+
     tz = app_ctx.config.agency.timezone
+    store = app_ctx.store
     listing = timesheet.list_entries(
-        app_ctx.store,
-        month=month,
+        store,
+        month=None if month is None else parse_month(month),
         customer=customer,
         person=person,
         ticket=ticket,

@@ -13,13 +13,20 @@ from typing import Annotated
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import AsOption, JsonFlag, get_app_context
 
 
 def reply_cmd(
     ctx: typer.Context,
     ticket_id: Annotated[
-        int | None, typer.Argument(metavar="N", help="The ticket to answer.", show_default=False)
+        int | None,
+        typer.Argument(
+            metavar="N",
+            help="The ticket to answer.",
+            show_default=False,
+            autocompletion=complete.tickets,
+        ),
     ] = None,
     message: Annotated[
         str | None,
@@ -217,7 +224,7 @@ def _print_templates(app_ctx: object, items: list[object], *, as_json: bool) -> 
             ]
         )
         return
-    from supportctl.render.tables import table
+    from supportctl.render.tables import Col, table
 
     rows = [
         [t.name, ", ".join(t.languages), t.summary]  # type: ignore[attr-defined]
@@ -225,7 +232,7 @@ def _print_templates(app_ctx: object, items: list[object], *, as_json: bool) -> 
     ]
     table(
         app_ctx,  # type: ignore[arg-type]
-        ["name", "languages", "what it says"],
+        [Col("name"), Col("languages"), Col("what it says", flex=True)],
         rows,
         title="canned replies",
         caption="use: supportctl reply N --template NAME",

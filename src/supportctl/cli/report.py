@@ -6,12 +6,15 @@ from typing import Annotated
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import JsonFlag, get_app_context
 
 
 def report_cmd(
     ctx: typer.Context,
-    month: Annotated[str, typer.Argument(metavar="YYYY-MM", help="The month.")],
+    month: Annotated[
+        str, typer.Argument(metavar="YYYY-MM", help="The month.", autocompletion=complete.months)
+    ],
     json_: JsonFlag = False,
 ) -> None:
     """Month figures: tickets in and out, first-response times, SLA breaches, tickets per week.
@@ -20,6 +23,8 @@ def report_cmd(
     """
     from supportctl.render.report import emit_report
     from supportctl.services.report import build
+    from supportctl.services.timebase import month as parse_month
 
     app_ctx = get_app_context(ctx)
-    emit_report(app_ctx, build(app_ctx.store, app_ctx.config, month, app_ctx.now()), as_json=json_)
+    store, config = app_ctx.store, app_ctx.config
+    emit_report(app_ctx, build(store, config, parse_month(month), app_ctx.now()), as_json=json_)

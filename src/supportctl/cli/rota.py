@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import AsOption, JsonFlag, get_app_context, sub_app
 
 rota_app = sub_app("The duty rota: order, start week, swaps, absences skipped; ics export.")
@@ -26,7 +27,7 @@ def show_cmd(
     ] = False,
     json_: JsonFlag = False,
 ) -> None:
-    """List the coming ISO weeks with dates, the duty person and why (regular/swap/absence).
+    """List the coming ISO weeks: dates, who is on duty and why (regular, swap, absence).
 
     Example:  supportctl rota show --weeks 8
     """
@@ -61,7 +62,10 @@ def show_cmd(
 @rota_app.command("set")
 def set_cmd(
     ctx: typer.Context,
-    handles: Annotated[list[str], typer.Argument(help="Team handles in duty order.")],
+    handles: Annotated[
+        list[str],
+        typer.Argument(help="Team handles in duty order.", autocompletion=complete.people),
+    ],
     start: Annotated[
         str | None,
         typer.Option(
@@ -92,7 +96,10 @@ def set_cmd(
 def swap_cmd(
     ctx: typer.Context,
     week: Annotated[str, typer.Argument(metavar="YYYY-Www", help="The ISO week.")],
-    handle: Annotated[str, typer.Argument(help="Who is on duty that week instead.")],
+    handle: Annotated[
+        str,
+        typer.Argument(help="Who is on duty that week instead.", autocompletion=complete.people),
+    ],
     force: Annotated[
         bool,
         typer.Option("--force", help="Put them on duty even if they are away that week."),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from supportctl.cli import complete
 from supportctl.cli.common import AsOption, JsonFlag, get_app_context, sub_app
 
 ticket_app = sub_app("Tickets: show one with its mail, save attachments, and manage it.")
@@ -15,7 +16,9 @@ ticket_app = sub_app("Tickets: show one with its mail, save attachments, and man
 @ticket_app.command("show")
 def ticket_show(
     ctx: typer.Context,
-    ticket_id: Annotated[int, typer.Argument(metavar="N", help="Ticket number.")],
+    ticket_id: Annotated[
+        int, typer.Argument(metavar="N", help="Ticket number.", autocompletion=complete.tickets)
+    ],
     json_: JsonFlag = False,
     full: Annotated[
         bool,
@@ -52,7 +55,9 @@ def ticket_show(
 @ticket_app.command("attachment")
 def ticket_attachment(
     ctx: typer.Context,
-    ticket_id: Annotated[int, typer.Argument(metavar="N", help="Ticket number.")],
+    ticket_id: Annotated[
+        int, typer.Argument(metavar="N", help="Ticket number.", autocompletion=complete.tickets)
+    ],
     number: Annotated[
         int, typer.Argument(metavar="K", help="Attachment number from `ticket show`.")
     ],
@@ -77,14 +82,21 @@ if TYPE_CHECKING:
     from supportctl.context import AppContext
     from supportctl.services.tickets import Change
 
-TicketArg = Annotated[int, typer.Argument(metavar="N", help="Ticket number.")]
+TicketArg = Annotated[
+    int, typer.Argument(metavar="N", help="Ticket number.", autocompletion=complete.tickets)
+]
 
 
 @ticket_app.command("new")
 def ticket_new(
     ctx: typer.Context,
     subject: Annotated[str, typer.Argument(help="A short subject.")],
-    customer: Annotated[str, typer.Option("--customer", metavar="SLUG", help="The customer.")],
+    customer: Annotated[
+        str,
+        typer.Option(
+            "--customer", metavar="SLUG", help="The customer.", autocompletion=complete.customers
+        ),
+    ],
     from_addr: Annotated[
         str | None, typer.Option("--from", metavar="ADDR", help="Who asked (e-mail address).")
     ] = None,
@@ -256,7 +268,9 @@ def ticket_kind(
 def ticket_assign(
     ctx: typer.Context,
     ticket_id: TicketArg,
-    handle: Annotated[str, typer.Argument(metavar="HANDLE", help="The new owner.")],
+    handle: Annotated[
+        str, typer.Argument(metavar="HANDLE", help="The new owner.", autocompletion=complete.people)
+    ],
     as_: AsOption = None,
 ) -> None:
     """Give a ticket to another team member.
@@ -280,8 +294,16 @@ def ticket_assign(
 @ticket_app.command("merge")
 def ticket_merge(
     ctx: typer.Context,
-    source: Annotated[int, typer.Argument(metavar="N", help="The ticket to merge away.")],
-    target: Annotated[int, typer.Argument(metavar="M", help="The ticket that stays.")],
+    source: Annotated[
+        int,
+        typer.Argument(
+            metavar="N", help="The ticket to merge away.", autocompletion=complete.tickets
+        ),
+    ],
+    target: Annotated[
+        int,
+        typer.Argument(metavar="M", help="The ticket that stays.", autocompletion=complete.tickets),
+    ],
     force: Annotated[
         bool, typer.Option("--force", help="Merge tickets of two different customers.")
     ] = False,

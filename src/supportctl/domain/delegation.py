@@ -22,9 +22,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, dataclass_transform
 
-from supportctl.domain.models import LEVEL_RANK, Person
+from supportctl.domain.models import Person
+from supportctl.domain.queue import level_rank
+from supportctl.domain.queue import queue_key as queue_key  # the queue order, where it was
 
-URGENCY_RANK = {"urgent": 0, "normal": 1}
 UNTOUCHED_BUSINESS_DAYS = 5
 WEEKDAYS = frozenset(range(5))  # Monday..Friday
 
@@ -252,19 +253,9 @@ def choose(
 # --- queue order ----------------------------------------------------------------------
 
 
-def queue_key(urgency: str, level: str, created_at: str, task_id: int) -> tuple[int, int, str, int]:
-    """Urgent first, then premium, standard, light, then oldest first (FIFO)."""
-    return (
-        URGENCY_RANK.get(urgency, 1),
-        LEVEL_RANK.get(level, 1),
-        created_at,
-        task_id,
-    )
-
-
 def stricter_level(a: str, b: str) -> str:
     """The higher of two service levels (premium > standard > light)."""
-    return a if LEVEL_RANK.get(a, 1) <= LEVEL_RANK.get(b, 1) else b
+    return a if level_rank(a) <= level_rank(b) else b
 
 
 # --- business days (fallback when no business calendar is available) -----------------

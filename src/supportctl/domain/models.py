@@ -15,7 +15,6 @@ from typing import NamedTuple
 PLANS = ("maintenance", "hosting", "adhoc")
 LEVELS = ("light", "standard", "premium")
 HOURS = ("business", "24x7")
-LEVEL_RANK = {"premium": 0, "standard": 1, "light": 2}
 
 
 class Money(NamedTuple):

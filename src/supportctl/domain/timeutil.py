@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 
 def to_utc_text(moment: datetime) -> str:
@@ -17,3 +21,14 @@ def from_utc_text(text: str) -> datetime:
     if not text.endswith("Z"):
         raise ValueError(f"not a stored UTC time: {text!r}")
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone named in the config or on a customer ('Europe/Helsinki').
+
+    The one place a zone is looked up by name; `zoneinfo` is imported on first use, so
+    a command that shows no local time does not pay for it.
+    """
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)

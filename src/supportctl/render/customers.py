@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportctl.context import AppContext
 from supportctl.domain.durations import format_minutes
 from supportctl.domain.models import Contact, Customer
 from supportctl.domain.money import format_plain
 from supportctl.render.jsonout import emit_json
-from supportctl.render.tables import keyvalue, table
+from supportctl.render.screen import Screen
+from supportctl.render.tables import Col, keyvalue, table
 
 
 def customer_json(c: Customer, contacts: list[Contact] | None = None) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def contact_json(ct: Contact) -> dict[str, Any]:
 
 
 def emit_customer(
-    app_ctx: AppContext,
+    app_ctx: Screen,
     c: Customer,
     *,
     as_json: bool,
@@ -123,13 +123,27 @@ def emit_customer(
         emit_contacts(app_ctx, contacts, as_json=False)
 
 
-def emit_customer_list(app_ctx: AppContext, items: list[Customer], *, as_json: bool) -> None:
+def _level_letter(cell: Any) -> Any:
+    from supportctl.render.inbox import level_letter
+
+    return level_letter(cell)
+
+
+def emit_customer_list(app_ctx: Screen, items: list[Customer], *, as_json: bool) -> None:
     if as_json:
         emit_json([customer_json(c) for c in items])
         return
     table(
         app_ctx,
-        ["id", "name", "plan", "level", "rate", "included", "domains"],
+        [
+            Col("id"),
+            Col("name", flex=True),
+            Col("plan", give=4),
+            Col("level", give=1, short=_level_letter, short_name="l", eager=True),
+            Col("rate", right=True),
+            Col("included", right=True, give=3),
+            Col("domains", cap=30, give=2, narrow=14),
+        ],
         [
             (
                 c.slug,
@@ -147,14 +161,14 @@ def emit_customer_list(app_ctx: AppContext, items: list[Customer], *, as_json: b
 
 
 def emit_contacts(
-    app_ctx: AppContext, items: list[Contact], *, as_json: bool, single: bool = False
+    app_ctx: Screen, items: list[Contact], *, as_json: bool, single: bool = False
 ) -> None:
     if as_json:
         emit_json(contact_json(items[0]) if single else [contact_json(ct) for ct in items])
         return
     table(
         app_ctx,
-        ["email", "customer", "name", "may order"],
+        [Col("email"), Col("customer"), Col("name", flex=True), Col("may order")],
         [(ct.email, ct.customer, ct.name, "yes" if ct.can_order else "") for ct in items],
         empty="no contacts",
     )

@@ -10,16 +10,17 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.tables import TABLE_ROW_CAP
+from supportctl.render.tables import TABLE_ROW_CAP, Col, legend
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from supportctl.context import AppContext
     from supportctl.domain.sla import Clock
-    from supportctl.services.delegation import Changes, Delegated, Review, ReviewRow, Task
+    from supportctl.render.models.delegation import Changes, Delegated, Review, ReviewRow, Task
+    from supportctl.render.screen import Screen
 
 FLAG_TEXT = {"untouched": "untouched", "past-sla": "past SLA"}
+FLAG_BADGES = {"untouched": "U", "past SLA": "S"}
 
 
 def _utc(moment: datetime | None) -> str | None:
@@ -51,10 +52,10 @@ def emit_json(value: Any) -> None:
     sys.stdout.flush()
 
 
-def _zone(app_ctx: AppContext) -> tzinfo:
-    from zoneinfo import ZoneInfo
+def _zone(app_ctx: Screen) -> tzinfo:
+    from supportctl.domain.timeutil import zone
 
-    return ZoneInfo(app_ctx.config.agency.timezone)
+    return zone(app_ctx.config.agency.timezone)
 
 
 def _local(moment: datetime | None, zone: tzinfo) -> str:
@@ -134,31 +135,30 @@ def _flags_text(flags: tuple[str, ...]) -> str:
 # --- output helpers ----------------------------------------------------------------------
 
 
-def _rich(target: AppContext | Console) -> bool:
+def _rich(target: Screen | Console) -> bool:
     """Rich on a terminal (or a given Console); plain lines when piped, without importing rich."""
-    from supportctl.context import AppContext
+    from supportctl.render.tables import _wants_rich
 
-    return not isinstance(target, AppContext) or target.is_terminal()
+    return _wants_rich(target)
 
 
-def _say(target: AppContext | Console, text: str = "", style: str | None = None) -> None:
-    from supportctl.context import AppContext
-    from supportctl.render.safe import term_safe
+def _say(target: Screen | Console, text: str = "", style: str | None = None) -> None:
+    from supportctl.render.tables import say
 
-    text = term_safe(text)
-    if not _rich(target):
-        import sys
+    say(target, text, style=style)
 
-        sys.stdout.write(text + "\n")
-        return
-    console = target.out if isinstance(target, AppContext) else target
-    console.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
+
+def _item(target: Screen | Console, text: str) -> None:
+    """One item line: cut with `…` at the terminal width; whole when piped."""
+    from supportctl.render.tables import say_line
+
+    say_line(target, text)
 
 
 # --- single tasks ----------------------------------------------------------------------
 
 
-def emit_delegated(app_ctx: AppContext, result: Delegated, *, as_json: bool) -> None:
+def emit_delegated(app_ctx: Screen, result: Delegated, *, as_json: bool) -> None:
     t = result.task
     if as_json:
         data = task_json(t)
@@ -172,7 +172,7 @@ def emit_delegated(app_ctx: AppContext, result: Delegated, *, as_json: bool) -> 
         _say(app_ctx, f"  next in line: {', '.join(result.runners_up)}")
 
 
-def emit_task(app_ctx: AppContext, t: Task, *, as_json: bool, verb: str) -> None:
+def emit_task(app_ctx: Screen, t: Task, *, as_json: bool, verb: str) -> None:
     if as_json:
         emit_json(task_json(t))
         return
@@ -186,7 +186,7 @@ def emit_task(app_ctx: AppContext, t: Task, *, as_json: bool, verb: str) -> None
 # --- the review --------------------------------------------------------------------------
 
 
-def emit_review(app_ctx: AppContext, result: Review, *, as_json: bool, fmt: str) -> None:
+def emit_review(app_ctx: Screen, result: Review, *, as_json: bool, fmt: str) -> None:
     if as_json:
         emit_json([row_json(r) for r in result.rows])
         return
@@ -216,7 +216,9 @@ def _sla_cell(r: ReviewRow, minutes_per_day: int, rich: bool) -> Any:
         return text
     from rich.text import Text
 
-    return Text(text, style="bold red" if r.clock.breached else r.clock.colour)
+    from supportctl.render.tables import clock_style
+
+    return Text(text, style=clock_style(r.clock))
 
 
 def _flags_cell(flags: tuple[str, ...], rich: bool) -> Any:
@@ -225,7 +227,9 @@ def _flags_cell(flags: tuple[str, ...], rich: bool) -> Any:
         return text
     from rich.text import Text
 
-    return Text(text, style="bold red")
+    from supportctl.render.tables import LATE
+
+    return Text(text, style=LATE)
 
 
 def _ticket_text(r: ReviewRow) -> str:
@@ -233,8 +237,54 @@ def _ticket_text(r: ReviewRow) -> str:
     return text + (f" {r.customer}" if r.customer else "")
 
 
-TASK_COLUMNS = ("to", "id", "ticket", "task", "age", "time", "SLA", "flags")
-SUMMARY_COLUMNS = ("person", "open", "est.", "age", "oldest task", "SLA", "flags")
+def _ticket_cell(r: ReviewRow, rich: bool) -> Any:
+    text = _ticket_text(r)
+    if not rich or r.urgency != "urgent":
+        return text
+    from rich.text import Text
+
+    from supportctl.render.tables import URGENT
+
+    cell = Text(text)
+    cell.stylize(URGENT, 0, 1)
+    return cell
+
+
+def flag_badges(cell: Any) -> Any:
+    """Flags as letters (U untouched, S past SLA), keeping the cell's colour."""
+    from rich.text import Text
+
+    plain = getattr(cell, "plain", str(cell))
+    letters = "".join(FLAG_BADGES.get(f, f[:1].upper()) for f in plain.split(", ") if f)
+    return Text(letters, style=getattr(cell, "style", ""))
+
+
+FLAGS_LEGEND = legend("flags", {"U": "untouched", "S": "past SLA"})
+
+
+def _flags_col() -> Col:
+    return Col("flags", give=1, short=flag_badges, short_name="fl", legend=FLAGS_LEGEND, eager=True)
+
+
+TASK_COLUMNS = (
+    Col("to", give=3, narrow=8),
+    Col("id", right=True),
+    Col("ticket"),
+    Col("task", flex=True),
+    Col("age", right=True),
+    Col("time", right=True, give=2),
+    Col("SLA"),
+    _flags_col(),
+)
+SUMMARY_COLUMNS = (
+    Col("person"),
+    Col("open", right=True),
+    Col("est.", right=True, give=2),
+    Col("age", right=True),
+    Col("oldest task", flex=True),
+    Col("SLA"),
+    _flags_col(),
+)
 
 
 FOOTNOTES = (
@@ -243,7 +293,7 @@ FOOTNOTES = (
 )
 
 
-def _layout(result: Review, *, rich: bool) -> tuple[tuple[str, ...], list[list[Any]], str | None]:
+def _layout(result: Review, *, rich: bool) -> tuple[tuple[Col, ...], list[list[Any]], str | None]:
     """Columns, rows and the caption of the review table."""
     from supportctl.domain.durations import format_minutes
 
@@ -260,7 +310,7 @@ def _layout(result: Review, *, rich: bool) -> tuple[tuple[str, ...], list[list[A
                 [
                     who,
                     r.id,
-                    _ticket_text(r),
+                    _ticket_cell(r, rich),
                     r.task,
                     f"{r.age_business_days}d",
                     format_minutes(r.minutes_logged) if r.minutes_logged else "-",
@@ -268,7 +318,7 @@ def _layout(result: Review, *, rich: bool) -> tuple[tuple[str, ...], list[list[A
                     _flags_cell(r.flags, rich),
                 ]
             )
-        columns: tuple[str, ...] = TASK_COLUMNS
+        columns: tuple[Col, ...] = TASK_COLUMNS
     else:
         heads = {r.to: r for r in result.rows}
         for p in result.people:
@@ -298,7 +348,7 @@ def _empty_text(result: Review) -> str:
     return f"{who} no open delegated tasks"
 
 
-def review_tables(target: AppContext | Console, result: Review, zone: tzinfo) -> None:
+def review_tables(target: Screen | Console, result: Review, zone: tzinfo) -> None:
     """All tasks grouped by person when they fit; else one row per person with the oldest.
 
     Rendering is what a long review costs, so a queue longer than --limit becomes a
@@ -377,7 +427,7 @@ def changes_json(changes: Changes) -> dict[str, Any]:
     }
 
 
-def emit_changes(app_ctx: AppContext, changes: Changes, *, as_json: bool, fmt: str) -> None:
+def emit_changes(app_ctx: Screen, changes: Changes, *, as_json: bool, fmt: str) -> None:
     if as_json:
         emit_json(changes_json(changes))
         return
@@ -417,6 +467,6 @@ def emit_changes(app_ctx: AppContext, changes: Changes, *, as_json: bool, fmt: s
     for name, items in sections:
         _say(app_ctx, f"{name} ({len(items)})", style="bold")
         for item in items[:TABLE_ROW_CAP]:
-            _say(app_ctx, f"  {item}")
+            _item(app_ctx, f"  {item}")
         if len(items) > TABLE_ROW_CAP:
             _say(app_ctx, f"  … and {len(items) - TABLE_ROW_CAP} more (use --json)")

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.tables import table
+from supportctl.render.tables import Col, legend, table
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from supportctl.context import AppContext
+    from supportctl.render.models.inbox import InboxRow, Queue
+    from supportctl.render.models.mailadmin import Problem
+    from supportctl.render.screen import Screen
     from supportctl.services.importing import ImportReport, Plan
-    from supportctl.services.inbox import InboxRow, Queue
-    from supportctl.services.mailadmin import Problem
 
 
 def inbox_json(row: InboxRow) -> dict[str, Any]:
@@ -67,8 +67,73 @@ def _sla_json(row: InboxRow, due: str | None) -> dict[str, Any] | None:
     }
 
 
-def inbox_columns() -> list[str]:
-    return ["#", "age", "customer", "level", "!", "owner", "status", "flags", "subject", "SLA"]
+FLAG_BADGES = {
+    "bounced": "B",
+    "delegated": "D",
+    "triage": "T",
+    "needs-approval": "A",
+    "foreign-sender": "F",
+    "autoreply": "R",
+    "list": "L",
+    "bounce": "X",
+}
+FLAG_MEANINGS = {
+    "B": "our reply bounced",
+    "D": "delegated",
+    "T": "triage",
+    "A": "needs approval",
+    "F": "foreign sender",
+    "R": "auto-reply",
+    "L": "list",
+    "X": "bounce",
+}
+LEVEL_STYLES = {"premium": "bold magenta", "light": "dim"}
+
+
+def level_letter(cell: Any) -> Any:
+    """A level as one coloured letter (P premium, S standard, L light)."""
+    from rich.text import Text
+
+    plain = getattr(cell, "plain", str(cell))
+    return Text(plain[:1].upper(), style=LEVEL_STYLES.get(plain, ""))
+
+
+def flag_badges(cell: Any) -> str:
+    plain = getattr(cell, "plain", str(cell))
+    return "".join(FLAG_BADGES.get(f, f[:1].upper()) for f in plain.split())
+
+
+def sla_short(cell: Any) -> Any:
+    """The SLA clock without its reply/fix label (the colour still says late)."""
+    text = cell.copy()
+    label, _, rest = text.plain.partition(" ")
+    if label in ("reply", "fix") and rest:
+        text = text[len(label) + 1 :]
+    return text
+
+
+def inbox_columns() -> list[Col]:
+    """The queue's columns; on a narrow terminal level, flags, SLA label and owner give way."""
+    return [
+        Col("#", right=True),
+        Col("age", right=True),
+        Col("customer"),
+        Col("level", give=1, short=level_letter, short_name="l", eager=True),
+        Col("!"),
+        Col("owner", give=4, narrow=5),
+        Col("status"),
+        Col(
+            "flags",
+            give=2,
+            short=flag_badges,
+            short_name="fl",
+            legend=legend("flags", FLAG_MEANINGS),
+            eager=True,
+            hide_empty=True,
+        ),
+        Col("subject", flex=True),
+        Col("SLA", give=3, short=sla_short),
+    ]
 
 
 def _age(created_at: str, now: Any) -> str:
@@ -95,16 +160,18 @@ def sla_cell(row: InboxRow, rich: bool = True) -> Any:
     left = format_minutes(clock.business_minutes_left, per_day)
     label = "reply" if clock.target == "response" else "fix"
     if clock.paused:
-        text, style = f"{label} {left} (paused)", "dim"
+        text = f"{label} {left} (paused)"
     elif clock.breached:
-        text, style = f"{label} late {left.lstrip('-')}", "bold red"
+        text = f"{label} late {left.lstrip('-')}"
     else:
-        text, style = f"{label} {left}", clock.colour
+        text = f"{label} {left}"
     if not rich:
         return text
     from rich.text import Text
 
-    return Text(text, style=style)
+    from supportctl.render.tables import clock_style
+
+    return Text(text, style=clock_style(clock))
 
 
 def _flag_list(row: InboxRow) -> list[str]:
@@ -128,6 +195,18 @@ def _flags(row: InboxRow) -> str:
     return " ".join(_flag_list(row))
 
 
+def _urgent(urgency: str, rich: bool) -> Any:
+    if urgency != "urgent":
+        return ""
+    if not rich:
+        return "!"
+    from rich.text import Text
+
+    from supportctl.render.tables import URGENT
+
+    return Text("!", style=URGENT)
+
+
 def inbox_cells(row: InboxRow, timezone: str, now: Any = None, rich: bool = False) -> list[Any]:
     from datetime import UTC, datetime
 
@@ -136,11 +215,11 @@ def inbox_cells(row: InboxRow, timezone: str, now: Any = None, rich: bool = Fals
         _age(row.created_at, now or datetime.now(UTC)),
         row.customer or "?",
         row.level,
-        "!" if row.urgency == "urgent" else "",
+        _urgent(row.urgency, rich),
         row.owner or "-",
         row.status,
         _flags(row),
-        row.subject[:60],
+        row.subject,
         sla_cell(row, rich),
     ]
 
@@ -155,9 +234,7 @@ def local_time(utc_text: str | None, timezone: str) -> str:
     return from_utc_text(utc_text).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def emit_inbox(
-    app_ctx: AppContext, rows: list[InboxRow], *, as_json: bool, limit: int | None
-) -> None:
+def emit_inbox(app_ctx: Screen, rows: list[InboxRow], *, as_json: bool, limit: int | None) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -165,7 +242,7 @@ def emit_inbox(
         return
     tz = app_ctx.config.agency.timezone
     table(
-        app_ctx.out,
+        app_ctx,
         inbox_columns(),
         [inbox_cells(r, tz) for r in rows],
         limit=limit,
@@ -184,7 +261,7 @@ def emit_queue_json(warnings: list[str], rows: Iterable[InboxRow]) -> None:
     emit_json_array(inbox_json(r) for r in rows)
 
 
-def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:
+def emit_queue(app_ctx: Screen, queue: Queue, *, as_json: bool) -> None:
     """The inbox queue: one JSON array of every matching row, or the table of the first rows."""
     import sys
 
@@ -209,12 +286,12 @@ def emit_queue(app_ctx: AppContext, queue: Queue, *, as_json: bool) -> None:
     table(app_ctx, inbox_columns(), cells, limit=None, caption=caption)
 
 
-def emit_summary(app_ctx: AppContext, report: ImportReport) -> None:
+def emit_summary(app_ctx: Screen, report: ImportReport) -> None:
     """The one-line summary of a fetch (stderr, so --json output stays clean)."""
     app_ctx.err.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
 
 
-def emit_problems(app_ctx: AppContext, rows: list[Problem], *, as_json: bool) -> None:
+def emit_problems(app_ctx: Screen, rows: list[Problem], *, as_json: bool) -> None:
     """Quarantined mail: where it came from and why it could not be stored."""
     if as_json:
         from supportctl.render.jsonout import emit_json
@@ -244,7 +321,7 @@ def emit_problems(app_ctx: AppContext, rows: list[Problem], *, as_json: bool) ->
     )
 
 
-def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:
+def emit_explain(app_ctx: Screen, plan: Plan, *, as_json: bool) -> None:
     steps = plan.steps()
     if as_json:
         from supportctl.render.jsonout import emit_json
@@ -259,7 +336,7 @@ def emit_explain(app_ctx: AppContext, plan: Plan, *, as_json: bool) -> None:
     from supportctl.render.safe import one_line
 
     rows = [[one_line(cell) for cell in step] for step in steps]  # mail text is hostile
-    table(app_ctx.out, ["step", "decision", "why"], rows, limit=None)
+    table(app_ctx, ["step", "decision", Col("why", flex=True)], rows, limit=None)
 
 
 class FetchProgress:
@@ -267,7 +344,7 @@ class FetchProgress:
 
     THRESHOLD = 300
 
-    def __init__(self, app_ctx: AppContext) -> None:
+    def __init__(self, app_ctx: Screen) -> None:
         self.app_ctx = app_ctx
         self.progress: Any = None
         self.task: Any = None

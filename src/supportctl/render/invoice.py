@@ -26,6 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.billing import InvoiceReport
 from supportctl.domain.money import minor_digits
+from supportctl.render.templates import build_environment
+from supportctl.render.templates import packaged_templates_dir as packaged_templates_dir
+from supportctl.render.templates import user_templates_dir as user_templates_dir
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -34,21 +37,6 @@ FORMATS = ("html", "md", "txt", "csv", "pdf")
 TEMPLATE_FORMATS = ("html", "md", "txt")
 TEMPLATE_NAMES = {fmt: f"invoice/report.{fmt}.j2" for fmt in TEMPLATE_FORMATS}
 PDF_HINT = "install the pdf extra: pip install 'supportctl[pdf]' (WeasyPrint)"
-
-
-def packaged_templates_dir() -> Path:
-    """The default templates: inside the installed package, or the repo's templates/."""
-    import supportctl
-
-    package_dir = Path(supportctl.__file__).resolve().parent
-    installed = package_dir / "templates"
-    if installed.is_dir():
-        return installed
-    return package_dir.parent.parent / "templates"
-
-
-def user_templates_dir(config_dir: Path) -> Path:
-    return config_dir / "templates"
 
 
 # --- locale formatting -----------------------------------------------------------
@@ -590,21 +578,7 @@ def environment(user_dir: Path | None, locale: str = "en", currency: str = "EUR"
     Binding the locale into the filters (rather than reading it from the render context
     on every call) keeps a 50,000-line month close to the cost of a bare render.
     """
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
-
-    loaders = []
-    if user_dir is not None:
-        loaders.append(FileSystemLoader(str(user_dir)))
-    loaders.append(FileSystemLoader(str(packaged_templates_dir())))
-    env = Environment(
-        loader=ChoiceLoader(loaders),
-        autoescape=_autoescape,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
+    env = build_environment(user_dir, autoescape=_autoescape)
     env.filters.update(_make_filters(locale_format(locale), currency))
     env.globals["text_work"] = text_work
     return env
@@ -919,14 +893,13 @@ def month_run_json(run: Any) -> dict[str, Any]:
 
 def emit_month_run(app_ctx: Any, run: Any, *, as_json: bool) -> None:
     from supportctl.render.jsonout import emit_json
-    from supportctl.render.tables import table
+    from supportctl.render.tables import Col, same, say, table
 
     if as_json:
         emit_json(month_run_json(run))
         return
-    out = app_ctx.out
     if not run.reports:
-        out.print(f"no customer has work or fees in {run.month}; nothing rendered", markup=False)
+        say(app_ctx, f"no customer has work or fees in {run.month}; nothing rendered")
         return
     rows = []
     for r in run.reports:
@@ -950,36 +923,41 @@ def emit_month_run(app_ctx: Any, run: Any, *, as_json: bool) -> None:
             )
         )
     table(
-        out,
+        app_ctx,
         (
-            "customer",
-            "invoice",
-            "billable min",
-            "included used/left",
-            "net",
-            "VAT",
-            "gross",
-            "currency",
-            "",
+            Col("customer"),
+            Col("invoice"),
+            Col("billable min", right=True, give=2, short=same, short_name="min"),
+            Col("included used/left", right=True, give=3, short=same, short_name="incl."),
+            Col("net", right=True),
+            Col("VAT", right=True),
+            Col("gross", right=True),
+            Col("currency", give=4, short=same, short_name="cur"),
+            Col("", give=1, short=_star, hide_empty=True),
         ),
         rows,
         title=f"Invoices {run.month}",
         limit=None,
     )
     if any(r.plan_hint_minutes for r in run.reports):
-        out.print(
+        say(
+            app_ctx,
             "* hosting customer whose billable work this month would have fitted a maintenance plan: worth offering one",
-            markup=False,
         )
     frozen = [r for r in run.reports if r.status == "frozen"]
     if frozen:
-        out.print(
+        say(
+            app_ctx,
             f"{len(frozen)} already issued (written from the stored documents): "
             + ", ".join(f"{r.customer} {r.number}" for r in frozen),
-            markup=False,
         )
     verb = "issued and wrote" if run.issued else "wrote"
-    out.print(f"{verb} {len(run.reports)} {run.format} file(s) in {run.out_dir}", markup=False)
+    say(app_ctx, f"{verb} {len(run.reports)} {run.format} file(s) in {run.out_dir}")
+
+
+def _star(cell: Any) -> str:
+    """The plan hint as its footnote mark alone."""
+    return "*"
 
 
 def _invoice_json(info: Any) -> dict[str, Any]:
@@ -1015,7 +993,7 @@ def emit_invoice(app_ctx: Any, info: Any, *, as_json: bool) -> None:
         emit_json(_invoice_json(info))
         return
     keyvalue(
-        app_ctx.out,
+        app_ctx,
         f"{'Credit note' if info.kind == 'credit' else 'Invoice'} {info.id}",
         [
             ("customer", info.customer),
@@ -1040,14 +1018,21 @@ def emit_invoice(app_ctx: Any, info: Any, *, as_json: bool) -> None:
 
 def emit_invoices(app_ctx: Any, infos: list[Any], *, as_json: bool) -> None:
     from supportctl.render.jsonout import emit_json
-    from supportctl.render.tables import table
+    from supportctl.render.tables import Col, table
 
     if as_json:
         emit_json([_invoice_json(i) for i in infos])
         return
     table(
-        app_ctx.out,
-        ("number", "customer", "month", "status", "gross", "currency"),
+        app_ctx,
+        (
+            Col("number"),
+            Col("customer"),
+            Col("month"),
+            Col("status"),
+            Col("gross", right=True),
+            Col("currency"),
+        ),
         [
             (
                 i.id,
@@ -1066,7 +1051,7 @@ def emit_invoices(app_ctx: Any, infos: list[Any], *, as_json: bool) -> None:
 
 def emit_fees(app_ctx: Any, fees: list[Any], *, as_json: bool, single: bool = False) -> None:
     from supportctl.render.jsonout import emit_json
-    from supportctl.render.tables import table
+    from supportctl.render.tables import Col, same, table
 
     def fee_json(f: Any) -> dict[str, Any]:
         return {
@@ -1082,8 +1067,16 @@ def emit_fees(app_ctx: Any, fees: list[Any], *, as_json: bool, single: bool = Fa
         emit_json(fee_json(fees[0]) if single else [fee_json(f) for f in fees])
         return
     table(
-        app_ctx.out,
-        ("id", "customer", "date", "amount", "currency", "description", "invoice"),
+        app_ctx,
+        (
+            Col("id", right=True),
+            Col("customer"),
+            Col("date"),
+            Col("amount", right=True),
+            Col("currency", give=1, short=same, short_name="cur"),
+            Col("description", flex=True),
+            Col("invoice"),
+        ),
         [
             (
                 f.id,

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.safe import one_line, term_safe
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.kb import Article, ArticleHit
-    from supportctl.services.suggest import Suggestion, TicketKb
+    from supportctl.render.models.kb import Article, ArticleHit
+    from supportctl.render.models.suggest import Suggestion, TicketKb
+    from supportctl.render.screen import Screen
 
 
 class _Lines:
     """Lines to stdout: through rich on a terminal (bold/dim), plain when piped."""
 
-    def __init__(self, app_ctx: AppContext) -> None:
+    def __init__(self, app_ctx: Screen) -> None:
         self.console = app_ctx.out if app_ctx.is_terminal() else None
 
     def __call__(self, text: str = "", *, bold: bool = False, dim: bool = False) -> None:
@@ -36,7 +36,7 @@ class _Lines:
             self.console.print(text, style=style, markup=False, highlight=False)
 
 
-def _local(app_ctx: AppContext, utc_text: str | None) -> str:
+def _local(app_ctx: Screen, utc_text: str | None) -> str:
     if not utc_text:
         return "-"
     from supportctl.render.inbox import local_time
@@ -69,7 +69,7 @@ def article_json(a: Article, *, full: bool = False) -> dict[str, Any]:
     return data
 
 
-def emit_article(app_ctx: AppContext, a: Article, *, as_json: bool) -> None:
+def emit_article(app_ctx: Screen, a: Article, *, as_json: bool) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -108,13 +108,13 @@ def emit_article(app_ctx: AppContext, a: Article, *, as_json: bool) -> None:
             )
 
 
-def emit_list(app_ctx: AppContext, articles: Sequence[Article], *, as_json: bool) -> None:
+def emit_list(app_ctx: Screen, articles: Sequence[Article], *, as_json: bool) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
         emit_json([article_json(a) for a in articles])
         return
-    from supportctl.render.tables import table
+    from supportctl.render.tables import Col, table
 
     rows = [
         (
@@ -131,14 +131,23 @@ def emit_list(app_ctx: AppContext, articles: Sequence[Article], *, as_json: bool
     ]
     table(
         app_ctx,
-        ("id", "lang", "visibility", "title", "tags", "uses", "last use", "changed"),
+        (
+            Col("id", right=True),
+            Col("lang"),
+            Col("visibility", give=4),
+            Col("title", flex=True),
+            Col("tags", give=1, narrow=12),
+            Col("uses", right=True),
+            Col("last use", give=2),
+            Col("changed", give=3),
+        ),
         rows,
         limit=None,
         empty="no articles yet: supportctl kb add TITLE",
     )
 
 
-def _cell(app_ctx: AppContext, text: str) -> Any:
+def _cell(app_ctx: Screen, text: str) -> Any:
     """Outside text for a table cell: a rich Text on a terminal (never parsed as markup)."""
     if not app_ctx.is_terminal():
         return text
@@ -148,12 +157,12 @@ def _cell(app_ctx: AppContext, text: str) -> Any:
 
 
 def _snippet(snippet: str) -> str:
-    from supportctl.store.search import MARK_END, MARK_START
+    from supportctl.domain.snippets import marked_plain
 
-    return one_line(snippet.replace(MARK_START, "**").replace(MARK_END, "**"))
+    return one_line(marked_plain(snippet))
 
 
-def emit_hits(app_ctx: AppContext, hits: Sequence[ArticleHit], *, as_json: bool) -> None:
+def emit_hits(app_ctx: Screen, hits: Sequence[ArticleHit], *, as_json: bool) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -171,7 +180,7 @@ def emit_hits(app_ctx: AppContext, hits: Sequence[ArticleHit], *, as_json: bool)
             ]
         )
         return
-    from supportctl.render.tables import table
+    from supportctl.render.tables import Col, table
 
     rows = [
         (
@@ -185,7 +194,13 @@ def emit_hits(app_ctx: AppContext, hits: Sequence[ArticleHit], *, as_json: bool)
     ]
     table(
         app_ctx,
-        ("id", "lang", "visibility", "title", "snippet"),
+        (
+            Col("id", right=True),
+            Col("lang"),
+            Col("visibility", give=2),
+            Col("title", cap=40, give=1, narrow=16),
+            Col("snippet", flex=True),
+        ),
         rows,
         limit=None,
         empty="no matching articles",
@@ -233,14 +248,14 @@ def suggestion_lines(kb: TicketKb) -> list[tuple[str, bool]]:
     return out
 
 
-def emit_ticket_kb(app_ctx: AppContext, kb: TicketKb) -> None:
+def emit_ticket_kb(app_ctx: Screen, kb: TicketKb) -> None:
     """The end of `ticket show`: articles from this ticket and suggestions (none: nothing)."""
     line = _Lines(app_ctx)
     for text, dim in suggestion_lines(kb):
         line(text, dim=dim)
 
 
-def emit_suggestions(app_ctx: AppContext, kb: TicketKb, *, as_json: bool) -> None:
+def emit_suggestions(app_ctx: Screen, kb: TicketKb, *, as_json: bool) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -254,7 +269,7 @@ def emit_suggestions(app_ctx: AppContext, kb: TicketKb, *, as_json: bool) -> Non
             }
         )
         return
-    from supportctl.render.tables import table
+    from supportctl.render.tables import Col, table
 
     rows = [
         (
@@ -270,7 +285,15 @@ def emit_suggestions(app_ctx: AppContext, kb: TicketKb, *, as_json: bool) -> Non
     ]
     table(
         app_ctx,
-        ("kind", "id", "lang", "vis/status", "title", "matched", "open"),
+        (
+            Col("kind"),
+            Col("id", right=True),
+            Col("lang"),
+            Col("vis/status", give=2),
+            Col("title", flex=True),
+            Col("matched", give=1),
+            Col("open"),
+        ),
         rows,
         limit=None,
         empty=f"nothing relevant for #{kb.ticket_id}",

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supportctl.errors import ConfigError, InputError
+from supportctl.render.templates import build_environment, user_templates_dir
+from supportctl.render.templates import packaged_templates_dir as packaged_templates_dir
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -29,38 +31,9 @@ _WHEN = {
 }
 
 
-def packaged_templates_dir() -> Path:
-    """The default templates: inside the installed package, or the repo's templates/."""
-    import supportctl
-
-    package_dir = Path(supportctl.__file__).resolve().parent
-    installed = package_dir / "templates"
-    if installed.is_dir():
-        return installed
-    return package_dir.parent.parent / "templates"
-
-
 @lru_cache(maxsize=8)
 def environment(user_dir: Path | None) -> Environment:
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
-
-    loaders = []
-    if user_dir is not None and user_dir.is_dir():
-        loaders.append(FileSystemLoader(str(user_dir)))
-    loaders.append(FileSystemLoader(str(packaged_templates_dir())))
-    return Environment(
-        loader=ChoiceLoader(loaders),
-        autoescape=False,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
-
-
-def _user_dir(config_dir: Path) -> Path:
-    return config_dir / "templates"
+    return build_environment(user_dir, autoescape=False)
 
 
 def format_when(moment: datetime, lang: str, timezone: str) -> str:
@@ -77,7 +50,7 @@ def render(config_dir: Path, name: str, lang: str, context: dict[str, Any]) -> s
     """Render `mail/NAME.<lang>.txt.j2`, else `mail/NAME.txt.j2`."""
     from jinja2 import TemplateError, TemplateNotFound
 
-    env = environment(_user_dir(config_dir))
+    env = environment(user_templates_dir(config_dir))
     candidates = [f"mail/{name}.{lang}.txt.j2", f"mail/{name}.txt.j2"]
     try:
         template = env.select_template(candidates)
@@ -100,7 +73,7 @@ class CannedTemplate:
 
 def _canned_files(config_dir: Path) -> dict[str, dict[str, Path]]:
     found: dict[str, dict[str, Path]] = {}
-    for root in (packaged_templates_dir(), _user_dir(config_dir)):
+    for root in (packaged_templates_dir(), user_templates_dir(config_dir)):
         folder = root / "mail" / "canned"
         if not folder.is_dir():
             continue

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.tables import keyvalue, table
+from supportctl.render.tables import Col, keyvalue, table
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.report import MonthReport
+    from supportctl.render.models.report import MonthReport
+    from supportctl.render.screen import Screen
 
 BAR_WIDTH = 40
 
@@ -51,7 +51,7 @@ def bar_lines(weeks: list[tuple[str, int]], width: int = BAR_WIDTH) -> list[tupl
     return [(w, "█" * (round(n / top * width) if top else 0), n) for w, n in weeks]
 
 
-def emit_report(app_ctx: AppContext, r: MonthReport, *, as_json: bool) -> None:
+def emit_report(app_ctx: Screen, r: MonthReport, *, as_json: bool) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -71,7 +71,11 @@ def emit_report(app_ctx: AppContext, r: MonthReport, *, as_json: bool) -> None:
             ("answered", f"{r.responded} of {r.tickets_in}"),
         ],
     )
-    columns = ("tickets", "response late", "resolution late")
+    columns = (
+        Col("tickets", right=True),
+        Col("response late", right=True),
+        Col("resolution late", right=True),
+    )
     table(
         app_ctx,
         ("customer", *columns),
@@ -90,10 +94,10 @@ def emit_report(app_ctx: AppContext, r: MonthReport, *, as_json: bool) -> None:
     if app_ctx.is_terminal():
         from rich.table import Table
 
-        chart = Table(title="Tickets per week", show_header=False, box=None)
-        chart.add_column("week")
-        chart.add_column("bar", style="cyan")
-        chart.add_column("n", justify="right")
+        chart = Table(title="Tickets per week", show_header=False, box=None, title_justify="left")
+        chart.add_column("week", no_wrap=True)
+        chart.add_column("bar", style="cyan", no_wrap=True, overflow="crop")
+        chart.add_column("n", justify="right", no_wrap=True)
         for week, bar, n in bars:
             chart.add_row(week, bar, str(n))
         app_ctx.out.print(chart)
@@ -105,12 +109,15 @@ def emit_report(app_ctx: AppContext, r: MonthReport, *, as_json: bool) -> None:
             sys.stdout.write(f"{week}  {bar.ljust(BAR_WIDTH)}  {n:>3}\n")
     if r.minutes_per_person:
         table(
-            app_ctx, ("person", "minutes"), r.minutes_per_person, title="Minutes logged per person"
+            app_ctx,
+            ("person", Col("minutes", right=True)),
+            r.minutes_per_person,
+            title="Minutes logged per person",
         )
     if r.minutes_per_customer:
         table(
             app_ctx,
-            ("customer", "minutes"),
+            ("customer", Col("minutes", right=True)),
             r.minutes_per_customer,
             title="Minutes logged per customer",
         )

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.tables import table
+from supportctl.render.tables import Col, same, table
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
+    from supportctl.render.screen import Screen
 
 
-def weeks_table(target: AppContext, weeks: Sequence[Any], *, current: str | None = None) -> None:
+def weeks_table(target: Screen, weeks: Sequence[Any], *, current: str | None = None) -> None:
     rows = [
         (
             f"{w.id} ◀" if w.id == current else w.id,
@@ -21,17 +21,16 @@ def weeks_table(target: AppContext, weeks: Sequence[Any], *, current: str | None
         )
         for w in weeks
     ]
-    table(target, ("week", "dates", "on duty", "why"), rows, limit=None, empty="no weeks")
+    columns = (Col("week"), Col("dates"), Col("on duty"), Col("why", flex=True))
+    table(target, columns, rows, limit=None, empty="no weeks")
 
 
-def problems_table(target: AppContext, problems: Sequence[Any]) -> None:
+def problems_table(target: Screen, problems: Sequence[Any]) -> None:
     """Open tickets whose owner has left or is away, with who is on duty now."""
-    from supportctl.render.safe import one_line
-
     rows = [
         (
             f"#{p.ticket_id}",
-            one_line(p.subject),
+            p.subject,
             p.owner,
             p.why,
             p.on_duty or "nobody",
@@ -40,7 +39,13 @@ def problems_table(target: AppContext, problems: Sequence[Any]) -> None:
     ]
     table(
         target,
-        ("ticket", "subject", "owner", "why", "on duty now"),
+        (
+            Col("ticket"),
+            Col("subject", flex=True),
+            Col("owner"),
+            Col("why", give=1, narrow=16),
+            Col("on duty now", give=2, short=same, short_name="on duty"),
+        ),
         rows,
         limit=None,
         empty="no open ticket is owned by someone away or gone",

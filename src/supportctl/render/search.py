@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from supportctl.render.tables import table
+from supportctl.render.tables import Col, table
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.search import Hit
+    from supportctl.render.models.search import Hit
+    from supportctl.render.screen import Screen
 
 
 def _plain(snippet: str) -> str:
-    from supportctl.store.search import MARK_END, MARK_START
+    from supportctl.domain.snippets import marked_plain
 
-    return snippet.replace(MARK_START, "**").replace(MARK_END, "**").replace("\n", " ")
+    return marked_plain(snippet).replace("\n", " ")
 
 
 def _plain_safe(snippet: str) -> str:
@@ -27,8 +27,8 @@ def _plain_safe(snippet: str) -> str:
 def _rich(snippet: str) -> Any:
     from rich.text import Text
 
+    from supportctl.domain.snippets import MARK_END, MARK_START
     from supportctl.render.safe import one_line
-    from supportctl.store.search import MARK_END, MARK_START
 
     # The marks are control characters themselves: split on them first, then make each
     # piece of customer text terminal-safe.
@@ -43,7 +43,7 @@ def _rich(snippet: str) -> Any:
     return text
 
 
-def emit_hits(app_ctx: AppContext, hits: Sequence[Hit], *, as_json: bool) -> None:
+def emit_hits(app_ctx: Screen, hits: Sequence[Hit], *, as_json: bool) -> None:
     if as_json:
         from supportctl.render.jsonout import emit_json
 
@@ -72,7 +72,7 @@ def emit_hits(app_ctx: AppContext, hits: Sequence[Hit], *, as_json: bool) -> Non
             local_time(h.at, tz),
             h.customer or "?",
             h.status,
-            h.subject[:50],
+            h.subject,
             h.source,
             snippet(h.snippet),
         )
@@ -80,7 +80,15 @@ def emit_hits(app_ctx: AppContext, hits: Sequence[Hit], *, as_json: bool) -> Non
     ]
     table(
         app_ctx,
-        ("#", "when", "customer", "status", "subject", "in", "snippet"),
+        (
+            Col("#", right=True),
+            Col("when", give=3),
+            Col("customer"),
+            Col("status"),
+            Col("subject", cap=40, give=2, narrow=16),
+            Col("in", give=1),
+            Col("snippet", flex=True),
+        ),
         rows,
         limit=None,
         empty="no matches",

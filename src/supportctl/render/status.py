@@ -6,11 +6,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from supportctl.render.safe import one_line
-
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.status import Status
+    from supportctl.render.models.status import Status
+    from supportctl.render.screen import Screen
 
 
 def _ago(now: datetime, moment: datetime | None, zone: ZoneInfo) -> str:
@@ -26,14 +24,27 @@ def _ago(now: datetime, moment: datetime | None, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({age})"
 
 
-def emit_status(app_ctx: AppContext, status: Status) -> None:
-    from rich.table import Table
-    from rich.text import Text
+def _watch_word(cell: object) -> str:
+    """The watch state alone (alive, dead?, not running) when the line is narrow."""
+    plain = str(getattr(cell, "plain", cell))
+    return "not running" if plain.startswith("not") else plain.split(":", 1)[0]
+
+
+def _relative(cell: object) -> str:
+    """`2026-11-02 07:30 (3 h ago) STALE` as `3 h ago STALE` when the line is narrow."""
+    plain = str(getattr(cell, "plain", cell))
+    if "(" not in plain:
+        return plain
+    _when, _, rest = plain.partition("(")
+    age, _, tail = rest.partition(")")
+    return (age + tail).strip()
+
+
+def emit_status(app_ctx: Screen, status: Status) -> None:
+    from supportctl.render.tables import Col, say, table
 
     zone = ZoneInfo(app_ctx.config.agency.timezone)
-    table = Table(box=None, pad_edge=False)
-    for name in ("account", "folder", "last sync", "last error", "watch"):
-        table.add_column(name)
+    rows = []
     for f in status.folders:
         if f.watch_alive:
             watch = f"alive: pid {f.watch_pid} on {f.watch_host}, heartbeat {f.heartbeat_age_seconds} s ago"
@@ -47,17 +58,18 @@ def emit_status(app_ctx: AppContext, status: Status) -> None:
             else "-"
         )
         last = _ago(status.now, f.last_ok, zone) + (" STALE" if f.stale else "")
-        table.add_row(
-            Text(one_line(f.account)),
-            Text(one_line(f.folder)),
-            Text(last),
-            Text(one_line(error, 80)),
-            Text(watch),
-        )
+        rows.append((f.account, f.folder, last, error, watch))
+    columns = (
+        Col("account"),
+        Col("folder"),
+        Col("last sync", give=2, short=_relative),
+        Col("last error", flex=True),
+        Col("watch", give=1, short=_watch_word),
+    )
     if not status.folders:
-        app_ctx.out.print("no [[imap]] accounts configured", markup=False)
+        say(app_ctx, "no [[imap]] accounts configured")
     else:
-        app_ctx.out.print(table)
+        table(app_ctx, columns, rows, limit=None)
     app_ctx.out.print(
         f"acknowledgements waiting: {status.acks_waiting}; alerts waiting: {status.alerts_waiting}",
         markup=False,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportctl.context import AppContext
 from supportctl.domain.models import Person
 from supportctl.render.jsonout import emit_json
-from supportctl.render.tables import table
+from supportctl.render.screen import Screen
+from supportctl.render.tables import Col, table
 
 
 def person_json(p: Person) -> dict[str, Any]:
@@ -22,14 +22,21 @@ def person_json(p: Person) -> dict[str, Any]:
 
 
 def emit_people(
-    app_ctx: AppContext, items: list[Person], *, as_json: bool, single: bool = False
+    app_ctx: Screen, items: list[Person], *, as_json: bool, single: bool = False
 ) -> None:
     if as_json:
         emit_json(person_json(items[0]) if single else [person_json(p) for p in items])
         return
     table(
         app_ctx,
-        ["id", "name", "email", "skills", "away", "status"],
+        [
+            Col("id"),
+            Col("name", give=2, narrow=14),
+            Col("email"),
+            Col("skills", flex=True),
+            Col("away", hide_empty=True, give=1, narrow=10),
+            Col("status"),
+        ],
         [
             (
                 p.handle,

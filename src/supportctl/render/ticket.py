@@ -8,8 +8,8 @@ from supportctl.render.inbox import local_time
 from supportctl.render.tables import keyvalue
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.tickets import History, HistoryEvent
+    from supportctl.render.models.tickets import History, HistoryEvent
+    from supportctl.render.screen import Screen
     from supportctl.services.ticketview import MessageView, TicketView
 
 
@@ -255,15 +255,15 @@ def _sla_text(h: History, tz: str) -> str:
 
 
 class _Lines:
-    """Lines to stdout: through rich on a terminal (bold headers), plain when piped.
+    """Lines to stdout: through rich on a terminal (bold headers, text wrapped on words at
+    the terminal width), plain and unwrapped when piped. Everything is terminal-safe."""
 
-    Every line is made terminal-safe here (customer text in every one) and reaches
-    rich with `markup=False`."""
-
-    def __init__(self, app_ctx: AppContext) -> None:
+    def __init__(self, app_ctx: Screen) -> None:
         self.console = app_ctx.out if app_ctx.is_terminal() else None
 
-    def __call__(self, text: str = "", *, bold: bool = False, dim: bool = False) -> None:
+    def __call__(
+        self, text: str = "", *, bold: bool = False, dim: bool = False, hang: str | None = None
+    ) -> None:
         from supportctl.render.safe import term_safe
 
         text = term_safe(text)
@@ -271,9 +271,52 @@ class _Lines:
             import sys
 
             sys.stdout.write(text + "\n")
+            return
+        from rich.text import Text
+
+        style = "bold" if bold else "dim" if dim else ""
+        width = self.console.width
+        for line in text.split("\n"):
+            for part in wrap_words(line, width, hang):
+                self.console.print(Text(part, style=style), soft_wrap=True)
+
+
+def wrap_words(line: str, width: int, hang: str | None = None) -> list[str]:
+    """`line` wrapped on spaces to `width` terminal cells; a word longer than that (a
+    URL, an address) stays whole on a line of its own. Continuation lines repeat the
+    line's indent and quote marks (`> `), as mail readers show them, or start with
+    `hang` when given."""
+    from supportctl.render.tables import cell_width
+
+    if cell_width(line) <= width:
+        return [line]
+    body = line.lstrip(" >")
+    prefix = line[: len(line) - len(body)]
+    indent = prefix if ">" in prefix else " " * len(prefix)
+    if hang is not None:
+        indent = hang
+    if cell_width(indent) * 2 > width:
+        indent = ""
+    lines: list[str] = []
+    current = prefix
+    size = cell_width(current)
+    bare = True  # nothing but the prefix on the current line yet
+    for word in body.split(" "):
+        if not word:
+            continue
+        w = cell_width(word)
+        if not bare and size + 1 + w > width:
+            lines.append(current)
+            current, size, bare = indent, cell_width(indent), True
+        if bare:
+            current += word
+            size += w
+            bare = False
         else:
-            style = "bold" if bold else "dim" if dim else None
-            self.console.print(text, style=style, markup=False, highlight=False)
+            current += " " + word
+            size += 1 + w
+    lines.append(current)
+    return lines
 
 
 def _flags(t: TicketView) -> list[str]:
@@ -340,7 +383,7 @@ def _print_message(line: _Lines, m: MessageView, tz: str, ticket_id: int, full: 
 
 
 def emit_ticket(
-    app_ctx: AppContext,
+    app_ctx: Screen,
     t: TicketView,
     *,
     as_json: bool,
@@ -361,9 +404,8 @@ def emit_ticket(
         return
     tz = app_ctx.config.agency.timezone
     flags = _flags(t)
-    out = app_ctx.out
     keyvalue(
-        out,
+        app_ctx,
         f"Ticket #{t.id}: {t.subject}",
         [
             *_foreign(t),
@@ -385,7 +427,7 @@ def emit_ticket(
         line(f"save one: supportctl ticket attachment {t.id} K --save DIR")
 
 
-def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool) -> None:
+def _emit_timeline(app_ctx: Screen, t: TicketView, h: History, *, full: bool) -> None:
     """Header, then messages and history events interleaved in time order."""
     tz = app_ctx.config.agency.timezone
     flags = _flags(t)
@@ -419,7 +461,7 @@ def _emit_timeline(app_ctx: AppContext, t: TicketView, h: History, *, full: bool
             if run_by:
                 actor += f" (run by {run_by})"
             origin = f"#{item.ticket_id} " if item.ticket_id != t.id else ""
-            line(f"· {local_time(item.at, tz)}{actor}  {origin}{event_line(item)}")
+            line(f"· {local_time(item.at, tz)}{actor}  {origin}{event_line(item)}", hang="  ")
     if any(m.attachments for m in t.messages):
         line()
         line(f"save one: supportctl ticket attachment {t.id} K --save DIR")

@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from supportctl.context import AppContext
-    from supportctl.services.timelog import Logged, Timer
-    from supportctl.services.timesheet import EntryRow, Listing
+    from supportctl.render.models.timelog import Logged, Timer
+    from supportctl.render.models.timesheet import EntryRow, Listing
+    from supportctl.render.screen import Screen
 
 ROW_KEYS = (
     "id",
@@ -117,7 +117,7 @@ def _timer_doc(timer: Timer | None) -> dict[str, Any] | None:
 
 
 def emit_timer(
-    app_ctx: AppContext,
+    app_ctx: Screen,
     timer: Timer | None,
     *,
     as_json: bool,
@@ -189,14 +189,58 @@ def _class_label(cls: str, is_extra: bool, overridden: bool) -> str:
     return label
 
 
+CLASS_SHORT = {
+    "included": "incl",
+    "billable": "bill",
+    "non-billable": "nonb",
+    "needs-approval": "appr",
+}
+CLASS_MEANINGS = {
+    "incl": "included",
+    "bill": "billable",
+    "nonb": "non-billable",
+    "appr": "needs approval",
+    "*": "set by hand",
+    "+x": "extra: agree first",
+}
+
+
+def class_short(cell: Any) -> str:
+    """A class label in four letters, `*` when set by hand, `+x` for extra work."""
+    plain = getattr(cell, "plain", str(cell))
+    cls = plain.split(" ", 1)[0]
+    short = CLASS_SHORT.get(cls, cls[:4])
+    if "(set)" in plain:
+        short += "*"
+    if "extra" in plain:
+        short += " +x"
+    return short
+
+
+def _columns() -> list[Any]:
+    from supportctl.render.tables import Col, legend
+
+    return [
+        Col("id", right=True),
+        Col("date"),
+        Col("time"),
+        Col("min", right=True),
+        Col("person", give=2, narrow=6),
+        Col("on", give=3, narrow=12),
+        Col("description", flex=True),
+        Col("class", give=1, short=class_short, legend=legend("class", CLASS_MEANINGS), eager=True),
+    ]
+
+
 COLUMNS = ["id", "date", "time", "min", "person", "on", "description", "class"]
 
 
 def listing_table(
     listing: Listing, zone: Any, limit: int
-) -> tuple[list[str], list[list[str]], list[str]]:
+) -> tuple[list[Any], list[list[str]], list[str]]:
     """(columns, rows, footer lines) of a listing for people: the latest `limit` entries,
-    a row per part (the first carrying the entry), then totals per class and quotas."""
+    a row per part (the first carrying the entry; each part its own span and minutes),
+    then totals per class and quotas."""
     entries = listing.rows
     shown = entries[-limit:] if len(entries) > limit else entries
     hidden = listing.matched - len(shown)
@@ -205,18 +249,38 @@ def listing_table(
         # Plain field formatting: strftime costs more than the rest of a row.
         start = e.start_at.astimezone(zone)
         end = e.end_at.astimezone(zone)
-        span = f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
-        for index, part in enumerate(e.parts):
+        parts = e.parts
+        if len(parts) == 1:
+            part = parts[0]
+            span = f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
+            table_rows.append(
+                [
+                    str(e.id),
+                    e.date.isoformat(),
+                    span,
+                    str(part.minutes),
+                    e.person,
+                    _where(e.ticket, e.customer),
+                    e.description,
+                    _class_label(part.cls, part.is_extra, e.class_override is not None),
+                ]
+            )
+            continue
+        begin = start
+        for index, part in enumerate(parts):
             first = index == 0
+            finish = end if index == len(parts) - 1 else begin + timedelta(minutes=part.minutes)
+            span = f"{begin.hour:02d}:{begin.minute:02d}–{finish.hour:02d}:{finish.minute:02d}"
+            begin = finish
             table_rows.append(
                 [
                     str(e.id) if first else "",
                     e.date.isoformat() if first else "",
-                    span if first else "",
+                    span,
                     str(part.minutes),
                     e.person if first else "",
                     _where(e.ticket, e.customer) if first else "",
-                    e.description if first else "",
+                    e.description if first else f"↳ part {index + 1}",
                     _class_label(part.cls, part.is_extra, e.class_override is not None),
                 ]
             )
@@ -237,11 +301,11 @@ def listing_table(
         lines.append(
             f"{slug} quota: {quota.included_minutes} min{carried}, used {quota.used_minutes}, left {quota.left_minutes}"
         )
-    return COLUMNS, table_rows, lines
+    return _columns(), table_rows, lines
 
 
 def emit_listing(
-    app_ctx: AppContext,
+    app_ctx: Screen,
     listing: Listing,
     *,
     tz: str,
@@ -274,10 +338,7 @@ def emit_listing(
     table(app_ctx, columns, table_rows, title=title, limit=None, empty="no time entries match")
     if not listing.rows:
         return
-    from supportctl.render.safe import term_safe
+    from supportctl.render.tables import say
 
-    if app_ctx.is_terminal():
-        for line in lines:
-            app_ctx.out.print(term_safe(line), markup=False, highlight=False)
-    else:
-        sys.stdout.write(term_safe("\n".join(lines)) + "\n")
+    for line in lines:
+        say(app_ctx, line)

@@ -1,4 +1,8 @@
-"""The auto-close hook run whenever a command opens the database.
+"""The auto-close hook, run just before a command's first write.
+
+Commands that only read (`inbox --no-fetch`, `log list`, `ticket show`) leave the
+database as it was; the first write a command makes (and every mail fetch) closes the
+resolved tickets that are due first, in a transaction of its own.
 
 Kept apart from `services.tickets` so that the common case (nothing to close) costs one
 indexed query and no imports beyond the store: resolved N business days ago implies
@@ -17,6 +21,11 @@ from supportctl.store import tickets as ticket_store
 if TYPE_CHECKING:
     from supportctl.config import Config
     from supportctl.store.db import Store
+
+
+def arm(store: Store, config: Callable[[], Config], clock: Callable[[], datetime]) -> None:
+    """Run `run` once, just before the store's first write transaction."""
+    store.before_first_write = lambda: run(store, config, clock())
 
 
 def run(store: Store, config: Config | Callable[[], Config], now: datetime) -> list[int]:

@@ -40,7 +40,7 @@ def ensure_years(store: Store, country: str, years: Iterable[int]) -> None:
     if not missing:
         return
     computed = [(year, compute_holidays(country, year)) for year in missing]
-    with store.transaction():
+    with store.cache_transaction():
         for year, days in computed:
             holiday_store.store_year(store, country, year, days)
 

@@ -17,9 +17,17 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import delegation as rules
-from supportctl.domain.delegation import Record
-from supportctl.domain.timeutil import to_utc_text
+from supportctl.domain.queue import queue_key
+from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
+from supportctl.render.models.delegation import (
+    Changes,
+    Delegated,
+    PersonSummary,
+    Review,
+    ReviewRow,
+    Task,
+)
 from supportctl.store import delegations as task_store
 from supportctl.store import people as people_store
 from supportctl.store import tickets as ticket_store
@@ -29,97 +37,18 @@ if TYPE_CHECKING:
     from supportctl.config import Config
     from supportctl.domain.calendar import BusinessCalendar
     from supportctl.domain.models import Person
-    from supportctl.domain.sla import Clock
 
 MAX_TASK_CHARS = 500
 
 
-# Result values are `Record`s: typed and immutable like frozen dataclasses, but nearly
-# free to define (this module is on the start-up path of `delegated`).
-
-
-class Task(Record):
-    """One delegated task as commands show it."""
-
-    id: int
-    ticket_id: int
-    task: str
-    skill: str | None
-    to: str
-    by: str | None
-    estimate_minutes: int | None
-    reason: str
-    status: str
-    created: datetime
-    done: datetime | None = None
-
-
-class Delegated(Record):
-    task: Task
-    chosen_by: str  # "skill" or "to"
-    runners_up: tuple[str, ...] = ()
-    forced: bool = False
-
-
-class ReviewRow(Record):
-    """One open task in the review or in `--mine`."""
-
-    id: int
-    ticket_id: int
-    subject: str
-    customer: str | None
-    task: str
-    skill: str | None
-    to: str
-    by: str | None
-    created: datetime
-    estimate_minutes: int | None
-    urgency: str
-    level: str
-    age_business_days: int
-    minutes_logged: int
-    last_touched: datetime
-    untouched_business_days: int
-    clock: Clock | None
-    flags: tuple[str, ...]
-
-    @property
-    def created_text(self) -> str:
-        return to_utc_text(self.created)
-
-
-class PersonSummary(Record):
-    handle: str
-    open_tasks: int
-    estimated_minutes: int
-    flagged: int | None  # None when only the head of each queue was read
-    oldest_business_days: int
-
-
-class Review(Record):
-    at: datetime
-    rows: list[ReviewRow]
-    people: list[PersonSummary]
-    total_open: int
-    minutes_per_day: int = 480
-    mine: str | None = None
-
-
-class Changes(Record):
-    """What happened to delegated work since the last recorded review."""
-
-    since: datetime
-    since_by: str | None
-    new: list[Task]
-    done: list[Task]
-    reassigned: list[dict[str, Any]]
+# Result values (render/models/delegation.py) are `Record`s: typed and immutable like
+# frozen dataclasses, but nearly free to define (on the start-up path of `delegated`).
 
 
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+_parse = from_utc_text  # stored UTC text -> aware datetime
 
 
 def _task(row: Any) -> Task:
@@ -539,7 +468,7 @@ def review(
         rows.sort(key=lambda x: (x.to, x.created, x.id))
     else:
         # my queue: urgent, then premium, standard, light, then oldest first
-        rows.sort(key=lambda x: rules.queue_key(x.urgency, x.level, x.created_text, x.id))
+        rows.sort(key=lambda x: queue_key(x.urgency, x.level, x.created_text, x.id))
     if summary_rows is None:
         people = _summaries(rows)
     else:

@@ -329,11 +329,12 @@ def month_end_invoices(ws: DemoWorkspace) -> None:
     above); once the month is over, they are issued, with references and QR codes."""
     from zoneinfo import ZoneInfo
 
+    from supportctl.domain.timeutil import from_utc_text
     from supportctl.services import invoicing
     from supportctl.store import time_entries as entry_store
 
     latest = entry_store.latest_start(ws.store)
-    moment = ws.now if latest is None else datetime.fromisoformat(latest.replace("Z", "+00:00"))
+    moment = ws.now if latest is None else from_utc_text(latest)
     month = moment.astimezone(ZoneInfo(ws.config.agency.timezone)).strftime("%Y-%m")
     out_dir = ws.directory / "invoices" / month
     for fmt in ("html", "md"):
@@ -416,6 +417,8 @@ def inbox_with_clocks(ws: DemoWorkspace) -> None:
         [
             'supportctl search "ei toimi"',
             "supportctl inbox --no-fetch --mine --as alice",
+            "COLUMNS=80 supportctl inbox --no-fetch   # one line per ticket at 80 columns",
+            "source <(supportctl completion bash)   # Tab completes tickets, customers, ...",
             # The sample mail came in last month (the demo's Monday is early in the next).
             "supportctl report " + (ws.now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
         ]

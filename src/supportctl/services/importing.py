@@ -29,8 +29,10 @@ from typing import TYPE_CHECKING, Any
 from supportctl.domain import threading as threads
 from supportctl.domain.timeutil import to_utc_text
 from supportctl.errors import ConfigError, InputError, MailError
+from supportctl.store import customers as customer_store
 from supportctl.store import mailstate
 from supportctl.store import messages as message_store
+from supportctl.store import people as people_store
 from supportctl.store import tickets as ticket_store
 from supportctl.store.db import Store
 
@@ -105,11 +107,9 @@ def problem_text(exc: BaseException) -> str:
 
 def _is_environmental(exc: BaseException) -> bool:
     """Errors of the database or the machine, not of one message: these stop the run."""
-    import sqlite3
+    from supportctl.store.db import QueryError  # the engine's OperationalError
 
-    return isinstance(exc, (sqlite3.OperationalError, OSError)) and not isinstance(
-        exc, UnicodeError
-    )
+    return isinstance(exc, (QueryError, OSError)) and not isinstance(exc, UnicodeError)
 
 
 @dataclass(frozen=True)
@@ -188,27 +188,9 @@ class Lookups:
     def load(cls, store: Store, config: Config) -> Lookups:
         from supportctl.services.authentication import trusted_ids
 
-        team = {
-            str(r["email"]).lower(): str(r["handle"])
-            for r in store.all("SELECT email, handle FROM people")
-        }
-        contacts: dict[str, tuple[int, bool, str]] = {}
-        for r in store.all(
-            "SELECT ct.email, ct.customer_id, ct.can_order, c.slug FROM contacts ct "
-            "JOIN customers c ON c.id = ct.customer_id ORDER BY ct.can_order"
-        ):
-            contacts[str(r["email"]).lower()] = (
-                int(r["customer_id"]),
-                bool(r["can_order"]),
-                r["slug"],
-            )
-        domains = {
-            str(r["domain"]).lower(): (int(r["customer_id"]), str(r["slug"]))
-            for r in store.all(
-                "SELECT d.domain, d.customer_id, c.slug FROM customer_domains d "
-                "JOIN customers c ON c.id = d.customer_id"
-            )
-        }
+        team = people_store.handles_by_email(store)
+        contacts = customer_store.contacts_by_email(store)
+        domains = customer_store.customers_by_domain(store)
         return cls(
             team=team,
             ours=config.our_addresses,
@@ -481,7 +463,7 @@ def plan_message(
         if row is not None and row["customer_id"] is not None and customer_id is None:
             customer_id = int(row["customer_id"])
             customer_reason = f"from the ticket #{decision.ticket_id}"
-            slug = store.scalar("SELECT slug FROM customers WHERE id = ?", (customer_id,))
+            slug = customer_store.slug_by_id(store, customer_id)
     needs_approval = cls.is_human and (
         customer_id is None or not designated or not auth.authenticated
     )
@@ -677,23 +659,7 @@ def apply_plan(
 
 
 def _store_attachments(store: Store, row_id: int, parsed: ParsedMail, raw: bytes) -> None:
-    for att in parsed.attachments:
-        if att.start >= 0:  # a range of the raw bytes just stored: written once
-            message_store.put_blob_ref(store, att.sha256, att.end - att.start, row_id, att.start)
-        else:
-            message_store.put_blob(store, att.sha256, att.data)
-        message_store.add_attachment(
-            store,
-            row_id,
-            {
-                "position": att.position,
-                "filename": att.filename,
-                "content_type": att.content_type,
-                "size": att.size,
-                "sha256": att.sha256,
-                "transfer_encoding": att.transfer_encoding,
-            },
-        )
+    message_store.store_attachments(store, row_id, parsed.attachments)
 
 
 def ingest_batch(

@@ -8,43 +8,17 @@ shows whatever the rows carry.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from supportctl.render.models.inbox import InboxRow, Queue
 from supportctl.store import tickets as ticket_store
 from supportctl.store.db import Store
 
 if TYPE_CHECKING:
     from supportctl.config import Config
-    from supportctl.domain.sla import Clock
 
 OPEN_STATUSES = ("new", "open", "waiting")
-
-
-@dataclass
-class InboxRow:
-    id: int
-    subject: str
-    requester: str
-    customer: str | None
-    status: str
-    urgency: str
-    kind: str
-    classification: str
-    is_triage: bool
-    needs_approval: bool
-    created_at: str
-    updated_at: str
-    messages: int
-    extra: dict[str, Any]
-    owner: str | None = None
-    level: str = "standard"
-    hours: str = "business"
-    delegated: bool = False
-    clock: Clock | None = None
-    bounced: bool = False  # our last reply bounced and no reply went out since
-    foreign_sender: bool = False
 
 
 def list_open(store: Store, *, include_all: bool = False) -> list[InboxRow]:
@@ -56,15 +30,6 @@ def list_open(store: Store, *, include_all: bool = False) -> list[InboxRow]:
 
 def message_counts(store: Store, ticket_ids: list[int]) -> dict[int, int]:
     return ticket_store.message_counts(store, ticket_ids)
-
-
-@dataclass
-class Queue:
-    """The inbox: rows in queue order (clocks on the rows shown), the total, warnings."""
-
-    rows: list[InboxRow]
-    total: int
-    warnings: list[str] = field(default_factory=list)
 
 
 def queue(

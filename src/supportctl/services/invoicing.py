@@ -34,7 +34,7 @@ from supportctl.domain.billing import (
     ReportLine,
 )
 from supportctl.domain.money import parse_amount
-from supportctl.domain.timeutil import from_utc_text, to_utc_text
+from supportctl.domain.timeutil import from_utc_text, to_utc_text, zone
 from supportctl.errors import InputError
 from supportctl.store import customers as customer_store
 from supportctl.store import events
@@ -50,24 +50,20 @@ STORED_FORMATS = ("html", "md", "txt", "csv")
 Progress = Callable[[int, int], None]
 
 
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
+_zone = zone  # domain.timeutil.zone
 
 
 def check_month(month: str) -> str:
-    from supportctl.services.timebase import parse_month
+    from supportctl.services.timebase import month as parse
 
-    year, mon = parse_month(month)
-    return f"{year:04d}-{mon:02d}"
+    return parse(month)
 
 
 def month_days(month: str) -> tuple[date, date]:
-    year, mon = (int(x) for x in month.split("-"))
-    first = date(year, mon, 1)
-    nxt = date(year + (mon == 12), mon % 12 + 1, 1)
-    return first, nxt - timedelta(days=1)
+    from supportctl.domain.month import Month
+
+    value = Month.parse(month)
+    return value.first_day(), value.last_day()
 
 
 def _lines_of(text: str) -> tuple[str, ...]:

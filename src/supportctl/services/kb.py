@@ -11,40 +11,17 @@ Suggestions are in `services/suggest.py` (which `ticket show` imports on every r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from supportctl.domain import kb as rules
 from supportctl.domain.timeutil import to_utc_text
 from supportctl.errors import InputError
+from supportctl.render.models.kb import Article, ArticleHit
 from supportctl.store import articles as article_store
 from supportctl.store import kb_search
 from supportctl.store.db import Row, Store
-
-
-@dataclass(frozen=True)
-class Article:
-    id: int
-    title: str
-    body: str
-    lang: str
-    visibility: str
-    tags: list[str]
-    translation_of: int | None
-    ticket_id: int | None
-    created_by: str | None
-    created_at: str
-    changed_by: str | None
-    changed_at: str
-    uses: int = 0
-    last_used_at: str | None = None
-    translations: list[tuple[int, str, str]] = field(default_factory=list)  # id, lang, title
-    history: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def group(self) -> int:
-        return self.translation_of or self.id
 
 
 def _article(row: Row, tags: list[str], uses: tuple[int, str | None] = (0, None)) -> Article:
@@ -370,16 +347,6 @@ def listing(store: Store, *, lang: str | None = None, tag: str | None = None) ->
     ]
 
 
-@dataclass(frozen=True)
-class ArticleHit:
-    id: int
-    title: str
-    lang: str
-    visibility: str
-    changed_at: str
-    snippet: str  # matches between store.search.MARK_START / MARK_END
-
-
 def search(
     store: Store, text: str, *, lang: str | None = None, limit: int = 50
 ) -> list[ArticleHit]:
@@ -464,7 +431,7 @@ def reply_text(article: Article) -> str:
 
 def search_hits(store: Store, text: str, *, limit: int = 50) -> list[Any]:
     """Articles as `search` hits (source "kb", id the article's, status its visibility)."""
-    from supportctl.services.search import Hit
+    from supportctl.render.models.search import Hit
 
     return [
         Hit(h.id, h.title, None, h.visibility, h.changed_at, "kb", h.snippet)

@@ -42,21 +42,13 @@ def _write(path: Path, text: str) -> None:
 
 
 def _environment(config: Config) -> Any:
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+    from supportctl.render.templates import build_environment, user_templates_dir
 
-    from supportctl.render.mail import packaged_templates_dir
-
-    loaders = []
-    user = config.config_dir / "templates" / "kb"
-    if user.is_dir():
-        loaders.append(FileSystemLoader(str(user)))
-    loaders.append(FileSystemLoader(str(packaged_templates_dir() / "kb")))
-    return Environment(
-        loader=ChoiceLoader(loaders),
+    return build_environment(
+        user_templates_dir(config.config_dir),
         autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+        subdir="kb",
+        keep_trailing_newline=False,
     )
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain.timeutil import to_utc_text
 from supportctl.errors import InputError
+from supportctl.render.models.mailadmin import Problem
 from supportctl.store import events
 from supportctl.store import messages as message_store
 from supportctl.store import tickets as ticket_store
@@ -144,19 +145,6 @@ def _repair_ticket(
     )
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One quarantined message, for `fetch --problems`."""
-
-    id: int
-    origin: str
-    size: int
-    error: str
-    attempts: int
-    first_seen: str
-    last_tried: str
-
-
 def problems(store: Store) -> list[Problem]:
     """Quarantined messages not yet stored, oldest first."""
     from supportctl.store import quarantine
@@ -223,8 +211,8 @@ def reparse(
     Without `ticket_ids`, quarantined mail is tried again first (needs `now`).
     """
     from supportctl.mail.classify import classify
-    from supportctl.mail.parse import parse_message
     from supportctl.services.authentication import trusted_ids, verdict
+    from supportctl.services.importing import prepare
 
     if ticket_ids:
         for tid in ticket_ids:
@@ -249,7 +237,8 @@ def reparse(
                 row = message_store.get(store, row_id)
                 if row is None:
                     continue
-                parsed = parse_message(message_store.raw_bytes(row))
+                # parsed as import parses it: big attachments as ranges of the raw mail
+                parsed, _identity = prepare(message_store.raw_bytes(row))
                 cls = classify(
                     parsed.headers,
                     from_addr=parsed.from_addr,
@@ -289,20 +278,7 @@ def reparse(
                         _repair_ticket(store, row, values, lookups, now, report)
                 message_store.update_parsed(store, row_id, values)
                 message_store.delete_attachments(store, row_id)
-                for att in parsed.attachments:
-                    message_store.put_blob(store, att.sha256, att.data)
-                    message_store.add_attachment(
-                        store,
-                        row_id,
-                        {
-                            "position": att.position,
-                            "filename": att.filename,
-                            "content_type": att.content_type,
-                            "size": att.size,
-                            "sha256": att.sha256,
-                            "transfer_encoding": att.transfer_encoding,
-                        },
-                    )
+                message_store.store_attachments(store, row_id, parsed.attachments)
                 report.messages += 1
         if on_progress is not None:
             on_progress(report.messages, len(ids))

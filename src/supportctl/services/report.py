@@ -8,40 +8,17 @@ still unmet and already past due at the time of the report.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from supportctl.domain.rota import monday_of, week_name
 from supportctl.domain.timeutil import from_utc_text
+from supportctl.render.models.report import Breaches, MonthReport
 from supportctl.store import reporting
 from supportctl.store.db import Store
 
 if TYPE_CHECKING:
     from supportctl.config import Config
-
-
-@dataclass(frozen=True)
-class Breaches:
-    id: str  # customer slug or level
-    tickets: int
-    response: int
-    resolution: int
-
-
-@dataclass
-class MonthReport:
-    id: str  # "2026-10"
-    tickets_in: int
-    tickets_out: int
-    responded: int
-    first_response_median_minutes: int | None
-    first_response_p90_minutes: int | None
-    breaches_by_customer: list[Breaches] = field(default_factory=list)
-    breaches_by_level: list[Breaches] = field(default_factory=list)
-    tickets_per_week: list[tuple[str, int]] = field(default_factory=list)
-    minutes_per_person: list[tuple[str, int]] = field(default_factory=list)
-    minutes_per_customer: list[tuple[str, int]] = field(default_factory=list)
 
 
 def percentile(values: list[int], p: float) -> int | None:

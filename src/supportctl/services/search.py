@@ -8,22 +8,10 @@ first up to a bound, hits are merged by time and folded to one row per ticket.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from supportctl.errors import InputError
+from supportctl.render.models.search import Hit
 from supportctl.store import search as search_store
 from supportctl.store.db import QueryError, Row, Store
-
-
-@dataclass(frozen=True)
-class Hit:
-    id: int
-    subject: str
-    customer: str | None
-    status: str
-    at: str
-    source: str  # "subject" | "message" | "note"
-    snippet: str  # matches wrapped in search_store.MARK_START / MARK_END
 
 
 def to_match(text: str) -> str:

@@ -23,14 +23,13 @@ from typing import TYPE_CHECKING, Any
 from supportctl.domain import sla
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.errors import InputError
+from supportctl.render.models.tickets import History, HistoryEvent
 from supportctl.store import delegations as delegation_store
 from supportctl.store import events
 from supportctl.store import tickets as ticket_store
-from supportctl.store.db import Store
+from supportctl.store.db import Row, Store
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from supportctl.config import Config
     from supportctl.domain.calendar import BusinessCalendar
 
@@ -259,7 +258,7 @@ def on_bounce(
 
 
 def _leave_status(
-    store: Store, config: Config, row: sqlite3.Row, new: str, now: datetime
+    store: Store, config: Config, row: Row, new: str, now: datetime
 ) -> dict[str, Any]:
     """Column changes for moving `row` to status `new` at `now` (clock pause/resume)."""
     values: dict[str, Any] = {"status": new}
@@ -291,7 +290,7 @@ def _leave_status(
 # -- lookups ------------------------------------------------------------------
 
 
-def require(store: Store, ticket_id: int) -> sqlite3.Row:
+def require(store: Store, ticket_id: int) -> Row:
     """The ticket (following merges), or InputError naming the way out."""
     resolved = ticket_store.resolve_id(store, ticket_id)
     row = ticket_store.get(store, resolved) if resolved is not None else None
@@ -656,33 +655,6 @@ def auto_close(store: Store, config: Config, now: datetime) -> list[int]:
 
 
 # -- history for `ticket show` ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HistoryEvent:
-    id: int
-    at: str
-    actor: str | None
-    kind: str
-    ticket_id: int
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class History:
-    """Owner, level, SLA clock and every recorded event of a ticket (merged ones too)."""
-
-    id: int
-    owner: str | None
-    level: str
-    hours: str
-    first_response_at: str | None
-    due_response_at: str | None
-    due_resolution_at: str | None
-    paused_minutes: int
-    merged_from: list[int]
-    clock: sla.Clock
-    events: list[HistoryEvent]
 
 
 def resolve(store: Store, ticket_id: int) -> int:

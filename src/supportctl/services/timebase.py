@@ -8,9 +8,9 @@ UTC text, so a month is the UTC range [start, end) of its local bounds.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from supportctl.domain.timeutil import to_utc_text
+from supportctl.domain.month import Month
+from supportctl.domain.timeutil import to_utc_text, zone
 from supportctl.errors import InputError
 from supportctl.store import people as people_store
 from supportctl.store.db import Store
@@ -25,12 +25,6 @@ def person_id(store: Store, handle: str) -> int:
     return int(found)
 
 
-def zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
-
-
 def local_text(moment: datetime | str, tz: str) -> str:
     """A moment (or stored UTC text) as the tables show it: '2026-10-14 09:10', local."""
     from supportctl.domain.timeutil import from_utc_text
@@ -39,35 +33,32 @@ def local_text(moment: datetime | str, tz: str) -> str:
     return when.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
 
 
-def parse_month(text: str) -> tuple[int, int]:
-    """'2026-10' -> (2026, 10); InputError otherwise."""
+def month(text: str) -> Month:
+    """The edge: '2026-10' (or a Month, returned as it is) -> Month; InputError otherwise."""
     try:
-        year_text, month_text = text.strip().split("-")
-        year, month = int(year_text), int(month_text)
-        if len(year_text) != 4 or not 1 <= month <= 12:
-            raise ValueError
+        return Month.parse(text)
     except ValueError:
         raise InputError(f"month '{text}' must look like 2026-10") from None
-    return year, month
 
 
-def month_bounds(month: str, tz: str) -> tuple[str, str]:
+def parse_month(text: str) -> tuple[int, int]:
+    """'2026-10' -> (2026, 10); InputError otherwise."""
+    value = month(text)
+    return value.year, value.number
+
+
+def month_bounds(text: str, tz: str) -> tuple[str, str]:
     """UTC text [start, end) of a local calendar month."""
-    year, mon = parse_month(month)
-    local = zone(tz)
-    start = datetime(year, mon, 1, tzinfo=local)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=local)
+    start, end = month(text).bounds(zone(tz))
     return to_utc_text(start), to_utc_text(end)
 
 
-def previous_month(month: str) -> str:
-    year, mon = parse_month(month)
-    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+def previous_month(text: str) -> str:
+    return month(text).previous()
 
 
-def next_month(month: str) -> str:
-    year, mon = parse_month(month)
-    return f"{year + 1}-01" if mon == 12 else f"{year}-{mon + 1:02d}"
+def next_month(text: str) -> str:
+    return month(text).next()
 
 
 def local_month(moment: datetime, tz: str) -> str:

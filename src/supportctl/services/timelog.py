@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
+from supportctl.domain.timeutil import zone as _zone
 from supportctl.errors import InputError
+from supportctl.render.models.timelog import Logged, Timer
 from supportctl.services.timebase import DEFAULT_TZ, local_month, local_text
 from supportctl.services.timebase import person_id as _person
-from supportctl.services.timebase import zone as _zone
 from supportctl.store import customers as customer_store
 from supportctl.store import tickets as ticket_store
 from supportctl.store import time_entries as entry_store
@@ -36,20 +37,6 @@ TzSource = Callable[[], str]
 # --------------------------------------------------------------------------- values
 # Named tuples rather than dataclasses: immutable, attribute access, and about a tenth
 # of the cost to define, which `log` pays on every start.
-
-
-class Logged(NamedTuple):
-    """What `log add` and `log stop` report back."""
-
-    id: int
-    uuid: str
-    minutes: int
-    start_at: datetime
-    end_at: datetime
-    person: str
-    ticket: int | None
-    customer: str
-    description: str
 
 
 # --------------------------------------------------------------------------- time helpers
@@ -561,15 +548,6 @@ def remove_entry(
 
 
 # --------------------------------------------------------------------------- timers
-
-
-class Timer(NamedTuple):
-    person: str
-    ticket: int | None
-    customer: str
-    description: str
-    started_at: datetime
-    minutes: int  # whole minutes so far
 
 
 def timer_status(store: Store, person: str, now: datetime) -> Timer | None:

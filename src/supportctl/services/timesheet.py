@@ -10,10 +10,12 @@ cover work beyond them and then expire, so a carry never carries again.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from supportctl.domain.timeutil import zone as _zone
 from supportctl.errors import InputError
+from supportctl.render.models.timesheet import EntryRow, Listing, Quota
 from supportctl.services.timebase import (
     DEFAULT_TZ,
     month_bounds,
@@ -22,7 +24,6 @@ from supportctl.services.timebase import (
     previous_month,
 )
 from supportctl.services.timebase import person_id as _person_id
-from supportctl.services.timebase import zone as _zone
 from supportctl.store import customers as customer_store
 from supportctl.store import tickets as ticket_store
 from supportctl.store import time_entries as entry_store
@@ -30,35 +31,6 @@ from supportctl.store.db import Row, Store
 
 if TYPE_CHECKING:
     from supportctl.domain.billing_rules import Part
-
-
-class EntryRow(NamedTuple):
-    """One entry of a listing, with its classified parts (one, or two when split)."""
-
-    id: int
-    uuid: str
-    date: date  # local date of the start
-    start_at: datetime  # aware UTC
-    end_at: datetime  # aware UTC
-    minutes: int
-    person: str
-    ticket: int | None
-    customer: str
-    description: str
-    kind: str
-    is_internal: bool
-    class_override: str | None
-    corrects_invoice: str | None
-    parts: list[Part]
-
-
-class Quota(NamedTuple):
-    """A maintenance customer's included minutes for one month."""
-
-    included_minutes: int  # the month's own plus carried-in
-    carried_in_minutes: int
-    used_minutes: int
-    left_minutes: int
 
 
 # --------------------------------------------------------------------------- classes
@@ -197,16 +169,6 @@ def month_of_all(store: Store, month: str, *, tz: str = DEFAULT_TZ) -> MonthOfAl
     for row in listing.rows:
         rows.setdefault(row.customer, []).append(row)
     return MonthOfAll(rows, listing.quotas)
-
-
-class Listing(NamedTuple):
-    # the shown rows (the latest `limit` when a limit was given); with `stream`, an
-    # iterator to read once, built as the entries are read
-    rows: list[EntryRow]
-    matched: int  # entries matched
-    totals: dict[str, int]  # minutes per class over every matched entry
-    month: str | None
-    quotas: dict[str, Quota]  # maintenance customers of a one-month listing, by slug
 
 
 def list_entries(
@@ -564,7 +526,7 @@ def _cached_or_computed(
     if not missing:
         return known
     try:
-        with store.transaction(wait_ms=250):
+        with store.cache_transaction(wait_ms=250):
             again = entry_store.cached_totals(store, month, tz, rules, missing)
             still = [c for c in missing if c not in again]
             computed = _compute_totals(store, plans, month, tz, still)

@@ -225,6 +225,29 @@ def slug_by_id(store: Store, customer_id: int) -> str | None:
     return None if value is None else str(value)
 
 
+def contacts_by_email(store: Store) -> dict[str, tuple[int, bool, str]]:
+    """Every contact's address (lower-case) -> (customer id, can order, customer slug);
+    an address that is a contact of several customers maps to one that can order."""
+    contacts: dict[str, tuple[int, bool, str]] = {}
+    for r in store.all(
+        "SELECT ct.email, ct.customer_id, ct.can_order, c.slug FROM contacts ct "
+        "JOIN customers c ON c.id = ct.customer_id ORDER BY ct.can_order"
+    ):
+        contacts[str(r["email"]).lower()] = (int(r["customer_id"]), bool(r["can_order"]), r["slug"])
+    return contacts
+
+
+def customers_by_domain(store: Store) -> dict[str, tuple[int, str]]:
+    """Every customer mail domain (lower-case) -> (customer id, customer slug)."""
+    return {
+        str(r["domain"]).lower(): (int(r["customer_id"]), str(r["slug"]))
+        for r in store.all(
+            "SELECT d.domain, d.customer_id, c.slug FROM customer_domains d "
+            "JOIN customers c ON c.id = d.customer_id"
+        )
+    }
+
+
 def plan_rows(store: Store) -> list[Row]:
     """(id, slug, plan, included_minutes, carry_over) of every customer."""
     return store.all("SELECT id, slug, plan, included_minutes, carry_over FROM customers")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from supportctl.errors import ConfigError, StoreError
+from supportctl.errors import ConfigError, StoreError, SupportctlError
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -41,6 +41,10 @@ class Store:
         # Who ran the command when it acts for someone else (`--as`): the history
         # records both (store.events).
         self.run_by: str | None = None
+        # Run once, just before the first write transaction begins (in its own
+        # transactions): upkeep that only a command that writes should do, such as
+        # closing quiet resolved tickets (services.autoclose.arm).
+        self.before_first_write: Callable[[], object] | None = None
 
     @contextmanager
     def transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:
@@ -56,6 +60,10 @@ class Store:
             finally:
                 self._depth -= 1
             return
+        hook = self.before_first_write
+        if hook is not None:
+            self.before_first_write = None
+            hook()
         try:
             if wait_ms is not None:
                 self.conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
@@ -97,6 +105,28 @@ class Store:
         if self.conn.in_transaction:
             with suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
+
+    def run_before_first_write(self) -> None:
+        """Run the pending `before_first_write` upkeep now, if it has not run yet (the mail
+        service does on every run, whether or not mail came)."""
+        hook = self.before_first_write
+        if hook is not None:
+            self.before_first_write = None
+            hook()
+
+    @contextmanager
+    def cache_transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:
+        """A transaction that only keeps something computed (holidays, totals): it does
+        not count as the command's first write, so `before_first_write` waits for one."""
+        hook, self.before_first_write = self.before_first_write, None
+        try:
+            with (
+                self.transaction() if wait_ms is None else self.transaction(wait_ms=wait_ms)
+            ) as conn:
+                yield conn
+        finally:
+            if self.before_first_write is None:
+                self.before_first_write = hook
 
     @contextmanager
     def savepoint(self, name: str = "item") -> Iterator[None]:
@@ -439,3 +469,21 @@ def is_disk_full(exc: sqlite3.Error) -> bool:
     """True for SQLite's "database or disk is full" (SQLITE_FULL), however it is worded."""
     code = getattr(exc, "sqlite_errorcode", None)
     return code == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+
+
+def engine_failure(exc: BaseException) -> SupportctlError | None:
+    """A database error that is the disk's or the file's doing (full, failing,
+    read-only), as one clear error; None for anything else."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return None
+    text = str(exc)
+    if "disk is full" in text:
+        return StoreError(f"disk full: {text}; nothing was changed")
+    if "disk I/O error" in text:
+        return StoreError(f"the disk failed ({text}); nothing was changed")
+    if "readonly database" in text or "read-only" in text:
+        return StoreError(
+            f"read-only: {text}; nothing was changed",
+            hint="reading still works; `supportctl doctor` explains who may write where",
+        )
+    return None

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from supportctl.domain.delegation import Workload
+from supportctl.domain.queue import level_rank_sql, urgency_rank_sql
 from supportctl.domain.timeutil import from_utc_text
 from supportctl.store.db import Store
 
@@ -135,7 +136,7 @@ def open_rows(
 
 
 def _rank(expr: str) -> str:
-    return f"(CASE {expr} WHEN 'premium' THEN 0 WHEN 'standard' THEN 1 ELSE 2 END)"
+    return f"({level_rank_sql(expr)})"
 
 
 # The service level a task is queued by: the stricter of the ticket's and the customer's
@@ -161,7 +162,7 @@ def queue_heads(
     where = "d.status = 'open'" + (" AND d.to_person_id = :person" if to_person_id else "")
     sql = (
         "SELECT id FROM (SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.to_person_id ORDER BY"
-        f" CASE t.urgency WHEN 'urgent' THEN 0 ELSE 1 END, {_LEVEL_RANK}, d.created_at, d.id) AS n"
+        f" {urgency_rank_sql('t.urgency')}, {_LEVEL_RANK}, d.created_at, d.id) AS n"
         " FROM delegations d JOIN tickets t ON t.id = d.ticket_id"
         f" LEFT JOIN customers c ON c.id = t.customer_id WHERE {where}) AS q WHERE n <= :k"
     )

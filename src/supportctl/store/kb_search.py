@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from supportctl.domain.snippets import MARK_END, MARK_START
 from supportctl.store.db import Row, Store
-from supportctl.store.search import MARK_END, MARK_START
 
 _SNIP = f"'{MARK_START}', '{MARK_END}', '…', 14"
 

@@ -12,7 +12,7 @@ import contextlib
 import sqlite3
 import zlib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from supportctl.store.db import Row, Store
 
@@ -44,7 +44,21 @@ _MESSAGE_COLUMNS = (
     "bounce_of",
     "bounce_reason",
 )
-_DEFAULTS = {"parse_limits": "", "bounce_reason": ""}
+# What a row may leave out (the table's own defaults): mail we send has no
+# Authentication-Results and is never blocked; raw bytes are stored as they are.
+_MESSAGE_DEFAULTS: dict[str, Any] = {
+    "ticket_id": None,
+    "date": None,
+    "auth_dmarc": None,
+    "auth_dkim": None,
+    "auth_spf": None,
+    "is_blocked": 0,
+    "is_own": 0,
+    "raw_codec": "none",
+    "parse_limits": "",
+    "bounce_of": None,
+    "bounce_reason": "",
+}
 _INSERT_SQL = (
     f"INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in _MESSAGE_COLUMNS)})"
@@ -144,7 +158,11 @@ def tickets_for_message_ids(store: Store, ids: Sequence[str]) -> dict[str, int]:
 
 
 def insert(store: Store, values: dict[str, Any]) -> int:
-    cur = store.execute(_INSERT_SQL, [values.get(c, _DEFAULTS.get(c)) for c in _MESSAGE_COLUMNS])
+    """Store one message, mail read or mail sent (the one insert path for `messages`);
+    a column left out takes its default (`_MESSAGE_DEFAULTS`), others NULL."""
+    cur = store.execute(
+        _INSERT_SQL, [values.get(c, _MESSAGE_DEFAULTS.get(c)) for c in _MESSAGE_COLUMNS]
+    )
     return int(cur.lastrowid or 0)
 
 
@@ -184,6 +202,60 @@ def put_blob_ref(store: Store, sha256: str, size: int, message_row: int, raw_off
         "VALUES (?, ?, X'', ?, ?)",
         (sha256, size, message_row, raw_offset),
     )
+
+
+class StoredAttachment(Protocol):
+    """What `store_attachments` reads of a parsed attachment (mail.parse.AttachmentRef)."""
+
+    @property
+    def position(self) -> int: ...
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+    @property
+    def transfer_encoding(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+def store_attachments(store: Store, row_id: int, attachments: Iterable[StoredAttachment]) -> None:
+    """The one way a message's attachments are stored (import and reparse alike): the
+    blob as a reference into the message's stored raw bytes when the parser found it
+    there (written once), else as its own bytes; then the attachment row."""
+    for att in attachments:
+        if att.start >= 0:
+            put_blob_ref(store, att.sha256, att.end - att.start, row_id, att.start)
+        else:
+            put_blob(store, att.sha256, att.data)
+        add_attachment(
+            store,
+            row_id,
+            {
+                "position": att.position,
+                "filename": att.filename,
+                "content_type": att.content_type,
+                "size": att.size,
+                "sha256": att.sha256,
+                "transfer_encoding": att.transfer_encoding,
+            },
+        )
 
 
 def add_attachment(store: Store, row_id: int, values: dict[str, Any]) -> None:

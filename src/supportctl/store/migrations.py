@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from supportctl.domain.queue import queue_order_sql
 from supportctl.store.db import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -410,10 +411,8 @@ def add_search_index_and_queue_index(db: Database) -> None:
         "INSERT INTO notes_fts (rowid, body) VALUES (new.id, json_extract(new.data, '$.text')); END",
         "CREATE TRIGGER notes_fts_delete AFTER DELETE ON events WHEN old.kind = 'ticket.note' BEGIN "
         "DELETE FROM notes_fts WHERE rowid = old.id; END",
-        "CREATE INDEX tickets_queue ON tickets ("
-        "CASE urgency WHEN 'urgent' THEN 0 ELSE 1 END, "
-        "CASE level WHEN 'premium' THEN 0 WHEN 'standard' THEN 1 ELSE 2 END, "
-        "created_at, id) WHERE status IN ('new', 'open', 'waiting')",
+        f"CREATE INDEX tickets_queue ON tickets ({queue_order_sql()}) "
+        "WHERE status IN ('new', 'open', 'waiting')",
         "CREATE INDEX tickets_resolved ON tickets (resolved_at) WHERE status = 'resolved'",
     ]
     for statement in statements:
@@ -466,10 +465,8 @@ def cover_the_queue_filters(db: Database) -> None:
     queue (and filtering it by `--mine` / `--customer`) reads the index alone."""
     db.execute("DROP INDEX tickets_queue")
     db.execute(
-        "CREATE INDEX tickets_queue ON tickets ("
-        "CASE urgency WHEN 'urgent' THEN 0 ELSE 1 END, "
-        "CASE level WHEN 'premium' THEN 0 WHEN 'standard' THEN 1 ELSE 2 END, "
-        "created_at, id, classification, owner_id, customer_id) "
+        f"CREATE INDEX tickets_queue ON tickets ({queue_order_sql()}, "
+        "classification, owner_id, customer_id) "
         "WHERE status IN ('new', 'open', 'waiting')"
     )
 

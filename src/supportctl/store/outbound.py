@@ -9,31 +9,13 @@ from supportctl.store.db import Store
 
 
 def insert_message(store: Store, values: dict[str, Any]) -> int:
-    """Store one sent message (direction 'out', raw bytes); returns the row id."""
-    cols = (
-        "ticket_id",
-        "message_id",
-        "body_hash",
-        "in_reply_to",
-        "refs",
-        "from_addr",
-        "from_name",
-        "to_addrs",
-        "cc_addrs",
-        "date",
-        "arrived_at",
-        "subject",
-        "text_body",
-        "classification",
-        "size",
-        "raw",
-    )
-    cur = store.execute(
-        f"INSERT INTO messages (direction, is_own, {', '.join(cols)}) "
-        f"VALUES ('out', 1, {', '.join('?' for _ in cols)})",
-        [values[c] for c in cols],
-    )
-    return int(cur.lastrowid or 0)
+    """Store one sent message (direction 'out', our own, raw bytes); returns the row id.
+
+    The same insert as mail read (`store.messages.insert`), so both write one column list.
+    """
+    from supportctl.store import messages
+
+    return messages.insert(store, {**values, "direction": "out", "is_own": 1})
 
 
 def log(
@@ -104,7 +86,7 @@ def open_tickets_with_owner(store: Store) -> list[sqlite3.Row]:
 def imported_old(store: Store, max_age_seconds: int) -> set[int]:
     """Open tickets whose first mail was dated more than `max_age_seconds` before the
     ticket was created in the database (an old mailbox imported late)."""
-    from datetime import datetime
+    from supportctl.domain.timeutil import from_utc_text as moment
 
     rows = store.all(
         "SELECT t.id, e.at, (SELECT min(m.date) FROM messages m WHERE m.ticket_id = t.id "
@@ -112,9 +94,6 @@ def imported_old(store: Store, max_age_seconds: int) -> set[int]:
         "FROM tickets t JOIN events e ON e.ticket_id = t.id AND e.kind = 'ticket.created' "
         "WHERE t.status IN ('new', 'open', 'waiting') AND t.merged_into IS NULL"
     )
-
-    def moment(text: str) -> datetime:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
     return {
         int(r["id"])

@@ -91,6 +91,14 @@ def handle_by_email(store: Store, email: str) -> str | None:
     return None if value is None else str(value)
 
 
+def handles_by_email(store: Store) -> dict[str, str]:
+    """Every team member's address (lower-case) -> handle."""
+    return {
+        str(r["email"]).lower(): str(r["handle"])
+        for r in store.all("SELECT email, handle FROM people")
+    }
+
+
 def team_emails(store: Store) -> set[str]:
     return {r[0].lower() for r in store.all("SELECT email FROM people")}
 

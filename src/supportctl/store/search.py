@@ -12,10 +12,9 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from supportctl.domain.snippets import MARK_END, MARK_START
 from supportctl.store.db import Store
 
-MARK_START = "\x02"
-MARK_END = "\x03"
 _SNIP = f"'{MARK_START}', '{MARK_END}', '…', 14"
 
 # source -> (fts table, text columns, the join that yields ticket_id and a time,

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from supportctl.domain.queue import queue_order_sql
 from supportctl.store.db import Store
 
 _TICKET_COLUMNS = (
@@ -97,11 +98,7 @@ def awaits_approval(row: sqlite3.Row | dict[str, Any]) -> bool:
 OPEN_STATUSES = ("new", "open", "waiting")
 # Must match the expressions of the partial index `tickets_queue` exactly, so that the
 # inbox reads its first rows in order from the index instead of sorting every ticket.
-QUEUE_ORDER = (
-    "CASE t.urgency WHEN 'urgent' THEN 0 ELSE 1 END, "
-    "CASE t.level WHEN 'premium' THEN 0 WHEN 'standard' THEN 1 ELSE 2 END, "
-    "t.created_at, t.id"
-)
+QUEUE_ORDER = queue_order_sql("t")
 _QUEUE_SELECT = (
     "SELECT t.id, t.subject, t.created_at, t.updated_at, t.status, t.urgency, t.kind, t.level, "
     "t.hours, t.is_triage, "

@@ -1,0 +1,103 @@
+"""Shell completion of the values people type most: open ticket numbers, customer slugs,
+
+team handles and months. Each function is a typer `autocompletion` callback; they run
+only while the shell asks for completions, and read the database read-only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def _db_path(ctx: typer.Context) -> Path:
+    given = ctx.find_root().params.get("db") if ctx is not None else None
+    if given:
+        return Path(given).expanduser()
+    env = os.environ.get("SUPPORTCTL_DB")
+    if env:
+        return Path(env).expanduser()
+    from supportctl.paths import default_db_path
+
+    return default_db_path()
+
+
+def _matching(ctx: typer.Context, kind: str, incomplete: str) -> list[tuple[str, str]]:
+    from supportctl.render.safe import one_line
+    from supportctl.store.completion import choices
+
+    return [
+        (value, one_line(help_text, 60))
+        for value, help_text in choices(_db_path(ctx), kind)
+        if value.startswith(incomplete)
+    ]
+
+
+def tickets(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Open tickets, newest first, with their subjects."""
+    return _matching(ctx, "ticket", incomplete)
+
+
+def customers(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    return _matching(ctx, "customer", incomplete)
+
+
+def people(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    return _matching(ctx, "person", incomplete)
+
+
+def months(ctx: typer.Context, incomplete: str) -> list[str]:
+    """This month and the eleven before it (SUPPORTCTL_NOW is respected), newest first."""
+    from supportctl.context import _utc_now
+
+    try:
+        now = _utc_now()
+    except Exception:  # a bad SUPPORTCTL_NOW: complete from the real clock
+        from datetime import UTC, datetime
+
+        now = datetime.now(UTC)
+    year, month = now.year, now.month
+    out = []
+    for _ in range(12):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return [m for m in out if m.startswith(incomplete)]
+
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+def completion_cmd(
+    shell: Annotated[
+        str,
+        typer.Argument(
+            metavar="SHELL", help="bash, zsh or fish.", autocompletion=lambda: list(SHELLS)
+        ),
+    ],
+) -> None:
+    """Print the shell completion script for bash, zsh or fish.
+
+    Completes commands, options, open ticket numbers, customer slugs, team handles and
+    months. Install it once (bash, zsh, fish):
+
+    \b
+      D=~/.local/share/bash-completion/completions
+      mkdir -p $D && supportctl completion bash > $D/supportctl
+      supportctl completion zsh > "${fpath[1]}/_supportctl"
+      supportctl completion fish > ~/.config/fish/completions/supportctl.fish
+
+    Example:  supportctl completion bash
+    """
+    from supportctl.errors import InputError
+
+    if shell not in SHELLS:
+        raise InputError(f"unknown shell '{shell}'; use bash, zsh or fish")
+    from typer.completion import get_completion_script
+
+    script = get_completion_script(
+        prog_name="supportctl", complete_var="_SUPPORTCTL_COMPLETE", shell=shell
+    )
+    typer.echo(script)
