@@ -307,7 +307,8 @@ def _note_authentication(app_ctx: Any) -> None:
     from supportctl.services.authentication import NOT_CONFIGURED, is_configured
 
     if not is_configured(app_ctx.config):
-        app_ctx.err.print(f"note: {NOT_CONFIGURED}", markup=False, highlight=False, soft_wrap=True)
+        # One plain line: a rich console for stderr would cost more than the queue.
+        typer.echo(f"note: {NOT_CONFIGURED}", err=True)
 
 
 def reparse_cmd(
