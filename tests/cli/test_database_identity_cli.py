@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from supportctl.store.db import APPLICATION_ID
+from tests.conftest import skip_unless_nobody_can_run
 
 
 @pytest.fixture
@@ -117,6 +118,7 @@ def _as_reader(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProc
         setpriv = shutil.which("setpriv")
         if setpriv is None:
             pytest.skip("running as another user needs setpriv (util-linux)")
+        skip_unless_nobody_can_run(setpriv)
         prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
     return subprocess.run(
         [*prefix, sys.executable, "-m", "supportctl", *argv],

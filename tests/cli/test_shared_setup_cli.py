@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import skip_unless_nobody_can_run
+
 REPO = Path(__file__).resolve().parents[2]
 NOBODY = 65534
 
@@ -34,6 +36,7 @@ def as_colleague(argv: list[str], env: dict[str, str], *, in_group: int | None):
     setpriv = shutil.which("setpriv")
     if os.geteuid() != 0 or setpriv is None:
         pytest.skip("acting as a colleague needs root and setpriv")
+    skip_unless_nobody_can_run(setpriv)
     groups = [f"--groups={in_group}"] if in_group is not None else ["--clear-groups"]
     return subprocess.run(
         [
