@@ -36,20 +36,33 @@ BASELINE = Path(__file__).resolve().parent / "import_baseline.txt"
 
 LAYERS = ("cli", "services", "domain", "store", "mail", "render")
 
-# Which parts of the package each part may import (besides itself). "errors" and
-# "paths" are the shared base; "config" is the parsed configuration (plain values).
+# Which parts of the package each part may import (besides itself). "errors", "paths"
+# and "files" (safe file writing) are the shared base; "config" is the parsed
+# configuration (plain values).
 ALLOWED: dict[str, frozenset[str]] = {
     "domain": frozenset(),
     "errors": frozenset(),
     "paths": frozenset(),
-    "store": frozenset({"domain", "errors"}),
-    "mail": frozenset({"domain", "errors", "config"}),
-    "render": frozenset({"domain", "errors", "config"}),
-    "config": frozenset({"domain", "errors", "paths", "config_spec", "package"}),
+    "files": frozenset({"errors"}),
+    "store": frozenset({"domain", "errors", "files"}),
+    "mail": frozenset({"domain", "errors", "config", "files"}),
+    "render": frozenset({"domain", "errors", "config", "files"}),
+    "config": frozenset({"domain", "errors", "paths", "files", "config_spec", "package"}),
     "config_spec": frozenset({"domain", "errors", "paths", "config"}),
-    "context": frozenset({"errors", "paths", "config", "store"}),
+    "context": frozenset({"errors", "paths", "files", "config", "store"}),
     "services": frozenset(
-        {"domain", "store", "mail", "render", "errors", "paths", "config", "config_spec", "context"}
+        {
+            "domain",
+            "store",
+            "mail",
+            "render",
+            "errors",
+            "paths",
+            "files",
+            "config",
+            "config_spec",
+            "context",
+        }
     ),
     "cli": frozenset(
         {
@@ -60,6 +73,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "render",
             "errors",
             "paths",
+            "files",
             "config",
             "config_spec",
             "context",

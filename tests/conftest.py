@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,3 +198,25 @@ def snapshot(workspace_env: Path) -> Callable[[], list[tuple[str, list[tuple[Any
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@functools.cache
+def _nobody_cannot_load(setpriv: str) -> str | None:
+    """Why `nobody` cannot import this checkout, or None when it can."""
+    argv = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable]
+    done = subprocess.run(
+        [*argv, "-c", "import supportctl.cli, typer"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )
+    return None if done.returncode == 0 else (done.stderr.strip().splitlines() or ["?"])[-1]
+
+
+def skip_unless_nobody_can_run(setpriv: str) -> None:
+    """Skip a test that runs supportctl as `nobody` when `nobody` cannot load this
+    checkout (a clone below a 0700 folder, say): the test would only measure that."""
+    problem = _nobody_cannot_load(setpriv)
+    if problem is not None:
+        pytest.skip(f"user nobody cannot load this checkout ({problem})")

@@ -47,6 +47,7 @@ class SmtpConfig(NamedTuple):
     from_addr: str
     acknowledge: bool
     notify_delegate: bool = False
+    ca_file: str | None = None
 
 
 class BankAccount(NamedTuple):
@@ -129,17 +130,25 @@ class Config(NamedTuple):
         return frozenset(addrs)
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: Path, *, required: bool = False) -> Config:
     """Read and validate the config file; a missing file gives the documented defaults.
 
     Every command reads the config, and parsing TOML and validating it (time zone,
     decimals, addresses) costs a tenth of a short command's run. So the validated
     values are kept in a cache file beside the config (`.config.toml.cache`), used
     only while the file's modification time, size and inode are unchanged.
+
+    A config path given explicitly (`required`) must exist: falling back to the
+    defaults would silently drop its settings.
     """
     try:
         stat = path.stat()
     except FileNotFoundError:
+        if required:
+            raise ConfigError(
+                f"no config file at {path}",
+                hint="fix --config or SUPPORTCTL_CONFIG, or run `supportctl init` to create it",
+            ) from None
         return Config(path=path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
@@ -239,18 +248,7 @@ def resolve_secret(what: str, password_command: str | None, password_env: str | 
             raise ConfigError(f"{what}: environment variable {password_env} is not set")
         return value
     if password_command:
-        import shlex
-        import subprocess
-
-        try:
-            done = subprocess.run(
-                shlex.split(password_command), capture_output=True, check=True, timeout=30
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise ConfigError(
-                f"{what}: password_command failed: {exc.__class__.__name__}"
-            ) from None
-        return done.stdout.decode("utf-8").rstrip("\n")
+        return _run_password_command(what, password_command)
     try:
         import keyring  # type: ignore[import-not-found]
     except ImportError:
@@ -262,3 +260,39 @@ def resolve_secret(what: str, password_command: str | None, password_env: str | 
     if value is None:
         raise ConfigError(f"{what}: no password in the system keyring for service '{APP_NAME}'")
     return str(value)
+
+
+def _run_password_command(what: str, command: str) -> str:
+    """The first line of `command`'s output (run without a shell), or one clear error."""
+    import shlex
+    import subprocess
+
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:  # an unbalanced quote
+        raise ConfigError(f"{what}: password_command cannot be read: {exc}") from None
+    if not argv:
+        raise ConfigError(f"{what}: password_command is empty")
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=30, check=False)
+    except FileNotFoundError:
+        raise ConfigError(f"{what}: password_command: no such program '{argv[0]}'") from None
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"{what}: password_command did not finish within 30 s") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{what}: password_command '{argv[0]}' cannot run: {exc.strerror}"
+        ) from None
+    if done.returncode != 0:
+        first = next(
+            (line for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()),
+            "",
+        )
+        said = f": {first.strip()}" if first else " (nothing on stderr)"
+        raise ConfigError(f"{what}: password_command failed with exit code {done.returncode}{said}")
+    try:
+        return done.stdout.decode("utf-8").rstrip("\n")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"{what}: password_command printed something that is not UTF-8 text"
+        ) from None

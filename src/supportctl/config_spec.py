@@ -343,6 +343,13 @@ SMTP_SPEC: tuple[Key, ...] = (
         "From address of our mail; defaults to agency.support_address.",
         "support@agency.example",
     ),
+    Key(
+        "ca_file",
+        None,
+        _opt_str,
+        "CA bundle for a private certificate (optional).",
+        "/etc/ssl/private-ca.pem",
+    ),
     Key("acknowledge", False, _bool, "Acknowledge new tickets by mail."),
     Key(
         "notify_delegate",
@@ -526,7 +533,14 @@ def read_values(path: Path) -> dict[str, Any]:
 
     try:
         with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+            data = fh.read()
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line})",
+            hint="save the file as UTF-8",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:

@@ -49,8 +49,10 @@ class AppContext:
         db_given: bool = True,
         clock: Callable[[], datetime] = _utc_now,
         color: bool | None = None,
+        config_explicit: bool = False,
     ) -> None:
         self.config_path = config_path
+        self.config_explicit = config_explicit
         self.db_path = db_path
         self._db_url = db_url
         self._db_given = db_given
@@ -71,7 +73,7 @@ class AppContext:
         if self._config is None:
             from supportctl.config import load_config
 
-            self._config = load_config(self.config_path)
+            self._config = load_config(self.config_path, required=self.config_explicit)
         return self._config
 
     @property
@@ -79,17 +81,28 @@ class AppContext:
         if self._store is None:
             from supportctl.store.db import open_store
 
+            if self.config_explicit and self._config is None and not self.config_path.exists():
+                from supportctl.config import load_config
+
+                load_config(self.config_path, required=True)  # the one "no config file" error
+
             self._store = open_store(self.db_target, password=self.db_password)
             for hook in self.on_open:
                 hook(self._store)
         return self._store
 
     @property
+    def _config_readable(self) -> bool:
+        """Whether the config can be read for the database settings: an explicit config
+        that does not exist yet (as `init` is about to write it) has none."""
+        return self._config is not None or not self.config_explicit or self.config_path.exists()
+
+    @property
     def db_target(self) -> Path | str:
         """The database: --db / SUPPORTCTL_DB, else the config's [database] url, else the default file."""
         if self._db_url is not None:
             return self._db_url
-        if not self._db_given:
+        if not self._db_given and self._config_readable:
             url = self.config.database.url
             if url:
                 from supportctl.store.db import is_server_url
@@ -106,7 +119,7 @@ class AppContext:
     @property
     def db_password(self) -> str | None:
         """The server password from the config's password_command / password_env, if set."""
-        if not isinstance(self.db_target, str):
+        if not isinstance(self.db_target, str) or not self._config_readable:
             return None
         database = self.config.database
         if not (database.password_command or database.password_env):
@@ -165,6 +178,11 @@ class AppContext:
     def actor(self, as_handle: str | None = None, *, required: bool = True) -> str | None:
         """The acting person: --as, else SUPPORTCTL_USER, else the config's `user`."""
         handle = as_handle or os.environ.get("SUPPORTCTL_USER") or self.config.user
+        if handle is not None and not handle.isascii():
+            try:
+                handle.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ConfigError("SUPPORTCTL_USER is not valid UTF-8") from None
         if handle is None and required:
             raise ConfigError(
                 "who are you? no acting person is set",

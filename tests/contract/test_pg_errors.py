@@ -34,7 +34,15 @@ def _one_error_line(result: Any, *needles: str) -> None:
     assert "Traceback" not in result.stderr
 
 
+def _write_config() -> None:
+    """An explicit config must exist; these tests are about the server, not the config."""
+    from pathlib import Path
+
+    Path(os.environ["SUPPORTCTL_CONFIG"]).write_text("", encoding="utf-8")
+
+
 def test_unreachable_server_is_exit_7(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write_config()
     port = _closed_port()
     monkeypatch.setenv("SUPPORTCTL_DB", f"postgresql://alice@127.0.0.1:{port}/desk")
     result = cli.fails(7, "inbox", "--no-fetch")

@@ -100,11 +100,13 @@ def tls_dovecot(dovecot) -> Iterator[tuple[int, int, Path]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _configure(root: Path, port: int, tls: str, ca_file: Path | None) -> None:
+def _configure(
+    root: Path, port: int, tls: str, ca_file: Path | None, host: str = "127.0.0.1"
+) -> None:
     config = root / "config.toml"
     config.write_text(
         config.read_text().split("# # One [[imap]]")[0].split("\n[[imap]]")[0]
-        + f'\n[[imap]]\nname = "secure"\nhost = "127.0.0.1"\nport = {port}\ntls = "{tls}"\n'
+        + f'\n[[imap]]\nname = "secure"\nhost = "{host}"\nport = {port}\ntls = "{tls}"\n'
         + 'user = "support"\npassword_env = "TLS_IMAP_PASSWORD"\n'
         + (f'ca_file = "{ca_file}"\n' if ca_file else "")
     )
@@ -143,3 +145,18 @@ def test_tls_with_private_ca(
     finally:
         store.close()
     assert "certificate not trusted" in cli.fails(6, "fetch").stderr
+
+
+def test_certificate_errors_say_whether_the_chain_or_the_name_failed(
+    cli, initialized: Path, tls_dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _port, tls_port, cert = tls_dovecot
+    monkeypatch.setenv("TLS_IMAP_PASSWORD", "secret")
+    _configure(initialized, tls_port, "implicit", None)
+    chain = cli.fails(6, "fetch").stderr
+    assert "the chain check failed" in chain and "hint: set ca_file" in chain
+    # trusted CA, but the certificate is for 127.0.0.1, not for "localhost"
+    _configure(initialized, tls_port, "implicit", cert, host="localhost")
+    name = cli.fails(6, "fetch").stderr
+    assert "the name check failed, it is not issued for 'localhost'" in name
+    assert "chain" not in name

@@ -213,5 +213,37 @@ def test_smtp_untrusted_certificate_is_exit_6(
         assert snapshot() == before
     finally:
         controller.stop()
-    assert "TLS failed" in result.stderr
+    assert "certificate not trusted: the chain check failed" in result.stderr
     assert sink.received == [] and sink.logins == []
+
+
+def _use_ca_file(workspace: Path, ca_file: Path, host: str | None = None) -> None:
+    config = workspace / "config.toml"
+    head, smtp = config.read_text(encoding="utf-8").split("\n[smtp]\n", 1)
+    smtp = "\n".join(line for line in smtp.splitlines() if not line.startswith("ca_file"))
+    smtp = smtp.replace('tls = "starttls"', f'tls = "starttls"\nca_file = "{ca_file}"')
+    if host is not None:
+        smtp = smtp.replace('host = "127.0.0.1"', f'host = "{host}"')
+    text = head + "\n[smtp]\n" + smtp + "\n"
+    config.write_text(text, encoding="utf-8")
+
+
+def test_smtp_ca_file_trusts_a_private_ca_and_names_a_wrong_host(
+    cli, initialized, certificate, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret-ääkköset")
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "no-certs"))  # the system CAs: none
+    controller, sink, port = _server(certificate, implicit=False)
+    try:
+        _prepare(cli, initialized, port, "starttls", tmp_path)
+        _use_ca_file(initialized, certificate[0])
+        cli.ok("reply", "1", "-m", "Hei, private CA.")
+        assert len(sink.received) == 1
+        _use_ca_file(initialized, certificate[0], host="localhost")
+        result = cli.fails(6, "reply", "1", "-m", "Hei taas")
+    finally:
+        controller.stop()
+    assert "the name check failed, it is not issued for 'localhost'" in result.stderr
+    assert len(sink.received) == 1

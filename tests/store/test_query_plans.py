@@ -82,10 +82,10 @@ def test_the_bounded_commands_never_scan_history(
     statements: list[str] = []
     real = store_db._connect
 
-    def traced(path: Path) -> sqlite3.Connection:
-        conn = real(path)
+    def traced(path: Path, **kw: Any) -> tuple[sqlite3.Connection, bool]:
+        conn, read_only = real(path, **kw)
         conn.set_trace_callback(statements.append)
-        return conn
+        return conn, read_only
 
     monkeypatch.setattr(store_db, "_connect", traced)
     plans = sqlite3.connect(demo)

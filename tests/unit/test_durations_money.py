@@ -68,6 +68,13 @@ def test_parse_amount_rejects(text):
         parse_amount(text, "EUR")
 
 
+@pytest.mark.parametrize("text", [str(2**63), "-" + str(2**63), "1e30", "10000000000.01"])
+def test_parse_amount_refuses_amounts_too_large_to_store(text):
+    with pytest.raises(ValueError, match="too large"):
+        parse_amount(text, "EUR")
+    assert parse_amount("10000000000.00", "EUR") == 10**12
+
+
 @given(st.decimals(min_value=0, max_value=10**9, places=2))
 def test_amount_roundtrip_never_float(value):
     minor = parse_amount(str(value), "EUR")

@@ -20,7 +20,7 @@ from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 from supportctl import __version__
-from supportctl.cli.common import resolve_annotations
+from supportctl.cli.common import guard_params, resolve_annotations
 from supportctl.context import AppContext
 from supportctl.errors import ExitCode, SupportctlError
 
@@ -34,6 +34,83 @@ def _write_err(text: str) -> None:
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):  # pragma: no cover
         pass
+
+
+# An echoed value longer than this is cut; a whole line longer than _LINE_LIMIT too.
+_ECHO_LIMIT = 80
+_LINE_LIMIT = 400
+
+
+def tidy(text: str) -> str:
+    """One error line that is safe for a terminal, with every echoed value cut short.
+
+    Values are echoed in quotes ('…'); a quoted value over 80 characters is cut, and any
+    unquoted run of more than 160 characters without a space (a pasted path, say) too.
+    """
+    import re
+
+    from supportctl.render.safe import one_line
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes from outside, shown as \\xNN
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raw = text.encode("utf-8", "backslashreplace")
+        text = raw.decode("utf-8", "backslashreplace")
+    text = one_line(text)
+    # A quoted value: the quotes stand apart from words ('acme', not the apostrophe
+    # between two of them), so the text between two values is never taken for one.
+    text = re.sub(
+        r"(?:^|(?<=[\s(=:,]))'([^']{" + str(_ECHO_LIMIT + 1) + r",})'(?=$|[\s),.;:])",
+        lambda m: "'" + one_line(m.group(1), _ECHO_LIMIT) + "'",
+        text,
+    )
+    text = re.sub(
+        r"\S{" + str(2 * _ECHO_LIMIT + 1) + ",}", lambda m: one_line(m.group(0), _ECHO_LIMIT), text
+    )
+    return one_line(text, _LINE_LIMIT)
+
+
+def _os_error(exc: OSError) -> SupportctlError | None:
+    """A file-system error as one line: which file, what happened, and the exit code."""
+    import errno
+
+    from supportctl.errors import InputError, StoreError
+
+    name = exc.filename if exc.filename is not None else ""
+    what = exc.strerror or exc.__class__.__name__
+    where = f"'{name}': " if name != "" else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreError(f"disk full: {where}{what}; nothing was changed")
+    if exc.errno == errno.EROFS:
+        return StoreError(f"read-only: {where}{what}; nothing was changed")
+    if exc.filename is None:
+        return None  # a network error, say: the adapters name those
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return StoreError(
+            f"{where}permission denied; nothing was changed",
+            hint="`supportctl doctor` explains who may write where",
+        )
+    if exc.errno == errno.EIO:
+        return StoreError(f"{where}{what}; nothing was changed")
+    return InputError(f"{where}{what}")
+
+
+def _known_failure(exc: BaseException) -> SupportctlError | None:
+    """A failure that is the world's doing rather than a bug, as a SupportctlError."""
+    from supportctl.errors import InputError
+    from supportctl.store.db import engine_failure
+
+    if isinstance(exc, OSError):
+        return _os_error(exc)
+    if isinstance(exc, OverflowError):  # a number inside a text argument, say
+        return InputError(f"a number is too large to store (at most {2**63 - 1})")
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc):
+        # Undecodable bytes from the environment or a file name, on their way out.
+        return InputError("some text is not valid UTF-8 (from the environment or a file name)")
+    return engine_failure(exc)
 
 
 def _crash_log(ctx: Any, exc: BaseException) -> Path | None:
@@ -59,6 +136,12 @@ def _crash_log(ctx: Any, exc: BaseException) -> Path | None:
         return None
 
 
+def _report(exc: SupportctlError) -> None:
+    _write_err(f"error: {tidy(exc.message)}")
+    if exc.hint:
+        _write_err(f"hint: {tidy(exc.hint)}")
+
+
 class SupportctlGroup(TyperGroup):
     """The root group: the single error boundary, and lazy loading of command modules.
 
@@ -81,7 +164,7 @@ class SupportctlGroup(TyperGroup):
             return None
         if self._listing:
             return _Placeholder(name=cmd_name, help=spec[3], short_help=spec[3])
-        command = _load(cmd_name, spec)
+        command = guard_params(_load(cmd_name, spec))
         self.commands[cmd_name] = command
         return command
 
@@ -94,6 +177,40 @@ class SupportctlGroup(TyperGroup):
         finally:
             self._listing = False
             self.rich_markup_mode = mode
+
+    def main(  # type: ignore[override]
+        self, args: Any = None, prog_name: str | None = None, **extra: Any
+    ) -> Any:
+        """Run the command; usage errors are one line like every other error.
+
+        Click's own errors (an unknown option, a value that is not a number) are printed
+        as `error: …` with a `hint:` naming the help, not in a box; a group run without
+        a subcommand prints its help and exits 0.
+        """
+        from typer import _click
+
+        standalone = extra.pop("standalone_mode", True)
+        guard_params(self)
+        try:
+            code = super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
+        except _click.exceptions.NoArgsIsHelpError as exc:
+            _click.echo(exc.ctx.get_help())
+            code = 0
+        except _click.exceptions.ClickException as exc:
+            _write_err(f"error: {tidy(exc.format_message())}")
+            ctx = getattr(exc, "ctx", None)
+            if ctx is not None:
+                path = " ".join(["supportctl", *ctx.command_path.split()[1:]])
+                _write_err(f"hint: see `{path} --help`")
+            code = exc.exit_code
+        except typer.Abort:  # a prompt answered with end-of-input
+            _write_err("aborted")
+            code = int(ExitCode.FAILED)
+        if not isinstance(code, int):
+            code = 0
+        if standalone:
+            sys.exit(code)
+        return code
 
     def shell_complete(self, ctx: Any, incomplete: str) -> Any:
         """Complete command names from the registry, without importing their modules."""
@@ -114,12 +231,8 @@ class SupportctlGroup(TyperGroup):
         except SupportctlError as exc:
             if debug:
                 traceback.print_exc()
-            from supportctl.render.safe import one_line
-
             # Messages may quote customer text (a subject, an address): never raw.
-            _write_err(f"error: {one_line(exc.message)}")
-            if exc.hint:
-                _write_err(f"hint: {one_line(exc.hint)}")
+            _report(exc)
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             _write_err("interrupted")
@@ -134,13 +247,16 @@ class SupportctlGroup(TyperGroup):
         except Exception as exc:
             if debug:
                 traceback.print_exc()
+            known = _known_failure(exc)
+            if known is not None:
+                _report(known)
+                raise typer.Exit(int(known.exit_code)) from None
+            if debug:
                 raise typer.Exit(int(ExitCode.FAILED)) from None
             path = _crash_log(ctx, exc)
             where = f"details in {path}" if path else "no crash log could be written"
-            from supportctl.render.safe import one_line
-
             _write_err(
-                f"internal error: {exc.__class__.__name__}: {one_line(exc)}; {where}, "
+                f"internal error: {exc.__class__.__name__}: {tidy(str(exc))}; {where}, "
                 "or rerun with --debug"
             )
             raise typer.Exit(int(ExitCode.FAILED)) from None
@@ -188,7 +304,11 @@ def root(
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", envvar="SUPPORTCTL_CONFIG", help="Config file (TOML).", show_default=False
+            "--config",
+            envvar="SUPPORTCTL_CONFIG",
+            help="Config file (TOML).",
+            show_default=False,
+            readable=False,
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
@@ -214,6 +334,7 @@ def root(
         db_given=db is not None,
         debug=debug,
         color=color,
+        config_explicit=config is not None,
     )
     app_ctx.on_open.append(lambda store: _arm_autoclose(app_ctx, store))
     ctx.obj = app_ctx
@@ -272,6 +393,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "backup_cmd",
         "command",
         "Write a consistent copy of the database, safe while others write.",
+    ),
+    "doctor": (
+        "supportctl.cli.workspace",
+        "doctor_cmd",
+        "command",
+        "Explain file and permission problems with the config and the database (shared set-ups).",
     ),
     "config": (
         "supportctl.cli.config",

@@ -52,6 +52,76 @@ CustomerOption = Annotated[
 ]
 
 
+# SQLite stores 64-bit signed integers; a larger number would fail deep inside a query.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _undecodable(value: Any) -> str | None:
+    """The first argument text that was not valid UTF-8 (Python keeps such bytes as
+    lone surrogates, which cannot be written out or stored), else None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value
+        return None
+    if isinstance(value, tuple | list):
+        for item in value:
+            bad = _undecodable(item)
+            if bad is not None:
+                return bad
+    return None
+
+
+def _out_of_range(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if not INT64_MIN <= value <= INT64_MAX else None
+    if isinstance(value, tuple | list):
+        for item in value:
+            bad = _out_of_range(item)
+            if bad is not None:
+                return bad
+    return None
+
+
+def guard_params(command: Any) -> Any:
+    """Check every parameter of `command` as click reads it, before any command code runs.
+
+    Text that is not valid UTF-8 is refused by the parameter's name (it could not be
+    printed, stored or compared), and an integer outside SQLite's 64-bit range is refused
+    before a query sees it. Both are usage errors (exit 2), like click's own.
+    """
+    for param in getattr(command, "params", ()):
+        if getattr(param, "_supportctl_guarded", False):
+            continue
+        param.process_value = _guarded(param, param.process_value)
+        param._supportctl_guarded = True
+    for sub in getattr(command, "commands", {}).values():  # groups built eagerly by typer
+        guard_params(sub)
+    return command
+
+
+def _guarded(param: Any, process: Any) -> Any:
+    def process_value(ctx: Any, value: Any) -> Any:
+        from typer import BadParameter
+
+        bad = _undecodable(value)
+        if bad is not None:
+            shown = bad.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise BadParameter(f"not valid UTF-8 text ('{shown}')", ctx=ctx, param=param)
+        result = process(ctx, value)
+        number = _out_of_range(result)
+        if number is not None:
+            raise BadParameter(
+                f"{number} is out of range (at most {INT64_MAX})", ctx=ctx, param=param
+            )
+        return result
+
+    return process_value
+
+
 def get_app_context(ctx: typer.Context) -> AppContext:
     obj = ctx.find_root().obj
     if not isinstance(obj, AppContext):  # pragma: no cover - the root callback always sets it
@@ -93,6 +163,8 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = self.commands.get(cmd_name)
+        if command is not None:
+            return guard_params(command)
         info = getattr(self, "lazy_infos", {}).get(cmd_name)
         if command is None and info is not None:
             import typer.main
@@ -101,6 +173,7 @@ class LazyGroup(TyperGroup):
             command = typer.main.get_command_from_info(
                 info, pretty_exceptions_short=True, rich_markup_mode=self.rich_markup_mode
             )
+            guard_params(command)
             self.commands[cmd_name] = command
         return command
 
@@ -125,7 +198,7 @@ def sub_app(help_text: str, *, default: str | None = None) -> typer.Typer:
     """A command group with our conventions (no pretty tracebacks; optional short form)."""
     kwargs: dict[str, Any] = {
         "help": help_text,
-        "no_args_is_help": default is None,
+        "no_args_is_help": True,  # a group run alone prints its help (exit 0)
         "pretty_exceptions_enable": False,
         "add_completion": False,
     }

@@ -17,6 +17,7 @@ def _fetch(  # type: ignore[no-untyped-def]
     dry_run: bool,
     account: list[str] | None,
     history_before=None,
+    fail_partly: bool = True,
 ):
     from supportctl.render.inbox import FetchProgress
     from supportctl.services import importing
@@ -54,7 +55,32 @@ def _fetch(  # type: ignore[no-untyped-def]
         app_ctx.store.run_before_first_write()  # auto-close runs on every fetch
     if not dry_run and report.new_tickets:
         _acknowledge(app_ctx, [t.ticket_id for t in report.new_tickets])
+    if report.failures and fail_partly:
+        _fail_partly(app_ctx, report)
     return report
+
+
+def _fail_partly(app_ctx, report) -> None:  # type: ignore[no-untyped-def]
+    """Some folders or accounts failed while the rest synced: say what was stored, name
+    each failure on its own line, and end with exit 6."""
+    from supportctl.errors import MailError
+    from supportctl.render.inbox import emit_summary
+
+    emit_summary(app_ctx, report)
+    _warn_failures(app_ctx, report)
+    count = len(report.failures)
+    raise MailError(
+        f"{count} mail folder{'s' if count != 1 else ''} or account{'s' if count != 1 else ''} "
+        "could not be fetched (see above); the rest was stored",
+        hint="check folders and archive_folder in `supportctl config show` against the server's",
+    )
+
+
+def _warn_failures(app_ctx, report) -> None:  # type: ignore[no-untyped-def]
+    from supportctl.render.safe import one_line
+
+    for failure in report.failures:
+        app_ctx.err.print(f"warning: {one_line(failure)}", markup=False, soft_wrap=True)
 
 
 def _acknowledge(app_ctx, ticket_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
@@ -232,7 +258,7 @@ def inbox_cmd(
     app_ctx = get_app_context(ctx)
     if not no_fetch and app_ctx.config.imap:
         try:
-            report = _fetch(app_ctx, source=None, dry_run=False, account=None)
+            report = _fetch(app_ctx, source=None, dry_run=False, account=None, fail_partly=strict)
         except (MailError, ConfigError) as exc:
             if strict:
                 raise
@@ -247,6 +273,7 @@ def inbox_cmd(
             )
         else:
             emit_summary(app_ctx, report)
+            _warn_failures(app_ctx, report)  # some folders failed; the rest was fetched
     if app_ctx.config.imap:
         from datetime import timedelta
 
@@ -285,7 +312,8 @@ def _note_authentication(app_ctx: Any) -> None:
     from supportctl.services.authentication import NOT_CONFIGURED, is_configured
 
     if not is_configured(app_ctx.config):
-        app_ctx.err.print(f"note: {NOT_CONFIGURED}", markup=False, highlight=False, soft_wrap=True)
+        # One plain line: a rich console for stderr would cost more than the queue.
+        typer.echo(f"note: {NOT_CONFIGURED}", err=True)
 
 
 def reparse_cmd(

@@ -176,5 +176,7 @@ def ics_cmd(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    out.write_bytes(data)
+    from supportctl.files import write_file
+
+    write_file(out, data, what="--out", overwrite=True)
     typer.echo(f"wrote {out} ({weeks} weeks)")

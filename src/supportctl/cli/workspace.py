@@ -89,13 +89,50 @@ def demo_cmd(
             _run_in_workspace(ws.db_path, ws.config_path, stamp, list(show.argv))
     _say(app_ctx, "")
     _say(app_ctx, "Look around (copy and paste):")
+    prog, activate = _how_to_run()
+    if activate:
+        _say(app_ctx, f"  source {activate}   # puts supportctl on your PATH")
+        prog = "supportctl"
     _say(
         app_ctx,
         f"  export SUPPORTCTL_DB={ws.db_path} SUPPORTCTL_CONFIG={ws.config_path}"
         f" SUPPORTCTL_NOW={stamp}",
     )
     for cmd in ws.look:
-        _say(app_ctx, f"  {cmd}")
+        _say(
+            app_ctx,
+            "  " + (prog + cmd[len("supportctl") :] if cmd.startswith("supportctl ") else cmd),
+        )
+
+
+def _how_to_run() -> tuple[str, str | None]:
+    """How the person can type this program: `supportctl` when that is on PATH and is
+    this program; else the path it was started by, or the virtualenv's `activate`
+    script (as a path to source first) when there is one."""
+    import shutil
+    import sys
+
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if started is None or started.name != "supportctl":
+        return f"{Path(sys.executable)} -m supportctl", None
+    found = shutil.which("supportctl")
+    if found and Path(found).resolve() == started.resolve():
+        return "supportctl", None
+    activate = started.parent / "activate"
+    if activate.is_file():
+        return str(started), _relative(activate)
+    return _relative(started), None
+
+
+def _relative(path: Path) -> str:
+    """`./.venv/bin/x` for a path below the current folder, else the absolute path."""
+    import os
+
+    absolute = path.absolute()
+    try:
+        return "./" + str(absolute.relative_to(Path(os.getcwd())))
+    except ValueError:
+        return str(absolute)
 
 
 def _parse_now(text: str) -> datetime:
@@ -157,3 +194,28 @@ def backup_cmd(
     finally:
         stop()
     typer.echo(f"backup written to {target}")
+
+
+def doctor_cmd(ctx: typer.Context) -> None:
+    """Explain whether you can use the config and the database, and how to fix it.
+
+    For a team sharing one database (`init --group`): who owns the folder and the
+    files, whether you can write them, and what to run when you cannot.
+
+    Example:  supportctl doctor
+    """
+    from supportctl.errors import ExitCode
+    from supportctl.render.safe import term_safe
+    from supportctl.services.doctor import check
+
+    app_ctx = get_app_context(ctx)
+    findings = check(app_ctx.config_path, app_ctx.db_path)
+    for finding in findings:
+        typer.echo(f"{'ok' if finding.ok else 'problem':8} {term_safe(finding.what)}")
+        if finding.fix:
+            typer.echo(f"{'':8} fix: {term_safe(finding.fix)}")
+    problems = sum(1 for f in findings if not f.ok)
+    if problems:
+        typer.echo(f"{problems} problem{'s' if problems != 1 else ''} found", err=True)
+        raise typer.Exit(int(ExitCode.STORE))
+    typer.echo("no problems found")

@@ -8,6 +8,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 MINOR_DIGITS = {"EUR": 2, "CZK": 2, "USD": 2, "SEK": 2, "NOK": 2, "DKK": 2, "GBP": 2, "JPY": 0}
 
 
+# The largest amount accepted anywhere (10 billion in major units of a 2-digit currency):
+# far beyond any invoice, and small enough that rate x minutes and every sum of them
+# stays inside SQLite's 64-bit integers.
+MAX_AMOUNT_MINOR = 10**12
+
+
 def minor_digits(currency: str) -> int:
     return MINOR_DIGITS.get(currency, 2)
 
@@ -27,6 +33,9 @@ def parse_amount(text: str, currency: str) -> int:
     scaled = value.scaleb(digits)
     if scaled != scaled.to_integral_value():
         raise ValueError(f"'{text}' has more than {digits} decimals for {currency}")
+    if abs(scaled) > MAX_AMOUNT_MINOR:
+        most = Decimal(MAX_AMOUNT_MINOR).scaleb(-digits)
+        raise ValueError(f"'{text}' is too large (at most {most:f})")
     return int(scaled)
 
 

@@ -46,10 +46,23 @@ class TransientMailError(Exception):
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
-    if isinstance(exc, bytes):  # pragma: no cover - defensive
-        text = exc.decode("utf-8", "replace")
-    return text.splitlines()[0][:200] if text else exc.__class__.__name__
+    """The server's or library's words, readable: imaplib and imapclient raise with the
+    server's bytes, whose str() is a Python repr (b'[AUTHENTICATIONFAILED] …')."""
+    arg = exc.args[0] if len(exc.args) == 1 else None
+    if isinstance(arg, bytes):
+        text = arg.decode("utf-8", "replace")
+    else:
+        text = str(exc)
+        repr_of_bytes = re.fullmatch(r"""b(['"])(.*)\1""", text.strip(), re.DOTALL)
+        if repr_of_bytes:
+            import ast
+
+            try:
+                text = ast.literal_eval(text.strip()).decode("utf-8", "replace")
+            except (ValueError, SyntaxError):
+                text = repr_of_bytes.group(2)
+    text = " ".join(text.split())
+    return text[:200] if text else exc.__class__.__name__
 
 
 def _utc(moment: Any) -> datetime | None:
@@ -86,10 +99,10 @@ class ImapSession:
                 hint="check user and password_command/password_env",
             )
         if isinstance(exc, ssl.SSLCertVerificationError):
-            return MailError(
-                f"{self._where()}: certificate not trusted: {_reason(exc)}",
-                hint="set ca_file for a private CA",
-            )
+            from supportctl.mail.tls import certificate_problem
+
+            what, hint = certificate_problem(exc, self.account.host)
+            return MailError(f"{self._where()}: {what}", hint=hint)
         if isinstance(
             exc,
             (
@@ -116,14 +129,10 @@ class ImapSession:
     def connect(self) -> None:
         from imapclient import IMAPClient
 
+        from supportctl.mail.tls import client_context
+
         a = self.account
-        context = None
-        if a.tls != "none":
-            context = (
-                ssl.create_default_context(cafile=a.ca_file)
-                if a.ca_file
-                else ssl.create_default_context()
-            )
+        context = client_context(a.ca_file) if a.tls != "none" else None
         try:
             client = IMAPClient(
                 a.host,
@@ -337,6 +346,13 @@ class ImapSession:
             else:
                 self._call(f"expunging {folder}", self.client.expunge)
 
+    def folder_names(self) -> list[str]:
+        """The server's folders (LIST), to name in an error; empty if even that fails."""
+        try:
+            return sorted(str(name) for _flags, _sep, name in self.client.list_folders())
+        except Exception:
+            return []
+
     def _ensure_folder(self, name: str) -> None:
         if getattr(self, "_ensured", None) == name:
             return
@@ -443,14 +459,10 @@ def quick_status(
 
     if any(not f.isascii() for f in folders):
         return None
+    from supportctl.mail.tls import certificate_problem, client_context
+
     where = f"imap account '{account.name}' ({account.host}:{account.port})"
-    context = None
-    if account.tls != "none":
-        context = (
-            ssl.create_default_context(cafile=account.ca_file)
-            if account.ca_file
-            else ssl.create_default_context()
-        )
+    context = client_context(account.ca_file) if account.tls != "none" else None
     conn: imaplib.IMAP4 | None = None
     try:
         if account.tls == "implicit":
@@ -484,9 +496,8 @@ def quick_status(
             )
         return out
     except ssl.SSLCertVerificationError as exc:
-        raise MailError(
-            f"{where}: certificate not trusted: {_reason(exc)}", hint="set ca_file for a private CA"
-        ) from None
+        what, hint = certificate_problem(exc, account.host)
+        raise MailError(f"{where}: {what}", hint=hint) from None
     except (imaplib.IMAP4.abort, OSError, EOFError) as exc:
         raise TransientMailError(f"connecting: {_reason(exc)}") from None
     except imaplib.IMAP4.error as exc:

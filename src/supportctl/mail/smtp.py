@@ -11,7 +11,6 @@ demo and for trying things out: nothing leaves the machine.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -66,6 +65,11 @@ class SmtpTransport:
                 else str(exc.smtp_error)
             )
             reason = f"server said {exc.smtp_code} {' '.join(text.split())}"
+        elif isinstance(exc, ssl.SSLCertVerificationError):
+            from supportctl.mail.tls import certificate_problem
+
+            what, hint = certificate_problem(exc, self.config.host)
+            return MailError(f"SMTP server {self.where}: {what}", hint=hint)
         elif isinstance(exc, ssl.SSLError):
             reason = f"TLS failed ({exc.reason or exc.__class__.__name__})"
         elif isinstance(exc, OSError) and exc.strerror:
@@ -78,7 +82,6 @@ class SmtpTransport:
         if self._conn is not None:
             return
         import smtplib
-        import ssl
 
         cfg = self.config
         password = None
@@ -88,10 +91,13 @@ class SmtpTransport:
             password = resolve_secret(
                 f"smtp {cfg.user}@{cfg.host}", cfg.password_command, cfg.password_env
             )
+        from supportctl.mail.tls import client_context
+
+        context = client_context(cfg.ca_file) if cfg.tls != "none" else None
         try:
             if cfg.tls == "implicit":
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.host, cfg.port, timeout=self.timeout, context=ssl.create_default_context()
+                    cfg.host, cfg.port, timeout=self.timeout, context=context
                 )
             else:
                 conn = smtplib.SMTP(cfg.host, cfg.port, timeout=self.timeout)
@@ -105,7 +111,7 @@ class SmtpTransport:
                         f"SMTP server {self.where} does not offer STARTTLS",
                         hint='use tls = "implicit" (port 465), or "none" towards a loopback relay',
                     )
-                conn.starttls(context=ssl.create_default_context())
+                conn.starttls(context=context)
                 conn.ehlo()
             if cfg.user and password is not None:
                 _login(conn, cfg.user, password)
@@ -190,10 +196,9 @@ class OutboxTransport:
         return str(self.directory)
 
     def open(self) -> None:
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise MailError(f"cannot create the outbox {self.directory}: {exc.strerror}") from None
+        from supportctl.files import private_dir
+
+        private_dir(self.directory, "the outbox")
 
     def send(self, raw: bytes, *, sender: str, recipients: Sequence[str]) -> str:
         import re
@@ -205,14 +210,9 @@ class OutboxTransport:
         number = len(list(self.directory.glob("*.eml"))) + 1
         path = self.directory / f"{number:04d}-{stem}.eml"
         envelope = f"X-Envelope-From: {sender}\r\nX-Envelope-To: {', '.join(recipients)}\r\n"
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(envelope.encode("ascii", "replace") + raw)
-        except OSError as exc:
-            raise MailError(
-                f"cannot write to the outbox {self.directory}: {exc.strerror}"
-            ) from None
+        from supportctl.files import write_file
+
+        write_file(path, envelope.encode("ascii", "replace") + raw, what="outbox mail")
         self.written.append(path)
         return str(path)
 

@@ -698,14 +698,17 @@ CSV_COLUMNS = (
 
 class _RowPrefix:
     """A csv writer that starts every row with the same cells (invoice, customer), so
-    each row still says whose it is once the file is filtered or merged with others."""
+    each row still says whose it is once the file is filtered or merged with others.
+    Every cell goes through `csv_cell`: none becomes a live spreadsheet formula."""
 
     def __init__(self, writer: Any, prefix: tuple[str, ...]) -> None:
         self._writer = writer
         self._prefix = prefix
 
     def writerow(self, row: Any) -> Any:
-        return self._writer.writerow((*self._prefix, *row))
+        from supportctl.render.safe import csv_cell
+
+        return self._writer.writerow([csv_cell(v) for v in (*self._prefix, *row)])
 
 
 def render_csv(report: InvoiceReport) -> str:
@@ -818,7 +821,7 @@ def render_csv(report: InvoiceReport) -> str:
 
 def copy_defaults(target_dir: Path) -> tuple[list[Path], list[Path]]:
     """Copy the packaged invoice templates to `target_dir`; existing files are kept."""
-    import shutil
+    from supportctl.files import write_file
 
     source = packaged_templates_dir()
     copied: list[Path] = []
@@ -828,8 +831,7 @@ def copy_defaults(target_dir: Path) -> tuple[list[Path], list[Path]]:
         if dest.exists():
             kept.append(dest)
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source / name, dest)
+        write_file(dest, (source / name).read_bytes(), what="the template")
         copied.append(dest)
     return copied, kept
 

@@ -86,3 +86,18 @@ def one_line(value: object, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         return text[: max(limit - 1, 0)] + "…"
     return text
+
+
+# A cell a spreadsheet would read as a formula starts with one of these (OWASP, "CSV
+# injection"); tab and carriage return too, as some spreadsheets strip them first.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
+
+
+def csv_cell(value: object) -> object:
+    """`value` for a CSV cell: text that a spreadsheet would run as a formula gets a
+    leading `'` so it shows as text; numbers (also as text, such as "-12.50") stay
+    numbers, and everything else is unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value

@@ -327,7 +327,9 @@ def emit_listing(
 
             writer = csv.DictWriter(sys.stdout, fieldnames=ROW_KEYS, lineterminator="\n")
             writer.writeheader()
-            writer.writerows(rows)
+            from supportctl.render.safe import csv_cell
+
+            writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
         return
     from supportctl.render.tables import table
 

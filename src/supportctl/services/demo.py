@@ -81,6 +81,7 @@ class DemoWorkspace:
             "supportctl customer list",
             "supportctl customer show acme",
             "supportctl team list",
+            "supportctl doctor",
         ]
     )
 

@@ -141,6 +141,10 @@ class ImportReport:
     dry_run: bool = False
     sources: list[str] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # folders another run was fetching
+    # One line per folder or account that could not be synced while the others were,
+    # and (account, folder, line) for each failed folder.
+    failures: list[str] = field(default_factory=list)
+    failed_folders: list[tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         verb = "would store" if self.dry_run else "stored"
@@ -947,10 +951,21 @@ def fetch_accounts(
             )
         except (MailError, ConfigError) as exc:
             watch_store.record_error(store, account.name, account.folders, exc.message, now)
-            raise
+            if len(accounts) == 1:
+                raise
+            # One account down (a wrong password, a server away) does not stop the rest.
+            report.failures.append(exc.message)
+            continue
         if should_stop is not None and should_stop():
             break
-        watch_store.record_ok(store, account.name, account.folders, now, via=via)
+        failed = {
+            folder: text for name, folder, text in report.failed_folders if name == account.name
+        }
+        for folder, text in failed.items():
+            watch_store.record_error(store, account.name, [folder], text, now)
+        synced = [folder for folder in account.folders if folder not in failed]
+        if synced:
+            watch_store.record_ok(store, account.name, synced, now, via=via)
     return report
 
 
@@ -1027,20 +1042,31 @@ def _sync_account(
                 if not mine:  # another machine is syncing this folder right now
                     report.busy.append(f"{account.name}/{folder}")
                     continue
-                _sync_folder(
-                    store,
-                    config,
-                    account,
-                    session,
-                    folder,
-                    lookups,
-                    report,
-                    trusted=trusted,
-                    now=now,
-                    on_progress=on_progress,
-                    on_start=on_start,
-                    should_stop=should_stop,
-                )
+                try:
+                    _sync_folder(
+                        store,
+                        config,
+                        account,
+                        session,
+                        folder,
+                        lookups,
+                        report,
+                        trusted=trusted,
+                        now=now,
+                        on_progress=on_progress,
+                        on_start=on_start,
+                        should_stop=should_stop,
+                    )
+                except MailError as exc:
+                    # A folder the server does not have (or an archive folder it will not
+                    # create) is reported with the folders it does have; the others sync.
+                    names = session.folder_names()
+                    listing = f"; the server's folders: {', '.join(names)}" if names else ""
+                    text = (
+                        f"imap account '{account.name}' folder '{folder}': {exc.message}{listing}"
+                    )
+                    report.failures.append(text)
+                    report.failed_folders.append((account.name, folder, text))
             if should_stop is not None and should_stop():
                 return
 

@@ -412,10 +412,9 @@ def file_name(slug: str, month: str, number: str | None, fmt: str) -> str:
 
 
 def _write(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(content)
-    tmp.replace(path)
+    from supportctl.files import write_file
+
+    write_file(path, content, what="the invoice", overwrite=True)
 
 
 def render_month(

@@ -11,8 +11,6 @@ mode 0600, never through a symlink at the target.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,21 +33,12 @@ class Exported:
 
 
 def _write(path: Path, text: str) -> None:
-    """Whole or not at all: a temporary file beside the target, fsync, rename; 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Whole or not at all, 0600 in 0700 folders (`supportctl.files.write_file`)."""
+    from supportctl.files import write_file
+
     if path.is_symlink():
         raise InputError(f"{path} is a symbolic link; nothing was written over it")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file(path, text.encode("utf-8"), what="the help site", overwrite=True)
 
 
 def _environment(config: Config) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from supportctl.config import load_config
 from supportctl.config_spec import render_config
 from supportctl.errors import ConfigError
+from supportctl.files import write_file
 from supportctl.store.db import Store, backup_to, create_database, open_store
 
 
@@ -34,10 +34,8 @@ def init(
     """Create the config file (agency section only) and the database; safe to run again."""
     config_created = False
     if not config_path.exists():
-        config_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(config_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(render_config(agency, user=user, banks=banks))
+        text = render_config(agency, user=user, banks=banks)
+        write_file(config_path, text.encode("utf-8"), what="the config")
         config_created = True
     else:
         load_config(config_path)  # a broken existing config is reported, not overwritten
@@ -51,7 +49,8 @@ def init(
     if db_path.exists() and db_path.is_dir():
         raise ConfigError(f"{db_path} is a directory, not a database file")
     db_created = create_database(db_path, group=group)
-    store = open_store(db_path)
+    # An empty file is set up as a new database; another program's is refused.
+    store = open_store(db_path, create=True)
     store.close()
     return InitResult(config_path, db_path, config_created, db_created)
 
@@ -93,7 +92,7 @@ def copy_database(
             raise ConfigError(f"{path} is a directory, not a database file")
         created = path if create_database(path) else None
         try:
-            target = open_store(path)
+            target = open_store(path, create=created is not None)  # a new file gets the mark
         except BaseException:
             if created is not None:
                 created.unlink(missing_ok=True)

@@ -187,7 +187,9 @@ def get(store: Store, ticket_id: int, config: Config | None = None) -> TicketVie
 def _safe_name(name: str, number: int) -> str:
     base = Path(name.replace("\\", "/")).name.strip().lstrip(".")
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
-    return base[:200] or f"attachment-{number}"
+    from supportctl.files import fit_name
+
+    return fit_name(base) if base else f"attachment-{number}"
 
 
 def save_attachment(store: Store, ticket_id: int, number: int, directory: Path) -> Path:
@@ -209,12 +211,13 @@ def save_attachment(store: Store, ticket_id: int, number: int, directory: Path) 
             f"{directory} is not a directory", hint="create it first or choose another --save DIR"
         )
     target = directory / _safe_name(att.filename, number)
-    if target.exists():
+    if target.exists() or target.is_symlink():
         raise InputError(
             f"{target} already exists; nothing was written", hint="choose another --save DIR"
         )
     data = message_store.blob(store, att.sha256)
     if data is None:
         raise InputError(f"the content of attachment {number} is missing from the database")
-    target.write_bytes(decode_attachment(data, att.transfer_encoding))
-    return target
+    from supportctl.files import write_file
+
+    return write_file(target, decode_attachment(data, att.transfer_encoding), what="attachment")

@@ -259,6 +259,8 @@ class Service:
             )
         if report.stored or report.duplicates:
             _say("info", account.name, report.summary())
+        for failure in report.failures:  # a folder the server lacks; the others synced
+            _say("warning", account.name, failure)
         if report.new_tickets:
             self.acknowledge(store, config, account.name, [t.ticket_id for t in report.new_tickets])
             self.schedule_wake.set()

@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias
 
-from supportctl.errors import ConfigError, StoreError
+from supportctl.errors import ConfigError, StoreError, SupportctlError
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -74,6 +74,7 @@ class Store:
         self.conn = conn
         self.path = path
         self.label = str(path)
+        self.read_only = False
         self._depth = 0
         # Who ran the command when it acts for someone else (`--as`): the history
         # records both (store.events).
@@ -119,17 +120,38 @@ class Store:
                 if wait_ms is not None:
                     self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except sqlite3.OperationalError as exc:
+            known = write_failure(exc, self.path)
+            if known is not None:
+                raise known from None
             raise StoreError(f"{self.path}: cannot start a write: {exc}") from None
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            self._rollback()
+            known = write_failure(exc, self.path) if isinstance(exc, sqlite3.Error) else None
+            if known is not None:
+                raise known from None
             raise
         else:
             self._depth = 0
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                known = write_failure(exc, self.path)
+                if known is not None:
+                    raise known from None
+                raise
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already done so itself (it
+        rolls back on its own after SQLITE_FULL, say, and a second ROLLBACK would
+        hide that error behind "no transaction is active")."""
+        if self.conn.in_transaction:
+            with suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
 
     def run_before_first_write(self) -> None:
         """Run the pending `before_first_write` upkeep now, if it has not run yet (the mail
@@ -227,49 +249,221 @@ class Store:
         self.conn.close()
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, *, create: bool = False) -> tuple[sqlite3.Connection, bool]:
+    """Open the file, make sure it is ours (see `_check_identity`), then set the
+    pragmas; returns the connection and whether it is read-only.
+
+    A database this user may read but not write (or whose folder is not writable, so
+    the WAL index cannot be made) is opened read-only: reads work, and the first write
+    is refused as "read-only" by `Store.transaction`.
+    """
+    read_only = False
     try:
         conn = sqlite3.connect(
             path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
         )
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            _check_identity(conn, path, create=create)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if not _is_read_only(exc) or create:
+                raise
+            conn.close()
+            conn = _connect_read_only(path)
+            _check_identity(conn, path, create=False)
+            read_only = True
         conn.execute("PRAGMA foreign_keys = ON")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        if not read_only:
+            conn.execute("PRAGMA synchronous = NORMAL")
+    except StoreError:
+        conn.close()
+        raise
     except sqlite3.DatabaseError as exc:
+        if is_disk_full(exc) or _no_space_left(path):
+            raise StoreError(
+                f"disk full: {path}: the database cannot be opened; nothing was changed"
+            ) from None
         raise StoreError(f"{path}: cannot open the database: {exc}") from None
-    return conn
+    return conn, read_only
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection. When even that needs a write (the WAL index file cannot be
+    made because the folder is not writable), the file is read as it stands on disk,
+    which is complete only while no write-ahead log is pending: otherwise refused."""
+    from urllib.parse import quote
+
+    def connect(flags: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            f"file:{quote(str(path.absolute()))}?{flags}",
+            uri=True,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
+    conn = connect("mode=ro")
+    try:
+        conn.execute("PRAGMA application_id").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if not _is_read_only(exc):
+            raise
+    wal = path.with_name(path.name + "-wal")
+    try:
+        pending = wal.stat().st_size > 0
+    except FileNotFoundError:
+        pending = False
+    if pending:
+        raise StoreError(
+            f"read-only: {path} cannot be read safely: its folder is not writable by this "
+            "user while others have changes pending; nothing was changed",
+            hint="`supportctl doctor` explains who may write where",
+        )
+    return connect("mode=ro&immutable=1")
+
+
+def _is_read_only(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code == sqlite3.SQLITE_READONLY or "readonly database" in str(exc)
+
+
+# supportctl's mark in the SQLite header (PRAGMA application_id): "SPCT". A file
+# without it is not opened, so SUPPORTCTL_DB pointing at another program's database
+# (or at an empty file) never gets supportctl's tables written into it.
+APPLICATION_ID = 0x53504354
+# Tables every supportctl database has had since its first version: a database from
+# before the mark is recognised by them and given the mark on opening.
+_OUR_TABLES = ("customers", "customer_domains", "contacts", "people", "skills", "absences")
+
+
+def _check_identity(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
+    """Refuse a file that is not a supportctl database, before anything is written.
+
+    Ours: the mark is set. An empty file (0 bytes, or SQLite's empty database) is set
+    up only by `init` (`create`). A database written before the mark existed (user
+    version within ours, our tables present) gets the mark. Anything else is refused.
+    """
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == APPLICATION_ID:
+        return
+    if app_id != 0:
+        raise StoreError(
+            f"{path} belongs to another program (SQLite application id {app_id:#x}), "
+            "not supportctl; nothing was changed",
+            hint="point --db or SUPPORTCTL_DB at a supportctl database",
+        )
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version == 0 and not names:
+        if create:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            return
+        raise StoreError(
+            f"{path} is an empty file, not a supportctl database; nothing was changed",
+            hint="run `supportctl init` to set it up, or point SUPPORTCTL_DB at your database",
+        )
+    if version >= 1 and set(_OUR_TABLES) <= names:
+        try:  # a supportctl database from before the mark: mark it (a one-time upgrade)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except sqlite3.OperationalError as exc:
+            if not _is_read_only(exc):
+                raise
+        return
+    raise StoreError(
+        f"{path} is not a supportctl database (another program's SQLite file?); "
+        "nothing was changed",
+        hint="point --db or SUPPORTCTL_DB at a supportctl database, or `supportctl init` a new one",
+    )
+
+
+def _no_space_left(path: Path) -> bool:
+    """True when the database's file system has no free block: opening a WAL database
+    needs room for its shared-memory file, and SQLite reports that as an I/O error."""
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def create_database(path: Path, *, group: str | None = None) -> bool:
-    """Create the file with safe permissions if it does not exist; True when created."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        if group:
-            _apply_group(path, group)
-        return False
-    mode = 0o660 if group else 0o600
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
-    os.close(fd)
-    os.chmod(path, mode)
+    """Create the file with safe permissions if it does not exist; True when created.
+
+    With `group` the database's folder and the file are shared with that Unix group
+    (see `share_with_group`); otherwise the file is 0600 and a new folder 0700.
+    """
+    from supportctl.files import private_dir
+
     if group:
-        _apply_group(path, group)
-    return True
+        _check_group(group)
+    private_dir(path.parent, "the database folder")
+    created = False
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+        created = True
+    if group:
+        share_with_group(path, group)
+    return created
 
 
-def _apply_group(path: Path, group: str) -> None:
+def _check_group(group: str) -> int:
     import grp
-    import shutil
 
     try:
-        grp.getgrnam(group)
+        return grp.getgrnam(group).gr_gid
     except KeyError:
         raise ConfigError(f"no such group '{group}'") from None
-    shutil.chown(path, group=group)
-    os.chmod(path, 0o660)
+
+
+# Folders that are never made group-shared: a database kept directly in one of them
+# needs a folder of its own first.
+_NOT_SHARED = ("/", "/home", "/root", "/tmp", "/var", "/srv", "/opt", "/usr", "/etc")
+
+
+def share_with_group(path: Path, group: str) -> None:
+    """Let every member of `group` use the database at `path`.
+
+    The folder becomes group-owned, group-writable and setgid (2770), so the WAL and
+    shared-memory files SQLite creates beside the database, and any later backup or
+    draft, belong to the group as well; the database and its companions become 0660.
+    A colleague who could write the file but not the folder would get "attempt to
+    write a readonly database" on every command.
+    """
+    import shutil
+
+    gid = _check_group(group)
+    folder = path.absolute().parent
+    home = os.path.expanduser("~")
+    if str(folder) in _NOT_SHARED or str(folder) == home:
+        raise ConfigError(
+            f"{folder} would be shared with group '{group}'; keep the database in a "
+            "folder of its own",
+            hint="e.g. --db /srv/support/desk/supportctl.db",
+        )
+    try:
+        shutil.chown(folder, group=gid)
+        os.chmod(folder, 0o2770)
+        for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+            one = folder / name
+            if one.exists() and not one.is_symlink():
+                shutil.chown(one, group=gid)
+                os.chmod(one, 0o660)
+    except PermissionError:
+        raise ConfigError(
+            f"cannot give {folder} to group '{group}': only its owner (or root) can; "
+            "nothing else was changed",
+            hint=f"ask the owner to run: chgrp -R {group} {folder} && chmod 2770 {folder}",
+        ) from None
 
 
 def open_store(target: Path | str, *, create: bool = False, password: str | None = None) -> Store:
@@ -283,14 +477,22 @@ def open_store(target: Path | str, *, create: bool = False, password: str | None
 
         return open_pg_store(str(target), create=create, password=password)
     path = Path(target)
+    if path.is_dir():
+        raise ConfigError(f"{path} is a directory, not a database file")
     if not path.exists() and not create:
         raise ConfigError(
             f"no database at {path}; run `supportctl init` (or point SUPPORTCTL_DB at one)"
         )
     if create:
         create_database(path)
-    conn = _connect(path)
+    if not os.access(path, os.R_OK):
+        raise StoreError(
+            f"permission denied: this user cannot read {path}; nothing was changed",
+            hint="`supportctl doctor` explains who may read and write it",
+        )
+    conn, read_only = _connect(path, create=create)
     store = Store(conn, path)
+    store.read_only = read_only
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
@@ -310,14 +512,75 @@ def open_store(target: Path | str, *, create: bool = False, password: str | None
 
 
 def backup_to(store: Store, target: Path) -> None:
-    """A consistent copy while others may be writing (VACUUM INTO)."""
-    if target.exists():
+    """A consistent copy while others may be writing (VACUUM INTO).
+
+    The copy is made under a temporary name next to the target (created 0600 first, so
+    the engine fills a private file) and linked into place when complete: a full disk
+    leaves nothing behind, and an existing file or link at the target is never touched.
+    """
+    from supportctl.files import check_target, failure, place, private_dir, temp_path
+
+    check_target(target, "the backup")
+    if target.exists() or target.is_symlink():
         from supportctl.errors import InputError
 
         raise InputError(f"{target} already exists; choose a new file name")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent, "the backup")
+    temp = temp_path(target)
     try:
-        store.conn.execute("VACUUM INTO ?", (str(target),))
-    except sqlite3.OperationalError as exc:
-        raise StoreError(f"backup to {target} failed: {exc}") from None
-    os.chmod(target, 0o600)
+        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+        try:
+            store.conn.execute("VACUUM INTO ?", (str(temp),))
+        except sqlite3.OperationalError as exc:
+            if is_disk_full(exc):
+                raise StoreError(
+                    f"disk full: cannot write the backup {target}; nothing was changed"
+                ) from None
+            raise StoreError(f"backup to {target} failed: {exc}") from None
+        place(temp, target, overwrite=False, what="the backup")
+    except OSError as exc:
+        raise failure(exc, "the backup", target) from None
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_failure(exc: sqlite3.Error, path: Path) -> StoreError | None:
+    """A write that failed because of the disk or the file's permissions, as one clear
+    error; anything else (a bug, a constraint) is None and propagates as it is."""
+    if is_disk_full(exc):
+        return StoreError(f"disk full: {path}: the change was not saved; nothing was changed")
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_READONLY or "readonly database" in str(exc):
+        return StoreError(
+            f"read-only: {path} cannot be written by this user; nothing was changed",
+            hint="reading still works; `supportctl doctor` explains who may write where",
+        )
+    if code == sqlite3.SQLITE_IOERR or "disk I/O error" in str(exc):
+        return StoreError(f"{path}: the disk failed while writing ({exc}); nothing was changed")
+    return None
+
+
+def is_disk_full(exc: sqlite3.Error) -> bool:
+    """True for SQLite's "database or disk is full" (SQLITE_FULL), however it is worded."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+
+
+def engine_failure(exc: BaseException) -> SupportctlError | None:
+    """A database error that is the disk's or the file's doing (full, failing,
+    read-only), as one clear error; None for anything else."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return None
+    text = str(exc)
+    if "disk is full" in text:
+        return StoreError(f"disk full: {text}; nothing was changed")
+    if "disk I/O error" in text:
+        return StoreError(f"the disk failed ({text}); nothing was changed")
+    if "readonly database" in text or "read-only" in text:
+        return StoreError(
+            f"read-only: {text}; nothing was changed",
+            hint="reading still works; `supportctl doctor` explains who may write where",
+        )
+    return None

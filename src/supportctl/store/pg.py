@@ -136,6 +136,7 @@ class PgStore(Store):
         self.pg = conn
         self.url = url
         self.label = describe(url)
+        self.read_only = False
         self.fresh = False
         self.run_by: str | None = None
         self.before_first_write: Any = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import mimetypes
-import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -274,14 +273,12 @@ def reply(
 
 def save_draft(store: Store, ticket_id: int, body: str, now: datetime) -> Path:
     """Keep the text of a reply that could not be sent, next to the database."""
+    from supportctl.files import write_file
+
     folder = store.local_dir / "drafts"
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"ticket-{ticket_id}-{now.strftime('%Y%m%dT%H%M%SZ')}.txt"
     counter = 1
-    while path.exists():
+    while path.exists() or path.is_symlink():
         counter += 1
         path = folder / f"ticket-{ticket_id}-{now.strftime('%Y%m%dT%H%M%SZ')}-{counter}.txt"
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(body)
-    return path
+    return write_file(path, body.encode("utf-8"), what="the draft")
