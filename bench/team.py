@@ -15,7 +15,6 @@ prints errors, lost writes and p50/p95 per command.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import random
 import statistics
@@ -29,51 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import compile_sources
 from tests.pgcluster import Cluster
+from tests.pgproxy import Proxy
 
 NOW = "2026-10-14T08:30:00Z"
-
-
-class Proxy:
-    """Loopback TCP proxy: delays every chunk by `delay` seconds, counts round trips."""
-
-    def __init__(self, target_port: int, delay: float) -> None:
-        self.target_port = target_port
-        self.delay = delay
-        self.round_trips = 0
-        self.port = 0
-        self._ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-        threading.Thread(target=self._run, daemon=True).start()
-        self._ready.wait()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(asyncio.start_server(self._client, "127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        self._loop.run_forever()
-
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        state = {"last": "server"}  # the server speaks last before the client's first send
-
-        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, side: str) -> None:
-            loop = asyncio.get_running_loop()
-            try:
-                while data := await src.read(65536):
-                    if side == "client" and state["last"] == "server":
-                        self.round_trips += 1
-                    state["last"] = side
-                    loop.call_later(self.delay, dst.write, data)
-            finally:
-                await asyncio.sleep(self.delay * 2)
-                dst.close()
-
-        await asyncio.gather(
-            pump(reader, up_writer, "client"),
-            pump(up_reader, writer, "server"),
-            return_exceptions=True,
-        )
 
 
 def print_table(headers: list[str], rows: list[list[str]]) -> None:

@@ -36,11 +36,12 @@ def ticket_show(
     from supportctl.services import tickets, ticketview
 
     app_ctx = get_app_context(ctx)
-    real = tickets.resolve(app_ctx.store, ticket_id)
-    history = tickets.history(app_ctx.store, app_ctx.config, real, app_ctx.now())
+    row = tickets.require(app_ctx.store, ticket_id)
+    real = int(row["id"])
+    history = tickets.history(app_ctx.store, app_ctx.config, real, app_ctx.now(), row=row)
     emit_ticket(
         app_ctx,
-        ticketview.get(app_ctx.store, real, app_ctx.config),
+        ticketview.get(app_ctx.store, real, app_ctx.config, row=row),
         as_json=json_,
         history=history,
         full=full,

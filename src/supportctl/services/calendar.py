@@ -34,15 +34,20 @@ def compute_holidays(country: str, year: int) -> list[tuple[date, str]]:
     return sorted((day, str(name)) for day, name in calendar.items())
 
 
-def ensure_years(store: Store, country: str, years: Iterable[int]) -> None:
-    """Fill the cache for the years not cached yet (one transaction)."""
-    missing = sorted(set(years) - holiday_store.cached_years(store, country))
+def ensure_years(
+    store: Store, country: str, years: Iterable[int], cached: set[int] | None = None
+) -> bool:
+    """Fill the cache for the years not cached yet (one transaction); True if it did."""
+    if cached is None:
+        cached = holiday_store.cached_years(store, country)
+    missing = sorted(set(years) - cached)
     if not missing:
-        return
+        return False
     computed = [(year, compute_holidays(country, year)) for year in missing]
     with store.cache_transaction():
         for year, days in computed:
             holiday_store.store_year(store, country, year, days)
+    return True
 
 
 # Holidays of a country and year never change, so a calendar built once in a process
@@ -70,12 +75,16 @@ def business_calendar(
     if memo is not None:
         return memo
     if wanted:
-        ensure_years(store, country, wanted)
+        cached, days = holiday_store.cached(store, country)
+        if ensure_years(store, country, wanted, cached):
+            days = holiday_store.days(store, country)
+    else:
+        days = holiday_store.days(store, country)
     calendar = BusinessCalendar.build(
         agency.timezone,
         agency.business_hours,
         agency.business_days,
-        (day for day, _name in holiday_store.days(store, country)),
+        (day for day, _name in days),
     )
     if wanted:
         _MEMO[key] = calendar

@@ -311,8 +311,10 @@ def changed_meanwhile(store: Store, ticket_id: int) -> InputError:
 
 def require(store: Store, ticket_id: int) -> Row:
     """The ticket (following merges), or InputError naming the way out."""
-    resolved = ticket_store.resolve_id(store, ticket_id)
-    row = ticket_store.get(store, resolved) if resolved is not None else None
+    row = ticket_store.get(store, ticket_id)  # one read unless the ticket was merged
+    if row is not None and row["merged_into"] is not None:
+        resolved = ticket_store.resolve_id(store, ticket_id)
+        row = ticket_store.get(store, resolved) if resolved is not None else None
     if row is None:
         raise InputError(
             f"no ticket #{ticket_id}", hint="run `supportctl inbox --all` or `supportctl search`"
@@ -688,16 +690,21 @@ def resolve(store: Store, ticket_id: int) -> int:
     return int(require(store, ticket_id)["id"])
 
 
-def history(store: Store, config: Config, ticket_id: int, now: datetime) -> History:
+def history(
+    store: Store, config: Config, ticket_id: int, now: datetime, *, row: Row | None = None
+) -> History:
+    """The ticket's history with the tickets merged into it (`row`: the ticket, when the
+    caller has read it already)."""
     from supportctl.services.sla import clock_for_tickets
 
-    row = require(store, ticket_id)
+    if row is None:
+        row = require(store, ticket_id)
     real = int(row["id"])
-    merged = ticket_store.merged_from(store, real)
-    rows: list[HistoryEvent] = []
-    for tid in [real, *merged]:
-        for e in events.for_ticket(store, tid):
-            rows.append(HistoryEvent(e["id"], e["at"], e["actor"], e["kind"], tid, e["data"]))
+    merged, found = events.for_ticket_tree(store, real)
+    rows = [
+        HistoryEvent(e["id"], e["at"], e["actor"], e["kind"], e["ticket_id"], e["data"])
+        for e in found
+    ]
     rows.sort(key=lambda e: (e.at, e.id))
     return History(
         id=real,

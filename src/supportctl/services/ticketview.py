@@ -16,7 +16,7 @@ from supportctl.errors import InputError
 from supportctl.store import customers as customer_store
 from supportctl.store import messages as message_store
 from supportctl.store import tickets as ticket_store
-from supportctl.store.db import Store
+from supportctl.store.db import Row, Store
 
 if TYPE_CHECKING:
     from supportctl.config import Config
@@ -97,9 +97,13 @@ def _split(text: str) -> list[str]:
     return [p.strip() for p in text.split(",") if p.strip()] if text else []
 
 
-def get(store: Store, ticket_id: int, config: Config | None = None) -> TicketView:
-    """The ticket; with `config`, each incoming message carries its authentication verdict."""
-    row = ticket_store.get(store, ticket_id)
+def get(
+    store: Store, ticket_id: int, config: Config | None = None, *, row: Row | None = None
+) -> TicketView:
+    """The ticket; with `config`, each incoming message carries its authentication verdict
+    (`row`: the ticket, when the caller has read it already)."""
+    if row is None:
+        row = ticket_store.get(store, ticket_id)
     if row is None:
         raise InputError(f"no ticket #{ticket_id}", hint="see `supportctl inbox --all`")
     slug = None

@@ -65,7 +65,7 @@ class Store:
     """A sqlite3 connection in autocommit mode with explicit transactions.
 
     The PostgreSQL adapter (store/pg.py) subclasses it: services only see `one`, `all`,
-    `scalar`, `execute`, `executemany`, `tuples` and `transaction`.
+    `scalar`, `many`, `execute`, `executemany`, `tuples` and `transaction`.
     """
 
     engine = "sqlite"
@@ -210,6 +210,13 @@ class Store:
     def insert(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run an INSERT into a table with an `id` key; the new row's id."""
         return int(self.conn.execute(sql, params).lastrowid or 0)
+
+    def many(
+        self, queries: Sequence[tuple[str, Sequence[Any] | dict[str, Any]]]
+    ) -> list[list[Row]]:
+        """The rows of several reads a command needs together. Here one after another;
+        a server gets them all in one round trip."""
+        return [list(self.conn.execute(sql, params).fetchall()) for sql, params in queries]
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Plain tuples (no row objects): for reads of thousands of rows."""

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg import pq
 from psycopg.rows import RowMaker, tuple_row
 
 from supportctl.errors import ConfigError, StoreError
@@ -128,7 +129,16 @@ def connect_error(url: str, exc: psycopg.Error) -> StoreError | ConfigError:
 
 
 class PgStore(Store):
-    """A psycopg connection in autocommit mode with explicit transactions."""
+    """A psycopg connection in autocommit mode with explicit transactions, in pipeline mode.
+
+    Over a network every wait for the server costs a round trip, so statements are sent
+    as they come and the client waits only when it needs an answer: a row, a row count,
+    a new id, or the end of a write transaction (COMMIT). Writes whose result nobody
+    reads (history rows, updates) therefore travel with the next read or with COMMIT;
+    BEGIN and the write lock travel with the first statement of the transaction, and
+    the schema version check with the first statement of the command. Each wait is a
+    Sync, so reads outside a write transaction end their implicit transaction there.
+    """
 
     engine = "postgresql"
 
@@ -141,6 +151,103 @@ class PgStore(Store):
         self.run_by: str | None = None
         self.before_first_write: Any = None
         self._depth = 0
+        self._pipe_cm: Any = None
+        self._pipe: psycopg.Pipeline | None = None
+        # Statements sent before the schema version was confirmed: sent again after a
+        # migration (the failed version check made the server skip them all).
+        self._unverified: list[tuple[psycopg.Cursor[Any], bytes | str, Any]] | None = None
+
+    # -- pipeline plumbing -------------------------------------------------------------
+
+    def _enter_pipeline(self) -> None:
+        self._pipe_cm = self.pg.pipeline()
+        self._pipe = self._pipe_cm.__enter__()
+
+    def _leave_pipeline(self) -> None:
+        cm, self._pipe_cm, self._pipe = self._pipe_cm, None, None
+        if cm is not None and not self.pg.closed:
+            cm.__exit__(None, None, None)
+
+    def _pending(self) -> bool:
+        pipe = self._pipe
+        return pipe is not None and bool(getattr(pipe, "result_queue", True))
+
+    def _send(self, sql: bytes | str, params: Any = None) -> psycopg.Cursor[Any]:
+        """Send one statement; in pipeline mode without waiting for its result."""
+        cur = self.pg.cursor()
+        if self._unverified is not None:
+            self._unverified.append((cur, sql, params))
+        try:
+            cur.execute(sql, params or None, prepare=False)
+        except psycopg.Error as exc:
+            self._failed(exc)  # sends the statements again after a migration, or raises
+        return cur
+
+    def _wait(self) -> None:
+        """Wait for every result sent so far (one round trip; none when nothing is due)."""
+        if self._pipe is None or not self._pending():
+            return
+        try:
+            self._pipe.sync()
+        except psycopg.Error as exc:
+            self._failed(exc)
+            self._pipe.sync()  # the statements sent again after a migration
+        self._unverified = None
+
+    def _failed(self, exc: psycopg.Error) -> None:
+        """A statement failed. Before the schema version is known, the failure may be
+        the version check's own: check it the slow way (migrating a desk that is behind
+        and sending the command's statements again); otherwise raise the error."""
+        pipe = self._pipe
+        if pipe is not None and pipe.status == pq.PipelineStatus.ABORTED:
+            with suppress(psycopg.Error):
+                pipe.sync()
+        pending, self._unverified = self._unverified, None
+        if pending is None:
+            raise self._convert(exc) from None
+        self._leave_pipeline()
+        try:
+            if self.pg.info.transaction_status == pq.TransactionStatus.INERROR:
+                self.pg.execute("ROLLBACK")  # an aborted transaction: nothing of it stays
+            version = _version(self.pg)
+        except psycopg.Error as exc2:
+            self.close()
+            raise connect_error(self.url, exc2) from None
+        _check_version(self, version, create=False)
+        if version == SCHEMA_VERSION:  # the statement's own error
+            self._enter_pipeline()
+            raise self._convert(exc) from None
+        from supportctl.store.pg_migrations import migrate
+
+        try:
+            migrate(self, version)
+        except psycopg.Error as exc2:
+            self.close()
+            raise connect_error(self.url, exc2) from None
+        self._enter_pipeline()
+        for cur, sql, params in pending:
+            cur.execute(sql, params or None, prepare=False)
+
+    def _convert(self, exc: psycopg.Error) -> BaseException:
+        if isinstance(exc, (pg_errors.SyntaxError, pg_errors.UndefinedFunction)):
+            return QueryError(str(exc))
+        if isinstance(exc, pg_errors.InsufficientPrivilege):
+            return StoreError(
+                f"{self.label}: permission denied ({str(exc).strip().splitlines()[0]})",
+                hint="ask the database owner to grant this user rights; nothing was written",
+            )
+        if isinstance(exc, pg_errors.LockNotAvailable):
+            return StoreError(f"{self.label}: cannot start a write: {exc}")
+        return exc
+
+    def _rows(self, cur: psycopg.Cursor[Any]) -> list[Any]:
+        self._wait()
+        try:
+            return cur.fetchall()
+        except psycopg.Error as exc:
+            raise self._convert(exc) from None
+
+    # -- the Store interface -------------------------------------------------------------
 
     @property
     def in_transaction(self) -> bool:
@@ -162,93 +269,143 @@ class PgStore(Store):
             finally:
                 self._depth -= 1
             return
-        hook = self.before_first_write
-        if hook is not None:
-            self.before_first_write = None
-            hook()
         # One writer at a time, like SQLite's BEGIN IMMEDIATE: every check-then-write a
         # service makes inside a transaction stays true until it commits, and no
-        # deadlock or serialization failure can reach the user. Sent with BEGIN as one
-        # message, so it costs no round trip of its own. Reads never wait for it.
-        wait = "" if wait_ms is None else f"SET LOCAL lock_timeout = {int(wait_ms)}; "
-        try:
-            self.pg.execute(f"BEGIN; {wait}SELECT pg_advisory_xact_lock({WRITE_LOCK})".encode())
-        except psycopg.Error as exc:
-            if not self.pg.closed and self.pg.info.transaction_status != 0:
-                self.pg.execute("ROLLBACK")
-            raise StoreError(f"{self.label}: cannot start a write: {exc}") from None
+        # deadlock or serialization failure can reach the user. BEGIN and the lock go
+        # out with the transaction's first read, so they cost no round trip of their
+        # own; reads never wait for the lock. The before-first-write upkeep runs inside
+        # (its check travels with BEGIN too).
+        self._send("BEGIN")
+        if wait_ms is not None:
+            self._send(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+        self._send(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
         self._depth = 1
         try:
+            hook = self.before_first_write
+            if hook is not None:
+                self.before_first_write = None
+                hook()
             yield self
         except BaseException:
             self._depth = 0
             if not self.pg.closed:
-                self.pg.execute("ROLLBACK")
+                self._rollback()
             raise
         else:
             self._depth = 0
+            self._send("COMMIT")
             try:
-                self.pg.execute("COMMIT")
-            except psycopg.Error as exc:
-                raise StoreError(f"{self.label}: the write failed: {exc}") from None
+                self._wait()
+            except BaseException:
+                if not self.pg.closed:
+                    self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self._pipe is None:
+            self.pg.execute("ROLLBACK")
+            return
+        with suppress(psycopg.Error):
+            self._pipe.sync()  # an error pending from the transaction's last statements
+        self.pg.cursor().execute("ROLLBACK")  # travels with the next statement
+
+    @contextmanager
+    def savepoint(self, name: str = "item") -> Iterator[None]:
+        """Inside a transaction: undo only this block's writes when it raises (the
+        block's statements are waited for at its end, so their errors count as its own)."""
+        if not self.in_transaction:
+            raise RuntimeError("savepoint must run inside a write transaction")
+        self._send(f"SAVEPOINT {name}")
+        try:
+            yield
+            self._wait()
+        except BaseException:
+            if self._pipe is not None:
+                with suppress(psycopg.Error):
+                    self._pipe.sync()
+            self._send(f"ROLLBACK TO SAVEPOINT {name}")
+            self._send(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            self._send(f"RELEASE SAVEPOINT {name}")
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
-        try:
-            cur: Cursor = self.pg.execute(translate(sql), params or None, prepare=False)
-            return cur
-        except (pg_errors.SyntaxError, pg_errors.UndefinedFunction) as exc:
-            raise QueryError(str(exc)) from None
-        except pg_errors.InsufficientPrivilege as exc:
-            raise StoreError(
-                f"{self.label}: permission denied ({str(exc).strip().splitlines()[0]})",
-                hint="ask the database owner to grant this user rights; nothing was written",
-            ) from None
+        return _Result(self, self._send(translate(sql), params))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self.pg.cursor() as cur:
+        if not rows:
+            return
+        cur = self.pg.cursor()
+        try:
+            cur.executemany(translate(sql), rows)
+        except psycopg.Error as exc:
+            self._failed(exc)
             cur.executemany(translate(sql), rows)
 
     def insert(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        return int(self.execute(sql + " RETURNING id", params).fetchone()[0])
+        return int(self._rows(self._send(translate(sql + " RETURNING id"), params))[0][0])
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        return cast("Row | None", self.execute(sql, params).fetchone())
+        rows = self._rows(self._send(translate(sql), params))
+        return cast("Row | None", rows[0] if rows else None)
 
     def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        return cast("list[Row]", self.execute(sql, params).fetchall())
+        return cast("list[Row]", self._rows(self._send(translate(sql), params)))
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        row = self.execute(sql, params).fetchone()
-        return None if row is None else row[0]
+        rows = self._rows(self._send(translate(sql), params))
+        return rows[0][0] if rows else None
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self.execute(sql, params).fetchall()]
+        return [tuple(r) for r in self._rows(self._send(translate(sql), params))]
+
+    def many(
+        self, queries: Sequence[tuple[str, Sequence[Any] | dict[str, Any]]]
+    ) -> list[list[Row]]:
+        """Several reads sent together: one round trip for all of them."""
+        cursors = [self._send(translate(sql), params) for sql, params in queries]
+        self._wait()
+        out: list[list[Row]] = []
+        for cur in cursors:
+            try:
+                out.append(cast("list[Row]", cur.fetchall()))
+            except psycopg.Error as exc:
+                raise self._convert(exc) from None
+        return out
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         """A server-side cursor (inside the caller's transaction), 500 rows a trip."""
-        with self.pg.cursor(name=f"stream_{id(sql)}", row_factory=tuple_row) as cur:
-            cur.itersize = 500
-            cur.execute(translate(sql), params or None)
-            yield from cur
+        self._wait()
+        self._unverified = None
+        self._leave_pipeline()
+        try:
+            with self.pg.cursor(name=f"stream_{id(sql)}", row_factory=tuple_row) as cur:
+                cur.itersize = 500
+                cur.execute(translate(sql), params or None)
+                yield from cur
+        finally:
+            if not self.pg.closed:
+                self._enter_pipeline()
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """One REPEATABLE READ read-only transaction: a consistent desk while others write."""
-        self.pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        self._wait()
+        self._send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         self._depth += 1
         try:
             yield
         finally:
             self._depth -= 1
             if not self.pg.closed:
-                self.pg.execute("ROLLBACK")
+                self._rollback()
 
     def columns(self, table: str) -> list[str]:
         return [
             str(r[0])
-            for r in self.pg.execute(
+            for r in self.all(
                 "SELECT column_name FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+                "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
                 (table,),
             )
         ]
@@ -271,15 +428,79 @@ class PgStore(Store):
         import hashlib
 
         key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-        got = bool(self.pg.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])  # type: ignore[index]
+        got = bool(self.scalar("SELECT pg_try_advisory_lock(?)", (key,)))
         try:
             yield got
         finally:
             if got and not self.pg.closed:
-                self.pg.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                self.execute("SELECT pg_advisory_unlock(?)", (key,))
 
     def close(self) -> None:
+        """Wait only for what is still on its way (usually nothing), then hang up."""
+        if not self.pg.closed and self._pending():
+            with suppress(psycopg.Error):
+                self._wait()
+        cm, self._pipe_cm, self._pipe = self._pipe_cm, None, None
         self.pg.close()
+        if cm is not None:  # leave pipeline mode on the closed connection, quietly
+            with suppress(psycopg.Error):
+                cm.__exit__(None, None, None)
+
+
+class _Result:
+    """What `PgStore.execute` returns: the statement is on its way; reading a row or
+    the row count waits for it."""
+
+    __slots__ = ("_cur", "_store")
+
+    def __init__(self, store: PgStore, cur: psycopg.Cursor[Any]) -> None:
+        self._store = store
+        self._cur = cur
+
+    @property
+    def rowcount(self) -> int:
+        self._store._wait()
+        return self._cur.rowcount
+
+    def fetchone(self) -> Any:
+        rows = self._store._rows(self._cur)
+        return rows[0] if rows else None
+
+    def fetchall(self) -> list[Any]:
+        return self._store._rows(self._cur)
+
+    def fetchmany(self, size: int = 0) -> list[Any]:
+        self._store._wait()
+        return self._cur.fetchmany(size)
+
+    def close(self) -> None:
+        self._cur.close()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._store._rows(self._cur))
+
+
+_VERSION_CHECK = (
+    # Sent ahead of a command's first statement: fails (so the server skips everything
+    # after it until the client waits) unless the desk has this program's schema.
+    "SELECT CASE WHEN d = '{v}' THEN 1 ELSE ('supportctl schema ' || coalesce(d, 'none'))::int END "
+    "FROM (SELECT obj_description(to_regclass('schema_version'), 'pg_class') AS d) s"
+)
+
+
+def _check_version(store: PgStore, version: int, *, create: bool) -> None:
+    if version > SCHEMA_VERSION:
+        store.close()
+        raise StoreError(
+            f"{store.label} was written by a newer supportctl (schema {version}, this program knows {SCHEMA_VERSION})",
+            hint="upgrade supportctl; nothing was changed",
+        )
+    if version == 0 and not create:
+        store.close()
+        raise ConfigError(
+            f"{store.label} holds no supportctl desk yet",
+            hint="run `supportctl init` with this database; nothing was written",
+        )
 
 
 def _version(conn: psycopg.Connection[Any]) -> int:
@@ -298,7 +519,11 @@ def _version(conn: psycopg.Connection[Any]) -> int:
 
 
 def open_pg_store(url: str, *, create: bool = False, password: str | None = None) -> PgStore:
-    """Connect, check the schema version, migrate when `create` (init) or behind."""
+    """Connect; check the schema version (migrating when `create` (init) or behind).
+
+    For `create` the check is made at once. Otherwise it is sent ahead of the command's
+    first statement, in the same round trip (see `PgStore`).
+    """
     try:
         extra: dict[str, Any] = {} if password is None else {"password": password}
         conn = psycopg.connect(
@@ -307,23 +532,17 @@ def open_pg_store(url: str, *, create: bool = False, password: str | None = None
     except psycopg.Error as exc:
         raise connect_error(url, exc) from None
     store = PgStore(conn, url)
+    if not create:
+        store._enter_pipeline()
+        store._unverified = []
+        store.pg.cursor().execute(_VERSION_CHECK.format(v=SCHEMA_VERSION), prepare=False)
+        return store
     try:
         version = _version(conn)
     except psycopg.Error as exc:
         conn.close()
         raise connect_error(url, exc) from None
-    if version > SCHEMA_VERSION:
-        conn.close()
-        raise StoreError(
-            f"{store.label} was written by a newer supportctl (schema {version}, this program knows {SCHEMA_VERSION})",
-            hint="upgrade supportctl; nothing was changed",
-        )
-    if version == 0 and not create:
-        conn.close()
-        raise ConfigError(
-            f"{store.label} holds no supportctl desk yet",
-            hint="run `supportctl init` with this database; nothing was written",
-        )
+    _check_version(store, version, create=create)
     store.fresh = version == 0
     if version < SCHEMA_VERSION:
         from supportctl.store.pg_migrations import migrate
@@ -333,4 +552,5 @@ def open_pg_store(url: str, *, create: bool = False, password: str | None = None
         except psycopg.Error as exc:
             conn.close()
             raise connect_error(url, exc) from None
+    store._enter_pipeline()
     return store

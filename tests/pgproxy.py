@@ -1,0 +1,59 @@
+"""A loopback TCP proxy in front of PostgreSQL that counts round trips (and can delay
+each direction, to stand for a network): used by bench/team.py and the round-trip test.
+
+A round trip is the server answering after the client last spoke, that is each time
+the client had to wait: the SSL request, the startup packet, each authentication step
+and each batch of statements the client waits for. A message the server never answers
+(the Terminate a client sends when it hangs up) is not one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+
+class Proxy:
+    """Forwards 127.0.0.1:`port` to `target_port`; `round_trips` counts since reset."""
+
+    def __init__(self, target_port: int, delay: float = 0.0) -> None:
+        self.target_port = target_port
+        self.delay = delay
+        self.round_trips = 0
+        self.port = 0
+        self._ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        threading.Thread(target=self._run, daemon=True).start()
+        self._ready.wait()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        server = self._loop.run_until_complete(asyncio.start_server(self._client, "127.0.0.1", 0))
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        state = {"last": "server"}  # nobody waits before the client's first message
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, side: str) -> None:
+            loop = asyncio.get_running_loop()
+            try:
+                while data := await src.read(65536):
+                    if side == "server" and state["last"] == "client":
+                        self.round_trips += 1
+                    state["last"] = side
+                    if self.delay:
+                        loop.call_later(self.delay, dst.write, data)
+                    else:
+                        dst.write(data)
+            finally:
+                await asyncio.sleep(self.delay * 2)
+                dst.close()
+
+        await asyncio.gather(
+            pump(reader, up_writer, "client"),
+            pump(up_reader, writer, "server"),
+            return_exceptions=True,
+        )
