@@ -156,3 +156,56 @@ def test_readme_team_setup_two_people_share_one_desk(
     cli.ok("ticket", "note", "1", "bob was here", env=bob)
     rows = cli.json("log", "list", "--month", "2026-10", "--json", env={"SUPPORTCTL_USER": "alice"})
     assert [(r["person"], r["minutes"]) for r in rows] == [("bob", 25)]
+
+
+def _step_back_to_19(server_db: str) -> None:
+    """Undo schema step 20, as a desk last opened by the previous release looks."""
+    with psycopg.connect(server_db, autocommit=True) as pg:
+        pg.execute("DROP TRIGGER month_totals_forget_people ON month_totals")
+        pg.execute("DROP FUNCTION month_totals_forget_people()")
+        pg.execute("DROP TABLE person_month_totals")
+        pg.execute("DROP INDEX month_totals_month")
+        pg.execute("ALTER TABLE month_totals DROP COLUMN by_person")
+        pg.execute("DELETE FROM schema_version WHERE version = 20")
+        pg.execute("COMMENT ON TABLE schema_version IS '19'")
+
+
+def test_a_desk_one_step_behind_is_upgraded_by_the_next_write(cli: Any, server_db: str) -> None:
+    """The version check travels with the command's first statements; when it finds the
+    desk behind, nothing of those ran: the desk is migrated and they are sent again."""
+    _step_back_to_19(server_db)
+    cli.ok("customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
+    with psycopg.connect(server_db) as pg:
+        assert pg.execute("SELECT count(*) FROM customers").fetchone() == (1,)
+        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (20,)
+        comment = "SELECT obj_description(to_regclass('schema_version'), 'pg_class')"
+        assert pg.execute(comment).fetchone() == ("20",)
+        assert pg.execute("SELECT count(*) FROM person_month_totals").fetchone() == (0,)
+    assert cli.json("customer", "list", "--json")[0]["id"] == "acme"
+
+
+def test_a_desk_one_step_behind_is_upgraded_by_a_read(cli: Any, server_db: str) -> None:
+    cli.ok("customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
+    _step_back_to_19(server_db)
+    assert cli.json("customer", "list", "--json")[0]["id"] == "acme"
+    with psycopg.connect(server_db) as pg:
+        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (20,)
+
+
+def test_a_failing_statement_is_its_own_error_not_the_schema_check(
+    server_db: str,
+) -> None:
+    """An error in the first statement of a command (here a missing table) is reported
+    as that error, after the slow version check has found the desk current."""
+    from supportctl.store.db import open_store
+
+    store = open_store(server_db)
+    try:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            store.all("SELECT * FROM no_such_table")
+        assert store.scalar("SELECT count(*) FROM holidays_years") == 0  # still usable
+        with store.transaction():
+            store.execute("INSERT INTO holidays_years (country, year) VALUES (?, ?)", ("FI", 2026))
+        assert store.scalar("SELECT count(*) FROM holidays_years") == 1
+    finally:
+        store.close()
