@@ -10,7 +10,7 @@ modules: connecting, DDL, the schema version, locking, search.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, ClassVar, cast
@@ -151,6 +151,7 @@ class PgStore(Store):
         self.run_by: str | None = None
         self.before_first_write: Any = None
         self._depth = 0
+        self._upkeep: Any = None  # before_first_write, due at the transaction's first wait
         self._pipe_cm: Any = None
         self._pipe: psycopg.Pipeline | None = None
         # Statements sent before the schema version was confirmed: sent again after a
@@ -193,15 +194,19 @@ class PgStore(Store):
             self._failed(exc)
             self._pipe.sync()  # the statements sent again after a migration
         self._unverified = None
+        if self._upkeep is not None and self._depth:
+            self._run_upkeep()
+
+    def _run_upkeep(self) -> None:
+        upkeep, self._upkeep = self._upkeep, None
+        if upkeep is not None:
+            upkeep()
 
     def _failed(self, exc: psycopg.Error) -> None:
         """A statement failed. Before the schema version is known, the failure may be
         the version check's own: check it the slow way (migrating a desk that is behind
         and sending the command's statements again); otherwise raise the error."""
-        pipe = self._pipe
-        if pipe is not None and pipe.status == pq.PipelineStatus.ABORTED:
-            with suppress(psycopg.Error):
-                pipe.sync()
+        self._unabort()
         pending, self._unverified = self._unverified, None
         if pending is None:
             raise self._convert(exc) from None
@@ -241,7 +246,8 @@ class PgStore(Store):
         return exc
 
     def _rows(self, cur: psycopg.Cursor[Any]) -> list[Any]:
-        self._wait()
+        if cur.pgresult is None:  # not here yet (a prefetch may have arrived long ago)
+            self._wait()
         try:
             return cur.fetchall()
         except psycopg.Error as exc:
@@ -274,20 +280,20 @@ class PgStore(Store):
         # deadlock or serialization failure can reach the user. BEGIN and the lock go
         # out with the transaction's first read, so they cost no round trip of their
         # own; reads never wait for the lock. The before-first-write upkeep runs inside
-        # (its check travels with BEGIN too).
+        # the transaction at its first wait (so its check, sent ahead, arrives with the
+        # transaction's first results) or, if nothing waits, just before COMMIT.
         self._send("BEGIN")
         if wait_ms is not None:
             self._send(f"SET LOCAL lock_timeout = {int(wait_ms)}")
         self._send(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
         self._depth = 1
+        self._upkeep, self.before_first_write = self.before_first_write, None
         try:
-            hook = self.before_first_write
-            if hook is not None:
-                self.before_first_write = None
-                hook()
             yield self
+            self._run_upkeep()
         except BaseException:
             self._depth = 0
+            self._upkeep = None
             if not self.pg.closed:
                 self._rollback()
             raise
@@ -305,9 +311,15 @@ class PgStore(Store):
         if self._pipe is None:
             self.pg.execute("ROLLBACK")
             return
-        with suppress(psycopg.Error):
-            self._pipe.sync()  # an error pending from the transaction's last statements
+        self._unabort()
         self.pg.cursor().execute("ROLLBACK")  # travels with the next statement
+
+    def _unabort(self) -> None:
+        """After an error the server skips everything up to the next Sync: send one."""
+        pipe = self._pipe
+        if pipe is not None and pipe.status == pq.PipelineStatus.ABORTED:
+            with suppress(psycopg.Error):
+                pipe.sync()
 
     @contextmanager
     def savepoint(self, name: str = "item") -> Iterator[None]:
@@ -320,9 +332,7 @@ class PgStore(Store):
             yield
             self._wait()
         except BaseException:
-            if self._pipe is not None:
-                with suppress(psycopg.Error):
-                    self._pipe.sync()
+            self._unabort()
             self._send(f"ROLLBACK TO SAVEPOINT {name}")
             self._send(f"RELEASE SAVEPOINT {name}")
             raise
@@ -372,6 +382,12 @@ class PgStore(Store):
             except psycopg.Error as exc:
                 raise self._convert(exc) from None
         return out
+
+    def prefetch(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> Callable[[], list[Row]]:
+        cur = self._send(translate(sql), params)
+        return lambda: cast("list[Row]", self._rows(cur))
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         """A server-side cursor (inside the caller's transaction), 500 rows a trip."""
@@ -436,10 +452,9 @@ class PgStore(Store):
                 self.execute("SELECT pg_advisory_unlock(?)", (key,))
 
     def close(self) -> None:
-        """Wait only for what is still on its way (usually nothing), then hang up."""
-        if not self.pg.closed and self._pending():
-            with suppress(psycopg.Error):
-                self._wait()
+        """Hang up without waiting: every write transaction has been waited for at its
+        COMMIT, and what may still be on its way is a read nobody wanted (a prefetch),
+        a ROLLBACK, or a session lock's release, all of which ending the session does."""
         cm, self._pipe_cm, self._pipe = self._pipe_cm, None, None
         self.pg.close()
         if cm is not None:  # leave pipeline mode on the closed connection, quietly

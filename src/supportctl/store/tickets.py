@@ -245,6 +245,10 @@ def owner_handle(store: Store, person_id: int | None) -> str | None:
     return None if value is None else str(value)
 
 
+# When the longest-resolved ticket was resolved (NULL when none is): the auto-close check.
+EARLIEST_RESOLVED = "SELECT min(resolved_at) FROM tickets WHERE status = 'resolved'"
+
+
 def resolved_before(store: Store, cutoff: str) -> list[sqlite3.Row]:
     """Resolved tickets resolved at or before `cutoff` (the auto-close candidates)."""
     return store.all(
