@@ -417,3 +417,28 @@ def test_a_fetch_that_brings_no_mail_still_closes_due_tickets(desk: Any, tmp_pat
     assert show(desk, tid, env=due)["status"] == "resolved"  # a dry run writes nothing
     desk.ok("fetch", "--source", f"mbox:{empty}", env=due)
     assert show(desk, tid, env=due)["status"] == "closed"
+
+
+def test_the_first_write_closes_due_tickets_first_and_a_read_does_not(desk: Any) -> None:
+    """Auto-close runs before a command's first write, the same on both engines (a
+    server checks for due tickets in the write's own round trip, and when some are due
+    closes them before the write's statements run)."""
+    due_one = new(desk, "pixel", "Question")
+    other = new(desk, "acme", "Another")
+    desk.ok("ticket", "status", str(due_one), "resolved", env=WED)
+    later = at("2026-12-02T10:00:00Z")
+    desk.ok("inbox", "--no-fetch", env=later)
+    assert show(desk, due_one, env=later)["status"] == "resolved"  # reads close nothing
+    desk.ok("log", str(other), "25m", "checked", env={**later, "SUPPORTCTL_USER": "alice"})
+    assert show(desk, due_one, env=later)["status"] == "closed"
+    assert [e["minutes"] for e in desk.json("log", "list", "--json", env=later)] == [25]
+
+
+def test_a_status_edit_on_a_due_ticket_sees_it_closed_first(desk: Any) -> None:
+    due_one = new(desk, "pixel", "Question")
+    desk.ok("ticket", "status", str(due_one), "resolved", env=WED)
+    later = at("2026-12-02T10:00:00Z")
+    result = desk(*("ticket", "status", str(due_one), "open"), env=later)
+    # closed by the upkeep (committed on its own) before the edit, which then is stale
+    assert result.exit_code == 2 and "changed meanwhile (status → closed)" in result.stderr
+    assert show(desk, due_one, env=later)["status"] == "closed"

@@ -20,42 +20,28 @@ from supportctl.store import tickets as ticket_store
 
 if TYPE_CHECKING:
     from supportctl.config import Config
-    from supportctl.store.db import Row, Store
+    from supportctl.store.db import Store
 
 
 def arm(store: Store, config: Callable[[], Config], clock: Callable[[], datetime]) -> None:
-    """Run `run` once, just before the store's first write transaction.
+    """Run `run` once, just before the store's first write transaction."""
+    store.before_first_write = lambda: run(store, config, clock())
+    # What `run` first asks, as one yes/no read: a server sends it with the write's
+    # first statements and runs `run` only when the answer is no.
+    store.upkeep_idle = lambda: (
+        ticket_store.NONE_RESOLVED_BEFORE,
+        (to_utc_text(clock() - timedelta(days=1)),),
+    )
 
-    The check (when the oldest resolved ticket was resolved) is handed to the store as
-    a read it may send ahead: a server gets it with the command's first statement, so
-    a write pays no round trip for it; SQLite runs it only when a write comes.
-    """
-    earliest = store.prefetch(ticket_store.EARLIEST_RESOLVED)
-    store.before_first_write = lambda: run(store, config, clock(), earliest=earliest)
 
-
-def run(
-    store: Store,
-    config: Config | Callable[[], Config],
-    now: datetime,
-    *,
-    earliest: Callable[[], list[Row]] | None = None,
-) -> list[int]:
+def run(store: Store, config: Config | Callable[[], Config], now: datetime) -> list[int]:
     """Close resolved tickets quiet for `agency.auto_close_business_days`; their ids.
 
     `config` may be a callable: the config file is then read only when some ticket has
     been resolved for at least a day (the setting is at least one business day).
-    `earliest` reads when the oldest resolved ticket was resolved (sent ahead by `arm`;
-    a ticket only becomes due as time passes, so an early "none due" stays true).
     """
     if callable(config):
-        day_ago = to_utc_text(now - timedelta(days=1))
-        if earliest is not None:
-            rows = earliest()
-            first = rows[0][0] if rows else None
-            if first is None or str(first) > day_ago:
-                return []
-        elif not ticket_store.resolved_before(store, day_ago):
+        if not ticket_store.resolved_before(store, to_utc_text(now - timedelta(days=1))):
             return []
         config = config()
     cutoff = to_utc_text(now - timedelta(days=config.agency.auto_close_business_days))

@@ -83,6 +83,10 @@ class Store:
         # transactions): upkeep that only a command that writes should do, such as
         # closing quiet resolved tickets (services.autoclose.arm).
         self.before_first_write: Callable[[], object] | None = None
+        # Optionally, what that upkeep checks first, as (SQL, parameters) of a read
+        # whose one value is true when it has nothing to do: a server sends it along
+        # with the write instead of waiting for it (store.pg). SQLite does not use it.
+        self.upkeep_idle: Callable[[], tuple[str, Sequence[Any]]] | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -217,13 +221,6 @@ class Store:
         """The rows of several reads a command needs together. Here one after another;
         a server gets them all in one round trip."""
         return [list(self.conn.execute(sql, params).fetchall()) for sql, params in queries]
-
-    def prefetch(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
-    ) -> Callable[[], list[Row]]:
-        """A read the command may need later: the rows when called. Here it runs only
-        then; a server is sent it now, with the next statement (no round trip of its own)."""
-        return lambda: self.all(sql, params)
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Plain tuples (no row objects): for reads of thousands of rows."""

@@ -10,7 +10,7 @@ modules: connecting, DDL, the schema version, locking, search.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, ClassVar, cast
@@ -151,7 +151,10 @@ class PgStore(Store):
         self.run_by: str | None = None
         self.before_first_write: Any = None
         self._depth = 0
-        self._upkeep: Any = None  # before_first_write, due at the transaction's first wait
+        self.upkeep_idle: Any = None
+        # While a write's upkeep check is on its way: (the upkeep, the statements that
+        # begin the transaction, the check's cursor, the statements sent after it).
+        self._guarded: tuple[Any, list[str], psycopg.Cursor[Any], list[Any]] | None = None
         self._pipe_cm: Any = None
         self._pipe: psycopg.Pipeline | None = None
         # Statements sent before the schema version was confirmed: sent again after a
@@ -178,6 +181,8 @@ class PgStore(Store):
         cur = self.pg.cursor()
         if self._unverified is not None:
             self._unverified.append((cur, sql, params))
+        if self._guarded is not None:
+            self._guarded[3].append((cur, sql, params))
         try:
             cur.execute(sql, params or None, prepare=False)
         except psycopg.Error as exc:
@@ -194,43 +199,59 @@ class PgStore(Store):
             self._failed(exc)
             self._pipe.sync()  # the statements sent again after a migration
         self._unverified = None
-        if self._upkeep is not None and self._depth:
-            self._run_upkeep()
-
-    def _run_upkeep(self) -> None:
-        upkeep, self._upkeep = self._upkeep, None
-        if upkeep is not None:
-            upkeep()
+        self._guarded = None
 
     def _failed(self, exc: psycopg.Error) -> None:
         """A statement failed. Before the schema version is known, the failure may be
         the version check's own: check it the slow way (migrating a desk that is behind
-        and sending the command's statements again); otherwise raise the error."""
+        and sending the command's statements again). In a write transaction it may be
+        the upkeep check saying there is work: do it first, then send the statements
+        again. Otherwise raise the error."""
         self._unabort()
         pending, self._unverified = self._unverified, None
-        if pending is None:
-            raise self._convert(exc) from None
-        self._leave_pipeline()
-        try:
-            if self.pg.info.transaction_status == pq.TransactionStatus.INERROR:
-                self.pg.execute("ROLLBACK")  # an aborted transaction: nothing of it stays
-            version = _version(self.pg)
-        except psycopg.Error as exc2:
-            self.close()
-            raise connect_error(self.url, exc2) from None
-        _check_version(self, version, create=False)
-        if version == SCHEMA_VERSION:  # the statement's own error
-            self._enter_pipeline()
-            raise self._convert(exc) from None
-        from supportctl.store.pg_migrations import migrate
+        if pending is not None:
+            self._leave_pipeline()
+            try:
+                if self.pg.info.transaction_status == pq.TransactionStatus.INERROR:
+                    self.pg.execute("ROLLBACK")  # an aborted transaction: nothing of it stays
+                version = _version(self.pg)
+            except psycopg.Error as exc2:
+                self.close()
+                raise connect_error(self.url, exc2) from None
+            _check_version(self, version, create=False)
+            if version < SCHEMA_VERSION:
+                from supportctl.store.pg_migrations import migrate
 
+                try:
+                    migrate(self, version)
+                except psycopg.Error as exc2:
+                    self.close()
+                    raise connect_error(self.url, exc2) from None
+                self._enter_pipeline()
+                for cur, sql, params in pending:
+                    cur.execute(sql, params or None, prepare=False)
+                return
+            self._enter_pipeline()
+        guarded, self._guarded = self._guarded, None
+        if guarded is not None and _UPKEEP in str(exc):
+            self._upkeep_then_again(*guarded)
+            return
+        raise self._convert(exc) from None
+
+    def _upkeep_then_again(
+        self, upkeep: Any, begin: list[str], _check: Any, sent: list[Any]
+    ) -> None:
+        """The write's upkeep has work to do, so the server skipped the transaction's
+        statements: run the upkeep first (as SQLite does), then begin again and send them."""
+        self.pg.cursor().execute("ROLLBACK")
+        depth, self._depth = self._depth, 0
         try:
-            migrate(self, version)
-        except psycopg.Error as exc2:
-            self.close()
-            raise connect_error(self.url, exc2) from None
-        self._enter_pipeline()
-        for cur, sql, params in pending:
+            upkeep()  # in transactions of its own, as on SQLite
+        finally:
+            self._depth = depth
+        for statement in begin:
+            self.pg.cursor().execute(statement)
+        for cur, sql, params in sent:
             cur.execute(sql, params or None, prepare=False)
 
     def _convert(self, exc: psycopg.Error) -> BaseException:
@@ -246,7 +267,7 @@ class PgStore(Store):
         return exc
 
     def _rows(self, cur: psycopg.Cursor[Any]) -> list[Any]:
-        if cur.pgresult is None:  # not here yet (a prefetch may have arrived long ago)
+        if cur.pgresult is None:  # not here yet
             self._wait()
         try:
             return cur.fetchall()
@@ -279,21 +300,37 @@ class PgStore(Store):
         # service makes inside a transaction stays true until it commits, and no
         # deadlock or serialization failure can reach the user. BEGIN and the lock go
         # out with the transaction's first read, so they cost no round trip of their
-        # own; reads never wait for the lock. The before-first-write upkeep runs inside
-        # the transaction at its first wait (so its check, sent ahead, arrives with the
-        # transaction's first results) or, if nothing waits, just before COMMIT.
-        self._send("BEGIN")
+        # own; reads never wait for the lock. The before-first-write upkeep's check goes
+        # with them: it fails when the upkeep has work to do, so that the server skips
+        # the transaction up to the first wait, which then runs the upkeep first and
+        # sends the statements again (`_upkeep_then_again`).
+        upkeep, self.before_first_write = self.before_first_write, None
+        idle = self.upkeep_idle
+        if upkeep is not None and (idle is None or self._pipe is None):
+            upkeep()
+            upkeep = None
+        begin = ["BEGIN"]
         if wait_ms is not None:
-            self._send(f"SET LOCAL lock_timeout = {int(wait_ms)}")
-        self._send(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            begin.append(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+        begin.append(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        for statement in begin:
+            self._send(statement)
         self._depth = 1
-        self._upkeep, self.before_first_write = self.before_first_write, None
         try:
+            if upkeep is not None and idle is not None:
+                sql, params = idle()
+                check = self._send(
+                    translate(
+                        f"SELECT CASE WHEN g.idle THEN 1 ELSE ('{_UPKEEP} ' || g.idle::text)::int "
+                        f"END FROM ({sql}) AS g(idle)"
+                    ),
+                    params,
+                )
+                self._guarded = (upkeep, begin, check, [])
             yield self
-            self._run_upkeep()
         except BaseException:
+            self._guarded = None
             self._depth = 0
-            self._upkeep = None
             if not self.pg.closed:
                 self._rollback()
             raise
@@ -345,6 +382,8 @@ class PgStore(Store):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
+        if self._guarded is not None:
+            self._wait()  # the upkeep check first: these rows are not sent again
         cur = self.pg.cursor()
         try:
             cur.executemany(translate(sql), rows)
@@ -382,12 +421,6 @@ class PgStore(Store):
             except psycopg.Error as exc:
                 raise self._convert(exc) from None
         return out
-
-    def prefetch(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
-    ) -> Callable[[], list[Row]]:
-        cur = self._send(translate(sql), params)
-        return lambda: cast("list[Row]", self._rows(cur))
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         """A server-side cursor (inside the caller's transaction), 500 rows a trip."""
@@ -453,8 +486,8 @@ class PgStore(Store):
 
     def close(self) -> None:
         """Hang up without waiting: every write transaction has been waited for at its
-        COMMIT, and what may still be on its way is a read nobody wanted (a prefetch),
-        a ROLLBACK, or a session lock's release, all of which ending the session does."""
+        COMMIT, and what may still be on its way is a ROLLBACK or a session lock's
+        release, both of which ending the session does."""
         cm, self._pipe_cm, self._pipe = self._pipe_cm, None, None
         self.pg.close()
         if cm is not None:  # leave pipeline mode on the closed connection, quietly
@@ -494,6 +527,8 @@ class _Result:
     def __iter__(self) -> Iterator[Any]:
         return iter(self._store._rows(self._cur))
 
+
+_UPKEEP = "supportctl upkeep due"
 
 _VERSION_CHECK = (
     # Sent ahead of a command's first statement: fails (so the server skips everything

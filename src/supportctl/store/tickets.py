@@ -245,8 +245,10 @@ def owner_handle(store: Store, person_id: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-# When the longest-resolved ticket was resolved (NULL when none is): the auto-close check.
-EARLIEST_RESOLVED = "SELECT min(resolved_at) FROM tickets WHERE status = 'resolved'"
+# True when no ticket was resolved at or before the cutoff (`resolved_before` is empty).
+NONE_RESOLVED_BEFORE = (
+    "SELECT NOT EXISTS (SELECT 1 FROM tickets WHERE status = 'resolved' AND resolved_at <= ?)"
+)
 
 
 def resolved_before(store: Store, cutoff: str) -> list[sqlite3.Row]:
