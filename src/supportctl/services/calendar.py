@@ -7,9 +7,10 @@ happens once per country and year: the dates go into `holidays_cache` and the ye
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from supportctl.domain.calendar import BusinessCalendar
 from supportctl.errors import ConfigError
@@ -55,6 +56,19 @@ def ensure_years(
 _MEMO: dict[tuple[object, ...], BusinessCalendar] = {}
 
 
+# Holiday reads sent ahead by `read_ahead`, per open store.
+_AHEAD: WeakKeyDictionary[Store, tuple[str, Callable[[], holiday_store.Cached]]] = (
+    WeakKeyDictionary()
+)
+
+
+def read_ahead(store: Store, config: Config) -> None:
+    """Send the holiday cache reads now, for a `business_calendar` the command builds
+    shortly: on a server they travel with the command's first statements."""
+    country = config.agency.country.upper()
+    _AHEAD[store] = (country, holiday_store.cached_later(store, country))
+
+
 def business_calendar(
     store: Store, config: Config, *, around: datetime | None = None, years: Iterable[int] = ()
 ) -> BusinessCalendar:
@@ -74,8 +88,10 @@ def business_calendar(
     memo = _MEMO.get(key)
     if memo is not None:
         return memo
+    ahead = _AHEAD.pop(store, None)
     if wanted:
-        cached, days = holiday_store.cached(store, country)
+        got = ahead[1] if ahead is not None and ahead[0] == country else None
+        cached, days = (got or holiday_store.cached_later(store, country))()
         if ensure_years(store, country, wanted, cached):
             days = holiday_store.days(store, country)
     else:

@@ -376,7 +376,13 @@ def review(
     is read (for --json and Markdown).
     """
     from supportctl.domain.sla import clock as sla_clock
+    from supportctl.services.calendar import read_ahead
 
+    # the team review's first reads, independent of each other: sent together
+    read_ahead(store, config)
+    team_summary = (
+        task_store.open_summary_later(store) if mine is None and limit is not None else None
+    )
     person_id = None
     if mine is not None:
         me = people_store.get_by_handle(store, mine)
@@ -402,7 +408,11 @@ def review(
     if limit is None:
         found = task_store.open_rows(store, to_person_id=person_id)
     else:
-        summary_rows = task_store.open_summary(store, to_person_id=person_id)
+        summary_rows = (
+            team_summary()
+            if team_summary is not None
+            else task_store.open_summary(store, to_person_id=person_id)
+        )
         total = sum(int(r["n"]) for r in summary_rows)
         if total <= limit:
             found = task_store.open_rows(store, to_person_id=person_id)

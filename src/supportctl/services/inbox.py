@@ -7,7 +7,7 @@ shows whatever the rows carry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -47,8 +47,13 @@ def queue(
     Reads only the first `limit` open tickets from the queue index (None: all), so
     the cost does not grow with history. `mine` is a handle, `customer` a slug.
     """
+    from supportctl.services.calendar import read_ahead
     from supportctl.services.sla import clock_for_tickets
+    from supportctl.store import rota as rota_store
 
+    # needed below, independent of the queue: a server gets them with the queue's read
+    read_ahead(store, config)
+    rota = rota_store.order_later(store)
     filters = _filters(store, mine=mine, customer=customer, include_all=include_all)
     rows = ticket_store.queue(store, limit=limit, **filters)
     total = (
@@ -63,7 +68,7 @@ def queue(
         item = _row(r, counts.get(int(r["id"]), 0))
         item.clock = clocks.get(item.id)
         items.append(item)
-    return Queue(items, total, _warnings(store))
+    return Queue(items, total, _warnings(store, rota))
 
 
 def stream(
@@ -77,8 +82,13 @@ def stream(
 ) -> tuple[list[str], Iterator[InboxRow]]:
     """Warnings, and every row of the queue in order with its clock, built a batch at a
     time as they are read (for `--json`: memory stays flat however many tickets)."""
+    from supportctl.services.calendar import read_ahead
     from supportctl.services.sla import clock_for_tickets
+    from supportctl.store import rota as rota_store
 
+    # needed below, independent of the queue: a server gets them with the queue's read
+    read_ahead(store, config)
+    rota = rota_store.order_later(store)
     filters = _filters(store, mine=mine, customer=customer, include_all=include_all)
 
     def rows() -> Iterator[InboxRow]:
@@ -89,7 +99,7 @@ def stream(
                 item.clock = clocks.get(item.id)
                 yield item
 
-    return _warnings(store), rows()
+    return _warnings(store, rota), rows()
 
 
 def _filters(
@@ -121,10 +131,10 @@ def _filters(
     }
 
 
-def _warnings(store: Store) -> list[str]:
+def _warnings(store: Store, rota: Callable[[], list[str]] | None = None) -> list[str]:
     from supportctl.store import rota as rota_store
 
-    if not rota_store.order(store):
+    if not (rota() if rota is not None else rota_store.order(store)):
         return [
             "the rota is empty: new tickets stay unowned; run `supportctl rota set alice bob …`"
         ]

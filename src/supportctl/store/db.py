@@ -222,6 +222,13 @@ class Store:
         a server gets them all in one round trip."""
         return [list(self.conn.execute(sql, params).fetchall()) for sql, params in queries]
 
+    def prefetch(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> Callable[[], list[Row]]:
+        """A read the command will need a little later: its rows when called. Here it
+        runs then; a server is sent it now, to travel with the next statement."""
+        return lambda: self.all(sql, params)
+
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Plain tuples (no row objects): for reads of thousands of rows."""
         cur = self.conn.cursor()

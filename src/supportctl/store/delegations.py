@@ -9,7 +9,7 @@ per-ticket index, so a team with 50,000 finished tasks pays only for the open on
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -176,8 +176,15 @@ def open_summary(store: Store, *, to_person_id: int | None = None) -> list[sqlit
     Everything comes from the open-task index `(status, to_person_id, created_at)`:
     the oldest task is one index seek per person.
     """
+    return open_summary_later(store, to_person_id=to_person_id)()
+
+
+def open_summary_later(
+    store: Store, *, to_person_id: int | None = None
+) -> Callable[[], list[sqlite3.Row]]:
+    """`open_summary` when called, sent now (with the next statement on a server)."""
     where = "d.status = 'open'" + (" AND d.to_person_id = ?" if to_person_id else "")
-    return store.all(
+    return store.prefetch(
         "SELECT p.handle, s.n, s.minutes, s.oldest,"
         " (SELECT h.id FROM delegations h WHERE h.status = 'open' AND h.to_person_id = s.pid"
         "  ORDER BY h.created_at, h.id LIMIT 1) AS head_id"

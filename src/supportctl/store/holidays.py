@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from supportctl.store.db import Store
@@ -23,15 +24,20 @@ def days(store: Store, country: str) -> list[tuple[date, str]]:
     ]
 
 
-def cached(store: Store, country: str) -> tuple[set[int], list[tuple[date, str]]]:
-    """The cached years and days of `country`, read together (one round trip on a server)."""
-    years, day_rows = store.many(
-        [
-            ("SELECT year FROM holidays_years WHERE country = ?", (country,)),
-            ("SELECT day, name FROM holidays_cache WHERE country = ? ORDER BY day", (country,)),
-        ]
+Cached = tuple[set[int], list[tuple[date, str]]]
+
+
+def cached_later(store: Store, country: str) -> Callable[[], Cached]:
+    """The cached years and days of `country` when called, both sent now (a server
+    gets them with the command's next statement)."""
+    years = store.prefetch("SELECT year FROM holidays_years WHERE country = ?", (country,))
+    day_rows = store.prefetch(
+        "SELECT day, name FROM holidays_cache WHERE country = ? ORDER BY day", (country,)
     )
-    return {int(r[0]) for r in years}, [(date.fromisoformat(r[0]), r[1]) for r in day_rows]
+    return lambda: (
+        {int(r[0]) for r in years()},
+        [(date.fromisoformat(r[0]), r[1]) for r in day_rows()],
+    )
 
 
 def store_year(store: Store, country: str, year: int, holidays: list[tuple[date, str]]) -> None:

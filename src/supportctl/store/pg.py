@@ -10,7 +10,7 @@ modules: connecting, DDL, the schema version, locking, search.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, ClassVar, cast
@@ -421,6 +421,20 @@ class PgStore(Store):
             except psycopg.Error as exc:
                 raise self._convert(exc) from None
         return out
+
+    def prefetch(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> Callable[[], list[Row]]:
+        cur = self._send(translate(sql), params)
+
+        def rows() -> list[Row]:
+            if cur.pgresult is None:
+                self._wait()
+            if cur.pgresult is None:  # skipped after an error before it: ask again
+                return self.all(sql, params)
+            return cast("list[Row]", cur.fetchall())
+
+        return rows
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         """A server-side cursor (inside the caller's transaction), 500 rows a trip."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from supportctl.store.db import Store
@@ -9,13 +10,17 @@ from supportctl.store.db import Store
 _START_KEY = "rota.start"
 
 
+_ORDER = "SELECT p.handle FROM rota_order r JOIN people p ON p.id = r.person_id ORDER BY r.position"
+
+
 def order(store: Store) -> list[str]:
-    return [
-        r[0]
-        for r in store.all(
-            "SELECT p.handle FROM rota_order r JOIN people p ON p.id = r.person_id ORDER BY r.position"
-        )
-    ]
+    return [r[0] for r in store.all(_ORDER)]
+
+
+def order_later(store: Store) -> Callable[[], list[str]]:
+    """`order` when called, sent now (with the command's next statement on a server)."""
+    rows = store.prefetch(_ORDER)
+    return lambda: [r[0] for r in rows()]
 
 
 def start(store: Store) -> date | None:
