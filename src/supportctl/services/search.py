@@ -46,11 +46,11 @@ def search(store: Store, text: str, *, customer: str | None = None, limit: int =
     # `limit` tickets in the common case, still a fixed bound whatever the history.
     bounds = {"subject": limit, "message": limit * 10, "note": limit * 2}
     try:
-        rows = [
-            (r, source)
+        found = [
+            (source, search_store.hits_later(store, source, match, customer_id, bounds[source]))
             for source in search_store.SOURCES
-            for r in search_store.hits(store, source, match, customer_id, bounds[source])
         ]
+        rows = [(r, source) for source, later in found for r in later()]
     except QueryError as exc:
         raise InputError(f"cannot search for '{text}': {exc}") from None
     rows.sort(key=lambda item: item[0]["at"], reverse=True)
@@ -71,8 +71,8 @@ def search(store: Store, text: str, *, customer: str | None = None, limit: int =
         chosen.append((r, source, head))
         if len(chosen) >= limit:
             break
-    texts = {
-        source: search_store.snippets(
+    pending = {
+        source: search_store.snippets_later(
             store,
             source,
             match,
@@ -81,6 +81,7 @@ def search(store: Store, text: str, *, customer: str | None = None, limit: int =
         )
         for source in search_store.SOURCES
     }
+    texts = {source: later() for source, later in pending.items()}
     return [
         Hit(
             int(head["id"]),

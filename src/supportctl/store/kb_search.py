@@ -17,7 +17,8 @@ from typing import Any, cast
 
 from supportctl.domain.snippets import MARK_END, MARK_START
 from supportctl.store.db import Row, Store
-from supportctl.store.search import pg_headlines, pg_query
+from supportctl.store.search import pg_headlines_later, pg_query
+from supportctl.store.search import unfold_rows as _unfolded
 
 _SNIP = f"'{MARK_START}', '{MARK_END}', '…', 14"
 
@@ -133,17 +134,13 @@ def _pg_search_articles(store: Store, match: str, limit: int, lang: str | None) 
         [*params, *args],
     )
     ids = [int(r["id"]) for r in rows]
-    bodies = pg_headlines(
-        store,
-        "articles_fts",
-        "body",
-        match,
-        [i for i, r in zip(ids, rows, strict=True) if r["in_body"]],
+    in_body = {i for i, r in zip(ids, rows, strict=True) if r["in_body"]}
+    # the two headline reads go to the server together
+    bodies = pg_headlines_later(store, "articles_fts", "body", match, sorted(in_body))
+    titles = pg_headlines_later(
+        store, "articles_fts", "title", match, [i for i in ids if i not in in_body]
     )
-    titles = pg_headlines(
-        store, "articles_fts", "title", match, [i for i in ids if i not in bodies]
-    )
-    snippets = {**titles, **bodies}
+    snippets = {**_unfolded(titles()), **_unfolded(bodies())}
     return cast("list[Row]", [_Hit(i, snippets.get(i, "")) for i in ids])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -62,13 +62,20 @@ def hits(
     The customer filter is part of the FTS5 query (a token in the `customer` column),
     so only rows of that customer are ever joined: the cost follows the hits shown.
     """
+    return hits_later(store, source, match, customer_id, limit)()
+
+
+def hits_later(
+    store: Store, source: str, match: str, customer_id: int | None, limit: int
+) -> Callable[[], list[sqlite3.Row]]:
+    """`hits` when called, sent now: the sources' reads travel together to a server."""
     if store.engine != "sqlite":
         return _pg_hits(store, source, match, customer_id, limit)
     table, _columns, join, ticket, at, _column = _SOURCES[source]
     query = _in_text(source, match)
     if customer_id is not None:
         query += f' AND customer : "{customer_token(customer_id)}"'
-    return store.all(
+    return store.prefetch(
         f"SELECT f.rowid AS rowid, {ticket} AS ticket_id, {at} AS at FROM {table} f {join} "
         f"WHERE {table} MATCH ? ORDER BY f.rowid DESC LIMIT ?",
         (query, limit),
@@ -83,10 +90,24 @@ def snippets(
     `scattered`: the rowids were picked by a filter (one customer's rows) and may lie
     far apart in the history, so each is looked up by itself instead of walking the
     range between them."""
+    return snippets_later(store, source, match, rowids, scattered=scattered)()
+
+
+def snippets_later(
+    store: Store, source: str, match: str, rowids: Sequence[int], *, scattered: bool = False
+) -> Callable[[], dict[int, str]]:
+    """`snippets` when called; a server is sent the read now (the sources' together)."""
     if not rowids:
-        return {}
+        return dict
     if store.engine != "sqlite":
-        return _pg_snippets(store, source, match, rowids)
+        rows = pg_headlines_later(store, _SOURCES[source][0], _PG_TEXT[source], match, rowids)
+        return lambda: {int(r[0]): _unfold(str(r[1]), str(r[2]), str(r[3])) for r in rows()}
+    return lambda: _sqlite_snippets(store, source, match, rowids, scattered=scattered)
+
+
+def _sqlite_snippets(
+    store: Store, source: str, match: str, rowids: Sequence[int], *, scattered: bool
+) -> dict[int, str]:
     table, _columns, _join, _ticket, _at, column = _SOURCES[source]
     text = _in_text(source, match)
     if scattered:
@@ -213,7 +234,7 @@ _PG_JOINS = {
 
 def _pg_hits(
     store: Store, source: str, match: str, customer_id: int | None, limit: int
-) -> list[sqlite3.Row]:
+) -> Callable[[], list[sqlite3.Row]]:
     table, _columns, _join, ticket, at, _column = _SOURCES[source]
     join = _PG_JOINS[source]
     query, params = pg_query(match)
@@ -223,15 +244,11 @@ def _pg_hits(
         where = " AND t.customer_id = ?"
         args.append(customer_id)
     args.append(limit)
-    return store.all(
+    return store.prefetch(
         f"SELECT f.rowid AS rowid, {ticket} AS ticket_id, {at} AS at FROM {table} f {join} "
         f"WHERE f.doc @@ {query}{where} ORDER BY f.rowid DESC LIMIT ?",
         args,
     )
-
-
-def _pg_snippets(store: Store, source: str, match: str, rowids: Sequence[int]) -> dict[int, str]:
-    return pg_headlines(store, _SOURCES[source][0], _PG_TEXT[source], match, rowids)
 
 
 def pg_headlines(
@@ -240,6 +257,20 @@ def pg_headlines(
     """rowid -> snippet of `column` with the matches marked, for these rows."""
     if not rowids:
         return {}
+    return unfold_rows(pg_headlines_later(store, table, column, match, rowids)())
+
+
+def unfold_rows(rows: Sequence[sqlite3.Row]) -> dict[int, str]:
+    """rowid -> snippet, from the rows of `pg_headlines_later`."""
+    return {int(r[0]): _unfold(str(r[1]), str(r[2]), str(r[3])) for r in rows}
+
+
+def pg_headlines_later(
+    store: Store, table: str, column: str, match: str, rowids: Sequence[int]
+) -> Callable[[], list[sqlite3.Row]]:
+    """The rows `pg_headlines` marks up, sent now."""
+    if not rowids:
+        return list
     query, params = pg_query(match)
     marks = ", ".join("?" for _ in rowids)
     options = (
@@ -248,13 +279,12 @@ def pg_headlines(
     )
     # The headline is made on the folded text (so "ucet" marks "účet") and its marks are
     # put back on the original characters: folding maps one character to one.
-    rows = store.all(
+    return store.prefetch(
         f"SELECT rowid, {column}, desk_fold({column}), "
         f"ts_headline('simple', desk_fold({column}), {query}, ?) FROM {table} "
         f"WHERE rowid IN ({marks})",
         [*params, options, *rowids],
     )
-    return {int(r[0]): _unfold(str(r[1]), str(r[2]), str(r[3])) for r in rows}
 
 
 def _unfold(text: str, folded: str, headline: str) -> str:
