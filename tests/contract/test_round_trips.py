@@ -23,16 +23,16 @@ pytestmark = pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
 # command -> (limit, the target). 4 of each count are the connection itself:
 # the SSL request, the startup packet and two SCRAM authentication steps.
 LIMITS: dict[str, tuple[int, int]] = {
-    "log 3 25m": (10, 5),
-    "log start": (9, 5),
-    "log stop": (9, 5),
-    "ticket note": (7, 5),
-    "ticket status": (8, 5),
-    "delegate done": (9, 5),
-    "inbox --no-fetch": (8, 6),
+    "log 3 25m": (8, 5),
+    "log start": (7, 5),
+    "log stop": (8, 5),
+    "ticket note": (6, 5),
+    "ticket status": (7, 5),
+    "delegate done": (8, 5),
+    "inbox --no-fetch": (6, 6),
     "ticket show": (17, 6),
-    "delegated": (7, 6),
-    "search": (10, 6),
+    "delegated": (6, 6),
+    "search": (8, 6),
     "log list --month": (7, 6),
 }
 

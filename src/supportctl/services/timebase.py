@@ -7,6 +7,7 @@ UTC text, so a month is the UTC range [start, end) of its local bounds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from supportctl.domain.month import Month
@@ -19,10 +20,20 @@ DEFAULT_TZ = "Europe/Helsinki"
 
 
 def person_id(store: Store, handle: str) -> int:
-    found = people_store.id_by_handle(store, handle)
-    if found is None:
-        raise InputError(f"no team member '{handle}'", hint="run `supportctl team list`")
-    return int(found)
+    return person_id_later(store, handle)()
+
+
+def person_id_later(store: Store, handle: str) -> Callable[[], int]:
+    """`person_id` when called (raising then), its read sent now."""
+    later = people_store.id_by_handle_later(store, handle)
+
+    def found() -> int:
+        value = later()
+        if value is None:
+            raise InputError(f"no team member '{handle}'", hint="run `supportctl team list`")
+        return int(value)
+
+    return found
 
 
 def local_text(moment: datetime | str, tz: str) -> str:

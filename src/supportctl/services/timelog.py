@@ -178,10 +178,16 @@ def resolve_times(
 # --------------------------------------------------------------------------- lookups
 
 
-def _target(store: Store, ticket: int | None, customer: str | None) -> tuple[int | None, int, str]:
-    """(ticket id, customer id, customer slug) for a ticket or a customer."""
+def _target(
+    store: Store,
+    ticket: int | None,
+    customer: str | None,
+    ahead: Callable[[], Row | None] | None = None,
+) -> tuple[int | None, int, str]:
+    """(ticket id, customer id, customer slug) for a ticket or a customer (`ahead`: the
+    ticket's read, sent already)."""
     if ticket is not None:
-        row = ticket_store.with_customer_slug(store, ticket)
+        row = ahead() if ahead is not None else ticket_store.with_customer_slug(store, ticket)
         if row is None:
             raise InputError(f"no ticket #{ticket}", hint="run `supportctl inbox --all`")
         if row["merged_into"] is not None:
@@ -204,6 +210,17 @@ def _target(store: Store, ticket: int | None, customer: str | None) -> tuple[int
     if customer_id is None:
         raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
     return None, int(customer_id), customer
+
+
+def _reads_ahead(
+    store: Store, person: str, ticket: int | None
+) -> tuple[int, Callable[[], Row | None] | None]:
+    """The person's id, and the ticket's read sent with it (one round trip on a server)."""
+    from supportctl.services.timebase import person_id_later
+
+    person_later = person_id_later(store, person)
+    ahead = ticket_store.with_customer_slug_later(store, ticket) if ticket is not None else None
+    return person_later(), ahead
 
 
 def _frozen_check(
@@ -355,8 +372,8 @@ def add_entry(
         duration=duration, start=start, end=end, on_date=on_date, now=now, tz=tz
     )
     with store.transaction():
-        person_id = _person(store, person)
-        ticket_id, customer_id, slug = _target(store, ticket, customer)
+        person_id, ahead = _reads_ahead(store, person, ticket)
+        ticket_id, customer_id, slug = _target(store, ticket, customer, ahead)
         _frozen_check(store, customer_id, slug, start_at, tz)
         if corrects is not None:
             _check_corrects(store, corrects, customer_id, slug, start_at, tz)
@@ -583,14 +600,14 @@ def start_timer(
     from supportctl.store import events
 
     with store.transaction():
-        person_id = _person(store, person)
+        person_id, ahead = _reads_ahead(store, person, ticket)
         running = entry_store.get_timer(store, person_id)
         if running is not None:
             what = f"#{running['ticket_id']}" if running["ticket_id"] else running["customer"]
             raise InputError(
                 f"{person} already has a timer running on {what} since {local_text(running['started_at'], tz())}; run `supportctl log stop` first"
             )
-        ticket_id, customer_id, slug = _target(store, ticket, customer)
+        ticket_id, customer_id, slug = _target(store, ticket, customer, ahead)
         started = to_utc_text(now)
         entry_store.insert_timer(
             store, person_id, ticket_id, customer_id, description.strip(), started

@@ -7,6 +7,7 @@ only looks a handle up here, does not pay for defining them at start-up.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,12 @@ def _load(store: Store, row: sqlite3.Row) -> Person:
 def id_by_handle(store: Store, handle: str) -> int | None:
     value = store.scalar("SELECT id FROM people WHERE handle = ?", (handle,))
     return None if value is None else int(value)
+
+
+def id_by_handle_later(store: Store, handle: str) -> Callable[[], int | None]:
+    """`id_by_handle` when called, sent now (with the next statement on a server)."""
+    rows = store.prefetch("SELECT id FROM people WHERE handle = ?", (handle,))
+    return lambda: int(found[0][0]) if (found := rows()) else None
 
 
 def handle_by_email(store: Store, email: str) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from supportctl.domain.queue import queue_order_sql
@@ -305,11 +305,17 @@ def merged_directly_into(store: Store, ticket_id: int) -> list[int]:
 
 def with_customer_slug(store: Store, ticket_id: int) -> sqlite3.Row | None:
     """id, customer_id, merged_into and the customer's slug (None without a customer)."""
-    return store.one(
+    return with_customer_slug_later(store, ticket_id)()
+
+
+def with_customer_slug_later(store: Store, ticket_id: int) -> Callable[[], sqlite3.Row | None]:
+    """`with_customer_slug` when called, sent now (with the next statement on a server)."""
+    rows = store.prefetch(
         "SELECT t.id, t.customer_id, t.merged_into, c.slug FROM tickets t "
         "LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?",
         (ticket_id,),
     )
+    return lambda: found[0] if (found := rows()) else None
 
 
 def open_human(store: Store) -> list[sqlite3.Row]:
