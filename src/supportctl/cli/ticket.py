@@ -34,8 +34,10 @@ def ticket_show(
     """
     from supportctl.render.ticket import emit_ticket
     from supportctl.services import tickets, ticketview
+    from supportctl.services.calendar import read_ahead
 
     app_ctx = get_app_context(ctx)
+    read_ahead(app_ctx.store, app_ctx.config)  # for the clock: travels with the first read
     row = tickets.require(app_ctx.store, ticket_id)
     real = int(row["id"])
     history = tickets.history(app_ctx.store, app_ctx.config, real, app_ctx.now(), row=row)

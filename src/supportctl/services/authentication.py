@@ -69,6 +69,26 @@ def verdict_of_raw(raw: bytes, trusted: Iterable[str]) -> Verdict:
     return verdict(results, from_addr=check.addr, from_problem=check.problem, trusted=trusted)
 
 
+def verdicts_of_stored(store: Store, config: Config, row_ids: list[int]) -> dict[int, Verdict]:
+    """`verdict_of_stored` of several messages, in two reads sent together (not two a
+    message)."""
+    from supportctl.store import messages as message_store
+
+    raws = message_store.raws_later(store, row_ids)
+    accounts = message_store.accounts_later(store, row_ids)
+    raw_of, accounts_of = raws(), accounts()
+    out: dict[int, Verdict] = {}
+    for row_id in row_ids:
+        raw = raw_of.get(row_id)
+        if raw is None:
+            from supportctl.domain.auth import Verdict
+
+            out[row_id] = Verdict(False, "no such message")
+        else:
+            out[row_id] = verdict_of_raw(raw, trusted_ids(config, accounts_of.get(row_id, [])))
+    return out
+
+
 def verdict_of_stored(store: Store, config: Config, row_id: int) -> Verdict:
     """The verdict of a stored message, with the trusted ids of where it was fetched."""
     from supportctl.store import messages as message_store

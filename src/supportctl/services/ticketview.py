@@ -106,11 +106,24 @@ def get(
         row = ticket_store.get(store, ticket_id)
     if row is None:
         raise InputError(f"no ticket #{ticket_id}", hint="see `supportctl inbox --all`")
-    slug = None
-    if row["customer_id"] is not None:
-        slug = customer_store.slug_by_id(store, row["customer_id"])
-    msgs = message_store.for_ticket(store, ticket_id)
+    # the reads that need only the ticket go to a server together
+    slug_later = (
+        customer_store.slug_by_id_later(store, row["customer_id"])
+        if row["customer_id"] is not None
+        else None
+    )
+    msgs_later = message_store.for_ticket_later(store, ticket_id)
+    foreign_later = ticket_store.foreign_senders_later(store, ticket_id)
+    slug = slug_later() if slug_later is not None else None
+    msgs = msgs_later()
     atts = message_store.attachments_for(store, [int(m["id"]) for m in msgs])
+    verdicts = {}
+    if config is not None:
+        from supportctl.services.authentication import verdicts_of_stored
+
+        verdicts = verdicts_of_stored(
+            store, config, [int(m["id"]) for m in msgs if m["direction"] == "in"]
+        )
     number = 0
     views: list[MessageView] = []
     for m in msgs:
@@ -148,9 +161,7 @@ def get(
             )
         )
         if config is not None and m["direction"] == "in":
-            from supportctl.services.authentication import verdict_of_stored
-
-            verdict = verdict_of_stored(store, config, int(m["id"]))
+            verdict = verdicts[int(m["id"])]
             views[-1].authenticated = verdict.authenticated
             views[-1].auth_reason = verdict.summary()
     sent = {int(m["id"]): m for m in msgs}
@@ -166,10 +177,10 @@ def get(
     ]
     from supportctl.services import requester
 
-    who = requester.of_ticket(store, row)
+    who = requester.of_ticket(store, row, thread=msgs)  # the thread's columns and more
     return TicketView(
         reply_to=who.reply_to,
-        foreign_senders=ticket_store.foreign_senders(store, ticket_id),
+        foreign_senders=foreign_later(),
         id=int(row["id"]),
         subject=row["subject"],
         requester=row["requester"],

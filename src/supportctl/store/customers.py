@@ -7,6 +7,7 @@ only looks ids up here, does not pay for defining them at start-up.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -221,8 +222,13 @@ def exists(store: Store, customer_id: int) -> bool:
 
 
 def slug_by_id(store: Store, customer_id: int) -> str | None:
-    value = store.scalar("SELECT slug FROM customers WHERE id = ?", (customer_id,))
-    return None if value is None else str(value)
+    return slug_by_id_later(store, customer_id)()
+
+
+def slug_by_id_later(store: Store, customer_id: int) -> Callable[[], str | None]:
+    """`slug_by_id` when called, sent now (with the next statement on a server)."""
+    rows = store.prefetch("SELECT slug FROM customers WHERE id = ?", (customer_id,))
+    return lambda: str(found[0][0]) if (found := rows()) and found[0][0] is not None else None
 
 
 def contacts_by_email(store: Store) -> dict[str, tuple[int, bool, str]]:

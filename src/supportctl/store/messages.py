@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from supportctl.store.db import Row, Store
@@ -294,7 +294,12 @@ def get(store: Store, row_id: int) -> sqlite3.Row | None:
 
 
 def for_ticket(store: Store, ticket_id: int) -> list[sqlite3.Row]:
-    return store.all(
+    return for_ticket_later(store, ticket_id)()
+
+
+def for_ticket_later(store: Store, ticket_id: int) -> Callable[[], list[sqlite3.Row]]:
+    """`for_ticket` when called, sent now (with the next statement on a server)."""
+    return store.prefetch(
         "SELECT id, ticket_id, direction, message_id, in_reply_to, refs, from_addr, from_name, "
         "to_addrs, cc_addrs, date, arrived_at, subject, text_body, classification, auth_dmarc, "
         "auth_dkim, auth_spf, is_blocked, is_own, size, bounce_of, bounce_reason "
@@ -400,6 +405,37 @@ def first_unbounced_reply(store: Store, ticket_id: int) -> str | None:
         (ticket_id,),
     )
     return None if value is None else str(value)
+
+
+def raws_later(store: Store, row_ids: Sequence[int]) -> Callable[[], dict[int, bytes]]:
+    """id -> raw mail of these messages when called, the read sent now."""
+    if not row_ids:
+        return dict
+    marks = ", ".join("?" for _ in row_ids)
+    rows = store.prefetch(
+        f"SELECT id, raw, raw_codec FROM messages WHERE id IN ({marks})", list(row_ids)
+    )
+    return lambda: {int(r["id"]): raw_bytes(r) for r in rows()}
+
+
+def accounts_later(store: Store, row_ids: Sequence[int]) -> Callable[[], dict[int, list[str]]]:
+    """id -> the IMAP accounts each message was found in, when called; sent now."""
+    if not row_ids:
+        return dict
+    marks = ", ".join("?" for _ in row_ids)
+    rows = store.prefetch(
+        "SELECT DISTINCT message_row, account FROM message_locations "
+        f"WHERE message_row IN ({marks}) ORDER BY message_row, account",
+        list(row_ids),
+    )
+
+    def grouped() -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for r in rows():
+            out.setdefault(int(r["message_row"]), []).append(str(r["account"]))
+        return out
+
+    return grouped
 
 
 def accounts_of(store: Store, row_id: int) -> list[str]:

@@ -328,17 +328,27 @@ def open_human(store: Store) -> list[sqlite3.Row]:
 
 def foreign_senders(store: Store, ticket_id: int) -> list[str]:
     """Strangers whose mail joined the ticket (`mail.foreign_sender` events), first first."""
+    return foreign_senders_later(store, ticket_id)()
+
+
+def foreign_senders_later(store: Store, ticket_id: int) -> Callable[[], list[str]]:
+    """`foreign_senders` when called, sent now (with the next statement on a server)."""
     import json
 
-    seen: list[str] = []
-    for r in store.all(
+    rows = store.prefetch(
         "SELECT data FROM events WHERE ticket_id = ? AND kind = 'mail.foreign_sender' ORDER BY id",
         (ticket_id,),
-    ):
-        who = str(json.loads(r["data"]).get("from", ""))
-        if who and who not in seen:
-            seen.append(who)
-    return seen
+    )
+
+    def senders() -> list[str]:
+        seen: list[str] = []
+        for r in rows():
+            who = str(json.loads(r["data"]).get("from", ""))
+            if who and who not in seen:
+                seen.append(who)
+        return seen
+
+    return senders
 
 
 def open_with_owner(store: Store) -> list[sqlite3.Row]:
