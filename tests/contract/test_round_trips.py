@@ -30,7 +30,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "ticket status": (7, 5),
     "delegate done": (8, 5),
     "inbox --no-fetch": (6, 6),
-    "ticket show": (17, 6),
+    "ticket show": (9, 6),
     "delegated": (6, 6),
     "search": (8, 6),
     "log list --month": (7, 6),

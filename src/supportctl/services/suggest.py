@@ -13,6 +13,8 @@ article-editing code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from supportctl.domain import kb as rules
 from supportctl.errors import InputError
 from supportctl.render.models.suggest import Suggestion, TicketKb
@@ -21,10 +23,16 @@ from supportctl.store import kb_search
 from supportctl.store.db import Row, Store
 
 
-def require_ticket(store: Store, ticket_id: int) -> Row:
-    """The ticket a number stands for now (merges followed), as `articles.ticket_head`."""
+def require_ticket(
+    store: Store, ticket_id: int, ahead: Callable[[], Row | None] | None = None
+) -> Row:
+    """The ticket a number stands for now (merges followed), as `articles.ticket_head`
+    (`ahead`: that read for `ticket_id` itself, sent already)."""
     from supportctl.store import tickets as ticket_store
 
+    row = ahead() if ahead is not None else None
+    if row is not None and row["merged_into"] is None:
+        return row
     real = ticket_store.resolve_id(store, ticket_id)
     row = article_store.ticket_head(store, real) if real is not None else None
     if row is None:
@@ -45,30 +53,60 @@ def question(head: Row) -> str:
 
 def suggest(store: Store, ticket_id: int, *, articles: int = 3, tickets: int = 3) -> TicketKb:
     """Articles and similar resolved tickets for a ticket, best first; only relevant ones."""
-    head = require_ticket(store, ticket_id)
+    # Reads go to a server in three batches: what needs only the ticket number, the two
+    # rankings, then the ranked rows (SQLite runs each when it is asked for).
+    head_ahead = article_store.ticket_head_later(store, ticket_id)
+    written_ahead = article_store.for_ticket_later(store, ticket_id)
+    floor = kb_search.solved_floor_later(store) if tickets > 0 else None
+    head = require_ticket(store, ticket_id, head_ahead)
     real = int(head["id"])
     text = question(head)
     subject = head["subject"] or ""
     lang = rules.ticket_language(head["locale"], f"{subject}\n{text}")
-    written = [(int(r["id"]), r["title"]) for r in article_store.for_ticket(store, real)]
+    written_rows = written_ahead() if real == ticket_id else article_store.for_ticket(store, real)
+    written = [(int(r["id"]), r["title"]) for r in written_rows]
     found = rules.terms([subject, text[:3000]])
     match = rules.fts_query(found)
     if match is None:
         return TicketKb(real, lang, written, [], [])
+    ranked_articles = (
+        kb_search.rank_articles_later(store, match, max(articles * 4, 12)) if articles > 0 else None
+    )
+    ranked_tickets = (
+        kb_search.rank_solved_later(store, match, real, max(tickets * 4, 12), floor())
+        if floor is not None
+        else None
+    )
+    article_rows = _ranked_rows(store, ranked_articles, article_store.get_many_later)
+    ticket_rows = _ranked_rows(store, ranked_tickets, kb_search.solved_heads_later)
     return TicketKb(
         real,
         lang,
         written,
-        _articles(store, found, match, lang, articles) if articles > 0 else [],
-        _tickets(store, found, match, lang, real, tickets) if tickets > 0 else [],
+        _articles(found, lang, articles, *article_rows) if article_rows else [],
+        _tickets(found, lang, tickets, *ticket_rows) if ticket_rows else [],
     )
 
 
+def _ranked_rows(
+    store: Store,
+    ranked: Callable[[], list[tuple[int, float]]] | None,
+    rows_later: Callable[[Store, list[int]], Callable[[], dict[int, Row]]],
+) -> tuple[list[tuple[int, float]], Callable[[], dict[int, Row]]] | None:
+    if ranked is None:
+        return None
+    got = ranked()
+    return got, rows_later(store, [i for i, _r in got])
+
+
 def _articles(
-    store: Store, found: list[rules.Term], match: str, lang: str, limit: int
+    found: list[rules.Term],
+    lang: str,
+    limit: int,
+    ranked: list[tuple[int, float]],
+    rows_later: Callable[[], dict[int, Row]],
 ) -> list[Suggestion]:
-    ranked = kb_search.rank_articles(store, match, max(limit * 4, 12))
-    rows = article_store.get_many(store, [i for i, _r in ranked])
+    rows = rows_later()
     candidates = []
     for article_id, relevance in ranked:
         row = rows.get(article_id)
@@ -102,10 +140,13 @@ def _articles(
 
 
 def _tickets(
-    store: Store, found: list[rules.Term], match: str, lang: str, exclude: int, limit: int
+    found: list[rules.Term],
+    lang: str,
+    limit: int,
+    ranked: list[tuple[int, float]],
+    heads_later: Callable[[], dict[int, Row]],
 ) -> list[Suggestion]:
-    ranked = kb_search.rank_solved(store, match, exclude, max(limit * 4, 12))
-    heads = kb_search.solved_heads(store, [i for i, _r in ranked])
+    heads = heads_later()
     candidates = []
     for other, relevance in ranked:
         row = heads.get(other)

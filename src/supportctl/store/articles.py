@@ -7,7 +7,7 @@ transaction (`snapshot`). Uses are rows in `article_uses`, counted where they ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from supportctl.store.db import Row, Store
@@ -69,14 +69,19 @@ def get(store: Store, article_id: int) -> Row | None:
 
 
 def get_many(store: Store, ids: Sequence[int]) -> dict[int, Row]:
+    return get_many_later(store, ids)()
+
+
+def get_many_later(store: Store, ids: Sequence[int]) -> Callable[[], dict[int, Row]]:
+    """`get_many` when called, sent now (with the next statement on a server)."""
     if not ids:
-        return {}
+        return dict
     marks = ", ".join("?" for _ in ids)
-    rows = store.all(
+    rows = store.prefetch(
         f"SELECT {_COLUMNS} FROM articles a WHERE a.id IN ({marks}) AND a.removed_at IS NULL",
         list(ids),
     )
-    return {int(r["id"]): r for r in rows}
+    return lambda: {int(r["id"]): r for r in rows()}
 
 
 def listing(store: Store, *, lang: str | None = None, tag: str | None = None) -> list[Row]:
@@ -142,7 +147,12 @@ def translation_group(store: Store, group_id: int) -> list[Row]:
 
 def for_ticket(store: Store, ticket_id: int) -> list[Row]:
     """Live articles written from this ticket."""
-    return store.all(
+    return for_ticket_later(store, ticket_id)()
+
+
+def for_ticket_later(store: Store, ticket_id: int) -> Callable[[], list[Row]]:
+    """`for_ticket` when called, sent now (with the next statement on a server)."""
+    return store.prefetch(
         f"SELECT {_COLUMNS} FROM articles a WHERE a.ticket_id = ? AND a.removed_at IS NULL "
         "ORDER BY a.id",
         (ticket_id,),
@@ -190,7 +200,12 @@ def exported(store: Store) -> list[Row]:
 def ticket_head(store: Store, ticket_id: int) -> Row | None:
     """A ticket's subject, requester, customer locale and question: the first customer
     message, or for a ticket opened by hand (no mail) the text of its first note."""
-    return store.one(
+    return ticket_head_later(store, ticket_id)()
+
+
+def ticket_head_later(store: Store, ticket_id: int) -> Callable[[], Row | None]:
+    """`ticket_head` when called, sent now (with the next statement on a server)."""
+    rows = store.prefetch(
         "SELECT t.id, t.subject, t.requester, t.merged_into, c.locale AS locale, "
         "(SELECT m.text_body FROM messages m WHERE m.ticket_id = t.id "
         "AND m.direction = 'in' ORDER BY m.arrived_at, m.id LIMIT 1) AS question, "
@@ -199,6 +214,7 @@ def ticket_head(store: Store, ticket_id: int) -> Row | None:
         "FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?",
         (ticket_id,),
     )
+    return lambda: found[0] if (found := rows()) else None
 
 
 def last_reply(store: Store, ticket_id: int) -> str | None:

@@ -12,7 +12,7 @@ only; what to search by is decided in `domain/kb.py`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from supportctl.domain.snippets import MARK_END, MARK_START
@@ -37,14 +37,21 @@ REINDEX_SOLVED = (
 
 def rank_articles(store: Store, match: str, limit: int) -> list[tuple[int, float]]:
     """(article id, relevance) of the best `limit` articles for an FTS5 query."""
+    return rank_articles_later(store, match, limit)()
+
+
+def rank_articles_later(
+    store: Store, match: str, limit: int
+) -> Callable[[], list[tuple[int, float]]]:
+    """`rank_articles` when called, sent now (with the next statement on a server)."""
     if store.engine != "sqlite":
-        return _pg_rank(store, "articles_fts", match, 0, limit)
-    rows = store.all(
+        return _pg_rank_later(store, "articles_fts", match, 0, limit)
+    rows = store.prefetch(
         "SELECT rowid, bm25(articles_fts, 3.0, 1.0) AS score FROM articles_fts "
         "WHERE articles_fts MATCH ? ORDER BY score LIMIT ?",
         (match, limit),
     )
-    return [(int(r[0]), -float(r[1])) for r in rows]
+    return lambda: [(int(r[0]), -float(r[1])) for r in rows()]
 
 
 # Similar resolved tickets are looked for among this many of the most recent ones: the
@@ -57,33 +64,51 @@ def rank_solved(
 ) -> list[tuple[int, float]]:
     """(ticket id, relevance) of the best `limit` resolved tickets other than `exclude`,
     among the `window` most recently opened ones."""
-    floor = store.scalar(
+    return rank_solved_later(store, match, exclude, limit, solved_floor_later(store, window)())()
+
+
+def solved_floor_later(store: Store, window: int = SOLVED_WINDOW) -> Callable[[], int]:
+    """The lowest ticket id among the `window` most recently opened resolved ones (0 if
+    fewer), when called; the read is sent now."""
+    rows = store.prefetch(
         "SELECT rowid FROM solved_fts ORDER BY rowid DESC LIMIT 1 OFFSET ?", (window - 1,)
     )
+    return lambda: int(found[0][0] or 0) if (found := rows()) else 0
+
+
+def rank_solved_later(
+    store: Store, match: str, exclude: int, limit: int, floor: int
+) -> Callable[[], list[tuple[int, float]]]:
+    """`rank_solved` above `floor` (see `solved_floor_later`) when called, sent now."""
     if store.engine != "sqlite":
-        ranked = _pg_rank(store, "solved_fts", match, int(floor or 0), limit + 1)
-        return [(i, r) for i, r in ranked if i != exclude][:limit]
-    rows = store.all(
+        ranked = _pg_rank_later(store, "solved_fts", match, floor, limit + 1)
+        return lambda: [(i, r) for i, r in ranked() if i != exclude][:limit]
+    rows = store.prefetch(
         "SELECT rowid, bm25(solved_fts, 2.0, 1.0) AS score FROM solved_fts "
         "WHERE solved_fts MATCH ? AND rowid >= ? ORDER BY score LIMIT ?",
-        (match, int(floor or 0), limit + 1),
+        (match, floor, limit + 1),
     )
-    return [(int(r[0]), -float(r[1])) for r in rows if int(r[0]) != exclude][:limit]
+    return lambda: [(int(r[0]), -float(r[1])) for r in rows() if int(r[0]) != exclude][:limit]
 
 
 def solved_heads(store: Store, ticket_ids: Sequence[int]) -> dict[int, Row]:
     """id -> subject, first customer text, status, resolved_at, customer slug and locale."""
+    return solved_heads_later(store, ticket_ids)()
+
+
+def solved_heads_later(store: Store, ticket_ids: Sequence[int]) -> Callable[[], dict[int, Row]]:
+    """`solved_heads` when called, sent now (with the next statement on a server)."""
     if not ticket_ids:
-        return {}
+        return dict
     marks = ", ".join("?" for _ in ticket_ids)
-    rows = store.all(
+    rows = store.prefetch(
         "SELECT t.id, t.subject, t.status, t.resolved_at, c.slug AS customer, "
         "c.locale AS locale, f.body AS body FROM tickets t "
         "JOIN solved_fts f ON f.rowid = t.id "
         f"LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id IN ({marks})",
         list(ticket_ids),
     )
-    return {int(r["id"]): r for r in rows}
+    return lambda: {int(r["id"]): r for r in rows()}
 
 
 def search_articles(store: Store, match: str, limit: int, *, lang: str | None = None) -> list[Row]:
@@ -106,16 +131,16 @@ def search_articles(store: Store, match: str, limit: int, *, lang: str | None = 
 
 # PostgreSQL: tsvectors of the folded text, the title (subject) weighted A over the body;
 # relevance is ts_rank, so equal-relevance order and the numbers differ from bm25's.
-def _pg_rank(
+def _pg_rank_later(
     store: Store, table: str, match: str, floor: int, limit: int
-) -> list[tuple[int, float]]:
+) -> Callable[[], list[tuple[int, float]]]:
     query, params = pg_query(match)
-    rows = store.all(
+    rows = store.prefetch(
         f"SELECT rowid, ts_rank(doc, {query}) AS score FROM {table} "
         f"WHERE doc @@ {query} AND rowid >= ? ORDER BY score DESC, rowid DESC LIMIT ?",
         [*params, *params, floor, limit],
     )
-    return [(int(r[0]), float(r[1])) for r in rows]
+    return lambda: [(int(r[0]), float(r[1])) for r in rows()]
 
 
 def _pg_search_articles(store: Store, match: str, limit: int, lang: str | None) -> list[Row]:
