@@ -209,3 +209,23 @@ def test_a_failing_statement_is_its_own_error_not_the_schema_check(
         assert store.scalar("SELECT count(*) FROM holidays_years") == 1
     finally:
         store.close()
+
+
+def test_a_desk_behind_with_tickets_due_to_close_upgrades_closes_then_writes(
+    cli: Any, server_db: str
+) -> None:
+    """Both checks that travel with the first write fail at once: the desk is migrated,
+    the due ticket closed in its own transaction, then the write is sent again."""
+    wed = {"SUPPORTCTL_NOW": "2026-11-25T10:00:00Z"}
+    cli.ok("customer", "add", "acme", "--name", "Acme", "--plan", "adhoc", env=wed)
+    cli.ok("ticket", "new", "--customer", "acme", "--from", "a@acme.example", "Hi", env=wed)
+    cli.ok("ticket", "status", "1", "resolved", env=wed)
+    cli.ok("team", "add", "alice", "--name", "Alice", "--email", "alice@agency.example")
+    _step_back_to_19(server_db)
+    later = {"SUPPORTCTL_NOW": "2026-12-02T10:00:00Z", "SUPPORTCTL_USER": "alice"}
+    # `log` begins its transaction with its first statement (no read before it)
+    cli.ok("log", "--customer", "acme", "5m", "follow-up", env=later)
+    with psycopg.connect(server_db) as pg:
+        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (20,)
+        assert pg.execute("SELECT status FROM tickets WHERE id = 1").fetchone() == ("closed",)
+        assert pg.execute("SELECT count(*) FROM time_entries").fetchone() == (1,)

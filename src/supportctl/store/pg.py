@@ -193,11 +193,14 @@ class PgStore(Store):
         """Wait for every result sent so far (one round trip; none when nothing is due)."""
         if self._pipe is None or not self._pending():
             return
-        try:
-            self._pipe.sync()
-        except psycopg.Error as exc:
-            self._failed(exc)
-            self._pipe.sync()  # the statements sent again after a migration
+        while True:
+            try:
+                self._pipe.sync()
+                break
+            except psycopg.Error as exc:
+                # raises, or has sent the statements again (after a migration or the
+                # upkeep; each happens once, so this ends): wait for them
+                self._failed(exc)
         self._unverified = None
         self._guarded = None
 
@@ -382,8 +385,8 @@ class PgStore(Store):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        if self._guarded is not None:
-            self._wait()  # the upkeep check first: these rows are not sent again
+        if self._guarded is not None or self._unverified is not None:
+            self._wait()  # the pending checks first: these rows are not sent again
         cur = self.pg.cursor()
         try:
             cur.executemany(translate(sql), rows)
