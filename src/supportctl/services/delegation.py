@@ -269,10 +269,13 @@ def done(store: Store, *, task_id: int, actor: str | None, now: datetime, tz: st
             raise InputError(
                 f"task {task_id} is already done (since {local_text(row['done_at'], tz)})"
             )
-        if not task_store.mark_done(
-            store, task_id, version=row["version"], done_at=to_utc_text(now)
-        ):
-            raise InputError(f"task {task_id} changed meanwhile; run the command again")
+        task_store.mark_done_checked(
+            store,
+            task_id,
+            version=row["version"],
+            done_at=to_utc_text(now),
+            stale=lambda: InputError(f"task {task_id} changed meanwhile; run the command again"),
+        )
         _events().record(
             store,
             "delegation.done",
@@ -282,8 +285,8 @@ def done(store: Store, *, task_id: int, actor: str | None, now: datetime, tz: st
             subject_ref=f"task:{task_id}",
             data={"task_id": task_id, "task": row["task"], "to": row["to_handle"]},
         )
-        after = task_store.get(store, task_id)
-    return _task(after)
+        after = task_store.get_later(store, task_id)  # arrives with COMMIT on a server
+    return _task(after())
 
 
 def reassign(
@@ -334,8 +337,8 @@ def reassign(
                 "forced": absence is not None,
             },
         )
-        after = task_store.get(store, task_id)
-    return _task(after)
+        after = task_store.get_later(store, task_id)  # arrives with COMMIT on a server
+    return _task(after())
 
 
 # --- reads -----------------------------------------------------------------------------

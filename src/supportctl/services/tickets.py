@@ -442,8 +442,13 @@ def set_status(
     with store.transaction():
         values = _leave_status(store, config, row, new, now)
         values["updated_at"] = to_utc_text(now)
-        if not ticket_store.update(store, row["id"], values, version=row["version"]):
-            raise changed_meanwhile(store, int(row["id"]))
+        ticket_store.update_checked(
+            store,
+            row["id"],
+            values,
+            version=row["version"],
+            stale=lambda: changed_meanwhile(store, int(row["id"])),
+        )
         events.record(
             store,
             "ticket.status",
@@ -470,13 +475,13 @@ def _set_field(
     old = row[field]
     if new != old:
         with store.transaction():
-            if not ticket_store.update(
+            ticket_store.update_checked(
                 store,
                 row["id"],
                 {field: new, "updated_at": to_utc_text(now)},
                 version=row["version"],
-            ):
-                raise changed_meanwhile(store, int(row["id"]))
+                stale=lambda: changed_meanwhile(store, int(row["id"])),
+            )
             events.record(
                 store,
                 f"ticket.{field}",

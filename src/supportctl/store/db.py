@@ -222,6 +222,15 @@ class Store:
         a server gets them all in one round trip."""
         return [list(self.conn.execute(sql, params).fetchall()) for sql, params in queries]
 
+    def update_one(
+        self, sql: str, params: Sequence[Any], stale: Callable[[], BaseException]
+    ) -> None:
+        """An UPDATE that must change exactly one row (an optimistic edit): if it changes
+        none, the error `stale()` makes is raised and the transaction is undone. A server
+        checks the count itself, so the client goes on without waiting for it."""
+        if self.conn.execute(sql, params).rowcount != 1:
+            raise stale()
+
     def prefetch(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> Callable[[], list[Row]]:

@@ -76,6 +76,24 @@ def get(store: Store, task_id: int) -> sqlite3.Row | None:
     return store.one(_ONE_SQL, (task_id,))
 
 
+def get_later(store: Store, task_id: int) -> Callable[[], sqlite3.Row | None]:
+    """`get` when called, sent now (with the next statement on a server)."""
+    rows = store.prefetch(_ONE_SQL, (task_id,))
+    return lambda: found[0] if (found := rows()) else None
+
+
+def mark_done_checked(
+    store: Store, task_id: int, *, version: int, done_at: str, stale: Callable[[], BaseException]
+) -> None:
+    """`mark_done`, raising `stale()` (and undoing the transaction) if it changes nothing."""
+    store.update_one(
+        "UPDATE delegations SET status = 'done', done_at = ?, version = version + 1"
+        " WHERE id = ? AND version = ? AND status = 'open'",
+        (done_at, task_id, version),
+        stale,
+    )
+
+
 def mark_done(store: Store, task_id: int, *, version: int, done_at: str) -> bool:
     """Close an open task if nobody changed it meanwhile (optimistic concurrency)."""
     cur = store.execute(

@@ -155,6 +155,8 @@ class PgStore(Store):
         # While a write's upkeep check is on its way: (the upkeep, the statements that
         # begin the transaction, the check's cursor, the statements sent after it).
         self._guarded: tuple[Any, list[str], psycopg.Cursor[Any], list[Any]] | None = None
+        # update_one's refusals, by the number its statement carries
+        self._stale: dict[int, Any] = {}
         self._pipe_cm: Any = None
         self._pipe: psycopg.Pipeline | None = None
         # Statements sent before the schema version was confirmed: sent again after a
@@ -239,6 +241,12 @@ class PgStore(Store):
         if guarded is not None and _UPKEEP in str(exc):
             self._upkeep_then_again(*guarded)
             return
+        found = _STALE_KEY.search(str(exc))
+        stale = self._stale.pop(int(found.group(1)), None) if found else None
+        if stale is not None:
+            self._stale.clear()
+            self.pg.cursor().execute("ROLLBACK")  # so that `stale` reads what others wrote
+            raise stale() from None
         raise self._convert(exc) from None
 
     def _upkeep_then_again(
@@ -248,10 +256,11 @@ class PgStore(Store):
         statements: run the upkeep first (as SQLite does), then begin again and send them."""
         self.pg.cursor().execute("ROLLBACK")
         depth, self._depth = self._depth, 0
+        stale, self._stale = self._stale, {}
         try:
             upkeep()  # in transactions of its own, as on SQLite
         finally:
-            self._depth = depth
+            self._depth, self._stale = depth, stale
         for statement in begin:
             self.pg.cursor().execute(statement)
         for cur, sql, params in sent:
@@ -333,6 +342,7 @@ class PgStore(Store):
             yield self
         except BaseException:
             self._guarded = None
+            self._stale.clear()
             self._depth = 0
             if not self.pg.closed:
                 self._rollback()
@@ -346,6 +356,8 @@ class PgStore(Store):
                 if not self.pg.closed:
                     self._rollback()
                 raise
+            finally:
+                self._stale.clear()
 
     def _rollback(self) -> None:
         if self._pipe is None:
@@ -424,6 +436,19 @@ class PgStore(Store):
             except psycopg.Error as exc:
                 raise self._convert(exc) from None
         return out
+
+    def update_one(
+        self, sql: str, params: Sequence[Any], stale: Callable[[], BaseException]
+    ) -> None:
+        # Fails on the server unless exactly one row changed: everything after it up to
+        # the next wait is skipped (COMMIT included), and that wait raises `stale()`.
+        key = len(self._stale)
+        self._stale[key] = stale
+        self._send(
+            f"WITH u AS ({translate(sql)} RETURNING 1) SELECT CASE WHEN count(*) = 1 THEN 1 "
+            f"ELSE ('{_STALE} {key} ' || count(*))::int END FROM u",
+            params,
+        )
 
     def prefetch(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
@@ -546,6 +571,8 @@ class _Result:
 
 
 _UPKEEP = "supportctl upkeep due"
+_STALE = "supportctl stale"
+_STALE_KEY = re.compile(_STALE + r" (\d+) ")
 
 _VERSION_CHECK = (
     # Sent ahead of a command's first statement: fails (so the server skips everything

@@ -47,6 +47,27 @@ def insert(store: Store, values: dict[str, Any]) -> int:
     return new_id
 
 
+def update_checked(
+    store: Store,
+    ticket_id: int,
+    values: dict[str, Any],
+    *,
+    version: int,
+    stale: Callable[[], BaseException],
+) -> None:
+    """Change columns if the row still has `version`; else `stale()` is raised and the
+    transaction undone (see `Store.update_one`)."""
+    cols = [c for c in _TICKET_COLUMNS if c in values]
+    if not cols:
+        return
+    store.update_one(
+        f"UPDATE tickets SET {', '.join(f'{c} = ?' for c in cols)}, version = version + 1 "
+        "WHERE id = ? AND version = ?",
+        [values[c] for c in cols] + [ticket_id, version],
+        stale,
+    )
+
+
 def update(
     store: Store, ticket_id: int, values: dict[str, Any], *, version: int | None = None
 ) -> bool:
