@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from supportctl.errors import ConfigError
 
@@ -64,6 +64,7 @@ class AppContext:
         self._out: Console | None = None
         self._err: Console | None = None
         self._closers: list[Callable[[], None]] = []
+        self._ahead: Any = None  # a server connection opened early (connect_ahead)
         # Called with the store when it is opened (the CLI arms auto-close this way:
         # the context only builds things and runs no use case itself).
         self.on_open: list[Callable[[Store], None]] = []
@@ -86,10 +87,30 @@ class AppContext:
 
                 load_config(self.config_path, required=True)  # the one "no config file" error
 
-            self._store = open_store(self.db_target, password=self.db_password)
+            ahead, self._ahead = self._ahead, None
+            self._store = open_store(self.db_target, password=self.db_password, ahead=ahead)
             for hook in self.on_open:
                 hook(self._store)
         return self._store
+
+    def connect_ahead(self) -> None:
+        """Start connecting to a server named by --db / SUPPORTCTL_DB now, in a thread,
+        so that connecting overlaps loading the command. Not when the config asks for a
+        password_command / password_env (run only when the store is opened), or when
+        an explicit config is missing (as for `init`): the store opens the usual way."""
+        if self._db_url is None or self._ahead is not None:
+            return
+        if self.config_explicit and not self.config_path.exists():
+            return
+        try:
+            database = self.config.database
+        except Exception:  # the command reports a bad config itself
+            return
+        if database.password_command or database.password_env:
+            return
+        from supportctl.store.db import Ahead
+
+        self._ahead = Ahead(self._db_url)
 
     @property
     def _config_readable(self) -> bool:
@@ -215,6 +236,9 @@ class AppContext:
         return handle
 
     def close(self) -> None:
+        if self._ahead is not None:  # opened early, never used
+            self._ahead.discard()
+            self._ahead = None
         for closer in self._closers:
             closer()
         if self._store is not None:

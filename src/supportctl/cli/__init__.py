@@ -327,16 +327,19 @@ def root(
     from supportctl.paths import default_config_path, default_db_path
     from supportctl.store.db import is_server_url
 
+    db_url = db if db is not None and is_server_url(db) else None
     app_ctx = AppContext(
         config_path=(config or default_config_path()).expanduser(),
         db_path=default_db_path() if db is None else _db_path(db),
-        db_url=db if db is not None and is_server_url(db) else None,
+        db_url=db_url,
         db_given=db is not None,
         debug=debug,
         color=color,
         config_explicit=config is not None,
     )
     app_ctx.on_open.append(lambda store: _arm_autoclose(app_ctx, store))
+    if db_url is not None and ctx.invoked_subcommand is not None:
+        app_ctx.connect_ahead()  # a server: connecting overlaps loading the command
     ctx.obj = app_ctx
     ctx.call_on_close(app_ctx.close)
 

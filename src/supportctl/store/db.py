@@ -493,16 +493,63 @@ def share_with_group(path: Path, group: str) -> None:
         ) from None
 
 
-def open_store(target: Path | str, *, create: bool = False, password: str | None = None) -> Store:
+class Ahead:
+    """A server connection being opened in a thread while the command loads its code:
+    connecting takes several round trips (SSL request, startup, authentication) that
+    then overlap the start-up instead of following it."""
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        self.url = url
+        self._conn: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="supportctl-connect", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            from supportctl.store.pg import connect
+
+            self._conn = connect(self.url)
+        except BaseException as exc:  # raised where the store is opened
+            self._error = exc
+
+    def take(self) -> Any:
+        """The connection (waiting for it), or its error raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        conn, self._conn = self._conn, None
+        return conn
+
+    def discard(self) -> None:
+        """Not needed after all: close it if it is open (never wait for it)."""
+        if not self._thread.is_alive() and self._conn is not None:
+            with suppress(Exception):
+                self._conn.close()
+            self._conn = None
+
+
+def open_store(
+    target: Path | str,
+    *,
+    create: bool = False,
+    password: str | None = None,
+    ahead: Ahead | None = None,
+) -> Store:
     """Open (and migrate if needed) the database; a missing file is exit 3 unless `create`.
 
     `target` is a file path or a PostgreSQL URL / libpq string; psycopg is imported only
-    for the latter.
+    for the latter. `ahead`: its connection, being opened already (same URL, no password).
     """
     if is_server_url(target):
         from supportctl.store.pg import open_pg_store
 
-        return open_pg_store(str(target), create=create, password=password)
+        conn = None
+        if ahead is not None and ahead.url == str(target) and password is None:
+            conn = ahead.take()
+        return open_pg_store(str(target), create=create, password=password, conn=conn)
     path = Path(target)
     if path.is_dir():
         raise ConfigError(f"{path} is a directory, not a database file")

@@ -612,19 +612,32 @@ def _version(conn: psycopg.Connection[Any]) -> int:
     return int(got[0]) if got else 0
 
 
-def open_pg_store(url: str, *, create: bool = False, password: str | None = None) -> PgStore:
-    """Connect; check the schema version (migrating when `create` (init) or behind).
-
-    For `create` the check is made at once. Otherwise it is sent ahead of the command's
-    first statement, in the same round trip (see `PgStore`).
-    """
+def connect(url: str, password: str | None = None) -> psycopg.Connection[Any]:
+    """A connection to the server, or the one-line error naming it."""
     try:
         extra: dict[str, Any] = {} if password is None else {"password": password}
-        conn = psycopg.connect(
+        return psycopg.connect(
             url, autocommit=True, row_factory=_row_factory, connect_timeout=10, **extra
         )
     except psycopg.Error as exc:
         raise connect_error(url, exc) from None
+
+
+def open_pg_store(
+    url: str,
+    *,
+    create: bool = False,
+    password: str | None = None,
+    conn: psycopg.Connection[Any] | None = None,
+) -> PgStore:
+    """Connect (or take `conn`, opened by `store.db.connect_ahead`); check the schema
+    version (migrating when `create` (init) or behind).
+
+    For `create` the check is made at once. Otherwise it is sent ahead of the command's
+    first statement, in the same round trip (see `PgStore`).
+    """
+    if conn is None:
+        conn = connect(url, password)
     store = PgStore(conn, url)
     if not create:
         store._enter_pipeline()
