@@ -134,17 +134,31 @@ class BusinessCalendar:
         open_days = self._weekdays_before(day) - bisect_left(self._sorted, day)
         return open_days * self._day_seconds
 
+    def _day(self, day: date) -> tuple[int, bool]:
+        """`_day_start(day)` and whether `day` is a business day, kept per day (the
+        moments of a month's tickets fall on a few dozen days)."""
+        known = self._memo.get(day)
+        if known is None:
+            known = (self._day_start(day), self.is_business_day(day))
+            self._memo[day] = known
+        return known
+
     def _position(self, moment: datetime) -> float:
         if self.always:
             return moment.timestamp()
         local = moment.astimezone(self.zone)
-        day = local.date()
-        base = self._day_start(day)
-        if not self.is_business_day(day):
+        base, open_day = self._day(local.date())
+        if not open_day:
             return base
-        wall = datetime.combine(day, local.timetz().replace(tzinfo=None))
-        into = (wall - datetime.combine(day, self.opens)).total_seconds()
-        return base + min(max(into, 0.0), float(self._day_seconds))
+        # local wall time since the opening, on the same day (no datetime arithmetic)
+        opens = self.opens
+        into = (
+            (local.hour - opens.hour) * 3600
+            + (local.minute - opens.minute) * 60
+            + (local.second - opens.second)
+            + (local.microsecond - opens.microsecond) / 1_000_000
+        )
+        return base + min(max(float(into), 0.0), float(self._day_seconds))
 
     def _from_position(self, target: float, not_before: date) -> datetime:
         day = not_before
