@@ -620,7 +620,7 @@ BEGIN
 END $$;
 CREATE TRIGGER month_totals_forget_people AFTER DELETE ON month_totals
   FOR EACH ROW EXECUTE FUNCTION month_totals_forget_people();
-""",    # `inbox --all` in queue order from an index; the row flags from partial indexes.
+""",  # `inbox --all` in queue order from an index; the row flags from partial indexes.
     21: f"""
 CREATE INDEX tickets_queue_all ON tickets (({urgency_rank_sql()}), ({level_rank_sql()}), created_at, id)
   WHERE merged_into IS NULL;
