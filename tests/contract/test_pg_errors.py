@@ -8,6 +8,8 @@ import socket
 from typing import Any
 
 import psycopg
+
+from supportctl.store.db import SCHEMA_VERSION
 import pytest
 
 
@@ -158,38 +160,43 @@ def test_readme_team_setup_two_people_share_one_desk(
     assert [(r["person"], r["minutes"]) for r in rows] == [("bob", 25)]
 
 
-def _step_back_to_19(server_db: str) -> None:
-    """Undo schema step 20, as a desk last opened by the previous release looks."""
+def _step_back_one(server_db: str) -> None:
+    """Undo the newest schema step (21), as a desk last opened by the previous release
+    looks. A new step needs its undo here (the tests below then check it is applied)."""
+    assert SCHEMA_VERSION == 21, "undo the newest PostgreSQL step here"
     with psycopg.connect(server_db, autocommit=True) as pg:
-        pg.execute("DROP TRIGGER month_totals_forget_people ON month_totals")
-        pg.execute("DROP FUNCTION month_totals_forget_people()")
-        pg.execute("DROP TABLE person_month_totals")
-        pg.execute("DROP INDEX month_totals_month")
-        pg.execute("ALTER TABLE month_totals DROP COLUMN by_person")
-        pg.execute("DELETE FROM schema_version WHERE version = 20")
-        pg.execute("COMMENT ON TABLE schema_version IS '19'")
+        pg.execute("DROP INDEX tickets_queue_all")
+        pg.execute("DROP INDEX delegations_open_ticket")
+        pg.execute("DROP INDEX events_foreign_sender")
+        pg.execute("DELETE FROM schema_version WHERE version = 21")
+        pg.execute("COMMENT ON TABLE schema_version IS '20'")
 
 
 def test_a_desk_one_step_behind_is_upgraded_by_the_next_write(cli: Any, server_db: str) -> None:
     """The version check travels with the command's first statements; when it finds the
     desk behind, nothing of those ran: the desk is migrated and they are sent again."""
-    _step_back_to_19(server_db)
+    _step_back_one(server_db)
     cli.ok("customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
     with psycopg.connect(server_db) as pg:
         assert pg.execute("SELECT count(*) FROM customers").fetchone() == (1,)
-        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (20,)
+        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (
+            SCHEMA_VERSION,
+        )
         comment = "SELECT obj_description(to_regclass('schema_version'), 'pg_class')"
-        assert pg.execute(comment).fetchone() == ("20",)
-        assert pg.execute("SELECT count(*) FROM person_month_totals").fetchone() == (0,)
+        assert pg.execute(comment).fetchone() == (str(SCHEMA_VERSION),)
+        found = "SELECT count(*) FROM pg_indexes WHERE indexname = 'tickets_queue_all'"
+        assert pg.execute(found).fetchone() == (1,)
     assert cli.json("customer", "list", "--json")[0]["id"] == "acme"
 
 
 def test_a_desk_one_step_behind_is_upgraded_by_a_read(cli: Any, server_db: str) -> None:
     cli.ok("customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
-    _step_back_to_19(server_db)
+    _step_back_one(server_db)
     assert cli.json("customer", "list", "--json")[0]["id"] == "acme"
     with psycopg.connect(server_db) as pg:
-        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (20,)
+        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (
+            SCHEMA_VERSION,
+        )
 
 
 def test_a_failing_statement_is_its_own_error_not_the_schema_check(
@@ -221,11 +228,13 @@ def test_a_desk_behind_with_tickets_due_to_close_upgrades_closes_then_writes(
     cli.ok("ticket", "new", "--customer", "acme", "--from", "a@acme.example", "Hi", env=wed)
     cli.ok("ticket", "status", "1", "resolved", env=wed)
     cli.ok("team", "add", "alice", "--name", "Alice", "--email", "alice@agency.example")
-    _step_back_to_19(server_db)
+    _step_back_one(server_db)
     later = {"SUPPORTCTL_NOW": "2026-12-02T10:00:00Z", "SUPPORTCTL_USER": "alice"}
     # `log` begins its transaction with its first statement (no read before it)
     cli.ok("log", "--customer", "acme", "5m", "follow-up", env=later)
     with psycopg.connect(server_db) as pg:
-        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (20,)
+        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (
+            SCHEMA_VERSION,
+        )
         assert pg.execute("SELECT status FROM tickets WHERE id = 1").fetchone() == ("closed",)
         assert pg.execute("SELECT count(*) FROM time_entries").fetchone() == (1,)
