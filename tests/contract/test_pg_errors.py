@@ -8,9 +8,9 @@ import socket
 from typing import Any
 
 import psycopg
+import pytest
 
 from supportctl.store.db import SCHEMA_VERSION
-import pytest
 
 
 def _closed_port() -> int:
@@ -179,9 +179,7 @@ def test_a_desk_one_step_behind_is_upgraded_by_the_next_write(cli: Any, server_d
     cli.ok("customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
     with psycopg.connect(server_db) as pg:
         assert pg.execute("SELECT count(*) FROM customers").fetchone() == (1,)
-        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (
-            SCHEMA_VERSION,
-        )
+        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (SCHEMA_VERSION,)
         comment = "SELECT obj_description(to_regclass('schema_version'), 'pg_class')"
         assert pg.execute(comment).fetchone() == (str(SCHEMA_VERSION),)
         found = "SELECT count(*) FROM pg_indexes WHERE indexname = 'tickets_queue_all'"
@@ -194,9 +192,7 @@ def test_a_desk_one_step_behind_is_upgraded_by_a_read(cli: Any, server_db: str) 
     _step_back_one(server_db)
     assert cli.json("customer", "list", "--json")[0]["id"] == "acme"
     with psycopg.connect(server_db) as pg:
-        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (
-            SCHEMA_VERSION,
-        )
+        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (SCHEMA_VERSION,)
 
 
 def test_a_failing_statement_is_its_own_error_not_the_schema_check(
@@ -233,8 +229,6 @@ def test_a_desk_behind_with_tickets_due_to_close_upgrades_closes_then_writes(
     # `log` begins its transaction with its first statement (no read before it)
     cli.ok("log", "--customer", "acme", "5m", "follow-up", env=later)
     with psycopg.connect(server_db) as pg:
-        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (
-            SCHEMA_VERSION,
-        )
+        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (SCHEMA_VERSION,)
         assert pg.execute("SELECT status FROM tickets WHERE id = 1").fetchone() == ("closed",)
         assert pg.execute("SELECT count(*) FROM time_entries").fetchone() == (1,)
