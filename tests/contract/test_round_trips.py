@@ -25,7 +25,7 @@ pytestmark = pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
 LIMITS: dict[str, tuple[int, int]] = {
     "log 3 25m": (8, 5),
     "log start": (7, 5),
-    "log stop": (8, 5),
+    "log stop": (7, 5),
     "ticket note": (6, 5),
     "ticket status": (6, 5),
     "delegate done": (6, 5),

@@ -568,14 +568,19 @@ def remove_entry(
 
 
 def timer_status(store: Store, person: str, now: datetime) -> Timer | None:
+    return _timer(store, person, now)[1]
+
+
+def _timer(store: Store, person: str, now: datetime) -> tuple[int, Timer | None]:
+    """The person's id and running timer (None when none runs)."""
     from supportctl.domain.durations import whole_minutes
 
     person_id = _person(store, person)
     row = entry_store.get_timer(store, person_id)
     if row is None:
-        return None
+        return person_id, None
     started = from_utc_text(row["started_at"])
-    return Timer(
+    return person_id, Timer(
         person,
         row["ticket_id"],
         row["customer"],
@@ -654,7 +659,7 @@ def stop_timer(
     from supportctl.store import events
 
     with store.transaction():
-        timer = timer_status(store, person, now)
+        person_id, timer = _timer(store, person, now)
         if timer is None:
             raise InputError(
                 f"{person} has no timer running; start one with `supportctl log start 42`"
@@ -671,7 +676,6 @@ def stop_timer(
                 f"the timer has run {timer.minutes} minutes, more than 24 hours; log the work with `supportctl log add` and cancel the timer with `supportctl log stop --discard`"
             )
         end = timer.started_at + timedelta(minutes=timer.minutes)
-        person_id = _person(store, person)
         entry_store.delete_timer(store, person_id)
         events.record(
             store,
@@ -706,10 +710,10 @@ def discard_timer(store: Store, *, person: str, actor: str, now: datetime) -> Ti
     from supportctl.store import events
 
     with store.transaction():
-        timer = timer_status(store, person, now)
+        person_id, timer = _timer(store, person, now)
         if timer is None:
             raise InputError(f"{person} has no timer running")
-        entry_store.delete_timer(store, _person(store, person))
+        entry_store.delete_timer(store, person_id)
         events.record(
             store,
             "timer.discarded",
