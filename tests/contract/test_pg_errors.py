@@ -232,3 +232,32 @@ def test_a_desk_behind_with_tickets_due_to_close_upgrades_closes_then_writes(
         assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (SCHEMA_VERSION,)
         assert pg.execute("SELECT status FROM tickets WHERE id = 1").fetchone() == ("closed",)
         assert pg.execute("SELECT count(*) FROM time_entries").fetchone() == (1,)
+
+
+def test_a_stale_edit_answered_while_later_statements_go_out_is_still_refused(
+    server_db: str,
+) -> None:
+    """The server answers a failed statement at once; the client may read that answer
+    while it is still sending the transaction's next statements (or sending statements
+    again): the refusal is the same, and nothing is written."""
+    import time
+
+    from supportctl.errors import InputError
+    from supportctl.store.db import open_store
+
+    store = open_store(server_db)
+    try:
+        with pytest.raises(InputError, match="stale"), store.transaction():
+            store.update_one(
+                "UPDATE holidays_years SET year = year WHERE country = ?",
+                ("XX",),
+                lambda: InputError("stale"),
+            )
+            time.sleep(0.3)  # the error is on its way back before the next statements
+            for year in range(5):
+                store.execute(
+                    "INSERT INTO holidays_years (country, year) VALUES (?, ?)", ("FI", year)
+                )
+        assert store.scalar("SELECT count(*) FROM holidays_years") == 0
+    finally:
+        store.close()

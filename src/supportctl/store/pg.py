@@ -233,8 +233,7 @@ class PgStore(Store):
                     self.close()
                     raise connect_error(self.url, exc2) from None
                 self._enter_pipeline()
-                for cur, sql, params in pending:
-                    cur.execute(sql, params or None, prepare=False)
+                self._again(pending)
                 return
             self._enter_pipeline()
         guarded, self._guarded = self._guarded, None
@@ -261,10 +260,19 @@ class PgStore(Store):
             upkeep()  # in transactions of its own, as on SQLite
         finally:
             self._depth, self._stale = depth, stale
-        for statement in begin:
-            self.pg.cursor().execute(statement)
-        for cur, sql, params in sent:
-            cur.execute(sql, params or None, prepare=False)
+        self._again([(self.pg.cursor(), statement, None) for statement in begin] + sent)
+
+    def _again(self, statements: list[Any]) -> None:
+        """Send statements again on their cursors. The server may answer one of them
+        with an error while later ones are still going out (a stale edit, say): that
+        error is handled like any other, and the rest need not go (the server would
+        skip them)."""
+        for cur, sql, params in statements:
+            try:
+                cur.execute(sql, params or None, prepare=False)
+            except psycopg.Error as exc:
+                self._failed(exc)
+                return
 
     def _convert(self, exc: psycopg.Error) -> BaseException:
         if isinstance(exc, (pg_errors.SyntaxError, pg_errors.UndefinedFunction)):
