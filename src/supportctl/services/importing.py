@@ -107,9 +107,9 @@ def problem_text(exc: BaseException) -> str:
 
 def _is_environmental(exc: BaseException) -> bool:
     """Errors of the database or the machine, not of one message: these stop the run."""
-    from supportctl.store.db import QueryError  # the engine's OperationalError
+    from supportctl.store.db import EngineFailure  # what either engine's savepoint raises
 
-    return isinstance(exc, (QueryError, OSError)) and not isinstance(exc, UnicodeError)
+    return isinstance(exc, (EngineFailure, OSError)) and not isinstance(exc, UnicodeError)
 
 
 @dataclass(frozen=True)
@@ -681,7 +681,7 @@ def ingest_batch(
     """
     from supportctl.store import search
 
-    with store.transaction(), search.deferred_index(store):
+    with store.transaction(), search.deferred_index(store), store.bulk():
         for item in batch:
             ingest_one(store, config, lookups, item, report, now=now, trusted=trusted)
         if state is not None:

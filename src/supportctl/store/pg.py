@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -20,7 +20,7 @@ from psycopg import errors as pg_errors
 from psycopg.rows import RowMaker, tuple_row
 
 from supportctl.errors import ConfigError, StoreError
-from supportctl.store.db import SCHEMA_VERSION, Cursor, QueryError, Row, Store
+from supportctl.store.db import SCHEMA_VERSION, Cursor, EngineFailure, QueryError, Row, Store
 
 # SQLite's planner hints, which PostgreSQL's planner does not need: INDEXED BY, and
 # CROSS JOIN ... ON (SQLite's way to fix the join order) which is a plain JOIN here.
@@ -131,6 +131,10 @@ class PgStore(Store):
     """A psycopg connection in autocommit mode with explicit transactions."""
 
     engine = "postgresql"
+    # Whether statements are prepared on the server: not for a command's handful of
+    # statements, but in `bulk`, where the same few run thousands of times.
+    prepare: bool | None = False
+    _pipe: psycopg.Pipeline | None = None
 
     def __init__(self, conn: psycopg.Connection[Any], url: str) -> None:
         self.pg = conn
@@ -140,6 +144,7 @@ class PgStore(Store):
         self.fresh = False
         self.run_by: str | None = None
         self.before_first_write: Any = None
+        self._memo: dict[str, object] | None = None
         self._depth = 0
 
     @property
@@ -192,14 +197,64 @@ class PgStore(Store):
             except psycopg.Error as exc:
                 raise StoreError(f"{self.label}: the write failed: {exc}") from None
 
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Pipeline mode with prepared statements, for a batch of many small statements
+        inside a write transaction (the importer): a statement whose result is not read
+        (UPDATE, INSERT without RETURNING, SAVEPOINT) is sent without waiting for the
+        server, and a statement run again is planned once. `savepoint` waits for its
+        block's results before releasing it, so an error still undoes only its block."""
+        self.prepare = None  # psycopg's default: prepared from the fifth run on
+        try:
+            with super().bulk(), self.pg.pipeline() as pipe:
+                self._pipe = pipe
+                yield
+        finally:
+            self._pipe = None
+            self.prepare = False
+
+    @contextmanager
+    def savepoint(self, name: str = "item") -> Iterator[None]:
+        if not self.in_transaction:
+            raise RuntimeError("savepoint must run inside a write transaction")
+        self.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+            if self._pipe is not None:
+                self._pipe.sync()  # this block's errors are raised here, not after it
+        except BaseException as exc:
+            failure = self.engine_failed(exc)
+            try:
+                if self._pipe is not None:
+                    with suppress(psycopg.errors.PipelineAborted):
+                        self._pipe.sync()
+                self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                self.execute(f"RELEASE SAVEPOINT {name}")
+            except psycopg.Error as again:
+                raise failure or self.engine_failed(again) or again from exc
+            if failure is not None:
+                raise failure from exc
+            raise
+        else:
+            self.execute(f"RELEASE SAVEPOINT {name}")
+
+    def engine_failed(self, exc: BaseException) -> EngineFailure | None:
+        """A lost connection, a full disk, a server shutting down, missing rights."""
+        if isinstance(exc, EngineFailure):
+            return exc
+        if isinstance(exc, psycopg.OperationalError) or self.pg.closed:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return EngineFailure(f"{self.label}: {first}", hint="nothing of this run was saved")
+        return None
+
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
         try:
-            cur: Cursor = self.pg.execute(translate(sql), params or None, prepare=False)
+            cur: Cursor = self.pg.execute(translate(sql), params or None, prepare=self.prepare)
             return cur
         except (pg_errors.SyntaxError, pg_errors.UndefinedFunction) as exc:
             raise QueryError(str(exc)) from None
         except pg_errors.InsufficientPrivilege as exc:
-            raise StoreError(
+            raise EngineFailure(
                 f"{self.label}: permission denied ({str(exc).strip().splitlines()[0]})",
                 hint="ask the database owner to grant this user rights; nothing was written",
             ) from None
