@@ -143,13 +143,9 @@ def copy_desk(source: Store, target: Store, progress: Progress | None = None) ->
                 raise StoreError(f"{source.label}: table {table} lacks {', '.join(missing)}")
             self_ref = SELF_REFERENCES.get(table)
             select = ", ".join("NULL" if c == self_ref else c for c in columns)
-            insert = (
-                f"INSERT INTO {table} ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})"
-            )
             n = 0
             for batch in _batches(source.stream(f"SELECT {select} FROM {table}")):
-                target.executemany(insert, batch)
+                target.insert_rows(table, columns, batch)
                 n += len(batch)
                 if progress is not None:
                     progress(table, len(batch))

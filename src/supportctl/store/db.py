@@ -91,6 +91,7 @@ class Store:
         # closing quiet resolved tickets (services.autoclose.arm).
         self.before_first_write: Callable[[], object] | None = None
         self._memo: dict[str, object] | None = None
+        self._utils: Any = None  # a sqlite_utils.Database on this connection, when needed
 
     @property
     def in_transaction(self) -> bool:
@@ -258,6 +259,27 @@ class Store:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Bulk-insert whole rows (db copy and backup writing a file): sqlite-utils'
+        insert_all, many rows per statement, inside the caller's transaction (it nests
+        a savepoint). Columns and rows are given as they are; nothing is created."""
+        if not rows:
+            return
+        if self._utils is None:
+            from sqlite_utils import Database
+
+            self._utils = Database(self.conn)
+        self._utils.table(table).insert_all([list(columns), *rows], batch_size=len(rows))
+
+    def backup_native(self, target: Path) -> bool:
+        """Write a consistent single-file copy of the desk with the engine's own means
+        (VACUUM INTO); False when the engine has none (a server: the caller copies the
+        desk table by table into a new file instead)."""
+        backup_to(self, target)
+        return True
 
     def insert(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run an INSERT into a table with an `id` key; the new row's id."""

@@ -263,6 +263,15 @@ class PgStore(Store):
         with self.pg.cursor() as cur:
             cur.executemany(translate(sql), rows)
 
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        marks = ", ".join("?" for _ in columns)
+        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def backup_native(self, target: Path) -> bool:
+        return False
+
     def insert(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         return int(self.execute(sql + " RETURNING id", params).fetchone()[0])
 
