@@ -22,9 +22,7 @@ QUERIES = {
 }
 
 
-def choices(
-    target: Path | str, kind: str, *, password: str | None = None
-) -> list[tuple[str, str]]:
+def choices(target: Path | str, kind: str, *, password: str | None = None) -> list[tuple[str, str]]:
     """(value, description) pairs of `kind` ('ticket', 'customer' or 'person') from a
     SQLite file or a PostgreSQL URL / keyword string."""
     if isinstance(target, str):

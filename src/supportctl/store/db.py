@@ -37,6 +37,13 @@ class EngineFailure(StoreError):
     importer's quarantine) stops instead. Both adapters raise it from `savepoint`."""
 
 
+def diagnose_server(url: str, password: str | None = None) -> list[tuple[bool, str, str | None]]:
+    """`doctor` on a PostgreSQL server: (ok, finding, fix) lines (store/pg.py)."""
+    from supportctl.store.pg import diagnose
+
+    return diagnose(url, password)
+
+
 def is_server_url(target: str | Path) -> bool:
     """True when the database is named by a PostgreSQL URL or libpq keyword string."""
     if isinstance(target, Path):

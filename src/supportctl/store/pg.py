@@ -398,3 +398,73 @@ def open_pg_store(url: str, *, create: bool = False, password: str | None = None
             conn.close()
             raise connect_error(url, exc) from None
     return store
+
+
+def diagnose(url: str, password: str | None = None) -> list[tuple[bool, str, str | None]]:
+    """`doctor` on a server: (ok, what was found, how to fix it) for whether it is
+    reachable, its schema version, and this user's rights on the desk's tables."""
+    where = describe(url)
+    try:
+        extra: dict[str, Any] = {} if password is None else {"password": password}
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=10, **extra)
+    except psycopg.Error as exc:
+        failed = connect_error(url, exc)
+        return [(False, failed.message, failed.hint)]
+    found: list[tuple[bool, str, str | None]] = []
+    with conn:
+        row = conn.execute(
+            "SELECT current_user, current_setting('server_version'), current_schema()"
+        ).fetchone()
+        user, server_version, schema = (str(v) for v in row) if row else ("?", "?", "public")
+        found.append((True, f"{where} is reachable as {user} (PostgreSQL {server_version})", None))
+        version = _version(conn)
+        if version == 0:
+            found.append(
+                (False, f"{where} holds no supportctl desk yet", "run `supportctl init` with it")
+            )
+            return found
+        if version > SCHEMA_VERSION:
+            found.append(
+                (
+                    False,
+                    f"schema version {version} is newer than this supportctl knows ({SCHEMA_VERSION})",
+                    "upgrade supportctl",
+                )
+            )
+        elif version < SCHEMA_VERSION:
+            found.append(
+                (
+                    False,
+                    f"schema version {version}; this supportctl uses {SCHEMA_VERSION}",
+                    "run `supportctl init` as a user who may create tables (it upgrades the schema)",
+                )
+            )
+        else:
+            found.append((True, f"schema version {version}, the one this supportctl uses", None))
+        rights = conn.execute(
+            # A table needs all four rights; its id sequence USAGE, for inserts.
+            "SELECT c.relname, c.relkind, "
+            "c.relkind = 'S' OR has_table_privilege(c.oid, 'SELECT'), "
+            "CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'USAGE') "
+            "ELSE has_table_privilege(c.oid, 'INSERT') AND has_table_privilege(c.oid, 'UPDATE') "
+            "AND has_table_privilege(c.oid, 'DELETE') END "
+            "FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace "
+            "AND c.relkind IN ('r', 'S') ORDER BY c.relkind DESC, c.relname"
+        ).fetchall()
+    unreadable = [str(r[0]) for r in rights if not r[2]]
+    unwritable = [str(r[0]) for r in rights if r[2] and not r[3]]
+    fix = (
+        "the database owner runs: GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+        f"{schema} TO {user}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {user}"
+    )
+
+    def some(names: list[str]) -> str:
+        return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+    if unreadable:
+        found.append((False, f"{user} cannot read {some(unreadable)}", fix))
+    if unwritable:
+        found.append((False, f"{user} can read but not write {some(unwritable)}", fix))
+    if not unreadable and not unwritable:
+        found.append((True, f"{user} can read and write every table of the desk", None))
+    return found
