@@ -196,3 +196,30 @@ def test_catalogs_match_after_migrating_from_empty(
     assert sorted(ours) == sorted(theirs)
     for table in ours:
         assert ours[table] == theirs[table], table
+
+
+def test_a_bulk_block_reports_rows_changed_and_reads_once(cli: Any, db_engine: str) -> None:
+    """Inside `Store.bulk` (the importer's batch; pipeline mode on PostgreSQL) an
+    optimistic edit still learns whether its row changed, and `memo` reads once."""
+    from supportctl.store import tickets as ticket_store
+    from tests.conftest import open_test_store
+
+    _desk(cli)
+    cli.ok("ticket", "new", "--customer", "acme", "--from", "m@acme.fi", "Lomake", env=NOW)
+    store = open_test_store(Path(os.environ["SUPPORTCTL_CONFIG"]).parent)
+    try:
+        version = int(store.scalar("SELECT version FROM tickets WHERE id = 1"))
+        reads: list[int] = []
+        with store.transaction(), store.bulk():
+            assert ticket_store.update(store, 1, {"status": "waiting"}, version=version)
+            assert not ticket_store.update(store, 1, {"status": "open"}, version=version)
+            missing = store.execute("UPDATE tickets SET subject = subject WHERE id = -1")
+            assert missing.rowcount == 0
+            for _ in range(3):
+                store.memo("people", lambda: reads.append(1) or store.all("SELECT * FROM people"))
+        assert reads == [1]
+        assert store.scalar("SELECT status FROM tickets WHERE id = 1") == "waiting"
+        store.memo("people", lambda: reads.append(1))
+        assert reads == [1, 1]  # outside a bulk block nothing is kept
+    finally:
+        store.close()

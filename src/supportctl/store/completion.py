@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 QUERIES = {
     "ticket": (
@@ -46,7 +47,7 @@ def _server_choices(url: str, kind: str, password: str | None) -> list[tuple[str
     try:
         import psycopg
 
-        extra = {} if password is None else {"password": password}
+        extra: dict[str, Any] = {} if password is None else {"password": password}
         with psycopg.connect(
             url,
             autocommit=True,

@@ -127,6 +127,38 @@ def connect_error(url: str, exc: psycopg.Error) -> StoreError | ConfigError:
     return StoreError(f"{where}: {text}", hint="nothing was written")
 
 
+class _Pipelined:
+    """A statement sent in pipeline mode (`PgStore.bulk`): reading rows waits for its
+    result as psycopg does; `rowcount` (an optimistic edit's check) waits too."""
+
+    __slots__ = ("_cur", "_pipe")
+
+    def __init__(self, cur: psycopg.Cursor[Any], pipe: psycopg.Pipeline) -> None:
+        self._cur = cur
+        self._pipe = pipe
+
+    @property
+    def rowcount(self) -> int:
+        if self._cur.rowcount < 0:
+            self._pipe.sync()
+        return self._cur.rowcount
+
+    def fetchone(self) -> Any:
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._cur.fetchall()
+
+    def fetchmany(self, size: int = 0) -> list[Any]:
+        return self._cur.fetchmany(size)
+
+    def close(self) -> None:
+        self._cur.close()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cur)
+
+
 class PgStore(Store):
     """A psycopg connection in autocommit mode with explicit transactions."""
 
@@ -249,8 +281,8 @@ class PgStore(Store):
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
         try:
-            cur: Cursor = self.pg.execute(translate(sql), params or None, prepare=self.prepare)
-            return cur
+            cur = self.pg.execute(translate(sql), params or None, prepare=self.prepare)
+            return cur if self._pipe is None else _Pipelined(cur, self._pipe)
         except (pg_errors.SyntaxError, pg_errors.UndefinedFunction) as exc:
             raise QueryError(str(exc)) from None
         except pg_errors.InsufficientPrivilege as exc:
