@@ -223,3 +223,28 @@ def test_a_bulk_block_reports_rows_changed_and_reads_once(cli: Any, db_engine: s
         assert reads == [1, 1]  # outside a bulk block nothing is kept
     finally:
         store.close()
+
+
+def test_resolving_many_tickets_at_once_follows_merges_like_one_at_a_time(
+    cli: Any, db_engine: str
+) -> None:
+    """The importer resolves every ticket a reply's references name in one query a
+    merge level (`resolve_ids`); the answers are `resolve_id`'s, chains and loops too."""
+    from supportctl.store import tickets as ticket_store
+    from tests.conftest import open_test_store
+
+    _desk(cli)
+    for n in range(6):
+        cli.ok("ticket", "new", "--customer", "acme", "--from", "m@acme.fi", f"T{n}", env=NOW)
+    store = open_test_store(Path(os.environ["SUPPORTCTL_CONFIG"]).parent)
+    try:
+        with store.transaction():  # 1 -> 2 -> 3, and a loop 4 <-> 5 (never made by merge)
+            for source, target in ((1, 2), (2, 3), (4, 5), (5, 4)):
+                store.execute("UPDATE tickets SET merged_into = ? WHERE id = ?", (target, source))
+        asked = [1, 2, 3, 4, 5, 6, 99]
+        one_by_one = {t: ticket_store.resolve_id(store, t) for t in asked}
+        at_once = ticket_store.resolve_ids(store, asked)
+        assert at_once == {t: r for t, r in one_by_one.items() if r is not None}
+        assert at_once[1] == 3 and 99 not in at_once
+    finally:
+        store.close()

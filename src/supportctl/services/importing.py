@@ -439,7 +439,8 @@ def plan_message(
         candidates += [i for i in parsed.embedded_ids if i not in candidates]
     tag_ticket = ticket_store.resolve_id(store, tag) if tag is not None else None
     known = message_store.tickets_for_message_ids(store, candidates[:50])
-    known = {k: ticket_store.resolve_id(store, v) or v for k, v in known.items()}
+    resolved = ticket_store.resolve_ids(store, known.values())
+    known = {k: resolved.get(v, v) for k, v in known.items()}
     decision = threads.choose_thread(
         tag=tag, tag_ticket=tag_ticket, candidates=candidates, known=known
     )

@@ -194,8 +194,8 @@ class Store:
     @contextmanager
     def bulk(self) -> Iterator[None]:
         """Inside a write transaction: many small statements in a row (the importer's
-        batch). `memo` keeps what it reads for the block. The PostgreSQL adapter also
-        sends the statements whose results are not read without waiting for each."""
+        batch). `memo` keeps what it reads for the block; the PostgreSQL adapter also
+        prepares the statements it runs again and again."""
         if not self.in_transaction:
             raise RuntimeError("bulk must run inside a write transaction")
         outer, self._memo = self._memo, {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -127,38 +127,6 @@ def connect_error(url: str, exc: psycopg.Error) -> StoreError | ConfigError:
     return StoreError(f"{where}: {text}", hint="nothing was written")
 
 
-class _Pipelined:
-    """A statement sent in pipeline mode (`PgStore.bulk`): reading rows waits for its
-    result as psycopg does; `rowcount` (an optimistic edit's check) waits too."""
-
-    __slots__ = ("_cur", "_pipe")
-
-    def __init__(self, cur: psycopg.Cursor[Any], pipe: psycopg.Pipeline) -> None:
-        self._cur = cur
-        self._pipe = pipe
-
-    @property
-    def rowcount(self) -> int:
-        if self._cur.rowcount < 0:
-            self._pipe.sync()
-        return self._cur.rowcount
-
-    def fetchone(self) -> Any:
-        return self._cur.fetchone()
-
-    def fetchall(self) -> list[Any]:
-        return self._cur.fetchall()
-
-    def fetchmany(self, size: int = 0) -> list[Any]:
-        return self._cur.fetchmany(size)
-
-    def close(self) -> None:
-        self._cur.close()
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._cur)
-
-
 class PgStore(Store):
     """A psycopg connection in autocommit mode with explicit transactions."""
 
@@ -166,7 +134,6 @@ class PgStore(Store):
     # Whether statements are prepared on the server: not for a command's handful of
     # statements, but in `bulk`, where the same few run thousands of times.
     prepare: bool | None = False
-    _pipe: psycopg.Pipeline | None = None
 
     def __init__(self, conn: psycopg.Connection[Any], url: str) -> None:
         self.pg = conn
@@ -231,18 +198,15 @@ class PgStore(Store):
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
-        """Pipeline mode with prepared statements, for a batch of many small statements
-        inside a write transaction (the importer): a statement whose result is not read
-        (UPDATE, INSERT without RETURNING, SAVEPOINT) is sent without waiting for the
-        server, and a statement run again is planned once. `savepoint` waits for its
-        block's results before releasing it, so an error still undoes only its block."""
+        """Prepared statements for a batch of many small statements inside a write
+        transaction (the importer): the same few statements run thousands of times are
+        planned once. (Pipeline mode was measured too: slower here, since nearly every
+        statement's result is read before the next is sent.)"""
         self.prepare = None  # psycopg's default: prepared from the fifth run on
         try:
-            with super().bulk(), self.pg.pipeline() as pipe:
-                self._pipe = pipe
+            with super().bulk():
                 yield
         finally:
-            self._pipe = None
             self.prepare = False
 
     @contextmanager
@@ -252,14 +216,9 @@ class PgStore(Store):
         self.execute(f"SAVEPOINT {name}")
         try:
             yield
-            if self._pipe is not None:
-                self._pipe.sync()  # this block's errors are raised here, not after it
         except BaseException as exc:
             failure = self.engine_failed(exc)
             try:
-                if self._pipe is not None:
-                    with suppress(psycopg.errors.PipelineAborted):
-                        self._pipe.sync()
                 self.execute(f"ROLLBACK TO SAVEPOINT {name}")
                 self.execute(f"RELEASE SAVEPOINT {name}")
             except psycopg.Error as again:
@@ -281,8 +240,8 @@ class PgStore(Store):
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
         try:
-            cur = self.pg.execute(translate(sql), params or None, prepare=self.prepare)
-            return cur if self._pipe is None else _Pipelined(cur, self._pipe)
+            cur: Cursor = self.pg.execute(translate(sql), params or None, prepare=self.prepare)
+            return cur
         except (pg_errors.SyntaxError, pg_errors.UndefinedFunction) as exc:
             raise QueryError(str(exc)) from None
         except pg_errors.InsufficientPrivilege as exc:
