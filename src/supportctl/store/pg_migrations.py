@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from supportctl.domain.queue import level_rank_sql, urgency_rank_sql
 from supportctl.store.db import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -625,6 +626,12 @@ BEGIN
 END $$;
 CREATE TRIGGER month_totals_forget_people AFTER DELETE ON month_totals
   FOR EACH ROW EXECUTE FUNCTION month_totals_forget_people();
+""",  # `inbox --all` in queue order from an index; the row flags from partial indexes.
+    21: f"""
+CREATE INDEX tickets_queue_all ON tickets (({urgency_rank_sql()}), ({level_rank_sql()}), created_at, id)
+  WHERE merged_into IS NULL;
+CREATE INDEX delegations_open_ticket ON delegations (ticket_id) WHERE status = 'open';
+CREATE INDEX events_foreign_sender ON events (ticket_id) WHERE kind = 'mail.foreign_sender';
 """,
 }
 
