@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from supportctl.store.db import SCHEMA_VERSION
+
 
 @pytest.fixture
 def server_desk(cli: Any, pg_cluster: Any, tmp_path: Path) -> tuple[str, dict[str, str]]:
@@ -27,7 +29,7 @@ def test_doctor_on_a_healthy_server(cli: Any, server_desk: tuple[str, dict[str, 
     assert (
         lines[1].startswith("ok PostgreSQL 127.0.0.1:") and "is reachable as desk_admin" in lines[1]
     )
-    assert lines[2] == "ok schema version 20, the one this supportctl uses"
+    assert lines[2] == f"ok schema version {SCHEMA_VERSION}, the one this supportctl uses"
     assert lines[3] == "ok desk_admin can read and write every table of the desk"
     assert lines[-1] == "no problems found"
 
