@@ -21,8 +21,9 @@ def record(
     subject_ref: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """One history row. Its id is not read back, so on a server the row travels with
-    the transaction's next statement instead of costing a round trip."""
+    """One history row. Nothing reads its id back, so on a server the row travels with
+    the transaction's next statement (or the importer's batch, `Store.bulk`) instead of
+    costing a round trip."""
     run_by = getattr(store, "run_by", None)
     if run_by and run_by != actor:
         data = {**(data or {}), "run_by": run_by}
