@@ -296,7 +296,31 @@ def inbox_json_texts(rows: Iterable[InboxRow]) -> Iterator[str]:
         )
 
     def encoded(value: Any) -> str:
+        if value is None:
+            return "null"
+        if type(value) is str:
+            return encode_basestring(value)
         return dumps(value, ensure_ascii=False, default=default_json)
+
+    def sla_text(row: InboxRow, due: str | None) -> str:
+        clock = row.clock
+        if clock is None or clock.target is None:
+            return "null"
+        target, left = clock.target, clock.business_minutes_left
+        breached, paused = clock.breached, clock.paused
+        if (
+            type(target) is not str
+            or (left is not None and type(left) is not int)
+            or type(breached) is not bool
+            or type(paused) is not bool
+        ):
+            return encoded(_sla_json(row, due))
+        return (
+            f'{{"target": {encode_basestring(target)}, "due": {encoded(due)}, '
+            f'"business_minutes_left": {"null" if left is None else left}, '
+            f'"breached": {"true" if breached else "false"}, '
+            f'"paused": {"true" if paused else "false"}}}'
+        )
 
     for row in rows:
         ident, messages = row.id, row.messages
@@ -336,7 +360,7 @@ def inbox_json_texts(rows: Iterable[InboxRow]) -> Iterator[str]:
             end = no_clock
         else:
             due = _due(row)
-            end = f'{encoded(due)}, "sla": {encoded(_sla_json(row, due))}}}'
+            end = f'{encoded(due)}, "sla": {sla_text(row, due)}}}'
         try:
             yield (
                 f'{{"id": {ident}, "subject": {encode_basestring(row.subject)}, '
