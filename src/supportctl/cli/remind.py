@@ -32,6 +32,8 @@ def remind_cmd(
 
         emit_json(report.as_json())
         return
+    for outcome in report.resumed:
+        typer.echo(outcome.describe() + " (sent again after an interrupted send)")
     if report.unowned:
         ids = ", ".join(f"#{r.ticket_id}" for r in report.unowned)
         typer.echo(
