@@ -25,7 +25,6 @@ from supportctl.store.db import Store
 if TYPE_CHECKING:
     from supportctl.config import Config
 
-_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 _DOMAIN = re.compile(r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
@@ -38,7 +37,9 @@ class BlockEntry:
 
 def normalise_pattern(pattern: str) -> str:
     text = pattern.strip().lower()
-    if _DOMAIN.fullmatch(text) or _ADDRESS.fullmatch(text):
+    from supportctl.domain.address import is_address
+
+    if _DOMAIN.fullmatch(text) or is_address(text):
         return text
     raise InputError(
         f"'{pattern}' is neither an address nor @domain",

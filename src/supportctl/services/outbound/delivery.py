@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import loopguard
 from supportctl.domain.timeutil import from_utc_text, to_utc_text, zone
-from supportctl.errors import ConfigError, InputError, MailError
+from supportctl.errors import ConfigError, InputError, MailError, SupportctlError
 from supportctl.mail import compose
 from supportctl.store import events
 from supportctl.store import outbound as out_store
@@ -377,8 +377,10 @@ def _deliver(
         )
     try:
         where = transport.send(raw, sender=out.from_addr, recipients=recipients)
-    except MailError:
-        # The server said no, or could not be reached: not sent, so nothing stays recorded.
+    except SupportctlError:
+        # The server said no or could not be reached (or the outbox file could not be
+        # written): not sent, so nothing stays recorded. Anything else (a signal, a
+        # bug) leaves the mail recorded as sending, to be sent again.
         with store.transaction():
             out_store.end_sending(store, sending)
             out_store.forget_log(store, list(logged.values()))
@@ -602,7 +604,7 @@ def resume_unfinished(
         raw = bytes(row["raw"])
         try:
             where = transport.send(raw, sender=row["sender"], recipients=recipients)
-        except MailError as exc:
+        except SupportctlError as exc:
             with store.transaction():
                 out_store.sending_failed(store, int(row["id"]), exc.message)
             outcomes.append(
