@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import loopguard
 from supportctl.domain.timeutil import from_utc_text, to_utc_text, zone
-from supportctl.errors import ConfigError, InputError, MailError, SupportctlError
+from supportctl.errors import ConfigError, InputError, SupportctlError
 from supportctl.mail import compose
 from supportctl.store import events
 from supportctl.store import outbound as out_store
