@@ -98,7 +98,7 @@ def _reply_in_child() -> subprocess.Popen[bytes]:
 def _wait(event: threading.Event, child: subprocess.Popen[bytes], what: str) -> None:
     if not event.wait(WAIT):
         child.kill()
-        out, err = child.communicate()
+        _out, err = child.communicate()
         pytest.fail(f"child never reached {what}: {err.decode(errors='replace')}")
 
 
