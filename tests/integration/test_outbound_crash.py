@@ -30,8 +30,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import open_test_store
-from tests.integration.test_outbound_smtp import FI_MAIL, NOW, _configure, _mbox, _setup_people
+from tests.conftest import Workspace, open_test_store
+from tests.integration.test_outbound_smtp import FI_MAIL, NOW, _configure, _setup_people
 
 pytestmark = [pytest.mark.integration, pytest.mark.both_engines]
 
@@ -77,12 +77,12 @@ def gate() -> Iterator[tuple[Gate, int]]:
 
 
 @pytest.fixture
-def desk(cli, initialized, gate, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+def desk(workspace: Workspace, gate):  # type: ignore[no-untyped-def]
+    workspace.now(NOW)
     handler, port = gate
-    _configure(initialized, port, prefix="KV")
-    _setup_people(cli)
-    cli.ok("fetch", "--source", _mbox(tmp_path / "in.mbox", FI_MAIL))
+    _configure(workspace.root, port, prefix="KV")
+    _setup_people(workspace.cli)
+    workspace.fetch(FI_MAIL)
     return handler
 
 
