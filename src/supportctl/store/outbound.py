@@ -161,8 +161,13 @@ def end_sending(store: Store, row_id: int) -> bool:
 
 
 def unfinished(store: Store) -> list[sqlite3.Row]:
-    """Every mail recorded as sending, oldest first."""
-    return store.all("SELECT * FROM outgoing ORDER BY id")
+    """Every mail recorded as sending, oldest first: who sends it, not the bytes."""
+    return store.all("SELECT id, message_id, host, pid, claimed_at FROM outgoing ORDER BY id")
+
+
+def sending(store: Store, row_id: int) -> sqlite3.Row | None:
+    """One mail recorded as sending, with its bytes and record."""
+    return store.one("SELECT * FROM outgoing WHERE id = ?", (row_id,))
 
 
 def claim_sending(store: Store, row: Any, *, host: str, pid: int, at: str) -> bool:

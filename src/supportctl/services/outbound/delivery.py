@@ -597,7 +597,8 @@ def resume_unfinished(
             mine = out_store.claim_sending(
                 store, row, host=_HOST, pid=os.getpid(), at=to_utc_text(now)
             )
-        if not mine:
+        row = out_store.sending(store, int(row["id"])) if mine else None
+        if row is None:
             continue
         record = json.loads(row["record"])
         recipients = json.loads(row["recipients"])
