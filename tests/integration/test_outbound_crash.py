@@ -46,10 +46,13 @@ class Gate:
         self.open = threading.Event()
         self.got_data = threading.Event()
         self.received: list[bytes] = []
+        self.refuse = False
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
         self.in_rcpt.set()
         await asyncio.get_running_loop().run_in_executor(None, self.open.wait, WAIT)
+        if self.refuse:
+            return "550 no such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -224,3 +227,29 @@ def test_a_send_still_in_progress_elsewhere_is_left_alone(cli, desk, initialized
     assert child.wait(WAIT) == 0, child.stderr.read() if child.stderr else ""
     done = _state(initialized)
     assert len(handler.received) == 1 and done["sending"] == [] and len(done["sent"]) == 1
+
+
+def test_a_resumed_send_the_server_refuses_stays_recorded_as_sending(cli, desk, initialized):  # type: ignore[no-untyped-def]
+    """Never lost: a refusal on the second try keeps the mail for the next one."""
+    handler = desk
+    child = _reply_in_child()
+    _wait(handler.in_rcpt, child, "the SMTP RCPT")
+    _kill(child)
+    handler.refuse = True
+    handler.open.set()
+    result = cli.ok("remind")
+    assert "not sent again, left for the next try" in result.stdout
+    assert "refused every recipient: matti.virtanen@acme.fi" in result.stdout
+    state = _state(initialized)
+    assert len(state["sending"]) == 1 and state["sent"] == [] and handler.received == []
+    store = open_test_store(initialized)
+    try:
+        assert "refused every recipient" in store.scalar("SELECT last_error FROM outgoing")
+        assert store.scalar("SELECT attempts FROM outgoing") == 2
+    finally:
+        store.close()
+    handler.refuse = False
+    cli.ok("remind")
+    done = _state(initialized)
+    assert done["sending"] == [] and done["sent"] == state["sending"]
+    assert [_message_id(raw) for raw in handler.received] == state["sending"]

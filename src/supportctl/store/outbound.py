@@ -184,4 +184,8 @@ def claim_sending(store: Store, row: Any, *, host: str, pid: int, at: str) -> bo
 
 
 def sending_failed(store: Store, row_id: int, error: str) -> None:
-    store.execute("UPDATE outgoing SET last_error = ? WHERE id = ?", (error, row_id))
+    """A try that failed: the error kept, and nobody holds the row (pid 0) any more, so
+    the next run (this process too, a `watch`) tries again."""
+    store.execute(
+        "UPDATE outgoing SET last_error = ?, host = '', pid = 0 WHERE id = ?", (error, row_id)
+    )

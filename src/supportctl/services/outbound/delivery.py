@@ -560,7 +560,10 @@ def _on_sent_function(target: str) -> Callable[..., None]:
 
 def _abandoned(row: Any, now: datetime) -> bool:
     """Is this sending row left by a process that is gone? On this host: its process no
-    longer runs. Elsewhere (a shared database): it has not been claimed for STALE_AFTER."""
+    longer runs. Elsewhere (a shared database): it has not been claimed for STALE_AFTER.
+    A row whose last try failed is held by nobody (pid 0)."""
+    if int(row["pid"]) == 0:
+        return True
     if row["host"] == _HOST:
         if int(row["pid"]) == os.getpid():
             return False  # ours: another thread of this process is sending it
