@@ -352,17 +352,20 @@ def _deliver(
                 return _skip(store, plan, ", ".join(out.to), verdict.reason, now)
         # The loop guard's memory is written with the "sending" record, under the same
         # lock as the check: two processes cannot both pass the caps for one sender.
-        logged = {
-            address.lower(): out_store.log_id(
-                store,
-                at=to_utc_text(now),
-                address=loopguard.normalise(address),
-                kind=plan.kind,
-                ticket_id=plan.ticket_id,
-                is_automatic=plan.automatic,
+        logged = [
+            (
+                address.lower(),
+                out_store.log_id(
+                    store,
+                    at=to_utc_text(now),
+                    address=loopguard.normalise(address),
+                    kind=plan.kind,
+                    ticket_id=plan.ticket_id,
+                    is_automatic=plan.automatic,
+                ),
             )
             for address in recipients
-        }
+        ]
         record = _record_of(plan, msg_values(out, raw, message_id, now), logged, now)
         sending = out_store.begin_sending(
             store,
@@ -383,7 +386,7 @@ def _deliver(
         # bug) leaves the mail recorded as sending, to be sent again.
         with store.transaction():
             out_store.end_sending(store, sending)
-            out_store.forget_log(store, list(logged.values()))
+            out_store.forget_log(store, [row_id for _address, row_id in logged])
         raise
     sent = _record_sent(store, config, sending, record, raw, where, transport.refused)
     return Sent(
@@ -441,7 +444,7 @@ def msg_values(out: compose.Outgoing, raw: bytes, message_id: str, now: datetime
 
 
 def _record_of(
-    plan: _Plan, values: dict[str, Any], logged: dict[str, int], now: datetime
+    plan: _Plan, values: dict[str, Any], logged: list[tuple[str, int]], now: datetime
 ) -> dict[str, Any]:
     """What `_record_sent` writes once the server took the mail, as JSON-able data."""
     return {
@@ -459,7 +462,7 @@ def _record_of(
         "cc": values["cc_addrs"].split(", ") if values["cc_addrs"] else [],
         "display_to": list(plan.outgoing.to),
         "display_cc": list(plan.outgoing.cc),
-        "logged": logged,
+        "logged": [list(pair) for pair in logged],  # (address, outbound_log id)
         "event_data": plan.event_data,
         "extra_events": [list(e) for e in plan.extra_events],
         "on_sent": [list(h) for h in plan.on_sent],
@@ -498,7 +501,7 @@ def _record_sent(
             return _Recorded(where, None, False)  # another process recorded it meanwhile
         before = ticket_store.get(store, ticket_id) if ticket_id else None
         row = out_store.insert_message(store, {**record["message"], "raw": raw})
-        out_store.forget_log(store, [int(i) for a, i in record["logged"].items() if a in refused])
+        out_store.forget_log(store, [int(i) for a, i in record["logged"] if a in refused])
         events.record(
             store,
             "mail.sent",
