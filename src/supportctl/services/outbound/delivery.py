@@ -598,12 +598,12 @@ def resume_unfinished(
         finally:
             own.close()
     outcomes: list[Outcome] = []
-    for row in rows:
+    for waiting in rows:
         with store.transaction():
             mine = out_store.claim_sending(
-                store, row, host=_HOST, pid=os.getpid(), at=to_utc_text(now)
+                store, waiting, host=_HOST, pid=os.getpid(), at=to_utc_text(now)
             )
-        row = out_store.sending(store, int(row["id"])) if mine else None
+        row = out_store.sending(store, int(waiting["id"])) if mine else None
         if row is None:
             continue
         record = json.loads(row["record"])
