@@ -74,6 +74,7 @@ def test_outputs_are_the_same_on_both_engines(
         ("log", "2", "15m", "Created the account", "--allow-overlap"),
         ("ticket", "status", "1", "waiting"),
         ("inbox", "--no-fetch", "--json"),
+        ("inbox", "--no-fetch", "--all", "--json"),
         ("inbox", "--no-fetch"),
         ("ticket", "show", "1", "--json"),
         ("log", "list", "--month", "2026-10", "--json"),

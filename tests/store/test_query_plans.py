@@ -119,3 +119,32 @@ def test_the_check_sees_a_scan(demo: Path) -> None:
         "AND merged_into IS NULL",
     )
     assert not history_scans(conn, "SELECT subject FROM tickets WHERE id = 1")
+
+
+def test_the_whole_queue_is_read_in_order_and_its_flags_from_small_indexes(
+    cli: Any, demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`inbox --all --json` reads every ticket, by design, but in queue order from an
+    index (no sort of the history), and each row's flags and message count from
+    indexes alone: no event or delegation row is read to find the few that count."""
+    statements: list[str] = []
+    real = store_db._connect
+
+    def traced(path: Path, **kw: Any) -> tuple[sqlite3.Connection, bool]:
+        conn, read_only = real(path, **kw)
+        conn.set_trace_callback(statements.append)
+        return conn, read_only
+
+    monkeypatch.setattr(store_db, "_connect", traced)
+    cli.ok("inbox", "--no-fetch", "--all", "--json")
+    queue = [s for s in statements if "FROM tickets t INDEXED BY tickets_queue_all" in s]
+    assert len(queue) == 1
+    plans = sqlite3.connect(demo)
+    plan = [str(row[3]) for row in plans.execute("EXPLAIN QUERY PLAN " + queue[0])]
+    assert "SCAN t USING INDEX tickets_queue_all" in plan
+    assert not any("TEMP B-TREE" in line for line in plan), plan
+    searches = [line for line in plan if line.startswith("SEARCH") and " USING " in line]
+    assert any("INDEX delegations_open_ticket" in line for line in searches), plan
+    assert any("INDEX events_foreign_sender" in line for line in searches), plan
+    assert any("COVERING INDEX messages_ticket" in line for line in searches), plan
+    assert not any("events_ticket" in line or "delegations_ticket" in line for line in plan)

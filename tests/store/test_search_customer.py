@@ -82,3 +82,22 @@ def test_the_importers_batch_indexes_the_customer(store: Store) -> None:
 def test_a_customer_token_typed_as_a_word_finds_nothing(store: Store) -> None:
     _desk(store)
     assert search(store, "c1") == []
+
+
+def test_a_customer_search_snippets_the_words_never_the_token(store: Store) -> None:
+    """Snippets of a customer-filtered search walk that customer's matches only, and
+    they are the same as the unfiltered search's: the words marked, never `c1`."""
+    _desk(store)
+    with store.transaction():
+        for mid in range(20, 60):  # other customers' matches between acme's two
+            _message(store, mid, 2, "lomake " * (mid % 5 + 1) + "muuta tekstiä")
+        _message(store, 60, 1, "Lomake: tämä on pitkä viesti, jossa lomake mainitaan monesti")
+    match = '"lomake"'
+    rowids = [10, 60]
+    with store.transaction():
+        store.execute("UPDATE messages SET ticket_id = 1 WHERE id = 10")
+    filtered = search_store.snippets(store, "message", match, rowids, customer_id=1)
+    plain = search_store.snippets(store, "message", match, rowids)
+    assert filtered == plain and set(filtered) == {10, 60}
+    assert all("c1" not in text for text in filtered.values())
+    assert all("\x02" in text for text in filtered.values())  # the word is marked

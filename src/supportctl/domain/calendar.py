@@ -18,6 +18,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 _EPOCH = date(1970, 1, 5)  # a Monday: weekday of _EPOCH + i is i % 7
@@ -47,6 +48,11 @@ class BusinessCalendar:
     _sorted: tuple[date, ...] = field(default=(), init=False, repr=False, compare=False)
     _day_seconds: int = field(default=0, init=False, repr=False, compare=False)
     _before: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
+    # Derived values kept for repeated use (the 24/7 twin, the last `start` position):
+    # a queue of thousands of clocks asks for the same ones again and again.
+    _memo: dict[object, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         if not self.always and not self.weekdays:
@@ -85,9 +91,13 @@ class BusinessCalendar:
         """The same calendar with 24/7 coverage switched on or off."""
         if always == self.always:
             return self
-        return BusinessCalendar(
-            self.zone, self.opens, self.closes, self.weekdays, self.holidays, always
-        )
+        twin = self._memo.get("twin")
+        if twin is None:
+            twin = BusinessCalendar(
+                self.zone, self.opens, self.closes, self.weekdays, self.holidays, always
+            )
+            self._memo["twin"] = twin
+        return twin
 
     # -- days -----------------------------------------------------------------
     @property
@@ -124,17 +134,31 @@ class BusinessCalendar:
         open_days = self._weekdays_before(day) - bisect_left(self._sorted, day)
         return open_days * self._day_seconds
 
+    def _day(self, day: date) -> tuple[int, bool]:
+        """`_day_start(day)` and whether `day` is a business day, kept per day (the
+        moments of a month's tickets fall on a few dozen days)."""
+        known = self._memo.get(day)
+        if known is None:
+            known = (self._day_start(day), self.is_business_day(day))
+            self._memo[day] = known
+        return known
+
     def _position(self, moment: datetime) -> float:
         if self.always:
             return moment.timestamp()
         local = moment.astimezone(self.zone)
-        day = local.date()
-        base = self._day_start(day)
-        if not self.is_business_day(day):
+        base, open_day = self._day(local.date())
+        if not open_day:
             return base
-        wall = datetime.combine(day, local.timetz().replace(tzinfo=None))
-        into = (wall - datetime.combine(day, self.opens)).total_seconds()
-        return base + min(max(into, 0.0), float(self._day_seconds))
+        # local wall time since the opening, on the same day (no datetime arithmetic)
+        opens = self.opens
+        into = (
+            (local.hour - opens.hour) * 3600
+            + (local.minute - opens.minute) * 60
+            + (local.second - opens.second)
+            + (local.microsecond - opens.microsecond) / 1_000_000
+        )
+        return base + min(max(float(into), 0.0), float(self._day_seconds))
 
     def _from_position(self, target: float, not_before: date) -> datetime:
         day = not_before
@@ -184,7 +208,13 @@ class BusinessCalendar:
 
     def minutes_between(self, start: datetime, end: datetime) -> int:
         """Business minutes from `start` to `end`; negative when `end` is earlier."""
-        seconds = self._position(end) - self._position(start)
+        last = self._memo.get("start")  # the clocks of a queue all start from `now`
+        if last is not None and last[0] == start:
+            begin = last[1]
+        else:
+            begin = self._position(start)
+            self._memo["start"] = (start, begin)
+        seconds = self._position(end) - begin
         whole = int(abs(seconds) // 60)
         return whole if seconds >= 0 else -whole
 

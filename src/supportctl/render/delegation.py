@@ -214,22 +214,20 @@ def _sla_cell(r: ReviewRow, minutes_per_day: int, rich: bool) -> Any:
     text = clock_text(r.clock, minutes_per_day)
     if not rich or r.clock is None:
         return text
-    from rich.text import Text
-
+    from supportctl.render.ansi import Styled
     from supportctl.render.tables import clock_style
 
-    return Text(text, style=clock_style(r.clock))
+    return Styled(text, clock_style(r.clock))
 
 
 def _flags_cell(flags: tuple[str, ...], rich: bool) -> Any:
     text = _flags_text(flags)
     if not rich or not flags:
         return text
-    from rich.text import Text
-
+    from supportctl.render.ansi import Styled
     from supportctl.render.tables import LATE
 
-    return Text(text, style=LATE)
+    return Styled(text, LATE)
 
 
 def _ticket_text(r: ReviewRow) -> str:
@@ -241,22 +239,19 @@ def _ticket_cell(r: ReviewRow, rich: bool) -> Any:
     text = _ticket_text(r)
     if not rich or r.urgency != "urgent":
         return text
-    from rich.text import Text
-
+    from supportctl.render.ansi import Styled
     from supportctl.render.tables import URGENT
 
-    cell = Text(text)
-    cell.stylize(URGENT, 0, 1)
-    return cell
+    return Styled(text[:1], URGENT).append(text[1:])
 
 
 def flag_badges(cell: Any) -> Any:
     """Flags as letters (U untouched, S past SLA), keeping the cell's colour."""
-    from rich.text import Text
+    from supportctl.render.ansi import Styled
 
     plain = getattr(cell, "plain", str(cell))
     letters = "".join(FLAG_BADGES.get(f, f[:1].upper()) for f in plain.split(", ") if f)
-    return Text(letters, style=getattr(cell, "style", ""))
+    return Styled(letters, str(getattr(cell, "style", "") or ""))
 
 
 FLAGS_LEGEND = legend("flags", {"U": "untouched", "S": "past SLA"})

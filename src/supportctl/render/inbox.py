@@ -20,7 +20,13 @@ if TYPE_CHECKING:
 
 
 def inbox_json(row: InboxRow) -> dict[str, Any]:
-    due = _due(row)
+    """One queue row for `--json` (written for every ticket by `inbox --all --json`)."""
+    clock = row.clock
+    if clock is None or (clock.due is None and clock.target is None):  # closed: no clock
+        due = sla = None
+    else:
+        due = _due(row)
+        sla = _sla_json(row, due)
     data: dict[str, Any] = {
         "id": row.id,
         "subject": row.subject,
@@ -41,9 +47,10 @@ def inbox_json(row: InboxRow) -> dict[str, Any]:
         "flags": _flag_list(row),
         "bounced": row.bounced,
         "due": due,
-        "sla": _sla_json(row, due),
+        "sla": sla,
     }
-    data.update(row.extra)
+    if row.extra:
+        data.update(row.extra)
     return data
 
 
@@ -92,10 +99,10 @@ LEVEL_STYLES = {"premium": "bold magenta", "light": "dim"}
 
 def level_letter(cell: Any) -> Any:
     """A level as one coloured letter (P premium, S standard, L light)."""
-    from rich.text import Text
+    from supportctl.render.ansi import Styled
 
     plain = getattr(cell, "plain", str(cell))
-    return Text(plain[:1].upper(), style=LEVEL_STYLES.get(plain, ""))
+    return Styled(plain[:1].upper(), LEVEL_STYLES.get(plain, ""))
 
 
 def flag_badges(cell: Any) -> str:
@@ -105,11 +112,13 @@ def flag_badges(cell: Any) -> str:
 
 def sla_short(cell: Any) -> Any:
     """The SLA clock without its reply/fix label (the colour still says late)."""
-    text = cell.copy()
-    label, _, rest = text.plain.partition(" ")
+    from supportctl.render.ansi import Styled
+
+    plain = getattr(cell, "plain", str(cell))
+    label, _, rest = plain.partition(" ")
     if label in ("reply", "fix") and rest:
-        text = text[len(label) + 1 :]
-    return text
+        return Styled(rest, getattr(cell, "style", "") or "")
+    return cell
 
 
 def inbox_columns() -> list[Col]:
@@ -150,7 +159,7 @@ def _age(created_at: str, now: Any) -> str:
 def sla_cell(row: InboxRow, rich: bool = True) -> Any:
     """The SLA clock: business time left; red when breached, yellow under 2 business hours.
 
-    A rich Text on a terminal, plain text when piped (no rich import)."""
+    Styled text on a terminal, plain text when piped."""
     from supportctl.domain.sla import format_minutes
 
     clock = row.clock
@@ -167,11 +176,10 @@ def sla_cell(row: InboxRow, rich: bool = True) -> Any:
         text = f"{label} {left}"
     if not rich:
         return text
-    from rich.text import Text
-
+    from supportctl.render.ansi import Styled
     from supportctl.render.tables import clock_style
 
-    return Text(text, style=clock_style(clock))
+    return Styled(text, clock_style(clock))
 
 
 def _flag_list(row: InboxRow) -> list[str]:
@@ -200,11 +208,10 @@ def _urgent(urgency: str, rich: bool) -> Any:
         return ""
     if not rich:
         return "!"
-    from rich.text import Text
-
+    from supportctl.render.ansi import Styled
     from supportctl.render.tables import URGENT
 
-    return Text("!", style=URGENT)
+    return Styled("!", URGENT)
 
 
 def inbox_cells(row: InboxRow, timezone: str, now: Any = None, rich: bool = False) -> list[Any]:

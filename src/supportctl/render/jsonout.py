@@ -95,7 +95,10 @@ def emit_json_array(items: Iterable[Any], *, chunk: int = 500) -> None:
     rows = iter(items)
     first = True
     while batch := list(islice(rows, chunk)):
-        text = json.dumps(batch, ensure_ascii=False, indent=indent, default=_default)
+        # rows are trees built for this document (no cycles): skip the encoder's check
+        text = json.dumps(
+            batch, ensure_ascii=False, indent=indent, default=_default, check_circular=False
+        )
         if indent is None:  # "[a, b]" -> "a, b"
             inner, opening, glue = text[1:-1], "[", ", "
         else:  # "[\n  a,\n  b\n]" -> "  a,\n  b"

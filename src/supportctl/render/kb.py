@@ -148,12 +148,8 @@ def emit_list(app_ctx: Screen, articles: Sequence[Article], *, as_json: bool) ->
 
 
 def _cell(app_ctx: Screen, text: str) -> Any:
-    """Outside text for a table cell: a rich Text on a terminal (never parsed as markup)."""
-    if not app_ctx.is_terminal():
-        return text
-    from rich.text import Text
-
-    return Text(text)
+    """Outside text for a table cell (plain text: never parsed as markup)."""
+    return text
 
 
 def _snippet(snippet: str) -> str:

@@ -25,20 +25,19 @@ def _plain_safe(snippet: str) -> str:
 
 
 def _rich(snippet: str) -> Any:
-    from rich.text import Text
-
     from supportctl.domain.snippets import MARK_END, MARK_START
+    from supportctl.render.ansi import Styled
     from supportctl.render.safe import one_line
 
     # The marks are control characters themselves: split on them first, then make each
     # piece of customer text terminal-safe.
-    text = Text()
+    text = Styled()
     rest = snippet.replace("\n", " ")
     while MARK_START in rest:
         before, _, after = rest.partition(MARK_START)
         word, _, rest = after.partition(MARK_END)
         text.append(one_line(before))
-        text.append(one_line(word), style="bold reverse")
+        text.append(one_line(word), "bold reverse")
     text.append(one_line(rest))
     return text
 

@@ -7,19 +7,22 @@ description) takes the width that is left and is cut with `…`. When even that 
 narrow, columns give way in their `give` order, the way `gh` does: a column with a
 `short` form switches to it (a level as a coloured letter, flags as badges explained
 by a legend line), a `narrow` one is cut to that many cells, any other is dropped.
-Widths are terminal cells (`rich.cells.cell_len`), so decomposed Finnish and Czech,
-emoji and CJK stay aligned. Tables are capped at 50 rows with a count of the rest.
+Widths are terminal cells (`render.ansi.cell_width`, the count rich uses), so
+decomposed Finnish and Czech, emoji and CJK stay aligned. Tables are capped at 50 rows with a count of the rest.
 
 When stdout is not a terminal the same rows print as plain aligned columns, never
 wrapped or cut (one row per line, of any length), which is what grep, cut and
-`less -S` want, and costs no rich import (about a third of start-up). A Console given
-directly follows the same rule through its own `is_terminal`. `--color` forces the
+`less -S` want. A Console given directly follows the same rule through its own
+`is_terminal`. Neither form imports rich: on a terminal the lines are laid out and
+styled by `render.ansi` (its own SGR codes; NO_COLOR keeps bold and dim only), which
+starts a listing about 20 ms sooner than rich's console and table modules. `--color` forces the
 terminal form; `--json` is the stable interface for scripts.
 
 Every cell passes through `_cell` (`render.safe.one_line`: terminal-safe, one line),
 titles, captions and key/value blocks through `render.safe.term_safe`, so no view can
-put a customer's escape sequence on the terminal; text reaches rich as `Text`, never as
-markup (`[/b]` in a subject is shown, not parsed).
+put a customer's escape sequence on the terminal; the only escape sequences written are
+the SGR codes of the styles, and text is never markup (`[/b]` in a subject is shown).
+A cell may be a `render.ansi.Styled` (or a rich `Text`) to carry a colour.
 """
 
 from __future__ import annotations
@@ -28,15 +31,16 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from supportctl.render.ansi import cell_width
 from supportctl.render.safe import one_line, term_safe
+from supportctl.render.screen import console_of, is_console, wants_rich
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.text import Text
 
+    from supportctl.render.ansi import Styled, Terminal
     from supportctl.render.screen import Screen
 
-from supportctl.render.screen import console_of, wants_rich
 
 TABLE_ROW_CAP = 50
 
@@ -123,38 +127,39 @@ def _console(target: Screen | Console) -> Console:
     return console_of(target)
 
 
+def _terminal(target: Screen | Console) -> Terminal:
+    """The width and styles of the terminal `target` draws on (no rich Console built)."""
+    from supportctl.render.ansi import Terminal
+
+    if is_console(target):
+        return Terminal.of_console(target)
+    import os
+
+    color = getattr(target, "color", None)
+    return Terminal.detect(no_color=bool(os.environ.get("NO_COLOR")) or color is False)
+
+
+def _emit(target: Screen | Console, text: str) -> None:
+    """Write finished terminal lines where `target` writes (stdout for a screen)."""
+    if is_console(target):
+        target.file.write(text + "\n")
+        return
+    _write(text)
+
+
 def _cell(value: Any) -> str:
     """A cell as one terminal-safe line: the single sanitising point of every table."""
     if value is None:
         return ""
-    plain = getattr(value, "plain", None)  # rich Text
+    plain = getattr(value, "plain", None)  # Styled or rich Text
     return one_line(plain if isinstance(plain, str) else value)
 
 
-def _rich_cell(value: Any) -> Text:
-    """A cell as rich Text: a Text keeps its styles when it is already safe; never markup."""
-    from rich.text import Text
+def _styled_cell(value: Any) -> Styled:
+    """A cell as styled parts, each terminal-safe and on one line; never markup."""
+    from supportctl.render.ansi import Styled, parts_of
 
-    if isinstance(value, Text):
-        safe = _cell(value)
-        return value if safe == value.plain else Text(safe, style=value.style)
-    return Text(_cell(value))
-
-
-def cell_width(text: str) -> int:
-    """Width of `text` in terminal cells (wide CJK/emoji 2, combining marks 0), no rich."""
-    if text.isascii():
-        return len(text)
-    import unicodedata
-
-    width = 0
-    for ch in text:
-        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-            continue
-        if "\U0001f3fb" <= ch <= "\U0001f3ff":  # skin tones join the emoji before them
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-    return width
+    return Styled.of((one_line(text), style) for text, style in parts_of(value))
 
 
 def _write(line: str) -> None:
@@ -162,12 +167,18 @@ def _write(line: str) -> None:
 
 
 def say(target: Screen | Console, text: str, *, style: str | None = None) -> None:
-    """One line of text from anywhere, safe for the terminal; plain when piped."""
+    """One line of text from anywhere, safe for the terminal; plain when piped.
+
+    On a terminal it wraps on words at the terminal width, never past it."""
     text = term_safe(text)
     if not _wants_rich(target):
         _write(text)
         return
-    _console(target).print(text, style=style, markup=False, highlight=False, soft_wrap=False)
+    from supportctl.render.ansi import fold
+
+    term = _terminal(target)
+    lines = fold(text.replace("\t", " "), term.width)
+    _emit(target, "\n".join(term.render([(line, style or "")]) for line in lines))
 
 
 def say_line(target: Screen | Console, text: str, *, style: str | None = None) -> None:
@@ -176,12 +187,13 @@ def say_line(target: Screen | Console, text: str, *, style: str | None = None) -
     if not _wants_rich(target):
         _write(text)
         return
-    from rich.text import Text
+    from supportctl.render.ansi import cut
 
-    console = _console(target)
-    line = Text(text, style=style or "")
-    line.truncate(console.width, overflow="ellipsis")
-    console.print(line, no_wrap=True, overflow="ellipsis", soft_wrap=False)
+    term = _terminal(target)
+    parts = [(text, style or "")]
+    if cell_width(text) > term.width:
+        parts = cut(parts, term.width)
+    _emit(target, term.render(parts))
 
 
 def table(
@@ -206,30 +218,25 @@ def table(
     if not _wants_rich(target):
         _plain(cols, shown, title=title, caption=caption, more=more)
         return
-    console = _console(target)
-    lines, legends = fit(cols, shown, console.width)
+    term = _terminal(target)
+    lines, legends = fit(cols, shown, term.width)
     if title:
-        say(console, title, style="bold")
-    from rich.text import Text
-
-    console.print(Text("\n").join(lines), no_wrap=True, overflow="crop", crop=True, soft_wrap=False)
+        say(target, title, style="bold")
+    _emit(target, "\n".join(term.render(line.parts) for line in lines))
     for note in (*legends, caption, more):
         if note:  # wrapped on words at the terminal width, never past it
-            console.print(
-                term_safe(note), style="dim", markup=False, highlight=False, soft_wrap=False
-            )
+            say(target, note, style="dim")
 
 
 def fit(
     cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int
-) -> tuple[list[Text], list[str]]:
+) -> tuple[list[Styled], list[str]]:
     """The header and row lines of a table laid out in `width` cells, and legend lines."""
-    from rich.cells import cell_len
-    from rich.text import Text
+    from supportctl.render.ansi import Styled, cut
 
-    cells = [[_rich_cell(v) for v in row] for row in rows]
+    cells = [[_styled_cell(v) for v in row] for row in rows]
     active = [
-        i for i, c in enumerate(cols) if not (c.hide_empty and all(not r[i].plain for r in cells))
+        i for i, c in enumerate(cols) if not (c.hide_empty and all(not r[i].parts for r in cells))
     ]
     shortened: set[int] = set()
     narrowed: dict[int, int] = {}
@@ -239,8 +246,8 @@ def fit(
         return col.short_name or col.name if i in shortened else col.name
 
     def natural(i: int) -> int:
-        widest = max((cell_len(r[i].plain) for r in cells), default=0)
-        return max(cell_len(header(i)), widest)
+        widest = max((cell_width(r[i].plain) for r in cells), default=0)
+        return max(cell_width(header(i)), widest)
 
     flex = next((i for i in active if cols[i].flex), None)
     steps = sorted((c.give, i) for i, c in enumerate(cols) if c.give > 0)
@@ -253,7 +260,7 @@ def fit(
                 break
         else:
             room = width - fixed
-            need = min(widths[flex], max(FLEX_MIN, cell_len(cols[flex].name)))
+            need = min(widths[flex], max(FLEX_MIN, cell_width(cols[flex].name)))
             eager = room < widths[flex] and any(cols[i].eager for _g, i in steps)
             if (room >= need and not eager) or not steps:
                 widths[flex] = max(min(widths[flex], room), 1)
@@ -266,38 +273,43 @@ def fit(
         col = cols[i]
         if col.short is not None:
             shortened.add(i)
+            short = col.short
             for r in cells:
-                r[i] = _rich_cell(col.short(r[i]) if r[i].plain else r[i])
+                r[i] = _styled_cell(short(r[i]) if r[i].parts else r[i])
         elif col.narrow is not None:
             narrowed[i] = max(col.narrow, 1)
         else:
             active.remove(i)
 
-    def line(values: Sequence[Text]) -> Text:
-        out = Text()
+    last = len(active) - 1
+
+    def line(values: Sequence[Styled]) -> Styled:
+        out: list[tuple[str, str]] = []
         for n, i in enumerate(active):
-            text = values[n]
+            parts = values[n].parts
             w = widths[i]
-            size = cell_len(text.plain)
+            size = cell_width(values[n].plain)
             if size > w:
-                text = text.copy()
-                text.truncate(w, overflow="ellipsis")
-                size = cell_len(text.plain)
+                parts = cut(parts, w)
+                size = cell_width("".join(t for t, _s in parts))
             pad = " " * (w - size)
             if n:
-                out.append(" " * GAP)
+                out.append((" " * GAP, ""))
             if cols[i].right:
-                out.append(pad)
-                out.append_text(text)
+                out.append((pad, ""))
+                out.extend(parts)
             else:
-                out.append_text(text)
-                out.append(pad)
-        out.rstrip()
-        if cell_len(out.plain) > width:  # nothing left to give: cut the line at the edge
-            out.truncate(width, overflow="ellipsis")
-        return out
+                out.extend(parts)
+                if n != last:
+                    out.append((pad, ""))
+        while out and not out[-1][1] and not out[-1][0].strip():
+            out.pop()  # no trailing blanks
+        text = Styled.of(out)
+        if cell_width(text.plain) > width:  # nothing left to give: cut the line at the edge
+            text = Styled.of(cut(text.parts, width))
+        return text
 
-    head = line([Text(header(i), style="bold") for i in active])
+    head = line([Styled(header(i), "bold") for i in active])
     lines = [head] + [line([r[i] for i in active]) for r in cells]
     legends = []
     for i in sorted(shortened):
@@ -375,14 +387,23 @@ def keyvalue(target: Screen | Console, title: str, pairs: Sequence[tuple[str, An
             text = _block(value).replace("\n", "\n" + " " * (width + 2))
             _write(f"{key.ljust(width)}  {text}".rstrip())
         return
-    from rich.table import Table
-    from rich.text import Text
+    from supportctl.render.ansi import cut, fold
 
-    tbl = Table(
-        title=Text(title), show_header=False, box=None, pad_edge=False, title_justify="left"
-    )
-    tbl.add_column("key", style="bold", no_wrap=True)
-    tbl.add_column("value", overflow="fold")
-    for key, value in pairs:
-        tbl.add_row(Text(_block(key)), Text(_block(value)))
-    _console(target).print(tbl)
+    term = _terminal(target)
+    width = term.width
+    keys = [one_line(key) for key, _v in pairs]
+    key_width = max((cell_width(k) for k in keys), default=0)
+    room = width - key_width - 2
+    indent = " " * (key_width + 2)
+    out = [term.render(cut([(title, "")], width) if cell_width(title) > width else [(title, "")])]
+    for key, (_k, value) in zip(keys, pairs, strict=True):
+        if room < 10:  # too narrow for two columns: the value under its key
+            out.append(term.render(cut([(key, "bold")], width) if cell_width(key) > width
+                                   else [(key, "bold")]))  # fmt: skip
+            out.extend(line.rstrip() for line in fold(_block(value), width))
+            continue
+        lines = fold(_block(value), room)
+        head = term.render([(key, "bold")]) + " " * (key_width - cell_width(key) + 2)
+        out.append((head + lines[0]).rstrip())
+        out.extend((indent + rest).rstrip() for rest in lines[1:])
+    _emit(target, "\n".join(out))

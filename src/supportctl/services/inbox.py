@@ -7,7 +7,7 @@ shows whatever the rows carry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +24,7 @@ OPEN_STATUSES = ("new", "open", "waiting")
 def list_open(store: Store, *, include_all: bool = False) -> list[InboxRow]:
     """Open human tickets in queue order; `include_all` adds closed and non-human ones."""
     rows = ticket_store.queue(store, include_closed=include_all, human_only=not include_all)
-    counts = message_counts(store, [int(r["id"]) for r in rows])
-    return [_row(r, counts.get(int(r["id"]), 0)) for r in rows]
+    return _rows(rows, message_counts(store, [int(r["id"]) for r in rows]))
 
 
 def message_counts(store: Store, ticket_ids: list[int]) -> dict[int, int]:
@@ -57,12 +56,9 @@ def queue(
         else ticket_store.queue_count(store, **filters)
     )
     clocks = clock_for_tickets(store, config, rows, now)
-    counts = message_counts(store, [int(r["id"]) for r in rows])
-    items = []
-    for r in rows:
-        item = _row(r, counts.get(int(r["id"]), 0))
+    items = _rows(rows, message_counts(store, [int(r["id"]) for r in rows]))
+    for item in items:
         item.clock = clocks.get(item.id)
-        items.append(item)
     return Queue(items, total, _warnings(store))
 
 
@@ -84,8 +80,7 @@ def stream(
     def rows() -> Iterator[InboxRow]:
         for batch in ticket_store.queue_batches(store, **filters):
             clocks = clock_for_tickets(store, config, batch, now)
-            for r in batch:
-                item = _row(r, r["message_count"])
+            for item in _rows(batch):
                 item.clock = clocks.get(item.id)
                 yield item
 
@@ -151,26 +146,57 @@ def describe(store: Store, config: Config, ticket_id: int, now: datetime) -> str
     return " · ".join(parts)
 
 
-def _row(r: Any, message_count: int = 0) -> InboxRow:
-    return InboxRow(
-        id=int(r["id"]),
-        subject=r["subject"],
-        requester=r["requester"],
-        customer=r["customer"],
-        status=r["status"],
-        urgency=r["urgency"],
-        kind=r["kind"],
-        classification=r["classification"],
-        is_triage=bool(r["is_triage"]),
-        needs_approval=bool(r["needs_approval"]),
-        created_at=r["created_at"],
-        updated_at=r["updated_at"],
-        messages=message_count,
-        extra={},
-        owner=r["owner"],
-        level=r["level"],
-        hours=r["hours"],
-        delegated=bool(r["delegated"]),
-        bounced=bool(r["bounced_at"]),
-        foreign_sender=bool(r["foreign_sender"]),
-    )
+def _rows(batch: Sequence[Any], counts: dict[int, int] | None = None) -> list[InboxRow]:
+    """InboxRows of queue rows, each with its message count (from `counts`, else the
+    row's own `message_count`). Columns are found by name once per batch and read by
+    position: `inbox --all --json` builds one row per ticket of the whole history."""
+    if not batch:
+        return []
+    at = {key: n for n, key in enumerate(batch[0].keys())}
+    (i_id, i_subject, i_requester, i_customer, i_status, i_urgency, i_kind, i_class) = (
+        at[k]
+        for k in (
+            "id", "subject", "requester", "customer", "status", "urgency", "kind",
+            "classification",
+        )
+    )  # fmt: skip
+    (i_triage, i_approval, i_created, i_updated, i_owner, i_level, i_hours) = (
+        at[k]
+        for k in ("is_triage", "needs_approval", "created_at", "updated_at", "owner", "level",
+                  "hours")
+    )  # fmt: skip
+    i_delegated, i_bounced, i_foreign = at["delegated"], at["bounced_at"], at["foreign_sender"]
+    i_count = at.get("message_count")
+    out = []
+    for r in batch:
+        ticket_id = r[i_id]
+        if counts is not None:
+            messages = counts.get(ticket_id, 0)
+        else:
+            messages = r[i_count] if i_count is not None else 0
+        out.append(
+            InboxRow(
+                ticket_id,
+                r[i_subject],
+                r[i_requester],
+                r[i_customer],
+                r[i_status],
+                r[i_urgency],
+                r[i_kind],
+                r[i_class],
+                bool(r[i_triage]),
+                bool(r[i_approval]),
+                r[i_created],
+                r[i_updated],
+                messages,
+                {},
+                r[i_owner],
+                r[i_level],
+                r[i_hours],
+                bool(r[i_delegated]),
+                None,
+                bool(r[i_bounced]),
+                bool(r[i_foreign]),
+            )
+        )
+    return out

@@ -56,18 +56,28 @@ def build(store: Store, config: Config, month: str, now: datetime) -> MonthRepor
     while monday < last:
         weeks[monday] = 0
         monday = date.fromordinal(monday.toordinal() + 7)
-    for r in rows:
-        created = from_utc_text(r["created_at"])
-        cal = calendar.with_always(r["hours"] == "24x7")
-        if r["first_response_at"]:
+    twenty_four_seven = calendar.with_always(True)
+    for (
+        _id,
+        created_at,
+        first_response_at,
+        due_response_at,
+        resolved_at,
+        due_resolution_at,
+        status,
+        level,
+        hours,
+        customer,
+    ) in rows:
+        created = from_utc_text(created_at)
+        if first_response_at:
+            cal = twenty_four_seven if hours == "24x7" else calendar
             response_minutes.append(
-                max(cal.minutes_between(created, from_utc_text(r["first_response_at"])), 0)
+                max(cal.minutes_between(created, from_utc_text(first_response_at)), 0)
             )
-        late_response = _late(r["first_response_at"], r["due_response_at"], now_text)
-        late_resolution = r["status"] != "waiting" and _late(
-            r["resolved_at"], r["due_resolution_at"], now_text
-        )
-        for key, bucket in ((r["customer"] or "(unknown)", by_customer), (r["level"], by_level)):
+        late_response = _late(first_response_at, due_response_at, now_text)
+        late_resolution = status != "waiting" and _late(resolved_at, due_resolution_at, now_text)
+        for key, bucket in ((customer or "(unknown)", by_customer), (level, by_level)):
             counts = bucket.setdefault(key, [0, 0, 0])
             counts[0] += 1
             counts[1] += int(late_response)

@@ -77,7 +77,7 @@ def search(store: Store, text: str, *, customer: str | None = None, limit: int =
             source,
             match,
             [int(r["rowid"]) for r, s, _h in chosen if s == source],
-            scattered=customer_id is not None,
+            customer_id=customer_id,
         )
         for source in search_store.SOURCES
     }

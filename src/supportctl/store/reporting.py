@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-import sqlite3
+from typing import NamedTuple
 
 from supportctl.store.db import Store
 
 
-def tickets_created(store: Store, start: str, end: str) -> list[sqlite3.Row]:
-    return store.all(
+class CreatedTicket(NamedTuple):
+    """A ticket created in the month, as `report` reads it."""
+
+    id: int
+    created_at: str
+    first_response_at: str | None
+    due_response_at: str | None
+    resolved_at: str | None
+    due_resolution_at: str | None
+    status: str
+    level: str
+    hours: str
+    customer: str | None
+
+
+def tickets_created(store: Store, start: str, end: str) -> list[CreatedTicket]:
+    """The month's human tickets, oldest first, as plain tuples (a month can hold
+    thousands: a tuple is made and read much faster than a row read by name)."""
+    rows = store.tuples(
         "SELECT t.id, t.created_at, t.first_response_at, t.due_response_at, t.resolved_at, "
-        "t.due_resolution_at, t.status, t.level, t.hours, t.waiting_since, c.slug AS customer "
+        "t.due_resolution_at, t.status, t.level, t.hours, c.slug AS customer "
         "FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id "
         "WHERE t.created_at >= ? AND t.created_at < ? AND t.merged_into IS NULL "
         "AND t.classification = 'human' ORDER BY t.created_at",
         (start, end),
     )
+    return [CreatedTicket._make(r) for r in rows]
 
 
 def tickets_resolved(store: Store, start: str, end: str) -> int:

@@ -76,33 +76,32 @@ def hits(
 
 
 def snippets(
-    store: Store, source: str, match: str, rowids: Sequence[int], *, scattered: bool = False
+    store: Store,
+    source: str,
+    match: str,
+    rowids: Sequence[int],
+    *,
+    customer_id: int | None = None,
 ) -> dict[int, str]:
     """rowid -> snippet with the matches between MARK_START and MARK_END.
 
-    `scattered`: the rowids were picked by a filter (one customer's rows) and may lie
-    far apart in the history, so each is looked up by itself instead of walking the
-    range between them."""
+    One walk over the matches between the lowest and the highest rowid asked for: no
+    more matches than `hits` read. With `customer_id` the rows were picked by the
+    customer filter and may lie far apart in the history, so the walk keeps the
+    customer token in its query too and visits only that customer's matches. The
+    snippet still comes from a text column: every match has the words in one, and on a
+    tie FTS5 picks the earlier column, never the one-token customer column after them."""
     if not rowids:
         return {}
     if store.engine != "sqlite":
         return _pg_snippets(store, source, match, rowids)
     table, _columns, _join, _ticket, _at, column = _SOURCES[source]
     text = _in_text(source, match)
-    if scattered:
-        found: dict[int, str] = {}
-        for rowid in rowids:
-            row = store.one(
-                f"SELECT snippet({table}, {column}, {_SNIP}) FROM {table} "
-                f"WHERE {table} MATCH ? AND rowid = ?",
-                (text, rowid),
-            )
-            if row is not None and row[0] is not None:
-                found[rowid] = row[0]
-        return found
+    if customer_id is not None:
+        text += f' AND customer : "{customer_token(customer_id)}"'
     marks = ", ".join("?" for _ in rowids)
     # FTS5 turns `rowid IN (...)` next to MATCH into a walk over every match; a rowid
-    # range is walked incrementally. The range holds no more matches than `hits` read.
+    # range is walked incrementally.
     rows = store.all(
         f"SELECT rowid, CASE WHEN rowid IN ({marks}) THEN snippet({table}, {column}, {_SNIP}) END "
         f"FROM {table} WHERE {table} MATCH ? AND rowid >= ? AND rowid <= ?",

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from supportctl.domain.sla import Clock
 
 
-@dataclass
+@dataclass(slots=True)
 class InboxRow:
     id: int
     subject: str
