@@ -178,12 +178,13 @@ verbose = 0
     return measure(argv)
 
 
-def ours_workspace(root: Path, port: int, name: str) -> dict[str, str]:
+def ours_workspace(root: Path, port: int, name: str, db: str | None = None) -> dict[str, str]:
+    """A fresh desk reading the bench mailbox: a SQLite file in its folder, or `db`."""
     ws = root / name
     shutil.rmtree(ws, ignore_errors=True)
     ws.mkdir()
     env = {
-        "SUPPORTCTL_DB": str(ws / "supportctl.db"),
+        "SUPPORTCTL_DB": db or str(ws / "supportctl.db"),
         "SUPPORTCTL_CONFIG": str(ws / "config.toml"),
         "BENCH_IMAP_PASSWORD": "secret",
         "NO_COLOR": "1",

@@ -63,6 +63,7 @@ def test_commands_and_options_complete(desk: Path) -> None:
     assert {"--no-fetch", "--mine", "--customer"} <= set(complete("supportctl inbox --"))
 
 
+@pytest.mark.both_engines
 def test_values_people_type_most_complete(desk: Path) -> None:
     assert complete("supportctl ticket show ") == ["2", "1"]  # open tickets, newest first
     assert complete("supportctl inbox --customer ") == ["acme", "kovo"]
@@ -77,3 +78,30 @@ def test_values_people_type_most_complete(desk: Path) -> None:
 
 def test_completion_without_a_database_offers_nothing(tmp_path: Path) -> None:
     assert complete("supportctl ticket show ", SUPPORTCTL_DB=str(tmp_path / "none.db")) == []
+
+
+@pytest.mark.both_engines
+def test_completion_reads_the_database_the_config_names(desk: Path, db_target: str) -> None:
+    """No --db or SUPPORTCTL_DB: the config's [database] url, a file or a server."""
+    config = desk / "config.toml"
+    config.write_text(config.read_text() + f'\n[database]\nurl = "{db_target}"\n')
+    env = {k: v for k, v in os.environ.items() if k != "SUPPORTCTL_DB"}
+    parts = ["supportctl", "ticket", "show", ""]
+    done = subprocess.run(
+        [sys.executable, "-m", "supportctl"],
+        env={
+            **env,
+            "_SUPPORTCTL_COMPLETE": "complete_bash",
+            "COMP_WORDS": " ".join(parts),
+            "COMP_CWORD": "3",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["2", "1"]
+
+
+def test_completion_from_an_unreachable_server_offers_nothing() -> None:
+    url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
+    assert complete("supportctl ticket show ", SUPPORTCTL_DB=url) == []

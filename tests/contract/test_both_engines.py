@@ -197,3 +197,55 @@ def test_catalogs_match_after_migrating_from_empty(
     assert sorted(ours) == sorted(theirs)
     for table in ours:
         assert ours[table] == theirs[table], table
+
+
+def test_a_bulk_block_reports_rows_changed_and_reads_once(cli: Any, db_engine: str) -> None:
+    """Inside `Store.bulk` (the importer's batch; pipeline mode on PostgreSQL) an
+    optimistic edit still learns whether its row changed, and `memo` reads once."""
+    from supportctl.store import tickets as ticket_store
+    from tests.conftest import open_test_store
+
+    _desk(cli)
+    cli.ok("ticket", "new", "--customer", "acme", "--from", "m@acme.fi", "Lomake", env=NOW)
+    store = open_test_store(Path(os.environ["SUPPORTCTL_CONFIG"]).parent)
+    try:
+        version = int(store.scalar("SELECT version FROM tickets WHERE id = 1"))
+        reads: list[int] = []
+        with store.transaction(), store.bulk():
+            assert ticket_store.update(store, 1, {"status": "waiting"}, version=version)
+            assert not ticket_store.update(store, 1, {"status": "open"}, version=version)
+            missing = store.execute("UPDATE tickets SET subject = subject WHERE id = -1")
+            assert missing.rowcount == 0
+            for _ in range(3):
+                store.memo("people", lambda: reads.append(1) or store.all("SELECT * FROM people"))
+        assert reads == [1]
+        assert store.scalar("SELECT status FROM tickets WHERE id = 1") == "waiting"
+        store.memo("people", lambda: reads.append(1))
+        assert reads == [1, 1]  # outside a bulk block nothing is kept
+    finally:
+        store.close()
+
+
+def test_resolving_many_tickets_at_once_follows_merges_like_one_at_a_time(
+    cli: Any, db_engine: str
+) -> None:
+    """The importer resolves every ticket a reply's references name in one query a
+    merge level (`resolve_ids`); the answers are `resolve_id`'s, chains and loops too."""
+    from supportctl.store import tickets as ticket_store
+    from tests.conftest import open_test_store
+
+    _desk(cli)
+    for n in range(6):
+        cli.ok("ticket", "new", "--customer", "acme", "--from", "m@acme.fi", f"T{n}", env=NOW)
+    store = open_test_store(Path(os.environ["SUPPORTCTL_CONFIG"]).parent)
+    try:
+        with store.transaction():  # 1 -> 2 -> 3, and a loop 4 <-> 5 (never made by merge)
+            for source, target in ((1, 2), (2, 3), (4, 5), (5, 4)):
+                store.execute("UPDATE tickets SET merged_into = ? WHERE id = ?", (target, source))
+        asked = [1, 2, 3, 4, 5, 6, 99]
+        one_by_one = {t: ticket_store.resolve_id(store, t) for t in asked}
+        at_once = ticket_store.resolve_ids(store, asked)
+        assert at_once == {t: r for t, r in one_by_one.items() if r is not None}
+        assert at_once[1] == 3 and 99 not in at_once
+    finally:
+        store.close()

@@ -1,7 +1,8 @@
 """Over the real Dovecot: one message that cannot be stored never stops intake.
 
-The message is refused by a SQLite trigger (as a constraint or a full disk refuses a
-row); raw 8-bit addresses from the shared corpus are stored as they are.
+The message is refused by a trigger (as a constraint refuses a row), on both engines;
+a failure of the database itself stops the run instead. Raw 8-bit addresses from the
+shared corpus are stored as they are.
 """
 
 from __future__ import annotations
@@ -12,12 +13,29 @@ from tests.cli.test_mail_intake import EIGHT_BIT_FILES, POISON
 from tests.conftest import CORPUS
 from tests.integration.test_imap_ingest import append, count, desk, mail, run
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_engines]
 __all__ = ["desk"]  # the fixture, shared with the sync tests
+
+PG_POISON = (
+    "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "IF NEW.subject LIKE '%myrkky%' THEN RAISE EXCEPTION 'refused by the test trigger'; "
+    "END IF; RETURN NEW; END $$",
+    "CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION poison()",
+)
+
+
+def poison(desk) -> None:
+    for statement in PG_POISON if desk.store.engine == "postgresql" else (POISON,):
+        desk.store.execute(statement)
+
+
+def unpoison(desk) -> None:
+    on = " ON messages" if desk.store.engine == "postgresql" else ""
+    desk.store.execute(f"DROP TRIGGER poison{on}")
 
 
 def test_quarantined_message_does_not_stop_the_mailbox(desk) -> None:
-    desk.store.execute(POISON)
+    poison(desk)
     append(
         desk.imap,
         "INBOX",
@@ -46,7 +64,7 @@ def test_quarantined_message_does_not_stop_the_mailbox(desk) -> None:
     from supportctl.services import mailadmin
     from tests.integration.test_imap_ingest import NOW
 
-    desk.store.execute("DROP TRIGGER poison")
+    unpoison(desk)
     result = mailadmin.reparse(desk.store, load_config(desk.root / "config.toml"), now=NOW)
     assert (result.quarantined, result.recovered) == (2, 2)
     assert mailadmin.problems(desk.store) == []
@@ -66,3 +84,32 @@ def test_raw_8bit_addresses_over_imap(desk) -> None:
     assert desk.store.scalar("SELECT last_uid FROM mail_state") == top
     to = " ".join(r[0] for r in desk.store.all("SELECT to_addrs FROM messages"))
     assert "k.günther@example.com" in to and "danglüe@email.com" in to
+
+
+def test_a_failing_database_stops_the_run_instead_of_quarantining(desk) -> None:
+    """The engine failing (here: a full disk as the server reports it, or SQLite meeting
+    a function it lacks) is not the message's fault: the batch is undone, nothing is
+    quarantined, and the next run fetches the same mail again."""
+    from supportctl.store.db import EngineFailure
+
+    if desk.store.engine == "postgresql":
+        desk.store.execute(
+            PG_POISON[0].replace(
+                "RAISE EXCEPTION 'refused by the test trigger'",
+                "RAISE EXCEPTION 'no space' USING ERRCODE = 'disk_full'",
+            )
+        )
+        desk.store.execute(PG_POISON[1])
+    else:
+        desk.store.execute(
+            "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.subject LIKE '%myrkky%' "
+            "BEGIN SELECT no_such_function(); END"
+        )
+    append(desk.imap, "INBOX", [mail(1), mail(2, subject="myrkky"), mail(3)])
+    with pytest.raises(EngineFailure):
+        run(desk)
+    assert count(desk) == 0
+    assert count(desk, "SELECT COUNT(*) FROM quarantine") == 0
+    unpoison(desk)
+    report = run(desk)
+    assert (report.stored, report.quarantined) == (3, 0)

@@ -38,8 +38,9 @@ def _files() -> list[Path]:
 
 
 def _norm(text: str) -> str:
-    """White space runs as one space: we unfold and collapse, the stdlib keeps them."""
-    return " ".join(text.split())
+    """White space runs as one space: we unfold and collapse, the stdlib keeps them; and
+    no NUL characters: ours drops them (PostgreSQL text cannot hold them)."""
+    return " ".join(text.replace("\x00", "").split())
 
 
 @dataclass

@@ -251,3 +251,16 @@ def test_plain_header_blocks_read_like_the_stdlib_parser(
     msg, body = split_entity(raw)
     assert list(msg.raw_items()) == list(expected.raw_items())
     assert body == b"body"
+
+
+def test_nul_characters_are_dropped_from_text_subject_and_names() -> None:
+    raw = (
+        b"From: =?utf-8?q?Ma=00tti?= <matti@acme.fi>\r\nTo: tuki@agency.example\r\n"
+        b"Subject: =?utf-8?q?hei=00maailma?=\r\nMessage-ID: <n@acme.fi>\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"rivi\x00 yksi\r\n"
+    )
+    parsed = parse_message(raw)
+    assert "\x00" not in parsed.text + parsed.subject + parsed.from_name
+    assert parsed.text == "rivi yksi"
+    assert parsed.subject == "heimaailma"

@@ -13,25 +13,47 @@ from typing import Annotated
 import typer
 
 
-def _db_path(ctx: typer.Context) -> Path:
+def _db_target(ctx: typer.Context) -> tuple[Path | str, str | None]:
+    """The database the command would use (--db, SUPPORTCTL_DB, the config's [database]
+    url, else the default file) and the server password the config names, if any."""
+    from supportctl.store.db import is_server_url
+
     given = ctx.find_root().params.get("db") if ctx is not None else None
-    if given:
-        return Path(given).expanduser()
-    env = os.environ.get("SUPPORTCTL_DB")
-    if env:
-        return Path(env).expanduser()
+    named = given or os.environ.get("SUPPORTCTL_DB")
+    if named:
+        return (named if is_server_url(named) else Path(named).expanduser()), None
+    try:
+        from supportctl.config import load_config, resolve_secret
+        from supportctl.paths import default_config_path
+
+        root = ctx.find_root().params.get("config") if ctx is not None else None
+        root = root or os.environ.get("SUPPORTCTL_CONFIG")
+        config_path = Path(root).expanduser() if root else default_config_path()
+        database = load_config(config_path).database
+        if database.url and is_server_url(database.url):
+            password = None
+            if database.password_command or database.password_env:
+                password = resolve_secret(
+                    "[database]", database.password_command, database.password_env
+                )
+            return database.url, password
+        if database.url:
+            return Path(database.url).expanduser(), None
+    except Exception:  # a broken config completes from the default file
+        pass
     from supportctl.paths import default_db_path
 
-    return default_db_path()
+    return default_db_path(), None
 
 
 def _matching(ctx: typer.Context, kind: str, incomplete: str) -> list[tuple[str, str]]:
     from supportctl.render.safe import one_line
     from supportctl.store.completion import choices
 
+    target, password = _db_target(ctx)
     return [
         (value, one_line(help_text, 60))
-        for value, help_text in choices(_db_path(ctx), kind)
+        for value, help_text in choices(target, kind, password=password)
         if value.startswith(incomplete)
     ]
 

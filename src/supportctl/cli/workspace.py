@@ -199,8 +199,9 @@ def backup_cmd(
 def doctor_cmd(ctx: typer.Context) -> None:
     """Explain whether you can use the config and the database, and how to fix it.
 
-    For a team sharing one database (`init --group`): who owns the folder and the
-    files, whether you can write them, and what to run when you cannot.
+    For a team sharing one database file (`init --group`): who owns the folder and the
+    files, whether you can write them, and what to run when you cannot. On a PostgreSQL
+    server: whether it is reachable, its schema version, and your rights on the desk.
 
     Example:  supportctl doctor
     """
@@ -209,7 +210,7 @@ def doctor_cmd(ctx: typer.Context) -> None:
     from supportctl.services.doctor import check
 
     app_ctx = get_app_context(ctx)
-    findings = check(app_ctx.config_path, app_ctx.db_path)
+    findings = check(app_ctx.config_path, app_ctx.db_target, lambda: app_ctx.db_password)
     for finding in findings:
         typer.echo(f"{'ok' if finding.ok else 'problem':8} {term_safe(finding.what)}")
         if finding.fix:

@@ -182,6 +182,12 @@ def html_to_text(html: str) -> str:
     return tidy_text(text)
 
 
+def _no_nul(text: str) -> str:
+    """Text without NUL characters: mail text has no use for them, a terminal shows
+    nothing, and PostgreSQL's text type cannot hold them (both engines store the same)."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 def tidy_text(text: str) -> str:
     """Trailing spaces off, at most one empty line in a row, no leading/trailing blanks."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
@@ -232,7 +238,7 @@ class _Walker:
         self.attachments.append(
             AttachmentRef(
                 position=position,
-                filename=_filename(part, position),
+                filename=_no_nul(_filename(part, position)),
                 content_type=_ascii(part.get_content_type(), "application/octet-stream"),
                 transfer_encoding=cte,
                 size=_decoded_size(data, cte),
@@ -421,12 +427,12 @@ def parse_message(raw: bytes) -> ParsedMail:
         in_reply_to=in_reply_to_ids[0] if in_reply_to_ids else "",
         references=refs,
         from_addr=from_addr,
-        from_name=from_name,
+        from_name=_no_nul(from_name),
         to_addrs=to_addrs,
         cc_addrs=cc_addrs,
         date=_date(header(msg, "Date")),
-        subject=decode_header_value(header(msg, "Subject")),
-        text="\n\n".join(walker.texts),
+        subject=_no_nul(decode_header_value(header(msg, "Subject"))),
+        text=_no_nul("\n\n".join(walker.texts)),
         content_type=_ascii(msg.get_content_type(), "text/plain"),
         report_type=_ascii(str(msg.get_param("report-type") or "").lower(), ""),
         headers=headers,

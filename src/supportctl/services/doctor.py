@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,13 +53,7 @@ def _in_group(gid: int) -> bool:
     return gid == os.getegid() or gid in os.getgroups()
 
 
-def check(config_path: Path, db_path: Path) -> list[Finding]:
-    """Findings, in the order a person would look: config, folder, database, companions."""
-    import grp
-
-    found: list[Finding] = []
-    me = _user()
-
+def _check_config(found: list[Finding], config_path: Path, me: str) -> None:
     # The config file.
     if not os.access(config_path.absolute().parent, os.X_OK):
         found.append(
@@ -81,6 +76,28 @@ def check(config_path: Path, db_path: Path) -> list[Finding]:
         )
     else:
         found.append(Finding(True, f"config {config_path} is readable"))
+
+
+def check(
+    config_path: Path, db_path: Path | str, password: Callable[[], str | None] | None = None
+) -> list[Finding]:
+    """Findings, in the order a person would look: config, then the database: its
+    folder, file and companions, or on a server whether it is reachable, its schema
+    version and this user's rights (`password` gives the config's server password)."""
+    import grp
+
+    found: list[Finding] = []
+    me = _user()
+    _check_config(found, config_path, me)
+    if isinstance(db_path, str):
+        from supportctl.errors import SupportctlError
+        from supportctl.store.db import diagnose_server
+
+        try:
+            secret = password() if password is not None else None
+        except SupportctlError as exc:
+            return [*found, Finding(False, exc.message, exc.hint)]
+        return found + [Finding(*f) for f in diagnose_server(db_path, secret)]
 
     # The database's folder: SQLite creates its -wal and -shm files there.
     folder = db_path.absolute().parent

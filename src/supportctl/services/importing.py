@@ -107,9 +107,9 @@ def problem_text(exc: BaseException) -> str:
 
 def _is_environmental(exc: BaseException) -> bool:
     """Errors of the database or the machine, not of one message: these stop the run."""
-    from supportctl.store.db import QueryError  # the engine's OperationalError
+    from supportctl.store.db import EngineFailure  # what either engine's savepoint raises
 
-    return isinstance(exc, (QueryError, OSError)) and not isinstance(exc, UnicodeError)
+    return isinstance(exc, (EngineFailure, OSError)) and not isinstance(exc, UnicodeError)
 
 
 @dataclass(frozen=True)
@@ -439,7 +439,8 @@ def plan_message(
         candidates += [i for i in parsed.embedded_ids if i not in candidates]
     tag_ticket = ticket_store.resolve_id(store, tag) if tag is not None else None
     known = message_store.tickets_for_message_ids(store, candidates[:50])
-    known = {k: ticket_store.resolve_id(store, v) or v for k, v in known.items()}
+    resolved = ticket_store.resolve_ids(store, known.values())
+    known = {k: resolved.get(v, v) for k, v in known.items()}
     decision = threads.choose_thread(
         tag=tag, tag_ticket=tag_ticket, candidates=candidates, known=known
     )
@@ -681,7 +682,7 @@ def ingest_batch(
     """
     from supportctl.store import search
 
-    with store.transaction(), search.deferred_index(store):
+    with store.transaction(), search.deferred_index(store), store.bulk():
         for item in batch:
             ingest_one(store, config, lookups, item, report, now=now, trusted=trusted)
         if state is not None:

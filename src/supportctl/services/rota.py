@@ -30,6 +30,11 @@ class DutyWeek:
 
 
 def load(store: Store) -> tuple[rules.Rota, rules.IsAbsent]:
+    """The rota and who is away: read once per importer batch (`Store.memo`)."""
+    return store.memo("rota", lambda: _load(store))
+
+
+def _load(store: Store) -> tuple[rules.Rota, rules.IsAbsent]:
     gone = rota_store.inactive(store)
     rota = rules.Rota(
         tuple(rota_store.order(store)),

@@ -10,7 +10,7 @@ from supportctl.config import load_config
 from supportctl.config_spec import render_config
 from supportctl.errors import ConfigError
 from supportctl.files import write_file
-from supportctl.store.db import Store, backup_to, create_database, open_store
+from supportctl.store.db import Store, create_database, open_store
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,7 @@ def backup(store: Store, target: Path, progress: Any = None) -> Path:
     """A single-file SQLite copy: VACUUM INTO on SQLite; on a server, every table read
     in one REPEATABLE READ transaction into a new file (the same one-file desk a solo
     user has, restorable with `db copy`)."""
-    if store.engine == "sqlite":
-        backup_to(store, target)
+    if store.backup_native(target):
         return target
     from supportctl.errors import InputError
 

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias, TypeVar, cast
 
 from supportctl.errors import ConfigError, StoreError, SupportctlError
 
@@ -28,6 +28,20 @@ SCHEMA_VERSION = 22
 # syntax error, say).
 Row: TypeAlias = sqlite3.Row
 QueryError = sqlite3.OperationalError
+_T = TypeVar("_T")
+
+
+class EngineFailure(StoreError):
+    """The database or the machine failed (a full disk, a lost connection, missing
+    rights), not the item being written: a caller that sets bad items aside (the
+    importer's quarantine) stops instead. Both adapters raise it from `savepoint`."""
+
+
+def diagnose_server(url: str, password: str | None = None) -> list[tuple[bool, str, str | None]]:
+    """`doctor` on a PostgreSQL server: (ok, finding, fix) lines (store/pg.py)."""
+    from supportctl.store.pg import diagnose
+
+    return diagnose(url, password)
 
 
 def is_server_url(target: str | Path) -> bool:
@@ -83,6 +97,8 @@ class Store:
         # transactions): upkeep that only a command that writes should do, such as
         # closing quiet resolved tickets (services.autoclose.arm).
         self.before_first_write: Callable[[], object] | None = None
+        self._memo: dict[str, object] | None = None
+        self._utils: Any = None  # a sqlite_utils.Database on this connection, when needed
 
     @property
     def in_transaction(self) -> bool:
@@ -176,19 +192,63 @@ class Store:
                 self.before_first_write = hook
 
     @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Inside a write transaction: many small statements in a row (the importer's
+        batch). `memo` keeps what it reads for the block; the PostgreSQL adapter also
+        prepares the statements it runs again and again."""
+        if not self.in_transaction:
+            raise RuntimeError("bulk must run inside a write transaction")
+        outer, self._memo = self._memo, {}
+        try:
+            yield
+        finally:
+            self._memo = outer
+
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """`compute()`, kept for the rest of a `bulk` block (every time outside one).
+
+        For small tables the block itself does not write (the rota, say): its
+        transaction holds the write lock, so nobody else changes them meanwhile."""
+        if self._memo is None:
+            return compute()
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast("_T", self._memo[key])
+
+    @contextmanager
     def savepoint(self, name: str = "item") -> Iterator[None]:
-        """Inside a transaction: undo only this block's writes when it raises."""
+        """Inside a transaction: undo only this block's writes when it raises.
+
+        A failure of the database or the disk (not of what the block wrote) comes out
+        as `EngineFailure`, so a caller working item by item knows to stop."""
         if not self.in_transaction:
             raise RuntimeError("savepoint must run inside a write transaction")
         self.execute(f"SAVEPOINT {name}")
         try:
             yield
-        except BaseException:
-            self.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            self.execute(f"RELEASE SAVEPOINT {name}")
+        except BaseException as exc:
+            failure = self.engine_failed(exc)
+            try:
+                self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                self.execute(f"RELEASE SAVEPOINT {name}")
+            except sqlite3.Error as again:
+                raise failure or self.engine_failed(again) or again from exc
+            if failure is not None:
+                raise failure from exc
             raise
         else:
             self.execute(f"RELEASE SAVEPOINT {name}")
+
+    def engine_failed(self, exc: BaseException) -> EngineFailure | None:
+        """`exc` as an EngineFailure when the engine or the machine failed; else None."""
+        if isinstance(exc, EngineFailure):
+            return exc
+        if not isinstance(exc, sqlite3.OperationalError):
+            return None
+        known = engine_failure(exc)
+        if known is not None:
+            return EngineFailure(known.message, hint=known.hint)
+        return EngineFailure(f"{self.path}: {exc}", hint="nothing of this run was saved")
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
         row: Row | None = self.conn.execute(sql, params).fetchone()
@@ -206,6 +266,27 @@ class Store:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Bulk-insert whole rows (db copy and backup writing a file): sqlite-utils'
+        insert_all, many rows per statement, inside the caller's transaction (it nests
+        a savepoint). Columns and rows are given as they are; nothing is created."""
+        if not rows:
+            return
+        if self._utils is None:
+            from sqlite_utils import Database
+
+            self._utils = Database(self.conn)
+        self._utils.table(table).insert_all([list(columns), *rows], batch_size=len(rows))
+
+    def backup_native(self, target: Path) -> bool:
+        """Write a consistent single-file copy of the desk with the engine's own means
+        (VACUUM INTO); False when the engine has none (a server: the caller copies the
+        desk table by table into a new file instead)."""
+        backup_to(self, target)
+        return True
 
     def insert(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run an INSERT into a table with an `id` key; the new row's id."""

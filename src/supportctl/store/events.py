@@ -20,11 +20,13 @@ def record(
     customer_id: int | None = None,
     subject_ref: str | None = None,
     data: dict[str, Any] | None = None,
-) -> int:
+) -> None:
+    """One history row. Nothing reads its id back, so the importer's batch (`Store.bulk`)
+    sends it on PostgreSQL without waiting for the server."""
     run_by = getattr(store, "run_by", None)
     if run_by and run_by != actor:
         data = {**(data or {}), "run_by": run_by}
-    new_id = store.insert(
+    store.execute(
         "INSERT INTO events (at, actor, kind, ticket_id, customer_id, subject_ref, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             to_utc_text(at),
@@ -36,7 +38,6 @@ def record(
             json.dumps(data or {}, ensure_ascii=False, default=str),
         ),
     )
-    return new_id
 
 
 def for_ticket(store: Store, ticket_id: int) -> list[dict[str, Any]]:

@@ -45,7 +45,12 @@ def thread(store: Store, ticket_id: int) -> list[sqlite3.Row]:
 
 
 def message_headers(store: Store, message_row: int) -> bytes:
-    """The header block of a stored message (for loop checks on what we answer)."""
+    """The header block of a stored message (for loop checks on what we answer); a
+    stored message never changes, so the importer's batch reads each one once."""
+    return store.memo(f"message_headers:{message_row}", lambda: _headers(store, message_row))
+
+
+def _headers(store: Store, message_row: int) -> bytes:
     from supportctl.store.messages import raw_bytes
 
     row = store.one("SELECT raw, raw_codec FROM messages WHERE id = ?", (message_row,))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from supportctl.domain.queue import queue_order_sql
@@ -74,6 +74,35 @@ def last_change(store: Store, ticket_id: int) -> Row | None:
 
 def get(store: Store, ticket_id: int) -> sqlite3.Row | None:
     return store.one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+
+
+def resolve_ids(store: Store, ticket_ids: Iterable[int]) -> dict[int, int]:
+    """`resolve_id` for many tickets, one query per level of merging (usually one):
+    each id that names a ticket -> the ticket it resolves to."""
+    resolved: dict[int, int] = {}
+    chase = {t: t for t in set(ticket_ids)}  # asked id -> where its merges lead so far
+    seen: dict[int, set[int]] = {t: set() for t in chase}
+    while chase:
+        targets = sorted(set(chase.values()))
+        marks = ", ".join("?" for _ in targets)
+        rows = {
+            int(r[0]): r[1]
+            for r in store.tuples(
+                f"SELECT id, merged_into FROM tickets WHERE id IN ({marks})", targets
+            )
+        }
+        following: dict[int, int] = {}
+        for asked, current in chase.items():
+            if current not in rows:
+                continue  # no such ticket
+            seen[asked].add(current)
+            merged = rows[current]
+            if merged is None or int(merged) in seen[asked]:
+                resolved[asked] = current if merged is None else int(merged)
+            else:
+                following[asked] = int(merged)
+        chase = following
+    return resolved
 
 
 def resolve_id(store: Store, ticket_id: int) -> int | None:
