@@ -5,6 +5,10 @@ messages and 1,000 time entries, same run.
 
     .venv/bin/python bench/history.py [--runs 10] [--cold-runs 3] [--keep /work/benchdesk]
 
+`report` runs twice: of MONTH, a busy month on the large desk, and of EQUAL_MONTH, a
+month before both histories that the bench gives the same tickets, messages and time
+entries on both desks (`add_equal_month`): its ratio is the cost of the history alone.
+
 Warm: the commands run round-robin, both desks in turn, `runs` times; medians.
 Cold (needs root): the page cache is dropped (`echo 3 > /proc/sys/vm/drop_caches`)
 before every run. Targets (issue 16): large <= 1.10x small warm, <= 1.5x cold;
@@ -33,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import compile_sources, tool
-from inbox import fill, setup, workspace_env
+from inbox import MESSAGES_PER_TICKET, SENTENCES, fill, raw_mail, setup, workspace_env
 
 TICKETS = 100_000
 OPEN = 20_000
@@ -44,6 +48,13 @@ SMALL_ENTRIES = 1_000
 CUSTOMERS = 30
 PEOPLE = 8
 MONTH = "2026-10"
+# A month before either desk's history, given the same tickets, messages and time entries
+# on both (`add_equal_month`): `report` of it measures the history alone. MONTH above
+# is a busy month on the large desk (1,701 tickets, 16,000 entries against 2 and 17):
+# its ratio also counts the month's own size.
+EQUAL_MONTH = "2019-06"
+EQUAL_TICKETS = 3
+EQUAL_ENTRIES = 20
 WORDS = ("updated", "plugins", "fixed", "contact", "form", "DNS", "backup", "theme")
 
 
@@ -123,12 +134,104 @@ def build(directory: Path, tickets: int, open_tickets: int, entries: int) -> Non
     )
 
 
+def add_equal_month(db_path: Path) -> None:
+    """The same content in EQUAL_MONTH on a desk, once: EQUAL_TICKETS closed tickets
+    with their messages and events, EQUAL_ENTRIES time entries on them with their
+    `time.logged` events. Customers and people are found by slug and handle (both
+    desks have the same ones); ids come from the desk."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        if conn.execute(
+            "SELECT 1 FROM tickets WHERE requester LIKE '%@equal.example' LIMIT 1"
+        ).fetchone():
+            return
+        rng = random.Random(21)
+        customers = dict(conn.execute("SELECT slug, id FROM customers"))
+        levels = dict(conn.execute("SELECT id, level FROM customers"))
+        people = dict(conn.execute("SELECT handle, id FROM people"))
+        start = datetime.fromisoformat(f"{EQUAL_MONTH}-03T07:00:00+00:00")
+
+        def text(moment: datetime) -> str:
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        conn.execute("BEGIN")
+        tickets = []
+        for n in range(EQUAL_TICKETS):
+            created = start + timedelta(days=5 * n, hours=n)
+            customer = customers[f"c{n + 1:02d}"]
+            requester = f"user{n}@equal.example"
+            subject = f"Equal month ticket {n}"
+            cursor = conn.execute(
+                "INSERT INTO tickets (customer_id, requester, subject, kind, urgency, status, "
+                "owner_id, level, hours, created_at, updated_at, first_response_at, "
+                "resolved_at, closed_at, due_response_at, due_resolution_at) "
+                "VALUES (?, ?, ?, ?, 'normal', 'closed', ?, ?, 'business', ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    customer, requester, subject, "incident" if n % 2 else "request",
+                    people[f"dev{n % PEOPLE}"], levels[customer], text(created),
+                    text(created), text(created + timedelta(hours=1 + n)),
+                    text(created + timedelta(days=2)), text(created + timedelta(days=3)),
+                    text(created + timedelta(days=1)), text(created + timedelta(days=28)),
+                ),
+            )  # fmt: skip
+            tid = int(cursor.lastrowid or 0)
+            tickets.append((tid, customer))
+            conn.executemany(
+                "INSERT INTO events (at, kind, ticket_id, data) VALUES (?, ?, ?, ?)",
+                [
+                    (text(created), "ticket.created", tid, '{"why": "bench"}'),
+                    (text(created), "ticket.assigned", tid, '{"owner": "dev"}'),
+                ],
+            )
+            for k in range(MESSAGES_PER_TICKET):
+                arrived = created + timedelta(minutes=7 * k)
+                body = " ".join(rng.choice(SENTENCES) for _ in range(3))
+                message_subject = subject if k == 0 else f"Re: {subject}"
+                key = f"equal-{n}-{k}"
+                raw = raw_mail(1000 + n * 100 + k, requester, message_subject, arrived, body)
+                conn.execute(
+                    "INSERT INTO messages (ticket_id, direction, message_id, body_hash, "
+                    "from_addr, date, arrived_at, subject, text_body, size, raw) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        tid, "in" if k % 2 == 0 else "out", f"<{key}@bench.example>", key,
+                        requester, text(arrived), text(arrived), message_subject, body,
+                        len(raw), raw,
+                    ),
+                )  # fmt: skip
+        for n in range(EQUAL_ENTRIES):
+            begin = start + timedelta(days=n, hours=2)
+            minutes = 15 + 5 * (n % 7)
+            tid, customer = tickets[n % len(tickets)]
+            cursor = conn.execute(
+                "INSERT INTO time_entries (uuid, person_id, ticket_id, customer_id, start_at, "
+                "end_at, minutes, description, kind, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    people[f"dev{n % PEOPLE}"], tid, customer, text(begin),
+                    text(begin + timedelta(minutes=minutes)), minutes,
+                    f"{WORDS[n % len(WORDS)]} equal", "messaging" if n % 7 == 0 else "work",
+                    text(begin),
+                ),
+            )  # fmt: skip
+            conn.execute(
+                "INSERT INTO events (at, actor, kind, ticket_id, customer_id, subject_ref, data) "
+                "VALUES (?, 'dev', 'time.logged', ?, ?, ?, json_object('entry', ?, 'minutes', ?))",
+                (text(begin), tid, customer, f"time:{cursor.lastrowid}", cursor.lastrowid, minutes),
+            )
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
 def commands(exe: str, out: str) -> dict[str, list[str]]:
     return {
         "search lomake --customer c07": [exe, "search", "lomake", "--customer", "c07"],
         "search lomake --customer silent": [exe, "search", "lomake", "--customer", "silent"],
         "log list --person dev3": [exe, "log", "list", "--person", "dev3"],
         f"report {MONTH}": [exe, "report", MONTH],
+        f"report {EQUAL_MONTH} (equal month)": [exe, "report", EQUAL_MONTH],
         f"log list --month {MONTH} --json": [exe, "log", "list", "--month", MONTH, "--json"],
         "inbox --no-fetch --all --json": [exe, "inbox", "--no-fetch", "--all", "--json"],
         f"invoice {MONTH} -f csv": [exe, "invoice", MONTH, "-f", "csv", "--out", out],
@@ -188,6 +291,8 @@ def main() -> None:
         subprocess.run(
             [exe, "team", "list"], env={**os.environ, **env}, check=True, capture_output=True
         )
+    for directory in (big, small):  # then the same month on both (after the migrations)
+        add_equal_month(directory / "supportctl.db")
     warm: dict[tuple[str, str], list[float]] = {}
     rss: dict[tuple[str, str], float] = {}
     cpu: dict[tuple[str, str], list[float]] = {}
@@ -200,7 +305,7 @@ def main() -> None:
                     cpu.setdefault((name, desk), []).append(used)
                     rss[(name, desk)] = max(rss.get((name, desk), 0.0), peak)
     cold: dict[tuple[str, str], list[float]] = {}
-    can_drop = os.geteuid() == 0
+    can_drop = os.geteuid() == 0 and args.cold_runs > 0
     if can_drop:
         for _round in range(args.cold_runs):
             for name, argv in jobs.items():
@@ -231,7 +336,7 @@ def main() -> None:
         line += f" {cs_ * 1000:9.0f} {cl_ * 1000:9.0f} {cl_ / cs_:6.2f}"
         print(line)
     if not can_drop:
-        print("cold runs skipped: dropping the page cache needs root")
+        print("cold runs skipped (--cold-runs 0, or dropping the page cache needs root)")
     print("targets: warm x <= 1.10, cold x <= 1.50; search --customer cold large <= 500 ms;")
     print("inbox --no-fetch --all --json large <= 1500 ms and <= 150 MB")
 

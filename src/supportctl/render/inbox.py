@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from supportctl.render.tables import Col, legend, table
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from supportctl.render.models.importing import ExplainedPlan, ImportSummary
     from supportctl.render.models.inbox import InboxRow, Queue
@@ -261,11 +261,116 @@ def emit_queue_json(warnings: list[str], rows: Iterable[InboxRow]) -> None:
     """The whole queue as one JSON array, written as the rows are read."""
     import sys
 
-    from supportctl.render.jsonout import emit_json_array
+    from supportctl.render.jsonout import emit_encoded_array, emit_json_array, indent_for_stdout
 
     for warning in warnings:
         sys.stderr.write(f"warning: {warning}\n")
-    emit_json_array(inbox_json(r) for r in rows)
+    if indent_for_stdout() is None:  # piped: compact, each row encoded by `inbox_json_text`
+        emit_encoded_array(inbox_json_texts(rows))
+    else:
+        emit_json_array(inbox_json(r) for r in rows)
+
+
+def inbox_json_texts(rows: Iterable[InboxRow]) -> Iterator[str]:
+    """Each row as the compact JSON text `json.dumps(inbox_json(row), ensure_ascii=False)`
+    writes, character for character, made faster for `inbox --all --json`.
+
+    A row's fields come in a fixed order and most of them take few values (customer,
+    status, level, owner, the flags): those runs of the row are encoded once and kept,
+    keyed by their values. Only the id, subject, requester, times and message count are
+    encoded per row, and the due time and SLA of a row with a clock. A row with extra
+    fields, or a value of another type than the row type says, is encoded the general way.
+    """
+    from json import dumps
+    from json.encoder import encode_basestring  # what dumps uses with ensure_ascii=False
+
+    from supportctl.render.jsonout import default_json
+
+    head: dict[tuple[Any, ...], str] = {}  # customer … needs_approval
+    tail: dict[tuple[Any, ...], str] = {}  # owner … bounced
+    no_clock = 'null, "sla": null}'
+
+    def general(row: InboxRow) -> str:
+        return dumps(
+            inbox_json(row), ensure_ascii=False, default=default_json, check_circular=False
+        )
+
+    def encoded(value: Any) -> str:
+        if value is None:
+            return "null"
+        if type(value) is str:
+            return encode_basestring(value)
+        return dumps(value, ensure_ascii=False, default=default_json)
+
+    def sla_text(row: InboxRow, due: str | None) -> str:
+        clock = row.clock
+        if clock is None or clock.target is None:
+            return "null"
+        target, left = clock.target, clock.business_minutes_left
+        breached, paused = clock.breached, clock.paused
+        if (
+            type(target) is not str
+            or (left is not None and type(left) is not int)
+            or type(breached) is not bool
+            or type(paused) is not bool
+        ):
+            return encoded(_sla_json(row, due))
+        return (
+            f'{{"target": {encode_basestring(target)}, "due": {encoded(due)}, '
+            f'"business_minutes_left": {"null" if left is None else left}, '
+            f'"breached": {"true" if breached else "false"}, '
+            f'"paused": {"true" if paused else "false"}}}'
+        )
+
+    for row in rows:
+        ident, messages = row.id, row.messages
+        if row.extra or type(ident) is not int or type(messages) is not int:
+            yield general(row)
+            continue
+        key = (
+            row.customer, row.status, row.urgency, row.kind, row.classification,
+            row.is_triage, row.needs_approval,
+        )  # fmt: skip
+        first = head.get(key)
+        if first is None:
+            if len(head) > 50_000:  # values that do not repeat: do not keep them all
+                head.clear()
+            first = head[key] = (
+                f'"customer": {encoded(row.customer)}, "status": {encoded(row.status)}, '
+                f'"urgency": {encoded(row.urgency)}, "kind": {encoded(row.kind)}, '
+                f'"classification": {encoded(row.classification)}, '
+                f'"triage": {encoded(row.is_triage)}, '
+                f'"needs_approval": {encoded(row.needs_approval)}, "created_at": '
+            )
+        kept = (
+            row.owner, row.level, row.hours, row.bounced, row.delegated, row.is_triage,
+            row.needs_approval, row.foreign_sender, row.classification,
+        )  # fmt: skip
+        second = tail.get(kept)
+        if second is None:
+            if len(tail) > 50_000:
+                tail.clear()
+            second = tail[kept] = (
+                f', "owner": {encoded(row.owner)}, "level": {encoded(row.level)}, '
+                f'"hours": {encoded(row.hours)}, "flags": {encoded(_flag_list(row))}, '
+                f'"bounced": {encoded(row.bounced)}, "due": '
+            )
+        clock = row.clock
+        if clock is None or (clock.due is None and clock.target is None):  # closed
+            end = no_clock
+        else:
+            due = _due(row)
+            end = f'{encoded(due)}, "sla": {sla_text(row, due)}}}'
+        try:
+            yield (
+                f'{{"id": {ident}, "subject": {encode_basestring(row.subject)}, '
+                f'"requester": {encode_basestring(row.requester)}, {first}'
+                f"{encode_basestring(row.created_at)}, "
+                f'"updated_at": {encode_basestring(row.updated_at)}, '
+                f'"messages": {messages}{second}{end}'
+            )
+        except TypeError:  # a text field that is not text (None): the general way
+            yield general(row)
 
 
 def emit_queue(app_ctx: Screen, queue: Queue, *, as_json: bool) -> None:

@@ -79,7 +79,10 @@ def stream(
 
     def rows() -> Iterator[InboxRow]:
         for batch in ticket_store.queue_batches(store, **filters):
-            clocks = clock_for_tickets(store, config, batch, now)
+            # A closed ticket has no clock (most of an --all queue): its row keeps None.
+            status = batch[0].keys().index("status")
+            running = [r for r in batch if r[status] != "closed"]
+            clocks = clock_for_tickets(store, config, running, now) if running else {}
             for item in _rows(batch):
                 item.clock = clocks.get(item.id)
                 yield item
