@@ -106,3 +106,40 @@ def test_any_text_is_an_address_or_a_value_error_and_accepted_is_a_fixed_point(
     assert address.parse(parsed) == parsed
     local, _, domain = parsed.rpartition("@")
     assert local and "." in domain and parsed.isprintable() and " " not in parsed
+
+
+# Before, a customer's domain (`validate.domain`: ASCII only, a letters-only top label)
+# and an `@domain` block pattern (`mailadmin`: any letters, digits and hyphens) had
+# their own checks; both now take the domain half of the address rule.
+DOMAINS = [
+    ("acme.fi", "acme.fi"),
+    ("ACME.fi", "acme.fi"),
+    ("pöytä.fi", "pöytä.fi"),  # old: refused as a customer domain, refused as a pattern
+    ("xn--pyt-0la8l.fi", "xn--pyt-0la8l.fi"),
+    ("kovošrot.cz", "kovošrot.cz"),
+    ("-acme.fi", None),  # old: refused as a customer domain, accepted as a pattern
+    ("acme-.fi", None),  # old: idem
+    ("acme", None),
+    ("acme..fi", None),
+    ("192.0.2.1", None),
+    ("acme_oy.fi", None),
+    ("acme.fi\u200b", None),
+]
+
+
+@pytest.mark.parametrize(("value", "normal"), DOMAINS)
+def test_customer_domains_and_block_patterns_take_the_one_domain_rule(
+    value: str, normal: str | None
+) -> None:
+    if normal is None:
+        with pytest.raises(ValueError):
+            address.parse_domain(value)
+        with pytest.raises(InputError, match="is not a valid mail domain"):
+            validate.domain(value)
+        with pytest.raises(InputError, match="neither an address nor @domain"):
+            mailadmin.normalise_pattern("@" + value)
+    else:
+        assert address.parse_domain(value) == normal
+        assert validate.domain(value) == normal
+        assert validate.domain("@" + value) == normal
+        assert mailadmin.normalise_pattern("@" + value) == "@" + normal

@@ -17,6 +17,9 @@ An address is a bare addr-spec, `local@domain`, and it is accepted when:
   digits and hyphens, not starting or ending with a hyphen; the last label is not all
   digits; no address literals (`[192.0.2.1]`).
 
+A mail domain on its own (a customer's domain, an `@domain` block pattern) follows the
+domain half of the same rule (`parse_domain`).
+
 The accepted address is returned with surrounding space removed and the domain in
 lower case (the local part keeps its case; a Unicode domain stays Unicode).
 """
@@ -55,10 +58,16 @@ def parse(text: str) -> str:
         raise ValueError("the local part is not a dot-atom") from None
     if parsed.addr_spec != f"{shape}@example.org" or shape.startswith('"'):
         raise ValueError("the local part is not a dot-atom")
-    return f"{local}@{_domain(domain)}"
+    return f"{local}@{parse_domain(domain)}"
 
 
-def _domain(domain: str) -> str:
+def parse_domain(domain: str) -> str:
+    """A mail domain by the rule above (customer domains, `@domain` block patterns);
+    returned in lower case. ValueError naming what is wrong otherwise."""
+    if not domain:
+        raise ValueError("empty")
+    if not domain.isprintable() or any(c.isspace() for c in domain):
+        raise ValueError("it contains spaces or invisible characters")
     if domain.startswith("["):
         raise ValueError("an address literal, not a domain")
     labels = domain.lower().split(".")

@@ -12,7 +12,6 @@ from supportctl.errors import InputError
 # validates nothing pays nothing for them at start-up.
 SLUG_RE = r"[a-z0-9][a-z0-9-]{0,62}"
 HANDLE_RE = r"[a-z][a-z0-9_-]{0,31}"
-DOMAIN_RE = r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
 LOCALE_RE = r"[a-z]{2}(_[A-Z]{2})?"
 SKILL_RE = r"[a-z0-9][a-z0-9+._-]{0,39}"
 
@@ -49,10 +48,15 @@ def email(value: str, what: str = "") -> str:
 
 
 def domain(value: str) -> str:
-    cleaned = value.strip().lower().lstrip("@")
-    if not re.fullmatch(DOMAIN_RE, cleaned):
-        raise InputError(f"'{value}' is not a valid mail domain")
-    return cleaned
+    """A customer's mail domain, by the one rule of `domain.address.parse_domain`."""
+    from supportctl.domain import address
+
+    try:
+        return address.parse_domain(value.strip().lstrip("@"))
+    except ValueError as exc:
+        from supportctl.render.safe import one_line
+
+        raise InputError(f"'{one_line(value)}' is not a valid mail domain: {exc}") from None
 
 
 # The languages supportctl ships mail templates and invoice labels for.
