@@ -128,6 +128,84 @@ def initialized(cli: Cli, workspace_env: Path) -> Path:
     return workspace_env
 
 
+class Workspace:
+    """An initialised desk (config and database under the test's tmp_path) with the
+    steps CLI tests build their scenario from, each through the real commands."""
+
+    def __init__(self, cli: Cli, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.cli = cli
+        self.root = root
+        self.config_path = root / "config.toml"
+        self._monkeypatch = monkeypatch
+
+    def now(self, moment: str = FIXED_NOW) -> Workspace:
+        """The clock every later command reads (SUPPORTCTL_NOW)."""
+        self._monkeypatch.setenv("SUPPORTCTL_NOW", moment)
+        return self
+
+    def edit_config(self, *, replace: dict[str, str] | None = None, append: str = "") -> None:
+        text = self.config_path.read_text(encoding="utf-8")
+        for old, new in (replace or {}).items():
+            assert old in text, f"config.toml has no {old!r}"
+            text = text.replace(old, new)
+        self.config_path.write_text(text + append, encoding="utf-8")
+
+    @staticmethod
+    def _options(options: dict[str, Any]) -> list[str]:
+        """name=value as --name value (a list repeats the option; True is a flag)."""
+        args: list[str] = []
+        for key, value in options.items():
+            flag = "--" + key.rstrip("_").replace("_", "-")
+            for item in value if isinstance(value, list | tuple) else [value]:
+                if item is True:
+                    args.append(flag)
+                elif item is not None and item is not False:
+                    args += [flag, str(item)]
+        return args
+
+    def customer(self, slug: str, plan: str, **options: Any) -> None:
+        self.cli.ok("customer", "add", slug, *self._options(options), "--plan", plan)
+
+    def contact(self, customer: str, address: str, **options: Any) -> None:
+        self.cli.ok("contact", "add", customer, address, *self._options(options))
+
+    def person(self, handle: str, name: str, email: str, **options: Any) -> None:
+        self.cli.ok(
+            "team", "add", handle, "--name", name, "--email", email, *self._options(options)
+        )
+
+    def mbox(
+        self, *messages: bytes, name: str = "in.mbox", at: tuple[int, ...] | None = None
+    ) -> str:
+        """An mbox of `messages` beside the desk; each From line carries the message's
+        own Date in UTC (or `at`, a time tuple). The `--source` of fetch."""
+        import email.utils
+        import mailbox
+
+        path = self.root / name
+        box = mailbox.mbox(str(path))
+        for raw in messages:
+            item = mailbox.mboxMessage(raw)
+            if at is not None:
+                item.set_from("MAILER-DAEMON", at)
+            else:
+                sent = email.utils.parsedate_to_datetime(item["Date"])
+                item.set_from("MAILER-DAEMON", sent.astimezone(UTC).timetuple())
+            box.add(item)
+        box.flush()
+        box.close()
+        return f"mbox:{path}"
+
+    def fetch(self, *messages: bytes, **kw: Any) -> Any:
+        return self.cli.ok("fetch", "--source", self.mbox(*messages, **kw))
+
+
+@pytest.fixture
+def workspace(cli: Cli, initialized: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """The one CLI workspace: `init` done; build the scenario with its steps."""
+    return Workspace(cli, initialized, monkeypatch)
+
+
 @pytest.fixture
 def store(initialized: Path, db_target: str) -> Iterator[Store]:
     s = open_store(db_target if db_target.startswith("postgresql:") else Path(db_target))

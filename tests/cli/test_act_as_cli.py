@@ -14,6 +14,7 @@ import pytest
 import typer
 
 from supportctl.cli import app
+from tests.conftest import Workspace
 
 
 def _commands_with_as() -> list[list[str]]:
@@ -67,17 +68,18 @@ def test_every_write_command_takes_as() -> None:
 
 
 @pytest.fixture
-def desk(cli: Any, initialized: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SUPPORTCTL_NOW", "2026-10-14T12:00:00Z")
-    cli.ok("team", "add", "alice", "--name", "Alice", "--email", "alice@agency.example")
-    cli.ok("team", "add", "bob", "--name", "Bob", "--email", "bob@agency.example")
-    cli.ok("customer", "add", "acme", "--name", "Acme Oy", "--plan", "adhoc", "--rate", "80")
-    cli.ok("contact", "add", "acme", "matti@acme.fi", "--can-order")
+def desk(workspace: Workspace) -> Path:
+    workspace.now("2026-10-14T12:00:00Z")
+    workspace.person("alice", "Alice", "alice@agency.example")
+    workspace.person("bob", "Bob", "bob@agency.example")
+    workspace.customer("acme", "adhoc", name="Acme Oy", rate=80)
+    workspace.contact("acme", "matti@acme.fi", can_order=True)
+    cli = workspace.cli
     cli.ok("ticket", "new", "--customer", "acme", "--from", "matti@acme.fi", "Plugins")
     cli.ok("ticket", "new", "--customer", "acme", "--from", "liisa@acme.fi", "New page")
     cli.ok("log", "1", "10m", "first look")
     cli.ok("delegate", "1", "check the backups", "--to", "bob")
-    return initialized
+    return workspace.root
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(c) for c in COMMANDS])

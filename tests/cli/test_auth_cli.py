@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import Workspace
 from tests.unit.test_auth import MATRIX
 
 NOW = {"SUPPORTCTL_NOW": "2026-10-14T09:00:00Z"}
@@ -19,13 +20,12 @@ TRUST = (
 
 
 @pytest.fixture
-def desk(cli: Any, initialized: Path) -> Path:
-    config = initialized / "config.toml"
-    config.write_text(config.read_text() + TRUST)
-    cli.ok("customer", "add", "acme", "--name", "Acme Oy", "--plan", "adhoc", "--domain", "acme.fi")
-    cli.ok("contact", "add", "acme", "matti@acme.fi", "--name", "Matti", "--can-order")
-    cli.ok("contact", "add", "acme", "liisa@acme.fi", "--name", "Liisa")
-    return initialized
+def desk(workspace: Workspace) -> Path:
+    workspace.edit_config(append=TRUST)
+    workspace.customer("acme", "adhoc", name="Acme Oy", domain="acme.fi")
+    workspace.contact("acme", "matti@acme.fi", name="Matti", can_order=True)
+    workspace.contact("acme", "liisa@acme.fi", name="Liisa")
+    return workspace.root
 
 
 def _mail(

@@ -11,16 +11,18 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import Workspace
+
 
 @pytest.fixture
-def desk(cli: Any, initialized: Path) -> Path:
-    cli.ok("customer", "add", "acme", "--name", "Acme Oy", "--plan", "adhoc")
-    cli.ok("customer", "add", "kovo", "--name", "Kovošrot", "--plan", "adhoc")
-    cli.ok("team", "add", "bob", "--name", "Bob", "--email", "bob@agency.example")
+def desk(workspace: Workspace) -> Path:
+    workspace.customer("acme", "adhoc", name="Acme Oy")
+    workspace.customer("kovo", "adhoc", name="Kovošrot")
+    workspace.person("bob", "Bob", "bob@agency.example")
     for subject in ("Lomake ei toimi", "Certifikát vyprší", "Done already"):
-        cli.ok("ticket", "new", "--customer", "acme", "--from", "m@acme.fi", subject)
-    cli.ok("ticket", "status", "3", "closed")
-    return initialized
+        workspace.cli.ok("ticket", "new", "--customer", "acme", "--from", "m@acme.fi", subject)
+    workspace.cli.ok("ticket", "status", "3", "closed")
+    return workspace.root
 
 
 def complete(words: str, **env: str) -> list[str]:

@@ -24,87 +24,15 @@ def at(text: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def desk(cli, store, initialized):
+def desk(workspace, store):
     """A team of four, two customers, three tickets; returns the ticket ids."""
-    cli.ok(
-        "customer",
-        "add",
-        "acme",
-        "--name",
-        "Acme Oy",
-        "--plan",
-        "maintenance",
-        "--level",
-        "premium",
-        "--domain",
-        "acme.fi",
-    )
-    cli.ok(
-        "customer",
-        "add",
-        "pixel",
-        "--name",
-        "Pixel",
-        "--plan",
-        "adhoc",
-        "--level",
-        "light",
-        "--domain",
-        "pixel.example",
-    )
-    cli.ok(
-        "team",
-        "add",
-        "alice",
-        "--name",
-        "Alice",
-        "--email",
-        "alice@agency.example",
-        "--skill",
-        "dns:5",
-        "--skill",
-        "wordpress:5",
-    )
-    cli.ok(
-        "team",
-        "add",
-        "bob",
-        "--name",
-        "Bob",
-        "--email",
-        "bob@agency.example",
-        "--skill",
-        "dns:5",
-        "--skill",
-        "linux:4",
-    )
-    cli.ok(
-        "team",
-        "add",
-        "carol",
-        "--name",
-        "Carol",
-        "--email",
-        "carol@agency.example",
-        "--skill",
-        "dns:3",
-        "--skill",
-        "css:5",
-    )
-    cli.ok(
-        "team",
-        "add",
-        "dave",
-        "--name",
-        "Dave",
-        "--email",
-        "dave@agency.example",
-        "--skill",
-        "dns-records:4",
-        "--skill",
-        "linux:5",
-    )
-    config = load_config(initialized / "config.toml")
+    workspace.customer("acme", "maintenance", name="Acme Oy", level="premium", domain="acme.fi")
+    workspace.customer("pixel", "adhoc", name="Pixel", level="light", domain="pixel.example")
+    workspace.person("alice", "Alice", "alice@agency.example", skill=["dns:5", "wordpress:5"])
+    workspace.person("bob", "Bob", "bob@agency.example", skill=["dns:5", "linux:4"])
+    workspace.person("carol", "Carol", "carol@agency.example", skill=["dns:3", "css:5"])
+    workspace.person("dave", "Dave", "dave@agency.example", skill=["dns-records:4", "linux:5"])
+    config = load_config(workspace.config_path)
     acme = store.scalar("SELECT id FROM customers WHERE slug = 'acme'")
     pixel = store.scalar("SELECT id FROM customers WHERE slug = 'pixel'")
     arrived = datetime(2026, 10, 12, 6, 0, tzinfo=UTC)

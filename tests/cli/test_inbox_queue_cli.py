@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import Workspace
 
 pytestmark = pytest.mark.both_engines
 
@@ -15,27 +16,15 @@ def at(moment: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def desk(cli: Any, initialized: Path) -> Any:
+def desk(workspace: Workspace) -> Any:
     for slug, level in (("prem", "premium"), ("std", "standard"), ("lite", "light")):
-        cli.ok(
-            "customer",
-            "add",
-            slug,
-            "--name",
-            slug.title(),
-            "--plan",
-            "adhoc",
-            "--level",
-            level,
-            "--rate",
-            "75",
-        )
+        workspace.customer(slug, "adhoc", name=slug.title(), level=level, rate=75)
     for handle in ("alice", "bob"):
-        cli.ok(
-            "team", "add", handle, "--name", handle.title(), "--email", f"{handle}@agency.example"
-        )
-    cli.ok("rota", "set", "alice", "bob", "--start", "2026-W48", env=at("2026-11-23T08:00:00Z"))
-    return cli
+        workspace.person(handle, handle.title(), f"{handle}@agency.example")
+    workspace.cli.ok(
+        "rota", "set", "alice", "bob", "--start", "2026-W48", env=at("2026-11-23T08:00:00Z")
+    )
+    return workspace.cli
 
 
 def make(cli: Any, customer: str, subject: str, when: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import mailbox
 import stat
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 from supportctl.store.db import open_store
+from tests.conftest import Workspace
 
 pytestmark = pytest.mark.both_engines
 
@@ -38,21 +38,12 @@ def _editor(tmp_path: Path, script: str) -> str:
 
 
 @pytest.fixture
-def desk(cli: Any, initialized: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
-    cli.ok(
-        "customer", "add", "acme", "--name", "Acme Oy", "--plan", "adhoc", "--rate", "75",
-        "--domain", "acme.fi", "--locale", "fi_FI",
-    )  # fmt: skip
-    cli.ok("team", "add", "alice", "--name", "Alice", "--email", "alice@agency.example")
-    box = mailbox.mbox(str(tmp_path / "in.mbox"))
-    item = mailbox.mboxMessage(MAIL)
-    item.set_from("MAILER-DAEMON", (2026, 10, 14, 7, 55, 0, 2, 287, 0))
-    box.add(item)
-    box.flush()
-    box.close()
-    cli.ok("fetch", "--source", f"mbox:{tmp_path / 'in.mbox'}")
-    return cli
+def desk(workspace: Workspace) -> Any:
+    workspace.now(NOW)
+    workspace.customer("acme", "adhoc", name="Acme Oy", rate=75, domain="acme.fi", locale="fi_FI")
+    workspace.person("alice", "Alice", "alice@agency.example")
+    workspace.fetch(MAIL)
+    return workspace.cli
 
 
 def test_kb_add_show_list_edit_rm_keep_every_change(desk: Any) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import Workspace
+
 NOW = "2026-10-14T12:00:00Z"  # Wednesday 15:00 in Helsinki
 
 
@@ -20,34 +22,23 @@ def at(moment: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def desk(cli: Any, initialized: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
-    cli.ok("team", "add", "alice", "--name", "Alice", "--email", "alice@agency.example")
-    cli.ok("team", "add", "bob", "--name", "Bob", "--email", "bob@agency.example")
-    cli.ok(
-        "customer",
-        "add",
-        "acme",
-        "--name",
-        "Acme Oy",
-        "--plan",
-        "maintenance",
-        "--rate",
-        "75",
-        "--included-minutes",
-        "60",
-        "--domain",
-        "acme.fi",
+def desk(workspace: Workspace) -> Path:
+    workspace.now(NOW)
+    workspace.person("alice", "Alice", "alice@agency.example")
+    workspace.person("bob", "Bob", "bob@agency.example")
+    workspace.customer(
+        "acme", "maintenance", name="Acme Oy", rate=75, included_minutes=60, domain="acme.fi"
     )
-    cli.ok("customer", "add", "kovo", "--name", "Kovo", "--plan", "hosting", "--rate", "90")
-    cli.ok("customer", "add", "pixel", "--name", "Pixel", "--plan", "adhoc", "--rate", "90")
-    cli.ok("contact", "add", "acme", "matti@acme.fi", "--name", "Matti", "--can-order")
-    cli.ok("contact", "add", "acme", "liisa@acme.fi", "--name", "Liisa")
+    workspace.customer("kovo", "hosting", name="Kovo", rate=90)
+    workspace.customer("pixel", "adhoc", name="Pixel", rate=90)
+    workspace.contact("acme", "matti@acme.fi", name="Matti", can_order=True)
+    workspace.contact("acme", "liisa@acme.fi", name="Liisa")
+    cli = workspace.cli
     cli.ok("ticket", "new", "--customer", "acme", "--from", "matti@acme.fi", "Plugins")  # 1
     cli.ok(
         "ticket", "new", "--customer", "acme", "--from", "liisa@acme.fi", "New page"
     )  # 2: needs approval
-    return initialized
+    return workspace.root
 
 
 def db(path: Path) -> sqlite3.Connection:

@@ -9,65 +9,31 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, Workspace
 
 SAMPLE = Path(str(files("supportctl") / "data" / "sample.mbox"))
 NOW = {"SUPPORTCTL_NOW": "2026-10-14T08:30:00Z"}
 
 
 @pytest.fixture
-def desk(cli, initialized: Path) -> Path:
+def desk(workspace: Workspace) -> Path:
     """The demo agency's settings, customers, contacts and one team member."""
-    config = initialized / "config.toml"
-    text = config.read_text()
-    text = text.replace('ticket_tag_prefix = ""', 'ticket_tag_prefix = "KV"')
-    text = text.replace(
-        'support_address = "support@agency.example"',
-        'support_address = "tuki@koodiverstas.example"',
+    workspace.edit_config(
+        replace={
+            'ticket_tag_prefix = ""': 'ticket_tag_prefix = "KV"',
+            'support_address = "support@agency.example"': 'support_address = "tuki@koodiverstas.example"',
+            'mail_domain = "agency.example"': 'mail_domain = "koodiverstas.example"',
+        }
     )
-    text = text.replace('mail_domain = "agency.example"', 'mail_domain = "koodiverstas.example"')
-    config.write_text(text)
-    cli.ok(
-        "customer",
-        "add",
-        "acme",
-        "--name",
-        "Acme Oy",
-        "--plan",
-        "maintenance",
-        "--domain",
-        "acme.fi",
-    )
-    cli.ok(
-        "customer",
-        "add",
-        "kovo",
-        "--name",
-        "Kovošrot",
-        "--plan",
-        "hosting",
-        "--domain",
-        "kovosrot.cz",
-        "--currency",
-        "CZK",
-    )
-    cli.ok(
-        "customer",
-        "add",
-        "pixel",
-        "--name",
-        "Pixel",
-        "--plan",
-        "adhoc",
-        "--domain",
-        "pixelstudio.example",
-    )
-    cli.ok("contact", "add", "acme", "matti.virtanen@acme.fi", "--can-order")
-    cli.ok("contact", "add", "acme", "liisa.korhonen@acme.fi")
-    cli.ok("contact", "add", "kovo", "jiri.novak@kovosrot.cz", "--can-order")
-    cli.ok("contact", "add", "pixel", "sam@pixelstudio.example", "--can-order")
-    cli.ok("team", "add", "alice", "--name", "Alice", "--email", "alice@koodiverstas.example")
-    return initialized
+    workspace.customer("acme", "maintenance", name="Acme Oy", domain="acme.fi")
+    workspace.customer("kovo", "hosting", name="Kovošrot", domain="kovosrot.cz", currency="CZK")
+    workspace.customer("pixel", "adhoc", name="Pixel", domain="pixelstudio.example")
+    workspace.contact("acme", "matti.virtanen@acme.fi", can_order=True)
+    workspace.contact("acme", "liisa.korhonen@acme.fi")
+    workspace.contact("kovo", "jiri.novak@kovosrot.cz", can_order=True)
+    workspace.contact("pixel", "sam@pixelstudio.example", can_order=True)
+    workspace.person("alice", "Alice", "alice@koodiverstas.example")
+    return workspace.root
 
 
 def test_fetch_mbox_sample_then_again_is_a_no_op(cli, desk: Path) -> None:

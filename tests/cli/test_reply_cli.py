@@ -5,12 +5,13 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import mailbox
 import os
 import stat
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import Workspace
 
 NOW = "2026-10-14T08:30:00Z"
 
@@ -27,31 +28,13 @@ FI_MAIL = (
 
 
 @pytest.fixture
-def ticket(cli, initialized, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
-    cli.ok(
-        "customer",
-        "add",
-        "acme",
-        "--name",
-        "Acme Oy",
-        "--plan",
-        "maintenance",
-        "--domain",
-        "acme.fi",
-        "--locale",
-        "fi_FI",
-    )
-    cli.ok("contact", "add", "acme", "matti.virtanen@acme.fi", "--name", "Matti Virtanen")
-    cli.ok("team", "add", "alice", "--name", "Alice Mäkinen", "--email", "alice@agency.example")
-    box = mailbox.mbox(str(tmp_path / "in.mbox"))
-    item = mailbox.mboxMessage(FI_MAIL)
-    item.set_from("MAILER-DAEMON", (2026, 10, 14, 7, 55, 0, 2, 287, 0))
-    box.add(item)
-    box.flush()
-    box.close()
-    cli.ok("fetch", "--source", f"mbox:{tmp_path / 'in.mbox'}")
-    return initialized
+def ticket(workspace: Workspace):  # type: ignore[no-untyped-def]
+    workspace.now(NOW)
+    workspace.customer("acme", "maintenance", name="Acme Oy", domain="acme.fi", locale="fi_FI")
+    workspace.contact("acme", "matti.virtanen@acme.fi", name="Matti Virtanen")
+    workspace.person("alice", "Alice Mäkinen", "alice@agency.example")
+    workspace.fetch(FI_MAIL)
+    return workspace.root
 
 
 def _with_smtp(workspace: Path, port: int = 1) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import Workspace
 
 pytestmark = pytest.mark.both_engines
 
@@ -15,9 +16,10 @@ def at(moment: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def desk(cli: Any, initialized: Path) -> Any:
-    cli.ok("customer", "add", "acme", "--name", "Acme", "--plan", "adhoc", "--rate", "75")
-    cli.ok("customer", "add", "kovo", "--name", "Kovo", "--plan", "hosting", "--rate", "75")
+def desk(workspace: Workspace) -> Any:
+    workspace.customer("acme", "adhoc", name="Acme", rate=75)
+    workspace.customer("kovo", "hosting", name="Kovo", rate=75)
+    cli = workspace.cli
     cli.ok(
         "ticket",
         "new",

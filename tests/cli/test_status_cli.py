@@ -9,20 +9,19 @@ import pytest
 
 from supportctl.store import watch as watch_store
 from supportctl.store.db import open_store
+from tests.conftest import Workspace
 
 NOW = datetime(2026, 10, 14, 8, 30, tzinfo=UTC)
 ENV = {"SUPPORTCTL_NOW": "2026-10-14T08:30:00Z"}
 
 
 @pytest.fixture
-def desk(initialized: Path) -> Path:
-    config = initialized / "config.toml"
-    config.write_text(
-        config.read_text()
-        + '\n[[imap]]\nname = "support"\nhost = "127.0.0.1"\nport = 1\ntls = "none"\n'
+def desk(workspace: Workspace) -> Path:
+    workspace.edit_config(
+        append='\n[[imap]]\nname = "support"\nhost = "127.0.0.1"\nport = 1\ntls = "none"\n'
         'user = "u"\npassword_env = "P"\nfolders = ["INBOX", "Urgent"]\n'
     )
-    return initialized
+    return workspace.root
 
 
 def _write(ws: Path, fn, *args) -> None:  # type: ignore[no-untyped-def]

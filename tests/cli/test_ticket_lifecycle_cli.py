@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import Workspace
+
 pytestmark = pytest.mark.both_engines
 
 WED = {"SUPPORTCTL_NOW": "2026-11-25T10:00:00Z"}  # Wednesday 12:00 Helsinki, 2026-W48
@@ -17,57 +19,23 @@ def at(moment: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def desk(cli: Any, initialized: Path) -> Any:
-    cli.ok(
-        "customer",
-        "add",
+def desk(workspace: Workspace) -> Any:
+    workspace.customer(
         "acme",
-        "--name",
-        "Acme Oy",
-        "--plan",
         "maintenance",
-        "--level",
-        "premium",
-        "--rate",
-        "75",
-        "--domain",
-        "acme.fi",
-        "--reaction",
-        "15m",
+        name="Acme Oy",
+        level="premium",
+        rate=75,
+        domain="acme.fi",
+        reaction="15m",
     )
-    cli.ok(
-        "customer",
-        "add",
-        "pixel",
-        "--name",
-        "Pixel",
-        "--plan",
-        "adhoc",
-        "--level",
-        "light",
-        "--rate",
-        "90",
-    )
-    cli.ok(
-        "customer",
-        "add",
-        "kovo",
-        "--name",
-        "Kovo",
-        "--plan",
-        "hosting",
-        "--level",
-        "standard",
-        "--rate",
-        "90",
-    )
-    cli.ok("contact", "add", "acme", "matti@acme.fi", "--name", "Matti", "--can-order")
+    workspace.customer("pixel", "adhoc", name="Pixel", level="light", rate=90)
+    workspace.customer("kovo", "hosting", name="Kovo", level="standard", rate=90)
+    workspace.contact("acme", "matti@acme.fi", name="Matti", can_order=True)
     for handle in ("alice", "bob", "carol"):
-        cli.ok(
-            "team", "add", handle, "--name", handle.title(), "--email", f"{handle}@agency.example"
-        )
-    cli.ok("rota", "set", "alice", "bob", "carol", "--start", "2026-W48", env=WED)
-    return cli
+        workspace.person(handle, handle.title(), f"{handle}@agency.example")
+    workspace.cli.ok("rota", "set", "alice", "bob", "carol", "--start", "2026-W48", env=WED)
+    return workspace.cli
 
 
 def new(cli: Any, customer: str, subject: str, text: str = "", env: dict[str, str] = WED) -> int:

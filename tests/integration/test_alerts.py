@@ -22,6 +22,7 @@ import pytest
 from supportctl.config import load_config
 from supportctl.services import alerts
 from supportctl.store.db import open_store
+from tests.conftest import Workspace
 from tests.integration.test_outbound_smtp import Sink, _free_port
 
 pytestmark = pytest.mark.integration
@@ -92,37 +93,19 @@ def _configure(ws: Path, port: int, script: Path) -> None:
 
 
 @pytest.fixture
-def desk(cli, initialized: Path, smtp_sink, tmp_path: Path):  # type: ignore[no-untyped-def]
+def desk(workspace: Workspace, smtp_sink, tmp_path: Path):  # type: ignore[no-untyped-def]
     sink, port = smtp_sink
     script, out, fail = _command(tmp_path)
-    _configure(initialized, port, script)
-    cli.ok(
-        "customer",
-        "add",
-        "acme",
-        "--name",
-        "Acme Oy",
-        "--plan",
-        "maintenance",
-        "--domain",
-        "acme.fi",
+    _configure(workspace.root, port, script)
+    workspace.customer("acme", "maintenance", name="Acme Oy", domain="acme.fi")
+    workspace.customer("night", "hosting", name="Night Shop", domain="night.fi", hours="24x7")
+    workspace.person("alice", "Alice", "alice@agency.example")
+    workspace.cli.ok("rota", "set", "alice", "--start", "2026-W40")
+    return type(
+        "Desk",
+        (),
+        {"ws": workspace.root, "sink": sink, "out": out, "fail": fail, "cli": workspace.cli},
     )
-    cli.ok(
-        "customer",
-        "add",
-        "night",
-        "--name",
-        "Night Shop",
-        "--plan",
-        "hosting",
-        "--domain",
-        "night.fi",
-        "--hours",
-        "24x7",
-    )
-    cli.ok("team", "add", "alice", "--name", "Alice", "--email", "alice@agency.example")
-    cli.ok("rota", "set", "alice", "--start", "2026-W40")
-    return type("Desk", (), {"ws": initialized, "sink": sink, "out": out, "fail": fail, "cli": cli})
 
 
 def _deliver(ws: Path, now: datetime) -> alerts.AlertRun:

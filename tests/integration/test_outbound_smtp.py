@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import open_test_store
+from tests.conftest import Workspace, open_test_store
 
 pytestmark = [pytest.mark.integration, pytest.mark.both_engines]
 
@@ -164,12 +164,12 @@ def _rows(workspace: Path, sql: str, params: tuple = ()) -> list[tuple]:  # type
 
 
 @pytest.fixture
-def desk(cli, initialized, smtp_server, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("SUPPORTCTL_NOW", NOW)
+def desk(workspace: Workspace, smtp_server):  # type: ignore[no-untyped-def]
+    workspace.now(NOW)
     sink, port = smtp_server
-    _configure(initialized, port, prefix="KV")
-    _setup_people(cli)
-    return sink, port, initialized
+    _configure(workspace.root, port, prefix="KV")
+    _setup_people(workspace.cli)
+    return sink, port, workspace.root
 
 
 def test_reply_reaches_the_server_threaded_tagged_and_encoded(cli, desk, tmp_path):  # type: ignore[no-untyped-def]

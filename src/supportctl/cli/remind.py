@@ -32,6 +32,11 @@ def remind_cmd(
 
         emit_json(report.as_json())
         return
+    for outcome in report.resumed:
+        if isinstance(outcome, outbound.Skipped):
+            typer.echo(outcome.describe())
+        else:
+            typer.echo(outcome.describe() + " (sent again after an interrupted send)")
     if report.unowned:
         ids = ", ".join(f"#{r.ticket_id}" for r in report.unowned)
         typer.echo(

@@ -44,8 +44,8 @@ def base_subject(subject: str, ticket_id: int, prefix: str = "") -> str:
     """The subject without reply prefixes and without this ticket's tag.
 
     Control characters, escape sequences and bidi controls the customer's subject held
-    are made visible the way the terminal shows them (`render.safe`), never sent on."""
-    from supportctl.render.safe import term_safe
+    are made visible the way the terminal shows them (`domain.safe_text`), never sent on."""
+    from supportctl.domain.safe_text import term_safe
 
     text = " ".join(term_safe(subject, newlines=False).split())
     while True:

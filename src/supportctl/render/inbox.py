@@ -13,10 +13,10 @@ from supportctl.render.tables import Col, legend, table
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from supportctl.render.models.importing import ExplainedPlan, ImportSummary
     from supportctl.render.models.inbox import InboxRow, Queue
     from supportctl.render.models.mailadmin import Problem
     from supportctl.render.screen import Screen
-    from supportctl.services.importing import ImportReport, Plan
 
 
 def inbox_json(row: InboxRow) -> dict[str, Any]:
@@ -398,7 +398,7 @@ def emit_queue(app_ctx: Screen, queue: Queue, *, as_json: bool) -> None:
     table(app_ctx, inbox_columns(), cells, limit=None, caption=caption)
 
 
-def emit_summary(app_ctx: Screen, report: ImportReport) -> None:
+def emit_summary(app_ctx: Screen, report: ImportSummary) -> None:
     """The one-line summary of a fetch (stderr, so --json output stays clean)."""
     app_ctx.err.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
 
@@ -433,7 +433,7 @@ def emit_problems(app_ctx: Screen, rows: list[Problem], *, as_json: bool) -> Non
     )
 
 
-def emit_explain(app_ctx: Screen, plan: Plan, *, as_json: bool) -> None:
+def emit_explain(app_ctx: Screen, plan: ExplainedPlan, *, as_json: bool) -> None:
     steps = plan.steps()
     if as_json:
         from supportctl.render.jsonout import emit_json

@@ -9,8 +9,8 @@ from supportctl.render.tables import keyvalue
 
 if TYPE_CHECKING:
     from supportctl.render.models.tickets import History, HistoryEvent
+    from supportctl.render.models.ticketview import MessageView, TicketView
     from supportctl.render.screen import Screen
-    from supportctl.services.ticketview import MessageView, TicketView
 
 
 def trimmed_text(m: MessageView) -> str:

@@ -968,45 +968,40 @@ def send(
         mails.append((row, customer, subject, body, Attachment(filename, content, content_type)))
     results = []
     for row, customer, subject, body, attachment in mails:
-        with store.transaction():
-            sent = outbound.send_document(
-                store,
-                config,
-                to=customer.billing_email,
-                subject=subject,
-                body=body,
-                attachment=attachment,
-                language=customer.locale.split("_")[0],
-                kind="invoice",
-                actor=actor,
-                now=now,
-                transport=transport,
-                dry_run=dry_run,
-                event_data={"invoice": row["number"]},
-                zone=customer.zone_name(config.agency.timezone),
-            )
-            if not dry_run:
-                if invoice_store.document(store, row["id"], fmt) is None:
-                    # a PDF made now from the issued HTML: kept, so `invoice show` gives
-                    # the very bytes the customer got
-                    invoice_store.insert_document(store, row["id"], fmt, attachment.data)
-                invoice_store.set_sent(store, row["id"], to_utc_text(now))
-                events.record(
-                    store,
-                    "invoice.sent",
-                    at=now,
-                    actor=actor,
-                    customer_id=row["customer_id"],
-                    subject_ref=f"invoice:{row['number']}",
-                    data={
+        # The invoice is marked sent in the same transaction that records the mail as
+        # sent (`record_sent`, run by the delivery, also when an interrupted send is
+        # sent again later).
+        sent = outbound.send_document(
+            store,
+            config,
+            to=customer.billing_email,
+            subject=subject,
+            body=body,
+            attachment=attachment,
+            language=customer.locale.split("_")[0],
+            kind="invoice",
+            actor=actor,
+            now=now,
+            transport=transport,
+            dry_run=dry_run,
+            event_data={"invoice": row["number"]},
+            zone=customer.zone_name(config.agency.timezone),
+            on_sent=[
+                (
+                    "supportctl.services.invoicing:record_sent",
+                    {
+                        "invoice": row["id"],
                         "number": row["number"],
+                        "customer": row["customer_id"],
+                        "format": fmt,
                         "to": customer.billing_email,
                         "document": attachment.filename,
-                        "bytes": len(attachment.data),
-                        "message_id": sent.message_id,
                         "again": row["sent_at"] is not None,
+                        "actor": actor,
                     },
                 )
+            ],
+        )
         results.append(
             SentInvoice(
                 number=row["number"],
@@ -1021,6 +1016,45 @@ def send(
             )
         )
     return results
+
+
+def record_sent(
+    store: Store, data: dict[str, Any], *, raw: bytes, message_id: str, now: datetime
+) -> None:
+    """Mark an invoice sent, once the mail carrying it is recorded as sent: the sent
+    time, the document kept (a PDF made at send time, taken from the very mail, so
+    `invoice show` gives the bytes the customer got) and an `invoice.sent` event."""
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    document = next(
+        (
+            part.get_content()
+            for part in msg.iter_attachments()  # type: ignore[attr-defined]
+            if part.get_filename() == data["document"]
+        ),
+        b"",
+    )
+    if invoice_store.document(store, data["invoice"], data["format"]) is None:
+        invoice_store.insert_document(store, data["invoice"], data["format"], document)
+    invoice_store.set_sent(store, data["invoice"], to_utc_text(now))
+    events.record(
+        store,
+        "invoice.sent",
+        at=now,
+        actor=data["actor"],
+        customer_id=data["customer"],
+        subject_ref=f"invoice:{data['number']}",
+        data={
+            "number": data["number"],
+            "to": data["to"],
+            "document": data["document"],
+            "bytes": len(document),
+            "message_id": message_id,
+            "again": data["again"],
+        },
+    )
 
 
 # --- fees ------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ parser improves old mail too; the thread a message belongs to is left as it is.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,9 +24,6 @@ from supportctl.store.db import Store
 if TYPE_CHECKING:
     from supportctl.config import Config
 
-_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
-_DOMAIN = re.compile(r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-
 
 @dataclass(frozen=True)
 class BlockEntry:
@@ -38,7 +34,14 @@ class BlockEntry:
 
 def normalise_pattern(pattern: str) -> str:
     text = pattern.strip().lower()
-    if _DOMAIN.fullmatch(text) or _ADDRESS.fullmatch(text):
+    from supportctl.domain.address import is_address, parse_domain
+
+    if text.startswith("@"):
+        try:
+            return "@" + parse_domain(text[1:])
+        except ValueError:
+            pass
+    elif is_address(text):
         return text
     raise InputError(
         f"'{pattern}' is neither an address nor @domain",

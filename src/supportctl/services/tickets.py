@@ -370,10 +370,10 @@ def new_by_hand(
             hint='supportctl ticket new --customer acme --phone "+358 40 123 4567" "Lomake ei toimi"',
         )
     number = validate.phone(phone) if phone is not None else None
+    from supportctl.domain.address import is_address
+
     address = from_addr.strip().lower() if from_addr is not None else ""
-    if from_addr is not None and (
-        "@" not in address or address.startswith("@") or address.endswith("@")
-    ):
+    if from_addr is not None and not is_address(address):
         raise InputError(f"'{from_addr}' is not an e-mail address", hint="--from name@example.com")
     if not subject.strip():
         raise InputError("the subject is empty; give the request a short subject")

@@ -7,12 +7,11 @@ transfer-encoded bytes (they are not decoded while fetching).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from supportctl.errors import InputError
+from supportctl.render.models.ticketview import AttachmentView, BounceView, MessageView, TicketView
 from supportctl.store import customers as customer_store
 from supportctl.store import messages as message_store
 from supportctl.store import tickets as ticket_store
@@ -23,74 +22,11 @@ if TYPE_CHECKING:
     from supportctl.mail.quotes import Split
 
 
-@dataclass
-class AttachmentView:
-    number: int
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    transfer_encoding: str
+def _split_reply(text: str) -> Split:
+    """`mail.quotes.split_reply`, imported when a view first asks for it."""
+    from supportctl.mail.quotes import split_reply
 
-
-@dataclass
-class MessageView:
-    id: int
-    direction: str
-    message_id: str
-    from_addr: str
-    from_name: str
-    to: list[str]
-    cc: list[str]
-    date: str | None
-    arrived_at: str
-    subject: str
-    in_reply_to: str
-    references: list[str]
-    classification: str
-    auth: dict[str, str | None]
-    text: str
-    authenticated: bool | None = None  # the domain.auth verdict (None: outgoing mail)
-    auth_reason: str = ""
-    attachments: list[AttachmentView] = field(default_factory=list)
-
-    @cached_property
-    def reply(self) -> Split:
-        """The text cut into the new part and the quoted history/signature hidden on show."""
-        from supportctl.mail.quotes import split_reply
-
-        return split_reply(self.text)
-
-
-@dataclass
-class TicketView:
-    id: int
-    subject: str
-    requester: str
-    customer: str | None
-    status: str
-    urgency: str
-    kind: str
-    classification: str
-    is_triage: bool
-    needs_approval: bool
-    created_at: str
-    updated_at: str
-    messages: list[MessageView]
-    row: dict[str, Any]
-    reply_to: str = ""  # the first message's Reply-To: where replies go (else requester)
-    foreign_senders: list[str] = field(default_factory=list)
-    bounces: list[BounceView] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class BounceView:
-    """One of our replies that bounced: when it went out, to whom, and why."""
-
-    reply_at: str
-    to: str
-    reason: str
-    bounced_at: str
+    return split_reply(text)
 
 
 def _split(text: str) -> list[str]:
@@ -158,6 +94,7 @@ def get(
                 auth={"dmarc": m["auth_dmarc"], "dkim": m["auth_dkim"], "spf": m["auth_spf"]},
                 text=m["text_body"],
                 attachments=attachment_views,
+                splitter=_split_reply,
             )
         )
         if config is not None and m["direction"] == "in":

@@ -51,6 +51,7 @@ TABLES: tuple[str, ...] = (
     "invoice_lines",
     "fees",
     "outbound_log",
+    "outgoing",
     "articles",
     "article_tags",
     "article_history",

@@ -21,7 +21,7 @@ BUSY_TIMEOUT_MS = 30_000
 
 # The number of migrations in store/migrations.py (which checks it on import): opening
 # a database compares its user_version with this, without importing the migrations.
-SCHEMA_VERSION = 21
+SCHEMA_VERSION = 22
 
 # What services name instead of the engine's own types: a result row (read by column
 # name or position), and the error a query the engine cannot run raises (an FTS5

@@ -889,6 +889,33 @@ def index_the_whole_queue_and_its_flags(db: Database) -> None:
     )
 
 
+@migration
+def record_mail_before_sending(db: Database) -> None:
+    """Mail out is recorded as sending, committed, sent, then recorded as sent: a row
+    here is a mail between the two (`services/outbound/delivery.py`). It holds the exact
+    bytes and what to record once the server took them, and which process is sending it,
+    so a row whose process died is sent again (same Message-ID) by the next sender."""
+    _run(
+        db,
+        """
+CREATE TABLE outgoing (
+    id INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    claimed_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    last_error TEXT NOT NULL DEFAULT '',
+    sender TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    record TEXT NOT NULL,
+    raw BLOB NOT NULL
+)
+""",
+    )
+
+
 if len(MIGRATIONS) != SCHEMA_VERSION:  # the constant opening a database compares with
     raise RuntimeError(
         f"store.db.SCHEMA_VERSION is {SCHEMA_VERSION} but there are {len(MIGRATIONS)} migrations"

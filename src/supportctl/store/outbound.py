@@ -119,3 +119,78 @@ def contact_name(store: Store, address: str) -> str | None:
 def tickets_by_arrival(store: Store) -> list[sqlite3.Row]:
     """(id, created_at) of every ticket, oldest first."""
     return store.all("SELECT id, created_at FROM tickets ORDER BY created_at, id")
+
+
+# --- mail between "sending" and "sent" (table `outgoing`) ------------------------------
+
+
+def log_id(
+    store: Store, *, at: str, address: str, kind: str, ticket_id: int | None, is_automatic: bool
+) -> int:
+    """`log`, returning the row's id (a send that fails takes its rows back)."""
+    return store.insert(
+        "INSERT INTO outbound_log (at, address, kind, ticket_id, is_automatic) VALUES (?, ?, ?, ?, ?)",
+        (at, address, kind, ticket_id, int(is_automatic)),
+    )
+
+
+def forget_log(store: Store, ids: list[int]) -> None:
+    for row_id in ids:
+        store.execute("DELETE FROM outbound_log WHERE id = ?", (row_id,))
+
+
+def begin_sending(
+    store: Store,
+    *,
+    message_id: str,
+    at: str,
+    host: str,
+    pid: int,
+    sender: str,
+    recipients: str,
+    record: str,
+    raw: bytes,
+) -> int:
+    """Record one mail as sending (before it is handed to the server); its row id."""
+    return store.insert(
+        "INSERT INTO outgoing (message_id, created_at, host, pid, claimed_at, sender, "
+        "recipients, record, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (message_id, at, host, pid, at, sender, recipients, record, raw),
+    )
+
+
+def end_sending(store: Store, row_id: int) -> bool:
+    """Drop the sending row (sent and recorded, or certainly not sent); False when it
+    was gone already (another process finished it)."""
+    return store.execute("DELETE FROM outgoing WHERE id = ?", (row_id,)).rowcount > 0
+
+
+def unfinished(store: Store) -> list[sqlite3.Row]:
+    """Every mail recorded as sending, oldest first: who sends it, not the bytes."""
+    return store.all("SELECT id, message_id, host, pid, claimed_at FROM outgoing ORDER BY id")
+
+
+def sending(store: Store, row_id: int) -> sqlite3.Row | None:
+    """One mail recorded as sending, with its bytes and record."""
+    return store.one("SELECT * FROM outgoing WHERE id = ?", (row_id,))
+
+
+def claim_sending(store: Store, row: Any, *, host: str, pid: int, at: str) -> bool:
+    """Take over a sending row from the process that left it: True when it is ours now
+    (nobody else took it since `row` was read)."""
+    return (
+        store.execute(
+            "UPDATE outgoing SET host = ?, pid = ?, claimed_at = ?, attempts = attempts + 1 "
+            "WHERE id = ? AND host = ? AND pid = ? AND claimed_at = ?",
+            (host, pid, at, row["id"], row["host"], row["pid"], row["claimed_at"]),
+        ).rowcount
+        > 0
+    )
+
+
+def sending_failed(store: Store, row_id: int, error: str) -> None:
+    """A try that failed: the error kept, and nobody holds the row (pid 0) any more, so
+    the next run (this process too, a `watch`) tries again."""
+    store.execute(
+        "UPDATE outgoing SET last_error = ?, host = '', pid = 0 WHERE id = ?", (error, row_id)
+    )

@@ -3,13 +3,20 @@
 Every mail goes through `_deliver`, which is what makes them safe:
 
 - The SMTP session is opened (connect, TLS, login) before the write lock is taken;
-  then one transaction checks the loop guard, hands the bytes to the server and records
-  the message (direction 'out', the exact raw bytes), one `outbound_log` row per
-  recipient, a `mail.sent` event, and the ticket's first response when it is one. A
-  send that fails rolls the transaction back: nothing is recorded as sent, the ticket
-  is unchanged, and a reply's text is saved as a draft whose path the error names.
-  Checking the rate caps inside the same write lock as the send means two `fetch`
-  runs at once cannot both acknowledge the same sender.
+  then one transaction checks the loop guard and records the mail as *sending* (its
+  exact bytes in `outgoing`, one `outbound_log` row per recipient) and commits. The
+  bytes go to the server outside any transaction; then a second transaction records
+  it as *sent*: the message (direction 'out'), a `mail.sent` event, and the ticket's
+  first response when it is one. A send the server refuses or cannot take takes the
+  sending record back: nothing is recorded as sent, the ticket is unchanged, and a
+  reply's text is saved as a draft whose path the error names. Checking the rate caps
+  inside the same write lock as the sending record means two `fetch` runs at once
+  cannot both acknowledge the same sender.
+- A process killed between the two leaves the mail recorded as sending. The next
+  delivery (any mail out, `remind`, the `watch` schedule) sends it again, same bytes
+  and Message-ID, and records it (`delivery.resume_unfinished`): a mail is never lost
+  and never recorded as sent unless a server took it; at worst the recipient gets one
+  mail twice under one Message-ID (killed after the server took it, before the record).
 - Automatic mail (everything but `reply`) carries `Auto-Submitted` and must pass
   `domain.loopguard`; a refusal is not an error, it is recorded in the ticket history
   (`mail.skipped`) so "why did the customer get nothing?" has an answer.
@@ -31,6 +38,7 @@ from supportctl.services.outbound.delivery import (
     Skipped,
     reply_target,
     require_ticket,
+    resume_unfinished,
     transport_for,
 )
 from supportctl.services.outbound.notices import (
@@ -73,6 +81,7 @@ __all__ = [
     "reply",
     "reply_target",
     "require_ticket",
+    "resume_unfinished",
     "save_draft",
     "send_document",
     "templates",

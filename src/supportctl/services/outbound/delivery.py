@@ -3,16 +3,18 @@ transports, and what the kinds of mail share."""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supportctl.domain import loopguard
 from supportctl.domain.timeutil import from_utc_text, to_utc_text, zone
-from supportctl.errors import ConfigError, InputError
+from supportctl.errors import ConfigError, InputError, SupportctlError
 from supportctl.mail import compose
 from supportctl.store import events
 from supportctl.store import outbound as out_store
@@ -296,6 +298,9 @@ class _Plan:
     check: Callable[[], loopguard.Verdict] | None = None
     event_data: dict[str, Any] = field(default_factory=dict)
     extra_events: list[tuple[str, int | None, dict[str, Any]]] = field(default_factory=list)
+    # more to record once sent: ("module:function", data); the function is called as
+    # function(store, data, raw=, message_id=, now=) in the transaction that records it
+    on_sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def _deliver(
@@ -329,8 +334,8 @@ def _deliver(
             _printable(msg),
             dry_run=True,
         )
-    from supportctl.domain import threading as threads
-
+    if store.in_transaction:  # the "sending" record must be committed before the send
+        raise RuntimeError("mail is delivered outside a write transaction")
     if transport is None:
         transport = transport_for(config)
     if plan.check is not None:
@@ -339,85 +344,51 @@ def _deliver(
         if not verdict.allowed:
             return _skip(store, plan, ", ".join(out.to), verdict.reason, now)
     transport.open()
-    first_response = False
+    resume_unfinished(store, config, transport, now=now)
     with store.transaction():
         if plan.check is not None:
             verdict = plan.check()
             if not verdict.allowed:
                 return _skip(store, plan, ", ".join(out.to), verdict.reason, now)
-        before = ticket_store.get(store, plan.ticket_id) if plan.ticket_id else None
+        # The loop guard's memory is written with the "sending" record, under the same
+        # lock as the check: two processes cannot both pass the caps for one sender.
+        logged = [
+            (
+                address.lower(),
+                out_store.log_id(
+                    store,
+                    at=to_utc_text(now),
+                    address=loopguard.normalise(address),
+                    kind=plan.kind,
+                    ticket_id=plan.ticket_id,
+                    is_automatic=plan.automatic,
+                ),
+            )
+            for address in recipients
+        ]
+        record = _record_of(plan, msg_values(out, raw, message_id, now), logged, now)
+        sending = out_store.begin_sending(
+            store,
+            message_id=message_id,
+            at=to_utc_text(now),
+            host=_HOST,
+            pid=os.getpid(),
+            sender=out.from_addr,
+            recipients=json.dumps(list(recipients)),
+            record=json.dumps(record),
+            raw=raw,
+        )
+    try:
         where = transport.send(raw, sender=out.from_addr, recipients=recipients)
-        row = out_store.insert_message(
-            store,
-            {
-                "ticket_id": plan.ticket_id,
-                "message_id": message_id,
-                "body_hash": threads.body_hash(raw, message_id),
-                "in_reply_to": out.in_reply_to.strip("<>"),
-                "refs": " ".join(r.strip("<>") for r in out.references),
-                "from_addr": out.from_addr.lower(),
-                "from_name": out.from_name,
-                "to_addrs": ", ".join(a.lower() for a in out.to),
-                "cc_addrs": ", ".join(a.lower() for a in out.cc),
-                "date": to_utc_text(out.date),
-                "arrived_at": to_utc_text(now),
-                "subject": out.subject,
-                "text_body": out.body,
-                "classification": "autoreply" if plan.automatic else "human",
-                "size": len(raw),
-                "raw": raw,
-            },
-        )
-        refused = {a.lower() for a in transport.refused}
-        if refused:
-            where = f"{where} (refused: {', '.join(sorted(refused))})"
-        for address in [r for r in recipients if r.lower() not in refused]:
-            out_store.log(
-                store,
-                at=to_utc_text(now),
-                address=loopguard.normalise(address),
-                kind=plan.kind,
-                ticket_id=plan.ticket_id,
-                is_automatic=plan.automatic,
-            )
-        events.record(
-            store,
-            "mail.sent",
-            at=now,
-            actor=plan.actor,
-            ticket_id=plan.ticket_id,
-            data={
-                "kind": plan.kind,
-                "message": row,
-                "message_id": message_id,
-                "to": list(out.to),
-                "cc": list(out.cc),
-                "subject": out.subject,
-                "automatic": plan.automatic,
-                **plan.event_data,
-            },
-        )
-        for kind, ticket_id, data in plan.extra_events:
-            events.record(store, kind, at=now, actor=plan.actor, ticket_id=ticket_id, data=data)
-        if plan.ticket_id is not None and plan.kind in ("reply", "ack", "status"):
-            from supportctl.services import tickets as ticket_service
-
-            ticket_service.on_message(
-                store,
-                config,
-                ticket_id=plan.ticket_id,
-                direction="out",
-                classification="autoreply" if plan.automatic else "human",
-                at=now,
-                now=now,
-            )
-            after = ticket_store.get(store, plan.ticket_id)
-            first_response = (
-                before is not None
-                and after is not None
-                and before["first_response_at"] is None
-                and after["first_response_at"] is not None
-            )
+    except SupportctlError:
+        # The server said no or could not be reached (or the outbox file could not be
+        # written): not sent, so nothing stays recorded. Anything else (a signal, a
+        # bug) leaves the mail recorded as sending, to be sent again.
+        with store.transaction():
+            out_store.end_sending(store, sending)
+            out_store.forget_log(store, [row_id for _address, row_id in logged])
+        raise
+    sent = _record_sent(store, config, sending, record, raw, where, transport.refused)
     return Sent(
         plan.kind,
         plan.ticket_id,
@@ -425,11 +396,258 @@ def _deliver(
         list(out.cc),
         out.subject,
         message_id,
-        where,
+        sent.where,
         _printable(msg),
-        row,
-        first_response,
+        sent.message_row,
+        sent.first_response,
     )
+
+
+# --- sending, then sent ----------------------------------------------------------------
+#
+# A mail is recorded as "sending" (a row in `outgoing` with its exact bytes, and its
+# `outbound_log` rows) and committed before the server sees it, then handed to the
+# server outside any transaction, then recorded as sent in a transaction of its own:
+# the message row, the `mail.sent` event and the ticket's first response are written
+# and the `outgoing` row is dropped. A server that refuses or cannot be reached takes
+# the "sending" record back. A process killed between the two leaves the row; the next
+# process that sends mail (any delivery, `remind`, the `watch` schedule) sends it again
+# with the same bytes and Message-ID and records it then (`resume_unfinished`).
+# A mail is therefore never lost and never recorded as sent unless the server took it;
+# at worst, when the process died after the server took the mail but before it was
+# recorded, the recipient gets it twice with one Message-ID (which mail clients show
+# once).
+
+_HOST = socket.gethostname()
+STALE_AFTER = timedelta(minutes=10)  # a live sender on another host is given this long
+
+
+def msg_values(out: compose.Outgoing, raw: bytes, message_id: str, now: datetime) -> dict[str, Any]:
+    """The `messages` row of a mail we send (without the raw bytes)."""
+    from supportctl.domain import threading as threads
+
+    return {
+        "message_id": message_id,
+        "body_hash": threads.body_hash(raw, message_id),
+        "in_reply_to": out.in_reply_to.strip("<>"),
+        "refs": " ".join(r.strip("<>") for r in out.references),
+        "from_addr": out.from_addr.lower(),
+        "from_name": out.from_name,
+        "to_addrs": ", ".join(a.lower() for a in out.to),
+        "cc_addrs": ", ".join(a.lower() for a in out.cc),
+        "date": to_utc_text(out.date),
+        "arrived_at": to_utc_text(now),
+        "subject": out.subject,
+        "text_body": out.body,
+        "size": len(raw),
+    }
+
+
+def _record_of(
+    plan: _Plan, values: dict[str, Any], logged: list[tuple[str, int]], now: datetime
+) -> dict[str, Any]:
+    """What `_record_sent` writes once the server took the mail, as JSON-able data."""
+    return {
+        "at": to_utc_text(now),
+        "kind": plan.kind,
+        "ticket_id": plan.ticket_id,
+        "automatic": plan.automatic,
+        "actor": plan.actor,
+        "message": {
+            **values,
+            "ticket_id": plan.ticket_id,
+            "classification": "autoreply" if plan.automatic else "human",
+        },
+        "to": values["to_addrs"].split(", ") if values["to_addrs"] else [],
+        "cc": values["cc_addrs"].split(", ") if values["cc_addrs"] else [],
+        "display_to": list(plan.outgoing.to),
+        "display_cc": list(plan.outgoing.cc),
+        "logged": [list(pair) for pair in logged],  # (address, outbound_log id)
+        "event_data": plan.event_data,
+        "extra_events": [list(e) for e in plan.extra_events],
+        "on_sent": [list(h) for h in plan.on_sent],
+    }
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    where: str
+    message_row: int | None
+    first_response: bool
+
+
+def _record_sent(
+    store: Store,
+    config: Config,
+    sending: int,
+    record: dict[str, Any],
+    raw: bytes,
+    where: str,
+    refused: set[str],
+    *,
+    resumed: bool = False,
+) -> _Recorded:
+    """Record a mail the server took as sent: one transaction (see above)."""
+    now = from_utc_text(record["at"])
+    ticket_id = record["ticket_id"]
+    kind = record["kind"]
+    automatic = bool(record["automatic"])
+    refused = {a.lower() for a in refused}
+    if refused:
+        where = f"{where} (refused: {', '.join(sorted(refused))})"
+    first_response = False
+    with store.transaction():
+        if not out_store.end_sending(store, sending):
+            return _Recorded(where, None, False)  # another process recorded it meanwhile
+        before = ticket_store.get(store, ticket_id) if ticket_id else None
+        row = out_store.insert_message(store, {**record["message"], "raw": raw})
+        out_store.forget_log(store, [int(i) for a, i in record["logged"] if a in refused])
+        events.record(
+            store,
+            "mail.sent",
+            at=now,
+            actor=record["actor"],
+            ticket_id=ticket_id,
+            data={
+                "kind": kind,
+                "message": row,
+                "message_id": record["message"]["message_id"],
+                "to": record["display_to"],
+                "cc": record["display_cc"],
+                "subject": record["message"]["subject"],
+                "automatic": automatic,
+                **record["event_data"],
+                **({"resumed": True} if resumed else {}),
+            },
+        )
+        for event_kind, event_ticket, data in record["extra_events"]:
+            events.record(
+                store, event_kind, at=now, actor=record["actor"], ticket_id=event_ticket, data=data
+            )
+        for target, data in record.get("on_sent", []):
+            _on_sent_function(target)(
+                store, data, raw=raw, message_id=record["message"]["message_id"], now=now
+            )
+        if ticket_id is not None and kind in ("reply", "ack", "status"):
+            from supportctl.services import tickets as ticket_service
+
+            ticket_service.on_message(
+                store,
+                config,
+                ticket_id=ticket_id,
+                direction="out",
+                classification="autoreply" if automatic else "human",
+                at=now,
+                now=now,
+            )
+            after = ticket_store.get(store, ticket_id)
+            first_response = (
+                before is not None
+                and after is not None
+                and before["first_response_at"] is None
+                and after["first_response_at"] is not None
+            )
+    return _Recorded(where, row, first_response)
+
+
+def _on_sent_function(target: str) -> Callable[..., None]:
+    """`module:function` of supportctl's own services (the only ones a plan names)."""
+    import importlib
+
+    module, _, name = target.partition(":")
+    if not module.startswith("supportctl.services."):
+        raise ValueError(f"not a supportctl service: {target}")
+    function: Callable[..., None] = getattr(importlib.import_module(module), name)
+    return function
+
+
+def _abandoned(row: Any, now: datetime) -> bool:
+    """Is this sending row left by a process that is gone? On this host: its process no
+    longer runs. Elsewhere (a shared database): it has not been claimed for STALE_AFTER.
+    A row whose last try failed is held by nobody (pid 0)."""
+    if int(row["pid"]) == 0:
+        return True
+    if row["host"] == _HOST:
+        if int(row["pid"]) == os.getpid():
+            return False  # ours: another thread of this process is sending it
+        try:
+            os.kill(int(row["pid"]), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass  # alive, another user's
+    return now - from_utc_text(row["claimed_at"]) > STALE_AFTER
+
+
+def resume_unfinished(
+    store: Store, config: Config, transport: Transport | None = None, *, now: datetime
+) -> list[Outcome]:
+    """Send again, and record, every mail a dead process left recorded as sending.
+
+    Same bytes, same Message-ID. A mail the server refuses or cannot take now stays
+    recorded as sending (with the error) for the next try, and is reported as skipped.
+    Without a `transport`, one is opened (and closed) only when there is something to send.
+    """
+    rows = [r for r in out_store.unfinished(store) if _abandoned(r, now)]
+    if not rows:
+        return []
+    if transport is None:
+        own = transport_for(config)
+        try:
+            return resume_unfinished(store, config, own, now=now)
+        finally:
+            own.close()
+    outcomes: list[Outcome] = []
+    for waiting in rows:
+        with store.transaction():
+            mine = out_store.claim_sending(
+                store, waiting, host=_HOST, pid=os.getpid(), at=to_utc_text(now)
+            )
+        row = out_store.sending(store, int(waiting["id"])) if mine else None
+        if row is None:
+            continue
+        record = json.loads(row["record"])
+        recipients = json.loads(row["recipients"])
+        raw = bytes(row["raw"])
+        try:
+            where = transport.send(raw, sender=row["sender"], recipients=recipients)
+        except SupportctlError as exc:
+            with store.transaction():
+                out_store.sending_failed(store, int(row["id"]), exc.message)
+            outcomes.append(
+                Skipped(
+                    record["kind"],
+                    record["ticket_id"],
+                    ", ".join(recipients),
+                    f"not sent again, left for the next try: {exc.message}",
+                )
+            )
+            continue
+        done = _record_sent(
+            store,
+            config,
+            int(row["id"]),
+            record,
+            raw,
+            where,
+            transport.refused,
+            resumed=True,
+        )
+        outcomes.append(
+            Sent(
+                record["kind"],
+                record["ticket_id"],
+                record["display_to"],
+                record["display_cc"],
+                record["message"]["subject"],
+                record["message"]["message_id"],
+                f"{done.where}, sent again after an interrupted send",
+                "",
+                done.message_row,
+                done.first_response,
+            )
+        )
+    return outcomes
 
 
 def _skip(store: Store, plan: _Plan, address: str, reason: str, now: datetime) -> Skipped:

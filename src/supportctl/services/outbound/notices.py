@@ -367,9 +367,12 @@ def send_document(
     dry_run: bool = False,
     event_data: dict[str, Any] | None = None,
     zone: str | None = None,
+    on_sent: list[tuple[str, dict[str, Any]]] | None = None,
 ) -> Sent:
     """One mail with a document attached to a customer (an invoice, say), sent and
-    recorded like every other mail (`_deliver`); with dry_run only built and shown."""
+    recorded like every other mail (`_deliver`); with dry_run only built and shown.
+    `on_sent` names functions (`module:function`, with their data) that record more in
+    the transaction that records the mail as sent (see `delivery._record_sent`)."""
     outgoing = compose.Outgoing(
         from_addr=_from_addr(config),
         from_name=config.agency.name,
@@ -381,7 +384,15 @@ def send_document(
         attachments=(attachment,),
         language=language,
     )
-    plan = _Plan(outgoing, kind, None, False, actor, event_data=dict(event_data or {}))
+    plan = _Plan(
+        outgoing,
+        kind,
+        None,
+        False,
+        actor,
+        event_data=dict(event_data or {}),
+        on_sent=list(on_sent or []),
+    )
     outcome = _deliver(store, config, plan, transport=transport, now=now, dry_run=dry_run)
     assert isinstance(outcome, Sent)  # no loop guard check: never skipped
     return outcome

@@ -20,6 +20,7 @@ from supportctl.services.outbound.delivery import (
     _local_now,
     _person_context,
     _Plan,
+    resume_unfinished,
     transport_for,
 )
 from supportctl.store import outbound as out_store
@@ -39,6 +40,7 @@ class RemindReport:
     outcomes: list[Outcome] = field(default_factory=list)
     dry_run: bool = False
     unowned: list[Any] = field(default_factory=list)  # near a breach, nobody to tell
+    resumed: list[Outcome] = field(default_factory=list)  # interrupted sends, sent again
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -57,7 +59,7 @@ class RemindReport:
                 }
                 for owner, items in sorted(self.reminders.items())
             ],
-            "mails": [o.as_json() for o in self.outcomes],
+            "mails": [o.as_json() for o in self.resumed + self.outcomes],
             "unowned": [r.ticket_id for r in self.unowned],
             "dry_run": self.dry_run,
         }
@@ -83,6 +85,9 @@ def remind(
     from supportctl.render import mail as mail_render
     from supportctl.services.calendar import business_calendar
 
+    # The run for cron and the watch schedule: mail an earlier process was killed while
+    # sending goes out first (delivery.resume_unfinished).
+    resumed = [] if dry_run else resume_unfinished(store, config, transport, now=now)
     calendar = business_calendar(store, config, around=now)
     # Mail that was already more than a day old by its Date header when it was imported
     # (an old mailbox) never sets off a reminder.
@@ -113,7 +118,7 @@ def remind(
     ]
     already = out_store.reminded_keys(store, to_utc_text(now - timedelta(days=90)))
     chosen = reminders.select(calendar, open_tickets, now=now, already=already)
-    report = RemindReport(chosen, dry_run=dry_run, unowned=chosen.pop("", []))
+    report = RemindReport(chosen, dry_run=dry_run, unowned=chosen.pop("", []), resumed=resumed)
     if not chosen:
         return report
     if transport is None and not dry_run:

@@ -53,13 +53,17 @@ def _attachments(paths: Sequence[Path]) -> tuple[compose.Attachment, ...]:
 
 
 def _addresses(values: Sequence[str], what: str) -> tuple[str, ...]:
+    """Each value a list of mailboxes (`a@x.fi, Name <b@y.fi>`); every address by the one
+    rule (`domain.address`)."""
     from email.utils import getaddresses
+
+    from supportctl.domain.address import is_address
 
     out = []
     for value in values:
         for _name, addr in getaddresses([value]):
             addr = addr.strip()
-            if not addr or "@" not in addr or addr.startswith("@") or addr.endswith("@"):
+            if not is_address(addr):
                 raise InputError(f"{what} '{value}' is not a mail address")
             out.append(addr)
     return tuple(out)
