@@ -60,6 +60,11 @@ def verdict(
 
 def verdict_of_raw(raw: bytes, trusted: Iterable[str]) -> Verdict:
     """The verdict of stored raw mail (its header block only is read)."""
+    trusted = tuple(trusted)
+    if not any(t.strip() for t in trusted):
+        # Nothing is trusted, so nothing in the mail can change the verdict: the mail
+        # parser is neither loaded nor run (ticket show on a desk without authserv_id).
+        return verdict((), from_addr="", from_problem="", trusted=())
     from supportctl.mail.parse import decode_header_value, headers_all, split_entity
     from supportctl.mail.sender import check_from
 
