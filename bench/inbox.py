@@ -21,7 +21,6 @@ import argparse
 import os
 import random
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Watson, compile_sources, print_table, tool
+from _common import Watson, compile_sources, interleaved, print_table, tool
 
 NOW = "2026-11-25T10:00:00Z"  # Wednesday 12:00 in Helsinki
 TICKETS = 100_000
@@ -73,29 +72,6 @@ SENTENCES = (
     "Please renew the certificate before it expires.",
     "We moved the domain; the DNS records need an update.",
 )
-
-
-def interleaved(
-    jobs: list[tuple[str, list[str], dict[str, str]]], *, runs: int, warmup: int = 2
-) -> dict[str, float]:
-    """Median wall seconds per job, running the jobs round-robin `runs` times."""
-    samples: dict[str, list[float]] = {name: [] for name, _a, _e in jobs}
-    for round_ in range(warmup + runs):
-        for name, argv, env in jobs:
-            started = time.perf_counter()
-            done = subprocess.run(
-                argv,
-                env={**os.environ, **env},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                stdin=subprocess.DEVNULL,
-            )
-            elapsed = time.perf_counter() - started
-            if done.returncode != 0:
-                raise SystemExit(f"{name} failed: {done.stderr.decode(errors='replace')}")
-            if round_ >= warmup:
-                samples[name].append(elapsed)
-    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def workspace_env(directory: Path) -> dict[str, str]:
