@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 PG_BIN_CANDIDATES = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14, 13)]
@@ -130,15 +131,27 @@ class Cluster:
                 "-c",
                 sql,
             ),
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"psql {sql!r} failed: {done.stderr.strip()}")
         return done.stdout
 
     def createdb(self, name: str) -> str:
-        self.psql(f'CREATE DATABASE "{name}"')
-        return self.url(name)
+        """CREATE DATABASE copies template1, which PostgreSQL refuses while any other
+        session is still attached to it (a backend that is only just exiting counts);
+        that refusal is retried, anything else is raised with the server's words."""
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.psql(f'CREATE DATABASE "{name}"')
+                return self.url(name)
+            except RuntimeError as failed:
+                if "being accessed by other users" not in str(failed) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def stop(self) -> None:
         subprocess.run(

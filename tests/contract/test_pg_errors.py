@@ -4,6 +4,7 @@ exit 7 (store) or 3 (config), no traceback, nothing written."""
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from typing import Any
 
@@ -21,7 +22,7 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def server_db(pg_cluster: Any, monkeypatch: pytest.MonkeyPatch, cli: Any) -> str:
-    url = str(pg_cluster.createdb(f"err_{os.getpid()}_{_closed_port()}"))
+    url = str(pg_cluster.createdb(f"err_{os.getpid()}_{secrets.token_hex(6)}"))
     monkeypatch.setenv("SUPPORTCTL_DB", url)
     cli.ok("init", "--user", "alice")
     return url
