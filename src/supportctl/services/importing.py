@@ -230,6 +230,7 @@ class Plan:
     arrived_reason: str
     action: str  # duplicate | blocked | own | outbound | thread | new
     historic: bool = False  # older than --history-before: closed, no clock, no answer
+    ticket_row: Any = None  # the ticket a reply joins, as read while planning
 
     def steps(self) -> list[tuple[str, str, str]]:
         """(step, outcome, reason) lines for `fetch --explain`."""
@@ -393,6 +394,39 @@ def _is_foreign(store: Store, lookups: Lookups, ticket: Any, sender: str) -> boo
     return sender not in (who.from_addr, who.reply_to)
 
 
+class BatchIndex:
+    """The identities (Message-ID, body hash) of a batch that are stored already: read
+    for the whole batch in one query, then kept up to date as the batch stores its
+    messages. It answers `plan_message`'s duplicate check, which would otherwise cost
+    a query (on a server a round trip) per message."""
+
+    def __init__(self, store: Store, batch: Iterable[RawMail]) -> None:
+        idents = {item.prepared[1] for item in batch if item.prepared is not None}
+        self._found = message_store.find_identities(
+            store, [(i.message_id, i.body_hash) for i in idents]
+        )
+        self._known = frozenset((i.message_id, i.body_hash) for i in idents)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget what the batch stored (its transaction was undone)."""
+        self._stored = dict(self._found)
+
+    @property
+    def new(self) -> int:
+        """How many messages of the batch are not stored yet (at most)."""
+        return len(self._known) - len(self._found)
+
+    def duplicate_of(self, store: Store, ident: threads.Identity) -> int | None:
+        key = (ident.message_id, ident.body_hash)
+        if key in self._known:
+            return self._stored.get(key)
+        return message_store.find_identity(store, *key)  # parsed only now
+
+    def stored(self, ident: threads.Identity, row_id: int) -> None:
+        self._stored.setdefault((ident.message_id, ident.body_hash), row_id)
+
+
 def plan_message(
     store: Store,
     lookups: Lookups,
@@ -400,13 +434,17 @@ def plan_message(
     *,
     now: datetime,
     trusted: tuple[str, ...] | None = None,
+    index: BatchIndex | None = None,
 ) -> Plan:
     """Parse and decide, without writing."""
     from supportctl.mail.classify import classify
     from supportctl.services.authentication import verdict
 
     parsed, ident = item.prepared if item.prepared is not None else prepare(item.raw)
-    duplicate_of = message_store.find_identity(store, ident.message_id, ident.body_hash)
+    if index is not None:
+        duplicate_of = index.duplicate_of(store, ident)
+    else:
+        duplicate_of = message_store.find_identity(store, ident.message_id, ident.body_hash)
     cls = classify(
         parsed.headers,
         from_addr=parsed.from_addr,
@@ -437,10 +475,18 @@ def plan_message(
         if tag is None and parsed.embedded_subject:
             tag = threads.extract_tag(parsed.embedded_subject, lookups.prefix)
         candidates += [i for i in parsed.embedded_ids if i not in candidates]
-    tag_ticket = ticket_store.resolve_id(store, tag) if tag is not None else None
-    known = message_store.tickets_for_message_ids(store, candidates[:50])
-    resolved = ticket_store.resolve_ids(store, known.values())
+    known, rows = ticket_store.thread_lookup(store, tag, candidates[:50])
+    # Merged tickets lead to the ticket they were merged into (rare: more reads).
+    merged = {
+        t
+        for t in {*known.values(), *([tag] if tag is not None else [])}
+        if t in rows and rows[t]["merged_into"] is not None
+    }
+    resolved = ticket_store.resolve_ids(store, merged) if merged else {}
     known = {k: resolved.get(v, v) for k, v in known.items()}
+    tag_ticket = None
+    if tag is not None and tag in rows:
+        tag_ticket = resolved.get(tag, tag)
     decision = threads.choose_thread(
         tag=tag, tag_ticket=tag_ticket, candidates=candidates, known=known
     )
@@ -449,8 +495,9 @@ def plan_message(
         designated = False  # a From that is not exactly one mailbox names no contact
         customer_reason += f" (but From is not one mailbox: {parsed.from_problem})"
     foreign_sender = ""
+    row = None
     if decision.ticket_id is not None:
-        row = ticket_store.get(store, decision.ticket_id)
+        row = rows.get(decision.ticket_id) or ticket_store.get(store, decision.ticket_id)
         if (
             row is not None
             and direction == "in"
@@ -524,6 +571,7 @@ def plan_message(
         arrived_reason=arrived_reason,
         action=action,
         historic=historic,
+        ticket_row=row,
     )
 
 
@@ -645,6 +693,9 @@ def apply_plan(
         classification=plan.classification.kind,
         at=plan.arrived_at,
         now=now,
+        # Read while planning (nothing since has changed the ticket); a ticket this
+        # message opened is new, unmerged and unanswered.
+        row=_NEW_TICKET if plan.action == "new" else plan.ticket_row,
     )
     if plan.classification.kind == "bounce":
         named = [*p.embedded_ids, p.in_reply_to, *p.references]
@@ -658,6 +709,9 @@ def apply_plan(
             now=now,
         )
     return row_id
+
+
+_NEW_TICKET = {"status": "new", "merged_into": None, "first_response_at": None}
 
 
 def _store_attachments(store: Store, row_id: int, parsed: ParsedMail, raw: bytes) -> None:
@@ -679,15 +733,43 @@ def ingest_batch(
 
     A message that cannot be parsed or stored goes to the quarantine (its own savepoint
     is undone, the rest of the batch is stored), so no message stops intake.
+
+    The batch is first stored in one go, in one savepoint, without a savepoint per
+    message: on a server each one would wait for the message's statements, a round
+    trip per message. Only when something in it fails is that undone and the batch
+    stored again message by message, each in its own savepoint, so that the failing
+    message goes to the quarantine and nothing else does.
     """
     from supportctl.store import search
 
-    with store.transaction(), search.deferred_index(store), store.bulk():
-        for item in batch:
-            ingest_one(store, config, lookups, item, report, now=now, trusted=trusted)
+    with store.transaction(), search.deferred_index(store):
+        index = BatchIndex(store, batch)
+        message_store.reserve_ids(store, index.new)
+        counts = _counts(report)
+        try:
+            with store.savepoint("batch"), store.bulk():
+                for item in batch:
+                    plan = plan_message(store, lookups, item, now=now, trusted=trusted, index=index)
+                    index.stored(plan.identity, apply_plan(store, config, plan, report, now=now))
+                    report.bytes += len(item.raw)
+        except Exception as exc:
+            if _is_environmental(exc):
+                raise
+            vars(report).update(counts)
+            index.reset()
+            with store.bulk():
+                for item in batch:
+                    ingest_one(
+                        store, config, lookups, item, report, now=now, trusted=trusted, index=index
+                    )
         if state is not None:
             account, folder, uidvalidity, last_uid = state
             mailstate.put(store, account, folder, uidvalidity, last_uid, to_utc_text(now))
+
+
+def _counts(report: ImportReport) -> dict[str, Any]:
+    """The report's counts, to put back when what was counted is undone."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in vars(report).items()}
 
 
 def ingest_one(
@@ -699,15 +781,18 @@ def ingest_one(
     *,
     now: datetime,
     trusted: tuple[str, ...] | None = None,
+    index: BatchIndex | None = None,
 ) -> int | None:
     """Store one message inside the caller's transaction; None when it was quarantined."""
     from supportctl.store import quarantine
 
-    counts = {k: list(v) if isinstance(v, list) else v for k, v in vars(report).items()}
+    counts = _counts(report)
     try:
         with store.savepoint("message"):
-            plan = plan_message(store, lookups, item, now=now, trusted=trusted)
+            plan = plan_message(store, lookups, item, now=now, trusted=trusted, index=index)
             row_id = apply_plan(store, config, plan, report, now=now)
+        if index is not None:
+            index.stored(plan.identity, row_id)
     except Exception as exc:
         if _is_environmental(exc):
             raise

@@ -162,15 +162,18 @@ def on_message(
     classification: str,
     at: datetime,
     now: datetime,
+    row: Any = None,
 ) -> None:
     """A message joined the ticket: first response, reopening, resuming a paused clock.
 
     First response = the first human outbound message (a reply from the CLI or a team
     member's mail on the thread). A human inbound message reopens a waiting or resolved
-    ticket. Joins the caller's transaction.
+    ticket. Joins the caller's transaction. `row` is the ticket as the caller read it
+    in this transaction (the importer already has it), saving the read.
     """
     with store.transaction():
-        row = ticket_store.get(store, ticket_id)
+        if row is None:
+            row = ticket_store.get(store, ticket_id)
         if row is None:
             return
         if row["merged_into"] is not None:

@@ -292,6 +292,12 @@ class Store:
         backup_to(self, target)
         return True
 
+    def reserve_ids(self, table: str, count: int) -> None:
+        """Let the next `count` rows `insert` writes into `table` have ids decided now,
+        in one request: a server then need not answer each insert with its new id
+        before the statements that name it are sent. SQLite knows a new row's id at
+        once: nothing to do."""
+
     def insert(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run an INSERT into a table with an `id` key; the new row's id."""
         return int(self.conn.execute(sql, params).lastrowid or 0)

@@ -148,6 +148,35 @@ def find_identity(store: Store, message_id: str, body_hash: str) -> int | None:
     return None if value is None else int(value)
 
 
+def find_identities(
+    store: Store, identities: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """`find_identity` for many (Message-ID, body hash) pairs in one query: the stored ones."""
+    found: dict[tuple[str, str], int] = {}
+    wanted = set(identities)
+    chunk = 250  # pairs per statement: at most 500 parameters
+    pairs = sorted(wanted)
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        ids = sorted({m for m, _h in part})
+        hashes = sorted({h for _m, h in part})
+        rows = store.tuples(
+            f"SELECT id, message_id, body_hash FROM messages WHERE message_id IN "
+            f"({', '.join('?' for _ in ids)}) AND body_hash IN ({', '.join('?' for _ in hashes)})",
+            [*ids, *hashes],
+        )
+        for row_id, message_id, body_hash in rows:
+            key = (str(message_id), str(body_hash))
+            if key in wanted and (key not in found or int(row_id) < found[key]):
+                found[key] = int(row_id)
+    return found
+
+
+def reserve_ids(store: Store, count: int) -> None:
+    """Ids for the next `count` messages stored, asked for at once (see `Store.reserve_ids`)."""
+    store.reserve_ids("messages", count)
+
+
 def tickets_for_message_ids(store: Store, ids: Sequence[str]) -> dict[str, int]:
     """Known Message-IDs among `ids` -> the ticket of the (earliest) message bearing it."""
     if not ids:

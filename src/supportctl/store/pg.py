@@ -165,6 +165,8 @@ class PgStore(Store):
         self.before_first_write: Any = None
         self._memo: dict[str, object] | None = None
         self._depth = 0
+        # Ids taken from a table's sequence ahead (`reserve_ids`), for `insert` to use.
+        self._ids: dict[str, list[int]] = {}
         self.upkeep_idle: Any = None
         # While a write's upkeep check is on its way: (the upkeep, the statements that
         # begin the transaction, the check's cursor, the statements sent after it).
@@ -388,6 +390,15 @@ class PgStore(Store):
         self._unabort()
         self.pg.cursor().execute("ROLLBACK")  # travels with the next statement
 
+    def _settle(self) -> None:
+        """Wait for whatever was sent, its errors ignored (the caller is undoing it), so
+        that what comes next is not skipped by a server still rejecting an earlier
+        statement."""
+        if self._pipe is not None and self._pending():
+            with suppress(psycopg.Error):
+                self._pipe.sync()
+        self._unabort()
+
     def _unabort(self) -> None:
         """After an error the server skips everything up to the next Sync: send one."""
         pipe = self._pipe
@@ -411,17 +422,20 @@ class PgStore(Store):
     @contextmanager
     def savepoint(self, name: str = "item") -> Iterator[None]:
         """Inside a transaction: undo only this block's writes when it raises (the
-        block's statements are waited for at its end, so their errors count as its own)."""
+        block's statements are waited for at its end, so their errors count as its own).
+        Reserved ids the block used are reserved again when it is undone."""
         if not self.in_transaction:
             raise RuntimeError("savepoint must run inside a write transaction")
+        reserved = {table: list(ids) for table, ids in self._ids.items() if ids}
         self.execute(f"SAVEPOINT {name}")
         try:
             yield
             self._wait()
         except BaseException as exc:
             failure = self.engine_failed(exc)
+            self._ids.update(reserved)
             try:
-                self._unabort()
+                self._settle()
                 self.execute(f"ROLLBACK TO SAVEPOINT {name}")
                 self.execute(f"RELEASE SAVEPOINT {name}")
             except psycopg.Error as again:
@@ -465,7 +479,33 @@ class PgStore(Store):
     def backup_native(self, target: Path) -> bool:
         return False
 
+    def reserve_ids(self, table: str, count: int) -> None:
+        """Take ids from the table's sequence ahead, all in one request; `insert` uses
+        them in order. Unused ones are kept for the next batch (an id lost at the end of
+        a run is a gap, as a rolled-back insert leaves one)."""
+        pool = self._ids.setdefault(table, [])
+        need = count - len(pool)
+        if need <= 0:
+            return
+        rows = self._rows(
+            self._send(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                "FROM generate_series(1, %s)",
+                (need,),
+            )
+        )
+        pool.extend(sorted(int(r[0]) for r in rows))
+        pool.sort(reverse=True)  # taken from the end: lowest first
+
     def insert(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        if self._ids and not isinstance(params, dict):
+            found = _INSERT_INTO.match(sql)
+            pool = self._ids.get(found.group(1)) if found else None
+            if pool:
+                # The id is known: nothing to wait for, the row goes with what follows.
+                new_id = pool.pop()
+                self._send(translate(_with_id(sql)), [new_id, *params])
+                return new_id
         return int(self._rows(self._send(translate(sql + " RETURNING id"), params))[0][0])
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
@@ -627,6 +667,21 @@ class _Result:
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._store._rows(self._cur))
+
+
+_INSERT_INTO = re.compile(r"INSERT INTO (\w+) \(")
+_WITH_ID: dict[str, str] = {}
+
+
+def _with_id(sql: str) -> str:
+    """`INSERT INTO t (a, b) VALUES (?, ?)` -> `INSERT INTO t (id, a, b) VALUES (?, ?, ?)`."""
+    done = _WITH_ID.get(sql)
+    if done is None:
+        done = _INSERT_INTO.sub(r"INSERT INTO \1 (id, ", sql, count=1).replace(
+            " VALUES (", " VALUES (?, ", 1
+        )
+        _WITH_ID[sql] = done
+    return done
 
 
 _UPKEEP = "supportctl upkeep due"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from supportctl.domain.queue import queue_order_sql
@@ -95,6 +95,40 @@ def last_change(store: Store, ticket_id: int) -> Row | None:
 
 def get(store: Store, ticket_id: int) -> sqlite3.Row | None:
     return store.one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+
+
+def thread_lookup(
+    store: Store, tag: int | None, message_ids: Sequence[str]
+) -> tuple[dict[str, int], dict[int, Row]]:
+    """What threading one message reads, in one round trip on a server: the tickets of
+    the known Message-IDs among `message_ids` (the earliest message bearing each), and
+    the rows of those tickets and of the ticket `tag` names (those that exist)."""
+    if tag is None and not message_ids:
+        return {}, {}
+    marks = ", ".join("?" for _ in message_ids)
+    queries: list[tuple[str, Sequence[Any]]] = []
+    if message_ids:
+        queries.append(
+            (
+                f"SELECT message_id, ticket_id FROM messages WHERE message_id IN ({marks}) "
+                "AND ticket_id IS NOT NULL ORDER BY id DESC",
+                list(message_ids),
+            )
+        )
+    wanted = "id = ?" if tag is not None else ""
+    if message_ids:
+        wanted += (" OR " if wanted else "") + (
+            f"id IN (SELECT ticket_id FROM messages WHERE message_id IN ({marks}))"
+        )
+    queries.append(
+        (
+            f"SELECT * FROM tickets WHERE {wanted}",
+            [*([tag] if tag is not None else []), *message_ids],
+        )
+    )
+    found = store.many(queries)
+    known = {str(r["message_id"]): int(r["ticket_id"]) for r in found[0]} if message_ids else {}
+    return known, {int(r["id"]): r for r in found[-1]}
 
 
 def resolve_ids(store: Store, ticket_ids: Iterable[int]) -> dict[int, int]:
