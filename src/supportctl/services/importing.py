@@ -376,9 +376,17 @@ def _customer(lookups: Lookups, address: str) -> tuple[int | None, str | None, b
     return None, None, False, "no contact or mail domain matches; flagged triage"
 
 
-def _is_foreign(store: Store, lookups: Lookups, ticket: Any, sender: str) -> bool:
+def _is_foreign(
+    store: Store,
+    lookups: Lookups,
+    ticket: Any,
+    sender: str,
+    first_incoming: Callable[[int], Any] | None = None,
+) -> bool:
     """Neither the ticket's requester (From or Reply-To of its first message), a contact
-    of its customer, nor the team (team mail is outbound and never asked about)."""
+    of its customer, nor the team (team mail is outbound and never asked about).
+    `first_incoming`: the ticket's first incoming message, read ahead (the threading
+    lookup's)."""
     if sender == str(ticket["requester"] or "").lower():
         return False
     contact = lookups.contacts.get(sender)
@@ -390,7 +398,11 @@ def _is_foreign(store: Store, lookups: Lookups, ticket: Any, sender: str) -> boo
         return False
     from supportctl.services import requester
 
-    who = requester.of_ticket(store, ticket)
+    who = None
+    if first_incoming is not None:
+        who = requester.from_first_incoming(ticket, first_incoming(int(ticket["id"])))
+    if who is None:
+        who = requester.of_ticket(store, ticket)
     return sender not in (who.from_addr, who.reply_to)
 
 
@@ -425,6 +437,34 @@ class BatchIndex:
 
     def stored(self, ident: threads.Identity, row_id: int) -> None:
         self._stored.setdefault((ident.message_id, ident.body_hash), row_id)
+
+    def opening(self, lookups: Lookups, batch: Iterable[RawMail]) -> int:
+        """How many messages of the batch will surely open a ticket: new mail from
+        outside with no tag, no reference and no blocked sender (a lower bound: a
+        reference may also lead nowhere). Their ticket ids can be asked for ahead."""
+        sure = set()
+        for item in batch:
+            if item.prepared is None:
+                continue
+            parsed, ident = item.prepared
+            key = (ident.message_id, ident.body_hash)
+            sender = parsed.from_addr.lower()
+            if (
+                key in self._found
+                or parsed.in_reply_to
+                or parsed.references
+                or parsed.embedded_ids
+                or parsed.embedded_subject
+                or threads.extract_tag(parsed.subject, lookups.prefix) is not None
+                or not sender
+                or sender in lookups.team
+                or sender in lookups.ours
+                or threads.is_blocked(sender, lookups.blocked)
+                or threads.is_own_message_id(parsed.message_id, lookups.mail_domain)
+            ):
+                continue
+            sure.add(key)
+        return len(sure)
 
 
 def plan_message(
@@ -475,7 +515,8 @@ def plan_message(
         if tag is None and parsed.embedded_subject:
             tag = threads.extract_tag(parsed.embedded_subject, lookups.prefix)
         candidates += [i for i in parsed.embedded_ids if i not in candidates]
-    known, rows = ticket_store.thread_lookup(store, tag, candidates[:50])
+    lookup = ticket_store.thread_lookup(store, tag, candidates[:50])
+    known, rows = lookup.known, lookup.tickets
     # Merged tickets lead to the ticket they were merged into (rare: more reads).
     merged = {
         t
@@ -506,7 +547,7 @@ def plan_message(
             and sender
             and duplicate_of is None
             and not blocked_by
-            and _is_foreign(store, lookups, row, sender)
+            and _is_foreign(store, lookups, row, sender, lookup.first_incoming)
         ):
             foreign_sender = sender
         if row is not None and row["customer_id"] is not None and customer_id is None:
@@ -745,6 +786,7 @@ def ingest_batch(
     with store.transaction(), search.deferred_index(store):
         index = BatchIndex(store, batch)
         message_store.reserve_ids(store, index.new)
+        ticket_store.reserve_ids(store, index.opening(lookups, batch))
         counts = _counts(report)
         try:
             with store.savepoint("batch"), store.bulk():

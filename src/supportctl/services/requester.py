@@ -54,6 +54,27 @@ def of_ticket(store: Store, ticket: Any, thread: list[Any] | None = None) -> Req
     return Requester(from_addr, reply_to if reply_to != from_addr else "", int(first["id"]))
 
 
+def from_first_incoming(ticket: Any, first: Any) -> Requester | None:
+    """`of_ticket` from the ticket's first incoming message as the importer's threading
+    lookup reads it (`store.tickets.thread_lookup`: the start of its raw bytes); None
+    when that start does not hold its whole header block."""
+    from supportctl.mail.sender import reply_to_address
+
+    if first is None:
+        return Requester(str(ticket["requester"] or "").lower(), "", None)
+    from supportctl.store.tickets import HEAD_BYTES
+
+    headers = None
+    if first["raw_codec"] == "none":  # else the start of compressed bytes
+        head = bytes(first["head"])
+        headers = out_store.header_block(head, whole=len(head) < HEAD_BYTES)
+    if headers is None:
+        return None
+    reply_to = reply_to_address(headers)
+    from_addr = str(first["from_addr"] or ticket["requester"] or "").lower()
+    return Requester(from_addr, reply_to if reply_to != from_addr else "", int(first["id"]))
+
+
 def writers(thread: list[Any]) -> list[str]:
     """Addresses that wrote incoming mail on the ticket, in order of first appearance."""
     seen: list[str] = []

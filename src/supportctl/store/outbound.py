@@ -56,11 +56,19 @@ def _headers(store: Store, message_row: int) -> bytes:
     row = store.one("SELECT raw, raw_codec FROM messages WHERE id = ?", (message_row,))
     if row is None:
         return b""
-    data = raw_bytes(row)
+    return header_block(raw_bytes(row)) or b""
+
+
+def header_block(data: bytes, *, whole: bool = True) -> bytes | None:
+    """The header block at the start of raw mail. Of only the start of it (`whole`
+    False): None when the header block may go on beyond it."""
+    data = bytes(data)
     end = data.find(b"\r\n\r\n")
     if end < 0:
         end = data.find(b"\n\n")
-    return data if end < 0 else data[:end]
+    if end >= 0:
+        return data[:end]
+    return data if whole else None
 
 
 def reminded_keys(store: Store, since: str) -> set[tuple[int, str, str]]:

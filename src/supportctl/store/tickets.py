@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from supportctl.domain.queue import queue_order_sql
@@ -45,6 +46,12 @@ def insert(store: Store, values: dict[str, Any]) -> int:
         [values[c] for c in cols],
     )
     return new_id
+
+
+def reserve_ids(store: Store, count: int) -> None:
+    """Ids for the next `count` tickets created, asked for at once (see `Store.reserve_ids`).
+    Only as many as will surely be used: ticket numbers are seen, and a gap would show."""
+    store.reserve_ids("tickets", count)
 
 
 def update_checked(
@@ -97,16 +104,53 @@ def get(store: Store, ticket_id: int) -> sqlite3.Row | None:
     return store.one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
 
 
-def thread_lookup(
-    store: Store, tag: int | None, message_ids: Sequence[str]
-) -> tuple[dict[str, int], dict[int, Row]]:
+# How much of a stored message's raw bytes is read for its header block (Reply-To):
+# the whole message when the headers go on beyond it.
+HEAD_BYTES = 16384
+
+
+@dataclass(frozen=True)
+class ThreadLookup:
+    """What threading one message reads (see `thread_lookup`)."""
+
+    known: dict[str, int]  # Message-ID -> the ticket of the earliest message bearing it
+    tickets: dict[int, Row]  # those tickets and the tag's, by id (those that exist)
+    # ticket id -> its first incoming message (id, from_addr, head: the start of its
+    # raw bytes, raw_codec), read only when asked for; None when it has none
+    first_incoming: Callable[[int], Row | None]
+
+
+def thread_lookup(store: Store, tag: int | None, message_ids: Sequence[str]) -> ThreadLookup:
     """What threading one message reads, in one round trip on a server: the tickets of
-    the known Message-IDs among `message_ids` (the earliest message bearing each), and
-    the rows of those tickets and of the ticket `tag` names (those that exist)."""
+    the known Message-IDs among `message_ids`, the rows of those tickets and of the one
+    `tag` names, and (sent along, read when asked for) each one's first incoming
+    message, whose sender is the ticket's requester."""
     if tag is None and not message_ids:
-        return {}, {}
+        return ThreadLookup({}, {}, lambda _ticket: None)
     marks = ", ".join("?" for _ in message_ids)
-    queries: list[tuple[str, Sequence[Any]]] = []
+    which = " OR ".join(
+        (["{col} = ?"] if tag is not None else [])
+        + (
+            [f"{{col}} IN (SELECT ticket_id FROM messages WHERE message_id IN ({marks}))"]
+            if message_ids
+            else []
+        )
+    )
+    which_params = [*([tag] if tag is not None else []), *message_ids]
+    # The first incoming message of each ticket: a human one not of ours first (what
+    # services.requester takes), else any incoming one; oldest first.
+    firsts = store.prefetch(
+        "SELECT m.ticket_id, m.id, m.from_addr, m.raw_codec, "
+        f"substr(m.raw, 1, {HEAD_BYTES}) AS head FROM messages m JOIN ("
+        "SELECT id, ROW_NUMBER() OVER (PARTITION BY ticket_id ORDER BY CASE WHEN "
+        "classification = 'human' AND is_own = 0 THEN 0 ELSE 1 END, arrived_at, id) AS n "
+        f"FROM messages WHERE direction = 'in' AND ({which.format(col='ticket_id')})"
+        ") f ON f.id = m.id AND f.n = 1",
+        which_params,
+    )
+    queries: list[tuple[str, Sequence[Any]]] = [
+        (f"SELECT * FROM tickets WHERE {which.format(col='id')}", which_params)
+    ]
     if message_ids:
         queries.append(
             (
@@ -115,20 +159,17 @@ def thread_lookup(
                 list(message_ids),
             )
         )
-    wanted = "id = ?" if tag is not None else ""
-    if message_ids:
-        wanted += (" OR " if wanted else "") + (
-            f"id IN (SELECT ticket_id FROM messages WHERE message_id IN ({marks}))"
-        )
-    queries.append(
-        (
-            f"SELECT * FROM tickets WHERE {wanted}",
-            [*([tag] if tag is not None else []), *message_ids],
-        )
-    )
     found = store.many(queries)
-    known = {str(r["message_id"]): int(r["ticket_id"]) for r in found[0]} if message_ids else {}
-    return known, {int(r["id"]): r for r in found[-1]}
+    known = {str(r["message_id"]): int(r["ticket_id"]) for r in found[1]} if message_ids else {}
+    loaded: dict[int, Row] | None = None
+
+    def first_incoming(ticket_id: int) -> Row | None:
+        nonlocal loaded
+        if loaded is None:
+            loaded = {int(r["ticket_id"]): r for r in firsts()}
+        return loaded.get(ticket_id)
+
+    return ThreadLookup(known, {int(r["id"]): r for r in found[0]}, first_incoming)
 
 
 def resolve_ids(store: Store, ticket_ids: Iterable[int]) -> dict[int, int]:
