@@ -515,18 +515,17 @@ def plan_message(
         if tag is None and parsed.embedded_subject:
             tag = threads.extract_tag(parsed.embedded_subject, lookups.prefix)
         candidates += [i for i in parsed.embedded_ids if i not in candidates]
-    lookup = ticket_store.thread_lookup(store, tag, candidates[:50])
-    known, rows = lookup.known, lookup.tickets
+    lookup = ticket_store.ThreadLookup(store, tag, candidates[:50])
+    known = lookup.known
+    tag_row = lookup.ticket(tag) if tag is not None else None
     # Merged tickets lead to the ticket they were merged into (rare: more reads).
-    merged = {
-        t
-        for t in {*known.values(), *([tag] if tag is not None else [])}
-        if t in rows and rows[t]["merged_into"] is not None
-    }
+    merged = {t for t, into in lookup.merged.items() if into is not None}
+    if tag is not None and tag_row is not None and tag_row["merged_into"] is not None:
+        merged.add(tag)
     resolved = ticket_store.resolve_ids(store, merged) if merged else {}
     known = {k: resolved.get(v, v) for k, v in known.items()}
     tag_ticket = None
-    if tag is not None and tag in rows:
+    if tag is not None and tag_row is not None:
         tag_ticket = resolved.get(tag, tag)
     decision = threads.choose_thread(
         tag=tag, tag_ticket=tag_ticket, candidates=candidates, known=known
@@ -538,7 +537,7 @@ def plan_message(
     foreign_sender = ""
     row = None
     if decision.ticket_id is not None:
-        row = rows.get(decision.ticket_id) or ticket_store.get(store, decision.ticket_id)
+        row = lookup.ticket(decision.ticket_id)
         if (
             row is not None
             and direction == "in"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from supportctl.domain.queue import queue_order_sql
@@ -109,67 +108,74 @@ def get(store: Store, ticket_id: int) -> sqlite3.Row | None:
 HEAD_BYTES = 16384
 
 
-@dataclass(frozen=True)
-class ThreadLookup:
-    """What threading one message reads (see `thread_lookup`)."""
-
-    known: dict[str, int]  # Message-ID -> the ticket of the earliest message bearing it
-    tickets: dict[int, Row]  # those tickets and the tag's, by id (those that exist)
-    # ticket id -> its first incoming message (id, from_addr, head: the start of its
-    # raw bytes, raw_codec), read only when asked for; None when it has none
-    first_incoming: Callable[[int], Row | None]
-
-
-def thread_lookup(store: Store, tag: int | None, message_ids: Sequence[str]) -> ThreadLookup:
-    """What threading one message reads, in one round trip on a server: the tickets of
-    the known Message-IDs among `message_ids`, the rows of those tickets and of the one
-    `tag` names, and (sent along, read when asked for) each one's first incoming
-    message, whose sender is the ticket's requester."""
-    if tag is None and not message_ids:
-        return ThreadLookup({}, {}, lambda _ticket: None)
-    marks = ", ".join("?" for _ in message_ids)
-    which = " OR ".join(
-        (["{col} = ?"] if tag is not None else [])
-        + (
-            [f"{{col}} IN (SELECT ticket_id FROM messages WHERE message_id IN ({marks}))"]
-            if message_ids
-            else []
-        )
-    )
-    which_params = [*([tag] if tag is not None else []), *message_ids]
-    # The first incoming message of each ticket: a human one not of ours first (what
+_FIRST_INCOMING = (
+    # A ticket's first incoming message: a human one not of ours first (the one
     # services.requester takes), else any incoming one; oldest first.
-    firsts = store.prefetch(
-        "SELECT m.ticket_id, m.id, m.from_addr, m.raw_codec, "
-        f"substr(m.raw, 1, {HEAD_BYTES}) AS head FROM messages m JOIN ("
-        "SELECT id, ROW_NUMBER() OVER (PARTITION BY ticket_id ORDER BY CASE WHEN "
-        "classification = 'human' AND is_own = 0 THEN 0 ELSE 1 END, arrived_at, id) AS n "
-        f"FROM messages WHERE direction = 'in' AND ({which.format(col='ticket_id')})"
-        ") f ON f.id = m.id AND f.n = 1",
-        which_params,
-    )
-    queries: list[tuple[str, Sequence[Any]]] = [
-        (f"SELECT * FROM tickets WHERE {which.format(col='id')}", which_params)
-    ]
-    if message_ids:
-        queries.append(
-            (
-                f"SELECT message_id, ticket_id FROM messages WHERE message_id IN ({marks}) "
-                "AND ticket_id IS NOT NULL ORDER BY id DESC",
-                list(message_ids),
+    "SELECT id, from_addr, raw_codec, substr(raw, 1, ?) AS head FROM messages "
+    "WHERE ticket_id = ? AND direction = 'in' ORDER BY CASE WHEN classification = 'human' "
+    "AND is_own = 0 THEN 0 ELSE 1 END, arrived_at, id LIMIT 1"
+)
+
+
+class ThreadLookup:
+    """What threading one message reads, in as few round trips as a server allows: the
+    tickets of the known Message-IDs among the message's references (with where each
+    was merged), and the ticket its subject tag names, in one; a ticket's row and its
+    first incoming message (whose sender is the requester), read together when asked.
+    Every query is a look-up by key, whatever the planner believes about table sizes."""
+
+    def __init__(self, store: Store, tag: int | None, message_ids: Sequence[str]) -> None:
+        self._store = store
+        self._rows: dict[int, Row | None] = {}
+        self._firsts: dict[int, Callable[[], list[Row]]] = {}
+        self.known: dict[str, int] = {}  # Message-ID -> ticket of the earliest message
+        self.merged: dict[int, int | None] = {}  # those tickets -> merged into
+        queries: list[tuple[str, Sequence[Any]]] = []
+        if message_ids:
+            marks = ", ".join("?" for _ in message_ids)
+            queries.append(
+                (
+                    "SELECT message_id, ticket_id, (SELECT merged_into FROM tickets t "
+                    "WHERE t.id = m.ticket_id) AS merged_into FROM messages m "
+                    f"WHERE message_id IN ({marks}) AND ticket_id IS NOT NULL ORDER BY id DESC",
+                    list(message_ids),
+                )
             )
-        )
-    found = store.many(queries)
-    known = {str(r["message_id"]): int(r["ticket_id"]) for r in found[1]} if message_ids else {}
-    loaded: dict[int, Row] | None = None
+        if tag is not None:
+            self._firsts[tag] = store.prefetch(_FIRST_INCOMING, (HEAD_BYTES, tag))
+            queries.append(("SELECT * FROM tickets WHERE id = ?", (tag,)))
+        if not queries:
+            return
+        found = store.many(queries)
+        if message_ids:
+            for r in found[0]:
+                self.known[str(r["message_id"])] = int(r["ticket_id"])
+                merged = r["merged_into"]
+                self.merged[int(r["ticket_id"])] = None if merged is None else int(merged)
+        if tag is not None:
+            self._rows[tag] = found[-1][0] if found[-1] else None
 
-    def first_incoming(ticket_id: int) -> Row | None:
-        nonlocal loaded
-        if loaded is None:
-            loaded = {int(r["ticket_id"]): r for r in firsts()}
-        return loaded.get(ticket_id)
+    def ticket(self, ticket_id: int) -> Row | None:
+        """The ticket's row (None: there is none); its first incoming message is sent
+        for along with it."""
+        if ticket_id not in self._rows:
+            if ticket_id not in self._firsts:
+                self._firsts[ticket_id] = self._store.prefetch(
+                    _FIRST_INCOMING, (HEAD_BYTES, ticket_id)
+                )
+            self._rows[ticket_id] = get(self._store, ticket_id)
+        return self._rows[ticket_id]
 
-    return ThreadLookup(known, {int(r["id"]): r for r in found[0]}, first_incoming)
+    def first_incoming(self, ticket_id: int) -> Row | None:
+        """The ticket's first incoming message (id, from_addr, raw_codec, head: the
+        first HEAD_BYTES of its raw bytes); None when it has none."""
+        later = self._firsts.get(ticket_id)
+        if later is None:
+            later = self._firsts[ticket_id] = self._store.prefetch(
+                _FIRST_INCOMING, (HEAD_BYTES, ticket_id)
+            )
+        rows = later()
+        return rows[0] if rows else None
 
 
 def resolve_ids(store: Store, ticket_ids: Iterable[int]) -> dict[int, int]:
