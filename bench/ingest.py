@@ -1,6 +1,6 @@
 """Mail-in throughput: our full ingest vs mbsync and getmail6 on the same Dovecot mailbox.
 
-    .venv/bin/python bench/ingest.py [--n 1000] [--runs 3] [--port 10243]
+    .venv/bin/python bench/ingest.py [--n 1000] [--runs 3] [--port 10243] [--against OTHER/src]
 
 Starts a private Dovecot with ../shared/bench/dovecot-up.sh, fills its INBOX with N
 generated support mails (../shared/bench/make-mailbox.py), then in the same run and in
@@ -12,6 +12,10 @@ turn times:
 and reports wall time, messages per second and peak RSS (each tool's own maxrss),
 medians over --runs, the three run in turn (A B C A B C …). Then the no-new-mail case: `supportctl fetch` with everything
 already stored against `supportctl customer list`.
+
+With --against, `supportctl fetch` also runs with another checkout's sources first on
+the path (say the code before a change) in the same alternation, so that the two are
+compared in one run on a busy machine.
 
 Targets (issue 3): ours <= 3x mbsync, getmail6/ours >= 8, peak RSS <= 120 MB and flat
 in N, a no-new-mail fetch <= 2x `customer list`.
@@ -178,12 +182,16 @@ verbose = 0
     return measure(argv)
 
 
-def ours_workspace(root: Path, port: int, name: str, db: str | None = None) -> dict[str, str]:
-    """A fresh desk reading the bench mailbox: a SQLite file in its folder, or `db`."""
+def ours_workspace(
+    root: Path, port: int, name: str, db: str | None = None, src: Path | None = None
+) -> dict[str, str]:
+    """A fresh desk reading the bench mailbox: a SQLite file in its folder, or `db`;
+    with `src`, run by that checkout's sources."""
     ws = root / name
     shutil.rmtree(ws, ignore_errors=True)
     ws.mkdir()
     env = {
+        **({"PYTHONPATH": str(src.resolve())} if src is not None else {}),
         "SUPPORTCTL_DB": db or str(ws / "supportctl.db"),
         "SUPPORTCTL_CONFIG": str(ws / "config.toml"),
         "BENCH_IMAP_PASSWORD": "secret",
@@ -221,8 +229,8 @@ def ours_workspace(root: Path, port: int, name: str, db: str | None = None) -> d
     return env
 
 
-def ours_run(root: Path, port: int) -> tuple[float, float, dict[str, str]]:
-    env = ours_workspace(root, port, "ours")
+def ours_run(root: Path, port: int, src: Path | None = None) -> tuple[float, float, dict[str, str]]:
+    env = ours_workspace(root, port, "ours" if src is None else "against", src=src)
     seconds, rss = measure([tool("supportctl"), "fetch"], env)
     return seconds, rss, env
 
@@ -238,8 +246,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--port", type=int, default=10243)
     parser.add_argument("--skip-getmail", action="store_true", help="getmail6 takes ~24x mbsync")
+    parser.add_argument("--against", type=Path, help="another checkout's src directory")
     args = parser.parse_args()
     compile_sources()
+    if args.against is not None:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.against)], check=True)
     root = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     os.chmod(root, 0o755)
     try:
@@ -259,13 +270,16 @@ def main() -> None:
         )
         # In turn (mbsync, mbsync without fsync, ours; again …), so that a busy moment
         # of a shared machine falls on all three alike.
-        runs: dict[str, list[tuple[float, float]]] = {"mb": [], "mbf": [], "ours": []}
+        runs: dict[str, list[tuple[float, float]]] = {"mb": [], "mbf": [], "ours": [], "vs": []}
         env: dict[str, str] = {}
         for _round in range(args.runs):
             runs["mb"].append(mbsync_run(root, args.port, True))
             runs["mbf"].append(mbsync_run(root, args.port, False))
             seconds, rss, env = ours_run(root, args.port)
             runs["ours"].append((seconds, rss))
+            if args.against is not None:
+                seconds, rss, _env = ours_run(root, args.port, args.against)
+                runs["vs"].append((seconds, rss))
         mb_wall, mb_rss = _median_max(runs["mb"])
         mbf_wall, mbf_rss = _median_max(runs["mbf"])
         ours_wall, ours_rss = _median_max(runs["ours"])
@@ -288,6 +302,12 @@ def main() -> None:
         for name, seconds, rss in rows:
             print(f"{name:<20}{seconds:>9.2f}{args.n / seconds:>9.0f}{rss:>13.1f}")
         print(f"ours / mbsync   = {ours_wall / mb_wall:.2f}  (target <= 3)")
+        if args.against is not None:
+            vs_wall, vs_rss = _median_max(runs["vs"])
+            print(
+                f"against {args.against}: {vs_wall:.2f} s, {vs_rss:.1f} MB; "
+                f"/ mbsync = {vs_wall / mb_wall:.2f}; ours / against = {ours_wall / vs_wall:.2f}"
+            )
         print(f"ours / mbsync without fsync = {ours_wall / mbf_wall:.2f}")
         print(f"getmail6 / ours = {gm_wall / ours_wall:.2f}  (target >= 8)")
         print(f"peak RSS ours   = {ours_rss:.1f} MB  (target <= 120)")
