@@ -735,7 +735,7 @@ def apply_plan(
         now=now,
         # Read while planning (nothing since has changed the ticket); a ticket this
         # message opened is new, unmerged and unanswered.
-        row=_NEW_TICKET if plan.action == "new" else plan.ticket_row,
+        row=_new_ticket(now) if plan.action == "new" else plan.ticket_row,
     )
     if plan.classification.kind == "bounce":
         named = [*p.embedded_ids, p.in_reply_to, *p.references]
@@ -751,7 +751,14 @@ def apply_plan(
     return row_id
 
 
-_NEW_TICKET = {"status": "new", "merged_into": None, "first_response_at": None}
+def _new_ticket(now: datetime) -> dict[str, Any]:
+    """What `on_message` reads of a ticket `create_ticket` has just made."""
+    return {
+        "status": "new",
+        "merged_into": None,
+        "first_response_at": None,
+        "updated_at": to_utc_text(now),
+    }
 
 
 def _store_attachments(store: Store, row_id: int, parsed: ParsedMail, raw: bytes) -> None:

@@ -206,6 +206,8 @@ def on_message(
                 ticket_id=ticket_id,
                 data={"old": row["status"], "new": "open", "reason": "customer replied"},
             )
+        if values == {"updated_at": row["updated_at"]}:
+            return  # nothing changes (the importer's many messages of one run): no write
         ticket_store.update(store, ticket_id, values)
 
 

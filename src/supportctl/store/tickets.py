@@ -108,29 +108,60 @@ def get(store: Store, ticket_id: int) -> sqlite3.Row | None:
 HEAD_BYTES = 16384
 
 
+# The ticket of the earliest message bearing a Message-ID, as a key for other reads.
+_TICKET_OF = (
+    "(SELECT ticket_id FROM messages WHERE message_id = ? AND ticket_id IS NOT NULL "
+    "ORDER BY id LIMIT 1)"
+)
+# A ticket's first incoming message: a human one not of ours first (the one
+# services.requester takes), else any incoming one; oldest first.
 _FIRST_INCOMING = (
-    # A ticket's first incoming message: a human one not of ours first (the one
-    # services.requester takes), else any incoming one; oldest first.
-    "SELECT id, from_addr, raw_codec, substr(raw, 1, ?) AS head FROM messages "
-    "WHERE ticket_id = ? AND direction = 'in' ORDER BY CASE WHEN classification = 'human' "
-    "AND is_own = 0 THEN 0 ELSE 1 END, arrived_at, id LIMIT 1"
+    "SELECT * FROM (SELECT ticket_id, id, from_addr, raw_codec, substr(raw, 1, ?) AS head "
+    "FROM messages WHERE ticket_id = {ticket} AND direction = 'in' ORDER BY CASE WHEN "
+    "classification = 'human' AND is_own = 0 THEN 0 ELSE 1 END, arrived_at, id LIMIT 1) AS {name}"
 )
 
 
 class ThreadLookup:
-    """What threading one message reads, in as few round trips as a server allows: the
-    tickets of the known Message-IDs among the message's references (with where each
-    was merged), and the ticket its subject tag names, in one; a ticket's row and its
-    first incoming message (whose sender is the requester), read together when asked.
-    Every query is a look-up by key, whatever the planner believes about table sizes."""
+    """What threading one message reads, in one round trip on a server when its tag or
+    its first reference (In-Reply-To) decides: the tickets of the known Message-IDs
+    among its references (with where each was merged); the rows of the ticket the tag
+    names and of the first reference's; and, sent along and read when asked for, their
+    first incoming messages (whose sender is the requester). Any other ticket costs a
+    round trip more. Every query is a look-up by key, whatever the planner believes
+    about table sizes (a join or an OR over a subquery got a sequential scan of a
+    growing table)."""
 
     def __init__(self, store: Store, tag: int | None, message_ids: Sequence[str]) -> None:
         self._store = store
         self._rows: dict[int, Row | None] = {}
-        self._firsts: dict[int, Callable[[], list[Row]]] = {}
+        self._firsts: dict[int, Row] = {}
+        self._pending: list[Callable[[], list[Row]]] = []  # first-incoming reads on their way
+        self._asked: set[int] = set()  # tickets whose first incoming message was asked for
         self.known: dict[str, int] = {}  # Message-ID -> ticket of the earliest message
         self.merged: dict[int, int | None] = {}  # those tickets -> merged into
-        queries: list[tuple[str, Sequence[Any]]] = []
+        if tag is None and not message_ids:
+            return
+        keys: list[tuple[str, Any]] = []  # (SQL naming a ticket id, its parameter)
+        if tag is not None:
+            keys.append(("?", tag))
+        if message_ids:
+            keys.append((_TICKET_OF, message_ids[0]))
+        self._pending.append(
+            store.prefetch(
+                " UNION ALL ".join(
+                    _FIRST_INCOMING.format(ticket=sql, name=f"f{n}")
+                    for n, (sql, _param) in enumerate(keys)
+                ),
+                [v for _sql, param in keys for v in (HEAD_BYTES, param)],
+            )
+        )
+        queries: list[tuple[str, Sequence[Any]]] = [
+            (
+                " UNION ALL ".join(f"SELECT * FROM tickets WHERE id = {sql}" for sql, _p in keys),
+                [param for _sql, param in keys],
+            )
+        ]
         if message_ids:
             marks = ", ".join("?" for _ in message_ids)
             queries.append(
@@ -141,41 +172,47 @@ class ThreadLookup:
                     list(message_ids),
                 )
             )
-        if tag is not None:
-            self._firsts[tag] = store.prefetch(_FIRST_INCOMING, (HEAD_BYTES, tag))
-            queries.append(("SELECT * FROM tickets WHERE id = ?", (tag,)))
-        if not queries:
-            return
         found = store.many(queries)
+        for r in found[0]:
+            self._rows[int(r["id"])] = r
+        if tag is not None:
+            self._rows.setdefault(tag, None)
+            self._asked.add(tag)
         if message_ids:
-            for r in found[0]:
+            for r in found[1]:
                 self.known[str(r["message_id"])] = int(r["ticket_id"])
                 merged = r["merged_into"]
                 self.merged[int(r["ticket_id"])] = None if merged is None else int(merged)
-        if tag is not None:
-            self._rows[tag] = found[-1][0] if found[-1] else None
+            lead = self.known.get(message_ids[0])
+            if lead is not None:
+                self._asked.add(lead)
 
     def ticket(self, ticket_id: int) -> Row | None:
-        """The ticket's row (None: there is none); its first incoming message is sent
-        for along with it."""
+        """The ticket's row (None: there is none). One not read ahead is read now, and
+        its first incoming message is sent for along with it."""
         if ticket_id not in self._rows:
-            if ticket_id not in self._firsts:
-                self._firsts[ticket_id] = self._store.prefetch(
-                    _FIRST_INCOMING, (HEAD_BYTES, ticket_id)
-                )
+            self._ask(ticket_id)
             self._rows[ticket_id] = get(self._store, ticket_id)
         return self._rows[ticket_id]
 
     def first_incoming(self, ticket_id: int) -> Row | None:
-        """The ticket's first incoming message (id, from_addr, raw_codec, head: the
-        first HEAD_BYTES of its raw bytes); None when it has none."""
-        later = self._firsts.get(ticket_id)
-        if later is None:
-            later = self._firsts[ticket_id] = self._store.prefetch(
-                _FIRST_INCOMING, (HEAD_BYTES, ticket_id)
+        """The ticket's first incoming message (ticket_id, id, from_addr, raw_codec, head:
+        the first HEAD_BYTES of its raw bytes); None when it has none."""
+        self._ask(ticket_id)
+        pending, self._pending = self._pending, []
+        for later in pending:
+            for r in later():
+                self._firsts[int(r["ticket_id"])] = r
+        return self._firsts.get(ticket_id)
+
+    def _ask(self, ticket_id: int) -> None:
+        if ticket_id not in self._asked:
+            self._asked.add(ticket_id)
+            self._pending.append(
+                self._store.prefetch(
+                    _FIRST_INCOMING.format(ticket="?", name="f"), (HEAD_BYTES, ticket_id)
+                )
             )
-        rows = later()
-        return rows[0] if rows else None
 
 
 def resolve_ids(store: Store, ticket_ids: Iterable[int]) -> dict[int, int]:
