@@ -9,7 +9,7 @@ messages and 1,000 time entries, same run.
 none on the small), for EQUAL_CUSTOMER (the same tickets on both desks: its ratio is the
 cost of the history alone) and for a customer without tickets.
 
-`report` runs twice: of MONTH, a busy month on the large desk, and of EQUAL_MONTH, a
+`report`, `log list --month` and `invoice` run twice: of MONTH, a busy month on the large desk, and of EQUAL_MONTH, a
 month before both histories that the bench gives the same tickets, messages and time
 entries on both desks (`add_equal_month`): its ratio is the cost of the history alone.
 
@@ -300,23 +300,27 @@ def add_equal_customer(directory: Path) -> None:
 
 
 def commands(exe: str, out: str) -> dict[str, list[str]]:
-    return {
-        f"search lomake --customer {EQUAL_CUSTOMER}": [
-            exe,
-            "search",
-            "lomake",
-            "--customer",
-            EQUAL_CUSTOMER,
-        ],
-        "search lomake --customer c07": [exe, "search", "lomake", "--customer", "c07"],
-        "search lomake --customer silent": [exe, "search", "lomake", "--customer", "silent"],
-        "log list --person dev3": [exe, "log", "list", "--person", "dev3"],
-        f"report {MONTH}": [exe, "report", MONTH],
-        f"report {EQUAL_MONTH} (equal month)": [exe, "report", EQUAL_MONTH],
-        f"log list --month {MONTH} --json": [exe, "log", "list", "--month", MONTH, "--json"],
-        "inbox --no-fetch --all --json": [exe, "inbox", "--no-fetch", "--all", "--json"],
-        f"invoice {MONTH} -f csv": [exe, "invoice", MONTH, "-f", "csv", "--out", out],
-    }
+    """Name -> argv; a name is the command line, plus a remark in brackets."""
+    lines = [
+        f"search lomake --customer {EQUAL_CUSTOMER}",
+        "search lomake --customer c07",
+        "search lomake --customer silent",
+        "log list --person dev3",
+        f"report {MONTH}",
+        f"report {EQUAL_MONTH} (equal month)",
+        f"log list --month {MONTH} --json",
+        f"log list --month {EQUAL_MONTH} --json (equal month)",
+        "inbox --no-fetch --all --json",
+        f"invoice {MONTH} -f csv",
+        f"invoice {EQUAL_MONTH} -f csv (equal month)",
+    ]
+    jobs = {}
+    for line in lines:
+        argv = [exe, *line.split(" (")[0].split()]
+        if argv[1] == "invoice":
+            argv += ["--out", out]
+        jobs[line] = argv
+    return jobs
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
@@ -399,14 +403,14 @@ def main() -> None:
         f"large desk {size:,.0f} MB; warm: median of {args.runs}, cold: median of {args.cold_runs}"
     )
     print(
-        f"{'command':34} {'small ms':>9} {'large ms':>9} {'warm x':>7} "
+        f"{'command':46} {'small ms':>9} {'large ms':>9} {'warm x':>7} "
         f"{'cold small':>10} {'cold large':>10} {'cold x':>7} {'RSS MB':>7} "
         f"{'cpu small':>9} {'cpu large':>9} {'cpu x':>6}"
     )
     for name in jobs:
         s = statistics.median(warm[(name, "small")])
         big_ = statistics.median(warm[(name, "large")])
-        line = f"{name:34} {s * 1000:9.0f} {big_ * 1000:9.0f} {big_ / s:7.2f}"
+        line = f"{name:46} {s * 1000:9.0f} {big_ * 1000:9.0f} {big_ / s:7.2f}"
         if can_drop:
             cs = statistics.median(cold[(name, "small")])
             cl = statistics.median(cold[(name, "large")])
