@@ -117,39 +117,45 @@ def create_ticket(
                 "due_resolution_at": due_resolution,
             },
         )
-        events.record(
-            store,
-            "ticket.created",
-            at=now,
-            actor=actor,
-            ticket_id=ticket_id,
-            customer_id=customer_id,
-            data={
-                "requester": requester,
-                "subject": subject,
-                "classification": classification,
-                "arrived_at": to_utc_text(arrived_at),
-                "urgency": verdict.urgency,
-                "kind": verdict.kind,
-                "why": verdict.reason,
-                "level": level,
-                "hours": hours,
-                "due_response_at": due_response,
-                "due_resolution_at": due_resolution,
-                **({"history": True} if historic else {}),
-            },
-        )
-        if duty is None:
-            return ticket_id
-        events.record(
-            store,
-            "ticket.assigned",
-            at=now,
-            actor=actor,
-            ticket_id=ticket_id,
-            customer_id=customer_id,
-            data={"owner": duty.person, "week": duty.name, "reason": f"duty week ({duty.reason})"},
-        )
+        history = [
+            events.Event(
+                "ticket.created",
+                at=now,
+                actor=actor,
+                ticket_id=ticket_id,
+                customer_id=customer_id,
+                data={
+                    "requester": requester,
+                    "subject": subject,
+                    "classification": classification,
+                    "arrived_at": to_utc_text(arrived_at),
+                    "urgency": verdict.urgency,
+                    "kind": verdict.kind,
+                    "why": verdict.reason,
+                    "level": level,
+                    "hours": hours,
+                    "due_response_at": due_response,
+                    "due_resolution_at": due_resolution,
+                    **({"history": True} if historic else {}),
+                },
+            )
+        ]
+        if duty is not None:
+            history.append(
+                events.Event(
+                    "ticket.assigned",
+                    at=now,
+                    actor=actor,
+                    ticket_id=ticket_id,
+                    customer_id=customer_id,
+                    data={
+                        "owner": duty.person,
+                        "week": duty.name,
+                        "reason": f"duty week ({duty.reason})",
+                    },
+                )
+            )
+        events.record_all(store, history)
     return ticket_id
 
 
