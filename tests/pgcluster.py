@@ -149,7 +149,10 @@ class Cluster:
                 self.psql(f'CREATE DATABASE "{name}"')
                 return self.url(name)
             except RuntimeError as failed:
-                if "being accessed by other users" not in str(failed) or time.monotonic() > deadline:
+                if (
+                    "being accessed by other users" not in str(failed)
+                    or time.monotonic() > deadline
+                ):
                     raise
                 time.sleep(0.1)
 

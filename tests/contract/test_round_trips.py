@@ -42,6 +42,11 @@ LIMITS: dict[str, tuple[int, int]] = {
     "delegated": (2, 6),
     "search": (4, 6),
     "log list --month": (3, 6),
+    # not the list, counted so that they cannot grow unnoticed either
+    "log 3 25m, overlap checked": (2, 5),
+    "log --customer": (2, 5),
+    "log stop, logging the entry": (4, 5),
+    "log list --month, cache refilled": (8, 6),
 }
 
 
@@ -89,8 +94,10 @@ def test_round_trips_per_command(desk: Path, pg_cluster: Any, db_target: str) ->
         NO_COLOR="1",
     )
 
-    def one(*args: str) -> tuple[int, int]:
-        return _counted(proxy, env, *args)
+    def one(*args: str, **more: str) -> tuple[int, int]:
+        return _counted(proxy, {**env, **more}, *args)
+
+    later = "2026-10-14T09:00:00Z"  # half an hour after FIXED_NOW
 
     got = {
         "log 3 25m": one("log", "3", "25m", "Updated plugins", "--allow-overlap"),
@@ -106,7 +113,12 @@ def test_round_trips_per_command(desk: Path, pg_cluster: Any, db_target: str) ->
         "log list --month": min(
             one("log", "list", "--month", "2026-10"), one("log", "list", "--month", "2026-10")
         ),
+        "log 3 25m, overlap checked": one("log", "3", "25m", "x", SUPPORTCTL_USER="carol"),
+        "log --customer": one("log", "--customer", "acme", "5m", "call", "--allow-overlap"),
     }
+    one("log", "start", "5", "timer")
+    got["log stop, logging the entry"] = one("log", "stop", SUPPORTCTL_NOW=later)
+    got["log list --month, cache refilled"] = one("log", "list", "--month", "2026-10")
     shown = {name: f"{c} + {own}" for name, (c, own) in got.items()}
     print("round trips, connect + own:", shown)
     assert all(c == CONNECT for c, _own in got.values()), shown

@@ -213,8 +213,13 @@ def delete_contact(store: Store, contact_id: int) -> None:
 
 
 def id_by_slug(store: Store, slug: str) -> int | None:
-    value = store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
-    return None if value is None else int(value)
+    return id_by_slug_later(store, slug)()
+
+
+def id_by_slug_later(store: Store, slug: str) -> Callable[[], int | None]:
+    """`id_by_slug` when called, sent now (with the next statement on a server)."""
+    rows = store.prefetch("SELECT id FROM customers WHERE slug = ?", (slug,))
+    return lambda: int(found[0][0]) if (found := rows()) else None
 
 
 def exists(store: Store, customer_id: int) -> bool:

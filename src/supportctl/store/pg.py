@@ -523,6 +523,21 @@ class PgStore(Store):
 
         return rows
 
+    def reserve_id(self, table: str) -> Callable[[], int | None]:
+        # The write lock is held (it went out before this read), so no other writer can
+        # take the same id; max + 1 is also the id SQLite gives an INTEGER PRIMARY KEY,
+        # so both engines number alike, and a refused command uses up none.
+        if not self.in_transaction:
+            raise RuntimeError("reserve_id must run inside a write transaction")
+        rows = self.prefetch(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+        return lambda: int(rows()[0][0])
+
+    def took_id(self, table: str) -> None:
+        # Keeps the identity counter past every id given explicitly (by induction: it
+        # was past the largest before, and the id given was at most one more), so an
+        # insert that lets the server number the row still cannot collide.
+        self.execute("SELECT nextval(pg_get_serial_sequence(?, 'id'))", (table,))
+
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         """A server-side cursor (inside the caller's transaction), 500 rows a trip."""
         self._wait()

@@ -9,7 +9,7 @@ a person has.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from supportctl.store.db import Store
@@ -53,13 +53,31 @@ _UNAPPROVED = (
 WAITING = f"e.ticket_id IN ({_UNAPPROVED})"
 
 
-def insert(store: Store, values: dict[str, Any]) -> int:
+def insert(store: Store, values: dict[str, Any], reserved: int | None = None) -> int:
+    """The new entry's id: `reserved` (from `reserve_id_later`) when there is one, which
+    the INSERT then gives explicitly, so nothing waits for it; otherwise the one the
+    INSERT assigned."""
     cols = [c for c in ENTRY_COLUMNS if c in values]
-    new_id = store.insert(
+    params = [values[c] for c in cols]
+    if reserved is not None:
+        store.execute(
+            f"INSERT INTO time_entries (id, {', '.join(cols)}) "
+            f"VALUES (?, {', '.join('?' for _ in cols)})",
+            [reserved, *params],
+        )
+        store.took_id("time_entries")
+        return reserved
+    return store.insert(
         f"INSERT INTO time_entries ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-        [values[c] for c in cols],
+        params,
     )
-    return new_id
+
+
+def reserve_id_later(store: Store) -> Callable[[], int | None]:
+    """Inside a write transaction: the id a new entry will get, read with the command's
+    first reads on a server, or None where the INSERT tells it at no cost (SQLite): see
+    `insert`."""
+    return store.reserve_id("time_entries")
 
 
 def get(store: Store, entry_id: int) -> sqlite3.Row | None:
@@ -97,6 +115,40 @@ def overlapping(
         "ORDER BY start_at LIMIT 1",
         (person_id, earliest_start, end_at, start_at, exclude_id or 0),
     )
+
+
+def overlapping_later(
+    store: Store, handle: str, start_at: str, end_at: str, earliest_start: str
+) -> Callable[[], sqlite3.Row | None]:
+    """`overlapping` for the person with this handle, sent now (before the person's id
+    is known: with the command's first reads on a server)."""
+    rows = store.prefetch(
+        "SELECT id, start_at, end_at FROM time_entries "
+        "WHERE person_id = (SELECT id FROM people WHERE handle = ?) "
+        "AND start_at >= ? AND start_at < ? AND end_at > ? ORDER BY start_at LIMIT 1",
+        (handle, earliest_start, end_at, start_at),
+    )
+    return lambda: found[0] if (found := rows()) else None
+
+
+def issued_invoice_later(
+    store: Store, months: tuple[str, ...], *, ticket_id: int | None = None, slug: str = ""
+) -> Callable[[], sqlite3.Row | None]:
+    """`issued_invoice` for the customer of the ticket (or, without one, of the slug),
+    sent now: with the ticket's read on a server, before its customer is known."""
+    customer = (
+        "(SELECT customer_id FROM tickets WHERE id = ?)"
+        if ticket_id is not None
+        else "(SELECT id FROM customers WHERE slug = ?)"
+    )
+    marks = ", ".join("?" for _ in months)
+    rows = store.prefetch(
+        f"SELECT number, month FROM invoices WHERE customer_id = {customer} "
+        f"AND status = 'issued' AND kind = 'invoice' AND month IN ({marks}) "
+        "ORDER BY month LIMIT 1",
+        (ticket_id if ticket_id is not None else slug, *months),
+    )
+    return lambda: found[0] if (found := rows()) else None
 
 
 def issued_invoice(store: Store, customer_id: int, months: tuple[str, ...]) -> sqlite3.Row | None:
@@ -241,6 +293,31 @@ def by_ids(store: Store, ids: list[int]) -> list[sqlite3.Row]:
         rows += store.all(_LIST_SELECT + f" WHERE e.id IN ({', '.join('?' for _ in chunk)})", chunk)
     rows.sort(key=lambda r: (r["start_at"], r["id"]))
     return rows
+
+
+_TIMER_COLUMNS = "tm.ticket_id, tm.customer_id, tm.description, tm.started_at, c.slug AS customer"
+
+
+def get_timer_later(store: Store, handle: str) -> Callable[[], sqlite3.Row | None]:
+    """`get_timer` of the person with this handle, sent now (with the person's read)."""
+    rows = store.prefetch(
+        f"SELECT tm.person_id, {_TIMER_COLUMNS} FROM timers tm "
+        "LEFT JOIN customers c ON c.id = tm.customer_id "
+        "WHERE tm.person_id = (SELECT id FROM people WHERE handle = ?)",
+        (handle,),
+    )
+    return lambda: found[0] if (found := rows()) else None
+
+
+def person_and_timer(store: Store, handle: str) -> sqlite3.Row | None:
+    """The person's id (`person_id`) and running timer (its columns NULL when none
+    runs) in one read; None when there is no such person."""
+    return store.one(
+        f"SELECT p.id AS person_id, {_TIMER_COLUMNS} FROM people p "
+        "LEFT JOIN timers tm ON tm.person_id = p.id "
+        "LEFT JOIN customers c ON c.id = tm.customer_id WHERE p.handle = ?",
+        (handle,),
+    )
 
 
 def get_timer(store: Store, person_id: int) -> sqlite3.Row | None:
