@@ -191,3 +191,46 @@ def test_timer_refusals_and_a_stop(cli: Any, desk: Path, snapshot: Any) -> None:
     assert "discarded" in cli.ok("log", "stop", "--discard", "--as", "bob").stdout
     assert [(r[1], r[2], r[3], r[4]) for r in _entries()] == [(1, "acme", 13, "a")]
     assert _logged_refs() == ["time:1"]
+
+
+def test_a_stop_refuses_a_timer_that_changed_since_it_was_read(
+    cli: Any, desk: Path, snapshot: Any
+) -> None:
+    from supportctl.errors import InputError
+    from supportctl.services import timelog
+    from supportctl.store.db import Store
+
+    def stop(store: Store, seen: Any) -> str:
+        with pytest.raises(InputError) as refused:
+            timelog.stop_timer(
+                store,
+                person="alice",
+                description="x",
+                actor="alice",
+                now=timelog.from_utc_text(NOW),
+                tz=lambda: "Europe/Helsinki",
+                seen=seen,
+            )
+        return str(refused.value.message)
+
+    cli.ok("log", "start", "1", "a", env=at("2026-10-14T10:00:00Z"))
+    store = open_test_store(Path(os.environ["SUPPORTCTL_CONFIG"]).parent)
+    try:
+        seen = timelog.timer_status(store, "alice", timelog.from_utc_text(NOW))
+        assert seen is not None
+        before = snapshot()
+        # another laptop stopped it and started one on another ticket meanwhile
+        cli.ok("log", "stop", "--discard")
+        assert stop(store, seen) == (
+            "alice has no timer running; start one with `supportctl log start 42`"
+        )
+        cli.ok("log", "start", "3", "b", env=at("2026-10-14T10:30:00Z"))
+        changed = snapshot()
+        assert changed != before
+        assert stop(store, seen) == (
+            "alice's timer changed meanwhile (now on #3 since 2026-10-14 13:30): "
+            "run the command again"
+        )
+        assert snapshot() == changed
+    finally:
+        store.close()

@@ -430,8 +430,12 @@ def add_entry(
     actor: str,
     now: datetime,
     tz: TzSource,
+    check_first: Callable[[], None] | None = None,
+    before_insert: Callable[[], None] | None = None,
 ) -> Logged:
-    """Log one entry (one transaction, one history event)."""
+    """Log one entry (one transaction, one history event). `check_first` runs once the
+    entry's reads are on their way (a stopped timer's read again, sent before them),
+    `before_insert` after every check (the stopped timer's own writes)."""
     from supportctl.store import events
 
     if not description.strip():
@@ -446,6 +450,8 @@ def add_entry(
         ahead = _reads_ahead(
             store, person, ticket, customer, start_at, end_at, overlap=not allow_overlap
         )
+        if check_first is not None:
+            check_first()
         person_id = ahead.person()
         ticket_id, customer_id, slug = _target(
             store, ticket, customer, ahead.ticket, ahead.customer
@@ -456,6 +462,8 @@ def add_entry(
             class_override = _correction_class(store, customer_id, class_override, internal)
         if not allow_overlap:
             _overlap_check(store, person_id, person, start_at, end_at, tz, ahead=ahead.overlap)
+        if before_insert is not None:
+            before_insert()
         values: dict[str, Any] = {
             "uuid": new_uuid(),
             "person_id": person_id,
@@ -649,9 +657,13 @@ def timer_status(store: Store, person: str, now: datetime) -> Timer | None:
 
 def _timer(store: Store, person: str, now: datetime) -> tuple[int, Timer | None]:
     """The person's id and running timer (None when none runs)."""
+    return _timer_of(entry_store.person_and_timer(store, person), person, now)
+
+
+def _timer_of(row: Row | None, person: str, now: datetime) -> tuple[int, Timer | None]:
+    """The person's id and running timer from `person_and_timer`'s row (one read)."""
     from supportctl.domain.durations import whole_minutes
 
-    row = entry_store.person_and_timer(store, person)  # one read: both at once
     if row is None:
         raise unknown_person(person)
     person_id = int(row["person_id"])
@@ -735,16 +747,42 @@ def stop_timer(
     actor: str,
     now: datetime,
     tz: TzSource,
+    seen: Timer | None = None,
 ) -> Logged:
-    """Stop the running timer and log its whole minutes as an entry."""
+    """Stop the running timer and log its whole minutes as an entry. `seen`: the timer
+    as the caller read it just before (to ask about a long one); it is read again with
+    the entry's reads and must not have changed meanwhile."""
     from supportctl.store import events
 
+    def none_running() -> InputError:
+        return InputError(
+            f"{person} has no timer running; start one with `supportctl log start 42`"
+        )
+
     with store.transaction():
-        person_id, timer = _timer(store, person, now)
+        check_first = None
+        if seen is None:
+            timer = _timer(store, person, now)[1]
+        else:
+            timer, again = seen, entry_store.person_and_timer_later(store, person)
+
+            def check_first() -> None:
+                current = _timer_of(again(), person, now)[1]
+                if current is None:
+                    raise none_running()
+                if (current.started_at, current.ticket, current.customer) != (
+                    seen.started_at,
+                    seen.ticket,
+                    seen.customer,
+                ):
+                    what = f"#{current.ticket}" if current.ticket else current.customer
+                    raise InputError(
+                        f"{person}'s timer changed meanwhile (now on {what} since "
+                        f"{local_text(current.started_at, tz())}): run the command again"
+                    )
+
         if timer is None:
-            raise InputError(
-                f"{person} has no timer running; start one with `supportctl log start 42`"
-            )
+            raise none_running()
         text = (description or "").strip() or timer.description
         if not text:
             raise InputError('say what was done: supportctl log stop "Fixed the contact form"')
@@ -757,20 +795,24 @@ def stop_timer(
                 f"the timer has run {timer.minutes} minutes, more than 24 hours; log the work with `supportctl log add` and cancel the timer with `supportctl log stop --discard`"
             )
         end = timer.started_at + timedelta(minutes=timer.minutes)
-        entry_store.delete_timer(store, person_id)
-        events.record(
-            store,
-            "timer.stopped",
-            at=now,
-            actor=actor,
-            ticket_id=timer.ticket,
-            subject_ref=f"timer:{person}",
-            data={
-                "person": person,
-                "old": {"started_at": to_utc_text(timer.started_at)},
-                "new": None,
-            },
-        )
+        stopped = timer
+
+        def before_insert() -> None:
+            entry_store.delete_timer_of(store, person)
+            events.record(
+                store,
+                "timer.stopped",
+                at=now,
+                actor=actor,
+                ticket_id=stopped.ticket,
+                subject_ref=f"timer:{person}",
+                data={
+                    "person": person,
+                    "old": {"started_at": to_utc_text(stopped.started_at)},
+                    "new": None,
+                },
+            )
+
         return add_entry(
             store,
             person=person,
@@ -783,6 +825,8 @@ def stop_timer(
             actor=actor,
             now=now,
             tz=tz,
+            check_first=check_first,
+            before_insert=before_insert,
         )
 
 

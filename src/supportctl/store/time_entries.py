@@ -312,12 +312,18 @@ def get_timer_later(store: Store, handle: str) -> Callable[[], sqlite3.Row | Non
 def person_and_timer(store: Store, handle: str) -> sqlite3.Row | None:
     """The person's id (`person_id`) and running timer (its columns NULL when none
     runs) in one read; None when there is no such person."""
-    return store.one(
+    return person_and_timer_later(store, handle)()
+
+
+def person_and_timer_later(store: Store, handle: str) -> Callable[[], sqlite3.Row | None]:
+    """`person_and_timer` when called, sent now (with the next statement on a server)."""
+    rows = store.prefetch(
         f"SELECT p.id AS person_id, {_TIMER_COLUMNS} FROM people p "
         "LEFT JOIN timers tm ON tm.person_id = p.id "
         "LEFT JOIN customers c ON c.id = tm.customer_id WHERE p.handle = ?",
         (handle,),
     )
+    return lambda: found[0] if (found := rows()) else None
 
 
 def get_timer(store: Store, person_id: int) -> sqlite3.Row | None:
@@ -346,6 +352,13 @@ def insert_timer(
 
 def delete_timer(store: Store, person_id: int) -> None:
     store.execute("DELETE FROM timers WHERE person_id = ?", (person_id,))
+
+
+def delete_timer_of(store: Store, handle: str) -> None:
+    """`delete_timer` of the person with this handle (nothing waits for the id)."""
+    store.execute(
+        "DELETE FROM timers WHERE person_id = (SELECT id FROM people WHERE handle = ?)", (handle,)
+    )
 
 
 def latest_start(store: Store) -> str | None:
