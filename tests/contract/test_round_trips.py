@@ -14,6 +14,7 @@ reached (the issue's target beside it), so that no change can add a round trip u
 
 from __future__ import annotations
 
+import mailbox
 import os
 import subprocess
 import sys
@@ -38,7 +39,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "ticket status": (2, 5),
     "delegate done": (2, 5),
     "inbox --no-fetch": (2, 6),
-    "ticket show": (5, 6),
+    "ticket show": (3, 6),
     "delegated": (2, 6),
     "search": (4, 6),
     "log list --month": (3, 6),
@@ -47,6 +48,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "log --customer": (2, 5),
     "log stop, logging the entry": (3, 5),
     "log list --month, cache refilled": (8, 6),
+    "ticket show, mail and a suggestion": (3, 6),
 }
 
 
@@ -62,7 +64,30 @@ def desk(cli: Any, initialized: Path) -> Path:
     for i in range(3):
         cli.ok("delegate", "1", f"check {i}", "--to", "bob")
     cli.ok("log", "1", "25m", "first look", env={"SUPPORTCTL_USER": "bob"})
+    # ticket 13: mail with an attachment and a reply, and an article it finds
+    box = mailbox.mbox(str(initialized / "in.mbox"))
+    for raw in MAIL:
+        item = mailbox.mboxMessage(raw)
+        item.set_from("MAILER-DAEMON", (2026, 10, 13, 7, 0, 0, 1, 286, 0))
+        box.add(item)
+    box.flush()
+    box.close()
+    cli.ok("fetch", "--source", f"mbox:{initialized / 'in.mbox'}")
+    cli.ok("kb", "add", "Yhteydenottolomake ei toimi", "--lang", "fi", "-m", "Tyhjennä välimuisti.")
     return initialized
+
+
+MAIL = [
+    b"From: Matti <m@acme.fi>\r\nTo: tuki@agency.example\r\nSubject: Yhteydenottolomake rikki\r\n"
+    b"Date: Tue, 13 Oct 2026 09:00:00 +0300\r\nMessage-ID: <a1@acme.fi>\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\nYhteydenottolomake ei toimi.\r\n--XX\r\n"
+    b"Content-Type: text/plain; name=log.txt\r\n"
+    b"Content-Disposition: attachment; filename=log.txt\r\n\r\nerror 500\r\n--XX--\r\n",
+    b"From: Matti <m@acme.fi>\r\nTo: tuki@agency.example\r\nSubject: Re: Yhteydenottolomake rikki\r\n"
+    b"Date: Tue, 13 Oct 2026 10:00:00 +0300\r\nMessage-ID: <a2@acme.fi>\r\n"
+    b"In-Reply-To: <a1@acme.fi>\r\nReferences: <a1@acme.fi>\r\n\r\nYhteydenottolomake yha rikki.\r\n",
+]
 
 
 def _counted(proxy: Any, env: dict[str, str], *args: str) -> tuple[int, int]:
@@ -116,6 +141,8 @@ def test_round_trips_per_command(desk: Path, pg_cluster: Any, db_target: str) ->
         "log 3 25m, overlap checked": one("log", "3", "25m", "x", SUPPORTCTL_USER="carol"),
         "log --customer": one("log", "--customer", "acme", "5m", "call", "--allow-overlap"),
     }
+    mail = min(one("ticket", "show", "13"), one("ticket", "show", "13"))
+    got["ticket show, mail and a suggestion"] = mail
     one("log", "start", "5", "timer")
     got["log stop, logging the entry"] = one("log", "stop", SUPPORTCTL_NOW=later)
     got["log list --month, cache refilled"] = one("log", "list", "--month", "2026-10")

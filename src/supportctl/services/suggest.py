@@ -53,11 +53,31 @@ def question(head: Row) -> str:
 
 def suggest(store: Store, ticket_id: int, *, articles: int = 3, tickets: int = 3) -> TicketKb:
     """Articles and similar resolved tickets for a ticket, best first; only relevant ones."""
+    return suggest_later(store, ticket_id, articles=articles, tickets=tickets)()
+
+
+def suggest_later(
+    store: Store, ticket_id: int, *, articles: int = 3, tickets: int = 3
+) -> Callable[[], TicketKb]:
+    """`suggest` when called; what needs only the ticket number is sent now (with the
+    command's next read on a server)."""
     # Reads go to a server in three batches: what needs only the ticket number, the two
     # rankings, then the ranked rows (SQLite runs each when it is asked for).
     head_ahead = article_store.ticket_head_later(store, ticket_id)
     written_ahead = article_store.for_ticket_later(store, ticket_id)
     floor = kb_search.solved_floor_later(store) if tickets > 0 else None
+    return lambda: _suggest(store, ticket_id, articles, tickets, head_ahead, written_ahead, floor)
+
+
+def _suggest(
+    store: Store,
+    ticket_id: int,
+    articles: int,
+    tickets: int,
+    head_ahead: Callable[[], Row | None],
+    written_ahead: Callable[[], list[Row]],
+    floor: Callable[[], int] | None,
+) -> TicketKb:
     head = require_ticket(store, ticket_id, head_ahead)
     real = int(head["id"])
     text = question(head)

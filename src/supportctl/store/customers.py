@@ -230,6 +230,16 @@ def slug_by_id(store: Store, customer_id: int) -> str | None:
     return slug_by_id_later(store, customer_id)()
 
 
+def slug_of_ticket_later(store: Store, ticket_id: int) -> Callable[[], str | None]:
+    """The slug of the ticket's customer when called, sent now (before the ticket's row,
+    with its read on a server)."""
+    rows = store.prefetch(
+        "SELECT c.slug FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.id = ?",
+        (ticket_id,),
+    )
+    return lambda: str(found[0][0]) if (found := rows()) and found[0][0] is not None else None
+
+
 def slug_by_id_later(store: Store, customer_id: int) -> Callable[[], str | None]:
     """`slug_by_id` when called, sent now (with the next statement on a server)."""
     rows = store.prefetch("SELECT slug FROM customers WHERE id = ?", (customer_id,))

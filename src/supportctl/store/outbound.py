@@ -56,7 +56,11 @@ def _headers(store: Store, message_row: int) -> bytes:
     row = store.one("SELECT raw, raw_codec FROM messages WHERE id = ?", (message_row,))
     if row is None:
         return b""
-    data = raw_bytes(row)
+    return headers_of_raw(raw_bytes(row))
+
+
+def headers_of_raw(data: bytes) -> bytes:
+    """The header block of raw mail."""
     end = data.find(b"\r\n\r\n")
     if end < 0:
         end = data.find(b"\n\n")

@@ -305,6 +305,16 @@ def queue_row(store: Store, ticket_id: int) -> sqlite3.Row | None:
     return store.one(f"{_QUEUE_SELECT} WHERE t.id = ?", (ticket_id,))
 
 
+def owner_handle_of_ticket_later(store: Store, ticket_id: int) -> Callable[[], str | None]:
+    """`owner_handle` of the ticket's owner when called, sent now (before the ticket's
+    row, with its read on a server)."""
+    rows = store.prefetch(
+        "SELECT p.handle FROM tickets t JOIN people p ON p.id = t.owner_id WHERE t.id = ?",
+        (ticket_id,),
+    )
+    return lambda: str(found[0][0]) if (found := rows()) else None
+
+
 def owner_handle(store: Store, person_id: int | None) -> str | None:
     if person_id is None:
         return None
