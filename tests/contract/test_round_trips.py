@@ -41,7 +41,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "inbox --no-fetch": (2, 6),
     "ticket show": (3, 6),
     "delegated": (2, 6),
-    "search": (4, 6),
+    "search": (2, 6),
     "log list --month": (3, 6),
     # not the list, counted so that they cannot grow unnoticed either
     "log 3 25m, overlap checked": (2, 5),

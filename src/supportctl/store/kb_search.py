@@ -113,15 +113,36 @@ def solved_heads_later(store: Store, ticket_ids: Sequence[int]) -> Callable[[], 
 
 def search_articles(store: Store, match: str, limit: int, *, lang: str | None = None) -> list[Row]:
     """(id, snippet) of articles matching an FTS5 query, best first."""
+    return search_articles_staged(store, match, limit, lang=lang)()[1]()
+
+
+def search_articles_staged(
+    store: Store, match: str, limit: int, *, lang: str | None = None
+) -> Callable[[], tuple[list[int], Callable[[], list[Row]]]]:
+    """`search_articles` in two steps: the ranking is sent now; calling reads it and
+    gives the ids, best first, and the rows with their snippets when called (a server
+    is sent the snippets' reads then, to go with whatever the caller sends next)."""
     if store.engine != "sqlite":
-        return _pg_search_articles(store, match, limit, lang)
+        return _pg_search_articles_staged(store, match, limit, lang)
+    rows_later = _sqlite_search_articles_later(store, match, limit, lang)
+
+    def ranked() -> tuple[list[int], Callable[[], list[Row]]]:
+        rows = rows_later()
+        return [int(r["id"]) for r in rows], lambda: rows
+
+    return ranked
+
+
+def _sqlite_search_articles_later(
+    store: Store, match: str, limit: int, lang: str | None
+) -> Callable[[], list[Row]]:
     params: list[Any] = [match]
     where = ""
     if lang is not None:
         where = " AND a.lang = ?"
         params.append(lang)
     params.append(limit)
-    return store.all(
+    return store.prefetch(
         f"SELECT f.rowid AS id, snippet(articles_fts, -1, {_SNIP}) AS snippet "
         "FROM articles_fts f JOIN articles a ON a.id = f.rowid "
         f"WHERE articles_fts MATCH ?{where} ORDER BY bm25(articles_fts, 3.0, 1.0) LIMIT ?",
@@ -143,7 +164,9 @@ def _pg_rank_later(
     return lambda: [(int(r[0]), float(r[1])) for r in rows()]
 
 
-def _pg_search_articles(store: Store, match: str, limit: int, lang: str | None) -> list[Row]:
+def _pg_search_articles_staged(
+    store: Store, match: str, limit: int, lang: str | None
+) -> Callable[[], tuple[list[int], Callable[[], list[Row]]]]:
     query, params = pg_query(match)
     args: list[Any] = [*params, *params]
     where = ""
@@ -151,22 +174,31 @@ def _pg_search_articles(store: Store, match: str, limit: int, lang: str | None) 
         where = " AND a.lang = ?"
         args.append(lang)
     args.append(limit)
-    rows = store.all(
+    rows_later = store.prefetch(
         f"SELECT f.rowid AS id, ts_rank(f.doc, {query}) AS score, "
         f"desk_doc(f.body) @@ {query} AS in_body FROM articles_fts f "
         f"JOIN articles a ON a.id = f.rowid WHERE f.doc @@ {query}{where} "
         "ORDER BY score DESC, f.rowid DESC LIMIT ?",
         [*params, *args],
     )
-    ids = [int(r["id"]) for r in rows]
-    in_body = {i for i, r in zip(ids, rows, strict=True) if r["in_body"]}
-    # the two headline reads go to the server together
-    bodies = pg_headlines_later(store, "articles_fts", "body", match, sorted(in_body))
-    titles = pg_headlines_later(
-        store, "articles_fts", "title", match, [i for i in ids if i not in in_body]
-    )
-    snippets = {**_unfolded(titles()), **_unfolded(bodies())}
-    return cast("list[Row]", [_Hit(i, snippets.get(i, "")) for i in ids])
+
+    def ranked() -> tuple[list[int], Callable[[], list[Row]]]:
+        rows = rows_later()
+        ids = [int(r["id"]) for r in rows]
+        in_body = {i for i, r in zip(ids, rows, strict=True) if r["in_body"]}
+        # the two headline reads go to the server together
+        bodies = pg_headlines_later(store, "articles_fts", "body", match, sorted(in_body))
+        titles = pg_headlines_later(
+            store, "articles_fts", "title", match, [i for i in ids if i not in in_body]
+        )
+
+        def hits() -> list[Row]:
+            snippets = {**_unfolded(titles()), **_unfolded(bodies())}
+            return cast("list[Row]", [_Hit(i, snippets.get(i, "")) for i in ids])
+
+        return ids, hits
+
+    return ranked
 
 
 class _Hit(tuple):  # type: ignore[type-arg]
