@@ -271,7 +271,12 @@ def customers_by_domain(store: Store) -> dict[str, tuple[int, str]]:
 
 def plan_rows(store: Store) -> list[Row]:
     """(id, slug, plan, included_minutes, carry_over) of every customer."""
-    return store.all("SELECT id, slug, plan, included_minutes, carry_over FROM customers")
+    return plan_rows_later(store)()
+
+
+def plan_rows_later(store: Store) -> Callable[[], list[Row]]:
+    """`plan_rows` when called, sent now (with the next statement on a server)."""
+    return store.prefetch("SELECT id, slug, plan, included_minutes, carry_over FROM customers")
 
 
 def maintenance_plan_sizes(store: Store) -> tuple[int, ...]:

@@ -437,13 +437,25 @@ def latest(
 ) -> list[sqlite3.Row]:
     """Full rows of the latest `limit` entries starting in the range (of the customer,
     of the person), in start order."""
+    return latest_later(store, start_from, start_before, customer_id, limit, person_id)()
+
+
+def latest_later(
+    store: Store,
+    start_from: str,
+    start_before: str,
+    customer_id: int | None,
+    limit: int,
+    person_id: int | None = None,
+) -> Callable[[], list[sqlite3.Row]]:
+    """`latest` when called, sent now (with the next statement on a server)."""
     only = ""
     params: list[Any] = [start_from, start_before]
     for column, value in (("customer_id", customer_id), ("person_id", person_id)):
         if value is not None:
             only += f" AND {column} = ?"
             params.append(value)
-    return store.all(
+    return store.prefetch(
         _LIST_SELECT + " WHERE e.id IN (SELECT id FROM time_entries "
         f"WHERE start_at >= ? AND start_at < ?{only} ORDER BY start_at DESC, id DESC LIMIT ?) "
         "ORDER BY e.start_at, e.id",
@@ -502,6 +514,24 @@ def cached_totals_for_months(
         ):
             if r[1] in wanted:
                 found[(str(r[0]), int(r[1]))] = tuple(r[2:])
+    return found
+
+
+def cached_totals_of_month_later(
+    store: Store, month: str, tz: str, rules: str
+) -> Callable[[list[int]], dict[tuple[str, int], tuple[int, ...]]]:
+    """`cached_totals_for_months` of one month, sent now (before the customers are
+    known, with their read on a server); called with the customers wanted."""
+    rows = store.prefetch(
+        f"SELECT month, customer_id, {', '.join(TOTALS_COLUMNS)} FROM month_totals "
+        "WHERE month = ? AND tz = ? AND rules = ?",
+        (month, tz, rules),
+    )
+
+    def found(customer_ids: list[int]) -> dict[tuple[str, int], tuple[int, ...]]:
+        wanted = set(customer_ids)
+        return {(str(r[0]), int(r[1])): tuple(r[2:]) for r in rows() if int(r[1]) in wanted}
+
     return found
 
 
