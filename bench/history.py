@@ -5,7 +5,11 @@ messages and 1,000 time entries, same run.
 
     .venv/bin/python bench/history.py [--runs 10] [--cold-runs 3] [--keep /work/benchdesk]
 
-`report` runs twice: of MONTH, a busy month on the large desk, and of EQUAL_MONTH, a
+`search lomake --customer` runs for a busy customer (c07: 50 hits on the large desk,
+none on the small), for EQUAL_CUSTOMER (the same tickets on both desks: its ratio is the
+cost of the history alone) and for a customer without tickets.
+
+`report`, `log list --month` and `invoice` run twice: of MONTH, a busy month on the large desk, and of EQUAL_MONTH, a
 month before both histories that the bench gives the same tickets, messages and time
 entries on both desks (`add_equal_month`): its ratio is the cost of the history alone.
 
@@ -55,6 +59,12 @@ MONTH = "2026-10"
 EQUAL_MONTH = "2019-06"
 EQUAL_TICKETS = 3
 EQUAL_ENTRIES = 20
+# A customer with the same tickets on both desks, each mentioning the searched word:
+# `search lomake --customer equal` shows the same rows on both, so its ratio is the cost
+# of the other customers' matches alone. `--customer c07` finds 50 tickets on the large
+# desk and none on the small: its ratio also counts printing 50 rows with snippets.
+EQUAL_CUSTOMER = "equal"
+EQUAL_CUSTOMER_TICKETS = 5
 WORDS = ("updated", "plugins", "fixed", "contact", "form", "DNS", "backup", "theme")
 
 
@@ -225,17 +235,92 @@ def add_equal_month(db_path: Path) -> None:
         conn.close()
 
 
+def add_equal_customer(directory: Path) -> None:
+    """EQUAL_CUSTOMER with EQUAL_CUSTOMER_TICKETS tickets of three messages each, the
+    same on both desks, once; the messages name the form (`lomake`) the bench searches."""
+    db_path = directory / "supportctl.db"
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        if conn.execute("SELECT 1 FROM customers WHERE slug = ?", (EQUAL_CUSTOMER,)).fetchone():
+            return
+    finally:
+        conn.close()
+    subprocess.run(
+        [
+            tool("supportctl"),
+            "customer",
+            "add",
+            EQUAL_CUSTOMER,
+            "--name",
+            "Equal Oy",
+            "--plan",
+            "adhoc",
+        ],
+        check=True,
+        env={**os.environ, **workspace_env(directory)},
+        stdout=subprocess.DEVNULL,
+    )
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        customer, level = conn.execute(
+            "SELECT id, level FROM customers WHERE slug = ?", (EQUAL_CUSTOMER,)
+        ).fetchone()
+        start = datetime(2019, 5, 6, 7, tzinfo=UTC)
+        conn.execute("BEGIN")
+        for n in range(EQUAL_CUSTOMER_TICKETS):
+            created = start + timedelta(days=3 * n)
+            requester = f"asiakas{n}@equal-customer.example"
+            subject = f"Lomake {n} ei toimi"
+            stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+            cursor = conn.execute(
+                "INSERT INTO tickets (customer_id, requester, subject, kind, urgency, status, "
+                "level, hours, created_at, updated_at, resolved_at, closed_at) "
+                "VALUES (?, ?, ?, 'incident', 'normal', 'closed', ?, 'business', ?, ?, ?, ?)",
+                (customer, requester, subject, level, stamp, stamp, stamp, stamp),
+            )
+            tid = int(cursor.lastrowid or 0)
+            for k in range(3):
+                arrived = created + timedelta(minutes=11 * k)
+                body = f"{SENTENCES[0]} {SENTENCES[k + 1]}"
+                key = f"equal-customer-{n}-{k}"
+                raw = raw_mail(2000 + n * 10 + k, requester, subject, arrived, body)
+                moment = arrived.strftime("%Y-%m-%dT%H:%M:%SZ")
+                conn.execute(
+                    "INSERT INTO messages (ticket_id, direction, message_id, body_hash, "
+                    "from_addr, date, arrived_at, subject, text_body, size, raw) "
+                    "VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        tid, f"<{key}@bench.example>", key, requester, moment, moment,
+                        subject, body, len(raw), raw,
+                    ),
+                )  # fmt: skip
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
 def commands(exe: str, out: str) -> dict[str, list[str]]:
-    return {
-        "search lomake --customer c07": [exe, "search", "lomake", "--customer", "c07"],
-        "search lomake --customer silent": [exe, "search", "lomake", "--customer", "silent"],
-        "log list --person dev3": [exe, "log", "list", "--person", "dev3"],
-        f"report {MONTH}": [exe, "report", MONTH],
-        f"report {EQUAL_MONTH} (equal month)": [exe, "report", EQUAL_MONTH],
-        f"log list --month {MONTH} --json": [exe, "log", "list", "--month", MONTH, "--json"],
-        "inbox --no-fetch --all --json": [exe, "inbox", "--no-fetch", "--all", "--json"],
-        f"invoice {MONTH} -f csv": [exe, "invoice", MONTH, "-f", "csv", "--out", out],
-    }
+    """Name -> argv; a name is the command line, plus a remark in brackets."""
+    lines = [
+        f"search lomake --customer {EQUAL_CUSTOMER}",
+        "search lomake --customer c07",
+        "search lomake --customer silent",
+        "log list --person dev3",
+        f"report {MONTH}",
+        f"report {EQUAL_MONTH} (equal month)",
+        f"log list --month {MONTH} --json",
+        f"log list --month {EQUAL_MONTH} --json (equal month)",
+        "inbox --no-fetch --all --json",
+        f"invoice {MONTH} -f csv",
+        f"invoice {EQUAL_MONTH} -f csv (equal month)",
+    ]
+    jobs = {}
+    for line in lines:
+        argv = [exe, *line.split(" (")[0].split()]
+        if argv[1] == "invoice":
+            argv += ["--out", out]
+        jobs[line] = argv
+    return jobs
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
@@ -291,8 +376,9 @@ def main() -> None:
         subprocess.run(
             [exe, "team", "list"], env={**os.environ, **env}, check=True, capture_output=True
         )
-    for directory in (big, small):  # then the same month on both (after the migrations)
+    for directory in (big, small):  # then the same month and customer on both
         add_equal_month(directory / "supportctl.db")
+        add_equal_customer(directory)
     warm: dict[tuple[str, str], list[float]] = {}
     rss: dict[tuple[str, str], float] = {}
     cpu: dict[tuple[str, str], list[float]] = {}
@@ -317,14 +403,14 @@ def main() -> None:
         f"large desk {size:,.0f} MB; warm: median of {args.runs}, cold: median of {args.cold_runs}"
     )
     print(
-        f"{'command':34} {'small ms':>9} {'large ms':>9} {'warm x':>7} "
+        f"{'command':46} {'small ms':>9} {'large ms':>9} {'warm x':>7} "
         f"{'cold small':>10} {'cold large':>10} {'cold x':>7} {'RSS MB':>7} "
         f"{'cpu small':>9} {'cpu large':>9} {'cpu x':>6}"
     )
     for name in jobs:
         s = statistics.median(warm[(name, "small")])
         big_ = statistics.median(warm[(name, "large")])
-        line = f"{name:34} {s * 1000:9.0f} {big_ * 1000:9.0f} {big_ / s:7.2f}"
+        line = f"{name:46} {s * 1000:9.0f} {big_ * 1000:9.0f} {big_ / s:7.2f}"
         if can_drop:
             cs = statistics.median(cold[(name, "small")])
             cl = statistics.median(cold[(name, "large")])

@@ -38,7 +38,9 @@ def _free_port() -> int:
 class Cluster:
     """One running cluster; `url(db)` names a database on it, `createdb` makes one."""
 
-    def __init__(self, base: Path | None = None) -> None:
+    def __init__(self, base: Path | None = None, *, tls: tuple[Path, Path] | None = None) -> None:
+        """`tls`: (certificate, key) files; the cluster then serves TLS with them and
+        refuses any connection over TCP without it (`hostssl` only)."""
         binary = pg_bin()
         if binary is None:
             raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
@@ -51,6 +53,7 @@ class Cluster:
         self.password = secrets.token_hex(12)
         self.passfile = self.base / "pgpass"
         self._run_as: str | None = "postgres" if os.geteuid() == 0 else None
+        self.tls = tls
 
     def _cmd(self, *args: str) -> list[str]:
         if self._run_as:
@@ -91,6 +94,8 @@ class Cluster:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200 -c log_min_messages=fatal"
         )
+        if self.tls is not None:
+            options += self._serve_tls(*self.tls)
         subprocess.run(
             self._cmd(
                 str(self.bin / "pg_ctl"),
@@ -109,6 +114,27 @@ class Cluster:
         self.passfile.write_text(f"127.0.0.1:{self.port}:*:{self.user}:{self.password}\n")
         os.chmod(self.passfile, 0o600)
         return self
+
+    def _serve_tls(self, cert: Path, key: Path) -> str:
+        """Copy the pair into the data directory (the key readable by the server's user
+        only, as PostgreSQL demands), allow TCP connections only over TLS; the options."""
+        for source, name in ((cert, "server.crt"), (key, "server.key")):
+            target = self.data / name
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o600)
+            if self._run_as:
+                owner = pwd.getpwnam(self._run_as)
+                os.chown(target, owner.pw_uid, owner.pw_gid)
+        hba = self.data / "pg_hba.conf"
+        lines = hba.read_text().splitlines()
+        hba.write_text(
+            "\n".join(
+                "hostssl" + line[len("host") :] if line.startswith("host ") else line
+                for line in lines
+            )
+            + "\n"
+        )
+        return " -c ssl=on"
 
     def url(self, dbname: str, user: str | None = None) -> str:
         return f"postgresql://{user or self.user}@127.0.0.1:{self.port}/{dbname}"

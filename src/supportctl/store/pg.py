@@ -105,6 +105,43 @@ def describe(url: str) -> str:
     return f"PostgreSQL {where}/{db}" if db else f"PostgreSQL {where}"
 
 
+def _tls_error(where: str, lowered: str, text: str) -> StoreError | ConfigError | None:
+    """The TLS failures of a connection, each with what to change; None for others."""
+    detail = text.rsplit(" failed: ", 1)[-1]  # after libpq's 'connection to server at …'
+    if "certificate verify failed" in lowered:
+        return StoreError(
+            f"{where}: the server's TLS certificate is not signed by a root this desk "
+            f"trusts ({detail})",
+            hint="name the CA that signed it with sslrootcert= in the URL (or put it in "
+            "~/.postgresql/root.crt); if it is that CA, someone may be between you and the "
+            "server; nothing was written",
+        )
+    if "does not match host name" in lowered:
+        return StoreError(
+            f"{where}: the server's TLS certificate is for another name ({detail})",
+            hint="connect by a name the certificate lists, or have the server's certificate "
+            "name this one; nothing was written",
+        )
+    if "root certificate file" in lowered and "does not exist" in lowered:
+        return ConfigError(
+            f"{where}: {detail}",
+            hint="put the CA that signed the server's certificate there, or name it with "
+            "sslrootcert= in the URL (sslrootcert=system: the system's roots); nothing was "
+            "written",
+        )
+    if "no pg_hba.conf entry" in lowered and "no encryption" in lowered:
+        return ConfigError(
+            f"{where}: the server accepts this connection only over TLS",
+            hint="add sslmode=verify-full (and sslrootcert=) to the URL; nothing was written",
+        )
+    if "ssl was required" in lowered or "server does not support ssl" in lowered:
+        return ConfigError(
+            f"{where}: the server does not offer TLS, which the URL's sslmode requires",
+            hint="ask the server's administrator to turn TLS on; nothing was written",
+        )
+    return None
+
+
 def connect_error(url: str, exc: psycopg.Error) -> StoreError | ConfigError:
     """One line naming the server and what to do, for a connection that failed."""
     where = describe(url)
@@ -130,6 +167,9 @@ def connect_error(url: str, exc: psycopg.Error) -> StoreError | ConfigError:
             f"{where}: permission denied ({text})",
             hint="ask the database owner to grant this user rights; nothing was written",
         )
+    tls = _tls_error(where, lowered, text)
+    if tls is not None:
+        return tls
     if isinstance(exc, psycopg.OperationalError):
         return StoreError(
             f"{where}: cannot reach the server ({text})",
