@@ -39,7 +39,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "ticket status": (2, 5),
     "delegate done": (2, 5),
     "inbox --no-fetch": (2, 6),
-    "ticket show": (3, 6),
+    "ticket show": (2, 6),
     "delegated": (2, 6),
     "search": (2, 6),
     "log list --month": (1, 6),
@@ -48,7 +48,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "log --customer": (2, 5),
     "log stop, logging the entry": (3, 5),
     "log list --month, cache refilled": (5, 6),
-    "ticket show, mail and a suggestion": (3, 6),
+    "ticket show, mail and a suggestion": (2, 6),
 }
 
 

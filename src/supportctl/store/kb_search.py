@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from supportctl.domain.snippets import MARK_END, MARK_START
+from supportctl.store import articles as article_store
 from supportctl.store.db import Row, Store
 from supportctl.store.search import pg_headlines_later, pg_query
 from supportctl.store.search import unfold_rows as _unfolded
@@ -52,6 +53,41 @@ def rank_articles_later(
         (match, limit),
     )
     return lambda: [(int(r[0]), -float(r[1])) for r in rows()]
+
+
+Ranked = Callable[[], tuple[list[tuple[int, float]], Callable[[], dict[int, Row]]]]
+
+
+def rank_articles_with_rows_later(store: Store, match: str, limit: int) -> Ranked:
+    """`rank_articles` and the ranked articles' rows (`articles.get_many`), the ranking
+    sent now: when called, (ranking, rows when called). SQLite reads the rows after the
+    ranking; a server ranks and joins the rows in one statement."""
+    if store.engine != "sqlite":
+        query, params = pg_query(match)
+        rows = store.prefetch(
+            f"SELECT r.score AS score, {article_store.COLUMNS} FROM (SELECT rowid, "
+            f"ts_rank(doc, {query}) AS score FROM articles_fts WHERE doc @@ {query} "
+            "ORDER BY score DESC, rowid DESC LIMIT ?) r "
+            "JOIN articles a ON a.id = r.rowid AND a.removed_at IS NULL "
+            "ORDER BY r.score DESC, r.rowid DESC",
+            [*params, *params, limit],
+        )
+        return lambda: _ranked_rows(rows(), None)
+    ranked = rank_articles_later(store, match, limit)
+
+    def read() -> tuple[list[tuple[int, float]], Callable[[], dict[int, Row]]]:
+        got = ranked()
+        return got, article_store.get_many_later(store, [i for i, _r in got])
+
+    return read
+
+
+def _ranked_rows(
+    rows: list[Row], exclude: int | None, limit: int | None = None
+) -> tuple[list[tuple[int, float]], Callable[[], dict[int, Row]]]:
+    kept = [r for r in rows if int(r["id"]) != exclude][:limit]
+    found = {int(r["id"]): r for r in kept}
+    return [(int(r["id"]), float(r["score"])) for r in kept], lambda: found
 
 
 # Similar resolved tickets are looked for among this many of the most recent ones: the
@@ -91,6 +127,38 @@ def rank_solved_later(
     return lambda: [(int(r[0]), -float(r[1])) for r in rows() if int(r[0]) != exclude][:limit]
 
 
+def rank_solved_with_rows_later(
+    store: Store, match: str, exclude: int, limit: int, floor: int
+) -> Ranked:
+    """`rank_solved_later` and the ranked tickets' rows (`solved_heads`), as
+    `rank_articles_with_rows_later` does it."""
+    if store.engine != "sqlite":
+        query, params = pg_query(match)
+        rows = store.prefetch(
+            f"SELECT r.score AS score, {_SOLVED_HEAD} FROM (SELECT rowid, "
+            f"ts_rank(doc, {query}) AS score FROM solved_fts WHERE doc @@ {query} "
+            "AND rowid >= ? ORDER BY score DESC, rowid DESC LIMIT ?) r "
+            f"JOIN tickets t ON t.id = r.rowid {_SOLVED_JOIN} "
+            "ORDER BY r.score DESC, r.rowid DESC",
+            [*params, *params, floor, limit + 1],
+        )
+        return lambda: _ranked_rows(rows(), exclude, limit)
+    ranked = rank_solved_later(store, match, exclude, limit, floor)
+
+    def read() -> tuple[list[tuple[int, float]], Callable[[], dict[int, Row]]]:
+        got = ranked()
+        return got, solved_heads_later(store, [i for i, _r in got])
+
+    return read
+
+
+_SOLVED_HEAD = (
+    "t.id, t.subject, t.status, t.resolved_at, c.slug AS customer, c.locale AS locale, "
+    "f.body AS body"
+)
+_SOLVED_JOIN = "JOIN solved_fts f ON f.rowid = t.id LEFT JOIN customers c ON c.id = t.customer_id"
+
+
 def solved_heads(store: Store, ticket_ids: Sequence[int]) -> dict[int, Row]:
     """id -> subject, first customer text, status, resolved_at, customer slug and locale."""
     return solved_heads_later(store, ticket_ids)()
@@ -102,10 +170,7 @@ def solved_heads_later(store: Store, ticket_ids: Sequence[int]) -> Callable[[], 
         return dict
     marks = ", ".join("?" for _ in ticket_ids)
     rows = store.prefetch(
-        "SELECT t.id, t.subject, t.status, t.resolved_at, c.slug AS customer, "
-        "c.locale AS locale, f.body AS body FROM tickets t "
-        "JOIN solved_fts f ON f.rowid = t.id "
-        f"LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id IN ({marks})",
+        f"SELECT {_SOLVED_HEAD} FROM tickets t {_SOLVED_JOIN} WHERE t.id IN ({marks})",
         list(ticket_ids),
     )
     return lambda: {int(r["id"]): r for r in rows()}
