@@ -133,7 +133,7 @@ def snippets_later(
 def heads_of_hits(store: Store, hits: Sequence[sqlite3.Row]) -> dict[int, Any]:
     """`ticket_heads` of the hits' tickets: taken from the hits themselves where they
     carry them (a server's), read otherwise (SQLite's FTS5 hits stay lean)."""
-    if not hits or "head_subject" not in hits[0].keys():  # noqa: SIM118 (a row: in tests values)
+    if not hits or "head_subject" not in hits[0].keys():  # noqa: SIM118 (`in` on a row tests its values)
         return ticket_heads(store, sorted({int(r["ticket_id"]) for r in hits}))
     return {
         int(r["ticket_id"]): {
