@@ -5,6 +5,11 @@ A round trip is the server answering after the client last spoke, that is each t
 the client had to wait: the SSL request, the startup packet, each authentication step
 and each batch of statements the client waits for. A message the server never answers
 (the Terminate a client sends when it hangs up) is not one.
+
+`connect_trips` counts the round trips of connecting alone: up to and including the
+server's first ReadyForQuery, seen in plain text (so only for connections without TLS,
+which is how the test cluster and the bench connect: `sslmode=disable`). Under
+`sslmode=prefer` a server without TLS costs one more (the SSL request, answered 'N').
 """
 
 from __future__ import annotations
@@ -12,19 +17,33 @@ from __future__ import annotations
 import asyncio
 import threading
 
+# ReadyForQuery ('Z', length 5): ends the server's answer to the last authentication step
+_READY = b"Z\x00\x00\x00\x05"
+
 
 class Proxy:
-    """Forwards 127.0.0.1:`port` to `target_port`; `round_trips` counts since reset."""
+    """Forwards 127.0.0.1:`port` to `target_port`; `round_trips` counts since reset, and
+    `connect_trips` the part of them spent connecting (reset both together)."""
 
     def __init__(self, target_port: int, delay: float = 0.0) -> None:
         self.target_port = target_port
         self.delay = delay
         self.round_trips = 0
+        self.connect_trips = 0
         self.port = 0
         self._ready = threading.Event()
         self._loop = asyncio.new_event_loop()
         threading.Thread(target=self._run, daemon=True).start()
         self._ready.wait()
+
+    def reset(self) -> None:
+        self.round_trips = 0
+        self.connect_trips = 0
+
+    @property
+    def own_trips(self) -> int:
+        """The round trips after connecting: the command's own."""
+        return self.round_trips - self.connect_trips
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -35,7 +54,7 @@ class Proxy:
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        state = {"last": "server"}  # nobody waits before the client's first message
+        state = {"last": "server", "ready": False}  # nobody waits before the client speaks
 
         async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, side: str) -> None:
             loop = asyncio.get_running_loop()
@@ -43,6 +62,10 @@ class Proxy:
                 while data := await src.read(65536):
                     if side == "server" and state["last"] == "client":
                         self.round_trips += 1
+                        if not state["ready"]:
+                            self.connect_trips += 1
+                    if side == "server" and not state["ready"] and _READY in data:
+                        state["ready"] = True  # authenticated: the session is ready
                     state["last"] = side
                     if self.delay:
                         loop.call_later(self.delay, dst.write, data)

@@ -1,7 +1,7 @@
 """The importer's batched reads answer exactly what the per-message reads they replace
 would, on both engines: the duplicate check for a whole batch (`find_identities`), the
 threading look-up (`ThreadLookup`: references, tag, ticket row, requester), and ids
-taken ahead (`reserve_ids`), which a savepoint that is undone gives back."""
+taken ahead (`take_ids_ahead`), which a savepoint that is undone gives back."""
 
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ def test_ids_taken_ahead_are_used_in_order_and_given_back_when_undone(desk: Any)
         pass
 
     with desk.transaction():
-        ticket_store.reserve_ids(desk, 3)
+        ticket_store.take_ids_ahead(desk, 3)
         first = new()
         try:
             with desk.savepoint("undone"):

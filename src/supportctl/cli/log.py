@@ -321,6 +321,7 @@ def log_stop(
         actor=actor,
         now=now,
         tz=_tz_source(app_ctx),
+        seen=timer,
     )
     from supportctl.render.timelog import emit_logged
 

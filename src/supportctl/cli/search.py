@@ -29,16 +29,25 @@ def search_cmd(
     Example:  supportctl search "lomake ei toimi" --customer acme
     """
     from supportctl.render.search import emit_hits
-    from supportctl.services.search import search
+    from supportctl.services.search import search_staged
 
     app_ctx = get_app_context(ctx)
     if kb_only and tickets_only:
         from supportctl.errors import InputError
 
         raise InputError("--kb and --tickets exclude each other; give one or neither")
-    hits = [] if kb_only else search(app_ctx.store, text, customer=customer, limit=limit)
+    store = app_ctx.store
+    # Tickets and articles step by step side by side: on a server each step's reads of
+    # both travel together (matches and ranking, then snippets and articles).
+    tickets = None if kb_only else search_staged(store, text, customer=customer, limit=limit)
+    articles = None
     if not tickets_only and customer is None:  # articles belong to no customer
         from supportctl.services import kb
 
-        hits = kb.search_hits(app_ctx.store, text, limit=limit) + hits
+        articles = kb.search_hits_staged(store, text, limit=limit)
+    tickets_sent = tickets() if tickets is not None else None
+    articles_sent = articles() if articles is not None else None
+    hits = tickets_sent() if tickets_sent is not None else []
+    if articles_sent is not None:
+        hits = articles_sent() + hits
     emit_hits(app_ctx, hits, as_json=json_)

@@ -35,24 +35,28 @@ def ticket_show(
     from supportctl.render.ticket import emit_ticket
     from supportctl.services import tickets, ticketview
     from supportctl.services.calendar import read_ahead
+    from supportctl.services.suggest import suggest_later
 
     app_ctx = get_app_context(ctx)
-    read_ahead(app_ctx.store, app_ctx.config)  # for the clock: travels with the first read
-    row = tickets.require(app_ctx.store, ticket_id)
+    store = app_ctx.store
+    # Everything that needs only the ticket number travels with the ticket's own read
+    # (one round trip on a server; SQLite runs each read when it is asked for).
+    read_ahead(store, app_ctx.config)  # for the clock
+    history_later = tickets.history_later(store, app_ctx.config, ticket_id, app_ctx.now())
+    view_later = ticketview.get_later(store, ticket_id, app_ctx.config)
+    kb_later = None if json_ else suggest_later(store, ticket_id)
+    row = tickets.require(store, ticket_id)
     real = int(row["id"])
-    history = tickets.history(app_ctx.store, app_ctx.config, real, app_ctx.now(), row=row)
-    emit_ticket(
-        app_ctx,
-        ticketview.get(app_ctx.store, real, app_ctx.config, row=row),
-        as_json=json_,
-        history=history,
-        full=full,
-    )
-    if not json_:  # the knowledge base: articles from this ticket, then suggestions
+    if real != ticket_id:  # a number merged into another ticket: read that one, together
+        history_later = tickets.history_later(store, app_ctx.config, real, app_ctx.now())
+        view_later = ticketview.get_later(store, real, app_ctx.config)
+        kb_later = None if json_ else suggest_later(store, real)
+    history = history_later(row)
+    emit_ticket(app_ctx, view_later(row), as_json=json_, history=history, full=full)
+    if kb_later is not None:  # the knowledge base: articles from this ticket, then suggestions
         from supportctl.render.kb import emit_ticket_kb
-        from supportctl.services.suggest import suggest
 
-        emit_ticket_kb(app_ctx, suggest(app_ctx.store, real))
+        emit_ticket_kb(app_ctx, kb_later())
 
 
 @ticket_app.command("attachment")

@@ -81,7 +81,13 @@ def verdicts_of_stored(store: Store, config: Config, row_ids: list[int]) -> dict
 
     raws = message_store.raws_later(store, row_ids)
     accounts = message_store.accounts_later(store, row_ids)
-    raw_of, accounts_of = raws(), accounts()
+    return verdicts_of_raws(config, row_ids, raws(), accounts())
+
+
+def verdicts_of_raws(
+    config: Config, row_ids: list[int], raw_of: dict[int, bytes], accounts_of: dict[int, list[str]]
+) -> dict[int, Verdict]:
+    """`verdicts_of_stored` of messages whose raw mail and accounts were read already."""
     out: dict[int, Verdict] = {}
     for row_id in row_ids:
         raw = raw_of.get(row_id)

@@ -791,8 +791,8 @@ def ingest_batch(
 
     with store.transaction(), search.deferred_index(store):
         index = BatchIndex(store, batch)
-        message_store.reserve_ids(store, index.new)
-        ticket_store.reserve_ids(store, index.opening(lookups, batch))
+        message_store.take_ids_ahead(store, index.new)
+        ticket_store.take_ids_ahead(store, index.opening(lookups, batch))
         counts = _counts(report)
         try:
             with store.savepoint("batch"), store.bulk():

@@ -11,6 +11,7 @@ Suggestions are in `services/suggest.py` (which `ticket show` imports on every r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -351,6 +352,15 @@ def search(
     store: Store, text: str, *, lang: str | None = None, limit: int = 50
 ) -> list[ArticleHit]:
     """Articles containing every word (diacritics folded, 'word*' a prefix), best first."""
+    return search_staged(store, text, lang=lang, limit=limit)()()
+
+
+def search_staged(
+    store: Store, text: str, *, lang: str | None = None, limit: int = 50
+) -> Callable[[], Callable[[], list[ArticleHit]]]:
+    """`search` in two steps a caller can interleave with other reads (each step's reads
+    go to a server together with theirs): the ranking is sent now; the first call reads
+    it and sends the snippets' and the articles' reads; the second returns the hits."""
     from supportctl.services.search import to_match
     from supportctl.store.db import QueryError
 
@@ -360,10 +370,22 @@ def search(
     except rules.ArticleTextError as exc:
         raise _input(exc) from None
     try:
-        rows = kb_search.search_articles(store, match, limit, lang=lang)
+        ranked = kb_search.search_articles_staged(store, match, limit, lang=lang)
     except QueryError as exc:
         raise InputError(f"cannot search for '{text}': {exc}") from None
-    found = article_store.get_many(store, [int(r["id"]) for r in rows])
+
+    def sent() -> Callable[[], list[ArticleHit]]:
+        try:
+            ids, rows_later = ranked()
+        except QueryError as exc:
+            raise InputError(f"cannot search for '{text}': {exc}") from None
+        found_later = article_store.get_many_later(store, ids)
+        return lambda: _article_hits(rows_later(), found_later())
+
+    return sent
+
+
+def _article_hits(rows: list[Row], found: dict[int, Row]) -> list[ArticleHit]:
     return [
         ArticleHit(
             int(r["id"]),
@@ -431,9 +453,21 @@ def reply_text(article: Article) -> str:
 
 def search_hits(store: Store, text: str, *, limit: int = 50) -> list[Any]:
     """Articles as `search` hits (source "kb", id the article's, status its visibility)."""
+    return search_hits_staged(store, text, limit=limit)()()
+
+
+def search_hits_staged(
+    store: Store, text: str, *, limit: int = 50
+) -> Callable[[], Callable[[], list[Any]]]:
+    """`search_hits` in the two steps of `search_staged`."""
     from supportctl.render.models.search import Hit
 
-    return [
-        Hit(h.id, h.title, None, h.visibility, h.changed_at, "kb", h.snippet)
-        for h in search(store, text, limit=limit)
-    ]
+    staged = search_staged(store, text, limit=limit)
+
+    def sent() -> Callable[[], list[Any]]:
+        hits = staged()
+        return lambda: [
+            Hit(h.id, h.title, None, h.visibility, h.changed_at, "kb", h.snippet) for h in hits()
+        ]
+
+    return sent

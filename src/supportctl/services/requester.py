@@ -41,7 +41,14 @@ def _first_incoming(thread: list[Any]) -> Any | None:
     return next((r for r in thread if r["direction"] == "in"), None)
 
 
-def of_ticket(store: Store, ticket: Any, thread: list[Any] | None = None) -> Requester:
+def of_ticket(
+    store: Store,
+    ticket: Any,
+    thread: list[Any] | None = None,
+    raws: dict[int, bytes] | None = None,
+) -> Requester:
+    """(`raws`: the raw mail of the thread's incoming messages, when the caller has read
+    it already.)"""
     from supportctl.mail.sender import reply_to_address
 
     if thread is None:
@@ -49,14 +56,20 @@ def of_ticket(store: Store, ticket: Any, thread: list[Any] | None = None) -> Req
     first = _first_incoming(thread)
     if first is None:
         return Requester(str(ticket["requester"] or "").lower(), "", None)
-    reply_to = reply_to_address(out_store.message_headers(store, int(first["id"])))
+    raw = raws.get(int(first["id"])) if raws is not None else None
+    headers = (
+        out_store.headers_of_raw(raw)
+        if raw is not None
+        else out_store.message_headers(store, int(first["id"]))
+    )
+    reply_to = reply_to_address(headers)
     from_addr = str(first["from_addr"] or ticket["requester"] or "").lower()
     return Requester(from_addr, reply_to if reply_to != from_addr else "", int(first["id"]))
 
 
 def from_first_incoming(ticket: Any, first: Any) -> Requester | None:
     """`of_ticket` from the ticket's first incoming message as the importer's threading
-    lookup reads it (`store.tickets.thread_lookup`: the start of its raw bytes); None
+    lookup reads it (`store.tickets.ThreadLookup`: the start of its raw bytes); None
     when that start does not hold its whole header block."""
     from supportctl.mail.sender import reply_to_address
 

@@ -8,6 +8,8 @@ first up to a bound, hits are merged by time and folded to one row per ticket.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from supportctl.errors import InputError
 from supportctl.render.models.search import Hit
 from supportctl.store import search as search_store
@@ -33,6 +35,15 @@ def to_match(text: str) -> str:
 
 def search(store: Store, text: str, *, customer: str | None = None, limit: int = 50) -> list[Hit]:
     """Tickets matching every word, newest hit first, one row per ticket."""
+    return search_staged(store, text, customer=customer, limit=limit)()()
+
+
+def search_staged(
+    store: Store, text: str, *, customer: str | None = None, limit: int = 50
+) -> Callable[[], Callable[[], list[Hit]]]:
+    """`search` in two steps a caller can interleave with other reads (each step's reads
+    go to a server together with theirs): the matches are sent now; the first call
+    reads them and sends the snippets' reads; the second returns the hits."""
     match = to_match(text)
     customer_id = None
     if customer is not None:
@@ -50,11 +61,25 @@ def search(store: Store, text: str, *, customer: str | None = None, limit: int =
             (source, search_store.hits_later(store, source, match, customer_id, bounds[source]))
             for source in search_store.SOURCES
         ]
+    except QueryError as exc:
+        raise InputError(f"cannot search for '{text}': {exc}") from None
+    return lambda: _snippets_sent(store, text, match, customer_id, limit, found)
+
+
+def _snippets_sent(
+    store: Store,
+    text: str,
+    match: str,
+    customer_id: int | None,
+    limit: int,
+    found: list[tuple[str, Callable[[], list[Row]]]],
+) -> Callable[[], list[Hit]]:
+    try:
         rows = [(r, source) for source, later in found for r in later()]
     except QueryError as exc:
         raise InputError(f"cannot search for '{text}': {exc}") from None
     rows.sort(key=lambda item: item[0]["at"], reverse=True)
-    heads = search_store.ticket_heads(store, sorted({int(r["ticket_id"]) for r, _s in rows}))
+    heads = search_store.heads_of_hits(store, [r for r, _s in rows])
     merged = [int(h["merged_into"]) for h in heads.values() if h["merged_into"] is not None]
     heads.update(search_store.ticket_heads(store, [m for m in merged if m not in heads]))
     chosen: list[tuple[Row, str, Row]] = []
@@ -81,7 +106,10 @@ def search(store: Store, text: str, *, customer: str | None = None, limit: int =
         )
         for source in search_store.SOURCES
     }
-    texts = {source: later() for source, later in pending.items()}
+    return lambda: _hits(chosen, {source: later() for source, later in pending.items()})
+
+
+def _hits(chosen: list[tuple[Row, str, Row]], texts: dict[str, dict[int, str]]) -> list[Hit]:
     return [
         Hit(
             int(head["id"]),

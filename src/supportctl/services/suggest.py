@@ -53,11 +53,31 @@ def question(head: Row) -> str:
 
 def suggest(store: Store, ticket_id: int, *, articles: int = 3, tickets: int = 3) -> TicketKb:
     """Articles and similar resolved tickets for a ticket, best first; only relevant ones."""
-    # Reads go to a server in three batches: what needs only the ticket number, the two
-    # rankings, then the ranked rows (SQLite runs each when it is asked for).
+    return suggest_later(store, ticket_id, articles=articles, tickets=tickets)()
+
+
+def suggest_later(
+    store: Store, ticket_id: int, *, articles: int = 3, tickets: int = 3
+) -> Callable[[], TicketKb]:
+    """`suggest` when called; what needs only the ticket number is sent now (with the
+    command's next read on a server)."""
+    # Reads go to a server in two batches: what needs only the ticket number, then the
+    # two rankings with their rows (SQLite runs each when it is asked for).
     head_ahead = article_store.ticket_head_later(store, ticket_id)
     written_ahead = article_store.for_ticket_later(store, ticket_id)
     floor = kb_search.solved_floor_later(store) if tickets > 0 else None
+    return lambda: _suggest(store, ticket_id, articles, tickets, head_ahead, written_ahead, floor)
+
+
+def _suggest(
+    store: Store,
+    ticket_id: int,
+    articles: int,
+    tickets: int,
+    head_ahead: Callable[[], Row | None],
+    written_ahead: Callable[[], list[Row]],
+    floor: Callable[[], int] | None,
+) -> TicketKb:
     head = require_ticket(store, ticket_id, head_ahead)
     real = int(head["id"])
     text = question(head)
@@ -69,16 +89,19 @@ def suggest(store: Store, ticket_id: int, *, articles: int = 3, tickets: int = 3
     match = rules.fts_query(found)
     if match is None:
         return TicketKb(real, lang, written, [], [])
+    # the rankings with their rows: one batch on a server (SQLite reads the rows after)
     ranked_articles = (
-        kb_search.rank_articles_later(store, match, max(articles * 4, 12)) if articles > 0 else None
+        kb_search.rank_articles_with_rows_later(store, match, max(articles * 4, 12))
+        if articles > 0
+        else None
     )
     ranked_tickets = (
-        kb_search.rank_solved_later(store, match, real, max(tickets * 4, 12), floor())
+        kb_search.rank_solved_with_rows_later(store, match, real, max(tickets * 4, 12), floor())
         if floor is not None
         else None
     )
-    article_rows = _ranked_rows(store, ranked_articles, article_store.get_many_later)
-    ticket_rows = _ranked_rows(store, ranked_tickets, kb_search.solved_heads_later)
+    article_rows = ranked_articles() if ranked_articles is not None else None
+    ticket_rows = ranked_tickets() if ranked_tickets is not None else None
     return TicketKb(
         real,
         lang,
@@ -86,17 +109,6 @@ def suggest(store: Store, ticket_id: int, *, articles: int = 3, tickets: int = 3
         _articles(found, lang, articles, *article_rows) if article_rows else [],
         _tickets(found, lang, tickets, *ticket_rows) if ticket_rows else [],
     )
-
-
-def _ranked_rows(
-    store: Store,
-    ranked: Callable[[], list[tuple[int, float]]] | None,
-    rows_later: Callable[[Store, list[int]], Callable[[], dict[int, Row]]],
-) -> tuple[list[tuple[int, float]], Callable[[], dict[int, Row]]] | None:
-    if ranked is None:
-        return None
-    got = ranked()
-    return got, rows_later(store, [i for i, _r in got])
 
 
 def _articles(

@@ -16,6 +16,7 @@ reassigns, and only `ticket assign` changes it afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -711,12 +712,41 @@ def history(
 ) -> History:
     """The ticket's history with the tickets merged into it (`row`: the ticket, when the
     caller has read it already)."""
-    from supportctl.services.sla import clock_for_tickets
-
     if row is None:
         row = require(store, ticket_id)
+    return history_later(store, config, int(row["id"]), now)(row)
+
+
+def history_later(
+    store: Store, config: Config, ticket_id: int, now: datetime
+) -> Callable[[Row], History]:
+    """`history` of the ticket when called with its row; its reads sent now, before the
+    row is known (with the ticket's own read on a server). A ticket number that turns
+    out to be merged into another reads that one's history when called."""
+    tree_later = events.for_ticket_tree_later(store, ticket_id)
+    owner_later = ticket_store.owner_handle_of_ticket_later(store, ticket_id)
+
+    def of(row: Row) -> History:
+        if int(row["id"]) != ticket_id:
+            return history(store, config, int(row["id"]), now, row=row)
+        owner = owner_later() if row["owner_id"] is not None else None
+        return _history(store, config, row, now, tree_later(), owner)
+
+    return of
+
+
+def _history(
+    store: Store,
+    config: Config,
+    row: Row,
+    now: datetime,
+    tree: tuple[list[int], list[dict[str, Any]]],
+    owner: str | None,
+) -> History:
+    from supportctl.services.sla import clock_for_tickets
+
     real = int(row["id"])
-    merged, found = events.for_ticket_tree(store, real)
+    merged, found = tree
     rows = [
         HistoryEvent(e["id"], e["at"], e["actor"], e["kind"], e["ticket_id"], e["data"])
         for e in found
@@ -724,7 +754,7 @@ def history(
     rows.sort(key=lambda e: (e.at, e.id))
     return History(
         id=real,
-        owner=ticket_store.owner_handle(store, row["owner_id"]),
+        owner=owner,
         level=row["level"],
         hours=row["hours"],
         first_response_at=row["first_response_at"],

@@ -7,6 +7,7 @@ transfer-encoded bytes (they are not decoded while fetching).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,24 +43,64 @@ def get(
         row = ticket_store.get(store, ticket_id)
     if row is None:
         raise InputError(f"no ticket #{ticket_id}", hint="see `supportctl inbox --all`")
-    # the reads that need only the ticket go to a server together
-    slug_later = (
-        customer_store.slug_by_id_later(store, row["customer_id"])
-        if row["customer_id"] is not None
-        else None
-    )
-    msgs_later = message_store.for_ticket_later(store, ticket_id)
-    foreign_later = ticket_store.foreign_senders_later(store, ticket_id)
-    slug = slug_later() if slug_later is not None else None
-    msgs = msgs_later()
-    atts = message_store.attachments_for(store, [int(m["id"]) for m in msgs])
-    verdicts = {}
-    if config is not None:
-        from supportctl.services.authentication import verdicts_of_stored
+    return get_later(store, ticket_id, config)(row)
 
-        verdicts = verdicts_of_stored(
-            store, config, [int(m["id"]) for m in msgs if m["direction"] == "in"]
+
+def get_later(
+    store: Store, ticket_id: int, config: Config | None = None
+) -> Callable[[Row], TicketView]:
+    """`get` when called with the ticket's row; every read it needs sent now, by the
+    ticket number alone (with the ticket's own read on a server). A number that turns
+    out to be merged into another ticket reads that one when called."""
+    slug_later = customer_store.slug_of_ticket_later(store, ticket_id)
+    msgs_later = message_store.for_ticket_later(store, ticket_id)
+    # what the messages carry, read by the ticket so that it goes with them
+    atts_later = message_store.attachments_of_ticket_later(store, ticket_id)
+    raws_later = accounts_later = None
+    if config is not None:
+        raws_later = message_store.incoming_raws_of_ticket_later(store, ticket_id)
+        accounts_later = message_store.incoming_accounts_of_ticket_later(store, ticket_id)
+    foreign_later = ticket_store.foreign_senders_later(store, ticket_id)
+
+    def view(row: Row) -> TicketView:
+        if int(row["id"]) != ticket_id:
+            return get_later(store, int(row["id"]), config)(row)
+        slug = slug_later() if row["customer_id"] is not None else None
+        return _view(
+            row,
+            config,
+            slug,
+            msgs_later(),
+            atts_later,
+            raws_later,
+            accounts_later,
+            foreign_later,
+            store,
         )
+
+    return view
+
+
+def _view(
+    row: Row,
+    config: Config | None,
+    slug: str | None,
+    msgs: list[Row],
+    atts_later: Callable[[], dict[int, list[Row]]],
+    raws_later: Callable[[], dict[int, bytes]] | None,
+    accounts_later: Callable[[], dict[int, list[str]]] | None,
+    foreign_later: Callable[[], list[str]],
+    store: Store,
+) -> TicketView:
+    atts = atts_later() if msgs else {}
+    incoming = [int(m["id"]) for m in msgs if m["direction"] == "in"]
+    verdicts = {}
+    raws: dict[int, bytes] | None = None
+    if config is not None and raws_later is not None and accounts_later is not None:
+        from supportctl.services.authentication import verdicts_of_raws
+
+        raws = raws_later() if incoming else {}
+        verdicts = verdicts_of_raws(config, incoming, raws, accounts_later() if incoming else {})
     number = 0
     views: list[MessageView] = []
     for m in msgs:
@@ -114,7 +155,7 @@ def get(
     ]
     from supportctl.services import requester
 
-    who = requester.of_ticket(store, row, thread=msgs)  # the thread's columns and more
+    who = requester.of_ticket(store, row, thread=msgs, raws=raws)  # the thread's columns and more
     return TicketView(
         reply_to=who.reply_to,
         foreign_senders=foreign_later(),

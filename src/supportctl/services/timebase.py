@@ -30,10 +30,14 @@ def person_id_later(store: Store, handle: str) -> Callable[[], int]:
     def found() -> int:
         value = later()
         if value is None:
-            raise InputError(f"no team member '{handle}'", hint="run `supportctl team list`")
+            raise unknown_person(handle)
         return int(value)
 
     return found
+
+
+def unknown_person(handle: str) -> InputError:
+    return InputError(f"no team member '{handle}'", hint="run `supportctl team list`")
 
 
 def local_text(moment: datetime | str, tz: str) -> str:

@@ -15,14 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
 from supportctl.domain.timeutil import zone as _zone
 from supportctl.errors import InputError
 from supportctl.render.models.timelog import Logged, Timer
-from supportctl.services.timebase import DEFAULT_TZ, local_month, local_text
-from supportctl.services.timebase import person_id as _person
+from supportctl.services.timebase import (
+    DEFAULT_TZ,
+    local_month,
+    local_text,
+    person_id_later,
+    unknown_person,
+)
 from supportctl.store import customers as customer_store
 from supportctl.store import tickets as ticket_store
 from supportctl.store import time_entries as entry_store
@@ -183,9 +188,10 @@ def _target(
     ticket: int | None,
     customer: str | None,
     ahead: Callable[[], Row | None] | None = None,
+    customer_ahead: Callable[[], int | None] | None = None,
 ) -> tuple[int | None, int, str]:
     """(ticket id, customer id, customer slug) for a ticket or a customer (`ahead`: the
-    ticket's read, sent already)."""
+    ticket's read, sent already; `customer_ahead`: the customer's, without a ticket)."""
     if ticket is not None:
         row = ahead() if ahead is not None else ticket_store.with_customer_slug(store, ticket)
         if row is None:
@@ -206,35 +212,94 @@ def _target(
         raise InputError(
             "log time on a ticket (log 42 25m …) or a customer (log --customer acme 15m …)"
         )
-    customer_id = customer_store.id_by_slug(store, customer)
-    if customer_id is None:
+    if customer_ahead is not None:
+        found = customer_ahead()
+    else:
+        found = customer_store.id_by_slug(store, customer)
+    if found is None:
         raise InputError(f"no customer '{customer}'", hint="run `supportctl customer list`")
-    return None, int(customer_id), customer
+    return None, int(found), customer
+
+
+class _Ahead(NamedTuple):
+    """The reads an entry needs, sent together (one round trip on a server): each is
+    asked for in the order the checks come, so SQLite runs them as before."""
+
+    person: Callable[[], int]
+    ticket: Callable[[], Row | None] | None
+    customer: Callable[[], int | None] | None
+    invoiced: Callable[[], Row | None] | None  # an issued invoice in a candidate month
+    overlap: Callable[[], Row | None] | None
+    new_id: Callable[[], int | None]
 
 
 def _reads_ahead(
-    store: Store, person: str, ticket: int | None
-) -> tuple[int, Callable[[], Row | None] | None]:
-    """The person's id, and the ticket's read sent with it (one round trip on a server)."""
-    from supportctl.services.timebase import person_id_later
-
+    store: Store,
+    person: str,
+    ticket: int | None,
+    customer: str | None,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    overlap: bool,
+) -> _Ahead:
+    """Everything `add_entry` reads before it writes. Where a read depends on another
+    (the invoice on the ticket's customer, the overlap on the person), it names it by
+    a subquery instead, so that none waits for another."""
     person_later = person_id_later(store, person)
-    ahead = ticket_store.with_customer_slug_later(store, ticket) if ticket is not None else None
-    return person_later(), ahead
+    ticket_later = customer_later = invoiced = None
+    if ticket is not None:
+        ticket_later = ticket_store.with_customer_slug_later(store, ticket)
+    elif customer is not None:
+        customer_later = customer_store.id_by_slug_later(store, customer)
+    if ticket is not None or customer is not None:
+        invoiced = entry_store.issued_invoice_later(
+            store, _candidate_months(start_at), ticket_id=ticket, slug=customer or ""
+        )
+    overlapping = None
+    if overlap:
+        overlapping = entry_store.overlapping_later(
+            store,
+            person,
+            to_utc_text(start_at),
+            to_utc_text(end_at),
+            to_utc_text(start_at - timedelta(minutes=MAX_MINUTES)),
+        )
+    return _Ahead(
+        person_later,
+        ticket_later,
+        customer_later,
+        invoiced,
+        overlapping,
+        entry_store.reserve_id_later(store),
+    )
+
+
+def _candidate_months(start_at: datetime) -> tuple[str, str]:
+    """The local month of a UTC moment is the UTC month of a moment at most 14 hours
+    away: the two months it can be in, whatever the time zone."""
+    early = (start_at - timedelta(hours=14)).strftime("%Y-%m")
+    late = (start_at + timedelta(hours=14)).strftime("%Y-%m")
+    return early, late
 
 
 def _frozen_check(
-    store: Store, customer_id: int, slug: str, start_at: datetime, tz: TzSource
+    store: Store,
+    customer_id: int,
+    slug: str,
+    start_at: datetime,
+    tz: TzSource,
+    candidates: Callable[[], Row | None] | None = None,
 ) -> None:
     """Refuse an entry in a customer-month with an issued invoice.
 
-    The local month of a UTC moment is the UTC month of a moment at most 14 hours
-    away, so two cheap candidates are checked first and the time zone is read only
-    when one of them is invoiced.
+    Two cheap candidate months are checked first (`candidates`: that read, sent
+    already) and the time zone is read only when one of them is invoiced.
     """
-    early = (start_at - timedelta(hours=14)).strftime("%Y-%m")
-    late = (start_at + timedelta(hours=14)).strftime("%Y-%m")
-    if entry_store.issued_invoice(store, customer_id, (early, late)) is None:
+    if candidates is not None:
+        if candidates() is None:
+            return
+    elif entry_store.issued_invoice(store, customer_id, _candidate_months(start_at)) is None:
         return
     month = local_month(start_at, tz())
     row = entry_store.issued_invoice(store, customer_id, (month,))
@@ -252,11 +317,17 @@ def _overlap_check(
     end_at: datetime,
     tz: TzSource,
     exclude_id: int | None = None,
+    ahead: Callable[[], Row | None] | None = None,
 ) -> None:
-    earliest = to_utc_text(start_at - timedelta(minutes=MAX_MINUTES))
-    row = entry_store.overlapping(
-        store, person_id, to_utc_text(start_at), to_utc_text(end_at), earliest, exclude_id
-    )
+    """Refuse an entry that overlaps another of the person's (`ahead`: that read, sent
+    already)."""
+    if ahead is not None:
+        row = ahead()
+    else:
+        earliest = to_utc_text(start_at - timedelta(minutes=MAX_MINUTES))
+        row = entry_store.overlapping(
+            store, person_id, to_utc_text(start_at), to_utc_text(end_at), earliest, exclude_id
+        )
     if row is not None:
         zone_name = tz()
         first = local_text(row["start_at"], zone_name)
@@ -359,8 +430,12 @@ def add_entry(
     actor: str,
     now: datetime,
     tz: TzSource,
+    check_first: Callable[[], None] | None = None,
+    before_insert: Callable[[], None] | None = None,
 ) -> Logged:
-    """Log one entry (one transaction, one history event)."""
+    """Log one entry (one transaction, one history event). `check_first` runs once the
+    entry's reads are on their way (a stopped timer's read again, sent before them),
+    `before_insert` after every check (the stopped timer's own writes)."""
     from supportctl.store import events
 
     if not description.strip():
@@ -372,14 +447,23 @@ def add_entry(
         duration=duration, start=start, end=end, on_date=on_date, now=now, tz=tz
     )
     with store.transaction():
-        person_id, ahead = _reads_ahead(store, person, ticket)
-        ticket_id, customer_id, slug = _target(store, ticket, customer, ahead)
-        _frozen_check(store, customer_id, slug, start_at, tz)
+        ahead = _reads_ahead(
+            store, person, ticket, customer, start_at, end_at, overlap=not allow_overlap
+        )
+        if check_first is not None:
+            check_first()
+        person_id = ahead.person()
+        ticket_id, customer_id, slug = _target(
+            store, ticket, customer, ahead.ticket, ahead.customer
+        )
+        _frozen_check(store, customer_id, slug, start_at, tz, ahead.invoiced)
         if corrects is not None:
             _check_corrects(store, corrects, customer_id, slug, start_at, tz)
             class_override = _correction_class(store, customer_id, class_override, internal)
         if not allow_overlap:
-            _overlap_check(store, person_id, person, start_at, end_at, tz)
+            _overlap_check(store, person_id, person, start_at, end_at, tz, ahead=ahead.overlap)
+        if before_insert is not None:
+            before_insert()
         values: dict[str, Any] = {
             "uuid": new_uuid(),
             "person_id": person_id,
@@ -395,7 +479,7 @@ def add_entry(
             "corrects_invoice": corrects,
             "created_at": to_utc_text(now),
         }
-        entry_id = entry_store.insert(store, values)
+        entry_id = entry_store.insert(store, values, ahead.new_id())
         events.record(
             store,
             "time.logged",
@@ -573,11 +657,17 @@ def timer_status(store: Store, person: str, now: datetime) -> Timer | None:
 
 def _timer(store: Store, person: str, now: datetime) -> tuple[int, Timer | None]:
     """The person's id and running timer (None when none runs)."""
+    return _timer_of(entry_store.person_and_timer(store, person), person, now)
+
+
+def _timer_of(row: Row | None, person: str, now: datetime) -> tuple[int, Timer | None]:
+    """The person's id and running timer from `person_and_timer`'s row (one read)."""
     from supportctl.domain.durations import whole_minutes
 
-    person_id = _person(store, person)
-    row = entry_store.get_timer(store, person_id)
     if row is None:
+        raise unknown_person(person)
+    person_id = int(row["person_id"])
+    if row["started_at"] is None:
         return person_id, None
     started = from_utc_text(row["started_at"])
     return person_id, Timer(
@@ -605,8 +695,11 @@ def start_timer(
     from supportctl.store import events
 
     with store.transaction():
-        person_id, ahead = _reads_ahead(store, person, ticket)
-        running = entry_store.get_timer(store, person_id)
+        person_later = person_id_later(store, person)
+        ahead = ticket_store.with_customer_slug_later(store, ticket) if ticket is not None else None
+        running_later = entry_store.get_timer_later(store, person)  # with the person's read
+        person_id = person_later()
+        running = running_later()
         if running is not None:
             what = f"#{running['ticket_id']}" if running["ticket_id"] else running["customer"]
             raise InputError(
@@ -654,16 +747,42 @@ def stop_timer(
     actor: str,
     now: datetime,
     tz: TzSource,
+    seen: Timer | None = None,
 ) -> Logged:
-    """Stop the running timer and log its whole minutes as an entry."""
+    """Stop the running timer and log its whole minutes as an entry. `seen`: the timer
+    as the caller read it just before (to ask about a long one); it is read again with
+    the entry's reads and must not have changed meanwhile."""
     from supportctl.store import events
 
+    def none_running() -> InputError:
+        return InputError(
+            f"{person} has no timer running; start one with `supportctl log start 42`"
+        )
+
     with store.transaction():
-        person_id, timer = _timer(store, person, now)
+        check_first = None
+        if seen is None:
+            timer = _timer(store, person, now)[1]
+        else:
+            timer, again = seen, entry_store.person_and_timer_later(store, person)
+
+            def check_first() -> None:
+                current = _timer_of(again(), person, now)[1]
+                if current is None:
+                    raise none_running()
+                if (current.started_at, current.ticket, current.customer) != (
+                    seen.started_at,
+                    seen.ticket,
+                    seen.customer,
+                ):
+                    what = f"#{current.ticket}" if current.ticket else current.customer
+                    raise InputError(
+                        f"{person}'s timer changed meanwhile (now on {what} since "
+                        f"{local_text(current.started_at, tz())}): run the command again"
+                    )
+
         if timer is None:
-            raise InputError(
-                f"{person} has no timer running; start one with `supportctl log start 42`"
-            )
+            raise none_running()
         text = (description or "").strip() or timer.description
         if not text:
             raise InputError('say what was done: supportctl log stop "Fixed the contact form"')
@@ -676,20 +795,24 @@ def stop_timer(
                 f"the timer has run {timer.minutes} minutes, more than 24 hours; log the work with `supportctl log add` and cancel the timer with `supportctl log stop --discard`"
             )
         end = timer.started_at + timedelta(minutes=timer.minutes)
-        entry_store.delete_timer(store, person_id)
-        events.record(
-            store,
-            "timer.stopped",
-            at=now,
-            actor=actor,
-            ticket_id=timer.ticket,
-            subject_ref=f"timer:{person}",
-            data={
-                "person": person,
-                "old": {"started_at": to_utc_text(timer.started_at)},
-                "new": None,
-            },
-        )
+        stopped = timer
+
+        def before_insert() -> None:
+            entry_store.delete_timer_of(store, person)
+            events.record(
+                store,
+                "timer.stopped",
+                at=now,
+                actor=actor,
+                ticket_id=stopped.ticket,
+                subject_ref=f"timer:{person}",
+                data={
+                    "person": person,
+                    "old": {"started_at": to_utc_text(stopped.started_at)},
+                    "new": None,
+                },
+            )
+
         return add_entry(
             store,
             person=person,
@@ -702,6 +825,8 @@ def stop_timer(
             actor=actor,
             now=now,
             tz=tz,
+            check_first=check_first,
+            before_insert=before_insert,
         )
 
 

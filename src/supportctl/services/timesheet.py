@@ -10,6 +10,7 @@ cover work beyond them and then expire, so a carry never carries again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -50,12 +51,21 @@ class _Plan(NamedTuple):
 
 
 def _plans(store: Store) -> dict[int, _Plan]:
-    return {
-        int(r[0]): _Plan(
-            int(r[0]), r[1], r[2], int(r[3]) if r[2] == "maintenance" else 0, bool(r[4])
-        )
-        for r in customer_store.plan_rows(store)
-    }
+    return _plans_later(store)()
+
+
+def _plans_later(store: Store) -> Callable[[], dict[int, _Plan]]:
+    rows = customer_store.plan_rows_later(store)
+
+    def plans() -> dict[int, _Plan]:
+        return {
+            int(r[0]): _Plan(
+                int(r[0]), r[1], r[2], int(r[3]) if r[2] == "maintenance" else 0, bool(r[4])
+            )
+            for r in rows()
+        }
+
+    return plans
 
 
 def _customer_id(store: Store, customer: Any) -> int:
@@ -301,18 +311,28 @@ def _latest(
     """
     from supportctl.domain.billing_rules import CLASSES, Part, classify_items, quota_minutes
 
-    plans = _plans(store)
-    wanted = [customer_id] if customer_id is not None else list(plans)
+    plans_later = _plans_later(store)
     totals = dict.fromkeys(CLASSES, 0)
+    kept_later = shown_later = None
     if month is not None:
+        # A month's reads need only the month: the customers, its kept totals and its
+        # latest entries go to a server together (SQLite reads each when asked, and the
+        # entries only when there are some).
         months = [month]
-    else:
+        kept_later = entry_store.cached_totals_of_month_later(store, month, tz, _rules_stamp())
+        start, end = month_bounds(month, tz)
+        shown_later = entry_store.latest_later(store, start, end, customer_id, limit)
+    plans = plans_later()
+    wanted = [customer_id] if customer_id is not None else list(plans)
+    if month is None:
         span = entry_store.start_span(store, customer_id)
         if span is None:
             return Listing([], 0, totals, None, {})
         zone = _zone(tz)
         months = _months_between(_local_month_of(span[0], zone), _local_month_of(span[1], zone))
-    known = _kept_totals(store, plans, months, tz, wanted)
+    known = _kept_totals(
+        store, plans, months, tz, wanted, kept_later(wanted) if kept_later else None
+    )
     quotas: dict[str, Quota] = {}
     matched = 0
     for (_, cid), row in known.items():
@@ -328,8 +348,11 @@ def _latest(
             quotas[plan.slug] = Quota(included, carried, used, included - used)
     if not matched:
         return Listing([], 0, totals, month, {})
-    start, end = month_bounds(months[0], tz)[0], month_bounds(months[-1], tz)[1]
-    shown = entry_store.latest(store, start, end, customer_id, limit)
+    if shown_later is not None:
+        shown = shown_later()
+    else:
+        start, end = month_bounds(months[0], tz)[0], month_bounds(months[-1], tz)[1]
+        shown = entry_store.latest(store, start, end, customer_id, limit)
     zone = _zone(tz)
     items_of: dict[tuple[str, int], list[Any]] = {}
     for r in shown:
@@ -491,14 +514,25 @@ def _months_between(first: str, last: str) -> list[str]:
 
 
 def _kept_totals(
-    store: Store, plans: dict[int, _Plan], months: list[str], tz: str, wanted: list[int]
+    store: Store,
+    plans: dict[int, _Plan],
+    months: list[str],
+    tz: str,
+    wanted: list[int],
+    kept: dict[tuple[str, int], tuple[int, ...]] | None = None,
 ) -> dict[tuple[str, int], tuple[int, ...]]:
-    """`entry_store.TOTALS_COLUMNS` by (month, customer id), kept or computed."""
-    known = entry_store.cached_totals_for_months(store, months, tz, _rules_stamp(), wanted)
+    """`entry_store.TOTALS_COLUMNS` by (month, customer id), kept or computed (`kept`:
+    the cache's rows for them, when the caller has read them already)."""
+    known = (
+        kept
+        if kept is not None
+        else entry_store.cached_totals_for_months(store, months, tz, _rules_stamp(), wanted)
+    )
     for month in months:
         missing = [c for c in wanted if (month, c) not in known]
         if missing:
-            for cid, row in _cached_or_computed(store, plans, month, tz, missing).items():
+            computed = _cached_or_computed(store, plans, month, tz, missing, known_missing=True)
+            for cid, row in computed.items():
                 known[(month, cid)] = row
     return known
 
@@ -511,7 +545,13 @@ def _rules_stamp() -> str:
 
 
 def _cached_or_computed(
-    store: Store, plans: dict[int, _Plan], month: str, tz: str, wanted: list[int]
+    store: Store,
+    plans: dict[int, _Plan],
+    month: str,
+    tz: str,
+    wanted: list[int],
+    *,
+    known_missing: bool = False,
 ) -> dict[int, tuple[int, ...]]:
     """`entry_store.TOTALS_COLUMNS` of each wanted customer-month: kept ones from the
     cache, the rest computed and kept (in one write transaction, so no entry can change
@@ -521,7 +561,9 @@ def _cached_or_computed(
     from supportctl.store.db import QueryError
 
     rules = _rules_stamp()
-    known = entry_store.cached_totals(store, month, tz, rules, wanted)
+    # (`known_missing`: the caller has just found none of them kept; the transaction
+    # below looks again)
+    known = {} if known_missing else entry_store.cached_totals(store, month, tz, rules, wanted)
     missing = [c for c in wanted if c not in known]
     if not missing:
         return known

@@ -17,6 +17,8 @@ _COLUMNS = (
     "a.created_by, a.created_at, a.changed_by, a.changed_at, a.version"
 )
 
+COLUMNS = _COLUMNS  # of `get_many`'s rows, for reads that join them (kb_search)
+
 
 def insert(store: Store, values: dict[str, Any]) -> int:
     cols = [

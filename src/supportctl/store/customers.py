@@ -213,8 +213,13 @@ def delete_contact(store: Store, contact_id: int) -> None:
 
 
 def id_by_slug(store: Store, slug: str) -> int | None:
-    value = store.scalar("SELECT id FROM customers WHERE slug = ?", (slug,))
-    return None if value is None else int(value)
+    return id_by_slug_later(store, slug)()
+
+
+def id_by_slug_later(store: Store, slug: str) -> Callable[[], int | None]:
+    """`id_by_slug` when called, sent now (with the next statement on a server)."""
+    rows = store.prefetch("SELECT id FROM customers WHERE slug = ?", (slug,))
+    return lambda: int(found[0][0]) if (found := rows()) else None
 
 
 def exists(store: Store, customer_id: int) -> bool:
@@ -223,6 +228,16 @@ def exists(store: Store, customer_id: int) -> bool:
 
 def slug_by_id(store: Store, customer_id: int) -> str | None:
     return slug_by_id_later(store, customer_id)()
+
+
+def slug_of_ticket_later(store: Store, ticket_id: int) -> Callable[[], str | None]:
+    """The slug of the ticket's customer when called, sent now (before the ticket's row,
+    with its read on a server)."""
+    rows = store.prefetch(
+        "SELECT c.slug FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.id = ?",
+        (ticket_id,),
+    )
+    return lambda: str(found[0][0]) if (found := rows()) and found[0][0] is not None else None
 
 
 def slug_by_id_later(store: Store, customer_id: int) -> Callable[[], str | None]:
@@ -256,7 +271,12 @@ def customers_by_domain(store: Store) -> dict[str, tuple[int, str]]:
 
 def plan_rows(store: Store) -> list[Row]:
     """(id, slug, plan, included_minutes, carry_over) of every customer."""
-    return store.all("SELECT id, slug, plan, included_minutes, carry_over FROM customers")
+    return plan_rows_later(store)()
+
+
+def plan_rows_later(store: Store) -> Callable[[], list[Row]]:
+    """`plan_rows` when called, sent now (with the next statement on a server)."""
+    return store.prefetch("SELECT id, slug, plan, included_minutes, carry_over FROM customers")
 
 
 def maintenance_plan_sizes(store: Store) -> tuple[int, ...]:

@@ -292,7 +292,7 @@ class Store:
         backup_to(self, target)
         return True
 
-    def reserve_ids(self, table: str, count: int) -> None:
+    def take_ids_ahead(self, table: str, count: int) -> None:
         """Let the next `count` rows `insert` writes into `table` have ids decided now,
         in one request: a server then need not answer each insert with its new id
         before the statements that name it are sent. SQLite knows a new row's id at
@@ -324,6 +324,17 @@ class Store:
         """A read the command will need a little later: its rows when called. Here it
         runs then; a server is sent it now, to travel with the next statement."""
         return lambda: self.all(sql, params)
+
+    def reserve_id(self, table: str) -> Callable[[], int | None]:
+        """Inside a write transaction: the id the next row of `table` will get, where an
+        INSERT would have to be waited for to tell it (a server: read with the
+        transaction's first reads, so the INSERT gives it and nothing waits). None here,
+        where `insert` knows the id at once."""
+        return lambda: None
+
+    def took_id(self, table: str) -> None:
+        """An INSERT gave a `reserve_id` id explicitly (the server's own counter is moved
+        on; nothing to do here)."""
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Plain tuples (no row objects): for reads of thousands of rows."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,31 +88,40 @@ def for_ticket(store: Store, ticket_id: int) -> list[dict[str, Any]]:
 def for_ticket_tree(store: Store, ticket_id: int) -> tuple[list[int], list[dict[str, Any]]]:
     """The ids of the tickets merged into `ticket_id` (directly or through a chain), and
     the events of the ticket and all of those, in id order: two reads sent together."""
+    return for_ticket_tree_later(store, ticket_id)()
+
+
+def for_ticket_tree_later(
+    store: Store, ticket_id: int
+) -> Callable[[], tuple[list[int], list[dict[str, Any]]]]:
+    """`for_ticket_tree` when called, both reads sent now (with the next statement on a
+    server)."""
     tree = (
         "WITH RECURSIVE m(id) AS (SELECT id FROM tickets WHERE merged_into = ? "
         "UNION SELECT t.id FROM tickets t JOIN m ON t.merged_into = m.id) "
     )
-    merged, rows = store.many(
-        [
-            (tree + "SELECT id FROM m", (ticket_id,)),
-            (
-                tree + "SELECT id, at, actor, kind, data, ticket_id FROM events "
-                "WHERE ticket_id = ? OR ticket_id IN (SELECT id FROM m) ORDER BY id",
-                (ticket_id, ticket_id),
-            ),
-        ]
+    merged_later = store.prefetch(tree + "SELECT id FROM m", (ticket_id,))
+    rows_later = store.prefetch(
+        tree + "SELECT id, at, actor, kind, data, ticket_id FROM events "
+        "WHERE ticket_id = ? OR ticket_id IN (SELECT id FROM m) ORDER BY id",
+        (ticket_id, ticket_id),
     )
-    return [int(r[0]) for r in merged], [
-        {
-            "id": r["id"],
-            "at": r["at"],
-            "actor": r["actor"],
-            "kind": r["kind"],
-            "ticket_id": r["ticket_id"],
-            "data": json.loads(r["data"]),
-        }
-        for r in rows
-    ]
+
+    def found() -> tuple[list[int], list[dict[str, Any]]]:
+        merged, rows = merged_later(), rows_later()
+        return [int(r[0]) for r in merged], [
+            {
+                "id": r["id"],
+                "at": r["at"],
+                "actor": r["actor"],
+                "kind": r["kind"],
+                "ticket_id": r["ticket_id"],
+                "data": json.loads(r["data"]),
+            }
+            for r in rows
+        ]
+
+    return found
 
 
 def for_ref(store: Store, subject_ref: str) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from supportctl.domain.snippets import MARK_END, MARK_START
+from supportctl.store import articles as article_store
 from supportctl.store.db import Row, Store
 from supportctl.store.search import pg_headlines_later, pg_query
 from supportctl.store.search import unfold_rows as _unfolded
@@ -52,6 +53,41 @@ def rank_articles_later(
         (match, limit),
     )
     return lambda: [(int(r[0]), -float(r[1])) for r in rows()]
+
+
+Ranked = Callable[[], tuple[list[tuple[int, float]], Callable[[], dict[int, Row]]]]
+
+
+def rank_articles_with_rows_later(store: Store, match: str, limit: int) -> Ranked:
+    """`rank_articles` and the ranked articles' rows (`articles.get_many`), the ranking
+    sent now: when called, (ranking, rows when called). SQLite reads the rows after the
+    ranking; a server ranks and joins the rows in one statement."""
+    if store.engine != "sqlite":
+        query, params = pg_query(match)
+        rows = store.prefetch(
+            f"SELECT r.score AS score, {article_store.COLUMNS} FROM (SELECT rowid, "
+            f"ts_rank(doc, {query}) AS score FROM articles_fts WHERE doc @@ {query} "
+            "ORDER BY score DESC, rowid DESC LIMIT ?) r "
+            "JOIN articles a ON a.id = r.rowid AND a.removed_at IS NULL "
+            "ORDER BY r.score DESC, r.rowid DESC",
+            [*params, *params, limit],
+        )
+        return lambda: _ranked_rows(rows(), None)
+    ranked = rank_articles_later(store, match, limit)
+
+    def read() -> tuple[list[tuple[int, float]], Callable[[], dict[int, Row]]]:
+        got = ranked()
+        return got, article_store.get_many_later(store, [i for i, _r in got])
+
+    return read
+
+
+def _ranked_rows(
+    rows: list[Row], exclude: int | None, limit: int | None = None
+) -> tuple[list[tuple[int, float]], Callable[[], dict[int, Row]]]:
+    kept = [r for r in rows if int(r["id"]) != exclude][:limit]
+    found = {int(r["id"]): r for r in kept}
+    return [(int(r["id"]), float(r["score"])) for r in kept], lambda: found
 
 
 # Similar resolved tickets are looked for among this many of the most recent ones: the
@@ -91,6 +127,38 @@ def rank_solved_later(
     return lambda: [(int(r[0]), -float(r[1])) for r in rows() if int(r[0]) != exclude][:limit]
 
 
+def rank_solved_with_rows_later(
+    store: Store, match: str, exclude: int, limit: int, floor: int
+) -> Ranked:
+    """`rank_solved_later` and the ranked tickets' rows (`solved_heads`), as
+    `rank_articles_with_rows_later` does it."""
+    if store.engine != "sqlite":
+        query, params = pg_query(match)
+        rows = store.prefetch(
+            f"SELECT r.score AS score, {_SOLVED_HEAD} FROM (SELECT rowid, "
+            f"ts_rank(doc, {query}) AS score FROM solved_fts WHERE doc @@ {query} "
+            "AND rowid >= ? ORDER BY score DESC, rowid DESC LIMIT ?) r "
+            f"JOIN tickets t ON t.id = r.rowid {_SOLVED_JOIN} "
+            "ORDER BY r.score DESC, r.rowid DESC",
+            [*params, *params, floor, limit + 1],
+        )
+        return lambda: _ranked_rows(rows(), exclude, limit)
+    ranked = rank_solved_later(store, match, exclude, limit, floor)
+
+    def read() -> tuple[list[tuple[int, float]], Callable[[], dict[int, Row]]]:
+        got = ranked()
+        return got, solved_heads_later(store, [i for i, _r in got])
+
+    return read
+
+
+_SOLVED_HEAD = (
+    "t.id, t.subject, t.status, t.resolved_at, c.slug AS customer, c.locale AS locale, "
+    "f.body AS body"
+)
+_SOLVED_JOIN = "JOIN solved_fts f ON f.rowid = t.id LEFT JOIN customers c ON c.id = t.customer_id"
+
+
 def solved_heads(store: Store, ticket_ids: Sequence[int]) -> dict[int, Row]:
     """id -> subject, first customer text, status, resolved_at, customer slug and locale."""
     return solved_heads_later(store, ticket_ids)()
@@ -102,10 +170,7 @@ def solved_heads_later(store: Store, ticket_ids: Sequence[int]) -> Callable[[], 
         return dict
     marks = ", ".join("?" for _ in ticket_ids)
     rows = store.prefetch(
-        "SELECT t.id, t.subject, t.status, t.resolved_at, c.slug AS customer, "
-        "c.locale AS locale, f.body AS body FROM tickets t "
-        "JOIN solved_fts f ON f.rowid = t.id "
-        f"LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id IN ({marks})",
+        f"SELECT {_SOLVED_HEAD} FROM tickets t {_SOLVED_JOIN} WHERE t.id IN ({marks})",
         list(ticket_ids),
     )
     return lambda: {int(r["id"]): r for r in rows()}
@@ -113,15 +178,36 @@ def solved_heads_later(store: Store, ticket_ids: Sequence[int]) -> Callable[[], 
 
 def search_articles(store: Store, match: str, limit: int, *, lang: str | None = None) -> list[Row]:
     """(id, snippet) of articles matching an FTS5 query, best first."""
+    return search_articles_staged(store, match, limit, lang=lang)()[1]()
+
+
+def search_articles_staged(
+    store: Store, match: str, limit: int, *, lang: str | None = None
+) -> Callable[[], tuple[list[int], Callable[[], list[Row]]]]:
+    """`search_articles` in two steps: the ranking is sent now; calling reads it and
+    gives the ids, best first, and the rows with their snippets when called (a server
+    is sent the snippets' reads then, to go with whatever the caller sends next)."""
     if store.engine != "sqlite":
-        return _pg_search_articles(store, match, limit, lang)
+        return _pg_search_articles_staged(store, match, limit, lang)
+    rows_later = _sqlite_search_articles_later(store, match, limit, lang)
+
+    def ranked() -> tuple[list[int], Callable[[], list[Row]]]:
+        rows = rows_later()
+        return [int(r["id"]) for r in rows], lambda: rows
+
+    return ranked
+
+
+def _sqlite_search_articles_later(
+    store: Store, match: str, limit: int, lang: str | None
+) -> Callable[[], list[Row]]:
     params: list[Any] = [match]
     where = ""
     if lang is not None:
         where = " AND a.lang = ?"
         params.append(lang)
     params.append(limit)
-    return store.all(
+    return store.prefetch(
         f"SELECT f.rowid AS id, snippet(articles_fts, -1, {_SNIP}) AS snippet "
         "FROM articles_fts f JOIN articles a ON a.id = f.rowid "
         f"WHERE articles_fts MATCH ?{where} ORDER BY bm25(articles_fts, 3.0, 1.0) LIMIT ?",
@@ -143,7 +229,9 @@ def _pg_rank_later(
     return lambda: [(int(r[0]), float(r[1])) for r in rows()]
 
 
-def _pg_search_articles(store: Store, match: str, limit: int, lang: str | None) -> list[Row]:
+def _pg_search_articles_staged(
+    store: Store, match: str, limit: int, lang: str | None
+) -> Callable[[], tuple[list[int], Callable[[], list[Row]]]]:
     query, params = pg_query(match)
     args: list[Any] = [*params, *params]
     where = ""
@@ -151,22 +239,31 @@ def _pg_search_articles(store: Store, match: str, limit: int, lang: str | None) 
         where = " AND a.lang = ?"
         args.append(lang)
     args.append(limit)
-    rows = store.all(
+    rows_later = store.prefetch(
         f"SELECT f.rowid AS id, ts_rank(f.doc, {query}) AS score, "
         f"desk_doc(f.body) @@ {query} AS in_body FROM articles_fts f "
         f"JOIN articles a ON a.id = f.rowid WHERE f.doc @@ {query}{where} "
         "ORDER BY score DESC, f.rowid DESC LIMIT ?",
         [*params, *args],
     )
-    ids = [int(r["id"]) for r in rows]
-    in_body = {i for i, r in zip(ids, rows, strict=True) if r["in_body"]}
-    # the two headline reads go to the server together
-    bodies = pg_headlines_later(store, "articles_fts", "body", match, sorted(in_body))
-    titles = pg_headlines_later(
-        store, "articles_fts", "title", match, [i for i in ids if i not in in_body]
-    )
-    snippets = {**_unfolded(titles()), **_unfolded(bodies())}
-    return cast("list[Row]", [_Hit(i, snippets.get(i, "")) for i in ids])
+
+    def ranked() -> tuple[list[int], Callable[[], list[Row]]]:
+        rows = rows_later()
+        ids = [int(r["id"]) for r in rows]
+        in_body = {i for i, r in zip(ids, rows, strict=True) if r["in_body"]}
+        # the two headline reads go to the server together
+        bodies = pg_headlines_later(store, "articles_fts", "body", match, sorted(in_body))
+        titles = pg_headlines_later(
+            store, "articles_fts", "title", match, [i for i in ids if i not in in_body]
+        )
+
+        def hits() -> list[Row]:
+            snippets = {**_unfolded(titles()), **_unfolded(bodies())}
+            return cast("list[Row]", [_Hit(i, snippets.get(i, "")) for i in ids])
+
+        return ids, hits
+
+    return ranked
 
 
 class _Hit(tuple):  # type: ignore[type-arg]

@@ -172,9 +172,9 @@ def find_identities(
     return found
 
 
-def reserve_ids(store: Store, count: int) -> None:
-    """Ids for the next `count` messages stored, asked for at once (see `Store.reserve_ids`)."""
-    store.reserve_ids("messages", count)
+def take_ids_ahead(store: Store, count: int) -> None:
+    """Ids for the next `count` messages stored, asked for at once (see `Store.take_ids_ahead`)."""
+    store.take_ids_ahead("messages", count)
 
 
 def tickets_for_message_ids(store: Store, ids: Sequence[str]) -> dict[str, int]:
@@ -434,6 +434,56 @@ def first_unbounced_reply(store: Store, ticket_id: int) -> str | None:
         (ticket_id,),
     )
     return None if value is None else str(value)
+
+
+def attachments_of_ticket_later(
+    store: Store, ticket_id: int
+) -> Callable[[], dict[int, list[sqlite3.Row]]]:
+    """`attachments_for` the ticket's messages when called, sent now (with the messages'
+    read on a server: by the ticket, not by the message ids that read returns)."""
+    rows = store.prefetch(
+        "SELECT a.message_id, a.position, a.filename, a.content_type, a.size, a.blob_sha256, "
+        "a.transfer_encoding FROM attachments a JOIN messages m ON m.id = a.message_id "
+        "WHERE m.ticket_id = ? ORDER BY a.message_id, a.position",
+        (ticket_id,),
+    )
+
+    def grouped() -> dict[int, list[sqlite3.Row]]:
+        out: dict[int, list[sqlite3.Row]] = {}
+        for r in rows():
+            out.setdefault(int(r["message_id"]), []).append(r)
+        return out
+
+    return grouped
+
+
+def incoming_raws_of_ticket_later(store: Store, ticket_id: int) -> Callable[[], dict[int, bytes]]:
+    """`raws_later` of the ticket's incoming messages, by the ticket (see above)."""
+    rows = store.prefetch(
+        "SELECT id, raw, raw_codec FROM messages WHERE ticket_id = ? AND direction = 'in'",
+        (ticket_id,),
+    )
+    return lambda: {int(r["id"]): raw_bytes(r) for r in rows()}
+
+
+def incoming_accounts_of_ticket_later(
+    store: Store, ticket_id: int
+) -> Callable[[], dict[int, list[str]]]:
+    """`accounts_later` of the ticket's incoming messages, by the ticket (see above)."""
+    rows = store.prefetch(
+        "SELECT DISTINCT l.message_row, l.account FROM message_locations l "
+        "JOIN messages m ON m.id = l.message_row WHERE m.ticket_id = ? AND m.direction = 'in' "
+        "ORDER BY l.message_row, l.account",
+        (ticket_id,),
+    )
+
+    def grouped() -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for r in rows():
+            out.setdefault(int(r["message_row"]), []).append(str(r["account"]))
+        return out
+
+    return grouped
 
 
 def raws_later(store: Store, row_ids: Sequence[int]) -> Callable[[], dict[int, bytes]]:

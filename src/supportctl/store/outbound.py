@@ -56,7 +56,12 @@ def _headers(store: Store, message_row: int) -> bytes:
     row = store.one("SELECT raw, raw_codec FROM messages WHERE id = ?", (message_row,))
     if row is None:
         return b""
-    return header_block(raw_bytes(row)) or b""
+    return headers_of_raw(raw_bytes(row))
+
+
+def headers_of_raw(data: bytes) -> bytes:
+    """The header block of raw mail."""
+    return header_block(data) or b""
 
 
 def header_block(data: bytes, *, whole: bool = True) -> bytes | None:

@@ -205,7 +205,7 @@ class PgStore(Store):
         self.before_first_write: Any = None
         self._memo: dict[str, object] | None = None
         self._depth = 0
-        # Ids taken from a table's sequence ahead (`reserve_ids`), for `insert` to use.
+        # Ids taken from a table's sequence ahead (`take_ids_ahead`), for `insert` to use.
         self._ids: dict[str, list[int]] = {}
         self.upkeep_idle: Any = None
         # While a write's upkeep check is on its way: (the upkeep, the statements that
@@ -519,7 +519,7 @@ class PgStore(Store):
     def backup_native(self, target: Path) -> bool:
         return False
 
-    def reserve_ids(self, table: str, count: int) -> None:
+    def take_ids_ahead(self, table: str, count: int) -> None:
         """Take ids from the table's sequence ahead, all in one request; `insert` uses
         them in order. Unused ones are kept for the next batch (an id lost at the end of
         a run is a gap, as a rolled-back insert leaves one)."""
@@ -602,6 +602,21 @@ class PgStore(Store):
             return cast("list[Row]", cur.fetchall())
 
         return rows
+
+    def reserve_id(self, table: str) -> Callable[[], int | None]:
+        # The write lock is held (it went out before this read), so no other writer can
+        # take the same id; max + 1 is also the id SQLite gives an INTEGER PRIMARY KEY,
+        # so both engines number alike, and a refused command uses up none.
+        if not self.in_transaction:
+            raise RuntimeError("reserve_id must run inside a write transaction")
+        rows = self.prefetch(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+        return lambda: int(rows()[0][0])
+
+    def took_id(self, table: str) -> None:
+        # Keeps the identity counter past every id given explicitly (by induction: it
+        # was past the largest before, and the id given was at most one more), so an
+        # insert that lets the server number the row still cannot collide.
+        self.execute("SELECT nextval(pg_get_serial_sequence(?, 'id'))", (table,))
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         """A server-side cursor (inside the caller's transaction), 500 rows a trip."""

@@ -130,6 +130,24 @@ def snippets_later(
     return lambda: {int(r[0]): r[1] for r in rows() if r[1] is not None}
 
 
+def heads_of_hits(store: Store, hits: Sequence[sqlite3.Row]) -> dict[int, Any]:
+    """`ticket_heads` of the hits' tickets: taken from the hits themselves where they
+    carry them (a server's), read otherwise (SQLite's FTS5 hits stay lean)."""
+    if not hits or "head_subject" not in hits[0].keys():  # noqa: SIM118 (`in` on a row tests its values)
+        return ticket_heads(store, sorted({int(r["ticket_id"]) for r in hits}))
+    return {
+        int(r["ticket_id"]): {
+            "id": int(r["ticket_id"]),
+            "subject": r["head_subject"],
+            "status": r["head_status"],
+            "created_at": r["head_created_at"],
+            "merged_into": r["head_merged_into"],
+            "customer": r["head_customer"],
+        }
+        for r in hits
+    }
+
+
 def ticket_heads(store: Store, ticket_ids: list[int]) -> dict[int, sqlite3.Row]:
     """id -> (id, subject, status, customer slug, merged_into) for the given tickets."""
     if not ticket_ids:
@@ -242,11 +260,19 @@ def _pg_hits(
         where = " AND t.customer_id = ?"
         args.append(customer_id)
     args.append(limit)
+    # each hit carries its ticket's head (`heads_of_hits`): no read of its own after them
     return store.prefetch(
-        f"SELECT f.rowid AS rowid, {ticket} AS ticket_id, {at} AS at FROM {table} f {join} "
+        f"SELECT f.rowid AS rowid, {ticket} AS ticket_id, {at} AS at, {_HEAD_OF_HIT} "
+        f"FROM {table} f {join} LEFT JOIN customers c ON c.id = t.customer_id "
         f"WHERE f.doc @@ {query}{where} ORDER BY f.rowid DESC LIMIT ?",
         args,
     )
+
+
+_HEAD_OF_HIT = (
+    "t.subject AS head_subject, t.status AS head_status, t.created_at AS head_created_at, "
+    "t.merged_into AS head_merged_into, c.slug AS head_customer"
+)
 
 
 def pg_headlines(

@@ -47,10 +47,10 @@ def insert(store: Store, values: dict[str, Any]) -> int:
     return new_id
 
 
-def reserve_ids(store: Store, count: int) -> None:
-    """Ids for the next `count` tickets created, asked for at once (see `Store.reserve_ids`).
+def take_ids_ahead(store: Store, count: int) -> None:
+    """Ids for the next `count` tickets created, asked for at once (see `Store.take_ids_ahead`).
     Only as many as will surely be used: ticket numbers are seen, and a gap would show."""
-    store.reserve_ids("tickets", count)
+    store.take_ids_ahead("tickets", count)
 
 
 def update_checked(
@@ -421,6 +421,16 @@ def queue_count(
 def queue_row(store: Store, ticket_id: int) -> sqlite3.Row | None:
     """One ticket with the queue's joined columns (customer slug, owner handle)."""
     return store.one(f"{_QUEUE_SELECT} WHERE t.id = ?", (ticket_id,))
+
+
+def owner_handle_of_ticket_later(store: Store, ticket_id: int) -> Callable[[], str | None]:
+    """`owner_handle` of the ticket's owner when called, sent now (before the ticket's
+    row, with its read on a server)."""
+    rows = store.prefetch(
+        "SELECT p.handle FROM tickets t JOIN people p ON p.id = t.owner_id WHERE t.id = ?",
+        (ticket_id,),
+    )
+    return lambda: str(found[0][0]) if (found := rows()) else None
 
 
 def owner_handle(store: Store, person_id: int | None) -> str | None:

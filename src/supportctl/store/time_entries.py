@@ -9,7 +9,7 @@ a person has.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from supportctl.store.db import Store
@@ -53,13 +53,31 @@ _UNAPPROVED = (
 WAITING = f"e.ticket_id IN ({_UNAPPROVED})"
 
 
-def insert(store: Store, values: dict[str, Any]) -> int:
+def insert(store: Store, values: dict[str, Any], reserved: int | None = None) -> int:
+    """The new entry's id: `reserved` (from `reserve_id_later`) when there is one, which
+    the INSERT then gives explicitly, so nothing waits for it; otherwise the one the
+    INSERT assigned."""
     cols = [c for c in ENTRY_COLUMNS if c in values]
-    new_id = store.insert(
+    params = [values[c] for c in cols]
+    if reserved is not None:
+        store.execute(
+            f"INSERT INTO time_entries (id, {', '.join(cols)}) "
+            f"VALUES (?, {', '.join('?' for _ in cols)})",
+            [reserved, *params],
+        )
+        store.took_id("time_entries")
+        return reserved
+    return store.insert(
         f"INSERT INTO time_entries ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-        [values[c] for c in cols],
+        params,
     )
-    return new_id
+
+
+def reserve_id_later(store: Store) -> Callable[[], int | None]:
+    """Inside a write transaction: the id a new entry will get, read with the command's
+    first reads on a server, or None where the INSERT tells it at no cost (SQLite): see
+    `insert`."""
+    return store.reserve_id("time_entries")
 
 
 def get(store: Store, entry_id: int) -> sqlite3.Row | None:
@@ -97,6 +115,40 @@ def overlapping(
         "ORDER BY start_at LIMIT 1",
         (person_id, earliest_start, end_at, start_at, exclude_id or 0),
     )
+
+
+def overlapping_later(
+    store: Store, handle: str, start_at: str, end_at: str, earliest_start: str
+) -> Callable[[], sqlite3.Row | None]:
+    """`overlapping` for the person with this handle, sent now (before the person's id
+    is known: with the command's first reads on a server)."""
+    rows = store.prefetch(
+        "SELECT id, start_at, end_at FROM time_entries "
+        "WHERE person_id = (SELECT id FROM people WHERE handle = ?) "
+        "AND start_at >= ? AND start_at < ? AND end_at > ? ORDER BY start_at LIMIT 1",
+        (handle, earliest_start, end_at, start_at),
+    )
+    return lambda: found[0] if (found := rows()) else None
+
+
+def issued_invoice_later(
+    store: Store, months: tuple[str, ...], *, ticket_id: int | None = None, slug: str = ""
+) -> Callable[[], sqlite3.Row | None]:
+    """`issued_invoice` for the customer of the ticket (or, without one, of the slug),
+    sent now: with the ticket's read on a server, before its customer is known."""
+    customer = (
+        "(SELECT customer_id FROM tickets WHERE id = ?)"
+        if ticket_id is not None
+        else "(SELECT id FROM customers WHERE slug = ?)"
+    )
+    marks = ", ".join("?" for _ in months)
+    rows = store.prefetch(
+        f"SELECT number, month FROM invoices WHERE customer_id = {customer} "
+        f"AND status = 'issued' AND kind = 'invoice' AND month IN ({marks}) "
+        "ORDER BY month LIMIT 1",
+        (ticket_id if ticket_id is not None else slug, *months),
+    )
+    return lambda: found[0] if (found := rows()) else None
 
 
 def issued_invoice(store: Store, customer_id: int, months: tuple[str, ...]) -> sqlite3.Row | None:
@@ -243,6 +295,37 @@ def by_ids(store: Store, ids: list[int]) -> list[sqlite3.Row]:
     return rows
 
 
+_TIMER_COLUMNS = "tm.ticket_id, tm.customer_id, tm.description, tm.started_at, c.slug AS customer"
+
+
+def get_timer_later(store: Store, handle: str) -> Callable[[], sqlite3.Row | None]:
+    """`get_timer` of the person with this handle, sent now (with the person's read)."""
+    rows = store.prefetch(
+        f"SELECT tm.person_id, {_TIMER_COLUMNS} FROM timers tm "
+        "LEFT JOIN customers c ON c.id = tm.customer_id "
+        "WHERE tm.person_id = (SELECT id FROM people WHERE handle = ?)",
+        (handle,),
+    )
+    return lambda: found[0] if (found := rows()) else None
+
+
+def person_and_timer(store: Store, handle: str) -> sqlite3.Row | None:
+    """The person's id (`person_id`) and running timer (its columns NULL when none
+    runs) in one read; None when there is no such person."""
+    return person_and_timer_later(store, handle)()
+
+
+def person_and_timer_later(store: Store, handle: str) -> Callable[[], sqlite3.Row | None]:
+    """`person_and_timer` when called, sent now (with the next statement on a server)."""
+    rows = store.prefetch(
+        f"SELECT p.id AS person_id, {_TIMER_COLUMNS} FROM people p "
+        "LEFT JOIN timers tm ON tm.person_id = p.id "
+        "LEFT JOIN customers c ON c.id = tm.customer_id WHERE p.handle = ?",
+        (handle,),
+    )
+    return lambda: found[0] if (found := rows()) else None
+
+
 def get_timer(store: Store, person_id: int) -> sqlite3.Row | None:
     return store.one(
         "SELECT tm.person_id, tm.ticket_id, tm.customer_id, tm.description, tm.started_at, "
@@ -269,6 +352,13 @@ def insert_timer(
 
 def delete_timer(store: Store, person_id: int) -> None:
     store.execute("DELETE FROM timers WHERE person_id = ?", (person_id,))
+
+
+def delete_timer_of(store: Store, handle: str) -> None:
+    """`delete_timer` of the person with this handle (nothing waits for the id)."""
+    store.execute(
+        "DELETE FROM timers WHERE person_id = (SELECT id FROM people WHERE handle = ?)", (handle,)
+    )
 
 
 def latest_start(store: Store) -> str | None:
@@ -347,13 +437,25 @@ def latest(
 ) -> list[sqlite3.Row]:
     """Full rows of the latest `limit` entries starting in the range (of the customer,
     of the person), in start order."""
+    return latest_later(store, start_from, start_before, customer_id, limit, person_id)()
+
+
+def latest_later(
+    store: Store,
+    start_from: str,
+    start_before: str,
+    customer_id: int | None,
+    limit: int,
+    person_id: int | None = None,
+) -> Callable[[], list[sqlite3.Row]]:
+    """`latest` when called, sent now (with the next statement on a server)."""
     only = ""
     params: list[Any] = [start_from, start_before]
     for column, value in (("customer_id", customer_id), ("person_id", person_id)):
         if value is not None:
             only += f" AND {column} = ?"
             params.append(value)
-    return store.all(
+    return store.prefetch(
         _LIST_SELECT + " WHERE e.id IN (SELECT id FROM time_entries "
         f"WHERE start_at >= ? AND start_at < ?{only} ORDER BY start_at DESC, id DESC LIMIT ?) "
         "ORDER BY e.start_at, e.id",
@@ -412,6 +514,24 @@ def cached_totals_for_months(
         ):
             if r[1] in wanted:
                 found[(str(r[0]), int(r[1]))] = tuple(r[2:])
+    return found
+
+
+def cached_totals_of_month_later(
+    store: Store, month: str, tz: str, rules: str
+) -> Callable[[list[int]], dict[tuple[str, int], tuple[int, ...]]]:
+    """`cached_totals_for_months` of one month, sent now (before the customers are
+    known, with their read on a server); called with the customers wanted."""
+    rows = store.prefetch(
+        f"SELECT month, customer_id, {', '.join(TOTALS_COLUMNS)} FROM month_totals "
+        "WHERE month = ? AND tz = ? AND rules = ?",
+        (month, tz, rules),
+    )
+
+    def found(customer_ids: list[int]) -> dict[tuple[str, int], tuple[int, ...]]:
+        wanted = set(customer_ids)
+        return {(str(r[0]), int(r[1])): tuple(r[2:]) for r in rows() if int(r[1]) in wanted}
+
     return found
 
 
