@@ -42,7 +42,9 @@ def test_quarantined_message_does_not_stop_the_mailbox(desk) -> None:
         [mail(1), mail(2, subject="myrkky"), mail(3), mail(4, subject="myrkky taas"), mail(5)],
     )
     report = run(desk)
-    assert (report.stored, report.quarantined) == (3, 2)
+    assert (report.stored, report.quarantined) == (3, 2), [
+        (r["origin"], r["error"]) for r in desk.store.all("SELECT origin, error FROM quarantine")
+    ]
     assert "2 quarantined" in report.summary()
     top = int(desk.store.scalar("SELECT MAX(uid) FROM message_locations"))
     assert desk.store.scalar("SELECT last_uid FROM mail_state") == top
