@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 PG_BIN_CANDIDATES = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14, 13)]
 
@@ -190,3 +191,14 @@ class Cluster:
             stderr=subprocess.DEVNULL,
         )
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def one_server_error_line(result: Any, *needles: str, host: str = "127.0.0.1") -> None:
+    """A refused command's stderr: one `error:` line naming the server on `host` and
+    holding every needle, then only `hint:` lines, and no traceback."""
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"error: PostgreSQL {host}:"), result.stderr
+    for needle in needles:
+        assert needle in lines[0], result.stderr
+    assert all(line.startswith("hint: ") for line in lines[1:]), result.stderr
+    assert "Traceback" not in result.stderr

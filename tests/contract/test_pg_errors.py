@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from supportctl.store.db import SCHEMA_VERSION
+from tests.pgcluster import one_server_error_line
 
 
 def _closed_port() -> int:
@@ -28,15 +29,6 @@ def server_db(pg_cluster: Any, monkeypatch: pytest.MonkeyPatch, cli: Any) -> str
     return url
 
 
-def _one_error_line(result: Any, *needles: str) -> None:
-    lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith("error: PostgreSQL 127.0.0.1:"), result.stderr
-    for needle in needles:
-        assert needle in lines[0], result.stderr
-    assert all(line.startswith("hint: ") for line in lines[1:]), result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def _write_config() -> None:
     """An explicit config must exist; these tests are about the server, not the config."""
     from pathlib import Path
@@ -49,7 +41,7 @@ def test_unreachable_server_is_exit_7(cli: Any, monkeypatch: pytest.MonkeyPatch)
     port = _closed_port()
     monkeypatch.setenv("SUPPORTCTL_DB", f"postgresql://alice@127.0.0.1:{port}/desk")
     result = cli.fails(7, "inbox", "--no-fetch")
-    _one_error_line(result, f"127.0.0.1:{port}/desk", "cannot reach the server")
+    one_server_error_line(result, f"127.0.0.1:{port}/desk", "cannot reach the server")
     assert "PostgreSQL is running" in result.stderr
 
 
@@ -58,7 +50,7 @@ def test_missing_database_is_exit_3(
 ) -> None:
     monkeypatch.setenv("SUPPORTCTL_DB", pg_cluster.url("no_such_desk"))
     result = cli.fails(3, "init", "--user", "alice")
-    _one_error_line(result, "no_such_desk", "no such database")
+    one_server_error_line(result, "no_such_desk", "no such database")
     assert "createdb" in result.stderr
 
 
@@ -72,7 +64,7 @@ def test_wrong_password_is_exit_3_and_never_echoed(
     monkeypatch.setenv("SUPPORTCTL_DB", server_db.replace(pg_cluster.user + "@", "bob@"))
     monkeypatch.setenv("PGPASSWORD", "wrong-one")
     result = cli.fails(3, "inbox", "--no-fetch")
-    _one_error_line(result, "refused the password")
+    one_server_error_line(result, "refused the password")
     assert "wrong-one" not in result.stderr + result.stdout
 
 
@@ -86,7 +78,7 @@ def test_missing_rights_is_exit_7_and_nothing_written(
     monkeypatch.setenv("SUPPORTCTL_DB", server_db.replace(pg_cluster.user + "@", "carol@"))
     monkeypatch.setenv("PGPASSWORD", "carol-pw")
     result = cli.fails(7, "customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
-    _one_error_line(result, "permission denied")
+    one_server_error_line(result, "permission denied")
     with psycopg.connect(server_db, password=pg_cluster.password) as pg:
         assert pg.execute("SELECT count(*) FROM customers").fetchone() == (0,)
 
@@ -96,7 +88,7 @@ def test_newer_schema_is_exit_7_and_nothing_written(cli: Any, server_db: str) ->
         pg.execute("INSERT INTO schema_version VALUES (999, '2030-01-01T00:00:00Z')")
         pg.execute("COMMENT ON TABLE schema_version IS '999'")  # as a newer program does
     result = cli.fails(7, "customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
-    _one_error_line(result, "newer supportctl", "schema 999")
+    one_server_error_line(result, "newer supportctl", "schema 999")
     assert "upgrade supportctl" in result.stderr
     with psycopg.connect(server_db) as pg:
         assert pg.execute("SELECT count(*) FROM customers").fetchone() == (0,)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import in_ci
-from tests.pgcluster import Cluster, pg_bin
+from tests.pgcluster import Cluster, one_server_error_line, pg_bin
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -90,15 +90,6 @@ def _url(cluster: Cluster, host: str, query: str) -> str:
     return f"postgresql://{cluster.user}@{host}:{cluster.port}/desk?{query}"
 
 
-def _one_line(result: Any, *needles: str) -> None:
-    lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith("error: PostgreSQL "), result.stderr
-    for needle in needles:
-        assert needle in lines[0], result.stderr
-    assert all(line.startswith("hint: ") for line in lines[1:]), result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def _tables(cluster: Cluster) -> str:
     return cluster.psql(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", "desk"
@@ -127,7 +118,7 @@ def test_a_certificate_from_another_ca_is_refused_and_nothing_written(
         "SUPPORTCTL_DB", _url(cluster, "localhost", f"sslmode=verify-full&sslrootcert={stranger}")
     )
     result = cli.fails(7, "init", "--user", "alice")
-    _one_line(result, f"localhost:{cluster.port}/desk", "certificate")
+    one_server_error_line(result, f"localhost:{cluster.port}/desk", "certificate", host="localhost")
     assert "sslrootcert" in result.stderr
     assert _tables(cluster) == before
 
@@ -141,7 +132,7 @@ def test_a_host_name_the_certificate_does_not_name_is_refused(
         _url(cluster, "127.0.0.1", f"sslmode=verify-full&sslrootcert={folder / 'ca.crt'}"),
     )
     result = cli.fails(7, "inbox", "--no-fetch")
-    _one_line(result, f"127.0.0.1:{cluster.port}/desk", "certificate")
+    one_server_error_line(result, f"127.0.0.1:{cluster.port}/desk", "certificate")
 
 
 def test_a_missing_root_certificate_names_the_file_to_give(
@@ -153,7 +144,7 @@ def test_a_missing_root_certificate_names_the_file_to_give(
         "SUPPORTCTL_DB", _url(cluster, "localhost", f"sslmode=verify-full&sslrootcert={missing}")
     )
     result = cli.fails(3, "inbox", "--no-fetch")
-    _one_line(result, "root certificate")
+    one_server_error_line(result, "root certificate", host="localhost")
     assert str(missing) in result.stderr
 
 
@@ -163,7 +154,7 @@ def test_a_client_that_does_not_ask_for_tls_is_turned_away(
     cluster, _folder = tls_env
     monkeypatch.setenv("SUPPORTCTL_DB", _url(cluster, "localhost", "sslmode=disable"))
     result = cli.fails(3, "inbox", "--no-fetch")
-    _one_line(result, f"localhost:{cluster.port}/desk")
+    one_server_error_line(result, f"localhost:{cluster.port}/desk", host="localhost")
     assert "sslmode" in result.stderr
 
 
@@ -173,4 +164,4 @@ def test_a_url_that_requires_tls_of_a_server_without_it_says_so(
     Path(os.environ["SUPPORTCTL_CONFIG"]).write_text("", encoding="utf-8")
     monkeypatch.setenv("SUPPORTCTL_DB", pg_cluster.url("postgres") + "?sslmode=require")
     result = cli.fails(3, "inbox", "--no-fetch")
-    _one_line(result, "does not offer TLS")
+    one_server_error_line(result, "does not offer TLS")

@@ -47,7 +47,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "log 3 25m, overlap checked": (2, 5),
     "log --customer": (2, 5),
     "log stop, logging the entry": (3, 5),
-    "log list --month, cache refilled": (5, 6),
+    "log list --month, cache refilled": (3, 6),
     "ticket show, mail and a suggestion": (2, 6),
 }
 

@@ -569,9 +569,12 @@ def _cached_or_computed(
         return known
     try:
         with store.cache_transaction(wait_ms=250):
-            again = entry_store.cached_totals(store, month, tz, rules, missing)
-            still = [c for c in missing if c not in again]
-            computed = _compute_totals(store, plans, month, tz, still)
+            # the reads go out together: those kept meanwhile, and what computing any
+            # of them needs (a server answers both in one round trip)
+            again_later = entry_store.cached_totals_later(store, month, tz, rules, missing)
+            totals_later = _totals_later(store, plans, month, tz, missing)
+            again = again_later()
+            computed = totals_later([c for c in missing if c not in again])
             entry_store.keep_totals(store, month, tz, rules, computed)
     except (StoreError, QueryError):
         again, computed = {}, _compute_totals(store, plans, month, tz, missing)
@@ -584,6 +587,15 @@ def _compute_totals(
     """(since, until, *TOTALS_COLUMNS) of these customer-months, from a few sums and
     the entries with a stored override (`billing_rules.month_totals`); only a month
     whose total depends on the order is classified entry by entry."""
+    return _totals_later(store, plans, month, tz, customer_ids)(customer_ids)
+
+
+def _totals_later(
+    store: Store, plans: dict[int, _Plan], month: str, tz: str, customer_ids: list[int]
+) -> Callable[[list[int]], dict[int, tuple[Any, ...]]]:
+    """`_compute_totals` of `customer_ids`, its reads (this month's sums and overrides,
+    and the previous month's of the customers that carry minutes over) sent now; called
+    with those of them still wanted. SQLite runs each read when it is first needed."""
     from supportctl.domain.billing_rules import (
         CLASSES,
         classify_items,
@@ -593,73 +605,97 @@ def _compute_totals(
     )
 
     if not customer_ids:
-        return {}
+        return lambda _wanted: {}
     start, end = month_bounds(month, tz)
-    sums, overrides = _sums_and_overrides(store, start, end, customer_ids)
+    this_month = _sums_and_overrides_later(store, start, end, customer_ids)
     carrying = [c for c in customer_ids if plans[c].carry_over and plans[c].own_minutes]
-    carried = _carried_in_from_sums(store, plans, [c for c in carrying if c in sums], month, tz)
+    carried_later = _carried_in_later(store, plans, carrying, month, tz)
     previous_start = month_bounds(previous_month(month), tz)[0] if carrying else start
-    computed: dict[int, tuple[Any, ...]] = {}
-    for cid in customer_ids:
-        plan = plans[cid]
-        since = previous_start if cid in carrying else start
-        included = plan.own_minutes + carried.get(cid, 0)
-        month_sums = sums.get(cid)
-        if month_sums is None:
-            computed[cid] = (since, end, 0, 0, 0, 0, 0, included, carried.get(cid, 0), 0)
-            continue
-        found = overrides.get(cid, [])
-        by_class = month_totals(month_sums, found, plan.plan, included)
-        if by_class is None:  # the order matters: classify this customer-month whole
-            facts = _month_facts(store, cid, month, tz)
-            by_class = totals_by_class(classify_items(facts, plan.plan, included))
-        computed[cid] = (
-            since,
-            end,
-            month_sums.entries,
-            *(by_class[cls] for cls in CLASSES),
-            included,
-            carried.get(cid, 0),
-            month_quota_minutes(month_sums, found),
-        )
-    return computed
+
+    def finish(wanted: list[int]) -> dict[int, tuple[Any, ...]]:
+        if not wanted:
+            return {}
+        sums, overrides = this_month()
+        carried = carried_later([c for c in carrying if c in sums and c in wanted])
+        computed: dict[int, tuple[Any, ...]] = {}
+        for cid in wanted:
+            plan = plans[cid]
+            since = previous_start if cid in carrying else start
+            included = plan.own_minutes + carried.get(cid, 0)
+            month_sums = sums.get(cid)
+            if month_sums is None:
+                computed[cid] = (since, end, 0, 0, 0, 0, 0, included, carried.get(cid, 0), 0)
+                continue
+            found = overrides.get(cid, [])
+            by_class = month_totals(month_sums, found, plan.plan, included)
+            if by_class is None:  # the order matters: classify this customer-month whole
+                facts = _month_facts(store, cid, month, tz)
+                by_class = totals_by_class(classify_items(facts, plan.plan, included))
+            computed[cid] = (
+                since,
+                end,
+                month_sums.entries,
+                *(by_class[cls] for cls in CLASSES),
+                included,
+                carried.get(cid, 0),
+                month_quota_minutes(month_sums, found),
+            )
+        return computed
+
+    return finish
 
 
-def _sums_and_overrides(
+def _sums_and_overrides_later(
     store: Store, start: str, end: str, customer_ids: list[int]
-) -> tuple[dict[int, Any], dict[int, list[Any]]]:
+) -> Callable[[], tuple[dict[int, Any], dict[int, list[Any]]]]:
     """Per customer with entries in [start, end): its `MonthSums`, and its entries with
-    a stored class override."""
+    a stored class override; a server is sent both reads now. (SQLite reads the
+    overrides only when some customer has entries.)"""
     from supportctl.domain.billing_rules import MonthSums
 
     flag = entry_store.WAITING
-    sums = {
-        cid: MonthSums(*v)
-        for cid, v in entry_store.month_sums(store, start, end, customer_ids, flag).items()
-    }
-    overrides: dict[int, list[Any]] = {}
-    if sums:
-        for item in entry_store.overridden(store, start, end, list(sums), flag):
-            overrides.setdefault(item[6], []).append(item)
-    return sums, overrides
+    sums_later = entry_store.month_sums_later(store, start, end, customer_ids, flag)
+    overridden_later = entry_store.overridden_later(store, start, end, customer_ids, flag)
+
+    def both() -> tuple[dict[int, Any], dict[int, list[Any]]]:
+        sums = {cid: MonthSums(*v) for cid, v in sums_later().items()}
+        overrides: dict[int, list[Any]] = {}
+        if sums:  # an overridden entry is an entry: its customer has sums
+            for item in overridden_later():
+                overrides.setdefault(item[6], []).append(item)
+        return sums, overrides
+
+    return both
 
 
-def _carried_in_from_sums(
+def _carried_in_later(
     store: Store, plans: dict[int, _Plan], customer_ids: list[int], month: str, tz: str
-) -> dict[int, int]:
-    """`_carried_in` for several customers at once, from the previous month's sums."""
+) -> Callable[[list[int]], dict[int, int]]:
+    """Minutes each of `customer_ids` carries into `month` (the previous month's
+    included minutes left unused), its reads sent now; called with those of them
+    wanted (none: nothing is read)."""
     from supportctl.domain.billing_rules import month_quota_minutes
 
-    wanted = [c for c in customer_ids if plans[c].own_minutes and plans[c].plan == "maintenance"]
-    if not wanted:
-        return {}
+    candidates = [
+        c for c in customer_ids if plans[c].own_minutes and plans[c].plan == "maintenance"
+    ]
+    if not candidates:
+        return lambda _wanted: {}
     start, end = month_bounds(previous_month(month), tz)
-    sums, overrides = _sums_and_overrides(store, start, end, wanted)
-    return {
-        cid: max(
-            0,
-            plans[cid].own_minutes
-            - (month_quota_minutes(sums[cid], overrides.get(cid, [])) if cid in sums else 0),
-        )
-        for cid in wanted
-    }
+    previous = _sums_and_overrides_later(store, start, end, candidates)
+
+    def carried(wanted: list[int]) -> dict[int, int]:
+        chosen = [c for c in candidates if c in set(wanted)]
+        if not chosen:
+            return {}
+        sums, overrides = previous()
+        return {
+            cid: max(
+                0,
+                plans[cid].own_minutes
+                - (month_quota_minutes(sums[cid], overrides.get(cid, [])) if cid in sums else 0),
+            )
+            for cid in chosen
+        }
+
+    return carried

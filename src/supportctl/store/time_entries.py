@@ -385,6 +385,17 @@ def month_sums(
     override), the messaging part of those, entries). One seek per customer into the
     covering index, summed as it is read: no entry reaches Python. `flag` is SQL for
     "waits for approval" (`WAITING` or `unapproved_flag`'s)."""
+    return month_sums_later(store, start_from, start_before, customer_ids, flag)()
+
+
+def month_sums_later(
+    store: Store,
+    start_from: str,
+    start_before: str,
+    customer_ids: list[int] | None = None,
+    flag: str | None = None,
+) -> Callable[[], dict[int, tuple[int, int, int, int, int, int]]]:
+    """`month_sums` when called; a server is sent the read now."""
     if flag is None:
         flag = WAITING
     waiting = f"e.is_internal = 0 AND e.class_override IS NULL AND {flag}"
@@ -400,9 +411,10 @@ def month_sums(
         + _customer_filter(customer_ids)
         + " GROUP BY c.id"
     )
-    return {
+    rows = store.prefetch(sql, (start_from, start_before))
+    return lambda: {
         int(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]))
-        for r in store.tuples(sql, (start_from, start_before))
+        for r in rows()
     }
 
 
@@ -416,6 +428,17 @@ def overridden(
     """Entries starting in the range with a stored class override, as `facts` tuples
     (id, minutes, kind, is_internal, class_override, unapproved, customer_id, start_at):
     few, from their partial index."""
+    return overridden_later(store, start_from, start_before, customer_ids, flag)()
+
+
+def overridden_later(
+    store: Store,
+    start_from: str,
+    start_before: str,
+    customer_ids: list[int] | None = None,
+    flag: str | None = None,
+) -> Callable[[], list[Any]]:
+    """`overridden` when called; a server is sent the read now."""
     if flag is None:
         flag = WAITING
     only = _customer_filter(customer_ids).replace("c.id", "e.customer_id")
@@ -424,7 +447,8 @@ def overridden(
         "e.customer_id, e.start_at FROM time_entries e INDEXED BY time_entries_overrides "
         f"WHERE e.class_override IS NOT NULL AND e.start_at >= ? AND e.start_at < ?{only}"
     )
-    return store.tuples(sql, (start_from, start_before))
+    rows = store.prefetch(sql, (start_from, start_before))
+    return lambda: [tuple(r) for r in rows()]
 
 
 def latest(
@@ -482,20 +506,27 @@ def cached_totals(
     store: Store, month: str, tz: str, rules: str, customer_ids: list[int]
 ) -> dict[int, tuple[int, ...]]:
     """Kept totals of these customers for the month, by customer id (missing: not kept)."""
+    return cached_totals_later(store, month, tz, rules, customer_ids)()
+
+
+def cached_totals_later(
+    store: Store, month: str, tz: str, rules: str, customer_ids: list[int]
+) -> Callable[[], dict[int, tuple[int, ...]]]:
+    """`cached_totals` when called; a server is sent the read now."""
     if not customer_ids:
-        return {}
+        return dict
     only = (
         ""
         if len(customer_ids) > 100
         else _customer_filter(customer_ids).replace("c.id", "customer_id")
     )
-    rows = store.tuples(
+    rows = store.prefetch(
         f"SELECT customer_id, {', '.join(TOTALS_COLUMNS)} FROM month_totals "
         f"WHERE month = ? AND tz = ? AND rules = ?{only}",
         (month, tz, rules),
     )
     wanted = set(customer_ids)
-    return {int(r[0]): tuple(r[1:]) for r in rows if r[0] in wanted}
+    return lambda: {int(r[0]): tuple(r[1:]) for r in rows() if r[0] in wanted}
 
 
 def cached_totals_for_months(
