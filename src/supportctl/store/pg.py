@@ -438,6 +438,12 @@ class PgStore(Store):
             with suppress(psycopg.Error):
                 self._pipe.sync()
         self._unabort()
+        # A statement psycopg prepared after the error was skipped by the server, but
+        # psycopg may still count it as prepared ("prepared statement "_pg3_3" does not
+        # exist" on its next run): forget them all; they are prepared again as needed.
+        prepared = getattr(self.pg, "_prepared", None)
+        if prepared is not None:
+            prepared.clear()
 
     def _unabort(self) -> None:
         """After an error the server skips everything up to the next Sync: send one."""
