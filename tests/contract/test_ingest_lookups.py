@@ -146,3 +146,33 @@ def test_ids_taken_ahead_are_used_in_order_and_given_back_when_undone(desk: Any)
     assert [
         r[0] for r in desk.all("SELECT id FROM tickets WHERE id > ? ORDER BY id", (top,))
     ] == made
+
+
+def test_ids_a_transaction_took_and_did_not_keep_are_given_again(desk: Any) -> None:
+    """A run that took more ids than it used, and one that was rolled back (as a killed
+    fetch is), leave no gap: the next numbers are the ones SQLite gives."""
+    from supportctl.store import tickets as ticket_store
+
+    def new() -> int:
+        return ticket_store.insert(
+            desk, {"subject": "x", "created_at": FIXED_NOW, "updated_at": FIXED_NOW}
+        )
+
+    top = int(desk.scalar("SELECT max(id) FROM tickets"))
+
+    class Killed(Exception):
+        pass
+
+    with desk.transaction():
+        ticket_store.take_ids_ahead(desk, 5)
+        used = new()  # four taken, not used
+    with pytest.raises(Killed), desk.transaction():
+        ticket_store.take_ids_ahead(desk, 3)
+        new()
+        raise Killed
+    with desk.transaction():
+        ticket_store.take_ids_ahead(desk, 2)
+        later = [new(), new()]
+    with desk.transaction():
+        plain = new()  # no ids taken ahead: the sequence numbers it
+    assert [used, *later, plain] == [top + 1, top + 2, top + 3, top + 4]

@@ -4,10 +4,8 @@ The child process is the real CLI; a small wrapper (test code only) counts event
 (a fetched batch arriving, message insert, ticket creation, sync-state write, before/after COMMIT,
 before/after the archive MOVE) and kills itself with SIGKILL at the N-th one. After
 each kill a plain rerun must end with exactly the messages, tickets and threading of
-a clean run: nothing lost, nothing doubled. On PostgreSQL (7 of the points) ids a
-killed run took from a sequence stay taken, as a server's sequences do, so the mails'
-`[#N]` tags name other tickets than in the clean run: there the messages, the
-tickets' creation and the threading by reference are compared.
+a clean run: nothing lost, nothing doubled. On PostgreSQL (7 of the points) too, with
+the same ticket numbers: the ids a killed run took from a sequence are given again.
 """
 
 from __future__ import annotations
@@ -268,14 +266,7 @@ def test_sigkill_then_rerun_gives_the_clean_result_on_postgresql(
     )
     rerun = _fetch(env)
     assert rerun.returncode == 0, rerun.stderr
-    clean_messages, _tickets, _events = clean_runs[False]
-    messages, tickets, events = _state(env)
-    assert [(m, h, c) for m, h, _t, c in messages] == [(m, h, c) for m, h, _t, c in clean_messages]
-    assert tickets == events  # no ticket of the killed run is left
-    assert all(t is not None for _m, _h, t, _c in messages)
-    ticket_of = {m: t for m, _h, t, _c in messages}
-    for n in range(5, 41, 5):  # "Re: kysymys", In-Reply-To the one before
-        if n % 7:
-            assert ticket_of[f"c{n}@acme.fi"] == ticket_of[f"c{n - 1}@acme.fi"], n
+    # the ids the killed run took are given again: the very numbers of a clean run
+    assert _state(env) == clean_runs[False]
     again = _fetch(env)
     assert "stored 0 messages" in again.stderr

@@ -207,6 +207,7 @@ class PgStore(Store):
         self._depth = 0
         # Ids taken from a table's sequence ahead (`take_ids_ahead`), for `insert` to use.
         self._ids: dict[str, list[int]] = {}
+        self._rewound: set[str] = set()  # tables whose sequence this transaction set back
         self.upkeep_idle: Any = None
         # While a write's upkeep check is on its way: (the upkeep, the statements that
         # begin the transaction, the check's cursor, the statements sent after it).
@@ -408,11 +409,13 @@ class PgStore(Store):
             self._guarded = None
             self._stale.clear()
             self._depth = 0
+            self._forget_ids()
             if not self.pg.closed:
                 self._rollback()
             raise
         else:
             self._depth = 0
+            self._forget_ids()
             self._send("COMMIT")
             try:
                 self._wait()
@@ -422,6 +425,12 @@ class PgStore(Store):
                 raise
             finally:
                 self._stale.clear()
+
+    def _forget_ids(self) -> None:
+        """The transaction ends: ids it took ahead and did not use are not kept (the
+        next transaction's first take sets the sequence back to them)."""
+        self._ids.clear()
+        self._rewound.clear()
 
     def _rollback(self) -> None:
         if self._pipe is None:
@@ -527,12 +536,23 @@ class PgStore(Store):
 
     def take_ids_ahead(self, table: str, count: int) -> None:
         """Take ids from the table's sequence ahead, all in one request; `insert` uses
-        them in order. Unused ones are kept for the next batch (an id lost at the end of
-        a run is a gap, as a rolled-back insert leaves one)."""
+        them in order. The first take of a transaction first sets the sequence back to
+        the table's largest id + 1 (the write lock is held, so no other writer is taking
+        ids): ids an earlier transaction took and did not use (a run that ended early,
+        was killed or rolled back) are given again, and the numbers have no gaps, as
+        SQLite's have not. What a transaction leaves unused is forgotten at its end."""
+        if not self.in_transaction:
+            raise RuntimeError("take_ids_ahead must run inside a write transaction")
         pool = self._ids.setdefault(table, [])
         need = count - len(pool)
         if need <= 0:
             return
+        sequence = f"pg_get_serial_sequence('{table}', 'id')"
+        if table not in self._rewound:
+            self._rewound.add(table)
+            self._send(
+                f"SELECT setval({sequence}, (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
         rows = self._rows(
             self._send(
                 f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
