@@ -13,10 +13,9 @@ and DMARC read), else the bare address.
 
 from __future__ import annotations
 
-import email.errors
-import email.utils
 import re
 from dataclasses import dataclass
+from functools import cache
 
 # One plain mailbox: `addr@host` or `Display Name <addr@host>`, nothing that needs the
 # full grammar (quotes, comments, groups, lists, escapes, encoded words).
@@ -35,7 +34,14 @@ class FromCheck:
     problem: str  # "" when the From is exactly one mailbox
 
 
+# The email package loads when an address is first checked, not with this module:
+# `ticket show` of a thread without a Reply-To needs none of it.
+
+
+@cache
 def _has_strict_mode() -> bool:
+    import email.utils
+
     try:
         email.utils.getaddresses([], strict=True)  # type: ignore[call-arg]
     except TypeError:
@@ -43,11 +49,10 @@ def _has_strict_mode() -> bool:
     return True
 
 
-_STRICT = _has_strict_mode()
-
-
 def _getaddresses(value: str) -> list[tuple[str, str]]:
-    if _STRICT:
+    import email.utils
+
+    if _has_strict_mode():
         return email.utils.getaddresses([value], strict=True)  # type: ignore[call-arg]
     return email.utils.getaddresses([value])
 
@@ -84,11 +89,12 @@ def _angle_addresses(value: str) -> list[str]:
 def _decoded(text: str) -> str:
     if "=?" not in text:
         return text
+    from email.errors import HeaderParseError
     from email.header import decode_header
 
     try:
         parts = decode_header(text)
-    except (ValueError, LookupError, email.errors.HeaderParseError):
+    except (ValueError, LookupError, HeaderParseError):
         return text
     out = []
     for chunk, charset in parts:
@@ -148,8 +154,15 @@ def check_from(values: list[str]) -> FromCheck:
     return FromCheck(addr, "")
 
 
+# A header field starts a line with its name (a folded line starts with white space):
+# without such a line, the parser below would find no Reply-To either.
+_REPLY_TO_LINE = re.compile(rb"^reply-to[ \t]*:", re.IGNORECASE | re.MULTILINE)
+
+
 def reply_to_address(header_block: bytes) -> str:
     """The one Reply-To address of a raw header block, or "" (none, or not one mailbox)."""
+    if not _REPLY_TO_LINE.search(header_block):
+        return ""
     from email.parser import BytesHeaderParser
 
     msg = BytesHeaderParser().parsebytes(header_block + b"\n\n")
