@@ -752,7 +752,6 @@ def stop_timer(
     """Stop the running timer and log its whole minutes as an entry. `seen`: the timer
     as the caller read it just before (to ask about a long one); it is read again with
     the entry's reads and must not have changed meanwhile."""
-    from supportctl.store import events
 
     def none_running() -> InputError:
         return InputError(
@@ -799,19 +798,7 @@ def stop_timer(
 
         def before_insert() -> None:
             entry_store.delete_timer_of(store, person)
-            events.record(
-                store,
-                "timer.stopped",
-                at=now,
-                actor=actor,
-                ticket_id=stopped.ticket,
-                subject_ref=f"timer:{person}",
-                data={
-                    "person": person,
-                    "old": {"started_at": to_utc_text(stopped.started_at)},
-                    "new": None,
-                },
-            )
+            _record_timer_end(store, "timer.stopped", stopped, person=person, actor=actor, now=now)
 
         return add_entry(
             store,
@@ -832,24 +819,28 @@ def stop_timer(
 
 def discard_timer(store: Store, *, person: str, actor: str, now: datetime) -> Timer:
     """Throw the running timer away without logging anything."""
-    from supportctl.store import events
 
     with store.transaction():
         person_id, timer = _timer(store, person, now)
         if timer is None:
             raise InputError(f"{person} has no timer running")
         entry_store.delete_timer(store, person_id)
-        events.record(
-            store,
-            "timer.discarded",
-            at=now,
-            actor=actor,
-            ticket_id=timer.ticket,
-            subject_ref=f"timer:{person}",
-            data={
-                "person": person,
-                "old": {"started_at": to_utc_text(timer.started_at)},
-                "new": None,
-            },
-        )
+        _record_timer_end(store, "timer.discarded", timer, person=person, actor=actor, now=now)
     return timer
+
+
+def _record_timer_end(
+    store: Store, kind: str, timer: Timer, *, person: str, actor: str, now: datetime
+) -> None:
+    """The history row of a timer that stopped (`timer.stopped`) or was thrown away."""
+    from supportctl.store import events
+
+    events.record(
+        store,
+        kind,
+        at=now,
+        actor=actor,
+        ticket_id=timer.ticket,
+        subject_ref=f"timer:{person}",
+        data={"person": person, "old": {"started_at": to_utc_text(timer.started_at)}, "new": None},
+    )

@@ -328,9 +328,8 @@ def person_and_timer_later(store: Store, handle: str) -> Callable[[], sqlite3.Ro
 
 def get_timer(store: Store, person_id: int) -> sqlite3.Row | None:
     return store.one(
-        "SELECT tm.person_id, tm.ticket_id, tm.customer_id, tm.description, tm.started_at, "
-        "c.slug AS customer FROM timers tm LEFT JOIN customers c ON c.id = tm.customer_id "
-        "WHERE tm.person_id = ?",
+        f"SELECT tm.person_id, {_TIMER_COLUMNS} FROM timers tm "
+        "LEFT JOIN customers c ON c.id = tm.customer_id WHERE tm.person_id = ?",
         (person_id,),
     )
 
