@@ -80,7 +80,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "package",
         }
     ),
-    "main": frozenset({"cli", "errors", "package"}),
+    "main": frozenset({"cli", "errors", "package", "store"}),
     "package": frozenset(),
 }
 

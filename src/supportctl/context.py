@@ -100,17 +100,23 @@ class AppContext:
         an explicit config is missing (as for `init`): the store opens the usual way."""
         if self._db_url is None or self._ahead is not None:
             return
-        if self.config_explicit and not self.config_path.exists():
+        from supportctl.store.db import Ahead, claim_early
+
+        early = claim_early(self._db_url)  # started by the entry point, before the CLI loaded
+        if not self._may_connect_ahead():
+            if early is not None:
+                early.discard()
             return
+        self._ahead = early or Ahead(self._db_url)
+
+    def _may_connect_ahead(self) -> bool:
+        if self.config_explicit and not self.config_path.exists():
+            return False
         try:
             database = self.config.database
         except Exception:  # the command reports a bad config itself
-            return
-        if database.password_command or database.password_env:
-            return
-        from supportctl.store.db import Ahead
-
-        self._ahead = Ahead(self._db_url)
+            return False
+        return not (database.password_command or database.password_env)
 
     @property
     def _config_readable(self) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import subprocess
+import sys
 from typing import Any
 
 import psycopg
@@ -252,3 +254,58 @@ def test_a_stale_edit_answered_while_later_statements_go_out_is_still_refused(
         assert store.scalar("SELECT count(*) FROM holidays_years") == 0
     finally:
         store.close()
+
+
+def _real(*args: str) -> subprocess.CompletedProcess[str]:
+    """The program as a user starts it: its entry point starts connecting before the
+    command-line code loads (see supportctl/__main__.py)."""
+    return subprocess.run(
+        [sys.executable, "-m", "supportctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, NO_COLOR="1"),
+    )
+
+
+def test_the_entry_points_early_connection_reports_as_the_store_does(
+    cli: Any, pg_cluster: Any, server_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unreachable server and a refused password, met by the connection started at
+    the entry point: the same line and exit code as when the store connects."""
+    port = _closed_port()
+    unreachable = f"postgresql://alice@127.0.0.1:{port}/desk"
+    monkeypatch.setenv("SUPPORTCTL_DB", unreachable)
+    done = _real("inbox", "--no-fetch")
+    assert done.returncode == 7, done.stderr
+    assert done.stderr == cli.fails(7, "inbox", "--no-fetch").stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) <= 2
+
+    pg_cluster.psql(
+        "DO $$ BEGIN CREATE ROLE bob LOGIN PASSWORD 'right-one'; "
+        "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    monkeypatch.setenv("SUPPORTCTL_DB", server_db.replace(pg_cluster.user + "@", "bob@"))
+    monkeypatch.setenv("PGPASSWORD", "wrong-one")
+    done = _real("inbox", "--no-fetch")
+    assert done.returncode == 3, done.stderr
+    assert done.stderr == cli.fails(3, "inbox", "--no-fetch").stderr
+    assert "wrong-one" not in done.stderr
+
+
+def test_a_password_command_replaces_the_entry_points_early_connection(
+    pg_cluster: Any, server_db: str, monkeypatch: pytest.MonkeyPatch, workspace_env: Any
+) -> None:
+    """SUPPORTCTL_DB names the server and the config a password_command: the early
+    connection (made without it, and refused) is dropped, and the store connects with
+    the password the command gives."""
+    monkeypatch.setenv("PGPASSFILE", str(workspace_env / "no-passfile"))
+    config = workspace_env / "config.toml"
+    config.write_text(
+        config.read_text() + f'\n[database]\npassword_command = "cat {pg_cluster.base}/pw-copy"\n'
+    )
+    (pg_cluster.base / "pw-copy").write_text(pg_cluster.password + "\n")
+    done = _real("customer", "add", "acme", "--name", "Acme", "--plan", "adhoc")
+    assert done.returncode == 0, done.stderr
+    with psycopg.connect(server_db, password=pg_cluster.password) as pg:
+        assert pg.execute("SELECT slug FROM customers").fetchall() == [("acme",)]

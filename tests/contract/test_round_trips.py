@@ -32,13 +32,13 @@ CONNECT = 3
 # command -> (limit on its own round trips after connecting, the target with
 # the connection included)
 LIMITS: dict[str, tuple[int, int]] = {
-    "log 3 25m": (4, 5),
-    "log start": (3, 5),
-    "log stop": (3, 5),
+    "log 3 25m": (2, 5),
+    "log start": (2, 5),
+    "log stop": (2, 5),
     "ticket note": (2, 5),
     "ticket status": (2, 5),
     "delegate done": (2, 5),
-    "inbox --no-fetch": (2, 6),
+    "inbox --no-fetch": (1, 6),
     "ticket show": (2, 6),
     "delegated": (2, 6),
     "search": (2, 6),

@@ -91,3 +91,24 @@ def test_a_closed_pipe_ends_quietly_with_exit_1(tmp_path: Path) -> None:
     err = child.stderr.read()
     assert child.wait(timeout=60) == 1
     assert err == b""
+
+
+def test_quick_exit_runs_the_exit_handlers_first(tmp_path: Path) -> None:
+    """The logging module registers an exit handler (the database driver loads it): it
+    is run, buffered records reach their file, and the teardown is still skipped."""
+    done = _run(
+        "import logging, logging.handlers, pathlib\n"
+        "target = logging.FileHandler('log.txt')\n"
+        "logging.getLogger().addHandler(logging.handlers.MemoryHandler(100, target=target))\n"
+        "logging.warning('kept')\n"
+        "class Teardown:\n"
+        "    def __del__(self):\n"
+        "        pathlib.Path('marker').write_text('teardown')\n"
+        "keep = Teardown()\n"
+        "from supportctl.cli import _leave\n"
+        "_leave(0)\n",
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "log.txt").read_text() == "kept\n"
+    assert not (tmp_path / "marker").exists()

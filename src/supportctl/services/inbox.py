@@ -24,11 +24,7 @@ OPEN_STATUSES = ("new", "open", "waiting")
 def list_open(store: Store, *, include_all: bool = False) -> list[InboxRow]:
     """Open human tickets in queue order; `include_all` adds closed and non-human ones."""
     rows = ticket_store.queue(store, include_closed=include_all, human_only=not include_all)
-    return _rows(rows, message_counts(store, [int(r["id"]) for r in rows]))
-
-
-def message_counts(store: Store, ticket_ids: list[int]) -> dict[int, int]:
-    return ticket_store.message_counts(store, ticket_ids)
+    return _rows(rows)
 
 
 def queue(
@@ -61,7 +57,7 @@ def queue(
         else ticket_store.queue_count(store, **filters)
     )
     clocks = clock_for_tickets(store, config, rows, now)
-    items = _rows(rows, message_counts(store, [int(r["id"]) for r in rows]))
+    items = _rows(rows)
     for item in items:
         item.clock = clocks.get(item.id)
     return Queue(items, total, _warnings(store, rota))
@@ -159,10 +155,10 @@ def describe(store: Store, config: Config, ticket_id: int, now: datetime) -> str
     return " · ".join(parts)
 
 
-def _rows(batch: Sequence[Any], counts: dict[int, int] | None = None) -> list[InboxRow]:
-    """InboxRows of queue rows, each with its message count (from `counts`, else the
-    row's own `message_count`). Columns are found by name once per batch and read by
-    position: `inbox --all --json` builds one row per ticket of the whole history."""
+def _rows(batch: Sequence[Any]) -> list[InboxRow]:
+    """InboxRows of queue rows, each with its message count (the row's `message_count`).
+    Columns are found by name once per batch and read by position: `inbox --all --json`
+    builds one row per ticket of the whole history."""
     if not batch:
         return []
     at = {key: n for n, key in enumerate(batch[0].keys())}
@@ -179,17 +175,12 @@ def _rows(batch: Sequence[Any], counts: dict[int, int] | None = None) -> list[In
                   "hours")
     )  # fmt: skip
     i_delegated, i_bounced, i_foreign = at["delegated"], at["bounced_at"], at["foreign_sender"]
-    i_count = at.get("message_count")
+    i_count = at["message_count"]
     out = []
     for r in batch:
-        ticket_id = r[i_id]
-        if counts is not None:
-            messages = counts.get(ticket_id, 0)
-        else:
-            messages = r[i_count] if i_count is not None else 0
         out.append(
             InboxRow(
-                ticket_id,
+                r[i_id],
                 r[i_subject],
                 r[i_requester],
                 r[i_customer],
@@ -201,7 +192,7 @@ def _rows(batch: Sequence[Any], counts: dict[int, int] | None = None) -> list[In
                 bool(r[i_approval]),
                 r[i_created],
                 r[i_updated],
-                messages,
+                r[i_count],
                 {},
                 r[i_owner],
                 r[i_level],

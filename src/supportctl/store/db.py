@@ -602,6 +602,8 @@ class Ahead:
         self.url = url
         self._conn: Any = None
         self._error: BaseException | None = None
+        self._discarded = False
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="supportctl-connect", daemon=True)
         self._thread.start()
 
@@ -609,9 +611,16 @@ class Ahead:
         try:
             from supportctl.store.pg import connect
 
-            self._conn = connect(self.url)
+            conn = connect(self.url)
         except BaseException as exc:  # raised where the store is opened
             self._error = exc
+            return
+        with self._lock:
+            if not self._discarded:
+                self._conn = conn
+                return
+        with suppress(Exception):  # discarded while connecting
+            conn.close()
 
     def take(self) -> Any:
         """The connection (waiting for it), or its error raised."""
@@ -622,11 +631,51 @@ class Ahead:
         return conn
 
     def discard(self) -> None:
-        """Not needed after all: close it if it is open (never wait for it)."""
-        if not self._thread.is_alive() and self._conn is not None:
+        """Not needed after all: close it, now if it is open, else as soon as it is
+        (never wait for it)."""
+        with self._lock:
+            self._discarded = True
+            conn, self._conn = self._conn, None
+        if conn is not None:
             with suppress(Exception):
-                self._conn.close()
-            self._conn = None
+                conn.close()
+
+
+# The connection the program's entry point started (`connect_early`), until the command
+# claims it (`claim_early`) or the program ends.
+_early: list[Ahead] = []
+
+
+def connect_early(url: str) -> None:
+    """Start connecting to `url` at once, before the command-line code loads.
+
+    The driver is loaded here, in the calling thread, so that the thread only waits on
+    the network: the round trips of connecting then overlap loading the command-line
+    code and the command, which run meanwhile. Nothing is reported here: an error is
+    raised where the store is opened, as without this.
+    """
+    from supportctl.store import pg  # noqa: F401  (the driver, loaded before the thread)
+
+    _early.append(Ahead(url))
+
+
+def claim_early(url: str) -> Ahead | None:
+    """The connection `connect_early` started for `url`, once; else None. One started for
+    another URL is discarded."""
+    found = None
+    while _early:
+        ahead = _early.pop()
+        if ahead.url == url and found is None:
+            found = ahead
+        else:
+            ahead.discard()
+    return found
+
+
+def discard_early() -> None:
+    """Close a connection started early that no command claimed."""
+    while _early:
+        _early.pop().discard()
 
 
 def open_store(

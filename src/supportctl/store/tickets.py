@@ -293,7 +293,8 @@ _QUEUE_SELECT = (
     "p.handle AS owner, "
     "(SELECT count(*) FROM delegations d WHERE d.ticket_id = t.id AND d.status = 'open') AS delegated, "
     "EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'mail.foreign_sender') "
-    "AS foreign_sender "
+    "AS foreign_sender, "
+    "(SELECT count(*) FROM messages m WHERE m.ticket_id = t.id) AS message_count "
     "FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id "
     "LEFT JOIN people p ON p.id = t.owner_id"
 )
@@ -350,7 +351,8 @@ def queue(
     customer_id: int | None = None,
     limit: int | None = None,
 ) -> list[sqlite3.Row]:
-    """Tickets in queue order: urgent, then premium, standard, light, then oldest first."""
+    """Tickets in queue order: urgent, then premium, standard, light, then oldest first,
+    each with its number of messages (`message_count`)."""
     where, params = _queue_where(
         include_closed=include_closed,
         human_only=human_only,
@@ -468,22 +470,6 @@ def merged_from(store: Store, ticket_id: int) -> list[int]:
         (ticket_id,),
     )
     return [int(r[0]) for r in rows]
-
-
-def message_counts(store: Store, ticket_ids: list[int]) -> dict[int, int]:
-    """Messages per ticket for the given tickets (one indexed lookup each)."""
-    if not ticket_ids:
-        return {}
-    out: dict[int, int] = {}
-    for start in range(0, len(ticket_ids), 500):
-        chunk = ticket_ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        for r in store.all(
-            f"SELECT ticket_id, count(*) FROM messages WHERE ticket_id IN ({marks}) GROUP BY ticket_id",
-            chunk,
-        ):
-            out[int(r[0])] = int(r[1])
-    return out
 
 
 def exists(store: Store, ticket_id: int) -> bool:

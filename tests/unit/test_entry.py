@@ -1,0 +1,38 @@
+"""The entry point's early look at the arguments: which server a command will open."""
+
+from __future__ import annotations
+
+import pytest
+
+from supportctl.__main__ import early_server_url
+
+URL = "postgresql://alice@desk.agency.example/support?sslmode=verify-full"
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        (["inbox"], {"SUPPORTCTL_DB": URL}, URL),
+        (["--db", URL, "inbox"], {}, URL),
+        ([f"--db={URL}", "log", "3", "25m"], {}, URL),
+        (["--db", "service=desk", "inbox"], {}, "service=desk"),
+        (["--config", "c.toml", "--debug", "inbox"], {"SUPPORTCTL_DB": URL}, URL),
+        (["--no-color", "ticket", "show", "1"], {"SUPPORTCTL_DB": URL}, URL),
+        # a file, or nothing named: nothing to connect to
+        (["inbox"], {}, None),
+        (["inbox"], {"SUPPORTCTL_DB": ""}, None),
+        (["inbox"], {"SUPPORTCTL_DB": "/home/alice/support.db"}, None),
+        (["--db", "desk.db", "inbox"], {"SUPPORTCTL_DB": URL}, None),
+        # no command follows (help, version, or nothing): no connection
+        ([], {"SUPPORTCTL_DB": URL}, None),
+        (["--help"], {"SUPPORTCTL_DB": URL}, None),
+        (["--db", URL, "--version"], {}, None),
+        (["--db", URL], {}, None),
+        (["--db"], {"SUPPORTCTL_DB": URL}, None),
+        # the command's own options are not the root's
+        (["inbox", "--db", "desk.db"], {"SUPPORTCTL_DB": URL}, URL),
+        (["inbox", "--help"], {"SUPPORTCTL_DB": URL}, URL),
+    ],
+)
+def test_early_server_url(argv: list[str], env: dict[str, str], expected: str | None) -> None:
+    assert early_server_url(argv, env) == expected
