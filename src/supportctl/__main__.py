@@ -40,7 +40,7 @@ def early_server_url(argv: Sequence[str], environ: Mapping[str, str]) -> str | N
         return None  # no command: the help is shown
     if db is None:
         return None
-    from supportctl.store.db import is_server_url
+    from supportctl.store.early import is_server_url
 
     return db if is_server_url(db) else None
 
@@ -48,7 +48,7 @@ def early_server_url(argv: Sequence[str], environ: Mapping[str, str]) -> str | N
 def main() -> None:
     url = early_server_url(sys.argv[1:], os.environ)
     if url is not None:
-        from supportctl.store.db import connect_early
+        from supportctl.store.early import connect_early
 
         connect_early(url)
     from supportctl.cli import main as run

@@ -100,7 +100,7 @@ class AppContext:
         an explicit config is missing (as for `init`): the store opens the usual way."""
         if self._db_url is None or self._ahead is not None:
             return
-        from supportctl.store.db import Ahead, claim_early
+        from supportctl.store.early import Ahead, claim_early
 
         early = claim_early(self._db_url)  # started by the entry point, before the CLI loaded
         if not self._may_connect_ahead():

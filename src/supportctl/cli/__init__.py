@@ -627,9 +627,9 @@ def _leave(code: object) -> NoReturn:
     import atexit
     import threading
 
-    store_db = sys.modules.get("supportctl.store.db")
-    if store_db is not None:
-        store_db.discard_early()  # a server connection started and never used
+    early = sys.modules.get("supportctl.store.early")
+    if early is not None:
+        early.discard_early()  # a server connection started and never used
     run_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython; elsewhere: the normal way
     if code is None:
         code = 0

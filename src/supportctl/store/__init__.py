@@ -1,7 +1,5 @@
-"""The only place that speaks SQL. Commands and services call functions here."""
+"""The only place that speaks SQL. Commands and services call functions here.
 
-from __future__ import annotations
-
-from supportctl.store.db import Store, open_store
-
-__all__ = ["Store", "open_store"]
+This package module imports nothing itself: `store.early` (the entry point's first
+look at a server URL) must load without the SQLite adapter.
+"""

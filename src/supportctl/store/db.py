@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeAlias, TypeVar, cast
 
 from supportctl.errors import ConfigError, StoreError, SupportctlError
+from supportctl.store.early import Ahead, is_server_url
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -42,20 +43,6 @@ def diagnose_server(url: str, password: str | None = None) -> list[tuple[bool, s
     from supportctl.store.pg import diagnose
 
     return diagnose(url, password)
-
-
-def is_server_url(target: str | Path) -> bool:
-    """True when the database is named by a PostgreSQL URL or libpq keyword string."""
-    if isinstance(target, Path):
-        return False
-    text = target.strip()
-    if text.startswith(("postgresql:", "postgres:")):
-        return True
-    key, eq, _rest = text.partition("=")  # a libpq keyword string: "service=desk ..."
-    return bool(eq) and key.strip() in _KEYWORDS
-
-
-_KEYWORDS = frozenset({"host", "hostaddr", "dbname", "service", "user", "port"})
 
 
 class Cursor(Protocol):
@@ -589,93 +576,6 @@ def share_with_group(path: Path, group: str) -> None:
             "nothing else was changed",
             hint=f"ask the owner to run: chgrp -R {group} {folder} && chmod 2770 {folder}",
         ) from None
-
-
-class Ahead:
-    """A server connection being opened in a thread while the command loads its code:
-    connecting takes several round trips (SSL request, startup, authentication) that
-    then overlap the start-up instead of following it."""
-
-    def __init__(self, url: str) -> None:
-        import threading
-
-        self.url = url
-        self._conn: Any = None
-        self._error: BaseException | None = None
-        self._discarded = False
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="supportctl-connect", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            from supportctl.store.pg import connect
-
-            conn = connect(self.url)
-        except BaseException as exc:  # raised where the store is opened
-            self._error = exc
-            return
-        with self._lock:
-            if not self._discarded:
-                self._conn = conn
-                return
-        with suppress(Exception):  # discarded while connecting
-            conn.close()
-
-    def take(self) -> Any:
-        """The connection (waiting for it), or its error raised."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        conn, self._conn = self._conn, None
-        return conn
-
-    def discard(self) -> None:
-        """Not needed after all: close it, now if it is open, else as soon as it is
-        (never wait for it)."""
-        with self._lock:
-            self._discarded = True
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            with suppress(Exception):
-                conn.close()
-
-
-# The connection the program's entry point started (`connect_early`), until the command
-# claims it (`claim_early`) or the program ends.
-_early: list[Ahead] = []
-
-
-def connect_early(url: str) -> None:
-    """Start connecting to `url` at once, before the command-line code loads.
-
-    The driver is loaded here, in the calling thread, so that the thread only waits on
-    the network: the round trips of connecting then overlap loading the command-line
-    code and the command, which run meanwhile. Nothing is reported here: an error is
-    raised where the store is opened, as without this.
-    """
-    from supportctl.store import pg  # noqa: F401  (the driver, loaded before the thread)
-
-    _early.append(Ahead(url))
-
-
-def claim_early(url: str) -> Ahead | None:
-    """The connection `connect_early` started for `url`, once; else None. One started for
-    another URL is discarded."""
-    found = None
-    while _early:
-        ahead = _early.pop()
-        if ahead.url == url and found is None:
-            found = ahead
-        else:
-            ahead.discard()
-    return found
-
-
-def discard_early() -> None:
-    """Close a connection started early that no command claimed."""
-    while _early:
-        _early.pop().discard()
 
 
 def open_store(

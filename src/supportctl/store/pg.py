@@ -809,13 +809,9 @@ def _version(conn: psycopg.Connection[Any]) -> int:
 
 def connect(url: str, password: str | None = None) -> psycopg.Connection[Any]:
     """A connection to the server, or the one-line error naming it."""
-    try:
-        extra: dict[str, Any] = {} if password is None else {"password": password}
-        return psycopg.connect(
-            url, autocommit=True, row_factory=_row_factory, connect_timeout=10, **extra
-        )
-    except psycopg.Error as exc:
-        raise connect_error(url, exc) from None
+    from supportctl.store.early import open_connection
+
+    return cast("psycopg.Connection[Any]", open_connection(url, password))
 
 
 def open_pg_store(
@@ -833,6 +829,7 @@ def open_pg_store(
     """
     if conn is None:
         conn = connect(url, password)
+    conn.row_factory = _row_factory
     store = PgStore(conn, url)
     if not create:
         store._enter_pipeline()
