@@ -48,6 +48,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "log --customer": (2, 5),
     "log stop, logging the entry": (3, 5),
     "log list --month, cache refilled": (3, 6),
+    "ticket status, leaving waiting": (2, 5),
     "ticket show, mail and a suggestion": (2, 6),
 }
 
@@ -130,6 +131,7 @@ def test_round_trips_per_command(desk: Path, pg_cluster: Any, db_target: str) ->
         "log stop": one("log", "stop", "--discard"),
         "ticket note": one("ticket", "note", "4", "checked the logs"),
         "ticket status": one("ticket", "status", "6", "waiting"),
+        "ticket status, leaving waiting": one("ticket", "status", "6", "open"),
         "delegate done": one("delegate", "done", "2"),
         "inbox --no-fetch": min(one("inbox", "--no-fetch"), one("inbox", "--no-fetch")),
         "ticket show": min(one("ticket", "show", "1"), one("ticket", "show", "1")),

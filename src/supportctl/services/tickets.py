@@ -447,6 +447,12 @@ def set_status(
     store: Store, config: Config, *, ticket_id: int, status: str, actor: str | None, now: datetime
 ) -> Change:
     new = _choice(status, STATUSES, "status")
+    if new != "waiting":
+        from supportctl.services.calendar import read_ahead
+
+        # a ticket that leaves waiting moves its deadline by the business calendar:
+        # a server gets the holiday reads with the ticket's own
+        read_ahead(store, config)
     row = require(store, ticket_id)
     old = row["status"]
     if new == old:
