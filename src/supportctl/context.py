@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from supportctl.errors import ConfigError
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from supportctl.config import Config
     from supportctl.store.db import Store
+    from supportctl.store.early import Ahead
 
 
 def _utc_now() -> datetime:
@@ -64,7 +65,9 @@ class AppContext:
         self._out: Console | None = None
         self._err: Console | None = None
         self._closers: list[Callable[[], None]] = []
-        self._ahead: Any = None  # a server connection opened early (connect_ahead)
+        self._ahead: Ahead | None = None  # a server connection opened early (connect_ahead)
+        # Modules the command loads after its store opens: loaded while connecting.
+        self.warm: tuple[str, ...] = ()
         # Called with the store when it is opened (the CLI arms auto-close this way:
         # the context only builds things and runs no use case itself).
         self.on_open: list[Callable[[Store], None]] = []
@@ -88,10 +91,23 @@ class AppContext:
                 load_config(self.config_path, required=True)  # the one "no config file" error
 
             ahead, self._ahead = self._ahead, None
+            if ahead is not None:
+                self._load_while_connecting(ahead)
             self._store = open_store(self.db_target, password=self.db_password, ahead=ahead)
             for hook in self.on_open:
                 hook(self._store)
         return self._store
+
+    def _load_while_connecting(self, ahead: Ahead) -> None:
+        """Load the modules the command will need once its store is open (`warm`) while
+        the connection is still being made: that time is spent waiting on the network
+        anyway. Stops as soon as the connection is there."""
+        import importlib
+
+        for name in self.warm:
+            if not ahead.connecting():
+                return
+            importlib.import_module(name)
 
     def connect_ahead(self) -> None:
         """Start connecting to a server named by --db / SUPPORTCTL_DB now, in a thread,

@@ -36,3 +36,16 @@ URL = "postgresql://alice@desk.agency.example/support?sslmode=verify-full"
 )
 def test_early_server_url(argv: list[str], env: dict[str, str], expected: str | None) -> None:
     assert early_server_url(argv, env) == expected
+
+
+def test_every_module_loaded_while_connecting_exists() -> None:
+    """The modules named for loading while a server connection is made (a stale name
+    would fail only on a server, at the first command that uses it)."""
+    import importlib
+
+    from supportctl.cli import _EVERY_WRITE, COMMANDS, LOADED_AFTER_OPEN
+
+    assert set(LOADED_AFTER_OPEN) <= set(COMMANDS)
+    for names in (*LOADED_AFTER_OPEN.values(), _EVERY_WRITE):
+        for name in names:
+            importlib.import_module(name)

@@ -340,6 +340,7 @@ def root(
     app_ctx.on_open.append(lambda store: _arm_autoclose(app_ctx, store))
     if db_url is not None and ctx.invoked_subcommand is not None:
         app_ctx.connect_ahead()  # a server: connecting overlaps loading the command
+        app_ctx.warm = LOADED_AFTER_OPEN.get(ctx.invoked_subcommand, ()) + _EVERY_WRITE
     ctx.obj = app_ctx
     ctx.call_on_close(app_ctx.close)
 
@@ -352,6 +353,47 @@ def _arm_autoclose(app_ctx: AppContext, store: Store) -> None:
 
     autoclose.arm(store, lambda: app_ctx.config, app_ctx.now)
 
+
+# Modules a command loads only once its database is open (its services' lazy imports).
+# On a server they are loaded while the connection is still being made instead
+# (`AppContext.store`); on a file they load as they are needed. A test imports them all.
+LOADED_AFTER_OPEN: dict[str, tuple[str, ...]] = {
+    "inbox": (
+        "supportctl.services.calendar",
+        "supportctl.services.sla",
+        "supportctl.services.authentication",
+        "supportctl.store.rota",
+    ),
+    "ticket": (
+        "supportctl.services.calendar",
+        "supportctl.services.sla",
+        "supportctl.services.authentication",
+        "supportctl.services.requester",
+        "supportctl.mail.sender",
+        "supportctl.store.outbound",
+        "supportctl.store.events",
+        "supportctl.render.kb",
+    ),
+    "search": (
+        "supportctl.services.kb",
+        "supportctl.store.kb_search",
+        "supportctl.store.articles",
+        "supportctl.store.tickets",
+        "supportctl.render.inbox",
+        "supportctl.render.models.kb",
+    ),
+    "delegated": ("supportctl.services.calendar", "supportctl.domain.sla"),
+    "delegate": ("supportctl.store.events",),
+    "log": (
+        "supportctl.store.events",
+        "supportctl.render.timelog",
+        "supportctl.domain.durations",
+        "supportctl.domain.billing_rules",
+        "supportctl.render.tables",
+    ),
+}
+# What the first write of any command loads (auto-close is armed on every open store).
+_EVERY_WRITE = ("supportctl.services.autoclose",)
 
 # name -> (module, attribute, "group" | "command", one-line help). Order is the help order.
 COMMANDS: dict[str, tuple[str, str, str, str]] = {

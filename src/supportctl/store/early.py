@@ -69,6 +69,10 @@ class Ahead:
         with suppress(Exception):  # discarded while connecting
             conn.close()
 
+    def connecting(self) -> bool:
+        """True while the connection is still being made."""
+        return self._thread.is_alive()
+
     def take(self) -> Any:
         """The connection (waiting for it), or its error raised."""
         self._thread.join()
