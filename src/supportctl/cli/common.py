@@ -123,10 +123,24 @@ def _guarded(param: Any, process: Any) -> Any:
 
 
 def get_app_context(ctx: typer.Context) -> AppContext:
+    """The command's context; every command asks for it first, so collection of cyclic
+    garbage is turned back on here (see `supportctl.__main__`)."""
     obj = ctx.find_root().obj
     if not isinstance(obj, AppContext):  # pragma: no cover - the root callback always sets it
         raise RuntimeError("no AppContext: the root callback did not run")
+    collect_garbage_again()
     return obj
+
+
+def collect_garbage_again() -> None:
+    """Turn the cyclic garbage collector back on if the entry point turned it off to
+    load the program. What was loaded so far lives as long as the process: it is set
+    aside for good (`gc.freeze`), so no later collection walks it again."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def resolve_annotations(func: Any) -> Any:
