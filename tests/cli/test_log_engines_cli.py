@@ -234,3 +234,61 @@ def test_a_stop_refuses_a_timer_that_changed_since_it_was_read(
         assert snapshot() == changed
     finally:
         store.close()
+
+
+# The timer of the stop tests: 13:00-14:00 in Helsinki on 14 October (10:00-11:00 UTC).
+TIMER_START, TIMER_STOP = "2026-10-14T10:00:00Z", "2026-10-14T11:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("date", "start", "end", "overlaps"),
+    [
+        ("2026-10-14", "12:00", "13:00", False),  # ends as the timer starts
+        ("2026-10-14", "14:00", "14:30", False),  # starts as the timer ends (in the past)
+        ("2026-10-14", "13:20", "13:40", True),  # inside
+        ("2026-10-14", "12:30", "13:10", True),  # ends inside
+        ("2026-10-14", "13:50", "14:10", True),  # starts inside
+        ("2026-10-14", "09:00", "15:00", True),  # covers it
+        ("2026-10-13", "08:00", "12:00", False),  # the day before
+        ("2026-10-13", "13:30", "23:30", False),  # the evening before, ended long before
+    ],
+)
+def test_a_stop_refuses_an_overlap_as_log_does(
+    cli: Any, desk: Path, date: str, start: str, end: str, overlaps: bool
+) -> None:
+    """The stop reads the person's entries around the timer with the timer itself and
+    keeps those that overlap it: the same answer as `log` with the timer's times."""
+    cli.ok("log", "1", "--date", date, "--start", start, "--end", end, "earlier")
+    cli.ok("log", "start", "1", "timer", env=at(TIMER_START))
+    result = cli("log", "stop", env=at(TIMER_STOP))
+    if overlaps:
+        assert result.exit_code == 2
+        first = result.stderr.splitlines()[0]
+        assert first.startswith("error: alice already has entry 1 from 2026-10-14 ")
+        assert first.endswith("overlapping this one; pass --allow-overlap to log both")
+        assert cli.json("log", "status", "--json")["ticket"] == 1  # still running
+        result = cli.ok("log", "stop", "--allow-overlap", env=at(TIMER_STOP))
+    else:
+        assert result.exit_code == 0, result.stderr
+    assert result.stdout == "logged 1h on #1 (acme) for alice: entry 2\n"
+
+
+def test_a_stop_in_an_invoiced_month_is_refused_and_a_month_near_it_is_not(
+    cli: Any, desk: Path, snapshot: Any
+) -> None:
+    """A timer started on the last evening of an invoiced month is refused with the
+    invoice named; one started the next morning logs, though the month before is
+    among those the stop asks about with the timer's read."""
+    _issue("acme", "2026-10", "2026-0007")
+    cli.ok("log", "start", "1", "late", env=at("2026-10-31T20:30:00Z"))  # 22:30 local
+    before = snapshot()
+    refused = cli.fails(2, "log", "stop", "--yes", env=at("2026-10-31T22:30:00Z"))
+    assert refused.stderr.splitlines()[0] == (
+        "error: acme 2026-10 is invoiced (2026-0007) and frozen; log the correction in "
+        "the next open month with --corrects 2026-0007"
+    )
+    assert snapshot() == before
+    cli.ok("log", "stop", "--discard")
+    cli.ok("log", "start", "1", "early", env=at("2026-11-01T06:00:00Z"))  # 08:00 local
+    out = cli.ok("log", "stop", env=at("2026-11-01T06:45:00Z")).stdout
+    assert out.startswith("logged 45m on #1 (acme) for alice")

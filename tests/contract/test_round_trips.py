@@ -46,7 +46,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     # not the list, counted so that they cannot grow unnoticed either
     "log 3 25m, overlap checked": (2, 5),
     "log --customer": (2, 5),
-    "log stop, logging the entry": (3, 5),
+    "log stop, logging the entry": (2, 5),
     "log list --month, cache refilled": (3, 6),
     "ticket status, leaving waiting": (2, 5),
     "ticket show, mail and a suggestion": (2, 6),

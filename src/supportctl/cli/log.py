@@ -291,6 +291,8 @@ def log_stop(
 
     Example:  supportctl log stop "Found and fixed the broken cron job"
     """
+    from functools import partial
+
     from supportctl.errors import InputError
     from supportctl.services import timelog
 
@@ -303,17 +305,11 @@ def log_stop(
 
         emit_timer(app_ctx, dropped, as_json=json_, verb="discarded")
         return
-    timer = timelog.timer_status(app_ctx.store, actor, now)
-    if timer is not None and not yes:
-        question = timelog.stop_question(timer, now, app_ctx.config.agency.timezone)
-        if question is not None:
-            if not _can_prompt():
-                raise InputError(
-                    f"{question}; nothing logged, the timer keeps running: rerun with --yes to log it, or fix it with `log stop --discard` and `log add`"
-                )
-            if not typer.confirm(f"{question}. Log {timer.minutes} minutes?", default=False):
-                raise InputError("nothing logged; the timer keeps running")
-    logged = timelog.stop_timer(
+    # One transaction reads the timer and all the entry's checks together. A long
+    # timer is refused without a yes, so that no question is asked while it holds the
+    # write lock: the question comes after, and the stop runs again if the answer is yes.
+    stop = partial(
+        timelog.stop_timer,
         app_ctx.store,
         person=actor,
         description=" ".join(words or []),
@@ -321,8 +317,17 @@ def log_stop(
         actor=actor,
         now=now,
         tz=_tz_source(app_ctx),
-        seen=timer,
     )
+    try:
+        logged = stop(confirmed=yes)
+    except timelog.TimerNeedsYes as needs:
+        if not _can_prompt():
+            raise
+        if not typer.confirm(
+            f"{needs.question}. Log {needs.timer.minutes} minutes?", default=False
+        ):
+            raise InputError("nothing logged; the timer keeps running") from None
+        logged = stop(confirmed=True, seen=needs.timer)
     from supportctl.render.timelog import emit_logged
 
     emit_logged(logged, as_json=json_)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any, NamedTuple
 
 from supportctl.domain.timeutil import from_utc_text, to_utc_text
@@ -430,14 +431,8 @@ def add_entry(
     actor: str,
     now: datetime,
     tz: TzSource,
-    check_first: Callable[[], None] | None = None,
-    before_insert: Callable[[], None] | None = None,
 ) -> Logged:
-    """Log one entry (one transaction, one history event). `check_first` runs once the
-    entry's reads are on their way (a stopped timer's read again, sent before them),
-    `before_insert` after every check (the stopped timer's own writes)."""
-    from supportctl.store import events
-
+    """Log one entry (one transaction, one history event)."""
     if not description.strip():
         raise InputError('say what was done: log 42 25m "Updated WordPress plugins"')
     if kind not in KINDS:
@@ -450,52 +445,96 @@ def add_entry(
         ahead = _reads_ahead(
             store, person, ticket, customer, start_at, end_at, overlap=not allow_overlap
         )
-        if check_first is not None:
-            check_first()
-        person_id = ahead.person()
-        ticket_id, customer_id, slug = _target(
-            store, ticket, customer, ahead.ticket, ahead.customer
-        )
-        _frozen_check(store, customer_id, slug, start_at, tz, ahead.invoiced)
-        if corrects is not None:
-            _check_corrects(store, corrects, customer_id, slug, start_at, tz)
-            class_override = _correction_class(store, customer_id, class_override, internal)
-        if not allow_overlap:
-            _overlap_check(store, person_id, person, start_at, end_at, tz, ahead=ahead.overlap)
-        if before_insert is not None:
-            before_insert()
-        values: dict[str, Any] = {
-            "uuid": new_uuid(),
-            "person_id": person_id,
-            "ticket_id": ticket_id,
-            "customer_id": customer_id,
-            "start_at": to_utc_text(start_at),
-            "end_at": to_utc_text(end_at),
-            "minutes": minutes,
-            "description": description.strip(),
-            "kind": kind,
-            "is_internal": int(internal),
-            "class_override": class_override,
-            "corrects_invoice": corrects,
-            "created_at": to_utc_text(now),
-        }
-        entry_id = entry_store.insert(store, values, ahead.new_id())
-        events.record(
+        return _log_checked(
             store,
-            "time.logged",
-            at=now,
+            ahead,
+            person=person,
+            ticket=ticket,
+            customer=customer,
+            description=description,
+            start_at=start_at,
+            end_at=end_at,
+            minutes=minutes,
+            kind=kind,
+            internal=internal,
+            class_override=class_override,
+            allow_overlap=allow_overlap,
+            corrects=corrects,
             actor=actor,
-            ticket_id=ticket_id,
-            customer_id=customer_id,
-            subject_ref=f"time:{entry_id}",
-            data={
-                "entry": entry_id,
-                "uuid": values["uuid"],
-                "person": person,
-                "old": None,
-                "new": _entry_data(values),
-            },
+            now=now,
+            tz=tz,
+            before_insert=None,
         )
+
+
+def _log_checked(
+    store: Store,
+    ahead: _Ahead,
+    *,
+    person: str,
+    ticket: int | None,
+    customer: str | None,
+    description: str,
+    start_at: datetime,
+    end_at: datetime,
+    minutes: int,
+    kind: str,
+    internal: bool,
+    class_override: str | None,
+    allow_overlap: bool,
+    corrects: str | None,
+    actor: str,
+    now: datetime,
+    tz: TzSource,
+    before_insert: Callable[[], None] | None,
+) -> Logged:
+    """Inside the transaction, its reads sent (`ahead`): check the entry and write it
+    with its history row. `before_insert` runs after every check (a stopped timer's own
+    writes)."""
+    from supportctl.store import events
+
+    person_id = ahead.person()
+    ticket_id, customer_id, slug = _target(store, ticket, customer, ahead.ticket, ahead.customer)
+    _frozen_check(store, customer_id, slug, start_at, tz, ahead.invoiced)
+    if corrects is not None:
+        _check_corrects(store, corrects, customer_id, slug, start_at, tz)
+        class_override = _correction_class(store, customer_id, class_override, internal)
+    if not allow_overlap:
+        _overlap_check(store, person_id, person, start_at, end_at, tz, ahead=ahead.overlap)
+    if before_insert is not None:
+        before_insert()
+    values: dict[str, Any] = {
+        "uuid": new_uuid(),
+        "person_id": person_id,
+        "ticket_id": ticket_id,
+        "customer_id": customer_id,
+        "start_at": to_utc_text(start_at),
+        "end_at": to_utc_text(end_at),
+        "minutes": minutes,
+        "description": description.strip(),
+        "kind": kind,
+        "is_internal": int(internal),
+        "class_override": class_override,
+        "corrects_invoice": corrects,
+        "created_at": to_utc_text(now),
+    }
+    entry_id = entry_store.insert(store, values, ahead.new_id())
+    events.record(
+        store,
+        "time.logged",
+        at=now,
+        actor=actor,
+        ticket_id=ticket_id,
+        customer_id=customer_id,
+        subject_ref=f"time:{entry_id}",
+        data={
+            "entry": entry_id,
+            "uuid": values["uuid"],
+            "person": person,
+            "old": None,
+            "new": _entry_data(values),
+        },
+    )
     return Logged(
         entry_id,
         values["uuid"],
@@ -738,6 +777,20 @@ def stop_question(timer: Timer, now: datetime, tz: str) -> str | None:
     return None
 
 
+class TimerNeedsYes(InputError):
+    """Stopping the timer needs a yes (it ran over midnight or over 10 hours): nothing
+    was written. `question` says why; `timer` is the timer as read, to pass back as
+    `seen` once the yes is given."""
+
+    def __init__(self, question: str, timer: Timer) -> None:
+        super().__init__(
+            f"{question}; nothing logged, the timer keeps running: rerun with --yes to log "
+            "it, or fix it with `log stop --discard` and `log add`"
+        )
+        self.question = question
+        self.timer = timer
+
+
 def stop_timer(
     store: Store,
     *,
@@ -747,11 +800,19 @@ def stop_timer(
     actor: str,
     now: datetime,
     tz: TzSource,
+    confirmed: bool = False,
     seen: Timer | None = None,
 ) -> Logged:
-    """Stop the running timer and log its whole minutes as an entry. `seen`: the timer
-    as the caller read it just before (to ask about a long one); it is read again with
-    the entry's reads and must not have changed meanwhile."""
+    """Stop the running timer and log its whole minutes as an entry, in one transaction.
+
+    The timer and everything the entry's checks read go out together (a server: one
+    round trip, then the writes): the checks that depend on the timer name it by
+    subquery or read a little more than they need (the timer started at most a day
+    ago) and are narrowed here. A timer over midnight or over 10 hours needs
+    `confirmed`, else `TimerNeedsYes` is raised and nothing is written; the caller may
+    ask and call again, `confirmed`, with `seen`: the timer it asked about, which must
+    not have changed meanwhile.
+    """
 
     def none_running() -> InputError:
         return InputError(
@@ -759,29 +820,25 @@ def stop_timer(
         )
 
     with store.transaction():
-        check_first = None
-        if seen is None:
-            timer = _timer(store, person, now)[1]
-        else:
-            timer, again = seen, entry_store.person_and_timer_later(store, person)
-
-            def check_first() -> None:
-                current = _timer_of(again(), person, now)[1]
-                if current is None:
-                    raise none_running()
-                if (current.started_at, current.ticket, current.customer) != (
-                    seen.started_at,
-                    seen.ticket,
-                    seen.customer,
-                ):
-                    what = f"#{current.ticket}" if current.ticket else current.customer
-                    raise InputError(
-                        f"{person}'s timer changed meanwhile (now on {what} since "
-                        f"{local_text(current.started_at, tz())}): run the command again"
-                    )
-
+        timer_row = cache(entry_store.person_and_timer_later(store, person))  # read once
+        ahead = _stop_reads_ahead(store, person, now, timer_row, overlap=not allow_overlap)
+        timer = _timer_of(timer_row(), person, now)[1]
         if timer is None:
             raise none_running()
+        if seen is not None and (timer.started_at, timer.ticket, timer.customer) != (
+            seen.started_at,
+            seen.ticket,
+            seen.customer,
+        ):
+            what = f"#{timer.ticket}" if timer.ticket else timer.customer
+            raise InputError(
+                f"{person}'s timer changed meanwhile (now on {what} since "
+                f"{local_text(timer.started_at, tz())}): run the command again"
+            )
+        if not confirmed:
+            question = stop_question(timer, now, tz())
+            if question is not None:
+                raise TimerNeedsYes(question, timer)
         text = (description or "").strip() or timer.description
         if not text:
             raise InputError('say what was done: supportctl log stop "Fixed the contact form"')
@@ -793,28 +850,109 @@ def stop_timer(
             raise InputError(
                 f"the timer has run {timer.minutes} minutes, more than 24 hours; log the work with `supportctl log add` and cancel the timer with `supportctl log stop --discard`"
             )
-        end = timer.started_at + timedelta(minutes=timer.minutes)
+        start_at, end_at, minutes = resolve_times(
+            duration=None,
+            start=to_utc_text(timer.started_at).replace("Z", "+00:00"),
+            end=to_utc_text(timer.started_at + timedelta(minutes=timer.minutes)).replace(
+                "Z", "+00:00"
+            ),
+            on_date=None,
+            now=now,
+            tz=tz,
+        )
         stopped = timer
 
         def before_insert() -> None:
             entry_store.delete_timer_of(store, person)
             _record_timer_end(store, "timer.stopped", stopped, person=person, actor=actor, now=now)
 
-        return add_entry(
+        return _log_checked(
             store,
+            ahead(start_at, end_at),
             person=person,
             ticket=timer.ticket,
             customer=timer.customer,
             description=text,
-            start=to_utc_text(timer.started_at).replace("Z", "+00:00"),
-            end=to_utc_text(end).replace("Z", "+00:00"),
+            start_at=start_at,
+            end_at=end_at,
+            minutes=minutes,
+            kind="work",
+            internal=False,
+            class_override=None,
             allow_overlap=allow_overlap,
+            corrects=None,
             actor=actor,
             now=now,
             tz=tz,
-            check_first=check_first,
             before_insert=before_insert,
         )
+
+
+def _stop_reads_ahead(
+    store: Store,
+    person: str,
+    now: datetime,
+    timer_row: Callable[[], Row | None],
+    *,
+    overlap: bool,
+) -> Callable[[datetime, datetime], _Ahead]:
+    """`_reads_ahead` for the entry of a timer being stopped, sent with the timer's read.
+
+    A timer logs at most MAX_MINUTES, so it started at most that long (and a minute)
+    before `now`: the invoice check asks about the months of that whole span (an
+    issued invoice in one of them is then checked exactly, as usual), and the overlap
+    check reads the person's entries around it and keeps those that overlap the
+    entry's own times, given when they are known.
+    """
+    longest = timedelta(minutes=MAX_MINUTES + 1)
+    earliest = now - longest
+    months = tuple(dict.fromkeys((_candidate_months(earliest)[0], _candidate_months(now)[1])))
+    ticket = entry_store.timer_ticket_later(store, person)
+    invoiced = entry_store.timer_issued_invoice_later(store, person, months)
+    nearby = (
+        entry_store.entries_between_later(
+            store,
+            person,
+            to_utc_text(earliest - longest),
+            to_utc_text(now),
+            to_utc_text(earliest),
+        )
+        if overlap
+        else None
+    )
+    new_id = entry_store.reserve_id_later(store)
+
+    def person_id() -> int:
+        row = timer_row()
+        if row is None:
+            raise unknown_person(person)
+        return int(row["person_id"])
+
+    def customer_id() -> int | None:
+        row = timer_row()
+        return None if row is None or row["customer_id"] is None else int(row["customer_id"])
+
+    def at(start_at: datetime, end_at: datetime) -> _Ahead:
+        start, end = to_utc_text(start_at), to_utc_text(end_at)
+        first = to_utc_text(start_at - timedelta(minutes=MAX_MINUTES))
+
+        def overlapping() -> Row | None:
+            assert nearby is not None
+            return next(
+                (r for r in nearby() if first <= r["start_at"] < end and r["end_at"] > start),
+                None,
+            )
+
+        return _Ahead(
+            person_id,
+            ticket,
+            customer_id,
+            invoiced,
+            overlapping if nearby is not None else None,
+            new_id,
+        )
+
+    return at
 
 
 def discard_timer(store: Store, *, person: str, actor: str, now: datetime) -> Timer:

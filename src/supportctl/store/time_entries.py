@@ -151,6 +151,57 @@ def issued_invoice_later(
     return lambda: found[0] if (found := rows()) else None
 
 
+# The running timer of the person with a handle (the reads below name it, so that
+# they need not wait for it).
+_TIMER_OF = (
+    "(SELECT tm.{col} FROM timers tm JOIN people p ON p.id = tm.person_id WHERE p.handle = ?)"
+)
+
+
+def timer_ticket_later(store: Store, handle: str) -> Callable[[], sqlite3.Row | None]:
+    """`with_customer_slug` of the ticket the person's timer runs on (None without one),
+    sent now: with the timer's own read on a server."""
+    rows = store.prefetch(
+        "SELECT t.id, t.customer_id, t.merged_into, c.slug FROM tickets t "
+        "LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = "
+        + _TIMER_OF.format(col="ticket_id"),
+        (handle,),
+    )
+    return lambda: found[0] if (found := rows()) else None
+
+
+def timer_issued_invoice_later(
+    store: Store, handle: str, months: tuple[str, ...]
+) -> Callable[[], sqlite3.Row | None]:
+    """`issued_invoice` for the customer the person's timer would log to (its ticket's
+    customer, else its own), for `months`, sent now: with the timer's own read."""
+    marks = ", ".join("?" for _ in months)
+    rows = store.prefetch(
+        "SELECT number, month FROM invoices WHERE customer_id = "
+        "(SELECT CASE WHEN tm.ticket_id IS NULL THEN tm.customer_id "
+        "ELSE (SELECT t.customer_id FROM tickets t WHERE t.id = tm.ticket_id) END "
+        "FROM timers tm JOIN people p ON p.id = tm.person_id WHERE p.handle = ?) "
+        f"AND status = 'issued' AND kind = 'invoice' AND month IN ({marks}) "
+        "ORDER BY month LIMIT 1",
+        (handle, *months),
+    )
+    return lambda: found[0] if (found := rows()) else None
+
+
+def entries_between_later(
+    store: Store, handle: str, earliest_start: str, latest_start: str, earliest_end: str
+) -> Callable[[], list[sqlite3.Row]]:
+    """The person's entries that start in [earliest_start, latest_start] and end after
+    earliest_end, by start, sent now (the candidates `overlapping` chooses from when the
+    entry's own times are not known yet)."""
+    return store.prefetch(
+        "SELECT id, start_at, end_at FROM time_entries "
+        "WHERE person_id = (SELECT id FROM people WHERE handle = ?) "
+        "AND start_at >= ? AND start_at <= ? AND end_at > ? ORDER BY start_at, id",
+        (handle, earliest_start, latest_start, earliest_end),
+    )
+
+
 def issued_invoice(store: Store, customer_id: int, months: tuple[str, ...]) -> sqlite3.Row | None:
     """An issued invoice of the customer for any of `months`, if there is one."""
     marks = ", ".join("?" for _ in months)
