@@ -381,17 +381,27 @@ def review(
     from supportctl.domain.sla import clock as sla_clock
     from supportctl.services.calendar import read_ahead
 
-    # the team review's first reads, independent of each other: sent together
+    # The first reads, independent of each other, go together: the holidays, the
+    # person, the summary, and the rows: which rows depends on the summary (a short
+    # queue is read whole, a long one by its heads), so a server is sent both.
     read_ahead(store, config)
-    team_summary = (
-        task_store.open_summary_later(store) if mine is None and limit is not None else None
-    )
+    me_later = people_store.id_by_handle_later(store, mine) if mine is not None else None
+    summary_later = every_task = heads = None
+    if limit is not None:
+        summary_later = task_store.open_summary_later(store, handle=mine)
+        every_task = task_store.open_rows_if_needed(store, limit=limit + 1, handle=mine)
+        if mine is None:
+            heads = task_store.team_heads_if_needed(store)
+        else:
+            today_text = _today(config, now).isoformat()
+            heads = task_store.queue_head_rows_if_needed(
+                store, handle=mine, today=today_text, per_person=limit
+            )
     person_id = None
-    if mine is not None:
-        me = people_store.get_by_handle(store, mine)
-        if me is None:
+    if me_later is not None:
+        person_id = me_later()
+        if person_id is None:
             raise InputError(f"no team member '{mine}'", hint="run `supportctl team list`")
-        person_id = me.id
     calendar = calendar_for(store, config, now)
     zone = calendar.zone
     weekdays = calendar.weekdays
@@ -408,27 +418,17 @@ def review(
         return value
 
     summary_rows = None
-    if limit is None:
+    if summary_later is None or every_task is None or heads is None:
         found = task_store.open_rows(store, to_person_id=person_id)
     else:
-        summary_rows = (
-            team_summary()
-            if team_summary is not None
-            else task_store.open_summary(store, to_person_id=person_id)
-        )
-        total = sum(int(r["n"]) for r in summary_rows)
-        if total <= limit:
-            found = task_store.open_rows(store, to_person_id=person_id)
-            summary_rows = None
-        elif person_id:
-            # a long personal queue: its first `limit` tasks in queue order
-            heads = task_store.queue_heads(
-                store, today=today.isoformat(), per_person=limit, to_person_id=person_id
-            )
-            found = task_store.open_rows(store, ids=heads)
+        summary_rows = summary_later()
+        if sum(int(r["n"]) for r in summary_rows) <= (limit or 0):
+            # a short queue: every task (the summary's counts come from the rows)
+            found, summary_rows = every_task(), None
         else:
-            # a long team queue: the oldest task of each person (the head of the FIFO)
-            found = task_store.open_rows(store, ids=[int(r["head_id"]) for r in summary_rows])
+            # a long queue: the team's oldest task of each person (the head of each
+            # FIFO), or my first `limit` tasks in queue order
+            found = heads()
     rows: list[ReviewRow] = []
     for r in found:
         created = _parse(r["created_at"])

@@ -312,6 +312,14 @@ class Store:
         runs then; a server is sent it now, to travel with the next statement."""
         return lambda: self.all(sql, params)
 
+    def read_if_needed(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> Callable[[], list[Row]]:
+        """A read the command may not need after all (which one, an earlier read will
+        tell): its rows when called. Here it runs only then; a server is sent it now,
+        to travel with the next statement, and its answer is dropped if never asked for."""
+        return lambda: self.all(sql, params)
+
     def reserve_id(self, table: str) -> Callable[[], int | None]:
         """Inside a write transaction: the id the next row of `table` will get, where an
         INSERT would have to be waited for to tell it (a server: read with the

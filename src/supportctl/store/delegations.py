@@ -153,6 +153,43 @@ def open_rows(
     return store.all(sql, params)
 
 
+# The person with a handle, for reads sent before their id is known.
+_BY_HANDLE = "(SELECT id FROM people WHERE handle = :handle)"
+
+
+def open_rows_if_needed(
+    store: Store, *, limit: int, handle: str | None = None
+) -> Callable[[], list[sqlite3.Row]]:
+    """At most `limit` of `open_rows` (all of a short queue), everybody's or the
+    person's with `handle`, sent with the review's summary before it tells whether
+    they are all (see `Store.read_if_needed`)."""
+    sql = _OPEN_SQL + (f" AND d.to_person_id = {_BY_HANDLE}" if handle is not None else "")
+    return store.read_if_needed(sql + " LIMIT :limit", {"handle": handle, "limit": limit})
+
+
+def team_heads_if_needed(store: Store) -> Callable[[], list[sqlite3.Row]]:
+    """`open_rows` of the oldest open task of each person (the head of each FIFO: the
+    team review of a long queue), sent with the review's summary."""
+    return store.read_if_needed(
+        _OPEN_SQL + " AND d.id IN (SELECT (SELECT h.id FROM delegations h WHERE h.status = 'open'"
+        " AND h.to_person_id = s.pid ORDER BY h.created_at, h.id LIMIT 1)"
+        " FROM (SELECT DISTINCT to_person_id AS pid FROM delegations"
+        " WHERE status = 'open') AS s)"
+    )
+
+
+def queue_head_rows_if_needed(
+    store: Store, *, handle: str, today: str, per_person: int
+) -> Callable[[], list[sqlite3.Row]]:
+    """`open_rows` of the first `per_person` tasks of one person's queue in queue order
+    (`queue_heads`; a long personal queue), sent with the review's summary."""
+    where = f"d.status = 'open' AND d.to_person_id = {_BY_HANDLE}"
+    return store.read_if_needed(
+        f"{_OPEN_SQL} AND d.id IN ({_queue_heads_sql(where)})",
+        {"handle": handle, "today": today, "k": per_person},
+    )
+
+
 def _rank(expr: str) -> str:
     return f"({level_rank_sql(expr)})"
 
@@ -178,14 +215,19 @@ def queue_heads(
     window per person keeps the work proportional to the open tasks only.
     """
     where = "d.status = 'open'" + (" AND d.to_person_id = :person" if to_person_id else "")
-    sql = (
+    params: dict[str, Any] = {"today": today, "k": per_person, "person": to_person_id}
+    return [int(r[0]) for r in store.all(_queue_heads_sql(where), params)]
+
+
+def _queue_heads_sql(where: str) -> str:
+    """Ids of each person's first :k open tasks in queue order (a window per person),
+    among the tasks `where` chooses (`d`, with `t` its ticket and `c` its customer)."""
+    return (
         "SELECT id FROM (SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.to_person_id ORDER BY"
         f" {urgency_rank_sql('t.urgency')}, {_LEVEL_RANK}, d.created_at, d.id) AS n"
         " FROM delegations d JOIN tickets t ON t.id = d.ticket_id"
         f" LEFT JOIN customers c ON c.id = t.customer_id WHERE {where}) AS q WHERE n <= :k"
     )
-    params: dict[str, Any] = {"today": today, "k": per_person, "person": to_person_id}
-    return [int(r[0]) for r in store.all(sql, params)]
 
 
 def open_summary(store: Store, *, to_person_id: int | None = None) -> list[sqlite3.Row]:
@@ -198,10 +240,17 @@ def open_summary(store: Store, *, to_person_id: int | None = None) -> list[sqlit
 
 
 def open_summary_later(
-    store: Store, *, to_person_id: int | None = None
+    store: Store, *, to_person_id: int | None = None, handle: str | None = None
 ) -> Callable[[], list[sqlite3.Row]]:
-    """`open_summary` when called, sent now (with the next statement on a server)."""
-    where = "d.status = 'open'" + (" AND d.to_person_id = ?" if to_person_id else "")
+    """`open_summary` when called (one person's by id or `handle`), sent now (with the
+    next statement on a server)."""
+    where = "d.status = 'open'"
+    params: tuple[Any, ...] = ()
+    if to_person_id:
+        where, params = where + " AND d.to_person_id = ?", (to_person_id,)
+    elif handle is not None:
+        where += " AND d.to_person_id = (SELECT id FROM people WHERE handle = ?)"
+        params = (handle,)
     return store.prefetch(
         "SELECT p.handle, s.n, s.minutes, s.oldest,"
         " (SELECT h.id FROM delegations h WHERE h.status = 'open' AND h.to_person_id = s.pid"
@@ -210,7 +259,7 @@ def open_summary_later(
         " COALESCE(SUM(d.estimate_minutes), 0) AS minutes, MIN(d.created_at) AS oldest"
         f" FROM delegations d WHERE {where} GROUP BY d.to_person_id) AS s"
         " JOIN people p ON p.id = s.pid ORDER BY p.handle",
-        (to_person_id,) if to_person_id else (),
+        params,
     )
 
 

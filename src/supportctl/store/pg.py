@@ -629,6 +629,11 @@ class PgStore(Store):
 
         return rows
 
+    def read_if_needed(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> Callable[[], list[Row]]:
+        return self.prefetch(sql, params)
+
     def reserve_id(self, table: str) -> Callable[[], int | None]:
         # The write lock is held (it went out before this read), so no other writer can
         # take the same id; max + 1 is also the id SQLite gives an INTEGER PRIMARY KEY,
