@@ -1,15 +1,20 @@
 """A loopback TCP proxy in front of PostgreSQL that counts round trips (and can delay
 each direction, to stand for a network): used by bench/team.py and the round-trip test.
 
-A round trip is the server answering after the client last spoke, that is each time
-the client had to wait: the SSL request, the startup packet, each authentication step
-and each batch of statements the client waits for. A message the server never answers
-(the Terminate a client sends when it hangs up) is not one.
+A round trip is each time the client has to wait for the server. While connecting
+that is each time the server answers after the client last spoke: the SSL request, the
+startup packet, each authentication step. `connect_trips` counts those, up to and
+including the server's first ReadyForQuery, seen in plain text (so only for
+connections without TLS, which is how the test cluster and the bench connect:
+`sslmode=disable`). Under `sslmode=prefer` a server without TLS costs one more (the
+SSL request, answered 'N').
 
-`connect_trips` counts the round trips of connecting alone: up to and including the
-server's first ReadyForQuery, seen in plain text (so only for connections without TLS,
-which is how the test cluster and the bench connect: `sslmode=disable`). Under
-`sslmode=prefer` a server without TLS costs one more (the SSL request, answered 'N').
+After that the client waits only for the answer to a Sync (or a simple query), which
+ends with a ReadyForQuery: each one the server sends is a round trip. (The server may
+send results before the Sync reaches it, when the client is slow to send the rest of
+a batch, as on a busy machine; counting answers instead of ReadyForQuery messages
+would count those as round trips the client never waited for.) A message the server
+never answers (the Terminate a client sends when it hangs up) is not one.
 """
 
 from __future__ import annotations
@@ -55,17 +60,34 @@ class Proxy:
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         state = {"last": "server", "ready": False}  # nobody waits before the client speaks
+        after_ready = bytearray()  # the server's messages once the session is ready
+
+        def ready_messages(data: bytes) -> int:
+            """ReadyForQuery messages among the server's complete messages so far."""
+            after_ready.extend(data)
+            found = 0
+            while len(after_ready) >= 5:
+                size = int.from_bytes(after_ready[1:5], "big")
+                if len(after_ready) < 1 + size:
+                    break
+                found += after_ready[0] == ord("Z")
+                del after_ready[: 1 + size]
+            return found
 
         async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, side: str) -> None:
             loop = asyncio.get_running_loop()
             try:
                 while data := await src.read(65536):
-                    if side == "server" and state["last"] == "client":
-                        self.round_trips += 1
-                        if not state["ready"]:
+                    if side == "server" and state["ready"]:
+                        self.round_trips += ready_messages(data)
+                    elif side == "server":
+                        if state["last"] == "client":
+                            self.round_trips += 1
                             self.connect_trips += 1
-                    if side == "server" and not state["ready"] and _READY in data:
-                        state["ready"] = True  # authenticated: the session is ready
+                        at = data.find(_READY)
+                        if at >= 0:  # authenticated: the session is ready
+                            state["ready"] = True
+                            ready_messages(data[at + len(_READY) + 1 :])
                     state["last"] = side
                     if self.delay:
                         loop.call_later(self.delay, dst.write, data)
