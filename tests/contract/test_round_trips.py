@@ -126,6 +126,11 @@ def test_round_trips_per_command(desk: Path, pg_cluster: Any, db_target: str) ->
 
     later = "2026-10-14T09:00:00Z"  # half an hour after FIXED_NOW
 
+    # The desk's holiday cache is filled by the first command that needs the business
+    # calendar (one time, a round trip more). The desk was made in this process, where
+    # an earlier test's calendar may be remembered, so that is done here first.
+    one("inbox", "--no-fetch")
+
     got = {
         "log 3 25m": one("log", "3", "25m", "Updated plugins", "--allow-overlap"),
         "log start": one("log", "start", "5", "timer"),
