@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -152,7 +153,8 @@ def main() -> None:
         commands = [
             ("log 3 25m", supportctl("log", "3", "25m", "Updated plugins", "--allow-overlap"), 5),
             ("log start", None, 5),
-            ("log stop", None, 5),
+            ("log stop --discard", None, 5),
+            ("log stop, logging", None, 5),
             ("ticket note", supportctl("ticket", "note", "4", "checked the logs"), 5),
             ("ticket status", None, 5),
             ("delegate done", None, 5),
@@ -243,12 +245,24 @@ def measure_stateful(
     samples: list[float] = []
     trips = (0, 0)
     for i in range(runs + 1):
+        run_env = env
         if name == "log start":
             argv = supportctl("log", "start", "5", f"timer {i}")
             after = supportctl("log", "stop", "--discard")
-        elif name == "log stop":
+        elif name == "log stop --discard":
             run(supportctl("log", "start", "5", f"timer {i}"), env)
             argv = supportctl("log", "stop", "--discard")
+            after = None
+        elif name == "log stop, logging":
+            # each timer runs 30 minutes, later than the last one: the overlap check
+            # runs and finds nothing
+            start = datetime.fromisoformat(NOW) + timedelta(hours=1 + i)
+            run(
+                supportctl("log", "start", "5", f"timer {i}"),
+                dict(env, SUPPORTCTL_NOW=start.isoformat()),
+            )
+            argv = supportctl("log", "stop")
+            run_env = dict(env, SUPPORTCTL_NOW=(start + timedelta(minutes=30)).isoformat())
             after = None
         elif name == "ticket status":
             argv = supportctl("ticket", "status", "6", "waiting" if i % 2 else "open")
@@ -259,7 +273,7 @@ def measure_stateful(
             argv = supportctl("delegate", "done", str(task))
             after = None
         proxy.reset()
-        seconds, _code = run(argv, env)
+        seconds, _code = run(argv, run_env)
         if i:  # the most any run took (`ticket status` alternates waiting and open)
             trips = max(trips, (proxy.connect_trips, proxy.own_trips))
         if i:
