@@ -39,9 +39,17 @@ def _free_port() -> int:
 class Cluster:
     """One running cluster; `url(db)` names a database on it, `createdb` makes one."""
 
-    def __init__(self, base: Path | None = None, *, tls: tuple[Path, Path] | None = None) -> None:
+    def __init__(
+        self,
+        base: Path | None = None,
+        *,
+        tls: tuple[Path, Path] | None = None,
+        client_ca: Path | None = None,
+    ) -> None:
         """`tls`: (certificate, key) files; the cluster then serves TLS with them and
-        refuses any connection over TCP without it (`hostssl` only)."""
+        refuses any connection over TCP without it (`hostssl` only). `client_ca`: the
+        CA whose client certificates it accepts where pg_hba says `cert`
+        (`allow_certificate_login`)."""
         binary = pg_bin()
         if binary is None:
             raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
@@ -55,6 +63,7 @@ class Cluster:
         self.passfile = self.base / "pgpass"
         self._run_as: str | None = "postgres" if os.geteuid() == 0 else None
         self.tls = tls
+        self.client_ca = client_ca
 
     def _cmd(self, *args: str) -> list[str]:
         if self._run_as:
@@ -119,7 +128,10 @@ class Cluster:
     def _serve_tls(self, cert: Path, key: Path) -> str:
         """Copy the pair into the data directory (the key readable by the server's user
         only, as PostgreSQL demands), allow TCP connections only over TLS; the options."""
-        for source, name in ((cert, "server.crt"), (key, "server.key")):
+        pairs = [(cert, "server.crt"), (key, "server.key")]
+        if self.client_ca is not None:
+            pairs.append((self.client_ca, "client_ca.crt"))
+        for source, name in pairs:
             target = self.data / name
             shutil.copyfile(source, target)
             os.chmod(target, 0o600)
@@ -135,7 +147,15 @@ class Cluster:
             )
             + "\n"
         )
-        return " -c ssl=on"
+        return " -c ssl=on" + (" -c ssl_ca_file=client_ca.crt" if self.client_ca else "")
+
+    def allow_certificate_login(self, user: str, dbname: str) -> None:
+        """Let `user` log in to `dbname` over TLS with a client certificate (its CN the
+        user name, signed by `client_ca`) instead of a password."""
+        hba = self.data / "pg_hba.conf"
+        line = f"hostssl {dbname} {user} 127.0.0.1/32 cert\n"
+        hba.write_text(line + hba.read_text())
+        self.psql("SELECT pg_reload_conf()")
 
     def url(self, dbname: str, user: str | None = None) -> str:
         return f"postgresql://{user or self.user}@127.0.0.1:{self.port}/{dbname}"

@@ -53,6 +53,23 @@ def _server_pair(folder: Path, authority: str, names: str) -> tuple[Path, Path]:
     return folder / "server.crt", folder / "server.key"
 
 
+def client_pair(folder: Path, authority: str, user: str) -> tuple[Path, Path]:
+    """A client certificate for `user` (its CN) signed by `authority`, and its key
+    (readable by its owner only, as libpq demands)."""
+    _openssl(
+        "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-keyout", f"{user}.key", "-out", f"{user}.csr", "-subj", f"/CN={user}",
+        cwd=folder,
+    )  # fmt: skip
+    _openssl(
+        "x509", "-req", "-in", f"{user}.csr", "-CA", f"{authority}.crt",
+        "-CAkey", f"{authority}.key", "-CAcreateserial", "-out", f"{user}.crt", "-days", "2",
+        cwd=folder,
+    )  # fmt: skip
+    os.chmod(folder / f"{user}.key", 0o600)
+    return folder / f"{user}.crt", folder / f"{user}.key"
+
+
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cluster, Path]]:
     """(a cluster serving TLS only, the folder holding `ca.crt` and `stranger.crt`)."""
@@ -63,7 +80,9 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Clust
     folder = tmp_path_factory.mktemp("tls")
     _authority(folder, "ca")
     _authority(folder, "stranger")
-    cluster = Cluster(tls=_server_pair(folder, "ca", "DNS:localhost")).start()
+    cluster = Cluster(
+        tls=_server_pair(folder, "ca", "DNS:localhost"), client_ca=folder / "ca.crt"
+    ).start()
     try:
         cluster.psql('CREATE DATABASE "desk"')
         yield cluster, folder
@@ -165,3 +184,35 @@ def test_a_url_that_requires_tls_of_a_server_without_it_says_so(
     monkeypatch.setenv("SUPPORTCTL_DB", pg_cluster.url("postgres") + "?sslmode=require")
     result = cli.fails(3, "inbox", "--no-fetch")
     one_server_error_line(result, "does not offer TLS")
+
+
+def test_a_client_certificate_logs_in_without_a_password(
+    cli: Any, tls_env: tuple[Cluster, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """verify-full with a client certificate instead of a password (pg_hba `cert`): no
+    password anywhere, and connecting needs no SCRAM exchange (bench/tls_connect.py
+    measures what that saves). Without the certificate the server refuses."""
+    cluster, folder = tls_env
+    cert, key = client_pair(folder, "ca", "desk_cert")
+    cluster.psql(
+        "DO $$ BEGIN CREATE ROLE desk_cert LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    cluster.psql('CREATE DATABASE "certdesk" OWNER desk_cert')
+    cluster.allow_certificate_login("desk_cert", "certdesk")
+    monkeypatch.setenv("PGPASSFILE", str(folder / "no-passfile"))
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    base = (
+        f"postgresql://desk_cert@localhost:{cluster.port}/certdesk"
+        f"?sslmode=verify-full&sslrootcert={folder / 'ca.crt'}"
+    )
+    monkeypatch.setenv("SUPPORTCTL_DB", f"{base}&sslcert={cert}&sslkey={key}")
+    cli.ok("init", "--user", "alice")
+    cli.ok("customer", "add", "acme", "--name", "Acme Oy", "--plan", "adhoc")
+    cli.ok("ticket", "new", "Lomake ei toimi", "--customer", "acme", "--from", "m@acme.fi")
+    assert "Lomake ei toimi" in cli.ok("inbox", "--no-fetch", "--json").stdout
+    monkeypatch.setenv("SUPPORTCTL_DB", base)
+    result = cli.fails(3, "inbox", "--no-fetch")
+    one_server_error_line(
+        result, f"localhost:{cluster.port}/certdesk", "client certificate", host="localhost"
+    )
+    assert "sslcert" in result.stderr

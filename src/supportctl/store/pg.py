@@ -152,6 +152,13 @@ def connect_error(url: str, exc: psycopg.Error) -> StoreError | ConfigError:
             f"{where}: the server refused the password",
             hint="check PGPASSFILE, password_command or PGPASSWORD; nothing was written",
         )
+    if "requires a valid client certificate" in lowered or (
+        "certificate authentication failed" in lowered
+    ):
+        return ConfigError(
+            f"{where}: the server wants a client certificate for this user",
+            hint="name it and its key in the URL (sslcert=…&sslkey=…); nothing was written",
+        )
     if "does not exist" in lowered and "database" in lowered:
         return ConfigError(
             f"{where}: no such database",
