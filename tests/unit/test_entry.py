@@ -49,3 +49,31 @@ def test_every_module_loaded_while_connecting_exists() -> None:
     for names in (*LOADED_AFTER_OPEN.values(), _EVERY_WRITE):
         for name in names:
             importlib.import_module(name)
+
+
+def test_a_command_that_needs_no_desk_never_waits_for_the_early_connection() -> None:
+    """A server that takes the connection and never answers: `--help` of a command
+    still answers at once (the connection's thread is left behind), while the
+    connection's own timeout is 10 s."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(4)
+        url = f"postgresql://nobody@127.0.0.1:{hole.getsockname()[1]}/desk?sslmode=disable"
+        start = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "supportctl", "inbox", "--help"],
+            env=dict(os.environ, SUPPORTCTL_DB=url),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        took = time.monotonic() - start
+    assert done.returncode == 0, done.stderr
+    assert "Usage" in done.stdout and done.stderr == ""
+    assert took < 8, took
