@@ -207,7 +207,7 @@ def ticket_head(store: Store, ticket_id: int) -> Row | None:
 
 def ticket_head_later(store: Store, ticket_id: int) -> Callable[[], Row | None]:
     """`ticket_head` when called, sent now (with the next statement on a server)."""
-    rows = store.prefetch(
+    return store.prefetch_one(
         "SELECT t.id, t.subject, t.requester, t.merged_into, c.locale AS locale, "
         "(SELECT m.text_body FROM messages m WHERE m.ticket_id = t.id "
         "AND m.direction = 'in' ORDER BY m.arrived_at, m.id LIMIT 1) AS question, "
@@ -216,7 +216,6 @@ def ticket_head_later(store: Store, ticket_id: int) -> Callable[[], Row | None]:
         "FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?",
         (ticket_id,),
     )
-    return lambda: found[0] if (found := rows()) else None
 
 
 def last_reply(store: Store, ticket_id: int) -> str | None:

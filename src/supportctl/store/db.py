@@ -312,6 +312,13 @@ class Store:
         runs then; a server is sent it now, to travel with the next statement."""
         return lambda: self.all(sql, params)
 
+    def prefetch_one(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> Callable[[], Row | None]:
+        """`prefetch` of a read of at most one row: the row when called, or None."""
+        rows = self.prefetch(sql, params)
+        return lambda: found[0] if (found := rows()) else None
+
     def read_if_needed(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> Callable[[], list[Row]]:

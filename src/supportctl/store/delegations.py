@@ -78,8 +78,7 @@ def get(store: Store, task_id: int) -> sqlite3.Row | None:
 
 def get_later(store: Store, task_id: int) -> Callable[[], sqlite3.Row | None]:
     """`get` when called, sent now (with the next statement on a server)."""
-    rows = store.prefetch(_ONE_SQL, (task_id,))
-    return lambda: found[0] if (found := rows()) else None
+    return store.prefetch_one(_ONE_SQL, (task_id,))
 
 
 def mark_done_checked(

@@ -491,12 +491,11 @@ def with_customer_slug(store: Store, ticket_id: int) -> sqlite3.Row | None:
 
 def with_customer_slug_later(store: Store, ticket_id: int) -> Callable[[], sqlite3.Row | None]:
     """`with_customer_slug` when called, sent now (with the next statement on a server)."""
-    rows = store.prefetch(
+    return store.prefetch_one(
         "SELECT t.id, t.customer_id, t.merged_into, c.slug FROM tickets t "
         "LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?",
         (ticket_id,),
     )
-    return lambda: found[0] if (found := rows()) else None
 
 
 def open_human(store: Store) -> list[sqlite3.Row]:

@@ -122,13 +122,12 @@ def overlapping_later(
 ) -> Callable[[], sqlite3.Row | None]:
     """`overlapping` for the person with this handle, sent now (before the person's id
     is known: with the command's first reads on a server)."""
-    rows = store.prefetch(
+    return store.prefetch_one(
         "SELECT id, start_at, end_at FROM time_entries "
         "WHERE person_id = (SELECT id FROM people WHERE handle = ?) "
         "AND start_at >= ? AND start_at < ? AND end_at > ? ORDER BY start_at LIMIT 1",
         (handle, earliest_start, end_at, start_at),
     )
-    return lambda: found[0] if (found := rows()) else None
 
 
 def issued_invoice_later(
@@ -142,13 +141,12 @@ def issued_invoice_later(
         else "(SELECT id FROM customers WHERE slug = ?)"
     )
     marks = ", ".join("?" for _ in months)
-    rows = store.prefetch(
+    return store.prefetch_one(
         f"SELECT number, month FROM invoices WHERE customer_id = {customer} "
         f"AND status = 'issued' AND kind = 'invoice' AND month IN ({marks}) "
         "ORDER BY month LIMIT 1",
         (ticket_id if ticket_id is not None else slug, *months),
     )
-    return lambda: found[0] if (found := rows()) else None
 
 
 # The running timer of the person with a handle (the reads below name it, so that
@@ -161,13 +159,12 @@ _TIMER_OF = (
 def timer_ticket_later(store: Store, handle: str) -> Callable[[], sqlite3.Row | None]:
     """`with_customer_slug` of the ticket the person's timer runs on (None without one),
     sent now: with the timer's own read on a server."""
-    rows = store.prefetch(
+    return store.prefetch_one(
         "SELECT t.id, t.customer_id, t.merged_into, c.slug FROM tickets t "
         "LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = "
         + _TIMER_OF.format(col="ticket_id"),
         (handle,),
     )
-    return lambda: found[0] if (found := rows()) else None
 
 
 def timer_issued_invoice_later(
@@ -176,7 +173,7 @@ def timer_issued_invoice_later(
     """`issued_invoice` for the customer the person's timer would log to (its ticket's
     customer, else its own), for `months`, sent now: with the timer's own read."""
     marks = ", ".join("?" for _ in months)
-    rows = store.prefetch(
+    return store.prefetch_one(
         "SELECT number, month FROM invoices WHERE customer_id = "
         "(SELECT CASE WHEN tm.ticket_id IS NULL THEN tm.customer_id "
         "ELSE (SELECT t.customer_id FROM tickets t WHERE t.id = tm.ticket_id) END "
@@ -185,7 +182,6 @@ def timer_issued_invoice_later(
         "ORDER BY month LIMIT 1",
         (handle, *months),
     )
-    return lambda: found[0] if (found := rows()) else None
 
 
 def entries_between_later(
@@ -351,13 +347,12 @@ _TIMER_COLUMNS = "tm.ticket_id, tm.customer_id, tm.description, tm.started_at, c
 
 def get_timer_later(store: Store, handle: str) -> Callable[[], sqlite3.Row | None]:
     """`get_timer` of the person with this handle, sent now (with the person's read)."""
-    rows = store.prefetch(
+    return store.prefetch_one(
         f"SELECT tm.person_id, {_TIMER_COLUMNS} FROM timers tm "
         "LEFT JOIN customers c ON c.id = tm.customer_id "
         "WHERE tm.person_id = (SELECT id FROM people WHERE handle = ?)",
         (handle,),
     )
-    return lambda: found[0] if (found := rows()) else None
 
 
 def person_and_timer(store: Store, handle: str) -> sqlite3.Row | None:
@@ -368,13 +363,12 @@ def person_and_timer(store: Store, handle: str) -> sqlite3.Row | None:
 
 def person_and_timer_later(store: Store, handle: str) -> Callable[[], sqlite3.Row | None]:
     """`person_and_timer` when called, sent now (with the next statement on a server)."""
-    rows = store.prefetch(
+    return store.prefetch_one(
         f"SELECT p.id AS person_id, {_TIMER_COLUMNS} FROM people p "
         "LEFT JOIN timers tm ON tm.person_id = p.id "
         "LEFT JOIN customers c ON c.id = tm.customer_id WHERE p.handle = ?",
         (handle,),
     )
-    return lambda: found[0] if (found := rows()) else None
 
 
 def get_timer(store: Store, person_id: int) -> sqlite3.Row | None:
